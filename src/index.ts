@@ -1,0 +1,5 @@
+// The library entry: every CLI verb is a typed function here; the CLI and the web server are thin shells.
+export { PatchsmithError, type Warning } from "./errors.ts";
+export type { AudioData, AudioFileInfo } from "./audio/types.ts";
+export { toMono } from "./audio/types.ts";
+export * from "./synths/synth.ts";
