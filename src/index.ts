@@ -2,4 +2,5 @@
 export { PatchsmithError, type Warning } from "./errors.ts";
 export type { AudioData, AudioFileInfo } from "./audio/types.ts";
 export { toMono } from "./audio/types.ts";
+export * from "./metrics/index.ts";
 export * from "./synths/synth.ts";

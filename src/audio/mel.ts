@@ -1,0 +1,202 @@
+// Mel filterbanks and mel spectrograms.
+// - HTK-scale triangles exactly as DESIGN §5 defines them (the project's metrics).
+// - Slaney-scale triangles with area normalisation as librosa.filters.mel builds them by default
+//   (facts from librosa ≥ 0.10, ISC licence: Slaney mel scale with linear part 200/3 Hz per mel below
+//   1 kHz and log step ln(6.4)/27 above; n_mels + 2 points from fmin to fmax; weight
+//   max(0, min(rising, falling)); each row scaled by 2 / (upper edge − lower edge) in Hz).
+import { realFft } from "./fft.ts";
+import { frameCount, periodicHann, type Spectrogram } from "./stft.ts";
+
+/** A sparse mel filterbank: band m covers bins start[m] … start[m] + count[m] − 1. */
+export interface MelFilterbank {
+  bands: number;
+  bins: number;
+  start: Int32Array;
+  count: Int32Array;
+  /** Weights of all bands concatenated; band m's weights begin at offset[m]. */
+  offset: Int32Array;
+  weights: Float32Array;
+}
+
+export const hzToMelHtk = (f: number): number => 2595 * Math.log10(1 + f / 700);
+export const melToHzHtk = (m: number): number => 700 * (10 ** (m / 2595) - 1);
+
+const SLANEY_F_SP = 200 / 3;
+const SLANEY_MIN_LOG_HZ = 1000;
+const SLANEY_MIN_LOG_MEL = SLANEY_MIN_LOG_HZ / SLANEY_F_SP;
+const SLANEY_LOGSTEP = Math.log(6.4) / 27;
+
+export function hzToMelSlaney(f: number): number {
+  return f >= SLANEY_MIN_LOG_HZ ? SLANEY_MIN_LOG_MEL + Math.log(f / SLANEY_MIN_LOG_HZ) / SLANEY_LOGSTEP : f / SLANEY_F_SP;
+}
+export function melToHzSlaney(m: number): number {
+  return m >= SLANEY_MIN_LOG_MEL ? SLANEY_MIN_LOG_HZ * Math.exp(SLANEY_LOGSTEP * (m - SLANEY_MIN_LOG_MEL)) : SLANEY_F_SP * m;
+}
+
+function build(edgesHz: Float64Array, bands: number, nFft: number, sampleRate: number, areaNormalise: boolean): MelFilterbank {
+  const bins = nFft / 2 + 1;
+  const start = new Int32Array(bands);
+  const count = new Int32Array(bands);
+  const offset = new Int32Array(bands);
+  const all: number[] = [];
+  for (let m = 0; m < bands; m++) {
+    const lo = edgesHz[m]!;
+    const c = edgesHz[m + 1]!;
+    const hi = edgesHz[m + 2]!;
+    const norm = areaNormalise ? 2 / (hi - lo) : 1;
+    let first = -1;
+    let last = -1;
+    const w: number[] = [];
+    for (let k = 0; k < bins; k++) {
+      const f = (k * sampleRate) / nFft;
+      const rising = (f - lo) / (c - lo);
+      const falling = (hi - f) / (hi - c);
+      const v = Math.max(0, Math.min(rising, falling));
+      if (v > 0) {
+        if (first < 0) first = k;
+        last = k;
+      }
+      w.push(v * norm);
+    }
+    offset[m] = all.length;
+    if (first >= 0) {
+      start[m] = first;
+      count[m] = last - first + 1;
+      for (let k = first; k <= last; k++) all.push(w[k]!);
+    }
+  }
+  return { bands, bins, start, count, offset, weights: Float32Array.from(all) };
+}
+
+const cache = new Map<string, MelFilterbank>();
+
+/** DESIGN §5: 128 HTK-mel triangles from 20 Hz to 16 kHz, peak weight 1, no area normalisation. */
+export function htkMelFilterbank(nFft = 2048, sampleRate = 44100, bands = 128, fMin = 20, fMax = 16000): MelFilterbank {
+  const key = `htk:${nFft}:${sampleRate}:${bands}:${fMin}:${fMax}`;
+  let fb = cache.get(key);
+  if (!fb) {
+    const lo = hzToMelHtk(fMin);
+    const hi = hzToMelHtk(fMax);
+    const edges = new Float64Array(bands + 2);
+    for (let i = 0; i < bands + 2; i++) edges[i] = melToHzHtk(lo + ((hi - lo) * i) / (bands + 1));
+    fb = build(edges, bands, nFft, sampleRate, false);
+    cache.set(key, fb);
+  }
+  return fb;
+}
+
+/** librosa.filters.mel defaults (Slaney scale, norm="slaney") from fMin to fMax (default sr/2). */
+export function slaneyMelFilterbank(nFft = 2048, sampleRate = 44100, bands = 128, fMin = 0, fMax = sampleRate / 2): MelFilterbank {
+  const key = `slaney:${nFft}:${sampleRate}:${bands}:${fMin}:${fMax}`;
+  let fb = cache.get(key);
+  if (!fb) {
+    const lo = hzToMelSlaney(fMin);
+    const hi = hzToMelSlaney(fMax);
+    const edges = new Float64Array(bands + 2);
+    for (let i = 0; i < bands + 2; i++) edges[i] = melToHzSlaney(lo + ((hi - lo) * i) / (bands + 1));
+    fb = build(edges, bands, nFft, sampleRate, true);
+    cache.set(key, fb);
+  }
+  return fb;
+}
+
+/** Apply a filterbank to every frame of a power spectrogram: frames × bands, frame-major. */
+export function applyMel(spec: Spectrogram, fb: MelFilterbank, out?: Float32Array): Float32Array {
+  const { frames, bins, data } = spec;
+  const { bands, start, count, offset, weights } = fb;
+  const res = out && out.length >= frames * bands ? out : new Float32Array(frames * bands);
+  for (let t = 0; t < frames; t++) {
+    const row = t * bins;
+    const o = t * bands;
+    for (let m = 0; m < bands; m++) {
+      let acc = 0;
+      const s = row + start[m]!;
+      const w0 = offset[m]!;
+      const n = count[m]!;
+      for (let j = 0; j < n; j++) acc += data[s + j]! * weights[w0 + j]!;
+      res[o + m] = acc;
+    }
+  }
+  return res;
+}
+
+/**
+ * dB = 10·log10(max(P, amin)), then floored at (max − topDb) over the whole matrix (in place into `out`).
+ * With amin 1e-10 and topDb 80 this is both DESIGN §5's floored dB and librosa's power_to_db(ref=1).
+ */
+export function powerToDb(p: Float32Array, n: number, out: Float32Array, amin = 1e-10, topDb = 80): Float32Array {
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = p[i]!;
+    const db = 10 * Math.log10(v > amin ? v : amin);
+    out[i] = db;
+    if (db > max) max = db;
+  }
+  const floor = max - topDb;
+  for (let i = 0; i < n; i++) if (out[i]! < floor) out[i] = floor;
+  return out;
+}
+
+/**
+ * Mel power spectrogram straight from the signal (STFT → |X|² → filterbank, one frame at a time, without
+ * storing the linear spectrogram). Framing as in `stft` (§5 framing, or librosa-style with `center`).
+ * Returns frames × bands, frame-major; `out` is reused when large enough.
+ */
+export function melPowerSpectrogram(
+  x: Float32Array,
+  fb: MelFilterbank,
+  opt: { nFft: number; hop: number; center?: boolean },
+  out?: Float32Array,
+): { frames: number; bands: number; data: Float32Array } {
+  const { nFft, hop } = opt;
+  const center = opt.center ?? false;
+  const frames = frameCount(x.length, nFft, hop, center);
+  const { bands, start, count, offset, weights } = fb;
+  const data = out && out.length >= frames * bands ? out : new Float32Array(frames * bands);
+  const fft = realFft(nFft);
+  const heap = fft.heap();
+  const inBase = fft.inIndex;
+  const outBase = fft.outIndex;
+  const win = periodicHann(nFft);
+  const bins = nFft / 2 + 1;
+  const power = scratchRow(bins);
+  const shift = center ? -(nFft >> 1) : 0;
+  const len = x.length;
+  for (let t = 0; t < frames; t++) {
+    const s0 = t * hop + shift;
+    const from = Math.max(0, -s0);
+    const to = Math.min(nFft, len - s0);
+    if (from > 0 || to < nFft) heap.fill(0, inBase, inBase + nFft);
+    for (let i = from; i < to; i++) heap[inBase + i] = x[s0 + i]! * win[i]!;
+    fft.run();
+    const dc = heap[outBase]!;
+    const ny = heap[outBase + 1]!;
+    power[0] = dc * dc;
+    power[bins - 1] = ny * ny;
+    for (let b = 1; b < bins - 1; b++) {
+      const re = heap[outBase + 2 * b]!;
+      const im = heap[outBase + 2 * b + 1]!;
+      power[b] = re * re + im * im;
+    }
+    const o = t * bands;
+    for (let m = 0; m < bands; m++) {
+      let acc = 0;
+      const s = start[m]!;
+      const w0 = offset[m]!;
+      const n = count[m]!;
+      for (let j = 0; j < n; j++) acc += power[s + j]! * weights[w0 + j]!;
+      data[o + m] = acc;
+    }
+  }
+  return { frames, bands, data };
+}
+
+const rows = new Map<number, Float64Array>();
+function scratchRow(n: number): Float64Array {
+  let r = rows.get(n);
+  if (!r) {
+    r = new Float64Array(n);
+    rows.set(n, r);
+  }
+  return r;
+}
