@@ -1,0 +1,292 @@
+// Compressed formats through the MIT @audio/decode-* WebAssembly decoders (libFLAC, mpg123, libvorbis,
+// libopus). This module sniffs the streams, parses the few header fields it needs to check their output,
+// and turns every failure of a decoder into a PatchsmithError.
+// Header layouts: FLAC format spec (xiph.org), Ogg (RFC 3533), Vorbis I spec, Opus in Ogg (RFC 7845),
+// ISO/IEC 11172-3 MPEG audio frame header, ID3v2.4 tag header.
+
+import { PatchsmithError, type Warning } from "../errors.ts";
+import type { DecodedAudio } from "./decode-chunks.ts";
+import { checkFinite } from "./decode-pcm.ts";
+import type { AudioFileInfo } from "./types.ts";
+
+export type CodecFormat = "flac" | "mp3" | "ogg-vorbis" | "ogg-opus" | "ogg-flac";
+
+interface CodecResult {
+  channelData: Float32Array[];
+  sampleRate: number;
+  errors?: unknown[];
+}
+interface CodecDecoder {
+  decode(data: Uint8Array): CodecResult;
+  flush?(): CodecResult;
+  free(): void;
+}
+
+/** Length of an ID3v2 tag at `off` (0 if none). */
+export function id3v2Length(bytes: Uint8Array, off = 0): number {
+  if (off + 10 > bytes.length || bytes[off] !== 0x49 || bytes[off + 1] !== 0x44 || bytes[off + 2] !== 0x33) return 0;
+  const s = bytes.subarray(off + 6, off + 10);
+  if ((s[0]! | s[1]! | s[2]! | s[3]!) & 0x80) return 0;
+  const footer = bytes[off + 5]! & 0x10 ? 10 : 0;
+  return 10 + ((s[0]! << 21) | (s[1]! << 14) | (s[2]! << 7) | s[3]!) + footer;
+}
+
+/** Skip any ID3v2 tags (some tools put them before FLAC and MP3 streams). */
+function skipId3(bytes: Uint8Array): number {
+  let off = 0;
+  for (let n = 0; n < 4; n++) {
+    const l = id3v2Length(bytes, off);
+    if (!l) break;
+    off += l;
+  }
+  return off;
+}
+
+/** Which compressed format the bytes hold, by content; undefined when none of ours. */
+export function sniffCodec(bytes: Uint8Array): CodecFormat | "ogg-other" | undefined {
+  if (isOgg(bytes, 0)) {
+    const first = firstOggPacket(bytes);
+    if (!first) return "ogg-other";
+    if (startsWith(first, [0x4f, 0x70, 0x75, 0x73, 0x48, 0x65, 0x61, 0x64])) return "ogg-opus"; // "OpusHead"
+    if (startsWith(first, [0x01, 0x76, 0x6f, 0x72, 0x62, 0x69, 0x73])) return "ogg-vorbis"; // "\x01vorbis"
+    if (startsWith(first, [0x7f, 0x46, 0x4c, 0x41, 0x43])) return "ogg-flac"; // "\x7fFLAC"
+    return "ogg-other";
+  }
+  const off = skipId3(bytes);
+  if (off + 4 <= bytes.length && bytes[off] === 0x66 && bytes[off + 1] === 0x4c && bytes[off + 2] === 0x61 && bytes[off + 3] === 0x43) {
+    return "flac";
+  }
+  if (mpegFrameAt(bytes, off)) return "mp3";
+  // An ID3 tag alone says "MP3" even if the frames after it are damaged.
+  if (off > 0 && off < bytes.length) return "mp3";
+  return undefined;
+}
+
+function startsWith(b: Uint8Array, prefix: number[]): boolean {
+  if (b.length < prefix.length) return false;
+  return prefix.every((v, i) => b[i] === v);
+}
+
+function isOgg(b: Uint8Array, off: number): boolean {
+  return off + 4 <= b.length && b[off] === 0x4f && b[off + 1] === 0x67 && b[off + 2] === 0x67 && b[off + 3] === 0x53;
+}
+
+/** The first packet's bytes on the first Ogg page (enough for the codec's magic). */
+function firstOggPacket(b: Uint8Array): Uint8Array | undefined {
+  if (b.length < 27) return undefined;
+  const segs = b[26]!;
+  const start = 27 + segs;
+  if (start > b.length) return undefined;
+  let len = 0;
+  for (let i = 0; i < segs; i++) {
+    len += b[27 + i]!;
+    if (b[27 + i]! < 255) break;
+  }
+  return b.subarray(start, Math.min(b.length, start + len));
+}
+
+interface MpegHeader {
+  channels: number;
+  sampleRate: number;
+  frameLength: number;
+}
+
+const MPEG_RATES: Record<number, number[]> = { 3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000] };
+// kbit/s by [version 1?][layer index] for bitrate index 1..14
+const BITRATES_V1 = [
+  [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320], // layer III
+  [32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384], // layer II
+  [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448], // layer I
+];
+const BITRATES_V2 = [
+  [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+  [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+  [32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
+];
+
+function parseMpegHeader(b: Uint8Array, off: number): MpegHeader | undefined {
+  if (off + 4 > b.length || b[off] !== 0xff || (b[off + 1]! & 0xe0) !== 0xe0) return undefined;
+  const version = (b[off + 1]! >> 3) & 3; // 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5
+  const layer = (b[off + 1]! >> 1) & 3; // 1 = III, 2 = II, 3 = I
+  const bitrateIndex = b[off + 2]! >> 4;
+  const rateIndex = (b[off + 2]! >> 2) & 3;
+  if (version === 1 || layer === 0 || bitrateIndex === 0 || bitrateIndex === 15 || rateIndex === 3) return undefined;
+  const sampleRate = MPEG_RATES[version]![rateIndex]!;
+  const kbps = (version === 3 ? BITRATES_V1 : BITRATES_V2)[layer - 1]![bitrateIndex - 1]!;
+  const padding = (b[off + 2]! >> 1) & 1;
+  let frameLength: number;
+  if (layer === 3) frameLength = (Math.floor((12000 * kbps) / sampleRate) + padding) * 4;
+  else if (layer === 1 && version !== 3) frameLength = Math.floor((72000 * kbps) / sampleRate) + padding;
+  else frameLength = Math.floor((144000 * kbps) / sampleRate) + padding;
+  const channels = b[off + 3]! >> 6 === 3 ? 1 : 2;
+  return { channels, sampleRate, frameLength };
+}
+
+/** An MPEG audio frame at `off`, confirmed by a second frame header right after it (or the end of data). */
+function mpegFrameAt(b: Uint8Array, off: number): MpegHeader | undefined {
+  const h = parseMpegHeader(b, off);
+  if (!h) return undefined;
+  const next = off + h.frameLength;
+  if (next >= b.length) return next - b.length < h.frameLength ? h : undefined;
+  return parseMpegHeader(b, next) ? h : undefined;
+}
+
+interface StreamInfo {
+  sampleRate: number;
+  channels: number;
+  bitsPerSample: number;
+  totalFrames: number;
+}
+
+/** FLAC STREAMINFO (the first metadata block), after "fLaC". */
+function flacStreamInfo(b: Uint8Array, off: number, file?: string): StreamInfo {
+  const p = off + 4;
+  if (p + 4 + 34 > b.length) throw new PatchsmithError("truncated-audio", "FLAC stream ends inside its header", file);
+  if ((b[p]! & 0x7f) !== 0 || ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) < 34) {
+    throw new PatchsmithError("corrupt-audio", "FLAC stream does not start with a STREAMINFO block", file);
+  }
+  const s = p + 4;
+  const sampleRate = (b[s + 10]! << 12) | (b[s + 11]! << 4) | (b[s + 12]! >> 4);
+  const channels = ((b[s + 12]! >> 1) & 7) + 1;
+  const bitsPerSample = (((b[s + 12]! & 1) << 4) | (b[s + 13]! >> 4)) + 1;
+  const totalFrames = (b[s + 13]! & 0x0f) * 2 ** 32 + ((b[s + 14]! << 24) >>> 0) + (b[s + 15]! << 16) + (b[s + 16]! << 8) + b[s + 17]!;
+  if (sampleRate === 0) throw new PatchsmithError("corrupt-audio", "FLAC STREAMINFO has sample rate 0", file);
+  return { sampleRate, channels, bitsPerSample, totalFrames };
+}
+
+type DecoderFactory = () => Promise<CodecDecoder>;
+
+async function loadDecoder(format: CodecFormat): Promise<DecoderFactory> {
+  switch (format) {
+    case "flac":
+    case "ogg-flac":
+      return (await import("@audio/decode-flac")).decoder as DecoderFactory;
+    case "mp3":
+      return (await import("@audio/decode-mp3")).decoder as DecoderFactory;
+    case "ogg-vorbis":
+      return (await import("@audio/decode-vorbis")).decoder as DecoderFactory;
+    case "ogg-opus":
+      return (await import("@audio/decode-opus")).decoder as DecoderFactory;
+  }
+}
+
+const LABEL: Record<CodecFormat, string> = {
+  flac: "FLAC",
+  "ogg-flac": "Ogg FLAC",
+  mp3: "MP3",
+  "ogg-vorbis": "Ogg Vorbis",
+  "ogg-opus": "Ogg Opus",
+};
+
+/**
+ * Run a decoder over the whole stream. The decoders report damaged frames on the console and skip them;
+ * we silence the console for the (synchronous) decode and count the reported errors instead.
+ */
+async function runDecoder(format: CodecFormat, bytes: Uint8Array, file?: string): Promise<{ result: CodecResult; errorCount: number }> {
+  let dec: CodecDecoder;
+  try {
+    dec = await (await loadDecoder(format))();
+  } catch (e) {
+    throw new PatchsmithError("decoder-failed", `could not start the ${LABEL[format]} decoder: ${(e as Error).message}`, file, { cause: e });
+  }
+  const saved = { error: console.error, warn: console.warn, log: console.log };
+  const quiet = () => {};
+  console.error = console.warn = console.log = quiet;
+  try {
+    const a = dec.decode(bytes);
+    const b = dec.flush ? dec.flush() : undefined;
+    const result = b && b.channelData.length && b.channelData[0]!.length ? concatResults(a, b) : a;
+    const errorCount = (a.errors?.length ?? 0) + (b?.errors?.length ?? 0);
+    return { result, errorCount };
+  } catch (e) {
+    if (e instanceof PatchsmithError) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new PatchsmithError("corrupt-audio", `${LABEL[format]} stream could not be decoded: ${msg}`, file, { cause: e });
+  } finally {
+    console.error = saved.error;
+    console.warn = saved.warn;
+    console.log = saved.log;
+    try {
+      dec.free();
+    } catch {
+      /* the decoder may already be unusable after a failure */
+    }
+  }
+}
+
+function concatResults(a: CodecResult, b: CodecResult): CodecResult {
+  if (!a.channelData.length || !a.channelData[0]!.length) return b;
+  const channelData = a.channelData.map((ch, i) => {
+    const other = b.channelData[i] ?? b.channelData[0]!;
+    const m = new Float32Array(ch.length + other.length);
+    m.set(ch);
+    m.set(other, ch.length);
+    return m;
+  });
+  return { channelData, sampleRate: a.sampleRate, errors: [...(a.errors ?? []), ...(b.errors ?? [])] };
+}
+
+export async function decodeCodec(format: CodecFormat, bytes: Uint8Array, file?: string): Promise<DecodedAudio> {
+  const warnings: Warning[] = [];
+  const warn = (code: string, message: string) => warnings.push({ code, message, ...(file ? { file } : {}) });
+  let expected: StreamInfo | undefined;
+  let mpeg: MpegHeader | undefined;
+  if (format === "flac") {
+    const off = skipId3(bytes);
+    expected = flacStreamInfo(bytes, off, file);
+    if (off > 0) bytes = bytes.subarray(off);
+  } else if (format === "mp3") {
+    const off = skipId3(bytes);
+    mpeg = findMpegFrame(bytes, off);
+    if (!mpeg) throw new PatchsmithError("corrupt-audio", "no valid MP3 frame found", file);
+  }
+  const { result, errorCount } = await runDecoder(format, bytes, file);
+  let channels = result.channelData;
+  // mpg123 always returns two channels; a mono stream comes back duplicated.
+  if (mpeg && mpeg.channels === 1 && channels.length === 2) channels = [channels[0]!];
+  const frames = channels.length ? channels[0]!.length : 0;
+  if (frames === 0 || channels.length === 0) {
+    throw new PatchsmithError(
+      errorCount ? "corrupt-audio" : "empty-audio",
+      errorCount ? `${LABEL[format]} stream has no decodable audio` : `${LABEL[format]} stream contains no audio`,
+      file,
+    );
+  }
+  if (channels.some((c) => c.length !== frames)) {
+    throw new PatchsmithError("corrupt-audio", `${LABEL[format]} decoder returned channels of different lengths`, file);
+  }
+  const sampleRate = result.sampleRate;
+  if (!Number.isFinite(sampleRate) || sampleRate < 1) {
+    throw new PatchsmithError("corrupt-audio", `${LABEL[format]} stream has no valid sample rate`, file);
+  }
+  checkFinite(channels, file);
+  if (errorCount) warn("corrupt-audio", `${errorCount} damaged ${LABEL[format]} frame(s) were skipped`);
+  if (expected && expected.totalFrames) {
+    if (frames < expected.totalFrames) {
+      warn("truncated-audio", `decoded ${frames} of ${expected.totalFrames} frames (truncated or damaged file)`);
+    }
+    if (expected.channels !== channels.length || expected.sampleRate !== sampleRate) {
+      warn("bad-header", "FLAC frames disagree with the stream header about channels or sample rate");
+    }
+  }
+  const info: AudioFileInfo = {
+    format: format === "ogg-flac" ? "flac" : format,
+    sampleRate,
+    channelCount: channels.length,
+    frames,
+  };
+  if (expected) info.encoding = `pcm${expected.bitsPerSample}`;
+  return { audio: { sampleRate, channels }, info, warnings };
+}
+
+/** First MPEG frame at or shortly after `off` (skipping a little junk between a tag and the audio). */
+function findMpegFrame(b: Uint8Array, off: number): MpegHeader | undefined {
+  const limit = Math.min(b.length - 4, off + 64 * 1024);
+  for (let p = off; p <= limit; p++) {
+    if (b[p] === 0xff) {
+      const h = mpegFrameAt(b, p);
+      if (h) return h;
+    }
+  }
+  return undefined;
+}

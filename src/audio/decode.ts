@@ -1,0 +1,79 @@
+import { PatchsmithError, type Warning } from "../errors.ts";
+import { readInputFile } from "../io/files.ts";
+import { decodeAiff, isAiff } from "./aiff.ts";
+import { decodeCodec, sniffCodec } from "./decode-codecs.ts";
+import { resample } from "./resample.ts";
+import { type AudioData, type AudioFileInfo, toMono } from "./types.ts";
+import { decodeWav, isWav } from "./wav-read.ts";
+
+/**
+ * Decoded audio plus how it was stored. `warnings` lists problems that did not stop decoding, e.g. a
+ * truncated recording: the frames that are present are decoded and a "truncated-audio" warning says so.
+ */
+export interface DecodeResult {
+  audio: AudioData;
+  info: AudioFileInfo;
+  warnings: Warning[];
+}
+
+/** Formats we recognise but cannot decode, so the error can say what the file is. */
+const UNSUPPORTED_MAGIC: [string, string][] = [
+  ["MThd", "a MIDI file"],
+  ["caff", "Core Audio Format (CAF)"],
+  [".snd", "Sun/NeXT AU"],
+  ["wvpk", "WavPack"],
+  ["MAC ", "Monkey's Audio (APE)"],
+  ["riff", "Sony Wave64"],
+  ["OggS", "an Ogg stream with a codec other than Vorbis, Opus or FLAC"],
+];
+
+/**
+ * Decode a whole audio file held in memory. The format is recognised by content (magic bytes), not by
+ * name: WAV (RIFF/RIFX/RF64), AIFF/AIFF-C, FLAC (native and Ogg), MP3, Ogg Vorbis, Ogg Opus.
+ * `name` is used only in messages. Every problem is a PatchsmithError with one of the codes
+ * "empty-audio", "truncated-audio", "corrupt-audio", "unsupported-audio", "too-large".
+ */
+export async function decodeAudio(bytes: Uint8Array, name?: string): Promise<DecodeResult> {
+  if (bytes.length === 0) throw new PatchsmithError("empty-audio", "the file is empty", name);
+  if (isWav(bytes)) return decodeWav(bytes, name);
+  if (isAiff(bytes)) return decodeAiff(bytes, name);
+  const codec = sniffCodec(bytes);
+  if (codec && codec !== "ogg-other") return decodeCodec(codec, bytes, name);
+  throw unsupported(bytes, name);
+}
+
+function unsupported(bytes: Uint8Array, name?: string): PatchsmithError {
+  const head = bytes.length >= 4 ? String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!) : "";
+  for (const [magic, what] of UNSUPPORTED_MAGIC) {
+    if (head === magic) return new PatchsmithError("unsupported-audio", `${what} is not a supported audio format`, name);
+  }
+  if (bytes.length >= 8 && String.fromCharCode(bytes[4]!, bytes[5]!, bytes[6]!, bytes[7]!) === "ftyp") {
+    return new PatchsmithError("unsupported-audio", "MP4/M4A (AAC or ALAC) is not a supported audio format", name);
+  }
+  if (head === "RIFF" || head === "FORM") {
+    return new PatchsmithError("unsupported-audio", `a ${head} file that is not WAVE or AIFF`, name);
+  }
+  if (bytes.length < 12) return new PatchsmithError("truncated-audio", `only ${bytes.length} bytes: too short to be an audio file`, name);
+  return new PatchsmithError(
+    "unsupported-audio",
+    "not a recognised audio format (WAV, AIFF, FLAC, MP3, Ogg Vorbis and Ogg Opus are supported)",
+    name,
+  );
+}
+
+/** Read and decode an audio file; errors name the file. */
+export async function readAudioFile(file: string): Promise<DecodeResult> {
+  const bytes = await readInputFile(file);
+  return decodeAudio(bytes, file);
+}
+
+/** Read an audio file as mono (channels averaged) at `sampleRate`, resampling when the file's rate differs. */
+export async function readAudioMono(
+  file: string,
+  sampleRate = 44100,
+): Promise<{ samples: Float32Array; sampleRate: number; info: AudioFileInfo; warnings: Warning[] }> {
+  const { audio, info, warnings } = await readAudioFile(file);
+  let samples = toMono(audio);
+  if (audio.sampleRate !== sampleRate) samples = resample(samples, audio.sampleRate, sampleRate);
+  return { samples, sampleRate, info, warnings };
+}
