@@ -1,0 +1,164 @@
+// The polyphonic instrument (live play: noteOn/noteOff/process) and the offline single-note render, sharing
+// the same voice code. Voices run at the internal oversampled rate and are decimated to the host rate;
+// master volume (dB = √v − 80) and Vital's ±2.1 output clamp are applied at the host rate.
+
+import { Decimator2, OFFLINE_DROP } from "./decimator.ts";
+import { pid, type VitalProgram } from "./program.ts";
+import { MAX_BLOCK, Voice } from "./voice.ts";
+
+const HOST_BLOCK = 64;
+const VOLUME = pid("volume");
+const POLYPHONY = pid("polyphony");
+const OVERSAMPLING = pid("oversampling");
+const BPM = pid("beats_per_minute");
+const LEGATO = pid("legato");
+const PORTAMENTO_FORCE = pid("portamento_force");
+
+/** Internal oversampling factor Vital uses at a host rate (1 or 2 here; 4× and 8× run at 2×). */
+export function oversamplingFactor(program: VitalProgram, hostRate: number): number {
+  const o = Math.max(0, Math.min(3, Math.round(program.values[OVERSAMPLING]!)));
+  let factor = 1 << o;
+  for (let r = hostRate; r >= 88200 && factor > 1; r /= 2) factor >>= 1;
+  return factor >= 2 ? 2 : 1;
+}
+
+export interface InstrumentOptions {
+  sampleRate: number;
+  seed: number;
+  /** Override the preset's tempo (beats per second). */
+  beatsPerSecond?: number;
+}
+
+export class VitalInstrument {
+  readonly sampleRate: number;
+  readonly factor: number;
+  private readonly voices: Voice[] = [];
+  private readonly mixL = new Float32Array(MAX_BLOCK);
+  private readonly mixR = new Float32Array(MAX_BLOCK);
+  private readonly decL = new Decimator2();
+  private readonly decR = new Decimator2();
+  private readonly volumeGain: number;
+  private lastNote: number | undefined;
+  private readonly heldNotes: number[] = [];
+  private readonly program: VitalProgram;
+
+  constructor(program: VitalProgram, opts: InstrumentOptions) {
+    this.program = program;
+    this.sampleRate = opts.sampleRate;
+    this.factor = oversamplingFactor(program, opts.sampleRate);
+    const internal = opts.sampleRate * this.factor;
+    const bps = opts.beatsPerSecond ?? program.values[BPM]!;
+    const count = Math.max(1, Math.min(32, Math.round(program.values[POLYPHONY]!)));
+    for (let i = 0; i < count; i++) {
+      this.voices.push(new Voice(program, { sampleRate: internal, beatsPerSecond: bps }, (opts.seed * 977 + i * 131) | 0));
+    }
+    const db = Math.sqrt(Math.max(0, program.values[VOLUME]!)) - 80;
+    this.volumeGain = Math.pow(10, db / 20);
+  }
+
+  /** Extra host-rate output latency of `process` (the decimator); renderNote removes it. */
+  get latencySamples(): number {
+    return this.factor === 2 ? OFFLINE_DROP : 0;
+  }
+
+  /** velocity is Vital's normalised 0 … 1. */
+  noteOn(note: number, velocity: number): void {
+    const legatoHeld = this.heldNotes.length > 0;
+    const glideFrom =
+      this.lastNote !== undefined && (legatoHeld || this.program.values[PORTAMENTO_FORCE]! >= 0.5) ? this.lastNote : undefined;
+    this.heldNotes.push(note);
+    this.lastNote = note;
+    if (this.program.values[LEGATO]! >= 0.5 && legatoHeld) {
+      const v = this.voices.find((x) => x.held);
+      if (v) {
+        v.noteOn(note, velocity, glideFrom);
+        return;
+      }
+    }
+    let voice = this.voices.find((v) => !v.active);
+    if (!voice) {
+      voice = this.voices.reduce((a, b) => (b.age > a.age ? b : a));
+      voice.kill();
+    }
+    voice.noteOn(note, velocity, glideFrom);
+  }
+
+  noteOff(note: number, liftVelocity = 0.5): void {
+    const i = this.heldNotes.lastIndexOf(note);
+    if (i >= 0) this.heldNotes.splice(i, 1);
+    for (const v of this.voices) if (v.held && v.note === note) v.noteOff(liftVelocity);
+    // a glided voice may not sit exactly on the note yet
+    for (const v of this.voices) if (v.held && !this.heldNotes.includes(Math.round(v.note))) v.noteOff(liftVelocity);
+  }
+
+  allNotesOff(): void {
+    this.heldNotes.length = 0;
+    for (const v of this.voices) v.noteOff();
+  }
+
+  get activeVoices(): number {
+    let n = 0;
+    for (const v of this.voices) if (v.active) n++;
+    return n;
+  }
+
+  /** Render `n` host-rate samples into outL/outR starting at `offset` (overwrites). */
+  process(outL: Float32Array, outR: Float32Array, offset: number, n: number): void {
+    let done = 0;
+    const f = this.factor;
+    while (done < n) {
+      const hostN = Math.min(HOST_BLOCK, n - done);
+      const m = hostN * f;
+      this.mixL.fill(0, 0, m);
+      this.mixR.fill(0, 0, m);
+      for (const v of this.voices) if (v.active) v.process(this.mixL, this.mixR, m);
+      const at = offset + done;
+      if (f === 2) {
+        this.decL.process(this.mixL, m, outL, at);
+        this.decR.process(this.mixR, m, outR, at);
+      } else {
+        outL.set(this.mixL.subarray(0, m), at);
+        outR.set(this.mixR.subarray(0, m), at);
+      }
+      const g = this.volumeGain;
+      for (let i = at; i < at + hostN; i++) {
+        const l = outL[i]! * g;
+        const r = outR[i]! * g;
+        outL[i] = l > 2.1 ? 2.1 : l < -2.1 ? -2.1 : l;
+        outR[i] = r > 2.1 ? 2.1 : r < -2.1 ? -2.1 : r;
+      }
+      done += hostN;
+    }
+  }
+}
+
+export interface NotePerformance {
+  note: number;
+  /** Vital's normalised velocity 0 … 1. */
+  velocity: number;
+  noteOffSeconds: number;
+  durationSeconds: number;
+}
+
+/** Render one note offline: note-on at sample 0, note-off at noteOffSeconds, stereo [L, R]. */
+export function renderProgramNote(program: VitalProgram, perf: NotePerformance, opts: InstrumentOptions): Float32Array[] {
+  const inst = new VitalInstrument(program, opts);
+  const sr = opts.sampleRate;
+  const total = Math.max(0, Math.round(perf.durationSeconds * sr));
+  const drop = inst.latencySamples;
+  const len = total + drop;
+  const L = new Float32Array(len);
+  const R = new Float32Array(len);
+  const off = Math.max(0, Math.min(len, Math.round(perf.noteOffSeconds * sr)));
+  inst.noteOn(perf.note, perf.velocity);
+  let pos = 0;
+  // blocks run on a fixed 64-sample grid; the note-off splits the block it falls into
+  while (pos < len) {
+    let n = Math.min(HOST_BLOCK - (pos % HOST_BLOCK), len - pos);
+    if (pos < off && pos + n > off) n = off - pos;
+    if (pos === off) inst.noteOff(Math.round(perf.note));
+    inst.process(L, R, pos, n);
+    pos += n;
+  }
+  return [L.slice(drop), R.slice(drop)];
+}

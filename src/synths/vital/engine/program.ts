@@ -1,0 +1,209 @@
+// A patch prepared for playback: raw parameter values by index, modulation slots, LFO tables, wavetables and
+// the sample, built once per patch from a .vital `settings` object and shared by every voice.
+
+import { decodeInt16LE } from "./base64.ts";
+import { renderLine, type LineShape } from "./curves.ts";
+import { PARAM_RANGES } from "./param-table.ts";
+import { buildWavetable, Wavetable } from "./wavetable.ts";
+
+export const PARAM_NAMES: readonly string[] = [...PARAM_RANGES.keys()];
+const INDEX = new Map(PARAM_NAMES.map((n, i) => [n, i]));
+export const PARAM_COUNT = PARAM_NAMES.length;
+export const PARAM_MIN = Float64Array.from(PARAM_NAMES, (n) => PARAM_RANGES.get(n)!.min);
+export const PARAM_MAX = Float64Array.from(PARAM_NAMES, (n) => PARAM_RANGES.get(n)!.max);
+
+/** Index of a parameter by name; throws for names the table does not know (a programming error). */
+export function pid(name: string): number {
+  const i = INDEX.get(name);
+  if (i === undefined) throw new Error(`unknown Vital parameter ${name}`);
+  return i;
+}
+
+export function paramIndex(name: string): number | undefined {
+  return INDEX.get(name);
+}
+
+// Modulation sources, numbered.
+export const SRC_ENV = 0; // env_1 … env_6 → 0 … 5
+export const SRC_LFO = 6; // lfo_1 … lfo_8 → 6 … 13
+export const SRC_RANDOM_LFO = 14; // random_1 … random_4 → 14 … 17
+export const SRC_VELOCITY = 18;
+export const SRC_NOTE = 19;
+export const SRC_NOTE_IN_OCTAVE = 20;
+export const SRC_RANDOM = 21;
+export const SRC_MACRO = 22; // macro_control_1 … 4 → 22 … 25
+export const SRC_MOD_WHEEL = 26;
+export const SRC_PITCH_WHEEL = 27;
+export const SRC_AFTERTOUCH = 28;
+export const SRC_SLIDE = 29;
+export const SRC_LIFT = 30;
+export const SRC_STEREO = 31;
+export const SOURCE_COUNT = 32;
+
+export function sourceId(name: string): number | undefined {
+  let m = /^env_([1-6])$/.exec(name);
+  if (m) return SRC_ENV + Number(m[1]) - 1;
+  m = /^lfo_([1-8])$/.exec(name);
+  if (m) return SRC_LFO + Number(m[1]) - 1;
+  m = /^random_([1-4])$/.exec(name);
+  if (m) return SRC_RANDOM_LFO + Number(m[1]) - 1;
+  m = /^macro_control_([1-4])$/.exec(name);
+  if (m) return SRC_MACRO + Number(m[1]) - 1;
+  switch (name) {
+    case "velocity":
+      return SRC_VELOCITY;
+    case "note":
+      return SRC_NOTE;
+    case "note_in_octave":
+      return SRC_NOTE_IN_OCTAVE;
+    case "random":
+      return SRC_RANDOM;
+    case "mod_wheel":
+      return SRC_MOD_WHEEL;
+    case "pitch_wheel":
+      return SRC_PITCH_WHEEL;
+    case "aftertouch":
+      return SRC_AFTERTOUCH;
+    case "slide":
+      return SRC_SLIDE;
+    case "lift":
+      return SRC_LIFT;
+    case "stereo":
+      return SRC_STEREO;
+    default:
+      return undefined;
+  }
+}
+
+export interface ModSlot {
+  source: number;
+  dest: number;
+  amountIndex: number;
+  powerIndex: number;
+  bipolar: boolean;
+  stereo: boolean;
+  range: number;
+  mapping: Float32Array | undefined;
+}
+
+export interface EngineSample {
+  channels: Float32Array[];
+  sampleRate: number;
+}
+
+export interface VitalProgram {
+  /** Raw parameter values in PARAM_NAMES order. */
+  values: Float64Array;
+  slots: ModSlot[];
+  /** Destinations any slot writes to (deduplicated). */
+  modulated: Int32Array;
+  lfoTables: Float32Array[];
+  wavetables: Wavetable[];
+  sample: EngineSample;
+  /** Parts of the description the program could not represent exactly (wavetable components …). */
+  approximations: string[];
+  /** Modulation slots skipped because their source or destination is unknown. */
+  skippedSlots: string[];
+}
+
+type Json = Record<string, unknown>;
+
+function isObj(x: unknown): x is Json {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+function asLine(x: unknown): LineShape | undefined {
+  if (!isObj(x) || !Array.isArray(x.points)) return undefined;
+  return {
+    points: (x.points as unknown[]).map(Number),
+    powers: Array.isArray(x.powers) ? (x.powers as unknown[]).map(Number) : [],
+    smooth: Boolean(x.smooth),
+  };
+}
+
+const TRIANGLE: LineShape = { points: [0, 1, 0.5, 0, 1, 1], powers: [0, 0, 0], smooth: false };
+
+function decodeSample(x: unknown): EngineSample {
+  if (isObj(x) && typeof x.samples === "string") {
+    const left = decodeInt16LE(x.samples, 1 / 32767);
+    const right = typeof x.samples_stereo === "string" ? decodeInt16LE(x.samples_stereo, 1 / 32767) : left;
+    const rate = Number(x.sample_rate) > 0 ? Number(x.sample_rate) : 44100;
+    if (left.length >= 1) return { channels: [left, right.length === left.length ? right : left], sampleRate: rate };
+  }
+  return { channels: [new Float32Array(64), new Float32Array(64)], sampleRate: 44100 };
+}
+
+/**
+ * Prepare a patch from a .vital `settings` object (scalars by name plus `modulations`, `lfos`,
+ * `wavetables`, `sample`). Missing scalars take Vital's defaults; malformed parts degrade to defaults and
+ * are listed in `approximations`.
+ */
+export function prepareProgram(settings: Json): VitalProgram {
+  const values = new Float64Array(PARAM_COUNT);
+  for (let i = 0; i < PARAM_COUNT; i++) {
+    const name = PARAM_NAMES[i]!;
+    const v = settings[name];
+    values[i] = typeof v === "number" && Number.isFinite(v) ? v : PARAM_RANGES.get(name)!.default;
+  }
+  const approximations: string[] = [];
+  const skippedSlots: string[] = [];
+
+  const slots: ModSlot[] = [];
+  const mods = Array.isArray(settings.modulations) ? settings.modulations : [];
+  const destSet = new Set<number>();
+  for (let i = 0; i < Math.min(64, mods.length); i++) {
+    const m = mods[i];
+    if (!isObj(m)) continue;
+    const src = String(m.source ?? "");
+    const dst = String(m.destination ?? "");
+    if (!src || !dst) continue;
+    const n = i + 1;
+    if (values[pid(`modulation_${n}_bypass`)]! >= 0.5) continue;
+    const source = sourceId(src);
+    const dest = paramIndex(dst);
+    if (source === undefined || dest === undefined) {
+      skippedSlots.push(`${src} → ${dst}`);
+      continue;
+    }
+    const line = asLine(m.line_mapping);
+    slots.push({
+      source,
+      dest,
+      amountIndex: pid(`modulation_${n}_amount`),
+      powerIndex: pid(`modulation_${n}_power`),
+      bipolar: values[pid(`modulation_${n}_bipolar`)]! >= 0.5,
+      stereo: values[pid(`modulation_${n}_stereo`)]! >= 0.5,
+      range: PARAM_MAX[dest]! - PARAM_MIN[dest]!,
+      mapping: line ? renderLine(line) : undefined,
+    });
+    destSet.add(dest);
+  }
+
+  const lfoJson = Array.isArray(settings.lfos) ? settings.lfos : [];
+  const lfoTables: Float32Array[] = [];
+  for (let i = 0; i < 8; i++) lfoTables.push(renderLine(asLine(lfoJson[i]) ?? TRIANGLE));
+
+  const wtJson = Array.isArray(settings.wavetables) ? settings.wavetables : [];
+  const wavetables: Wavetable[] = [];
+  for (let i = 0; i < 3; i++) {
+    const on = values[pid(`osc_${i + 1}_on`)]! >= 0.5;
+    if (!on) {
+      wavetables.push(new Wavetable([]));
+      continue;
+    }
+    const built = buildWavetable(wtJson[i]);
+    for (const a of built.approximations) approximations.push(`osc ${i + 1}: ${a}`);
+    wavetables.push(new Wavetable(built.frames));
+  }
+
+  return {
+    values,
+    slots,
+    modulated: Int32Array.from(destSet),
+    lfoTables,
+    wavetables,
+    sample: decodeSample(settings.sample),
+    approximations,
+    skippedSlots,
+  };
+}

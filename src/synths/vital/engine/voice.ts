@@ -1,0 +1,830 @@
+// One Vital voice at the internal (oversampled) rate: three wavetable oscillators with unison, the sample
+// oscillator, filters 1 and 2, six envelopes, eight LFOs, four random LFOs and the modulation matrix.
+// Signal flow and gain structure as described in ../shared/reference/vital.md §3–§7 (facts from Vital,
+// GPL-3.0, Matt Tytel). Everything is preallocated in the constructor; `process` allocates nothing.
+
+import { powerCurve, readLine } from "./curves.ts";
+import { Envelope, type EnvelopeTimes } from "./envelope.ts";
+import { VoiceFilter, type FilterSettings, MODEL_DIGITAL } from "./filters.ts";
+import { Lfo, RandomLfo, rateHz, type LfoBlock, type RateSettings } from "./lfo.ts";
+import {
+  PARAM_COUNT,
+  PARAM_MAX,
+  PARAM_MIN,
+  pid,
+  SOURCE_COUNT,
+  SRC_AFTERTOUCH,
+  SRC_ENV,
+  SRC_LFO,
+  SRC_LIFT,
+  SRC_MACRO,
+  SRC_MOD_WHEEL,
+  SRC_NOTE,
+  SRC_NOTE_IN_OCTAVE,
+  SRC_PITCH_WHEEL,
+  SRC_RANDOM,
+  SRC_RANDOM_LFO,
+  SRC_SLIDE,
+  SRC_STEREO,
+  SRC_VELOCITY,
+  type VitalProgram,
+} from "./program.ts";
+import { Random } from "./random.ts";
+import { FRAME_SIZE, Wavetable } from "./wavetable.ts";
+
+export const MAX_BLOCK = 128;
+const MAX_UNISON = 16;
+const STACK_RATIOS: number[][] = (() => {
+  const F = Math.pow(2, 7 / 12);
+  const M3 = Math.pow(2, 4 / 12);
+  const m3 = Math.pow(2, 3 / 12);
+  return [
+    [1, 1, 1, 1, 1, 1, 1, 1],
+    [0.5, 1, 1, 1, 1, 1, 1, 1],
+    [0.25, 1, 1, 1, 1, 1, 1, 1],
+    [1, 2, 1, 2, 1, 2, 1, 2],
+    [1, 2, 3, 1, 2, 3, 1, 2],
+    [1, F, 2, 1, F, 2, 1, F],
+    [1, F, 2, 2 * F, 4, 1, F, 2],
+    [1, M3, F, 2, 1, M3, F, 2],
+    [1, m3, F, 2, 1, m3, F, 2],
+    [1, 2, 3, 4, 5, 6, 7, 8],
+    [1, 3, 5, 7, 9, 11, 13, 15],
+  ];
+})();
+
+function oscIds(n: number) {
+  const p = (s: string) => pid(`osc_${n}_${s}`);
+  return {
+    on: p("on"),
+    level: p("level"),
+    pan: p("pan"),
+    transpose: p("transpose"),
+    tune: p("tune"),
+    phase: p("phase"),
+    randomPhase: p("random_phase"),
+    waveFrame: p("wave_frame"),
+    midiTrack: p("midi_track"),
+    voices: p("unison_voices"),
+    detune: p("unison_detune"),
+    detunePower: p("detune_power"),
+    detuneRange: p("detune_range"),
+    blend: p("unison_blend"),
+    spread: p("stereo_spread"),
+    stack: p("stack_style"),
+    frameSpread: p("frame_spread"),
+    destination: p("destination"),
+  };
+}
+
+function filterIds(n: number) {
+  const p = (s: string) => pid(`filter_${n}_${s}`);
+  return {
+    on: p("on"),
+    model: p("model"),
+    style: p("style"),
+    cutoff: p("cutoff"),
+    resonance: p("resonance"),
+    drive: p("drive"),
+    blend: p("blend"),
+    blendTranspose: p("blend_transpose"),
+    keytrack: p("keytrack"),
+    mix: p("mix"),
+    serial: p("filter_input"),
+  };
+}
+
+function envIds(n: number) {
+  const p = (s: string) => pid(`env_${n}_${s}`);
+  return {
+    delay: p("delay"),
+    attack: p("attack"),
+    hold: p("hold"),
+    decay: p("decay"),
+    sustain: p("sustain"),
+    release: p("release"),
+    attackPower: p("attack_power"),
+    decayPower: p("decay_power"),
+    releasePower: p("release_power"),
+  };
+}
+
+function lfoIds(n: number) {
+  const p = (s: string) => pid(`lfo_${n}_${s}`);
+  return {
+    frequency: p("frequency"),
+    sync: p("sync"),
+    syncType: p("sync_type"),
+    tempo: p("tempo"),
+    phase: p("phase"),
+    fade: p("fade_time"),
+    delay: p("delay_time"),
+    smoothMode: p("smooth_mode"),
+    smoothTime: p("smooth_time"),
+    keytrackTranspose: p("keytrack_transpose"),
+    keytrackTune: p("keytrack_tune"),
+  };
+}
+
+function randomIds(n: number) {
+  const p = (s: string) => pid(`random_${n}_${s}`);
+  return {
+    frequency: p("frequency"),
+    sync: p("sync"),
+    tempo: p("tempo"),
+    style: p("style"),
+    keytrackTranspose: p("keytrack_transpose"),
+    keytrackTune: p("keytrack_tune"),
+  };
+}
+
+const OSC = [oscIds(1), oscIds(2), oscIds(3)];
+const FILTER = [filterIds(1), filterIds(2)];
+const ENV = [1, 2, 3, 4, 5, 6].map(envIds);
+const LFO = [1, 2, 3, 4, 5, 6, 7, 8].map(lfoIds);
+const RANDOM_LFO = [1, 2, 3, 4].map(randomIds);
+const G = {
+  sampleOn: pid("sample_on"),
+  sampleLevel: pid("sample_level"),
+  samplePan: pid("sample_pan"),
+  sampleTranspose: pid("sample_transpose"),
+  sampleTune: pid("sample_tune"),
+  sampleKeytrack: pid("sample_keytrack"),
+  sampleLoop: pid("sample_loop"),
+  sampleBounce: pid("sample_bounce"),
+  sampleRandomPhase: pid("sample_random_phase"),
+  sampleDestination: pid("sample_destination"),
+  velocityTrack: pid("velocity_track"),
+  voiceAmplitude: pid("voice_amplitude"),
+  voiceTranspose: pid("voice_transpose"),
+  voiceTune: pid("voice_tune"),
+  bpm: pid("beats_per_minute"),
+  pitchWheel: pid("pitch_wheel"),
+  pitchBendRange: pid("pitch_bend_range"),
+  modWheel: pid("mod_wheel"),
+  portamentoTime: pid("portamento_time"),
+  portamentoSlope: pid("portamento_slope"),
+  portamentoScale: pid("portamento_scale"),
+  macros: [1, 2, 3, 4].map((i) => pid(`macro_control_${i}`)),
+};
+
+/** Per-oscillator playback state for up to 16 unison voices. */
+class OscState {
+  readonly phase = new Float64Array(MAX_UNISON);
+  readonly inc = new Float64Array(MAX_UNISON);
+  readonly gainL = new Float64Array(MAX_UNISON);
+  readonly gainR = new Float64Array(MAX_UNISON);
+  readonly ratio = new Float64Array(MAX_UNISON);
+  readonly cents = new Float64Array(MAX_UNISON);
+  readonly spreadPos = new Float64Array(MAX_UNISON);
+  readonly cycle: (Float32Array | null)[] = new Array(MAX_UNISON).fill(null);
+  readonly prev: (Float32Array | null)[] = new Array(MAX_UNISON).fill(null);
+  count = 0;
+  started = false;
+  levelL = 0;
+  levelR = 0;
+  /** Level applied at the end of the previous block, for the per-block ramp. */
+  lastL = 0;
+  lastR = 0;
+}
+
+const ROUTE_F1 = 0;
+const ROUTE_F2 = 1;
+const ROUTE_BOTH = 2;
+const ROUTE_BUS = 3;
+
+export interface VoiceContext {
+  /** Internal (oversampled) rate. */
+  sampleRate: number;
+  beatsPerSecond: number;
+}
+
+export class Voice {
+  readonly program: VitalProgram;
+  private readonly sr: number;
+  // modulation
+  private readonly mods = new Float64Array(PARAM_COUNT);
+  private readonly sources = new Float64Array(SOURCE_COUNT);
+  // generators
+  private readonly envs: Envelope[] = [];
+  private readonly envTimes: EnvelopeTimes[] = [];
+  private readonly lfos: Lfo[] = [];
+  private readonly lfoBlock: LfoBlock = {
+    hz: 1,
+    syncType: 0,
+    phaseOffset: 0,
+    fadeSeconds: 0,
+    delaySeconds: 0,
+    smooth: false,
+    smoothSeconds: 0,
+    timeSeconds: 0,
+    blockSeconds: 0,
+    released: false,
+  };
+  private readonly rate: RateSettings = {
+    frequency: 0,
+    sync: 0,
+    tempo: 0,
+    beatsPerSecond: 2,
+    keytrackTranspose: 0,
+    keytrackTune: 0,
+    note: 60,
+  };
+  private readonly randomLfos: RandomLfo[] = [];
+  private readonly osc: OscState[] = [new OscState(), new OscState(), new OscState()];
+  private readonly filters: VoiceFilter[][];
+  private readonly filterSettings: FilterSettings = {
+    model: 0,
+    style: 0,
+    cutoffNote: 60,
+    resonance: 0,
+    driveDb: 0,
+    blend: 0,
+    blendTranspose: 0,
+  };
+  private readonly rng: Random;
+  // buffers (L, R per route)
+  private readonly f1L = new Float32Array(MAX_BLOCK);
+  private readonly f1R = new Float32Array(MAX_BLOCK);
+  private readonly f2L = new Float32Array(MAX_BLOCK);
+  private readonly f2R = new Float32Array(MAX_BLOCK);
+  private readonly busL = new Float32Array(MAX_BLOCK);
+  private readonly busR = new Float32Array(MAX_BLOCK);
+  private readonly dryL = new Float32Array(MAX_BLOCK);
+  private readonly dryR = new Float32Array(MAX_BLOCK);
+  private readonly amp = new Float32Array(MAX_BLOCK);
+  // note state
+  note = 60;
+  private startNote = 60;
+  private targetNote = 60;
+  private glideSeconds = 0;
+  private glideElapsed = 0;
+  velocity = 0.7;
+  private liftVelocity = 0.5;
+  private randomValue = 0;
+  private seconds = 0;
+  private samplePos = 0;
+  private sampleDir = 1;
+  private lastAmp = 0;
+  held = false;
+  age = 0;
+  private readonly ctx: VoiceContext;
+
+  constructor(program: VitalProgram, ctx: VoiceContext, seed: number) {
+    this.program = program;
+    this.ctx = ctx;
+    this.sr = ctx.sampleRate;
+    this.rng = new Random(seed);
+    for (let i = 0; i < 6; i++) {
+      this.envs.push(new Envelope());
+      this.envTimes.push({
+        delay: 0,
+        attack: 0,
+        hold: 0,
+        decay: 0,
+        release: 0,
+        sustain: 1,
+        attackPower: 0,
+        decayPower: 0,
+        releasePower: 0,
+      });
+    }
+    for (let i = 0; i < 8; i++) this.lfos.push(new Lfo(program.lfoTables[i]!));
+    for (let i = 0; i < 4; i++) this.randomLfos.push(new RandomLfo(seed * 31 + i + 1));
+    this.filters = [
+      [new VoiceFilter(this.sr), new VoiceFilter(this.sr)],
+      [new VoiceFilter(this.sr), new VoiceFilter(this.sr)],
+    ];
+  }
+
+  get active(): boolean {
+    return this.envs[0]!.active;
+  }
+
+  /** Raw value of a parameter after modulation, clamped to its range. */
+  private v(i: number): number {
+    const x = this.program.values[i]! + this.mods[i]!;
+    return x < PARAM_MIN[i]! ? PARAM_MIN[i]! : x > PARAM_MAX[i]! ? PARAM_MAX[i]! : x;
+  }
+
+  noteOn(note: number, velocity: number, fromNote: number | undefined): void {
+    const wasActive = this.active;
+    this.targetNote = note;
+    const portamento = Math.pow(2, this.program.values[G.portamentoTime]!);
+    if (fromNote !== undefined && portamento > 0.0011) {
+      this.startNote = fromNote;
+      this.glideSeconds = portamento * (this.program.values[G.portamentoScale]! >= 0.5 ? Math.abs(note - fromNote) / 12 : 1);
+    } else {
+      this.startNote = note;
+      this.glideSeconds = 0;
+    }
+    this.glideElapsed = 0;
+    this.note = this.startNote;
+    this.velocity = velocity;
+    this.held = true;
+    this.age = 0;
+    this.seconds = 0;
+    this.randomValue = this.rng.next();
+    this.mods.fill(0);
+    this.updateSources();
+    this.applyModulation();
+    for (let i = 0; i < 6; i++) {
+      this.updateEnvTimes(i);
+      if (!wasActive) this.envs[i]!.kill();
+      this.envs[i]!.trigger(this.envTimes[i]!);
+    }
+    for (const l of this.lfos) l.trigger();
+    for (const r of this.randomLfos) r.trigger();
+    this.samplePos = 0;
+    this.sampleDir = 1;
+    if (this.program.values[G.sampleRandomPhase]! >= 0.5) {
+      this.samplePos = this.rng.next() * this.program.sample.channels[0]!.length;
+    }
+    if (!wasActive) {
+      for (const fs of this.filters) for (const f of fs) f.reset();
+      this.lastAmp = 0;
+    }
+    for (let o = 0; o < 3; o++) this.startOsc(o, !wasActive);
+  }
+
+  noteOff(lift = 0.5): void {
+    if (!this.held) return;
+    this.held = false;
+    this.liftVelocity = lift;
+    for (const e of this.envs) e.release();
+  }
+
+  kill(): void {
+    for (const e of this.envs) e.kill();
+    this.held = false;
+  }
+
+  private startOsc(o: number, resetPhase: boolean): void {
+    const ids = OSC[o]!;
+    const st = this.osc[o]!;
+    st.started = false;
+    if (this.program.values[ids.on]! < 0.5) return;
+    const n = Math.max(1, Math.min(MAX_UNISON, Math.round(this.program.values[ids.voices]!)));
+    st.count = n;
+    if (resetPhase) {
+      const phase = this.v(ids.phase) - 0.5;
+      const rp = this.v(ids.randomPhase);
+      for (let i = 0; i < n; i++) st.phase[i] = phase + (rp > 0 ? rp * (this.rng.next() - 0.5) : 0);
+      for (let i = 0; i < n; i++) st.phase[i] = st.phase[i]! - Math.floor(st.phase[i]!);
+      st.cycle.fill(null);
+      st.prev.fill(null);
+    }
+  }
+
+  private updateEnvTimes(i: number): void {
+    const ids = ENV[i]!;
+    const t = this.envTimes[i]!;
+    const s = this.sr;
+    const q = (x: number) => {
+      const y = Math.max(0, x);
+      return y * y * y * y * s;
+    };
+    t.delay = q(this.v(ids.delay));
+    t.attack = q(this.v(ids.attack));
+    t.hold = q(this.v(ids.hold));
+    t.decay = q(this.v(ids.decay));
+    t.release = q(this.v(ids.release));
+    t.sustain = this.v(ids.sustain);
+    t.attackPower = this.v(ids.attackPower);
+    t.decayPower = this.v(ids.decayPower);
+    t.releasePower = this.v(ids.releasePower);
+  }
+
+  private updateSources(): void {
+    const s = this.sources;
+    for (let i = 0; i < 6; i++) s[SRC_ENV + i] = this.envs[i]!.value;
+    for (let i = 0; i < 8; i++) s[SRC_LFO + i] = this.lfos[i]!.value;
+    for (let i = 0; i < 4; i++) s[SRC_RANDOM_LFO + i] = this.randomLfos[i]!.value;
+    s[SRC_VELOCITY] = this.velocity;
+    s[SRC_NOTE] = this.note / 127;
+    s[SRC_NOTE_IN_OCTAVE] = (((this.note % 12) + 12) % 12) / 12;
+    s[SRC_RANDOM] = this.randomValue;
+    for (let i = 0; i < 4; i++) s[SRC_MACRO + i] = this.program.values[G.macros[i]!]!;
+    s[SRC_MOD_WHEEL] = this.program.values[G.modWheel]!;
+    s[SRC_PITCH_WHEEL] = this.program.values[G.pitchWheel]!;
+    s[SRC_AFTERTOUCH] = 0;
+    s[SRC_SLIDE] = 0;
+    s[SRC_LIFT] = this.liftVelocity;
+    s[SRC_STEREO] = 0;
+  }
+
+  private applyModulation(): void {
+    const p = this.program;
+    const mods = this.mods;
+    for (let i = 0; i < p.modulated.length; i++) mods[p.modulated[i]!] = 0;
+    for (let i = 0; i < p.slots.length; i++) {
+      const slot = p.slots[i]!;
+      let s = this.sources[slot.source]!;
+      if (slot.mapping) s = readLine(slot.mapping, s);
+      const amount = Math.max(-1, Math.min(1, p.values[slot.amountIndex]! + mods[slot.amountIndex]!));
+      const power = p.values[slot.powerIndex]! + mods[slot.powerIndex]!;
+      let x: number;
+      if (slot.bipolar) {
+        const b = 2 * s - 1;
+        x = 0.5 * (power !== 0 ? Math.sign(b) * powerCurve(Math.abs(b), -power) : b);
+      } else x = power !== 0 ? Math.sign(s) * powerCurve(Math.abs(s), -power) : s;
+      mods[slot.dest] = mods[slot.dest]! + x * amount * slot.range;
+    }
+  }
+
+  /** Render `n` (≤ MAX_BLOCK) internal samples, adding the voice's output to outL/outR. */
+  process(outL: Float32Array, outR: Float32Array, n: number): void {
+    const blockSeconds = n / this.sr;
+    this.age++;
+    // Portamento
+    if (this.glideSeconds > 0 && this.glideElapsed < this.glideSeconds) {
+      this.glideElapsed += blockSeconds;
+      const t = Math.min(1, this.glideElapsed / this.glideSeconds);
+      const shaped = powerCurve(t, this.program.values[G.portamentoSlope]!);
+      this.note = this.startNote + (this.targetNote - this.startNote) * shaped;
+    } else this.note = this.targetNote;
+    this.seconds += blockSeconds;
+
+    // Control-rate generators (their own parameters use the previous block's modulation).
+    for (let i = 1; i < 6; i++) {
+      this.updateEnvTimes(i);
+      this.envs[i]!.advance(n, this.envTimes[i]!);
+    }
+    const bps = this.ctx.beatsPerSecond;
+    const released = !this.held;
+    for (let i = 0; i < 8; i++) {
+      const ids = LFO[i]!;
+      const r = this.rate;
+      r.frequency = this.v(ids.frequency);
+      r.sync = Math.round(this.program.values[ids.sync]!);
+      r.tempo = this.program.values[ids.tempo]!;
+      r.beatsPerSecond = bps;
+      r.keytrackTranspose = this.program.values[ids.keytrackTranspose]!;
+      r.keytrackTune = this.program.values[ids.keytrackTune]!;
+      r.note = this.note;
+      const b = this.lfoBlock;
+      b.hz = rateHz(r);
+      b.syncType = Math.round(this.program.values[ids.syncType]!);
+      b.phaseOffset = this.v(ids.phase);
+      b.fadeSeconds = this.v(ids.fade);
+      b.delaySeconds = this.v(ids.delay);
+      b.smooth = this.program.values[ids.smoothMode]! >= 0.5;
+      b.smoothSeconds = Math.pow(2, this.v(ids.smoothTime));
+      b.timeSeconds = this.seconds;
+      b.blockSeconds = blockSeconds;
+      b.released = released;
+      this.lfos[i]!.advance(b);
+    }
+    for (let i = 0; i < 4; i++) {
+      const ids = RANDOM_LFO[i]!;
+      const r = this.rate;
+      r.frequency = this.v(ids.frequency);
+      r.sync = Math.round(this.program.values[ids.sync]!);
+      r.tempo = this.program.values[ids.tempo]!;
+      r.beatsPerSecond = bps;
+      r.keytrackTranspose = this.program.values[ids.keytrackTranspose]!;
+      r.keytrackTune = this.program.values[ids.keytrackTune]!;
+      r.note = this.note;
+      this.randomLfos[i]!.advance(rateHz(r), blockSeconds, Math.round(this.program.values[ids.style]!));
+    }
+    this.updateSources();
+    this.applyModulation();
+
+    // Amplitude envelope at audio rate: A² with A = env_1 · lerp(1, velocity, track) · voice_amplitude.
+    this.updateEnvTimes(0);
+    const amp = this.amp;
+    this.envs[0]!.render(amp, n, this.envTimes[0]!);
+    const track = this.v(G.velocityTrack);
+    const scale = (1 + (this.velocity - 1) * track) * this.v(G.voiceAmplitude);
+    for (let i = 0; i < n; i++) {
+      const a = amp[i]! * scale;
+      amp[i] = a * a;
+    }
+
+    const f1On = this.program.values[FILTER[0]!.on]! >= 0.5;
+    const f2On = this.program.values[FILTER[1]!.on]! >= 0.5;
+    this.f1L.fill(0, 0, n);
+    this.f1R.fill(0, 0, n);
+    this.f2L.fill(0, 0, n);
+    this.f2R.fill(0, 0, n);
+    this.busL.fill(0, 0, n);
+    this.busR.fill(0, 0, n);
+
+    const pitchBase =
+      this.program.values[G.pitchWheel]! * this.program.values[G.pitchBendRange]! +
+      this.v(G.voiceTranspose) +
+      this.v(G.voiceTune);
+    for (let o = 0; o < 3; o++) {
+      const ids = OSC[o]!;
+      if (this.program.values[ids.on]! < 0.5) continue;
+      const route = this.route(Math.round(this.program.values[ids.destination]!), f1On, f2On);
+      if (route === ROUTE_BOTH) {
+        this.dryL.fill(0, 0, n);
+        this.dryR.fill(0, 0, n);
+        this.renderOsc(o, this.dryL, this.dryR, n, pitchBase);
+        this.addToBoth(n);
+      } else {
+        const [L, R] = this.routeBuffers(route);
+        this.renderOsc(o, L, R, n, pitchBase);
+      }
+    }
+    if (this.program.values[G.sampleOn]! >= 0.5) {
+      const route = this.route(Math.round(this.program.values[G.sampleDestination]!), f1On, f2On);
+      if (route === ROUTE_BOTH) {
+        this.dryL.fill(0, 0, n);
+        this.dryR.fill(0, 0, n);
+        this.renderSample(this.dryL, this.dryR, n, pitchBase);
+        this.addToBoth(n);
+      } else {
+        const [L, R] = this.routeBuffers(route);
+        this.renderSample(L, R, n, pitchBase);
+      }
+    }
+
+    // Filters.
+    const serial1 = f1On && f2On && this.program.values[FILTER[0]!.serial]! >= 0.5;
+    const serial2 = f1On && f2On && !serial1 && this.program.values[FILTER[1]!.serial]! >= 0.5;
+    if (serial1) {
+      this.runFilter(1, this.f2L, this.f2R, n);
+      for (let i = 0; i < n; i++) {
+        this.f1L[i] = this.f1L[i]! + this.f2L[i]!;
+        this.f1R[i] = this.f1R[i]! + this.f2R[i]!;
+      }
+      this.runFilter(0, this.f1L, this.f1R, n);
+      this.mixInto(this.f1L, this.f1R, n);
+    } else if (serial2) {
+      this.runFilter(0, this.f1L, this.f1R, n);
+      for (let i = 0; i < n; i++) {
+        this.f2L[i] = this.f2L[i]! + this.f1L[i]!;
+        this.f2R[i] = this.f2R[i]! + this.f1R[i]!;
+      }
+      this.runFilter(1, this.f2L, this.f2R, n);
+      this.mixInto(this.f2L, this.f2R, n);
+    } else {
+      if (f1On) {
+        this.runFilter(0, this.f1L, this.f1R, n);
+        this.mixInto(this.f1L, this.f1R, n);
+      }
+      if (f2On) {
+        this.runFilter(1, this.f2L, this.f2R, n);
+        this.mixInto(this.f2L, this.f2R, n);
+      }
+    }
+
+    const bL = this.busL;
+    const bR = this.busR;
+    for (let i = 0; i < n; i++) {
+      const a = amp[i]!;
+      outL[i] = outL[i]! + bL[i]! * a;
+      outR[i] = outR[i]! + bR[i]! * a;
+    }
+    this.lastAmp = amp[n - 1]!;
+  }
+
+  private addToBoth(n: number): void {
+    for (let i = 0; i < n; i++) {
+      this.f1L[i] = this.f1L[i]! + this.dryL[i]!;
+      this.f1R[i] = this.f1R[i]! + this.dryR[i]!;
+      this.f2L[i] = this.f2L[i]! + this.dryL[i]!;
+      this.f2R[i] = this.f2R[i]! + this.dryR[i]!;
+    }
+  }
+
+  private mixInto(L: Float32Array, R: Float32Array, n: number): void {
+    for (let i = 0; i < n; i++) {
+      this.busL[i] = this.busL[i]! + L[i]!;
+      this.busR[i] = this.busR[i]! + R[i]!;
+    }
+  }
+
+  private route(dest: number, f1On: boolean, f2On: boolean): number {
+    if (dest === 0) return f1On ? ROUTE_F1 : ROUTE_BUS;
+    if (dest === 1) return f2On ? ROUTE_F2 : ROUTE_BUS;
+    if (dest === 2) return f1On && f2On ? ROUTE_BOTH : f1On ? ROUTE_F1 : f2On ? ROUTE_F2 : ROUTE_BUS;
+    return ROUTE_BUS;
+  }
+
+  private routeBuffers(route: number): [Float32Array, Float32Array] {
+    if (route === ROUTE_F1) return [this.f1L, this.f1R];
+    if (route === ROUTE_F2) return [this.f2L, this.f2R];
+    return [this.busL, this.busR];
+  }
+
+  private runFilter(k: number, L: Float32Array, R: Float32Array, n: number): void {
+    const ids = FILTER[k]!;
+    const s = this.filterSettings;
+    s.model = Math.round(this.program.values[ids.model]!);
+    s.style = Math.round(this.program.values[ids.style]!);
+    s.cutoffNote = this.v(ids.cutoff) + this.v(ids.keytrack) * (this.note - 60);
+    s.resonance = this.v(ids.resonance);
+    s.driveDb = this.v(ids.drive);
+    s.blend = this.v(ids.blend);
+    s.blendTranspose = this.v(ids.blendTranspose);
+    const mix = this.v(ids.mix);
+    const dl = this.dryL;
+    const dr = this.dryR;
+    if (mix < 1) {
+      dl.set(L.subarray(0, n));
+      dr.set(R.subarray(0, n));
+    }
+    this.filters[k]![0]!.process(L, n, s);
+    this.filters[k]![1]!.process(R, n, s);
+    if (mix < 1) {
+      for (let i = 0; i < n; i++) {
+        L[i] = dl[i]! + mix * (L[i]! - dl[i]!);
+        R[i] = dr[i]! + mix * (R[i]! - dr[i]!);
+      }
+    }
+  }
+
+  private renderOsc(o: number, outL: Float32Array, outR: Float32Array, n: number, pitchBase: number): void {
+    const ids = OSC[o]!;
+    const st = this.osc[o]!;
+    const table: Wavetable = this.program.wavetables[o]!;
+    const count = st.count;
+    const midi = this.program.values[ids.midiTrack]! >= 0.5 ? this.note : 48;
+    const pitch = midi + pitchBase + this.v(ids.transpose) + this.v(ids.tune);
+    const baseHz = 8.1757989156 * Math.pow(2, pitch / 12);
+
+    // Unison layout.
+    const pairs = (count + 1) >> 1;
+    const even = (count & 1) === 0;
+    const detune = Math.max(0, this.v(ids.detune));
+    const maxCents = this.v(ids.detuneRange) * detune * detune;
+    const power = this.v(ids.detunePower);
+    const stack = STACK_RATIOS[Math.max(0, Math.min(10, Math.round(this.program.values[ids.stack]!)))]!;
+    const blend = this.v(ids.blend);
+    let centreGain = 1;
+    let detunedGain = 1;
+    if (count > 2) {
+      const c = 1 - 0.6 * blend;
+      const d = 0.6 * (1 - (1 - blend) * (1 - blend));
+      const norm = 1 / Math.sqrt(c * c + d * d * (pairs - 1));
+      centreGain = c * norm;
+      detunedGain = d * norm;
+    }
+    const theta = ((1 - this.v(ids.spread)) * Math.PI) / 4;
+    const cs = Math.cos(theta);
+    const sn = Math.sin(theta);
+    let v = 0;
+    for (let pIdx = 0; pIdx < pairs; pIdx++) {
+      const t = (2 * pIdx + (even ? 1 : 0)) / Math.max(1, count - 1);
+      const cents = powerCurve(t, power) * maxCents;
+      const ratio = stack[pIdx % 8]!;
+      const g = count > 2 ? (pIdx === 0 ? centreGain : detunedGain) : 1;
+      if (!even && pIdx === 0) {
+        st.cents[v] = 0;
+        st.ratio[v] = ratio;
+        st.gainL[v] = g * (cs + sn);
+        st.gainR[v] = g * (cs + sn);
+        st.spreadPos[v] = 0;
+        v++;
+        continue;
+      }
+      // left lane flat on even pairs, sharp on odd pairs
+      const leftSign = pIdx % 2 === 0 ? -1 : 1;
+      st.cents[v] = leftSign * cents;
+      st.ratio[v] = ratio;
+      st.gainL[v] = g * cs;
+      st.gainR[v] = g * sn;
+      st.spreadPos[v] = leftSign * t;
+      v++;
+      if (v < count) {
+        st.cents[v] = -leftSign * cents;
+        st.ratio[v] = ratio;
+        st.gainL[v] = g * sn;
+        st.gainR[v] = g * cs;
+        st.spreadPos[v] = -leftSign * t;
+        v++;
+      }
+    }
+
+    // Level and pan (level is squared; pan law √2·sin).
+    const level = Math.max(0, this.v(ids.level));
+    const pan = this.v(ids.pan);
+    const lvl = level * level;
+    const panL = Math.SQRT2 * Math.sin(2 * Math.PI * (1 / 8 - pan / 8));
+    const panR = Math.SQRT2 * Math.sin(2 * Math.PI * (1 / 8 + pan / 8));
+    const targetL = lvl * panL;
+    const targetR = lvl * panR;
+    if (!st.started) {
+      st.lastL = targetL;
+      st.lastR = targetR;
+    }
+    const startL = st.lastL;
+    const startR = st.lastR;
+    const stepL = (targetL - startL) / n;
+    const stepR = (targetR - startR) / n;
+
+    const frame = this.v(ids.waveFrame);
+    const frameSpread = this.v(ids.frameSpread);
+    const frames = table.frameCount;
+    const sr = this.sr;
+    for (let u = 0; u < count; u++) {
+      const hz = baseHz * st.ratio[u]! * Math.pow(2, st.cents[u]! / 1200);
+      const inc = hz / sr;
+      const f = Math.max(0, Math.min(frames - 1, Math.floor(frame + frameSpread * st.spreadPos[u]!)));
+      const cyc = table.cycle(f, Wavetable.harmonicLimit(inc));
+      const prevInc = st.started ? st.inc[u]! : inc;
+      st.inc[u] = inc;
+      let prev = st.cycle[u];
+      if (!st.started || prev === null) prev = cyc;
+      st.prev[u] = prev;
+      st.cycle[u] = cyc;
+      const gl = st.gainL[u]!;
+      const gr = st.gainR[u]!;
+      let ph = st.phase[u]!;
+      const dInc = (inc - prevInc) / n;
+      let curInc = prevInc;
+      if (prev === cyc) {
+        for (let i = 0; i < n; i++) {
+          curInc += dInc;
+          ph += curInc;
+          if (ph >= 1) ph -= 1;
+          else if (ph < 0) ph += 1;
+          const pos = ph * FRAME_SIZE;
+          const idx = pos | 0;
+          const fr = pos - idx;
+          const x0 = cyc[idx]!;
+          const x1 = cyc[idx + 1]!;
+          const x2 = cyc[idx + 2]!;
+          const x3 = cyc[idx + 3]!;
+          const y = x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+          const k = i + 1;
+          outL[i] = outL[i]! + y * gl * (startL + stepL * k);
+          outR[i] = outR[i]! + y * gr * (startR + stepR * k);
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          curInc += dInc;
+          ph += curInc;
+          if (ph >= 1) ph -= 1;
+          else if (ph < 0) ph += 1;
+          const pos = ph * FRAME_SIZE;
+          const idx = pos | 0;
+          const fr = pos - idx;
+          let x0 = cyc[idx]!;
+          let x1 = cyc[idx + 1]!;
+          let x2 = cyc[idx + 2]!;
+          let x3 = cyc[idx + 3]!;
+          const yNew = x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+          x0 = prev[idx]!;
+          x1 = prev[idx + 1]!;
+          x2 = prev[idx + 2]!;
+          x3 = prev[idx + 3]!;
+          const yOld = x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+          const k = i + 1;
+          const y = yOld + (yNew - yOld) * (k / n);
+          outL[i] = outL[i]! + y * gl * (startL + stepL * k);
+          outR[i] = outR[i]! + y * gr * (startR + stepR * k);
+        }
+      }
+      st.phase[u] = ph;
+    }
+    st.lastL = targetL;
+    st.lastR = targetR;
+    st.started = true;
+  }
+
+  private renderSample(outL: Float32Array, outR: Float32Array, n: number, pitchBase: number): void {
+    const smp = this.program.sample;
+    const left = smp.channels[0]!;
+    const right = smp.channels[1] ?? left;
+    const len = left.length;
+    if (len < 2) return;
+    const keytrack = this.program.values[G.sampleKeytrack]! >= 0.5;
+    const semis = (keytrack ? this.note - 60 : 0) + pitchBase + this.v(G.sampleTranspose) + this.v(G.sampleTune);
+    const step = (smp.sampleRate / this.sr) * Math.pow(2, semis / 12);
+    const level = Math.max(0, this.v(G.sampleLevel));
+    const pan = this.v(G.samplePan);
+    const gL = level * level * Math.SQRT2 * Math.sin(2 * Math.PI * (1 / 8 - pan / 8));
+    const gR = level * level * Math.SQRT2 * Math.sin(2 * Math.PI * (1 / 8 + pan / 8));
+    const loop = this.program.values[G.sampleLoop]! >= 0.5;
+    const bounce = this.program.values[G.sampleBounce]! >= 0.5;
+    let pos = this.samplePos;
+    let dir = this.sampleDir;
+    for (let i = 0; i < n; i++) {
+      if (pos >= len - 1 || pos < 0) {
+        if (!loop) break;
+        if (bounce) {
+          dir = -dir;
+          pos = pos < 0 ? -pos : 2 * (len - 1) - pos;
+        } else pos -= (len - 1) * Math.floor(pos / (len - 1));
+      }
+      const idx = pos | 0;
+      const fr = pos - idx;
+      const l = left[idx]! + (left[idx + 1]! - left[idx]!) * fr;
+      const r = right[idx]! + (right[idx + 1]! - right[idx]!) * fr;
+      outL[i] = outL[i]! + l * gL;
+      outR[i] = outR[i]! + r * gR;
+      pos += step * dir;
+    }
+    this.samplePos = pos;
+    this.sampleDir = dir;
+  }
+
+  /** Digital-model check used by `unsupported`: whether a filter model is one this engine renders. */
+  static rendersFilterModel(model: number): boolean {
+    return model === 0 || model === MODEL_DIGITAL;
+  }
+}
