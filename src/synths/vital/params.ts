@@ -231,7 +231,7 @@ function fmt(x: number, digits = 3): string {
   if (x === 0) return "0";
   const a = Math.abs(x);
   if (a >= 1000) return x.toFixed(0);
-  if (a >= 100) return x.toFixed(1);
+  if (a >= 100) return Number(x.toFixed(1)).toString();
   return Number(x.toPrecision(digits)).toString();
 }
 
