@@ -4,6 +4,7 @@ import { registerSynth } from "./synth.ts";
 const builtins: Array<() => Promise<{ synth: Parameters<typeof registerSynth>[0] }>> = [
   // Each synth folder's index.ts exports `synth`. Added as the engines land.
   () => import("./dx7/index.ts"),
+  () => import("./vital/index.ts"),
 ];
 
 let loaded: Promise<void> | undefined;

@@ -124,9 +124,10 @@ function asLine(x: unknown): LineShape | undefined {
 const TRIANGLE: LineShape = { points: [0, 1, 0.5, 0, 1, 1], powers: [0, 0, 0], smooth: false };
 
 function decodeSample(x: unknown): EngineSample {
-  if (isObj(x) && typeof x.samples === "string") {
-    const left = decodeInt16LE(x.samples, 1 / 32767);
-    const right = typeof x.samples_stereo === "string" ? decodeInt16LE(x.samples_stereo, 1 / 32767) : left;
+  if (isObj(x) && (typeof x.samples === "string" || x.samples instanceof Float32Array)) {
+    const left = x.samples instanceof Float32Array ? x.samples : decodeInt16LE(x.samples as string, 1 / 32767);
+    const st = x.samples_stereo;
+    const right = st instanceof Float32Array ? st : typeof st === "string" ? decodeInt16LE(st, 1 / 32767) : left;
     const rate = Number(x.sample_rate) > 0 ? Number(x.sample_rate) : 44100;
     if (left.length >= 1) return { channels: [left, right.length === left.length ? right : left], sampleRate: rate };
   }

@@ -93,8 +93,8 @@ function componentFrames(comp: Json, count: number, notes: Set<string>): Float32
   const keys: Keyframe[] = [];
   for (const kf of kfs) {
     const position = Math.max(0, Math.min(256, Math.round(Number(kf.position ?? 0))));
-    if (type === "Wave Source" && typeof kf.wave_data === "string") {
-      const data = decodeFloat32LE(kf.wave_data);
+    if ((type === "Wave Source" || type === "Shepard Tone Source") && (typeof kf.wave_data === "string" || kf.wave instanceof Float32Array)) {
+      const data = kf.wave instanceof Float32Array ? kf.wave : decodeFloat32LE(kf.wave_data as string);
       if (data.length < FRAME_SIZE) continue;
       keys.push({ position, frame: data.subarray(0, FRAME_SIZE) });
     } else if (type === "Line Source") {
@@ -107,7 +107,7 @@ function componentFrames(comp: Json, count: number, notes: Set<string>): Float32
     return undefined;
   }
   keys.sort((a, b) => a.position - b.position);
-  const spectral = type === "Wave Source" && Number(comp.interpolation ?? 1) === 1;
+  const spectral = type !== "Line Source" && Number(comp.interpolation ?? 1) === 1;
   const style = Number(comp.interpolation_style ?? 1);
   if (style === 2) notes.add("cubic keyframe interpolation is approximated by linear");
   const frames: Float32Array[] = [];
@@ -161,7 +161,7 @@ export function buildWavetable(desc: unknown): WavetableBuild {
     let groupFrames: Float32Array[] | undefined;
     for (const c of comps) {
       const type = String(c.type ?? "");
-      if (type === "Wave Source" || type === "Line Source") {
+      if (type === "Wave Source" || type === "Line Source" || type === "Shepard Tone Source") {
         const fr = componentFrames(c, count, notes);
         if (fr) groupFrames = fr;
       } else notes.add(`wavetable component "${type}" is not rendered`);

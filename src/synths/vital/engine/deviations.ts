@@ -1,0 +1,66 @@
+// What this engine renders differently from Vital beyond the codec-level checks in ../unsupported.ts
+// (effects, filter models, oscillator distortions, spectral morphs, wavetable components, destinations).
+// Only audible uses are reported; keep this list truthful to voice.ts.
+
+import type { VitalPatch } from "../types.ts";
+import { paramIndex, sourceId } from "./program.ts";
+
+/** Modulation destinations the voice reads per block (or at note-on where noted in the docs). */
+const HONOURED = [
+  /^osc_[123]_(level|pan|transpose|tune|wave_frame|unison_detune|detune_power|detune_range|unison_blend|stereo_spread|frame_spread|phase|random_phase)$/,
+  /^filter_[12]_(cutoff|resonance|drive|blend|blend_transpose|keytrack|mix)$/,
+  /^env_[1-6]_(delay|attack|hold|decay|sustain|release)$/,
+  /^lfo_[1-8]_(frequency|phase|fade_time|delay_time|smooth_time)$/,
+  /^random_[1-4]_frequency$/,
+  /^sample_(level|pan|transpose|tune)$/,
+  /^(velocity_track|voice_amplitude|voice_transpose|voice_tune)$/,
+  /^modulation_\d+_(amount|power)$/,
+];
+
+const SYNC_NAMES = ["trigger", "sync", "envelope", "sustain envelope", "loop point", "loop hold"];
+
+export function engineDeviations(p: VitalPatch): string[] {
+  const s = p.settings;
+  const out: string[] = [];
+  const on = (k: string) => (s[k] ?? 0) >= 0.5;
+  const usedSources = new Set<string>();
+  p.modulations.forEach((m, i) => {
+    if (!m.source || !m.destination) return;
+    const n = i + 1;
+    if (on(`modulation_${n}_bypass`) || (s[`modulation_${n}_amount`] ?? 0) === 0) return;
+    usedSources.add(m.source);
+    if (sourceId(m.source) === undefined || paramIndex(m.destination) === undefined) {
+      out.push(`modulation ${n}: ${m.source} → ${m.destination} (unknown source or destination, skipped)`);
+      return;
+    }
+    if (!HONOURED.some((r) => r.test(m.destination))) {
+      out.push(`modulation ${n}: destination ${m.destination} is not modulated by this engine`);
+    }
+    if (on(`modulation_${n}_stereo`)) out.push(`modulation ${n}: stereo modulation (rendered the same on both channels)`);
+    if (/^(aftertouch|slide|stereo)$/.test(m.source)) out.push(`modulation ${n}: source ${m.source} is held at 0`);
+  });
+  for (let k = 1; k <= 4; k++) {
+    if (usedSources.has(`random_${k}`)) {
+      out.push(`random LFO ${k}: Vital's random generator is not reproduced (seeded stand-in)`);
+    }
+  }
+  if (usedSources.has("random")) out.push(`"random" source: Vital's per-note random value is not reproduced (seeded)`);
+  for (let k = 1; k <= 8; k++) {
+    if (!usedSources.has(`lfo_${k}`)) continue;
+    const sync = Math.round(s[`lfo_${k}_sync_type`] ?? 0);
+    if (sync >= 3) out.push(`LFO ${k}: ${SYNC_NAMES[sync] ?? "unknown"} mode (approximated)`);
+    if ((s[`lfo_${k}_stereo`] ?? 0) !== 0) out.push(`LFO ${k}: stereo phase offset (not rendered)`);
+  }
+  for (let f = 1; f <= 2; f++) {
+    if (!on(`filter_${f}_on`)) continue;
+    const model = Math.round(s[`filter_${f}_model`] ?? 0);
+    const style = Math.round(s[`filter_${f}_style`] ?? 0);
+    if ((model === 0 || model === 3) && style >= 2) {
+      const name = style === 2 ? "notch blend" : style === 3 ? "notch spread" : "band/peak/notch";
+      out.push(`filter ${f}: ${name} style (approximated)`);
+    }
+  }
+  if (Math.round(s.oversampling ?? 1) >= 2) out.push("oversampling 4×/8× (rendered at 2×)");
+  if ((s.stereo_routing ?? 1) !== 1) out.push("stereo routing width (not rendered)");
+  return out;
+}

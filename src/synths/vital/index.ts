@@ -1,0 +1,86 @@
+// Vital (Matt Tytel's wavetable synth): the .vital codec, schema and patchsmith's engine for Vital's core
+// voice (oscillators, unison, sample oscillator, analog/digital filters, envelopes, LFOs, modulation).
+// Effects and the remaining filter models are reported by `unsupportedFeatures`, never silently dropped.
+import type { Performance, RenderOptions, Synth } from "../synth.ts";
+import { cloneVitalPatch, defaultVitalPatch, readVital, withVitalName, writeVital, type VitalReadOptions } from "./codec.ts";
+import { describeVital } from "./describe.ts";
+import { engineDeviations } from "./engine/deviations.ts";
+import { programFromPatch } from "./engine/from-patch.ts";
+import { renderProgramNote } from "./engine/instrument.ts";
+import type { VitalProgram } from "./engine/program.ts";
+import { settingsFromVector, settingsToVector, VITAL_SOUND_PARAM_SPECS } from "./params.ts";
+import type { VitalPatch } from "./types.ts";
+import { VITAL_ENGINE_SUPPORT, vitalUnsupportedFeatures } from "./unsupported.ts";
+import { PatchsmithError } from "../../errors.ts";
+
+export type { VitalPatch } from "./types.ts";
+export { VitalInstrument, renderProgramNote } from "./engine/instrument.ts";
+export { programFromPatch } from "./engine/from-patch.ts";
+
+/** What this engine renders, for the codec's unsupported-feature report. */
+export const ENGINE_SUPPORT = {
+  ...VITAL_ENGINE_SUPPORT,
+  filterModels: [0, 3],
+  filterFallback: "approximated as analog",
+  wavetableComponents: ["Wave Source", "Line Source", "Shepard Tone Source"],
+  destinations: [0, 1, 2, 3, 4],
+  destinationFallback: "sent to the effects bus instead (effects are not rendered)",
+};
+
+// Prepared programs are cached per patch object (patches are treated as immutable once rendered).
+const programs = new WeakMap<VitalPatch, VitalProgram>();
+
+export function vitalProgram(p: VitalPatch): VitalProgram {
+  let prog = programs.get(p);
+  if (!prog) {
+    prog = programFromPatch(p);
+    programs.set(p, prog);
+  }
+  return prog;
+}
+
+export const synth: Synth<VitalPatch> = {
+  id: "vital",
+  displayName: "Vital (core voice: oscillators, unison, sample, analog/digital filters, envelopes, LFOs)",
+  params: [...VITAL_SOUND_PARAM_SPECS],
+  defaultPatch: defaultVitalPatch,
+  toVector: (p) => settingsToVector(p.settings, VITAL_SOUND_PARAM_SPECS),
+  fromVector(v, base) {
+    const q = cloneVitalPatch(base ?? defaultVitalPatch());
+    q.settings = settingsFromVector(v, q.settings, VITAL_SOUND_PARAM_SPECS);
+    return q;
+  },
+  patchName: (p) => p.name,
+  withName: withVitalName,
+  render(p: VitalPatch, perf: Performance, opt: RenderOptions = {}): Float32Array[] {
+    const sampleRate = opt.sampleRate ?? 44100;
+    if (!(sampleRate >= 8000 && sampleRate <= 384000)) {
+      throw new PatchsmithError("bad-request", `sample rate ${sampleRate} Hz is outside 8000 … 384000`);
+    }
+    const note = Math.min(127, Math.max(0, perf.note));
+    const velocity = Math.min(127, Math.max(0, perf.velocity)) / 127;
+    return renderProgramNote(
+      vitalProgram(p),
+      {
+        note,
+        velocity,
+        noteOffSeconds: Math.max(0, perf.noteOffSeconds),
+        durationSeconds: Math.max(0, perf.durationSeconds),
+      },
+      { sampleRate, seed: opt.seed ?? 0 },
+    );
+  },
+  codec: {
+    extensions: [".vital"],
+    read: (bytes, name, opts) => readVital(bytes, name, opts as VitalReadOptions),
+    write(patches) {
+      if (patches.length !== 1) {
+        throw new PatchsmithError("bad-request", `a .vital file holds exactly one preset (got ${patches.length})`);
+      }
+      return writeVital(patches[0]!);
+    },
+  },
+  describe: describeVital,
+  unsupportedFeatures: (p) => [...vitalUnsupportedFeatures(p, ENGINE_SUPPORT), ...engineDeviations(p)],
+  defaultWavEncoding: "float32",
+};
