@@ -23,4 +23,8 @@ export class ContextCache<T> {
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
     return value;
   }
+
+  delete(id: string): void {
+    this.entries.delete(id);
+  }
 }

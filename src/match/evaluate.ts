@@ -1,0 +1,90 @@
+/**
+ * Scoring search points: a point is the normalised values of the free parameters of a synth (the rest come
+ * from a base patch), optionally followed by one coordinate for the note-off time. `Scorer` renders a point
+ * at the target's note and returns its loss; it is what each worker runs (src/match/evaluate-task.ts) and
+ * what the main thread runs for single evaluations.
+ */
+import type { AnySynth, Performance } from "../synths/synth.ts";
+import { lossTerms, mixToMono, type LossTarget, type LossTerms } from "./loss.ts";
+
+/** What a search evaluates against; structured-cloneable (sent to workers). */
+export interface SearchSpace {
+  synthId: string;
+  /** A module exporting `synth` (for synths outside the registry, e.g. in tests); default: the registry. */
+  synthModule?: string;
+  /** The patch every point starts from (parameters outside `free` are taken from it). */
+  basePatch: unknown;
+  /** Schema indices of the searched parameters, in point order. */
+  free: number[];
+  /** When set, the last coordinate of a point is the note-off time, mapped linearly onto this range (s). */
+  holdRange?: [number, number];
+  /** The performance; noteOffSeconds is the default when holdRange is not set. */
+  performance: Performance;
+  seed: number;
+}
+
+export function pointLength(space: SearchSpace): number {
+  return space.free.length + (space.holdRange ? 1 : 0);
+}
+
+/** Turns points into patches, renders and scores them. Reuses its buffers: one per thread. */
+export class Scorer {
+  private readonly full: Float32Array;
+
+  constructor(
+    readonly synth: AnySynth,
+    readonly space: SearchSpace,
+    readonly target: LossTarget,
+  ) {
+    this.full = synth.toVector(space.basePatch);
+  }
+
+  /** The patch a point stands for. */
+  patch(point: ArrayLike<number>): unknown {
+    const v = this.full;
+    const free = this.space.free;
+    for (let i = 0; i < free.length; i++) v[free[i]!] = point[i]!;
+    return this.synth.fromVector(v, this.space.basePatch);
+  }
+
+  /** The performance a point stands for (its note-off time when searched). */
+  performance(point: ArrayLike<number>): Performance {
+    const perf = this.space.performance;
+    const range = this.space.holdRange;
+    if (!range) return perf;
+    const u = Math.min(1, Math.max(0, point[this.space.free.length]!));
+    return { ...perf, noteOffSeconds: range[0] + (range[1] - range[0]) * u };
+  }
+
+  /** Mono render of a point (sample rate 44.1 kHz). */
+  render(point: ArrayLike<number>): Float32Array {
+    const channels = this.synth.render(this.patch(point), this.performance(point), { sampleRate: 44100, seed: this.space.seed });
+    return mixToMono(channels);
+  }
+
+  terms(point: ArrayLike<number>): LossTerms {
+    return lossTerms(this.target, this.render(point));
+  }
+
+  /** The loss of a point; a render that throws scores +Infinity rather than stopping the search. */
+  score(point: ArrayLike<number>): number {
+    try {
+      return this.terms(point).loss;
+    } catch {
+      return Infinity;
+    }
+  }
+}
+
+/** The point of a patch in a space (its free parameters, then the default note-off coordinate). */
+export function patchToPoint(synth: AnySynth, space: SearchSpace, patch: unknown, holdSeconds?: number): Float64Array {
+  const v = synth.toVector(patch);
+  const out = new Float64Array(pointLength(space));
+  space.free.forEach((k, i) => (out[i] = v[k]!));
+  if (space.holdRange) {
+    const [lo, hi] = space.holdRange;
+    const h = holdSeconds ?? space.performance.noteOffSeconds;
+    out[space.free.length] = hi > lo ? Math.min(1, Math.max(0, (h - lo) / (hi - lo))) : 0;
+  }
+  return out;
+}
