@@ -671,6 +671,7 @@ export function parseVitalObject(
   const stem = (name ?? "").replace(/^.*[\\/]/, "").replace(/\.vital$/i, "");
   let presetName = str(r, root, "preset_name", stem, "");
   if (root.preset_name === undefined) absentKeys.push("preset_name");
+  for (const key of Object.keys(METADATA_DEFAULTS)) if (root[key] === undefined) absentKeys.push(key);
   if (typeof root.preset_name !== "string") presetName = stem;
 
   const settings = vitalDefaultSettings();
@@ -878,6 +879,29 @@ function sampleJson(s: VitalSample): JsonObject {
   return withExtra(known, s.extra);
 }
 
+/** Optional top-level strings and the value a file without them means. */
+const METADATA_DEFAULTS: Record<string, string> = {
+  author: "",
+  comments: "",
+  preset_style: "",
+  macro1: "MACRO 1",
+  macro2: "MACRO 2",
+  macro3: "MACRO 3",
+  macro4: "MACRO 4",
+};
+
+function metadataValues(p: VitalPatch): Record<string, string> {
+  return {
+    author: p.author,
+    comments: p.comments,
+    preset_style: p.style,
+    macro1: p.macros[0] ?? "MACRO 1",
+    macro2: p.macros[1] ?? "MACRO 2",
+    macro3: p.macros[2] ?? "MACRO 3",
+    macro4: p.macros[3] ?? "MACRO 4",
+  };
+}
+
 function validVersion(v: string): string {
   return /^\d+\.\d+(\.\d+)?$/.test(v) ? v : VITAL_WRITE_VERSION;
 }
@@ -919,17 +943,15 @@ export function vitalToJson(p: VitalPatch): JsonObject {
     ["sample", sampleJson(p.sample)],
   );
   const top: Array<[string, unknown]> = [
-    ["author", p.author],
-    ["comments", p.comments],
-    ["preset_style", p.style],
-    ["macro1", p.macros[0] ?? "MACRO 1"],
-    ["macro2", p.macros[1] ?? "MACRO 2"],
-    ["macro3", p.macros[2] ?? "MACRO 3"],
-    ["macro4", p.macros[3] ?? "MACRO 4"],
     ["synth_version", validVersion(p.synthVersion)],
     ["settings", withExtra(settings, p.extraSettings)],
   ];
   if (!absent.has("preset_name")) top.push(["preset_name", p.name]);
+  const meta = metadataValues(p);
+  for (const [key, fallback] of Object.entries(METADATA_DEFAULTS)) {
+    const v = meta[key]!;
+    if (!(absent.has(key) && v === fallback)) top.push([key, v]);
+  }
   return withExtra(top, p.extra);
 }
 

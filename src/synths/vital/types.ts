@@ -154,9 +154,10 @@ export interface VitalPatch {
   /** Unknown top-level keys, kept verbatim. */
   extra: ExtraKeys;
   /**
-   * Keys the source file did not have (table parameters and `preset_name`). The writer leaves such a key out
-   * again while it still holds its default (or, for `preset_name`, the file-derived name), so a round trip
-   * reproduces the file's key set; a patch built from defaults lists Vital's legacy keys here.
+   * Keys the source file did not have (table parameters and the optional top-level strings: `preset_name`,
+   * `author`, `comments`, `preset_style`, `macro1` … `macro4`). The writer leaves such a key out again while it
+   * still holds its default (`preset_name`: while it is absent here; `withVitalName` removes it), so a round
+   * trip reproduces the file's key set. A patch built from defaults lists Vital's legacy keys here.
    */
   absentKeys: string[];
 }

@@ -25,15 +25,19 @@ export interface VitalEngineSupport {
   destinationFallback: string;
 }
 
-/** The engine of issue #4 (Vital's core voice): analog and digital filters, wave sources, no effects. */
+/**
+ * The engine of issue #4 (Vital's core voice): analog and digital filters, wave and line sources, no effects.
+ * While no effect is rendered, a producer routed straight into an effect sounds as if sent to the effects bus,
+ * so every destination counts as supported (the effect being on is reported on its own).
+ */
 export const VITAL_ENGINE_SUPPORT: VitalEngineSupport = {
   filterModels: [0, 3],
   filterFallback: "approximated as analog",
   oscDistortionTypes: [0],
   spectralMorphTypes: [0],
   effects: [],
-  wavetableComponents: ["Wave Source"],
-  destinations: [0, 1, 2, 3, 4],
+  wavetableComponents: ["Wave Source", "Line Source"],
+  destinations: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
   destinationFallback: "sent to the effects bus instead",
 };
 
