@@ -47,38 +47,54 @@ export function decodeAiff(bytes: Uint8Array, file?: string): DecodedAudio {
   let off = 12;
   while (off + 8 <= len) {
     if (!isChunkId(bytes, off)) {
-      if (comm && ssndStart >= 0) warn("ignored-data", `${len - off} bytes of unrecognised data after the chunks were ignored`);
-      else if (ssndStart < 0) throw new PatchsmithError("corrupt-audio", `bad chunk header at byte ${off}`, file);
+      if (comm && ssndStart >= 0)
+        warn("ignored-data", `${len - off} bytes of unrecognised data after the chunks were ignored`);
+      else if (ssndStart < 0)
+        throw new PatchsmithError("corrupt-audio", `bad chunk header at byte ${off}`, file);
       break;
     }
     const id = fourcc(bytes, off);
     const size = dv.getUint32(off + 4, false);
     const body = off + 8;
     if (id === "COMM") {
-      if (body + size > len) throw new PatchsmithError("truncated-audio", "the file ends inside its COMM chunk", file);
+      if (body + size > len)
+        throw new PatchsmithError("truncated-audio", "the file ends inside its COMM chunk", file);
       if (!comm) comm = parseComm(dv, body, size, aifc, file);
     } else if (id === "SSND") {
-      if (body + 8 > len) throw new PatchsmithError("truncated-audio", "the file ends inside its SSND chunk header", file);
+      if (body + 8 > len)
+        throw new PatchsmithError("truncated-audio", "the file ends inside its SSND chunk header", file);
       if (ssndStart < 0) {
         const dataOffset = dv.getUint32(body, false);
         const avail = len - body;
         const declared = Math.max(0, size - 8 - dataOffset);
         ssndStart = body + 8 + dataOffset;
-        if (ssndStart > len) throw new PatchsmithError("truncated-audio", "SSND data offset points past the end of the file", file);
+        if (ssndStart > len)
+          throw new PatchsmithError(
+            "truncated-audio",
+            "SSND data offset points past the end of the file",
+            file,
+          );
         ssndBytes = Math.min(declared, len - ssndStart);
         if (size > avail) {
-          warn("truncated-audio", `the file ends ${size - avail} bytes before the end of its sound data (truncated?); decoded what is there`);
+          warn(
+            "truncated-audio",
+            `the file ends ${size - avail} bytes before the end of its sound data (truncated?); decoded what is there`,
+          );
           break;
         }
       }
     } else if (body + size > len) {
       if (!(comm && ssndStart >= 0)) {
-        throw new PatchsmithError("corrupt-audio", `chunk "${id.trim()}" at byte ${off} runs past the end of the file`, file);
+        throw new PatchsmithError(
+          "corrupt-audio",
+          `chunk "${id.trim()}" at byte ${off} runs past the end of the file`,
+          file,
+        );
       }
       warn("ignored-data", `chunk "${id.trim()}" at byte ${off} runs past the end of the file; ignored`);
       break;
     }
-    off = nextChunkOffset(bytes, body + size);
+    off = nextChunkOffset(bytes, body + size, (o) => dv.getUint32(o, false));
   }
   if (!comm) throw new PatchsmithError("corrupt-audio", "no COMM chunk", file);
   if (comm.frames === 0) throw new PatchsmithError("empty-audio", "the file contains no audio frames", file);
@@ -88,7 +104,10 @@ export function decodeAiff(bytes: Uint8Array, file?: string): DecodedAudio {
   let frames = comm.frames;
   if (available < frames) {
     if (!warnings.some((w) => w.code === "truncated-audio")) {
-      warn("truncated-audio", `the sound data holds ${available} of ${comm.frames} frames (truncated?); decoded what is there`);
+      warn(
+        "truncated-audio",
+        `the sound data holds ${available} of ${comm.frames} frames (truncated?); decoded what is there`,
+      );
     }
     frames = available;
   }
@@ -114,7 +133,8 @@ function parseComm(dv: DataView, at: number, size: number, aifc: boolean, file?:
   const frames = dv.getUint32(at + 2, false);
   const bits = dv.getInt16(at + 6, false);
   const rate = readExtended(dv, at + 8);
-  if (channels < 1 || channels > 256) throw new PatchsmithError("corrupt-audio", `bad channel count ${channels}`, file);
+  if (channels < 1 || channels > 256)
+    throw new PatchsmithError("corrupt-audio", `bad channel count ${channels}`, file);
   if (!(rate >= MIN_SAMPLE_RATE && rate <= MAX_SAMPLE_RATE)) {
     throw new PatchsmithError("corrupt-audio", `bad sample rate ${rate}`, file);
   }
@@ -122,11 +142,18 @@ function parseComm(dv: DataView, at: number, size: number, aifc: boolean, file?:
   const sampleRate = Math.round(rate);
   let compression = "NONE";
   if (aifc) {
-    if (size < 22) throw new PatchsmithError("corrupt-audio", "AIFF-C COMM chunk has no compression type", file);
-    compression = String.fromCharCode(dv.getUint8(at + 18), dv.getUint8(at + 19), dv.getUint8(at + 20), dv.getUint8(at + 21));
+    if (size < 22)
+      throw new PatchsmithError("corrupt-audio", "AIFF-C COMM chunk has no compression type", file);
+    compression = String.fromCharCode(
+      dv.getUint8(at + 18),
+      dv.getUint8(at + 19),
+      dv.getUint8(at + 20),
+      dv.getUint8(at + 21),
+    );
   }
   const intLayout = (littleEndian: boolean): PcmLayout => {
-    if (bits < 1 || bits > 32) throw new PatchsmithError("corrupt-audio", `bad sample size ${bits} bits`, file);
+    if (bits < 1 || bits > 32)
+      throw new PatchsmithError("corrupt-audio", `bad sample size ${bits} bits`, file);
     return { kind: "int", bytes: Math.ceil(bits / 8), littleEndian, channels };
   };
   let layout: PcmLayout;

@@ -24,13 +24,69 @@ export function isChunkId(bytes: Uint8Array, off: number): boolean {
   return true;
 }
 
+const COMMON_IDS = new Set([
+  "fmt ",
+  "data",
+  "fact",
+  "LIST",
+  "JUNK",
+  "junk",
+  "PAD ",
+  "bext",
+  "cue ",
+  "smpl",
+  "inst",
+  "acid",
+  "iXML",
+  "id3 ",
+  "ID3 ",
+  "ds64",
+  "cart",
+  "labl",
+  "note",
+  "ltxt",
+  "PEAK",
+  "umid",
+  "axml",
+  "FLLR",
+  "_PMX",
+  "DISP",
+  "COMM",
+  "SSND",
+  "FVER",
+  "MARK",
+  "INST",
+  "MIDI",
+  "AESD",
+  "APPL",
+  "COMT",
+  "NAME",
+  "AUTH",
+  "(c) ",
+  "ANNO",
+  "CHAN",
+]);
+
+/** How much a position looks like the start of a chunk: 2 a well-known id, 1 a plausible one, 0 not. */
+function chunkScore(bytes: Uint8Array, off: number, readSize: (off: number) => number): number {
+  if (!isChunkId(bytes, off) || off + 8 > bytes.length) return 0;
+  if (COMMON_IDS.has(fourcc(bytes, off))) return 2;
+  for (let i = 0; i < 4; i++) {
+    const c = bytes[off + i]!;
+    const alnum =
+      (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x20;
+    if (!alnum) return 0;
+  }
+  return off + 8 + readSize(off + 4) <= bytes.length ? 1 : 0;
+}
+
 /**
  * Offset of the chunk after one whose body ends at `end` (odd sizes are padded to even). Some writers
- * forget the pad byte: when the padded position does not start a chunk but the unpadded one does, take
- * the unpadded one.
+ * forget the pad byte: when the unpadded position looks more like a chunk than the padded one, take it.
  */
-export function nextChunkOffset(bytes: Uint8Array, end: number): number {
-  if ((end & 1) === 0) return end;
-  if (!isChunkId(bytes, end + 1) && isChunkId(bytes, end)) return end;
-  return end + 1;
+export function nextChunkOffset(bytes: Uint8Array, end: number, readSize: (off: number) => number): number {
+  if ((end & 1) === 0 || end + 1 >= bytes.length) return end + (end & 1);
+  const padded = chunkScore(bytes, end + 1, readSize);
+  const unpadded = chunkScore(bytes, end, readSize);
+  return unpadded > padded ? end : end + 1;
 }

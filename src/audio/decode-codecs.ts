@@ -24,7 +24,8 @@ interface CodecDecoder {
 
 /** Length of an ID3v2 tag at `off` (0 if none). */
 export function id3v2Length(bytes: Uint8Array, off = 0): number {
-  if (off + 10 > bytes.length || bytes[off] !== 0x49 || bytes[off + 1] !== 0x44 || bytes[off + 2] !== 0x33) return 0;
+  if (off + 10 > bytes.length || bytes[off] !== 0x49 || bytes[off + 1] !== 0x44 || bytes[off + 2] !== 0x33)
+    return 0;
   const s = bytes.subarray(off + 6, off + 10);
   if ((s[0]! | s[1]! | s[2]! | s[3]!) & 0x80) return 0;
   const footer = bytes[off + 5]! & 0x10 ? 10 : 0;
@@ -53,7 +54,13 @@ export function sniffCodec(bytes: Uint8Array): CodecFormat | "ogg-other" | undef
     return "ogg-other";
   }
   const off = skipId3(bytes);
-  if (off + 4 <= bytes.length && bytes[off] === 0x66 && bytes[off + 1] === 0x4c && bytes[off + 2] === 0x61 && bytes[off + 3] === 0x43) {
+  if (
+    off + 4 <= bytes.length &&
+    bytes[off] === 0x66 &&
+    bytes[off + 1] === 0x4c &&
+    bytes[off + 2] === 0x61 &&
+    bytes[off + 3] === 0x43
+  ) {
     return "flac";
   }
   if (mpegFrameAt(bytes, off)) return "mp3";
@@ -68,7 +75,13 @@ function startsWith(b: Uint8Array, prefix: number[]): boolean {
 }
 
 function isOgg(b: Uint8Array, off: number): boolean {
-  return off + 4 <= b.length && b[off] === 0x4f && b[off + 1] === 0x67 && b[off + 2] === 0x67 && b[off + 3] === 0x53;
+  return (
+    off + 4 <= b.length &&
+    b[off] === 0x4f &&
+    b[off + 1] === 0x67 &&
+    b[off + 2] === 0x67 &&
+    b[off + 3] === 0x53
+  );
 }
 
 /** The first packet's bytes on the first Ogg page (enough for the codec's magic). */
@@ -91,7 +104,11 @@ interface MpegHeader {
   frameLength: number;
 }
 
-const MPEG_RATES: Record<number, number[]> = { 3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000] };
+const MPEG_RATES: Record<number, number[]> = {
+  3: [44100, 48000, 32000],
+  2: [22050, 24000, 16000],
+  0: [11025, 12000, 8000],
+};
 // kbit/s by [version 1?][layer index] for bitrate index 1..14
 const BITRATES_V1 = [
   [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320], // layer III
@@ -110,7 +127,8 @@ function parseMpegHeader(b: Uint8Array, off: number): MpegHeader | undefined {
   const layer = (b[off + 1]! >> 1) & 3; // 1 = III, 2 = II, 3 = I
   const bitrateIndex = b[off + 2]! >> 4;
   const rateIndex = (b[off + 2]! >> 2) & 3;
-  if (version === 1 || layer === 0 || bitrateIndex === 0 || bitrateIndex === 15 || rateIndex === 3) return undefined;
+  if (version === 1 || layer === 0 || bitrateIndex === 0 || bitrateIndex === 15 || rateIndex === 3)
+    return undefined;
   const sampleRate = MPEG_RATES[version]![rateIndex]!;
   const kbps = (version === 3 ? BITRATES_V1 : BITRATES_V2)[layer - 1]![bitrateIndex - 1]!;
   const padding = (b[off + 2]! >> 1) & 1;
@@ -141,7 +159,8 @@ interface StreamInfo {
 /** FLAC STREAMINFO (the first metadata block), after "fLaC". */
 function flacStreamInfo(b: Uint8Array, off: number, file?: string): StreamInfo {
   const p = off + 4;
-  if (p + 4 + 34 > b.length) throw new PatchsmithError("truncated-audio", "FLAC stream ends inside its header", file);
+  if (p + 4 + 34 > b.length)
+    throw new PatchsmithError("truncated-audio", "FLAC stream ends inside its header", file);
   if ((b[p]! & 0x7f) !== 0 || ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) < 34) {
     throw new PatchsmithError("corrupt-audio", "FLAC stream does not start with a STREAMINFO block", file);
   }
@@ -149,7 +168,12 @@ function flacStreamInfo(b: Uint8Array, off: number, file?: string): StreamInfo {
   const sampleRate = (b[s + 10]! << 12) | (b[s + 11]! << 4) | (b[s + 12]! >> 4);
   const channels = ((b[s + 12]! >> 1) & 7) + 1;
   const bitsPerSample = (((b[s + 12]! & 1) << 4) | (b[s + 13]! >> 4)) + 1;
-  const totalFrames = (b[s + 13]! & 0x0f) * 2 ** 32 + ((b[s + 14]! << 24) >>> 0) + (b[s + 15]! << 16) + (b[s + 16]! << 8) + b[s + 17]!;
+  const totalFrames =
+    (b[s + 13]! & 0x0f) * 2 ** 32 +
+    ((b[s + 14]! << 24) >>> 0) +
+    (b[s + 15]! << 16) +
+    (b[s + 16]! << 8) +
+    b[s + 17]!;
   if (sampleRate === 0) throw new PatchsmithError("corrupt-audio", "FLAC STREAMINFO has sample rate 0", file);
   return { sampleRate, channels, bitsPerSample, totalFrames };
 }
@@ -182,12 +206,21 @@ const LABEL: Record<CodecFormat, string> = {
  * Run a decoder over the whole stream. The decoders report damaged frames on the console and skip them;
  * we silence the console for the (synchronous) decode and count the reported errors instead.
  */
-async function runDecoder(format: CodecFormat, bytes: Uint8Array, file?: string): Promise<{ result: CodecResult; errorCount: number }> {
+async function runDecoder(
+  format: CodecFormat,
+  bytes: Uint8Array,
+  file?: string,
+): Promise<{ result: CodecResult; errorCount: number }> {
   let dec: CodecDecoder;
   try {
     dec = await (await loadDecoder(format))();
   } catch (e) {
-    throw new PatchsmithError("decoder-failed", `could not start the ${LABEL[format]} decoder: ${(e as Error).message}`, file, { cause: e });
+    throw new PatchsmithError(
+      "decoder-failed",
+      `could not start the ${LABEL[format]} decoder: ${(e as Error).message}`,
+      file,
+      { cause: e },
+    );
   }
   const saved = { error: console.error, warn: console.warn, log: console.log };
   const quiet = () => {};
@@ -201,7 +234,9 @@ async function runDecoder(format: CodecFormat, bytes: Uint8Array, file?: string)
   } catch (e) {
     if (e instanceof PatchsmithError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
-    throw new PatchsmithError("corrupt-audio", `${LABEL[format]} stream could not be decoded: ${msg}`, file, { cause: e });
+    throw new PatchsmithError("corrupt-audio", `${LABEL[format]} stream could not be decoded: ${msg}`, file, {
+      cause: e,
+    });
   } finally {
     console.error = saved.error;
     console.warn = saved.warn;
@@ -226,7 +261,11 @@ function concatResults(a: CodecResult, b: CodecResult): CodecResult {
   return { channelData, sampleRate: a.sampleRate, errors: [...(a.errors ?? []), ...(b.errors ?? [])] };
 }
 
-export async function decodeCodec(format: CodecFormat, bytes: Uint8Array, file?: string): Promise<DecodedAudio> {
+export async function decodeCodec(
+  format: CodecFormat,
+  bytes: Uint8Array,
+  file?: string,
+): Promise<DecodedAudio> {
   const warnings: Warning[] = [];
   const warn = (code: string, message: string) => warnings.push({ code, message, ...(file ? { file } : {}) });
   let expected: StreamInfo | undefined;
@@ -246,28 +285,43 @@ export async function decodeCodec(format: CodecFormat, bytes: Uint8Array, file?:
   if (mpeg && mpeg.channels === 1 && channels.length === 2) channels = [channels[0]!];
   const frames = channels.length ? channels[0]!.length : 0;
   if (frames === 0 || channels.length === 0) {
+    // Only a FLAC header can say "no samples" for certain; elsewhere nothing decodable means damage.
+    if (expected && expected.totalFrames === 0 && !errorCount) {
+      throw new PatchsmithError("empty-audio", `${LABEL[format]} stream contains no audio`, file);
+    }
     throw new PatchsmithError(
-      errorCount ? "corrupt-audio" : "empty-audio",
-      errorCount ? `${LABEL[format]} stream has no decodable audio` : `${LABEL[format]} stream contains no audio`,
+      "corrupt-audio",
+      `no decodable audio in the ${LABEL[format]} stream (damaged or truncated)`,
       file,
     );
   }
   if (channels.some((c) => c.length !== frames)) {
-    throw new PatchsmithError("corrupt-audio", `${LABEL[format]} decoder returned channels of different lengths`, file);
+    throw new PatchsmithError(
+      "corrupt-audio",
+      `${LABEL[format]} decoder returned channels of different lengths`,
+      file,
+    );
   }
   const sampleRate = result.sampleRate;
   if (!Number.isFinite(sampleRate) || sampleRate < 1) {
     throw new PatchsmithError("corrupt-audio", `${LABEL[format]} stream has no valid sample rate`, file);
   }
   checkFinite(channels, file);
+  if (expected) restoreFlacScale(channels, expected.bitsPerSample);
   if (errorCount) warn("corrupt-audio", `${errorCount} damaged ${LABEL[format]} frame(s) were skipped`);
   if (expected && expected.totalFrames) {
     if (frames < expected.totalFrames) {
-      warn("truncated-audio", `decoded ${frames} of ${expected.totalFrames} frames (truncated or damaged file)`);
+      warn(
+        "truncated-audio",
+        `decoded ${frames} of ${expected.totalFrames} frames (truncated or damaged file)`,
+      );
     }
     if (expected.channels !== channels.length || expected.sampleRate !== sampleRate) {
       warn("bad-header", "FLAC frames disagree with the stream header about channels or sample rate");
     }
+  }
+  if (format.startsWith("ogg-") && !oggStreamIsComplete(bytes)) {
+    warn("truncated-audio", "the Ogg stream is incomplete (truncated?); decoded the complete pages");
   }
   const info: AudioFileInfo = {
     format: format === "ogg-flac" ? "flac" : format,
@@ -289,4 +343,36 @@ function findMpegFrame(b: Uint8Array, off: number): MpegHeader | undefined {
     }
   }
   return undefined;
+}
+
+/** True when the Ogg pages run back to back to the end of the data and the last one ends the stream. */
+function oggStreamIsComplete(b: Uint8Array): boolean {
+  let off = 0;
+  let lastFlags = 0;
+  while (off + 27 <= b.length && isOgg(b, off)) {
+    const segs = b[off + 26]!;
+    const bodyStart = off + 27 + segs;
+    if (bodyStart > b.length) return false;
+    let bodyLen = 0;
+    for (let i = 0; i < segs; i++) bodyLen += b[off + 27 + i]!;
+    if (bodyStart + bodyLen > b.length) return false;
+    lastFlags = b[off + 5]!;
+    off = bodyStart + bodyLen;
+  }
+  return off === b.length && (lastFlags & 0x04) !== 0;
+}
+
+/**
+ * The FLAC decoder scales b-bit samples by 1 / (2^(b−1) − 1), so full-scale negative comes out
+ * below −1 and no value equals the usual code / 2^(b−1). Recover the integer code (exact: the scaled
+ * Float32 is always within 0.5 of it, checked for every 24-bit code) and rescale by 2^(b−1), the
+ * convention of the WAV/AIFF readers and of encodeWav.
+ */
+function restoreFlacScale(channels: Float32Array[], bitsPerSample: number): void {
+  if (bitsPerSample > 24) return;
+  const decoderScale = 2 ** (bitsPerSample - 1) - 1;
+  const inv = 1 / 2 ** (bitsPerSample - 1);
+  for (const ch of channels) {
+    for (let i = 0; i < ch.length; i++) ch[i] = Math.round(ch[i]! * decoderScale) * inv;
+  }
 }

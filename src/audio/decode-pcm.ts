@@ -17,10 +17,20 @@ const MAX_TOTAL_SAMPLES = 2 ** 30;
  * to [-1, 1): signed ints divide by 2^(bits−1) of the container (samples are left-justified, so padding
  * bits do not change the scale), unsigned 8-bit is offset by 128, floats are kept as they are.
  */
-export function decodePcm(bytes: Uint8Array, offset: number, frames: number, layout: PcmLayout, file?: string): Float32Array[] {
+export function decodePcm(
+  bytes: Uint8Array,
+  offset: number,
+  frames: number,
+  layout: PcmLayout,
+  file?: string,
+): Float32Array[] {
   const { kind, bytes: size, littleEndian: le, channels } = layout;
   if (frames * channels > MAX_TOTAL_SAMPLES) {
-    throw new PatchsmithError("too-large", `${frames} frames × ${channels} channels is too large to decode`, file);
+    throw new PatchsmithError(
+      "too-large",
+      `${frames} frames × ${channels} channels is too large to decode`,
+      file,
+    );
   }
   const out: Float32Array[] = [];
   for (let c = 0; c < channels; c++) out.push(new Float32Array(frames));
@@ -32,9 +42,19 @@ export function decodePcm(bytes: Uint8Array, offset: number, frames: number, lay
     if (kind === "float") {
       if (size === 4) for (let i = 0; i < frames; i++, p += stride) ch[i] = dv.getFloat32(p, le);
       else if (size === 8) for (let i = 0; i < frames; i++, p += stride) ch[i] = dv.getFloat64(p, le);
-      else throw new PatchsmithError("unsupported-audio", `${size * 8}-bit float samples are not supported`, file);
+      else
+        throw new PatchsmithError(
+          "unsupported-audio",
+          `${size * 8}-bit float samples are not supported`,
+          file,
+        );
     } else if (kind === "uint") {
-      if (size !== 1) throw new PatchsmithError("unsupported-audio", `unsigned ${size * 8}-bit samples are not supported`, file);
+      if (size !== 1)
+        throw new PatchsmithError(
+          "unsupported-audio",
+          `unsigned ${size * 8}-bit samples are not supported`,
+          file,
+        );
       for (let i = 0; i < frames; i++, p += stride) ch[i] = (bytes[p]! - 128) / 128;
     } else if (size === 1) {
       for (let i = 0; i < frames; i++, p += stride) ch[i] = dv.getInt8(p) / 128;
@@ -54,7 +74,11 @@ export function decodePcm(bytes: Uint8Array, offset: number, frames: number, lay
       const top = le ? size - 4 : 0;
       for (let i = 0; i < frames; i++, p += stride) ch[i] = dv.getInt32(p + top, le) / 2147483648;
     } else {
-      throw new PatchsmithError("unsupported-audio", `${size * 8}-bit integer samples are not supported`, file);
+      throw new PatchsmithError(
+        "unsupported-audio",
+        `${size * 8}-bit integer samples are not supported`,
+        file,
+      );
     }
   }
   return out;
@@ -66,7 +90,11 @@ export function checkFinite(channels: Float32Array[], file?: string): void {
     for (let i = 0; i < ch.length; i++) {
       const v = ch[i]!;
       if (v - v !== 0) {
-        throw new PatchsmithError("corrupt-audio", `decoded audio contains non-finite samples (first at frame ${i})`, file);
+        throw new PatchsmithError(
+          "corrupt-audio",
+          `decoded audio contains non-finite samples (first at frame ${i})`,
+          file,
+        );
       }
     }
   }

@@ -45,15 +45,25 @@ export async function decodeAudio(bytes: Uint8Array, name?: string): Promise<Dec
 function unsupported(bytes: Uint8Array, name?: string): PatchsmithError {
   const head = bytes.length >= 4 ? String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!) : "";
   for (const [magic, what] of UNSUPPORTED_MAGIC) {
-    if (head === magic) return new PatchsmithError("unsupported-audio", `${what} is not a supported audio format`, name);
+    if (head === magic)
+      return new PatchsmithError("unsupported-audio", `${what} is not a supported audio format`, name);
   }
   if (bytes.length >= 8 && String.fromCharCode(bytes[4]!, bytes[5]!, bytes[6]!, bytes[7]!) === "ftyp") {
-    return new PatchsmithError("unsupported-audio", "MP4/M4A (AAC or ALAC) is not a supported audio format", name);
+    return new PatchsmithError(
+      "unsupported-audio",
+      "MP4/M4A (AAC or ALAC) is not a supported audio format",
+      name,
+    );
   }
   if (head === "RIFF" || head === "FORM") {
     return new PatchsmithError("unsupported-audio", `a ${head} file that is not WAVE or AIFF`, name);
   }
-  if (bytes.length < 12) return new PatchsmithError("truncated-audio", `only ${bytes.length} bytes: too short to be an audio file`, name);
+  if (bytes.length < 12)
+    return new PatchsmithError(
+      "truncated-audio",
+      `only ${bytes.length} bytes: too short to be an audio file`,
+      name,
+    );
   return new PatchsmithError(
     "unsupported-audio",
     "not a recognised audio format (WAV, AIFF, FLAC, MP3, Ogg Vorbis and Ogg Opus are supported)",

@@ -43,7 +43,10 @@ export function resample(x: Float32Array, fromRate: number, toRate: number): Flo
 
 function checkRate(rate: number, which: string): void {
   if (!Number.isFinite(rate) || rate <= 0) {
-    throw new PatchsmithError("bad-sample-rate", `${which} sample rate must be a positive number, got ${rate}`);
+    throw new PatchsmithError(
+      "bad-sample-rate",
+      `${which} sample rate must be a positive number, got ${rate}`,
+    );
   }
 }
 
@@ -96,7 +99,13 @@ function besselI0(x: number): number {
  * Exact rational resampling by up/down (reduced). Output k sits at input position k·down/up =
  * base + phase/up; phase p's taps are the kernel at (base + j) − position for j in the support.
  */
-function resamplePolyphase(x: Float32Array, outLength: number, up: number, down: number, k: Kernel): Float32Array {
+function resamplePolyphase(
+  x: Float32Array,
+  outLength: number,
+  up: number,
+  down: number,
+  k: Kernel,
+): Float32Array {
   const hw = k.halfWidth;
   // Taps j from -(hw-1) .. hw relative to base covers |t| < hw for every fractional phase.
   const taps = 2 * hw;

@@ -9,7 +9,9 @@ const WAVE_FORMAT_PCM = 0x0001;
 const WAVE_FORMAT_IEEE_FLOAT = 0x0003;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
 /** Bytes 2–15 of every KSDATAFORMAT_SUBTYPE_* GUID built on a WAVE_FORMAT code. */
-const SUBTYPE_GUID_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
+const SUBTYPE_GUID_TAIL = [
+  0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71,
+];
 
 const KNOWN_UNSUPPORTED: Record<number, string> = {
   0x0002: "Microsoft ADPCM",
@@ -31,7 +33,10 @@ const MAX_CHANNELS = 256;
 export function isWav(bytes: Uint8Array): boolean {
   if (bytes.length < 12) return false;
   const magic = fourcc(bytes, 0);
-  return (magic === "RIFF" || magic === "RIFX" || magic === "RF64" || magic === "BW64") && fourcc(bytes, 8) === "WAVE";
+  return (
+    (magic === "RIFF" || magic === "RIFX" || magic === "RF64" || magic === "BW64") &&
+    fourcc(bytes, 8) === "WAVE"
+  );
 }
 
 interface Fmt {
@@ -58,8 +63,10 @@ export function decodeWav(bytes: Uint8Array, file?: string): DecodedAudio {
   const len = bytes.length;
   while (off + 8 <= len) {
     if (!isChunkId(bytes, off)) {
-      if (fmt && dataOffset >= 0) warn("ignored-data", `${len - off} bytes of unrecognised data after the chunks were ignored`);
-      else if (dataOffset < 0) throw new PatchsmithError("corrupt-audio", `bad chunk header at byte ${off}`, file);
+      if (fmt && dataOffset >= 0)
+        warn("ignored-data", `${len - off} bytes of unrecognised data after the chunks were ignored`);
+      else if (dataOffset < 0)
+        throw new PatchsmithError("corrupt-audio", `bad chunk header at byte ${off}`, file);
       break;
     }
     const id = fourcc(bytes, off);
@@ -76,29 +83,41 @@ export function decodeWav(bytes: Uint8Array, file?: string): DecodedAudio {
         const avail = len - body;
         const unfinalised = size === 0xffffffff || (size === 0 && avail > 0 && !isChunkId(bytes, body));
         if (unfinalised) {
-          warn("truncated-audio", "the data chunk has no valid size (recording not finalised?); read to the end of the file");
+          warn(
+            "truncated-audio",
+            "the data chunk has no valid size (recording not finalised?); read to the end of the file",
+          );
           size = avail;
         }
         dataOffset = body;
         dataSize = Math.min(size, avail);
         if (size > avail) {
-          warn("truncated-audio", `the file ends ${size - avail} bytes before the end of its audio data (truncated?); decoded what is there`);
+          warn(
+            "truncated-audio",
+            `the file ends ${size - avail} bytes before the end of its audio data (truncated?); decoded what is there`,
+          );
           break;
         }
       }
     } else if (id === "fmt ") {
-      if (body + size > len) throw new PatchsmithError("truncated-audio", "the file ends inside its format chunk", file);
+      if (body + size > len)
+        throw new PatchsmithError("truncated-audio", "the file ends inside its format chunk", file);
       if (!fmt) fmt = parseFmt(dv, body, size, le, file, warn);
     } else if (body + size > len) {
       if (!(fmt && dataOffset >= 0)) {
-        throw new PatchsmithError("corrupt-audio", `chunk "${id.trim()}" at byte ${off} runs past the end of the file`, file);
+        throw new PatchsmithError(
+          "corrupt-audio",
+          `chunk "${id.trim()}" at byte ${off} runs past the end of the file`,
+          file,
+        );
       }
       warn("ignored-data", `chunk "${id.trim()}" at byte ${off} runs past the end of the file; ignored`);
       break;
     }
-    off = nextChunkOffset(bytes, body + size);
+    off = nextChunkOffset(bytes, body + size, u32);
   }
-  if (!fmt) throw new PatchsmithError(dataOffset >= 0 ? "corrupt-audio" : "truncated-audio", "no format chunk", file);
+  if (!fmt)
+    throw new PatchsmithError(dataOffset >= 0 ? "corrupt-audio" : "truncated-audio", "no format chunk", file);
   if (dataOffset < 0) throw new PatchsmithError("empty-audio", "no data chunk (no audio in the file)", file);
 
   const stride = fmt.layout.bytes * fmt.layout.channels;
@@ -135,15 +154,21 @@ function parseFmt(
   const channels = dv.getUint16(at + 2, le);
   const sampleRate = dv.getUint32(at + 4, le);
   const blockAlign = dv.getUint16(at + 12, le);
-  let bits = size >= 16 ? dv.getUint16(at + 14, le) : channels > 0 ? Math.floor((8 * blockAlign) / channels) : 0;
+  const bits =
+    size >= 16 ? dv.getUint16(at + 14, le) : channels > 0 ? Math.floor((8 * blockAlign) / channels) : 0;
   let validBits: number | undefined;
   if (tag === WAVE_FORMAT_EXTENSIBLE) {
-    if (size < 40) throw new PatchsmithError("corrupt-audio", "WAVE_FORMAT_EXTENSIBLE format chunk too short", file);
+    if (size < 40)
+      throw new PatchsmithError("corrupt-audio", "WAVE_FORMAT_EXTENSIBLE format chunk too short", file);
     validBits = dv.getUint16(at + 18, le) || undefined;
     tag = dv.getUint16(at + 24, le);
     for (let i = 0; i < SUBTYPE_GUID_TAIL.length; i++) {
       if (dv.getUint8(at + 26 + i) !== SUBTYPE_GUID_TAIL[i]) {
-        throw new PatchsmithError("unsupported-audio", "WAVE_FORMAT_EXTENSIBLE with an unknown sub-format GUID", file);
+        throw new PatchsmithError(
+          "unsupported-audio",
+          "WAVE_FORMAT_EXTENSIBLE with an unknown sub-format GUID",
+          file,
+        );
       }
     }
     if (validBits !== undefined && validBits > bits) {
@@ -174,15 +199,23 @@ function parseFmt(
       validBits ??= bits;
       bytes = perChannel;
     } else {
-      warn("bad-header", `block align ${blockAlign} does not match ${channels} × ${bits}-bit samples; using ${bytes * channels}`);
+      warn(
+        "bad-header",
+        `block align ${blockAlign} does not match ${channels} × ${bits}-bit samples; using ${bytes * channels}`,
+      );
     }
   }
   let kind: PcmLayout["kind"];
   if (tag === WAVE_FORMAT_IEEE_FLOAT) {
-    if (bytes !== 4 && bytes !== 8) throw new PatchsmithError("unsupported-audio", `${bits}-bit float WAV is not supported`, file);
+    if (bytes !== 4 && bytes !== 8)
+      throw new PatchsmithError("unsupported-audio", `${bits}-bit float WAV is not supported`, file);
     kind = "float";
   } else {
     kind = bytes === 1 ? "uint" : "int";
   }
-  return { layout: { kind, bytes, littleEndian: le, channels }, sampleRate, ...(validBits ? { validBits } : {}) };
+  return {
+    layout: { kind, bytes, littleEndian: le, channels },
+    sampleRate,
+    ...(validBits ? { validBits } : {}),
+  };
 }
