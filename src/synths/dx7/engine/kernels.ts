@@ -47,7 +47,7 @@ export function renderOp(
         g += dg;
         const i = (phase >> 13) & 2046;
         const s = sin[i]! + ((sin[i + 1]! * (phase & 16383)) >> 14);
-        out[j] = (out[j]! + Math.floor(s * g * INV24)) | 0;
+        out[j] = (out[j]! + Math.floor(s * (g * INV24))) | 0;
         phase = (phase + freq) | 0;
       }
     } else {
@@ -55,7 +55,7 @@ export function renderOp(
         g += dg;
         const i = (phase >> 13) & 2046;
         const s = sin[i]! + ((sin[i + 1]! * (phase & 16383)) >> 14);
-        out[j] = Math.floor(s * g * INV24);
+        out[j] = Math.floor(s * (g * INV24));
         phase = (phase + freq) | 0;
       }
     }
@@ -65,7 +65,7 @@ export function renderOp(
       const p = (phase + input[j]!) | 0;
       const i = (p >> 13) & 2046;
       const s = sin[i]! + ((sin[i + 1]! * (p & 16383)) >> 14);
-      out[j] = (out[j]! + Math.floor(s * g * INV24)) | 0;
+      out[j] = (out[j]! + Math.floor(s * (g * INV24))) | 0;
       phase = (phase + freq) | 0;
     }
   } else {
@@ -74,7 +74,7 @@ export function renderOp(
       const p = (phase + input[j]!) | 0;
       const i = (p >> 13) & 2046;
       const s = sin[i]! + ((sin[i + 1]! * (p & 16383)) >> 14);
-      out[j] = Math.floor(s * g * INV24);
+      out[j] = Math.floor(s * (g * INV24));
       phase = (phase + freq) | 0;
     }
   }
@@ -100,19 +100,42 @@ export function renderFeedbackOp(
   let y1 = fb[0]!;
   let y2 = fb[1]!;
   const sh = fbShift + 1;
-  const wide = g1 >= SAFE_GAIN || g2 >= SAFE_GAIN;
   const sin = SIN_TD;
-  for (let j = 0; j < N; j++) {
-    g += dg;
-    const e = (y2 + y1) >> sh;
-    const p = (phase + e) | 0;
-    const i = (p >> 13) & 2046;
-    const s = sin[i]! + ((sin[i + 1]! * (p & 16383)) >> 14);
-    const y = wide ? mulShift24Wide(s, g) | 0 : Math.floor(s * g * INV24);
-    y2 = y1;
-    y1 = y;
-    out[j] = add ? (out[j]! + y) | 0 : y;
-    phase = (phase + freq) | 0;
+  if (g1 >= SAFE_GAIN || g2 >= SAFE_GAIN) {
+    for (let j = 0; j < N; j++) {
+      g += dg;
+      const p = (phase + ((y2 + y1) >> sh)) | 0;
+      const i = (p >> 13) & 2046;
+      const y = mulShift24Wide(sin[i]! + ((sin[i + 1]! * (p & 16383)) >> 14), g) | 0;
+      y2 = y1;
+      y1 = y;
+      out[j] = add ? (out[j]! + y) | 0 : y;
+      phase = (phase + freq) | 0;
+    }
+  } else if (add) {
+    for (let j = 0; j < N; j++) {
+      g += dg;
+      const gf = g * INV24;
+      const p = (phase + ((y2 + y1) >> sh)) | 0;
+      const i = (p >> 13) & 2046;
+      const y = Math.floor((sin[i]! + ((sin[i + 1]! * (p & 16383)) >> 14)) * gf);
+      y2 = y1;
+      y1 = y;
+      out[j] = (out[j]! + y) | 0;
+      phase = (phase + freq) | 0;
+    }
+  } else {
+    for (let j = 0; j < N; j++) {
+      g += dg;
+      const gf = g * INV24;
+      const p = (phase + ((y2 + y1) >> sh)) | 0;
+      const i = (p >> 13) & 2046;
+      const y = Math.floor((sin[i]! + ((sin[i + 1]! * (p & 16383)) >> 14)) * gf);
+      y2 = y1;
+      y1 = y;
+      out[j] = y;
+      phase = (phase + freq) | 0;
+    }
   }
   fb[0] = y1;
   fb[1] = y2;

@@ -59,7 +59,10 @@ export function renderNoteInt16(params: Uint8Array, spec: NoteSpec, sampleRate =
     const ld = lfo.delay();
     voice.computeBlock(acc, lv, ld);
     const n = Math.min(N, length - start);
-    for (let j = 0; j < n; j++) dst[start + j] = quantise(acc[j]!);
+    for (let j = 0; j < n; j++) {
+      const v = acc[j]! >> 4;
+      dst[start + j] = v < -(1 << 24) ? -32768 : v >= 1 << 24 ? 32767 : v >> 9;
+    }
   }
   return dst;
 }

@@ -133,12 +133,14 @@ export function buildRateConstants(sampleRate: number): RateConstants {
   };
 }
 
+const INV_POW2 = Float64Array.from({ length: 32 }, (_, k) => 2 ** -k);
+
 /** FREQ(lf): phase increment per sample (Q24 cycles) for a Q24 log2-frequency. */
 export function freqLookup(rc: RateConstants, lf: number): number {
   const i = (lf & 0xffffff) >> 14;
   const y = rc.freqQ[i]! + Math.floor((rc.freqD[i]! * (lf & 16383)) / 16384);
   const shift = 20 - (lf >> 24);
-  return shift > 31 ? 0 : shift < 0 ? y * 2 ** -shift : Math.floor(y / 2 ** shift);
+  return shift > 31 ? 0 : shift < 0 ? y * 2 ** -shift : Math.floor(y * INV_POW2[shift]!);
 }
 
 /** Key pitch K(n) = log2 frequency (Q24) of MIDI note n, A4 = 440 Hz. */

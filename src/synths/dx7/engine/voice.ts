@@ -50,6 +50,8 @@ export class Dx7Voice {
   readonly fixed = new Uint8Array(6);
   readonly ampModSens = new Int32Array(6);
   readonly freq = new Int32Array(6);
+  /** The log frequency `freq` was computed from (NaN: none yet). */
+  private readonly freqFor = new Float64Array(6);
   readonly feedback = new Int32Array(2);
   readonly bus1 = new Int32Array(N);
   readonly bus2 = new Int32Array(N);
@@ -98,6 +100,7 @@ export class Dx7Voice {
       }
       this.ampModSens[op] = AMP_MOD_SENS[p[b + 14]! & 3]!;
     }
+    this.freqFor.fill(NaN);
     this.pitchEnv.start(p, 126, rc);
     this.flags = ALGORITHMS[p[134]!]!;
     const fb = p[135]!;
@@ -159,8 +162,12 @@ export class Dx7Voice {
     let has1 = false;
     let has2 = false;
     for (let op = 0; op < 6; op++) {
-      const freq = freqLookup(rc, this.fixed[op] ? this.baseLogFreq[op]! : (this.baseLogFreq[op]! + pitchMod) | 0) | 0;
-      this.freq[op] = freq;
+      const lf = this.fixed[op] ? this.baseLogFreq[op]! : (this.baseLogFreq[op]! + pitchMod) | 0;
+      if (lf !== this.freqFor[op]) {
+        this.freqFor[op] = lf;
+        this.freq[op] = freqLookup(rc, lf) | 0;
+      }
+      const freq = this.freq[op]!;
       let level = this.env[op]!.step();
       const ams = this.ampModSens[op]!;
       if (ams !== 0) {
