@@ -75,3 +75,27 @@ export class Decimator2 {
     return w - outOffset;
   }
 }
+
+/**
+ * Band-limited 2× upsampling with the same half-band filter (zero-phase, circular at the ends so looped
+ * samples stay seamless). Used once per patch for the sample oscillator.
+ */
+export function upsample2(x: Float32Array): Float32Array {
+  const n = x.length;
+  const y = new Float32Array(2 * n);
+  if (n === 0) return y;
+  for (let i = 0; i < n; i++) {
+    y[2 * i] = x[i]!;
+    let acc = 0;
+    // odd output 2i+1 sits between x[i] and x[i+1]; taps at input offsets (m+1)/2 on either side
+    for (let m = 1; m <= CENTER; m += 2) {
+      const a = i - (m - 1) / 2;
+      const b = i + (m + 1) / 2;
+      const xa = x[((a % n) + n) % n]!;
+      const xb = x[b % n]!;
+      acc += COEFS[CENTER + m]! * (xa + xb);
+    }
+    y[2 * i + 1] = 2 * acc;
+  }
+  return y;
+}

@@ -2,6 +2,7 @@
 // the sample, built once per patch from a .vital `settings` object and shared by every voice.
 
 import { decodeInt16LE } from "./base64.ts";
+import { upsample2 } from "./decimator.ts";
 import { renderLine, type LineShape } from "./curves.ts";
 import { PARAM_RANGES } from "./param-table.ts";
 import { buildWavetable, Wavetable } from "./wavetable.ts";
@@ -87,6 +88,7 @@ export interface ModSlot {
 }
 
 export interface EngineSample {
+  /** The preset's sample upsampled 2× (band-limited), so cubic reads stay flat up to the original Nyquist. */
   channels: Float32Array[];
   sampleRate: number;
 }
@@ -129,7 +131,11 @@ function decodeSample(x: unknown): EngineSample {
     const st = x.samples_stereo;
     const right = st instanceof Float32Array ? st : typeof st === "string" ? decodeInt16LE(st, 1 / 32767) : left;
     const rate = Number(x.sample_rate) > 0 ? Number(x.sample_rate) : 44100;
-    if (left.length >= 1) return { channels: [left, right.length === left.length ? right : left], sampleRate: rate };
+    if (left.length >= 1) {
+      const l2 = upsample2(left);
+      const r2 = right === left || right.length !== left.length ? l2 : upsample2(right);
+      return { channels: [l2, r2], sampleRate: 2 * rate };
+    }
   }
   return { channels: [new Float32Array(64), new Float32Array(64)], sampleRate: 44100 };
 }

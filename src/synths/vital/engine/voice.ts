@@ -804,17 +804,33 @@ export class Voice {
     let pos = this.samplePos;
     let dir = this.sampleDir;
     for (let i = 0; i < n; i++) {
-      if (pos >= len - 1 || pos < 0) {
-        if (!loop) break;
+      if (pos >= len - 2 || pos < 1) {
+        if (!loop && pos >= len - 2) break;
         if (bounce) {
-          dir = -dir;
-          pos = pos < 0 ? -pos : 2 * (len - 1) - pos;
-        } else pos -= (len - 1) * Math.floor(pos / (len - 1));
+          if (pos >= len - 2) {
+            dir = -1;
+            pos = 2 * (len - 2) - pos;
+          } else if (pos < 1 && dir < 0) {
+            dir = 1;
+            pos = 2 - pos;
+          }
+        } else if (pos >= len - 2) pos -= len - 3;
       }
       const idx = pos | 0;
       const fr = pos - idx;
-      const l = left[idx]! + (left[idx + 1]! - left[idx]!) * fr;
-      const r = right[idx]! + (right[idx + 1]! - right[idx]!) * fr;
+      let x0 = left[idx - 1] ?? 0;
+      let x1 = left[idx]!;
+      let x2 = left[idx + 1]!;
+      let x3 = left[idx + 2] ?? 0;
+      const l = x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+      let r = l;
+      if (right !== left) {
+        x0 = right[idx - 1] ?? 0;
+        x1 = right[idx]!;
+        x2 = right[idx + 1]!;
+        x3 = right[idx + 2] ?? 0;
+        r = x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+      }
       outL[i] = outL[i]! + l * gL;
       outR[i] = outR[i]! + r * gR;
       pos += step * dir;
