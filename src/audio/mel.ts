@@ -5,7 +5,7 @@
 //   1 kHz and log step ln(6.4)/27 above; n_mels + 2 points from fmin to fmax; weight
 //   max(0, min(rising, falling)); each row scaled by 2 / (upper edge − lower edge) in Hz).
 import { realFft } from "./fft.ts";
-import { frameCount, periodicHann, type Spectrogram } from "./stft.ts";
+import { frameCount, hannPower, loadFrame, type Spectrogram } from "./stft.ts";
 
 /** A sparse mel filterbank: band m covers bins start[m] … start[m] + count[m] − 1. */
 export interface MelFilterbank {
@@ -157,27 +157,13 @@ export function melPowerSpectrogram(
   const heap = fft.heap();
   const inBase = fft.inIndex;
   const outBase = fft.outIndex;
-  const win = periodicHann(nFft);
   const bins = nFft / 2 + 1;
   const power = scratchRow(bins);
   const shift = center ? -(nFft >> 1) : 0;
-  const len = x.length;
   for (let t = 0; t < frames; t++) {
-    const s0 = t * hop + shift;
-    const from = Math.max(0, -s0);
-    const to = Math.min(nFft, len - s0);
-    if (from > 0 || to < nFft) heap.fill(0, inBase, inBase + nFft);
-    for (let i = from; i < to; i++) heap[inBase + i] = x[s0 + i]! * win[i]!;
+    loadFrame(heap, inBase, nFft, x, t * hop + shift);
     fft.run();
-    const dc = heap[outBase]!;
-    const ny = heap[outBase + 1]!;
-    power[0] = dc * dc;
-    power[bins - 1] = ny * ny;
-    for (let b = 1; b < bins - 1; b++) {
-      const re = heap[outBase + 2 * b]!;
-      const im = heap[outBase + 2 * b + 1]!;
-      power[b] = re * re + im * im;
-    }
+    hannPower(heap, outBase, nFft, power);
     const o = t * bands;
     for (let m = 0; m < bands; m++) {
       let acc = 0;

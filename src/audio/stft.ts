@@ -38,6 +38,59 @@ export function periodicHann(n: number): Float32Array {
 }
 
 /**
+ * Copy frame `x[start … start + n)` (zeros outside the signal) into the FFT's input area, unwindowed.
+ * The periodic Hann window is applied afterwards in the frequency domain (`hannPower`), which is exact
+ * and cheaper than multiplying in the time domain.
+ */
+export function loadFrame(heap: Float32Array, inBase: number, n: number, x: Float32Array, start: number): void {
+  const from = Math.max(0, -start);
+  const to = Math.min(n, x.length - start);
+  if (to <= from) {
+    heap.fill(0, inBase, inBase + n);
+    return;
+  }
+  if (from > 0) heap.fill(0, inBase, inBase + from);
+  heap.set(x.subarray(start + from, start + to), inBase + from);
+  if (to < n) heap.fill(0, inBase + to, inBase + n);
+}
+
+/**
+ * |Xw[k]|² for k = 0 … n/2 of the periodic-Hann-windowed frame, from the unwindowed ordered spectrum at
+ * heap[outBase …]: Xw[k] = ½X[k] − ¼X[k−1] − ¼X[k+1] (X[−1] = conj X[1], X[n/2+1] = conj X[n/2−1]).
+ */
+export function hannPower(heap: Float32Array, outBase: number, n: number, power: Float32Array | Float64Array, powerBase = 0): void {
+  const half = n >> 1;
+  const x0 = heap[outBase]!;
+  const xn = heap[outBase + 1]!;
+  let pr = x0;
+  let pi = 0;
+  let cr = heap[outBase + 2]!;
+  let ci = heap[outBase + 3]!;
+  const w0 = 0.5 * x0 - 0.5 * cr;
+  power[powerBase] = w0 * w0;
+  for (let k = 1; k < half; k++) {
+    let nr: number;
+    let ni: number;
+    if (k + 1 < half) {
+      nr = heap[outBase + 2 * k + 2]!;
+      ni = heap[outBase + 2 * k + 3]!;
+    } else {
+      nr = xn;
+      ni = 0;
+    }
+    const wr = 0.5 * cr - 0.25 * (pr + nr);
+    const wi = 0.5 * ci - 0.25 * (pi + ni);
+    power[powerBase + k] = wr * wr + wi * wi;
+    pr = cr;
+    pi = ci;
+    cr = nr;
+    ci = ni;
+  }
+  const wn = 0.5 * xn - 0.5 * pr;
+  power[powerBase + half] = wn * wn;
+}
+
+/**
  * |X|² or |X| for every frame. `out` may be passed to reuse a buffer (it must hold frames × (n_fft/2 + 1)
  * values; a larger one is fine, only the prefix is written).
  */
@@ -52,36 +105,13 @@ export function stft(x: Float32Array, opt: StftOptions, out?: Float32Array): Spe
   const heap = fft.heap();
   const inBase = fft.inIndex;
   const outBase = fft.outIndex;
-  const win = periodicHann(nFft);
   const offset = center ? -(nFft >> 1) : 0;
-  const len = x.length;
   for (let t = 0; t < frames; t++) {
-    const start = t * hop + offset;
-    const from = Math.max(0, -start);
-    const to = Math.min(nFft, len - start);
-    if (from > 0 || to < nFft) heap.fill(0, inBase, inBase + nFft);
-    for (let i = from; i < to; i++) heap[inBase + i] = x[start + i]! * win[i]!;
+    loadFrame(heap, inBase, nFft, x, t * hop + offset);
     fft.run();
     const row = t * bins;
-    const dc = heap[outBase]!;
-    const ny = heap[outBase + 1]!;
-    if (magnitude) {
-      data[row] = Math.abs(dc);
-      data[row + bins - 1] = Math.abs(ny);
-      for (let b = 1; b < bins - 1; b++) {
-        const re = heap[outBase + 2 * b]!;
-        const im = heap[outBase + 2 * b + 1]!;
-        data[row + b] = Math.sqrt(re * re + im * im);
-      }
-    } else {
-      data[row] = dc * dc;
-      data[row + bins - 1] = ny * ny;
-      for (let b = 1; b < bins - 1; b++) {
-        const re = heap[outBase + 2 * b]!;
-        const im = heap[outBase + 2 * b + 1]!;
-        data[row + b] = re * re + im * im;
-      }
-    }
+    hannPower(heap, outBase, nFft, data, row);
+    if (magnitude) for (let b = row; b < row + bins; b++) data[b] = Math.sqrt(data[b]!);
   }
   return { frames, bins, data };
 }

@@ -19,3 +19,5 @@ export {
   MSS_SIZES,
 } from "./spectral.ts";
 export { envelopeErrorDb, maxAbsError } from "./envelope.ts";
+export { pitchErrorCents, pitchErrorCentsSigned, sustainedPitch } from "./pitch.ts";
+export { allMetrics, type MetricReport } from "./all.ts";

@@ -1,0 +1,68 @@
+// Onsets: spectral flux (half-wave-rectified rise of the dB mel spectrogram) with adaptive-threshold
+// peak picking, plus the one-shot onset: the first millisecond whose peak reaches −40 dB re the sound's peak.
+import type { Spectrogram } from "./stft.ts";
+
+/**
+ * Onset strength per frame from a frames × bands dB mel matrix (as librosa's onset_strength does):
+ * mean over bands of max(0, dB_t − dB_{t−1}). Frame 0 compares with the matrix floor (silence before).
+ */
+export function spectralFlux(db: Float32Array, frames: number, bands: number): Float32Array {
+  const out = new Float32Array(frames);
+  let floor = Infinity;
+  for (let i = 0; i < frames * bands; i++) if (db[i]! < floor) floor = db[i]!;
+  for (let t = 0; t < frames; t++) {
+    let acc = 0;
+    const r = t * bands;
+    for (let m = 0; m < bands; m++) {
+      const d = db[r + m]! - (t > 0 ? db[r - bands + m]! : floor);
+      if (d > 0) acc += d;
+    }
+    out[t] = acc / bands;
+  }
+  return out;
+}
+
+/**
+ * Peaks of the flux above max(median of ±8 frames + 0.1·max, 0.05·max), at least `minGapSeconds` apart.
+ * Frame t covers samples [t·hop, t·hop + nFft); its onset time is reported as t·hop + nFft/2 − hop.
+ */
+export function pickOnsets(flux: Float32Array, hop: number, nFft: number, sampleRate: number, minGapSeconds = 0.05): number[] {
+  let max = 0;
+  for (const v of flux) if (v > max) max = v;
+  if (max <= 0) return [];
+  const times: number[] = [];
+  const win: number[] = [];
+  let last = -Infinity;
+  for (let t = 0; t < flux.length; t++) {
+    const v = flux[t]!;
+    const prev = t > 0 ? flux[t - 1]! : 0;
+    const next = t + 1 < flux.length ? flux[t + 1]! : 0;
+    if (v < prev || v < next) continue;
+    win.length = 0;
+    for (let j = Math.max(0, t - 8); j <= Math.min(flux.length - 1, t + 8); j++) win.push(flux[j]!);
+    win.sort((a, b) => a - b);
+    const median = win[win.length >> 1]!;
+    if (v < median + 0.1 * max || v < 0.05 * max) continue;
+    const time = Math.max(0, (t * hop + nFft / 2 - hop) / sampleRate);
+    if (time - last < minGapSeconds) continue;
+    times.push(time);
+    last = time;
+  }
+  return times;
+}
+
+/** The one-shot's onset in samples: start of the first 1 ms block whose peak reaches `belowPeakDb` under the peak. */
+export function firstOnsetSample(x: Float32Array, sampleRate: number, belowPeakDb = 40): number {
+  let peak = 0;
+  for (let i = 0; i < x.length; i++) {
+    const a = Math.abs(x[i]!);
+    if (a > peak) peak = a;
+  }
+  if (peak === 0) return 0;
+  const level = peak * 10 ** (-belowPeakDb / 20);
+  const block = Math.max(1, Math.round(sampleRate / 1000));
+  for (let i = 0; i < x.length; i++) {
+    if (Math.abs(x[i]!) >= level) return i - (i % block);
+  }
+  return 0;
+}
