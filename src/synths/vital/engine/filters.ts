@@ -30,27 +30,44 @@ export function midiToHz(note: number): number {
   return 8.1757989156 * Math.pow(2, note / 12);
 }
 
-/** Low/band/high weights of the 12/24 dB styles from blend (0 … 2). */
+/** Low/band/high amounts of a style and how much of the resonance drive compensation applies (0 … 1). */
 export interface MixWeights {
   lp: number;
   bp: number;
   hp: number;
+  /** Interpolation from the uncompensated drive (0) to the resonance-compensated drive (1). */
+  compensation: number;
+  /** Extra factor on the compensated drive (notch spread). */
+  compensationMult: number;
 }
 
 export function styleWeights(style: number, blend: number, out: MixWeights): void {
   const b = Math.max(-1, Math.min(1, blend - 1));
+  out.compensation = 1;
+  out.compensationMult = 1;
   if (style === STYLE_NOTCH_BLEND) {
     // low-pass → notch (low + high) → high-pass
-    out.lp = Math.min(1, 1 - b);
-    out.hp = Math.min(1, 1 + b);
+    out.lp = Math.min(1 - b, 1);
+    out.hp = Math.min(1 + b, 1);
     out.bp = 0;
+    out.compensation = Math.abs(b);
   } else if (style === STYLE_BPN) {
-    // band-pass → peak (low − high) → notch (low + high)
-    const t = (b + 1) / 2;
-    out.bp = Math.max(0, 1 - 2 * t);
-    out.lp = Math.min(1, 2 * t);
-    const hpSign = t < 0.5 ? -1 : 1;
-    out.hp = hpSign * Math.min(1, Math.abs(2 * t - 1) * 2, 2 * t);
+    // band-pass → peak → notch
+    const driveT = Math.min(1 - b, 1);
+    const inv = 1 - driveT;
+    const mult = Math.sqrt(inv * inv * 0.5 + 0.5);
+    const peakBand = -Math.max(-b, 0);
+    out.lp = mult * (peakBand + 1);
+    out.bp = mult * (peakBand - b + 1) * 2;
+    out.hp = out.lp;
+    out.compensation = driveT;
+  } else if (style === STYLE_NOTCH_SPREAD) {
+    const t = b * 0.5 + 0.5;
+    out.lp = t;
+    out.bp = 0;
+    out.hp = 1;
+    out.compensation = Math.min(1 - b, 1);
+    out.compensationMult = 2 - t;
   } else {
     out.lp = Math.max(-b, 0);
     out.hp = Math.max(b, 0);
@@ -78,8 +95,7 @@ export class VoiceFilter {
   private b2 = 0;
   // block-ramped coefficient (G for analog, g for digital) and its target
   private coef = 0;
-  private coef2 = 0;
-  private readonly weights: MixWeights = { lp: 1, bp: 0, hp: 0 };
+  private readonly weights: MixWeights = { lp: 1, bp: 0, hp: 0, compensation: 1, compensationMult: 1 };
   private model = MODEL_ANALOG;
   private style = STYLE_12DB;
   private res = 0;
@@ -113,70 +129,57 @@ export class VoiceFilter {
     this.driveGain = Math.pow(10, db / 20);
     this.drivePct = db / 36;
     styleWeights(this.style, s.blend, this.weights);
-    let spreadNote = s.cutoffNote;
-    let mainNote = s.cutoffNote;
-    if (this.style === STYLE_NOTCH_SPREAD) {
-      const half = Math.max(0, Math.min(84, s.blendTranspose)) / 2;
-      mainNote = s.cutoffNote - half;
-      spreadNote = s.cutoffNote + half;
-    }
-    const target = this.coefficient(mainNote);
-    const target2 = this.coefficient(spreadNote);
+    const target = this.coefficient(s.cutoffNote);
     if (!this.started) {
       this.coef = target;
-      this.coef2 = target2;
       this.started = true;
     }
-    if (this.model === MODEL_DIGITAL) this.processDigital(buf, n, target, target2);
-    else this.processAnalog(buf, n, target, target2);
+    if (this.model === MODEL_DIGITAL) this.processDigital(buf, n, target);
+    else this.processAnalog(buf, n, target);
     this.coef = target;
-    this.coef2 = target2;
   }
 
-  private processDigital(buf: Float32Array, n: number, target: number, target2: number): void {
+  private compensatedDrive(compensated: number): number {
+    const w = this.weights;
+    return this.driveGain + (compensated * w.compensationMult - this.driveGain) * w.compensation;
+  }
+
+  private processDigital(buf: Float32Array, n: number, target: number): void {
     const r3 = this.res * this.res * this.res;
     const k = 1 / (0.5 + 15.5 * r3);
-    const d = this.driveGain / (2 * r3 + 1);
+    const d = this.compensatedDrive(this.driveGain / (2 * r3 + 1));
     const outGain = 1 / Math.sqrt(this.driveGain);
-    let { lp, bp, hp } = this.weights;
-    let kPre = 1;
-    let stages = 1;
-    if (this.style === STYLE_24DB) stages = 2;
-    if (this.style === STYLE_NOTCH_SPREAD) {
-      // two notches in series, each from the resonant stage's coefficients
-      lp = 1;
-      hp = 1;
-      bp = 0;
-      kPre = k;
-      stages = 2;
-    }
+    const { lp, bp, hp } = this.weights;
+    const dual = this.style === STYLE_NOTCH_SPREAD;
+    const twoStage = this.style !== STYLE_12DB;
+    // first-stage mix (and the only mix for the single-stage styles)
     const c0 = hp;
     const c1 = bp - k * hp;
     const c2 = lp - hp;
-    const c1Pre = bp - kPre * hp;
+    // the dual (notch spread) style's second stage swaps the roles of low and high
+    const e0 = dual ? lp : c0;
+    const e1 = dual ? bp - k * lp : c1;
+    const e2 = dual ? hp - lp : c2;
     let ic1 = this.a1;
     let ic2 = this.a2;
     let jc1 = this.b1;
     let jc2 = this.b2;
     const g0 = this.coef;
     const dg = (target - g0) / n;
-    const h0 = this.coef2;
-    const dh = (target2 - h0) / n;
     for (let i = 0; i < n; i++) {
-      let x = d * buf[i]!;
-      if (stages === 2) {
-        const g = this.style === STYLE_NOTCH_SPREAD ? h0 + dh * (i + 1) : g0 + dg * (i + 1);
-        const a1 = 1 / (1 + g * (g + kPre));
-        const a2 = g * a1;
-        const a3 = g * a2;
-        const v3 = x - jc2;
-        const v1 = a1 * jc1 + a2 * v3;
-        const v2 = jc2 + a2 * jc1 + a3 * v3;
-        jc1 = 2 * v1 - jc1;
-        jc2 = 2 * v2 - jc2;
-        x = hardTanh(c0 * x + c1Pre * v1 + c2 * v2);
-      }
       const g = g0 + dg * (i + 1);
+      let x = d * buf[i]!;
+      if (twoStage) {
+        const p1 = 1 / (1 + g * (g + 1));
+        const p2 = g * p1;
+        const p3 = g * p2;
+        const w3 = x - jc2;
+        const w1 = p1 * jc1 + p2 * w3;
+        const w2 = jc2 + p2 * jc1 + p3 * w3;
+        jc1 = 2 * w1 - jc1;
+        jc2 = 2 * w2 - jc2;
+        x = hardTanh(c0 * x + c1 * w1 + c2 * w2);
+      }
       const a1 = 1 / (1 + g * (g + k));
       const a2 = g * a1;
       const a3 = g * a2;
@@ -185,7 +188,7 @@ export class VoiceFilter {
       const v2 = ic2 + a2 * ic1 + a3 * v3;
       ic1 = 2 * v1 - ic1;
       ic2 = 2 * v2 - ic2;
-      buf[i] = hardTanh(c0 * x + c1 * v1 + c2 * v2) * outGain;
+      buf[i] = hardTanh(e0 * x + e1 * v1 + e2 * v2) * outGain;
     }
     this.a1 = ic1;
     this.a2 = ic2;
@@ -193,48 +196,36 @@ export class VoiceFilter {
     this.b2 = jc2;
   }
 
-  private processAnalog(buf: Float32Array, n: number, target: number, target2: number): void {
+  private processAnalog(buf: Float32Array, n: number, target: number): void {
     const rPct = Math.sqrt(this.res);
     const R = 2.15 * rPct + 1.1 * this.drivePct * this.res;
     const resScale = 2 * rPct * rPct + 1;
-    const D = this.driveGain / resScale;
+    const D = this.compensatedDrive(this.driveGain / resScale);
     const outGain = 1 / Math.sqrt(resScale * D);
-    let { lp, bp, hp } = this.weights;
-    let twoStage = this.style === STYLE_24DB;
-    let preR = 1;
-    if (this.style === STYLE_NOTCH_SPREAD) {
-      lp = 1;
-      hp = 1;
-      bp = 0;
-      twoStage = true;
-      preR = R;
-    }
+    const { lp, bp, hp } = this.weights;
+    const dual = this.style === STYLE_NOTCH_SPREAD;
+    const twoStage = this.style !== STYLE_12DB;
     let z1 = this.a1;
     let z2 = this.a2;
     let y1 = this.b1;
     let y2 = this.b2;
     const G0 = this.coef;
     const dG = (target - G0) / n;
-    const H0 = this.coef2;
-    const dH = (target2 - H0) / n;
     for (let i = 0; i < n; i++) {
       const G = G0 + dG * (i + 1);
       const omg = 1 - G;
       let x = buf[i]!;
       if (twoStage) {
-        const Gp = this.style === STYLE_NOTCH_SPREAD ? H0 + dH * (i + 1) : G;
-        const op = 1 - Gp;
-        const Rp = this.style === STYLE_NOTCH_SPREAD ? preR / Math.max(1, 0.97 + 0.18 * Gp) : preR;
-        const fb = -op * op * y1 + op * y2;
-        const u = (x - Rp * fb) / (1 + Rp * (Gp * Gp - Gp));
-        const d1 = Gp * (u - y1);
+        const fb = -omg * omg * y1 + omg * y2;
+        const u = (x - fb) / (1 + (G * G - G));
+        const d1 = G * (u - y1);
         const s1 = y1 + d1;
         y1 = s1 + d1;
-        const d2 = Gp * (s1 - y2);
+        const d2 = G * (s1 - y2);
         const s2 = y2 + d2;
         y2 = s2 + d2;
         const band = s1 - s2;
-        x = lp * s2 + bp * band + hp * (u - s1 - band);
+        x = lp * s2 + (dual ? 0 : bp * band) + hp * (u - s1 - band);
       }
       const Reff = R / Math.max(1, 0.97 + 0.18 * G);
       const fb = -omg * omg * z1 + omg * z2;
@@ -246,7 +237,8 @@ export class VoiceFilter {
       const s2 = z2 + d2;
       z2 = s2 + d2;
       const band = s1 - s2;
-      buf[i] = (lp * s2 + bp * band + hp * (u - s1 - band)) * outGain;
+      if (dual) buf[i] = (hp * s2 + lp * (u - 2 * s1 + s2)) * outGain;
+      else buf[i] = (lp * s2 + bp * band + hp * (u - s1 - band)) * outGain;
     }
     this.a1 = z1;
     this.a2 = z2;
