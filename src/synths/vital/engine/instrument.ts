@@ -50,7 +50,7 @@ export class VitalInstrument {
     const bps = opts.beatsPerSecond ?? program.values[BPM]!;
     const count = Math.max(1, Math.min(32, Math.round(program.values[POLYPHONY]!)));
     for (let i = 0; i < count; i++) {
-      this.voices.push(new Voice(program, { sampleRate: internal, beatsPerSecond: bps }, (opts.seed * 977 + i * 131) | 0));
+      this.voices.push(new Voice(program, { sampleRate: internal, harmonicLimit: 0.5 / this.factor, beatsPerSecond: bps }, (opts.seed * 977 + i * 131) | 0));
     }
     const db = Math.sqrt(Math.max(0, program.values[VOLUME]!)) - 80;
     this.volumeGain = Math.pow(10, db / 20);

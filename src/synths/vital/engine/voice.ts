@@ -196,6 +196,8 @@ const ROUTE_BUS = 3;
 export interface VoiceContext {
   /** Internal (oversampled) rate. */
   sampleRate: number;
+  /** Highest oscillator harmonic frequency in cycles per internal sample (the host Nyquist). */
+  harmonicLimit: number;
   beatsPerSecond: number;
 }
 
@@ -724,7 +726,7 @@ export class Voice {
       const hz = baseHz * st.ratio[u]! * Math.pow(2, st.cents[u]! / 1200);
       const inc = hz / sr;
       const f = Math.max(0, Math.min(frames - 1, Math.floor(frame + frameSpread * st.spreadPos[u]!)));
-      const cyc = table.cycle(f, Wavetable.harmonicLimit(inc));
+      const cyc = table.cycle(f, Wavetable.harmonicLimit(inc, this.ctx.harmonicLimit));
       const prevInc = st.started ? st.inc[u]! : inc;
       st.inc[u] = inc;
       let prev = st.cycle[u];

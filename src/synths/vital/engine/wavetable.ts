@@ -222,11 +222,15 @@ export class Wavetable {
     return this.frames.length;
   }
 
-  /** Highest harmonic below Nyquist for a phase increment (cycles per sample). */
-  static harmonicLimit(phaseInc: number): number {
+  /**
+   * Highest harmonic kept for a phase increment (cycles per sample). `limit` is the highest frequency kept, in
+   * cycles per sample: Vital keeps harmonics below the host's Nyquist even when it runs oversampled (measured:
+   * with a limit at the internal Nyquist, a driven filter at note 72 aliases audibly unlike Vital's render).
+   */
+  static harmonicLimit(phaseInc: number, limit: number): number {
     const f = Math.abs(phaseInc);
     if (f <= 0) return HARMONICS;
-    return Math.max(1, Math.min(HARMONICS, Math.floor(0.5 / f)));
+    return Math.max(1, Math.min(HARMONICS, Math.floor(limit / f)));
   }
 
   cycle(frameIndex: number, harmonics: number): Float32Array {
