@@ -103,7 +103,7 @@ describe("match pipeline (test synth, in-thread)", () => {
     for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeLessThanOrEqual(progress[i - 1]!);
     expect(res.candidates.length).toBe(3);
     for (let i = 1; i < res.candidates.length; i++) expect(res.candidates[i]!.loss).toBeGreaterThanOrEqual(res.candidates[i - 1]!.loss);
-    const report = reportCandidate(testSynth, res.space, target, best);
+    const report = reportCandidate(testSynth, target, best);
     expect(report.terms.melLsd).toBeLessThan(1);
     expect(Math.abs(report.pitchErrorCents)).toBeLessThan(10);
   });

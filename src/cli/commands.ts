@@ -9,6 +9,8 @@ export const commandLoaders: Record<string, () => Promise<CommandSpec>> = {
   compare: async () => (await import("./compare.ts")).command,
   render: async () => (await import("./render.ts")).command,
   inspect: async () => (await import("./inspect.ts")).command,
+  match: async () => (await import("./match.ts")).command,
+  bank: async () => (await import("./bank.ts")).command,
 };
 
 /** One-line summaries for the top-level help, without loading the commands. */
@@ -17,4 +19,6 @@ export const commandSummaries: Record<string, string> = {
   compare: "compare two sounds with every metric (mel-LSD, MSS, MFCC, SC, pitch, envelope)",
   render: "render a preset to audio (WAV), headless and deterministic",
   inspect: "show what is in a preset file: voices, parameters, unsupported features",
+  match: "find presets that recreate a sound: top candidates, scores, previews",
+  bank: "build the bank of presets the matcher starts from (bank build <folders…> --synth dx7)",
 };

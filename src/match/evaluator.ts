@@ -14,6 +14,8 @@ import type { LossTarget } from "./loss.ts";
 export interface Evaluator {
   /** Losses of `points` (each a normalised point of `space`), in order. Rejects with "interrupted" on abort. */
   evaluate(space: SearchSpace, points: ArrayLike<number>[]): Promise<Float64Array>;
+  /** Prepare the workers (load modules, the synth, the target) ahead of the first batch. */
+  warmUp?(space: SearchSpace, point: ArrayLike<number>): Promise<void>;
   /** Parallel workers behind it (1 for the local one). */
   readonly parallelism: number;
   close(): Promise<void>;

@@ -3,7 +3,7 @@
  * plus a loudness-envelope term, all in dB, on the candidate level-matched to the target.
  *
  *   L = 0.5 · LSD(2048/512, 128 mel bands)  — exactly the headline mel-LSD of DESIGN §5 (pitch, harmonics)
- *     + 0.25 · LSD(512/128, 40 mel bands)   — 4× finer in time (attacks, fast decays)
+ *     + 0.25 · LSD(512/256, 40 mel bands)   — 2× finer in time, 4× shorter window (attacks, fast decays)
  *     + 0.25 · E                            — mean |Δ| of the 10 ms RMS envelopes in dB (floor 60 dB below
  *                                             the target's peak, as the §5 envelope error)
  *
@@ -20,7 +20,7 @@ import { lsdOfDb, MEL_BANDS, MEL_HOP, MEL_N_FFT } from "../metrics/spectral.ts";
 
 export const LOSS_SAMPLE_RATE = 44100;
 const FINE_N_FFT = 512;
-const FINE_HOP = 128;
+const FINE_HOP = 256;
 const FINE_BANDS = 40;
 const ENV_FLOOR_BELOW_PEAK_DB = 60;
 const MAX_GAIN_DB = 60;
@@ -33,7 +33,7 @@ export interface LossTerms {
   loss: number;
   /** mel-LSD (dB) of the level-matched candidate, DESIGN §5. */
   melLsd: number;
-  /** LSD (dB) at 512/128 with 40 mel bands. */
+  /** LSD (dB) at 512/256 with 40 mel bands. */
   fineLsd: number;
   /** Envelope error (dB). */
   envelope: number;

@@ -15,6 +15,7 @@ import { CmaesSearch, type DimensionKind } from "./cmaes.ts";
 import { patchToPoint, pointLength, Scorer, type SearchSpace } from "./evaluate.ts";
 import type { Evaluator } from "./evaluator.ts";
 import { levelMatch, type LossTerms } from "./loss.ts";
+import { defaultFreeParams } from "./profile.ts";
 import type { MatchTarget } from "./target.ts";
 
 export interface StartPoint {
@@ -47,13 +48,17 @@ export interface MatchOptions {
   free?: number[];
   signal?: AbortSignal;
   onProgress?: (p: MatchProgress) => void;
-  /** Called once the starting points are scored, with the best of them (time to the first candidate). */
+  /** Scores the first few starting points while `evaluator` warms up (e.g. a LocalEvaluator next to a pool). */
+  startEvaluator?: Evaluator;
+  /** Called once the first starting points are scored, with the best of them (time to the first candidate). */
   onFirstCandidate?: (c: MatchCandidate) => void | Promise<void>;
 }
 
 export interface MatchCandidate {
   patch: unknown;
   point: Float64Array;
+  /** The space the point belongs to (its start preset supplies the parameters not searched). */
+  space: SearchSpace;
   loss: number;
   source: string;
   /** The note-off time the candidate was scored with (s). */
@@ -73,12 +78,17 @@ export interface MatchResult {
   renders: number;
   seconds: number;
   restarts: number;
+  /** The best start's space. */
   space: SearchSpace;
   /** Loss of the best start, before refinement. */
   bestStartLoss: number;
 }
 
+/** Starting points scored in this thread before the workers are ready (besides the init patch). */
+const QUICK_STARTS = 3;
+
 interface ArchiveEntry {
+  space: SearchSpace;
   point: Float64Array;
   loss: number;
   source: string;
@@ -89,13 +99,13 @@ class Archive {
   readonly entries: ArchiveEntry[] = [];
   constructor(private readonly capacity: number) {}
 
-  add(point: ArrayLike<number>, loss: number, source: string): void {
+  add(space: SearchSpace, point: ArrayLike<number>, loss: number, source: string): void {
     if (!Number.isFinite(loss)) return;
     const n = this.entries.length;
     if (n >= this.capacity && loss >= this.entries[n - 1]!.loss) return;
     let i = n;
     while (i > 0 && this.entries[i - 1]!.loss > loss) i--;
-    this.entries.splice(i, 0, { point: Float64Array.from(point), loss, source });
+    this.entries.splice(i, 0, { space, point: Float64Array.from(point), loss, source });
     if (this.entries.length > this.capacity) this.entries.pop();
   }
 
@@ -170,41 +180,58 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
   const maxRenders = opts.renders ?? Infinity;
   const elapsed = () => (performance.now() - t0) / 1000;
   const seed = opts.seed ?? 1;
-  const space = searchSpaceFor(synth, target, { free: opts.free, seed });
-  const dim = pointLength(space);
+  const free = opts.free ?? defaultFreeParams(synth);
+  // Each start is searched in its own space: its parameters outside `free` stay as the preset has them.
+  const spaceFor = (patch: unknown) => searchSpaceFor(synth, target, { basePatch: patch, free, seed });
   const archive = new Archive(256);
   let renders = 0;
   const checkAbort = () => {
     if (opts.signal?.aborted) throw new PatchsmithError("interrupted", "interrupted");
   };
+  const evaluateStarts = async (ev: Evaluator, items: Array<{ space: SearchSpace; point: Float64Array }>) =>
+    (await Promise.all(items.map((s) => ev.evaluate(s.space, [s.point])))).map((l) => l[0]!);
 
-  // 1. Starting points.
-  const starts: StartPoint[] = [{ patch: synth.defaultPatch(), source: "init" }, ...(opts.starts ?? [])];
-  const startPoints = starts.slice(0, Math.max(1, Math.min(starts.length, maxRenders))).map((s) => patchToPoint(synth, space, s.patch, target.holdSeconds));
-  const startLosses = await evaluator.evaluate(space, startPoints);
-  renders += startPoints.length;
-  const ranked = startPoints.map((p, i) => ({ point: p, loss: startLosses[i]!, source: starts[i]!.source })).sort((a, b) => a.loss - b.loss);
-  for (const r of ranked) archive.add(r.point, r.loss, r.source);
-  const bestStart = ranked[0]!;
+  // 1. Starting points. With a separate start evaluator (this thread), the first few are scored at once while
+  // the workers warm up, so that a first candidate exists within a second or two.
+  const starts: StartPoint[] = [{ patch: synth.defaultPatch(), source: "init" }, ...(opts.starts ?? [])].slice(0, Math.max(1, Math.min(1 + (opts.starts?.length ?? 0), maxRenders)));
+  const scored = starts.map((s) => {
+    const space = spaceFor(s.patch);
+    return { space, point: patchToPoint(synth, space, s.patch, target.holdSeconds), loss: Infinity, source: s.source };
+  });
+  const quick = opts.startEvaluator ? Math.min(scored.length, 1 + QUICK_STARTS) : scored.length;
+  const warming = quick < scored.length || opts.startEvaluator ? evaluator.warmUp?.(scored[0]!.space, scored[0]!.point) : undefined;
+  warming?.catch(() => {});
+  (await evaluateStarts(opts.startEvaluator ?? evaluator, scored.slice(0, quick))).forEach((l, i) => (scored[i]!.loss = l));
   const progress = (restarts: number) =>
     opts.onProgress?.({ renders, elapsedSeconds: elapsed(), bestLoss: archive.best?.loss ?? Infinity, restarts });
-  progress(0);
   if (opts.onFirstCandidate) {
+    const b = scored.slice(0, quick).sort((x, y) => x.loss - y.loss)[0]!;
     await opts.onFirstCandidate({
-      patch: new Scorer(synth, space, target.loss).patch(bestStart.point),
-      point: bestStart.point,
-      loss: bestStart.loss,
-      source: bestStart.source,
-      holdSeconds: holdOf(space, bestStart.point),
+      patch: new Scorer(synth, b.space, target.loss).patch(b.point),
+      point: b.point,
+      space: b.space,
+      loss: b.loss,
+      source: b.source,
+      holdSeconds: holdOf(b.space, b.point),
     });
   }
+  await warming;
+  checkAbort();
+  if (quick < scored.length) (await evaluateStarts(evaluator, scored.slice(quick))).forEach((l, i) => (scored[quick + i]!.loss = l));
+  renders += scored.length;
+  const ranked = [...scored].sort((a, b) => a.loss - b.loss);
+  for (const r of ranked) archive.add(r.space, r.point, r.loss, r.source);
+  const bestStart = ranked[0]!;
+  progress(0);
 
   // 2. Refinement.
-  const { kinds, levels } = dimensionKinds(synth, space);
+  const { kinds, levels } = dimensionKinds(synth, bestStart.space);
   let nextWarm = 1;
-  let restartSource = `refined from ${bestStart.source}`;
+  let space = bestStart.space;
+  let pending: { space: SearchSpace; source: string } | undefined;
+  let source = `refined from ${bestStart.source}`;
   const search = new CmaesSearch({
-    dim,
+    dim: pointLength(space),
     seed,
     x0: bestStart.point,
     sigma0: 0.12,
@@ -213,18 +240,20 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
     tolFun: 1e-4,
     tolX: 1e-5,
     nextStart: (restart) => {
-      // Further warm starts first (locally), then from the best point so far with a wide step, then BIPOP's random points.
+      // Further warm starts first (locally), then alternately near the best point so far with a wide step and
+      // from BIPOP's random points (in the init patch's space).
       while (nextWarm < ranked.length && !Number.isFinite(ranked[nextWarm]!.loss)) nextWarm++;
       if (nextWarm < ranked.length) {
         const s = ranked[nextWarm++]!;
-        restartSource = `refined from ${s.source}`;
+        pending = { space: s.space, source: `refined from ${s.source}` };
         return { x0: s.point, sigma0: 0.12 };
       }
-      if (restart % 2 === 1 && archive.best) {
-        restartSource = "restart near the best";
-        return { x0: archive.best.point, sigma0: 0.25 };
+      const best = archive.best;
+      if (restart % 2 === 1 && best) {
+        pending = { space: best.space, source: "restart near the best" };
+        return { x0: best.point, sigma0: 0.25 };
       }
-      restartSource = "random restart";
+      pending = { space: scored[0]!.space, source: "random restart" };
       return undefined;
     },
   });
@@ -232,26 +261,30 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
     checkAbort();
     if (renders + search.popSize > maxRenders) break;
     const xs = search.ask();
-    const source = restartSource;
     const losses = await evaluator.evaluate(space, xs);
     renders += xs.length;
-    for (let k = 0; k < xs.length; k++) archive.add(xs[k]!, losses[k]!, source);
+    for (let k = 0; k < xs.length; k++) archive.add(space, xs[k]!, losses[k]!, source);
+    const before = search.restarts;
     search.tell(losses);
+    if (search.restarts !== before && pending) {
+      space = pending.space;
+      source = pending.source;
+    }
     progress(search.restarts);
   }
   checkAbort();
 
   // 3. Distinct candidates.
-  const scorer = new Scorer(synth, space, target.loss);
   const chosen = pickDistinct(archive.entries, opts.candidates ?? 5, 0.02);
   const candidates = chosen.map((e) => ({
-    patch: scorer.patch(e.point),
+    patch: new Scorer(synth, e.space, target.loss).patch(e.point),
     point: e.point,
+    space: e.space,
     loss: e.loss,
     source: e.source,
-    holdSeconds: holdOf(space, e.point),
+    holdSeconds: holdOf(e.space, e.point),
   }));
-  return { candidates, renders, seconds: elapsed(), restarts: search.restarts, space, bestStartLoss: bestStart.loss };
+  return { candidates, renders, seconds: elapsed(), restarts: search.restarts, space: bestStart.space, bestStartLoss: bestStart.loss };
 }
 
 /** Median f0 (cents relative to MIDI) of a sound's voiced frames, NaN when unvoiced. */
@@ -262,8 +295,8 @@ function medianPitchMidi(x: Float32Array): number {
 }
 
 /** Full report of a candidate: loss terms, MSS and pitch error of its level-matched render. */
-export function reportCandidate(synth: AnySynth, space: SearchSpace, target: MatchTarget, c: MatchCandidate): CandidateReport & { audio: Float32Array } {
-  const scorer = new Scorer(synth, space, target.loss);
+export function reportCandidate(synth: AnySynth, target: MatchTarget, c: MatchCandidate): CandidateReport & { audio: Float32Array } {
+  const scorer = new Scorer(synth, c.space, target.loss);
   const raw = scorer.render(c.point);
   const terms = scorer.terms(c.point);
   const audio = Float32Array.from(levelMatch(target.loss, raw).audio);
