@@ -1,4 +1,5 @@
 import { PatchsmithError } from "../errors.ts";
+import { polyphaseSimd } from "./resample-simd.ts";
 
 /**
  * Band-limited resampling with a Kaiser-windowed sinc kernel.
@@ -24,7 +25,17 @@ const MAX_EXACT_PHASES = 1024;
 /** Phases per input sample of the interpolated kernel table used for other ratios. */
 const TABLE_PHASES = 1024;
 
-export function resample(x: Float32Array, fromRate: number, toRate: number): Float32Array {
+export interface ResampleOptions {
+  /** Use the WebAssembly SIMD loop when available (default true); false forces the JavaScript loop. */
+  simd?: boolean;
+}
+
+export function resample(
+  x: Float32Array,
+  fromRate: number,
+  toRate: number,
+  options: ResampleOptions = {},
+): Float32Array {
   checkRate(fromRate, "source");
   checkRate(toRate, "target");
   const outLength = Math.round((x.length * toRate) / fromRate);
@@ -36,7 +47,8 @@ export function resample(x: Float32Array, fromRate: number, toRate: number): Flo
     const g = gcd(fromRate, toRate);
     const up = toRate / g;
     const down = fromRate / g;
-    if (up <= MAX_EXACT_PHASES) return resamplePolyphase(x, outLength, up, down, kernel);
+    if (up <= MAX_EXACT_PHASES)
+      return resamplePolyphase(x, outLength, up, down, kernel, options.simd ?? true);
   }
   return resampleInterpolated(x, outLength, fromRate / toRate, kernel);
 }
@@ -105,30 +117,26 @@ function resamplePolyphase(
   up: number,
   down: number,
   k: Kernel,
+  simd: boolean,
 ): Float32Array {
   const hw = k.halfWidth;
-  // Taps j from -(hw-1) .. hw relative to base covers |t| < hw for every fractional phase.
-  const taps = 2 * hw;
+  // Taps j = 0 .. 2·hw−1 sit at input samples base − (hw−1) + j, covering |t| < hw for every phase;
+  // rows are padded with zeros to a multiple of 4 for the SIMD loop.
+  const used = 2 * hw;
+  const taps = Math.ceil(used / 4) * 4;
   const table = new Float32Array(up * taps);
   const i0beta = besselI0(k.beta);
   for (let p = 0; p < up; p++) {
     const frac = p / up;
-    let sum = 0;
-    for (let j = 0; j < taps; j++) {
-      const v = kernelAt(k, j - (hw - 1) - frac, i0beta);
-      table[p * taps + j] = v;
-      sum += v;
-    }
-    // Unit gain at DC for every phase (removes the kernel's tiny per-phase ripple).
-    const g = 1 / sum;
-    for (let j = 0; j < taps; j++) table[p * taps + j] *= g;
+    fillRow(table, p * taps, used, k, hw, frac, i0beta);
   }
+  const fast = simd ? polyphaseSimd(x, table, taps, hw, up, down, outLength) : null;
+  if (fast) return fast;
   const out = new Float32Array(outLength);
   const n = x.length;
+  let base = 0;
+  let phase = 0;
   for (let o = 0; o < outLength; o++) {
-    const pos = o * down;
-    const base = Math.floor(pos / up);
-    const phase = pos - base * up;
     const start = base - (hw - 1);
     const row = phase * taps;
     let acc = 0;
@@ -140,21 +148,45 @@ function resamplePolyphase(
       for (let j = j0; j < j1; j++) acc += x[start + j]! * table[row + j]!;
     }
     out[o] = acc;
+    phase += down;
+    const step = Math.floor(phase / up);
+    phase -= step * up;
+    base += step;
   }
   return out;
 }
 
-/** Any ratio: kernel tabulated at TABLE_PHASES points per input sample, linearly interpolated. */
+/** One phase of the kernel, normalised to unit gain at DC (removes the kernel's tiny per-phase ripple). */
+function fillRow(
+  table: Float32Array | Float64Array,
+  at: number,
+  used: number,
+  k: Kernel,
+  hw: number,
+  frac: number,
+  i0beta: number,
+): void {
+  let sum = 0;
+  for (let j = 0; j < used; j++) {
+    const v = kernelAt(k, j - (hw - 1) - frac, i0beta);
+    table[at + j] = v;
+    sum += v;
+  }
+  const g = 1 / sum;
+  for (let j = 0; j < used; j++) table[at + j] *= g;
+}
+
+/**
+ * Any ratio: the kernel tabulated at TABLE_PHASES phases per input sample and linearly interpolated
+ * between the two phases around each output instant (both rows have unit DC gain, so their blend has too).
+ */
 function resampleInterpolated(x: Float32Array, outLength: number, step: number, k: Kernel): Float32Array {
   const hw = k.halfWidth;
   const taps = 2 * hw;
   const rows = TABLE_PHASES + 1;
   const table = new Float64Array(rows * taps);
   const i0beta = besselI0(k.beta);
-  for (let p = 0; p < rows; p++) {
-    const frac = p / TABLE_PHASES;
-    for (let j = 0; j < taps; j++) table[p * taps + j] = kernelAt(k, j - (hw - 1) - frac, i0beta);
-  }
+  for (let p = 0; p < rows; p++) fillRow(table, p * taps, taps, k, hw, p / TABLE_PHASES, i0beta);
   const out = new Float32Array(outLength);
   const n = x.length;
   for (let o = 0; o < outLength; o++) {
@@ -168,14 +200,14 @@ function resampleInterpolated(x: Float32Array, outLength: number, step: number, 
     const start = base - (hw - 1);
     const j0 = Math.max(0, -start);
     const j1 = Math.min(taps, n - start);
-    let acc = 0;
-    let gain = 0;
-    for (let j = 0; j < taps; j++) {
-      const c = table[rowA + j]! + w * (table[rowB + j]! - table[rowA + j]!);
-      gain += c;
-      if (j >= j0 && j < j1) acc += x[start + j]! * c;
+    let a = 0;
+    let b = 0;
+    for (let j = j0; j < j1; j++) {
+      const s = x[start + j]!;
+      a += s * table[rowA + j]!;
+      b += s * table[rowB + j]!;
     }
-    out[o] = acc / gain;
+    out[o] = a + w * (b - a);
   }
   return out;
 }
