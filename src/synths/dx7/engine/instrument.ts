@@ -3,10 +3,10 @@
 // (as in Dexed). No Node imports; no allocation while playing.
 import type { Dx7Patch } from "../params.ts";
 import { VCED_SIZE } from "../vced.ts";
-import { N } from "./kernels.ts";
+import { createKernels, N, type FmKernels } from "./fm-kernels.ts";
 import { Lfo } from "./lfo.ts";
 import { engineParams } from "./params.ts";
-import { quantise, rateConstants } from "./render.ts";
+import { rateConstants } from "./render.ts";
 import type { RateConstants } from "./tables.ts";
 import { Dx7Voice } from "./voice.ts";
 
@@ -17,15 +17,17 @@ export class Dx7Instrument {
   private readonly used: Uint8Array;
   private readonly params = new Uint8Array(VCED_SIZE);
   private readonly lfo = new Lfo();
-  private readonly acc = new Int32Array(N);
+  private readonly k: FmKernels;
   private readonly block = new Float32Array(N);
   /** Samples of `block` already handed out (N = none left). */
   private readPos = N;
 
-  constructor(patch: Dx7Patch, opts: { sampleRate?: number; polyphony?: number } = {}) {
+  constructor(patch: Dx7Patch, opts: { sampleRate?: number; polyphony?: number; kernels?: "wasm" | "js" } = {}) {
     this.sampleRate = opts.sampleRate ?? 44100;
     this.rc = rateConstants(this.sampleRate);
-    this.voices = Array.from({ length: Math.max(1, opts.polyphony ?? 16) }, () => new Dx7Voice());
+    const polyphony = Math.max(1, Math.floor(opts.polyphony ?? 16));
+    this.k = createKernels(polyphony, 1, opts.kernels ?? "wasm");
+    this.voices = Array.from({ length: polyphony }, () => new Dx7Voice(this.k, 1));
     this.used = new Uint8Array(this.voices.length);
     this.setPatch(patch);
   }
@@ -94,8 +96,10 @@ export class Dx7Instrument {
       if (!this.used[i]) continue;
       const v = this.voices[i]!;
       if (!v.isSounding()) continue;
-      v.computeBlock(this.acc, lv, ld);
-      for (let j = 0; j < N; j++) out[j]! += quantise(this.acc[j]!) / 32768;
+      v.prepareBlock(0, lv, ld);
+      v.render(1);
+      const q = this.k.mem16;
+      for (let j = 0; j < N; j++) out[j]! += q[v.q + j]! / 32768;
     }
     this.readPos = 0;
   }

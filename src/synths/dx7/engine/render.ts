@@ -1,6 +1,6 @@
 // Offline rendering of one note, and the 16-bit output stage. Pure; runs in workers and AudioWorklets.
 import { Lfo } from "./lfo.ts";
-import { N } from "./kernels.ts";
+import { createKernels, N } from "./fm-kernels.ts";
 import { buildRateConstants, type RateConstants } from "./tables.ts";
 import { Dx7Voice } from "./voice.ts";
 
@@ -33,38 +33,69 @@ export interface NoteSpec {
   length: number;
 }
 
+/** Blocks computed per call into the kernels when rendering offline. */
+const BATCH = 16;
+
 /**
- * Render one fresh voice playing one note, as the reference renders do (§3 of the reference): the 16-bit values
- * are returned as Int16Array. `params` are the engine bytes (see engineParams).
+ * Renders single notes with one fresh voice each, as the reference renders do (§3 of the reference). Holds its
+ * kernel memory so that many renders (a matcher's inner loop) allocate nothing; one per thread.
  */
-export function renderNoteInt16(params: Uint8Array, spec: NoteSpec, sampleRate = 44100, out?: Int16Array): Int16Array {
-  const rc = rateConstants(sampleRate);
-  const voice = new Dx7Voice();
-  const lfo = new Lfo();
-  lfo.setup(params, rc);
-  lfo.reset();
-  lfo.keyDown();
-  voice.clear();
-  voice.noteOn(params, spec.note, spec.velocity, rc, true);
-  const length = Math.max(0, Math.floor(spec.length));
-  const dst = out ?? new Int16Array(length);
-  const acc = new Int32Array(N);
-  let released = false;
-  for (let start = 0; start < length; start += N) {
-    if (!released && start >= spec.noteOffSample) {
-      voice.noteOff();
-      released = true;
-    }
-    const lv = lfo.value();
-    const ld = lfo.delay();
-    voice.computeBlock(acc, lv, ld);
-    const n = Math.min(N, length - start);
-    for (let j = 0; j < n; j++) {
-      const v = acc[j]! >> 4;
-      dst[start + j] = v < -(1 << 24) ? -32768 : v >= 1 << 24 ? 32767 : v >> 9;
-    }
+export class Dx7NoteRenderer {
+  readonly sampleRate: number;
+  private readonly rc: RateConstants;
+  private readonly voice: Dx7Voice;
+  private readonly lfo = new Lfo();
+
+  constructor(sampleRate = 44100, kernels: "wasm" | "js" = "wasm") {
+    this.sampleRate = sampleRate;
+    this.rc = rateConstants(sampleRate);
+    this.voice = new Dx7Voice(createKernels(1, BATCH, kernels), BATCH);
   }
-  return dst;
+
+  get kernelKind(): "wasm" | "js" {
+    return this.voice.k.kind;
+  }
+
+  /** 16-bit samples of one note; `params` are the engine bytes (see engineParams). */
+  render(params: Uint8Array, spec: NoteSpec, out?: Int16Array): Int16Array {
+    const { voice, lfo, rc } = this;
+    lfo.setup(params, rc);
+    lfo.reset();
+    lfo.keyDown();
+    voice.clear();
+    voice.noteOn(params, spec.note, spec.velocity, rc, true);
+    const length = Math.max(0, Math.floor(spec.length));
+    const dst = out ?? new Int16Array(length);
+    const mem16 = voice.k.mem16;
+    let released = false;
+    for (let start = 0; start < length; start += BATCH * N) {
+      const blocks = Math.min(BATCH, Math.ceil((length - start) / N));
+      for (let b = 0; b < blocks; b++) {
+        if (!released && start + b * N >= spec.noteOffSample) {
+          voice.noteOff();
+          released = true;
+        }
+        const lv = lfo.value();
+        const ld = lfo.delay();
+        voice.prepareBlock(b, lv, ld);
+      }
+      voice.render(blocks);
+      const n = Math.min(blocks * N, length - start);
+      dst.set(mem16.subarray(voice.q, voice.q + n), start);
+    }
+    return dst;
+  }
+}
+
+/** Render one note with a fresh renderer (convenient; use a Dx7NoteRenderer for many renders). */
+export function renderNoteInt16(
+  params: Uint8Array,
+  spec: NoteSpec,
+  sampleRate = 44100,
+  out?: Int16Array,
+  kernels: "wasm" | "js" = "wasm",
+): Int16Array {
+  return new Dx7NoteRenderer(sampleRate, kernels).render(params, spec, out);
 }
 
 /** The same as Float32 samples s / 32768, so a 16-bit WAV of it is bit-exact. */

@@ -2,7 +2,7 @@
 // (pitch, amplitude modulation, envelopes, operators routed by the algorithm). Integer behaviour of msfa's
 // dx7note.cc and fm_core.cc (Google, Apache-2.0) as used in Dexed; see ../shared/reference/dx7.md §2.3–2.13.
 import { OperatorEnvelope, PitchEnvelope, scaleOutputLevel } from "./envelopes.ts";
-import { N, renderFeedbackOp, renderOp } from "./kernels.ts";
+import { BLOCK_CMD_WORDS, CMD_WORDS, K_FEEDBACK, K_MODULATED, K_PLAIN, N, type FmKernels } from "./fm-kernels.ts";
 import {
   ALGORITHM_FLAGS,
   AMP_MOD_SENS,
@@ -52,9 +52,15 @@ export class Dx7Voice {
   readonly freq = new Int32Array(6);
   /** The log frequency `freq` was computed from (NaN: none yet). */
   private readonly freqFor = new Float64Array(6);
-  readonly feedback = new Int32Array(2);
-  readonly bus1 = new Int32Array(N);
-  readonly bus2 = new Int32Array(N);
+  /** Word offsets in the kernels' memory: the voice's accumulator (bus 0), buses 1 and 2, feedback history. */
+  readonly out: number;
+  private readonly bus1: number;
+  private readonly bus2: number;
+  private readonly fb: number;
+  private readonly cmd: number;
+  private readonly counts: number;
+  /** Halfword offset in `k.mem16` of the 16-bit output of the last `render` (64 samples per block). */
+  readonly q: number;
   private flags: Uint8Array = ALGORITHMS[0]!;
   private fbShift = 16;
   private pmd = 0;
@@ -66,6 +72,20 @@ export class Dx7Voice {
   keyDown = false;
   /** Block counter since note-on, for voice stealing (oldest first). */
   age = 0;
+
+  /** `blocks`: how many blocks one `render` call may hold. */
+  constructor(
+    readonly k: FmKernels,
+    readonly blocks = 1,
+  ) {
+    this.out = k.alloc(N);
+    this.bus1 = k.alloc(N);
+    this.bus2 = k.alloc(N);
+    this.fb = k.alloc(2);
+    this.cmd = k.alloc(blocks * BLOCK_CMD_WORDS);
+    this.counts = k.alloc(blocks);
+    this.q = k.alloc((blocks * N) / 2) * 2;
+  }
 
   /**
    * Note-on with VCED parameters `p` (155 bytes, engine-safe values). `resetPhases` applies oscillator key
@@ -118,7 +138,8 @@ export class Dx7Voice {
   clear(): void {
     this.phase.fill(0);
     this.gainOut.fill(0);
-    this.feedback.fill(0);
+    this.k.mem[this.fb] = 0;
+    this.k.mem[this.fb + 1] = 0;
   }
 
   noteOff(): void {
@@ -137,13 +158,16 @@ export class Dx7Voice {
   }
 
   /**
-   * Compute one block into `out` (the voice's accumulator, which this clears first) given this block's LFO
-   * value and delay value.
+   * Advance the control state by one block (LFO value and delay value of that block given) and record the
+   * block's operator commands in batch slot `slot`; `render` then computes the audio of the recorded blocks.
    */
-  computeBlock(out: Int32Array, lfoValue: number, lfoDelay: number): void {
+  prepareBlock(slot: number, lfoValue: number, lfoDelay: number): void {
     const rc = this.rc!;
+    const mem = this.k.mem;
+    const out = this.out;
+    let cmd = this.cmd + slot * BLOCK_CMD_WORDS;
+    let count = 0;
     this.age++;
-    out.fill(0);
 
     // Pitch: pitch EG plus LFO pitch modulation (no pitch bend, master tune 0).
     const pmd = (this.pmd * lfoDelay) >>> 0;
@@ -183,19 +207,29 @@ export class Dx7Voice {
       const addFlag = (f & 4) !== 0;
       if (g1 >= SILENT_GAIN || g2 >= SILENT_GAIN) {
         const hasOut = outBus === 0 ? has0 : outBus === 1 ? has1 : has2;
-        const add = addFlag && hasOut;
+        const add = addFlag && hasOut ? 1 : 0;
         const inBus = (f >> 4) & 3;
         const dest = outBus === 0 ? out : outBus === 1 ? this.bus1 : this.bus2;
         const hasIn = inBus === 1 ? has1 : inBus === 2 ? has2 : false;
-        if (!hasIn) {
-          if ((f & 0xc0) === 0xc0 && this.fbShift < 16) {
-            renderFeedbackOp(dest, this.feedback, this.fbShift, this.phase[op]!, freq, g1, g2, add);
-          } else {
-            renderOp(dest, null, this.phase[op]!, freq, g1, g2, add);
-          }
-        } else {
-          renderOp(dest, inBus === 1 ? this.bus1 : this.bus2, this.phase[op]!, freq, g1, g2, add);
-        }
+        let kernel: number;
+        let input = 0;
+        if (hasIn) {
+          kernel = K_MODULATED;
+          input = inBus === 1 ? this.bus1 : this.bus2;
+        } else if ((f & 0xc0) === 0xc0 && this.fbShift < 16) {
+          kernel = K_FEEDBACK;
+          input = this.fb;
+        } else kernel = K_PLAIN;
+        mem[cmd] = kernel + add;
+        mem[cmd + 1] = dest * 4;
+        mem[cmd + 2] = input * 4;
+        mem[cmd + 3] = this.fbShift + 1;
+        mem[cmd + 4] = this.phase[op]!;
+        mem[cmd + 5] = freq;
+        mem[cmd + 6] = g1;
+        mem[cmd + 7] = (g2 - g1 + 32) >> 6;
+        cmd += CMD_WORDS;
+        count++;
         if (outBus === 0) has0 = true;
         else if (outBus === 1) has1 = true;
         else has2 = true;
@@ -206,6 +240,12 @@ export class Dx7Voice {
       }
       this.phase[op] = (this.phase[op]! + Math.imul(freq, N)) | 0;
     }
+    mem[this.counts + slot] = count;
+  }
+
+  /** Compute the audio of batch slots 0 … blocks−1: 16-bit samples at halfword `q` of `k.mem16`. */
+  render(blocks: number): void {
+    this.k.run(blocks, this.cmd, this.counts, this.out, this.q);
   }
 }
 
