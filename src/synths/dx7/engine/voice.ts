@@ -170,16 +170,21 @@ export class Dx7Voice {
     this.age++;
 
     // Pitch: pitch EG plus LFO pitch modulation (no pitch bend, master tune 0).
-    const pmd = (this.pmd * lfoDelay) >>> 0;
-    const sl = (this.pms * (lfoValue - (1 << 23))) | 0;
-    let pm = mulShiftWide(pmd, sl, 39);
-    if (pm < 0) pm = -pm;
-    const pitchMod = (this.pitchEnv.step() + (sl < 0 ? -pm : pm)) | 0;
+    let pitchMod = this.pitchEnv.step();
+    if (this.pmd !== 0 && this.pms !== 0) {
+      const pmd = (this.pmd * lfoDelay) >>> 0;
+      const sl = (this.pms * (lfoValue - (1 << 23))) | 0;
+      let pm = mulShiftWide(pmd, sl, 39);
+      if (pm < 0) pm = -pm;
+      pitchMod = (pitchMod + (sl < 0 ? -pm : pm)) | 0;
+    }
 
     // Amplitude modulation depth for this block.
-    const lfoInv = (1 << 24) - lfoValue;
-    let am = Math.floor((this.amd * lfoDelay) / 256) >>> 0;
-    am = Math.floor((am * lfoInv) / 16777216) >>> 0;
+    let am = 0;
+    if (this.amd !== 0) {
+      am = Math.floor((this.amd * lfoDelay) / 256) >>> 0;
+      am = Math.floor((am * ((1 << 24) - lfoValue)) / 16777216) >>> 0;
+    }
 
     const flags = this.flags;
     let has0 = true;
