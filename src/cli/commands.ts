@@ -11,6 +11,7 @@ export const commandLoaders: Record<string, () => Promise<CommandSpec>> = {
   inspect: async () => (await import("./inspect.ts")).command,
   match: async () => (await import("./match.ts")).command,
   bank: async () => (await import("./bank.ts")).command,
+  serve: async () => (await import("./serve.ts")).command,
 };
 
 /** One-line summaries for the top-level help, without loading the commands. */
@@ -21,4 +22,5 @@ export const commandSummaries: Record<string, string> = {
   inspect: "show what is in a preset file: voices, parameters, unsupported features",
   match: "find presets that recreate a sound: top candidates, scores, previews",
   bank: "build the bank of presets the matcher starts from (bank build <folders…> --synth dx7)",
+  serve: "start the local web app: match sounds, listen, play patches live, open presets",
 };
