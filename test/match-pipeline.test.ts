@@ -80,7 +80,7 @@ describe("match pipeline (test synth, in-thread)", () => {
       synth: testSynth,
       target,
       evaluator,
-      renders: 400,
+      renders: 300,
       seed: 3,
       candidates: 3,
       onProgress: (p) => progress.push(p.bestLoss),
@@ -88,7 +88,7 @@ describe("match pipeline (test synth, in-thread)", () => {
         first = c.loss;
       },
     });
-    expect(res.renders).toBeLessThanOrEqual(400);
+    expect(res.renders).toBeLessThanOrEqual(300);
     expect(first).toBe(res.bestStartLoss);
     const best = res.candidates[0]!;
     expect(best.loss).toBeLessThan(0.5);

@@ -11,6 +11,7 @@ import { hzToMidi, maskedMedian, pitchTrack } from "../audio/pitch.ts";
 import { PatchsmithError } from "../errors.ts";
 import { mss } from "../metrics/index.ts";
 import type { AnySynth } from "../synths/synth.ts";
+import { Random } from "../util/random.ts";
 import { CmaesSearch, type DimensionKind } from "./cmaes.ts";
 import { patchToPoint, pointLength, Scorer, type SearchSpace } from "./evaluate.ts";
 import type { Evaluator } from "./evaluator.ts";
@@ -44,7 +45,9 @@ export interface MatchOptions {
   candidates?: number;
   /** Warm and analytic starts; the synth's default patch is always added. */
   starts?: StartPoint[];
-  /** Schema indices searched (default: every parameter). */
+  /** Share of the budget spent on random exploration before refinement (default 0.15). */
+  exploreFraction?: number;
+  /** Schema indices searched (default: the synth's search profile, src/match/profile.ts). */
   free?: number[];
   signal?: AbortSignal;
   onProgress?: (p: MatchProgress) => void;
@@ -83,6 +86,9 @@ export interface MatchResult {
   /** Loss of the best start, before refinement. */
   bestStartLoss: number;
 }
+
+/** Share of the expected renders spent on uniform random exploration (at most 20 points per dimension). */
+const EXPLORE_FRACTION = 0.15;
 
 /** Starting points scored in this thread before the workers are ready (besides the init patch). */
 const QUICK_STARTS = 3;
@@ -219,21 +225,49 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
   checkAbort();
   if (quick < scored.length) (await evaluateStarts(evaluator, scored.slice(quick))).forEach((l, i) => (scored[quick + i]!.loss = l));
   renders += scored.length;
-  const ranked = [...scored].sort((a, b) => a.loss - b.loss);
-  for (const r of ranked) archive.add(r.space, r.point, r.loss, r.source);
-  const bestStart = ranked[0]!;
+  for (const r of scored) archive.add(r.space, r.point, r.loss, r.source);
+  const bestStart = [...scored].sort((a, b) => a.loss - b.loss)[0]!;
   progress(0);
 
+  // Exploration: a share of the budget on uniform random points of the init patch's space; the best of them
+  // join the starts. Rugged dimensions (frequency ratios, algorithms) defeat a purely local search.
+  const rate = renders / Math.max(1e-3, elapsed());
+  const expectedRenders = Math.min(maxRenders, Number.isFinite(seconds) ? rate * seconds : maxRenders);
+  const explore = Math.floor(Math.min((opts.exploreFraction ?? EXPLORE_FRACTION) * expectedRenders, 20 * pointLength(scored[0]!.space)));
+  if (explore > 0) {
+    const rng = new Random(seed ^ 0x5eed);
+    const space0 = scored[0]!.space;
+    const dimension = pointLength(space0);
+    const found: typeof scored = [];
+    for (let done = 0; done < explore && elapsed() < seconds; ) {
+      checkAbort();
+      const n = Math.min(explore - done, 16 * evaluator.parallelism);
+      const pts = Array.from({ length: n }, () => Float64Array.from({ length: dimension }, () => rng.next()));
+      const losses = await evaluator.evaluate(space0, pts);
+      pts.forEach((point, i) => {
+        archive.add(space0, point, losses[i]!, "random exploration");
+        found.push({ space: space0, point, loss: losses[i]!, source: "random exploration" });
+      });
+      done += n;
+      renders += n;
+      progress(0);
+    }
+    found.sort((a, b) => a.loss - b.loss);
+    scored.push(...found.slice(0, 4));
+  }
+  const ranked = [...scored].sort((a, b) => a.loss - b.loss);
+  const bestPoint = ranked[0]!;
+
   // 2. Refinement.
-  const { kinds, levels } = dimensionKinds(synth, bestStart.space);
+  const { kinds, levels } = dimensionKinds(synth, bestPoint.space);
   let nextWarm = 1;
-  let space = bestStart.space;
+  let space = bestPoint.space;
   let pending: { space: SearchSpace; source: string } | undefined;
-  let source = `refined from ${bestStart.source}`;
+  let source = `refined from ${bestPoint.source}`;
   const search = new CmaesSearch({
     dim: pointLength(space),
     seed,
-    x0: bestStart.point,
+    x0: bestPoint.point,
     sigma0: 0.12,
     kinds,
     levels,
