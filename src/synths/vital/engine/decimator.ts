@@ -1,7 +1,7 @@
 // 2:1 half-band FIR decimator (Kaiser-windowed sinc) that brings the oversampled voice output back to the
 // host rate. Its latency is trimmed so the total output delay matches Vital's measured ≈1.5 host samples.
 
-const TAPS = 63; // odd; the centre is at index 31
+const TAPS = 31; // odd; the centre is at index 15
 const CENTER = (TAPS - 1) / 2;
 
 function besselI0(x: number): number {
@@ -14,34 +14,57 @@ function besselI0(x: number): number {
   return sum;
 }
 
-/** Non-zero taps of the half-band filter: the centre and the odd offsets. */
-const COEFS = (() => {
-  const beta = 8;
-  const h = new Float64Array(TAPS);
+/** Kaiser-windowed half-band low-pass (cutoff at a quarter of the rate), unity DC gain. */
+function halfBand(taps: number, beta: number): Float64Array {
+  const centre = (taps - 1) / 2;
+  const h = new Float64Array(taps);
   let sum = 0;
-  for (let i = 0; i < TAPS; i++) {
-    const m = i - CENTER;
+  for (let i = 0; i < taps; i++) {
+    const m = i - centre;
     const sinc = m === 0 ? 0.5 : Math.sin((Math.PI * m) / 2) / (Math.PI * m);
-    const r = m / CENTER;
+    const r = m / centre;
     const w = besselI0(beta * Math.sqrt(Math.max(0, 1 - r * r))) / besselI0(beta);
     h[i] = sinc * w;
     sum += h[i]!;
   }
-  for (let i = 0; i < TAPS; i++) h[i] = h[i]! / sum;
+  for (let i = 0; i < taps; i++) h[i] = h[i]! / sum;
   return h;
-})();
+}
+
+const COEFS = halfBand(TAPS, 8);
+/** A longer filter for the one-off upsampling of the sample oscillator's audio (sharper band edge). */
+const UP_TAPS = 255;
+const UP_CENTER = (UP_TAPS - 1) / 2;
+const UP_COEFS = halfBand(UP_TAPS, 9);
 
 /**
  * Streaming 2:1 decimator. Each output is produced after an even-indexed input sample and is centred
- * CENTER (31) input samples earlier, so its latency is 15.5 output samples; dropping the first
- * OFFLINE_DROP outputs leaves Vital's ≈1.5-sample delay.
+ * CENTER input samples earlier (CENTER/2 output samples); dropping the first OFFLINE_DROP outputs leaves
+ * Vital's ≈1.5-sample delay. Oscillators keep no harmonics above the host Nyquist, so the short filter only
+ * has to suppress what filters and the sample oscillator add up there.
  */
-export const OFFLINE_DROP = 14;
+export const OFFLINE_DROP = (CENTER - 3) / 2;
 
 export class Decimator2 {
   private readonly hist = new Float64Array(TAPS * 2);
   private pos = 0;
   private count = 0;
+
+  /** Whether this decimator's state equals `o`'s (so identical input gives identical output). */
+  mirrors(o: Decimator2): boolean {
+    if (this.pos !== o.pos || this.count !== o.count) return false;
+    // comparing the live window is enough: the mirrored half holds the same values
+    const a = this.hist;
+    const b = o.hist;
+    for (let i = 0; i < TAPS; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
+  copyFrom(o: Decimator2): void {
+    this.hist.set(o.hist);
+    this.pos = o.pos;
+    this.count = o.count;
+  }
 
   reset(): void {
     this.hist.fill(0);
@@ -88,12 +111,12 @@ export function upsample2(x: Float32Array): Float32Array {
     y[2 * i] = x[i]!;
     let acc = 0;
     // odd output 2i+1 sits between x[i] and x[i+1]; taps at input offsets (m+1)/2 on either side
-    for (let m = 1; m <= CENTER; m += 2) {
+    for (let m = 1; m <= UP_CENTER; m += 2) {
       const a = i - (m - 1) / 2;
       const b = i + (m + 1) / 2;
       const xa = x[((a % n) + n) % n]!;
       const xb = x[b % n]!;
-      acc += COEFS[CENTER + m]! * (xa + xb);
+      acc += UP_COEFS[UP_CENTER + m]! * (xa + xb);
     }
     y[2 * i + 1] = 2 * acc;
   }

@@ -138,26 +138,73 @@ export class Envelope {
 
   /** Write `n` per-sample values (audio-rate use, env_1). */
   render(out: Float32Array, n: number, t: EnvelopeTimes): void {
-    if (this.stage === SUSTAIN) {
-      this.value = t.sustain;
-      out.fill(this.value, 0, n);
-      return;
-    }
-    if (this.stage === DONE) {
-      out.fill(0, 0, n);
-      return;
-    }
-    for (let i = 0; i < n; i++) {
+    let i = 0;
+    while (i < n) {
       this.settle(t);
-      const len = this.stageLength(t);
-      if (len !== Infinity && this.stage !== DONE && this.stage !== SUSTAIN) this.pos += 1 / len;
-      if (this.pos > 1) this.pos = 1;
-      this.value = this.shape(t);
-      out[i] = this.value;
+      if (this.stage === SUSTAIN) {
+        this.value = t.sustain;
+        out.fill(this.value, i, n);
+        return;
+      }
       if (this.stage === DONE) {
+        this.value = 0;
         out.fill(0, i, n);
         return;
       }
+      const len = this.stageLength(t);
+      const dp = 1 / len;
+      // samples until this stage ends (the sample reaching p = 1 is rendered in this stage)
+      const left = Math.max(1, Math.ceil((1 - this.pos) * len - 1e-9));
+      const count = Math.min(n - i, left);
+      if (this.stage === DELAY || this.stage === HOLD) {
+        out.fill(this.stage === HOLD ? 1 : this.start, i, i + count);
+        this.pos = Math.min(1, this.pos + count * dp);
+        this.value = this.shape(t);
+        i += count;
+        continue;
+      }
+      // value = base + span·P(p, k); P evaluated with an exponential recurrence
+      let base: number;
+      let span: number;
+      let k: number;
+      if (this.stage === ATTACK) {
+        base = this.start;
+        span = 1 - this.start;
+        k = -t.attackPower;
+      } else if (this.stage === DECAY) {
+        base = 1;
+        span = -(1 - t.sustain);
+        k = t.decayPower;
+      } else {
+        base = this.releaseFrom;
+        span = -this.releaseFrom;
+        k = t.releasePower;
+      }
+      let p = this.pos;
+      if (Math.abs(k) < 0.005) {
+        for (let j = 0; j < count; j++) {
+          p += dp;
+          if (p > 1) p = 1;
+          out[i + j] = base + span * p;
+        }
+      } else {
+        const denom = 1 / (Math.exp(k) - 1);
+        const step = Math.exp(k * dp);
+        let e = Math.exp(k * p);
+        for (let j = 0; j < count; j++) {
+          e *= step;
+          p += dp;
+          if (p >= 1) {
+            p = 1;
+            e = Math.exp(k);
+          }
+          out[i + j] = base + span * (e - 1) * denom;
+        }
+      }
+      this.pos = p;
+      this.value = out[i + count - 1]!;
+      i += count;
+      if (this.pos >= 1 - 1e-12) this.pos = 1;
     }
     this.settle(t);
   }

@@ -38,6 +38,8 @@ export class VitalInstrument {
   private readonly decL = new Decimator2();
   private readonly decR = new Decimator2();
   private readonly volumeGain: number;
+  /** The right decimator's state equals the left's (both channels have been identical so far). */
+  private rMirrorsL = true;
   private lastNote: number | undefined;
   private readonly heldNotes: number[] = [];
   private readonly program: VitalProgram;
@@ -102,6 +104,14 @@ export class VitalInstrument {
     return n;
   }
 
+  /** Whether both channels of the mix are identical this block (centred patches: decimate once). */
+  private sameChannels(m: number): boolean {
+    const l = this.mixL;
+    const r = this.mixR;
+    for (let i = 0; i < m; i++) if (l[i] !== r[i]) return false;
+    return true;
+  }
+
   /** Render `n` host-rate samples into outL/outR starting at `offset` (overwrites). */
   process(outL: Float32Array, outR: Float32Array, offset: number, n: number): void {
     let done = 0;
@@ -114,8 +124,15 @@ export class VitalInstrument {
       for (const v of this.voices) if (v.active) v.process(this.mixL, this.mixR, m);
       const at = offset + done;
       if (f === 2) {
+        // While both channels have been identical the right decimator is not run (its state is the left's).
+        const same = this.sameChannels(m);
+        if (!same && this.rMirrorsL) {
+          this.decR.copyFrom(this.decL);
+          this.rMirrorsL = false;
+        }
         this.decL.process(this.mixL, m, outL, at);
-        this.decR.process(this.mixR, m, outR, at);
+        if (same && this.rMirrorsL) outR.set(outL.subarray(at, at + hostN), at);
+        else this.decR.process(this.mixR, m, outR, at);
       } else {
         outL.set(this.mixL.subarray(0, m), at);
         outR.set(this.mixR.subarray(0, m), at);

@@ -188,6 +188,12 @@ class OscState {
   lastR = 0;
 }
 
+function quartic(x: number): number {
+  const y = x > 0 ? x : 0;
+  const y2 = y * y;
+  return y2 * y2;
+}
+
 const ROUTE_F1 = 0;
 const ROUTE_F2 = 1;
 const ROUTE_BOTH = 2;
@@ -382,15 +388,11 @@ export class Voice {
     const ids = ENV[i]!;
     const t = this.envTimes[i]!;
     const s = this.sr;
-    const q = (x: number) => {
-      const y = Math.max(0, x);
-      return y * y * y * y * s;
-    };
-    t.delay = q(this.v(ids.delay));
-    t.attack = q(this.v(ids.attack));
-    t.hold = q(this.v(ids.hold));
-    t.decay = q(this.v(ids.decay));
-    t.release = q(this.v(ids.release));
+    t.delay = quartic(this.v(ids.delay)) * s;
+    t.attack = quartic(this.v(ids.attack)) * s;
+    t.hold = quartic(this.v(ids.hold)) * s;
+    t.decay = quartic(this.v(ids.decay)) * s;
+    t.release = quartic(this.v(ids.release)) * s;
     t.sustain = this.v(ids.sustain);
     t.attackPower = this.v(ids.attackPower);
     t.decayPower = this.v(ids.decayPower);
