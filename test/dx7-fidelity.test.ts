@@ -1,0 +1,89 @@
+// The DX7 engine against msfa's own renders: bit-exact 16-bit output (WAV MD5) for every reference render in
+// ../shared/refs/dx7, and for the committed feature subset in test/fixtures/dx7 (runs without ../shared).
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { readAudioFile } from "../src/audio/decode.ts";
+import { encodeWav } from "../src/audio/encode.ts";
+import { readDx7 } from "../src/synths/dx7/codec.ts";
+import { engineParams } from "../src/synths/dx7/engine/params.ts";
+import { Dx7NoteRenderer } from "../src/synths/dx7/engine/render.ts";
+import { synth, type Dx7Patch } from "../src/synths/dx7/index.ts";
+import { repoRoot, sharedDir } from "./helpers.ts";
+
+const refsDir = path.join(sharedDir, "refs/dx7");
+const hasRefs = existsSync(path.join(refsDir, "manifest.json"));
+const fixtureDir = path.join(repoRoot, "test/fixtures/dx7");
+
+interface RenderCase {
+  id: string;
+  note: number;
+  velocity: number;
+  hold_s: number;
+  dur_s: number;
+  md5: string;
+}
+
+function wavMd5(p: Dx7Patch, c: RenderCase, sampleRate = 44100): string {
+  const channels = synth.render(p, { note: c.note, velocity: c.velocity, noteOffSeconds: c.hold_s, durationSeconds: c.dur_s }, { sampleRate });
+  return createHash("md5").update(encodeWav({ sampleRate, channels }, "pcm16")).digest("hex");
+}
+
+describe("dx7 fidelity: committed feature renders", () => {
+  const { renders } = JSON.parse(readFileSync(path.join(fixtureDir, "features.json"), "utf8")) as { renders: Array<RenderCase & { voice: number }> };
+  const { patches } = readDx7(new Uint8Array(readFileSync(path.join(fixtureDir, "features.syx"))), "features.syx", { strict: true });
+
+  it("has the fixture voices", () => {
+    expect(patches.length).toBe(32);
+    expect(renders.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it("reproduces every feature render bit for bit", () => {
+    const failed = renders.filter((r) => wavMd5(patches[r.voice - 1]!, r) !== r.md5).map((r) => r.id);
+    expect(failed).toEqual([]);
+  });
+
+  it("gives identical samples with the JavaScript and the WebAssembly kernels", () => {
+    const js = new Dx7NoteRenderer(44100, "js");
+    const wasm = new Dx7NoteRenderer(44100, "wasm");
+    expect(js.kernelKind).toBe("js");
+    for (const r of renders.slice(0, 12)) {
+      const params = engineParams(patches[r.voice - 1]!);
+      const spec = { note: r.note, velocity: r.velocity, noteOffSample: 44100, length: 22050 };
+      expect(Buffer.from(js.render(params, spec).buffer).equals(Buffer.from(wasm.render(params, spec).buffer)), r.id).toBe(true);
+    }
+  });
+
+  it("renders at 48 kHz with the pitch and length of that rate", () => {
+    const init = synth.defaultPatch();
+    const [ch] = synth.render(init, { note: 69, velocity: 100, noteOffSeconds: 0.5, durationSeconds: 1 }, { sampleRate: 48000 });
+    expect(ch!.length).toBe(48000);
+    let crossings = 0;
+    for (let i = 4800; i < 19200; i++) if (ch![i - 1]! < 0 && ch![i]! >= 0) crossings++;
+    // 0.3 s of A4 (440 Hz) → about 132 upward zero crossings
+    expect(crossings).toBeGreaterThanOrEqual(131);
+    expect(crossings).toBeLessThanOrEqual(133);
+    expect(Math.max(...ch!.subarray(0, 24000))).toBeCloseTo(0.125, 2);
+  });
+});
+
+describe.skipIf(!hasRefs)("dx7 fidelity: every render in ../shared/refs/dx7", () => {
+  it("reproduces all 326 msfa renders bit for bit (max error reported otherwise)", async () => {
+    const manifest = JSON.parse(readFileSync(path.join(refsDir, "manifest.json"), "utf8")) as Array<RenderCase & { voice_index: number; wav: string }>;
+    const { patches } = readDx7(new Uint8Array(readFileSync(path.join(refsDir, "voices.syx"))), "voices.syx");
+    expect(manifest.length).toBe(326);
+    const failures: string[] = [];
+    for (const m of manifest) {
+      const p = patches[m.voice_index]!;
+      if (wavMd5(p, m) === m.md5) continue;
+      const { audio } = await readAudioFile(path.join(refsDir, m.wav));
+      const ref = audio.channels[0]!;
+      const [got] = synth.render(p, { note: m.note, velocity: m.velocity, noteOffSeconds: m.hold_s, durationSeconds: m.dur_s });
+      let maxErr = 0;
+      for (let i = 0; i < ref.length; i++) maxErr = Math.max(maxErr, Math.abs(Math.round(ref[i]! * 32768) - Math.round(got![i]! * 32768)));
+      failures.push(`${m.id}: max error ${maxErr} LSB`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
