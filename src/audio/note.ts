@@ -21,8 +21,9 @@ function dbOf(v: number): number {
 
 /**
  * Note-off: the envelope frame after the peak where the decay rate (dB/s over the next 100 ms) exceeds
- * the decay rate over the previous 200 ms by the most, provided the release falls at least 60 dB/s faster,
- * drops at least 10 dB within 200 ms, and starts at least 20 dB above the end floor.
+ * the decay rate over the previous 200 ms (or since the peak, if sooner) by the most, provided the release falls at least 60 dB/s faster,
+ * drops at least 10 dB within 200 ms, and starts at least 20 dB above the end floor; then moved to the
+ * first frame that falls 3 dB under the continued earlier decay (the start of the fall).
  */
 export function noteTiming(env: Float32Array, frameSeconds: number, onsetSeconds: number): NoteTiming {
   const n = env.length;
@@ -44,23 +45,44 @@ export function noteTiming(env: Float32Array, frameSeconds: number, onsetSeconds
   const drop = Math.max(1, Math.round(0.2 / frameSeconds));
   let bestScore = 0;
   let noteOff = -1;
-  for (let t = peakIdx + before; t + drop < n; t++) {
+  let bestSlope = 0;
+  for (let t = peakIdx + 3; t + drop < n; t++) {
     if (db[t]! < floorDb + 20) break;
-    const slopeBefore = (db[t]! - db[t - before]!) / (before * frameSeconds);
+    const back = Math.min(before, t - peakIdx);
+    const slopeBefore = (db[t]! - db[t - back]!) / (back * frameSeconds);
     const slopeAfter = (db[t + after]! - db[t]!) / (after * frameSeconds);
     const score = slopeBefore - slopeAfter;
     if (score < 60 || db[t]! - db[t + drop]! < 10) continue;
     if (score > bestScore) {
       bestScore = score;
       noteOff = t;
+      bestSlope = slopeBefore;
     }
   }
+  if (noteOff >= 0) noteOff = fallStart(db, noteOff, peakIdx, before, after, bestSlope * frameSeconds);
   return {
     onsetSeconds,
     peakSeconds: peakIdx * frameSeconds,
     noteOffSeconds: noteOff >= 0 ? noteOff * frameSeconds : null,
     endSeconds: (end + 1) * frameSeconds,
   };
+}
+
+/**
+ * Where the fall found around frame `t` begins: the first frame from t − after on that lies 3 dB under the
+ * line continuing the earlier decay (mean level over the 200 ms before t − after, slope `slopePerFrame`).
+ */
+function fallStart(db: Float64Array, t: number, peakIdx: number, before: number, after: number, slopePerFrame: number): number {
+  const b = Math.max(peakIdx + 1, t - after);
+  const a = Math.max(peakIdx, b - before);
+  let mean = 0;
+  for (let i = a; i < b; i++) mean += db[i]!;
+  mean /= Math.max(1, b - a);
+  const centre = (a + b - 1) / 2;
+  for (let i = b; i <= t + after && i < db.length; i++) {
+    if (db[i]! < mean + slopePerFrame * (i - centre) - 3) return i;
+  }
+  return t;
 }
 
 export interface PitchSummary {
