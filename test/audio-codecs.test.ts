@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeAudio, readAudioFile, readAudioMono } from "../src/audio/decode.ts";
+import { readFlacHeader, splitFlacFrames } from "../src/audio/decode-flac-frames.ts";
 import { encodeWav } from "../src/audio/encode.ts";
 import { PatchsmithError } from "../src/errors.ts";
 import { toneFit } from "./audio-build.ts";
@@ -136,6 +137,28 @@ describe("compressed and AIFF fixtures decode to the tones they hold", () => {
       const x = flac.audio.channels[0]!;
       expect(Math.min(...x)).toBe(-1);
       expect(Math.max(...x)).toBe(1 - 2 ** -(wav.info.encoding === "pcm16" ? 15 : 23));
+    }
+  });
+
+  it("a damaged FLAC frame costs only its own samples: silence in its place, timing kept, a warning", async () => {
+    const bytes = new Uint8Array(readFileSync(fixture("tone-a4-mono-16.flac")));
+    const good = (await decodeAudio(bytes)).audio.channels[0]!;
+    const { info, audioStart } = readFlacHeader(bytes, 0);
+    const frames = splitFlacFrames(bytes, info, audioStart).frames;
+    expect(frames.length).toBe(6);
+    for (const k of [0, 2]) {
+      const f = frames[k]!;
+      const bad = bytes.slice();
+      bad[(f.start + f.end) >> 1]! ^= 0x55;
+      const { audio, warnings } = await decodeAudio(bad, "damaged.flac");
+      const x = audio.channels[0]!;
+      expect(x.length).toBe(good.length);
+      const lost = [f.firstSample, f.firstSample + f.samples];
+      expect(x.subarray(lost[0], lost[1]).every((v) => v === 0)).toBe(true);
+      expect(x.subarray(0, lost[0])).toEqual(good.subarray(0, lost[0]));
+      expect(x.subarray(lost[1])).toEqual(good.subarray(lost[1]));
+      expect(warnings.map((w) => w.code)).toEqual(["corrupt-audio"]);
+      expect(warnings[0]!.message).toMatch(/4096 samples/);
     }
   });
 

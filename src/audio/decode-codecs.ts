@@ -6,6 +6,7 @@
 
 import { PatchsmithError, type Warning } from "../errors.ts";
 import type { DecodedAudio } from "./decode-chunks.ts";
+import { cleanFlacStream, type FlacLayout, readFlacHeader, splitFlacFrames } from "./decode-flac-frames.ts";
 import { checkFinite } from "./decode-pcm.ts";
 import type { AudioFileInfo } from "./types.ts";
 
@@ -149,35 +150,6 @@ function mpegFrameAt(b: Uint8Array, off: number): MpegHeader | undefined {
   return parseMpegHeader(b, next) ? h : undefined;
 }
 
-interface StreamInfo {
-  sampleRate: number;
-  channels: number;
-  bitsPerSample: number;
-  totalFrames: number;
-}
-
-/** FLAC STREAMINFO (the first metadata block), after "fLaC". */
-function flacStreamInfo(b: Uint8Array, off: number, file?: string): StreamInfo {
-  const p = off + 4;
-  if (p + 4 + 34 > b.length)
-    throw new PatchsmithError("truncated-audio", "FLAC stream ends inside its header", file);
-  if ((b[p]! & 0x7f) !== 0 || ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) < 34) {
-    throw new PatchsmithError("corrupt-audio", "FLAC stream does not start with a STREAMINFO block", file);
-  }
-  const s = p + 4;
-  const sampleRate = (b[s + 10]! << 12) | (b[s + 11]! << 4) | (b[s + 12]! >> 4);
-  const channels = ((b[s + 12]! >> 1) & 7) + 1;
-  const bitsPerSample = (((b[s + 12]! & 1) << 4) | (b[s + 13]! >> 4)) + 1;
-  const totalFrames =
-    (b[s + 13]! & 0x0f) * 2 ** 32 +
-    ((b[s + 14]! << 24) >>> 0) +
-    (b[s + 15]! << 16) +
-    (b[s + 16]! << 8) +
-    b[s + 17]!;
-  if (sampleRate === 0) throw new PatchsmithError("corrupt-audio", "FLAC STREAMINFO has sample rate 0", file);
-  return { sampleRate, channels, bitsPerSample, totalFrames };
-}
-
 type DecoderFactory = () => Promise<CodecDecoder>;
 
 async function loadDecoder(format: CodecFormat): Promise<DecoderFactory> {
@@ -268,34 +240,41 @@ export async function decodeCodec(
 ): Promise<DecodedAudio> {
   const warnings: Warning[] = [];
   const warn = (code: string, message: string) => warnings.push({ code, message, ...(file ? { file } : {}) });
-  let expected: StreamInfo | undefined;
+  let flac: FlacLayout | undefined;
   let mpeg: MpegHeader | undefined;
+  let input = bytes;
   if (format === "flac") {
     const off = skipId3(bytes);
-    expected = flacStreamInfo(bytes, off, file);
-    if (off > 0) bytes = bytes.subarray(off);
+    const { info, audioStart } = readFlacHeader(bytes, off, file);
+    flac = splitFlacFrames(bytes, info, audioStart);
+    if (flac.frames.length === 0) {
+      if (audioStart === bytes.length && info.totalFrames === 0) {
+        throw new PatchsmithError("empty-audio", "FLAC stream contains no audio", file);
+      }
+      throw new PatchsmithError(
+        audioStart === bytes.length ? "truncated-audio" : "corrupt-audio",
+        "no intact FLAC frame in the stream (damaged or truncated)",
+        file,
+      );
+    }
+    input = cleanFlacStream(bytes, flac, off);
   } else if (format === "mp3") {
     const off = skipId3(bytes);
     mpeg = findMpegFrame(bytes, off);
     if (!mpeg) throw new PatchsmithError("corrupt-audio", "no valid MP3 frame found", file);
   }
-  const { result, errorCount } = await runDecoder(format, bytes, file);
+  const { result, errorCount } = await runDecoder(format, input, file);
   let channels = result.channelData;
   // mpg123 always returns two channels; a mono stream comes back duplicated.
   if (mpeg && mpeg.channels === 1 && channels.length === 2) channels = [channels[0]!];
-  const frames = channels.length ? channels[0]!.length : 0;
-  if (frames === 0 || channels.length === 0) {
-    // Only a FLAC header can say "no samples" for certain; elsewhere nothing decodable means damage.
-    if (expected && expected.totalFrames === 0 && !errorCount) {
-      throw new PatchsmithError("empty-audio", `${LABEL[format]} stream contains no audio`, file);
-    }
+  if (channels.length === 0 || channels[0]!.length === 0) {
     throw new PatchsmithError(
       "corrupt-audio",
       `no decodable audio in the ${LABEL[format]} stream (damaged or truncated)`,
       file,
     );
   }
-  if (channels.some((c) => c.length !== frames)) {
+  if (channels.some((c) => c.length !== channels[0]!.length)) {
     throw new PatchsmithError(
       "corrupt-audio",
       `${LABEL[format]} decoder returned channels of different lengths`,
@@ -307,16 +286,14 @@ export async function decodeCodec(
     throw new PatchsmithError("corrupt-audio", `${LABEL[format]} stream has no valid sample rate`, file);
   }
   checkFinite(channels, file);
-  if (expected) restoreFlacScale(channels, expected.bitsPerSample);
-  if (errorCount) warn("corrupt-audio", `${errorCount} damaged ${LABEL[format]} frame(s) were skipped`);
-  if (expected && expected.totalFrames) {
-    if (frames < expected.totalFrames) {
-      warn(
-        "truncated-audio",
-        `decoded ${frames} of ${expected.totalFrames} frames (truncated or damaged file)`,
-      );
-    }
-    if (expected.channels !== channels.length || expected.sampleRate !== sampleRate) {
+  // For FLAC the frames were checked before decoding (gaps left by damaged frames make the decoder
+  // report errors of its own); placeFlacFrames reports what was lost.
+  if (errorCount && !flac)
+    warn("corrupt-audio", `${errorCount} damaged ${LABEL[format]} frame(s) were skipped`);
+  if (flac) {
+    restoreFlacScale(channels, flac.info.bitsPerSample);
+    channels = placeFlacFrames(channels, flac, sampleRate, warn);
+    if (flac.info.channels !== channels.length || flac.info.sampleRate !== sampleRate) {
       warn("bad-header", "FLAC frames disagree with the stream header about channels or sample rate");
     }
   }
@@ -327,10 +304,67 @@ export async function decodeCodec(
     format: format === "ogg-flac" ? "flac" : format,
     sampleRate,
     channelCount: channels.length,
-    frames,
+    frames: channels[0]!.length,
   };
-  if (expected) info.encoding = `pcm${expected.bitsPerSample}`;
+  if (flac) info.encoding = `pcm${flac.info.bitsPerSample}`;
   return { audio: { sampleRate, channels }, info, warnings };
+}
+
+/**
+ * Put each decoded FLAC frame at its own sample position, so frames lost to damage leave silence of
+ * their length instead of shifting everything after them. Falls back to the decoder's order when the
+ * positions are inconsistent.
+ */
+function placeFlacFrames(
+  decoded: Float32Array[],
+  layout: FlacLayout,
+  sampleRate: number,
+  warn: (code: string, message: string) => void,
+): Float32Array[] {
+  const { frames, info } = layout;
+  const got = decoded[0]!.length;
+  const sum = frames.reduce((n, f) => n + f.samples, 0);
+  let ordered = sum === got;
+  let end = 0;
+  for (const f of frames) {
+    if (f.firstSample < end) ordered = false;
+    end = f.firstSample + f.samples;
+  }
+  // Positions far beyond what the header and the decoded frames account for are not trusted.
+  if (end > Math.max(info.totalFrames, sum) + (info.maxBlockSize || 65536)) ordered = false;
+  const damaged = layout.damagedBytes > 0;
+  if (!ordered) {
+    if (damaged) warn("corrupt-audio", `damaged FLAC data (${layout.damagedBytes} bytes) was skipped`);
+    if (sum !== got)
+      warn("corrupt-audio", `the FLAC decoder returned ${got} samples for frames holding ${sum}`);
+    if (info.totalFrames && got < info.totalFrames) {
+      warn("truncated-audio", `decoded ${got} of ${info.totalFrames} frames (truncated or damaged file)`);
+    }
+    return decoded;
+  }
+  if (info.totalFrames && end < info.totalFrames) {
+    warn(
+      "truncated-audio",
+      `the stream ends after ${end} of ${info.totalFrames} frames (truncated?); decoded what is there`,
+    );
+  }
+  if (end === got) {
+    if (damaged) warn("corrupt-audio", `${layout.damagedBytes} bytes of damaged FLAC data were skipped`);
+    return decoded;
+  }
+  const out = decoded.map(() => new Float32Array(end));
+  let from = 0;
+  for (const f of frames) {
+    for (let c = 0; c < out.length; c++)
+      out[c]!.set(decoded[c]!.subarray(from, from + f.samples), f.firstSample);
+    from += f.samples;
+  }
+  const lost = end - got;
+  warn(
+    "corrupt-audio",
+    `damaged FLAC frames: ${lost} samples (${((1000 * lost) / sampleRate).toFixed(1)} ms) replaced by silence`,
+  );
+  return out;
 }
 
 /** First MPEG frame at or shortly after `off` (skipping a little junk between a tag and the audio). */
