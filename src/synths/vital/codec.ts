@@ -92,9 +92,16 @@ function jsonDepth(root: Json, limit: number): number {
   return deepest;
 }
 
+/** Assign an own property, even for keys such as "__proto__" that plain assignment would treat specially. */
+function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === "__proto__")
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 function extraKeys(o: JsonObject, known: readonly string[]): ExtraKeys {
   const out: ExtraKeys = {};
-  for (const k of Object.keys(o)) if (!known.includes(k)) out[k] = o[k];
+  for (const k of Object.keys(o)) if (!known.includes(k)) setOwn(out, k, o[k]);
   return out;
 }
 
@@ -262,7 +269,9 @@ export function withVitalName(p: VitalPatch, name: string): VitalPatch {
 const LINE_KEYS = ["name", "num_points", "points", "powers", "smooth"] as const;
 
 function looksLikeLine(v: Json): v is JsonObject {
-  return isObject(v) && "points" in v && "powers" in v && "num_points" in v;
+  return (
+    isObject(v) && Object.hasOwn(v, "points") && Object.hasOwn(v, "powers") && Object.hasOwn(v, "num_points")
+  );
 }
 
 function readLine(r: Reader, v: Json, where: string, fallback: () => LineShape): LineShape {
@@ -285,14 +294,19 @@ function readLine(r: Reader, v: Json, where: string, fallback: () => LineShape):
   let pw: number[];
   if (Array.isArray(powers) && powers.every(isFiniteNumber)) {
     pw = powers as number[];
-    if (pw.length < n) r.problem("bad-vital", `${where}.powers has ${pw.length} entries for ${n} points`);
+    if (pw.length !== n) {
+      r.problem("bad-vital", `${where}.powers has ${pw.length} entries for ${n} points`);
+      pw = Array.from({ length: n }, (_, i) => pw[i] ?? 0);
+    }
   } else {
     r.problem("bad-vital", `${where}.powers must be a list of finite numbers`);
     pw = new Array<number>(n).fill(0);
   }
-  const numPoints = num(r, v, "num_points", n, `${where}.`);
-  if (numPoints !== n)
+  let numPoints = num(r, v, "num_points", n, `${where}.`);
+  if (numPoints !== n) {
     r.problem("bad-vital", `${where}.num_points is ${numPoints} but there are ${n} points`);
+    numPoints = n;
+  }
   return {
     name: str(r, v, "name", "", `${where}.`),
     numPoints,
@@ -496,9 +510,17 @@ function readComponent(r: Reader, c: Json, where: string): WavetableComponent | 
 }
 
 function readWavetable(r: Reader, v: Json, where: string): Wavetable {
-  if (looksLikeLine(v) && !("groups" in v)) {
-    const t = initWavetable();
-    return { ...t, name: "", groups: [], fromLine: readLine(r, v, where, linearLine) };
+  if (looksLikeLine(v) && !Object.hasOwn(v, "groups")) {
+    return {
+      name: "",
+      author: "",
+      version: "",
+      removeAllDc: true,
+      fullNormalize: true,
+      groups: [],
+      fromLine: readLine(r, v, where, linearLine),
+      extra: {},
+    };
   }
   if (!isObject(v)) {
     r.problem("bad-vital", `${where} is ${typeName(v)}, expected a wavetable object`);
@@ -577,7 +599,11 @@ function readSample(r: Reader, v: Json): VitalSample {
   }
   const samples = readPcm(r, v.samples, "settings.sample.samples");
   if (!samples) return initSample();
-  const samplesStereo =
+  if (samples.length === 0) {
+    r.problem("bad-vital", "settings.sample.samples is empty (init sample used)");
+    return initSample();
+  }
+  let samplesStereo =
     v.samples_stereo === undefined ? null : readPcm(r, v.samples_stereo, "settings.sample.samples_stereo");
   const length = num(r, v, "length", samples.length, "settings.sample.");
   if (length !== samples.length) {
@@ -591,6 +617,9 @@ function readSample(r: Reader, v: Json): VitalSample {
       "bad-vital",
       `settings.sample.samples_stereo holds ${samplesStereo.length} samples, the left channel ${samples.length}`,
     );
+    const fitted = new Float32Array(samples.length);
+    fitted.set(samplesStereo.subarray(0, samples.length));
+    samplesStereo = fitted;
   }
   const sampleRate = num(r, v, "sample_rate", 44100, "settings.sample.", true);
   if (sampleRate <= 0) r.problem("bad-value", `settings.sample.sample_rate ${sampleRate} is not positive`);
@@ -684,20 +713,21 @@ export function parseVitalObject(
       else
         r.problem("bad-value", `settings.${key} is ${typeName(v)}, expected a finite number (default used)`);
     } else if (!STRUCTURED.includes(key)) {
-      extraSettings[key] = v;
+      setOwn(extraSettings, key, v);
     }
   }
   for (const p of VITAL_PARAMS) {
-    if (!(p.name in settingsIn)) absentKeys.push(p.name);
+    if (!Object.hasOwn(settingsIn, p.name)) absentKeys.push(p.name);
     else {
       const v = settings[p.name]!;
       if (v < p.min - 1e-4 * (p.max - p.min) || v > p.max + 1e-4 * (p.max - p.min)) {
-        r.problem("out-of-range", `settings.${p.name} = ${v} is outside ${p.min} … ${p.max}`);
+        r.problem("out-of-range", `settings.${p.name} = ${v} is outside ${p.min} … ${p.max} (clamped)`);
+        settings[p.name] = Math.min(p.max, Math.max(p.min, v));
       }
     }
   }
   for (const key of STRUCTURED) {
-    if (!(key in settingsIn))
+    if (!Object.hasOwn(settingsIn, key))
       r.problem("bad-vital", `settings.${key} is missing (Vital would stop loading here; init content used)`);
   }
   const patch: VitalPatch = {
@@ -708,19 +738,16 @@ export function parseVitalObject(
     macros: [1, 2, 3, 4].map((i) => str(r, root, `macro${i}`, `MACRO ${i}`, "")) as VitalPatch["macros"],
     synthVersion,
     settings,
-    modulations:
-      "modulations" in settingsIn
-        ? readModulations(r, settingsIn.modulations)
-        : Array.from({ length: VITAL_MODULATION_SLOTS }, emptyModulation),
-    lfos:
-      "lfos" in settingsIn
-        ? readLfos(r, settingsIn.lfos)
-        : Array.from({ length: VITAL_LFO_COUNT }, triangleLine),
-    wavetables:
-      "wavetables" in settingsIn
-        ? readWavetables(r, settingsIn.wavetables)
-        : Array.from({ length: VITAL_OSCILLATOR_COUNT }, initWavetable),
-    sample: "sample" in settingsIn ? readSample(r, settingsIn.sample) : initSample(),
+    modulations: Object.hasOwn(settingsIn, "modulations")
+      ? readModulations(r, settingsIn.modulations)
+      : Array.from({ length: VITAL_MODULATION_SLOTS }, emptyModulation),
+    lfos: Object.hasOwn(settingsIn, "lfos")
+      ? readLfos(r, settingsIn.lfos)
+      : Array.from({ length: VITAL_LFO_COUNT }, triangleLine),
+    wavetables: Object.hasOwn(settingsIn, "wavetables")
+      ? readWavetables(r, settingsIn.wavetables)
+      : Array.from({ length: VITAL_OSCILLATOR_COUNT }, initWavetable),
+    sample: Object.hasOwn(settingsIn, "sample") ? readSample(r, settingsIn.sample) : initSample(),
     extraSettings,
     extra: extraKeys(root, TOP_KEYS),
     absentKeys,
@@ -760,7 +787,7 @@ export function readVital(
 function sortedObject(entries: Array<[string, unknown]>): JsonObject {
   entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const out: JsonObject = {};
-  for (const [k, v] of entries) out[k] = v;
+  for (const [k, v] of entries) setOwn(out, k, v);
   return out;
 }
 
@@ -879,6 +906,29 @@ function sampleJson(s: VitalSample): JsonObject {
   return withExtra(known, s.extra);
 }
 
+/** Table parameters in the order JSON keys are written (sorted, as Vital writes them). */
+const PARAMS_BY_KEY = [...VITAL_PARAMS].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+/** `settings` with sorted keys: the (already sorted) parameters merged with the few other keys. */
+function settingsJson(
+  params: Array<[string, unknown]>,
+  structured: Array<[string, unknown]>,
+  extra: ExtraKeys,
+): JsonObject {
+  const others: Array<[string, unknown]> = [...structured];
+  const taken = new Set(structured.map(([k]) => k));
+  for (const [k, v] of Object.entries(extra)) if (!taken.has(k) && !isVitalParam(k)) others.push([k, v]);
+  others.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const out: JsonObject = {};
+  let i = 0;
+  for (const [k, v] of params) {
+    while (i < others.length && others[i]![0] < k) setOwn(out, others[i]![0], others[i++]![1]);
+    out[k] = v;
+  }
+  while (i < others.length) setOwn(out, others[i]![0], others[i++]![1]);
+  return out;
+}
+
 /** Optional top-level strings and the value a file without them means. */
 const METADATA_DEFAULTS: Record<string, string> = {
   author: "",
@@ -914,10 +964,10 @@ function validVersion(v: string): string {
 export function vitalToJson(p: VitalPatch): JsonObject {
   const absent = new Set(p.absentKeys);
   const settings: Array<[string, unknown]> = [];
-  for (const info of VITAL_PARAMS) {
+  for (const info of PARAMS_BY_KEY) {
     const v = p.settings[info.name];
     const value = typeof v === "number" && Number.isFinite(v) ? v : info.default;
-    if (absent.has(info.name) && value === info.default) continue;
+    if (value === info.default && absent.has(info.name)) continue;
     settings.push([info.name, value]);
   }
   const modulations = Array.from(
@@ -926,7 +976,7 @@ export function vitalToJson(p: VitalPatch): JsonObject {
   );
   const lfos = Array.from({ length: VITAL_LFO_COUNT }, (_, i) => p.lfos[i] ?? triangleLine());
   const tables = Array.from({ length: VITAL_OSCILLATOR_COUNT }, (_, i) => p.wavetables[i] ?? initWavetable());
-  settings.push(
+  const structured: Array<[string, unknown]> = [
     [
       "modulations",
       modulations.map((m) => {
@@ -941,10 +991,10 @@ export function vitalToJson(p: VitalPatch): JsonObject {
     ["lfos", lfos.map(lineJson)],
     ["wavetables", tables.map(wavetableJson)],
     ["sample", sampleJson(p.sample)],
-  );
+  ];
   const top: Array<[string, unknown]> = [
     ["synth_version", validVersion(p.synthVersion)],
-    ["settings", withExtra(settings, p.extraSettings)],
+    ["settings", settingsJson(settings, structured, p.extraSettings)],
   ];
   if (!absent.has("preset_name")) top.push(["preset_name", p.name]);
   const meta = metadataValues(p);

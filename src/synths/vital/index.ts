@@ -2,7 +2,14 @@
 // voice (oscillators, unison, sample oscillator, analog/digital filters, envelopes, LFOs, modulation).
 // Effects and the remaining filter models are reported by `unsupportedFeatures`, never silently dropped.
 import type { Performance, RenderOptions, Synth } from "../synth.ts";
-import { cloneVitalPatch, defaultVitalPatch, readVital, withVitalName, writeVital, type VitalReadOptions } from "./codec.ts";
+import {
+  cloneVitalPatch,
+  defaultVitalPatch,
+  readVital,
+  withVitalName,
+  writeVital,
+  type VitalReadOptions,
+} from "./codec.ts";
 import { describeVital } from "./describe.ts";
 import { engineDeviations } from "./engine/deviations.ts";
 import { programFromPatch } from "./engine/from-patch.ts";
@@ -75,7 +82,10 @@ export const synth: Synth<VitalPatch> = {
     read: (bytes, name, opts) => readVital(bytes, name, opts as VitalReadOptions),
     write(patches) {
       if (patches.length !== 1) {
-        throw new PatchsmithError("bad-request", `a .vital file holds exactly one preset (got ${patches.length})`);
+        throw new PatchsmithError(
+          "bad-request",
+          `a .vital file holds exactly one preset (got ${patches.length})`,
+        );
       }
       return writeVital(patches[0]!);
     },

@@ -49,33 +49,41 @@ export function decodeBase64(text: string): Uint8Array | null {
   return out;
 }
 
+/** Typed arrays use the platform's byte order; the file's is little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+
 export function encodeBase64(bytes: Uint8Array): string {
-  const parts: string[] = [];
-  let chunk = "";
   const n = bytes.length;
+  const codes = new Uint8Array(Math.ceil(n / 3) * 4);
+  let o = 0;
   for (let i = 0; i < n; i += 3) {
     const a = bytes[i]!;
     const b = i + 1 < n ? bytes[i + 1]! : 0;
     const c = i + 2 < n ? bytes[i + 2]! : 0;
     const v = (a << 16) | (b << 8) | c;
-    chunk +=
-      ALPHABET[(v >> 18) & 63]! +
-      ALPHABET[(v >> 12) & 63]! +
-      (i + 1 < n ? ALPHABET[(v >> 6) & 63]! : "=") +
-      (i + 2 < n ? ALPHABET[v & 63]! : "=");
-    if (chunk.length >= 8192) {
-      parts.push(chunk);
-      chunk = "";
-    }
+    codes[o++] = ALPHABET_CODES[(v >> 18) & 63]!;
+    codes[o++] = ALPHABET_CODES[(v >> 12) & 63]!;
+    codes[o++] = i + 1 < n ? ALPHABET_CODES[(v >> 6) & 63]! : 61;
+    codes[o++] = i + 2 < n ? ALPHABET_CODES[v & 63]! : 61;
   }
-  parts.push(chunk);
+  if (ASCII) return ASCII.decode(codes);
+  const parts: string[] = [];
+  for (let i = 0; i < codes.length; i += 8192) {
+    parts.push(String.fromCharCode.apply(null, codes.subarray(i, i + 8192) as unknown as number[]));
+  }
   return parts.join("");
 }
+
+// TextDecoder is missing in some AudioWorklet scopes; String.fromCharCode is the fallback.
+const ASCII = typeof TextDecoder === "function" ? new TextDecoder("latin1") : null;
 
 /** Little-endian float32 samples from base64; null when the text is not base64 or not a whole number of floats. */
 export function float32FromBase64(text: string): Float32Array | null {
   const bytes = decodeBase64(text);
   if (!bytes || bytes.length % 4 !== 0) return null;
+  if (LITTLE_ENDIAN) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(bytes.length / 4);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
@@ -83,6 +91,8 @@ export function float32FromBase64(text: string): Float32Array | null {
 }
 
 export function float32ToBase64(samples: Float32Array): string {
+  if (LITTLE_ENDIAN)
+    return encodeBase64(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength));
   const bytes = new Uint8Array(samples.length * 4);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < samples.length; i++) view.setFloat32(i * 4, samples[i]!, true);

@@ -726,7 +726,8 @@ export class Voice {
     const sr = this.sr;
     for (let u = 0; u < count; u++) {
       const hz = baseHz * st.ratio[u]! * Math.pow(2, st.cents[u]! / 1200);
-      const inc = hz / sr;
+      // beyond the internal Nyquist the pitch folds; keep the increment below one cycle per sample
+      const inc = Math.min(hz / sr, 0.999);
       const f = Math.max(0, Math.min(frames - 1, Math.floor(frame + frameSpread * st.spreadPos[u]!)));
       const cyc = table.cycle(f, Wavetable.harmonicLimit(inc, this.ctx.harmonicLimit));
       const prevInc = st.started ? st.inc[u]! : inc;
