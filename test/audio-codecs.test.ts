@@ -187,12 +187,24 @@ describe("compressed and AIFF fixtures decode to the tones they hold", () => {
       try {
         const r = await decodeAudio(b.subarray(0, Math.floor(b.length * 0.8)), f);
         expect(r.audio.channels[0]!.length).toBeGreaterThan(0);
-        if (!f.endsWith(".mp3")) expect(r.warnings.map((w) => w.code)).toContain("truncated-audio");
+        expect(r.warnings.map((w) => w.code)).toContain("truncated-audio");
       } catch (e) {
         expect(e).toBeInstanceOf(PatchsmithError);
         expect((e as PatchsmithError).code).toBe("corrupt-audio");
       }
     }
+  });
+
+  it("a truncated MP3 without a Xing/Info header is noticed by its cut-off last frame", async () => {
+    const b = new Uint8Array(readFileSync(fixture("tone-a4-mono.mp3")));
+    const info = Buffer.from(b).indexOf("Info");
+    expect(info).toBeGreaterThan(0);
+    b.set([0x58, 0x58, 0x58, 0x58], info); // "XXXX": no stream length known any more
+    const whole = await decodeAudio(b);
+    expect(whole.warnings).toEqual([]);
+    const cut = await decodeAudio(b.subarray(0, b.length - 100));
+    expect(cut.warnings.map((w) => w.code)).toEqual(["truncated-audio"]);
+    expect(cut.audio.channels[0]!.length).toBeLessThan(whole.audio.channels[0]!.length);
   });
 
   it("recognises formats by content, not by name", async () => {

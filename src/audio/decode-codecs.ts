@@ -241,7 +241,7 @@ export async function decodeCodec(
   const warnings: Warning[] = [];
   const warn = (code: string, message: string) => warnings.push({ code, message, ...(file ? { file } : {}) });
   let flac: FlacLayout | undefined;
-  let mpeg: MpegHeader | undefined;
+  let mpeg: (MpegHeader & MpegStreamFacts) | undefined;
   let input = bytes;
   if (format === "flac") {
     const off = skipId3(bytes);
@@ -260,8 +260,9 @@ export async function decodeCodec(
     input = cleanFlacStream(bytes, flac, off);
   } else if (format === "mp3") {
     const off = skipId3(bytes);
-    mpeg = findMpegFrame(bytes, off);
-    if (!mpeg) throw new PatchsmithError("corrupt-audio", "no valid MP3 frame found", file);
+    const first = findMpegFrame(bytes, off);
+    if (!first) throw new PatchsmithError("corrupt-audio", "no valid MP3 frame found", file);
+    mpeg = { ...first.header, ...mpegStreamFacts(bytes, first.offset, first.header) };
   }
   const { result, errorCount } = await runDecoder(format, input, file);
   let channels = result.channelData;
@@ -295,6 +296,17 @@ export async function decodeCodec(
     channels = placeFlacFrames(channels, flac, sampleRate, warn);
     if (flac.info.channels !== channels.length || flac.info.sampleRate !== sampleRate) {
       warn("bad-header", "FLAC frames disagree with the stream header about channels or sample rate");
+    }
+  }
+  if (mpeg) {
+    const got = channels[0]!.length;
+    if (mpeg.expectedSamples !== undefined && got < mpeg.expectedSamples - 1152) {
+      warn(
+        "truncated-audio",
+        `decoded ${got} of the ${mpeg.expectedSamples} samples the MP3 header announces (truncated or damaged file)`,
+      );
+    } else if (mpeg.lastFrameCut) {
+      warn("truncated-audio", "the last MP3 frame is cut off (truncated file?)");
     }
   }
   if (format.startsWith("ogg-") && !oggStreamIsComplete(bytes)) {
@@ -368,15 +380,67 @@ function placeFlacFrames(
 }
 
 /** First MPEG frame at or shortly after `off` (skipping a little junk between a tag and the audio). */
-function findMpegFrame(b: Uint8Array, off: number): MpegHeader | undefined {
+function findMpegFrame(b: Uint8Array, off: number): { header: MpegHeader; offset: number } | undefined {
   const limit = Math.min(b.length - 4, off + 64 * 1024);
   for (let p = off; p <= limit; p++) {
     if (b[p] === 0xff) {
-      const h = mpegFrameAt(b, p);
-      if (h) return h;
+      const header = mpegFrameAt(b, p);
+      if (header) return { header, offset: p };
     }
   }
   return undefined;
+}
+
+interface MpegStreamFacts {
+  /** Samples per channel after gapless trimming, from a Xing/Info + LAME header when there is one. */
+  expectedSamples?: number;
+  /** The frames run back to back up to one that extends past the end of the data. */
+  lastFrameCut: boolean;
+}
+
+/**
+ * What the stream says about its own length: the Xing/Info frame count and the LAME encoder delay and
+ * padding (the decoder removes both), and whether the chain of frames ends inside a frame.
+ */
+function mpegStreamFacts(b: Uint8Array, first: number, h: MpegHeader): MpegStreamFacts {
+  const version1 = (b[first + 1]! & 0x18) === 0x18;
+  const samplesPerFrame = version1 ? 1152 : 576;
+  const sideInfo = version1 ? (h.channels === 1 ? 17 : 32) : h.channels === 1 ? 9 : 17;
+  const x = first + 4 + sideInfo;
+  let expectedSamples: number | undefined;
+  const tag = x + 8 <= b.length ? String.fromCharCode(b[x]!, b[x + 1]!, b[x + 2]!, b[x + 3]!) : "";
+  if (tag === "Xing" || tag === "Info") {
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const flags = dv.getUint32(x + 4, false);
+    let q = x + 8;
+    if (flags & 1 && q + 4 <= b.length) {
+      const frames = dv.getUint32(q, false);
+      q += 4;
+      if (flags & 2) q += 4;
+      if (flags & 4) q += 100;
+      if (flags & 8) q += 4;
+      let delay = 0;
+      let padding = 0;
+      if (q + 24 <= b.length && String.fromCharCode(b[q]!, b[q + 1]!, b[q + 2]!, b[q + 3]!) === "LAME") {
+        delay = (b[q + 21]! << 4) | (b[q + 22]! >> 4);
+        padding = ((b[q + 22]! & 0x0f) << 8) | b[q + 23]!;
+      }
+      const n = frames * samplesPerFrame - delay - padding;
+      if (n > 0) expectedSamples = n;
+    }
+  }
+  let p = first;
+  let lastFrameCut = false;
+  for (;;) {
+    const f = parseMpegHeader(b, p);
+    if (!f) break;
+    if (p + f.frameLength > b.length) {
+      lastFrameCut = true;
+      break;
+    }
+    p += f.frameLength;
+  }
+  return { ...(expectedSamples !== undefined ? { expectedSamples } : {}), lastFrameCut };
 }
 
 /** True when the Ogg pages run back to back to the end of the data and the last one ends the stream. */
