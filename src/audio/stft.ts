@@ -1,6 +1,7 @@
 // Short-time Fourier transform with the framing of DESIGN §5 (zero-pad the end to n_fft + k·hop, frames at
 // 0, hop, 2·hop …, periodic Hann, no centring), or librosa-style centred framing (n_fft/2 zeros each side).
 import { realFft } from "./fft.ts";
+import { realPowerSpectrum64 } from "./fft64.ts";
 
 /** A frames × bins matrix, frame-major: value of bin b in frame t is data[t * bins + b]. */
 export interface Spectrogram {
@@ -16,6 +17,8 @@ export interface StftOptions {
   center?: boolean;
   /** "power" |X|² (default) or "magnitude" |X|. */
   kind?: "power" | "magnitude";
+  /** Double-precision FFT (fft64.ts) instead of pffft's single precision: slower, exact to ~1e-15. */
+  precise?: boolean;
 }
 
 /** Number of frames of the §5 framing: smallest k ≥ 0 with len ≤ n_fft + k·hop, plus one. */
@@ -33,6 +36,19 @@ export function periodicHann(n: number): Float32Array {
     w = new Float32Array(n);
     for (let i = 0; i < n; i++) w[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n);
     windows.set(n, w);
+  }
+  return w;
+}
+
+const windows64 = new Map<number, Float64Array>();
+
+/** The periodic Hann window in double precision. */
+export function periodicHann64(n: number): Float64Array {
+  let w = windows64.get(n);
+  if (!w) {
+    w = new Float64Array(n);
+    for (let i = 0; i < n; i++) w[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n);
+    windows64.set(n, w);
   }
   return w;
 }
@@ -101,11 +117,26 @@ export function stft(x: Float32Array, opt: StftOptions, out?: Float32Array): Spe
   const bins = nFft / 2 + 1;
   const frames = frameCount(x.length, nFft, hop, center);
   const data = out && out.length >= frames * bins ? out : new Float32Array(frames * bins);
+  const offset = center ? -(nFft >> 1) : 0;
+  if (opt.precise) {
+    const win = periodicHann64(nFft);
+    const frame = new Float64Array(nFft);
+    for (let t = 0; t < frames; t++) {
+      const start = t * hop + offset;
+      for (let i = 0; i < nFft; i++) {
+        const j = start + i;
+        frame[i] = j >= 0 && j < x.length ? x[j]! * win[i]! : 0;
+      }
+      const row = t * bins;
+      realPowerSpectrum64(frame, nFft, data, row);
+      if (magnitude) for (let b = row; b < row + bins; b++) data[b] = Math.sqrt(data[b]!);
+    }
+    return { frames, bins, data };
+  }
   const fft = realFft(nFft);
   const heap = fft.heap();
   const inBase = fft.inIndex;
   const outBase = fft.outIndex;
-  const offset = center ? -(nFft >> 1) : 0;
   for (let t = 0; t < frames; t++) {
     loadFrame(heap, inBase, nFft, x, t * hop + offset);
     fft.run();
