@@ -110,7 +110,7 @@ describe("match pipeline (test synth, in-thread)", () => {
 
   it("is deterministic for a seed", async () => {
     const run = async () => {
-      const r = await match({ synth: testSynth, target, evaluator: new LocalEvaluator(testSynth, target.loss), renders: 120, seed: 9 });
+      const r = await match({ synth: testSynth, target, evaluator: new LocalEvaluator(testSynth, target.loss), renders: 60, seed: 9 });
       return r.candidates.map((c) => c.loss);
     };
     expect(await run()).toEqual(await run());
@@ -196,7 +196,7 @@ describe("match pipeline with the DX7 in worker threads", async () => {
     const inThread = await local.evaluate(space, points);
     expect(Array.from(inWorkers)).toEqual(Array.from(inThread));
     expect(inWorkers[0]).toBeLessThan(1e-3);
-    const res = await match({ synth, target, evaluator, renders: 300, seed: 1 });
+    const res = await match({ synth, target, evaluator, renders: 120, seed: 1 });
     expect(res.candidates[0]!.loss).toBeLessThan(res.bestStartLoss);
   });
 });

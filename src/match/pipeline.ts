@@ -10,7 +10,7 @@
 import { hzToMidi, maskedMedian, pitchTrack } from "../audio/pitch.ts";
 import { PatchsmithError } from "../errors.ts";
 import { mss } from "../metrics/index.ts";
-import type { AnySynth } from "../synths/synth.ts";
+import { denormalise, normalise, type AnySynth } from "../synths/synth.ts";
 import { Random } from "../util/random.ts";
 import { CmaesSearch, type DimensionKind } from "./cmaes.ts";
 import { patchToPoint, pointLength, Scorer, type SearchSpace } from "./evaluate.ts";
@@ -46,6 +46,8 @@ export interface MatchOptions {
   /** Warm and analytic starts; the synth's default patch is always added. */
   starts?: StartPoint[];
   /** Share of the budget spent on random exploration before refinement (default 0.15). */
+  /** Share of the budget kept for the final polish (default 0.15). */
+  polishFraction?: number;
   exploreFraction?: number;
   /** Schema indices searched (default: the synth's search profile, src/match/profile.ts). */
   free?: number[];
@@ -89,6 +91,37 @@ export interface MatchResult {
 
 /** Share of the expected renders spent on uniform random exploration (at most 20 points per dimension). */
 const EXPLORE_FRACTION = 0.15;
+
+/** Share of the budget left for the final polish (single-parameter steps). */
+const POLISH_FRACTION = 0.15;
+
+/** Points one step away from `point` in each coordinate (both directions), within [0, 1]. */
+export function neighbourPoints(synth: AnySynth, space: SearchSpace, point: Float64Array): Float64Array[] {
+  const out: Float64Array[] = [];
+  const push = (i: number, u: number) => {
+    if (u < 0 || u > 1 || u === point[i]) return;
+    const q = Float64Array.from(point);
+    q[i] = u;
+    out.push(q);
+  };
+  space.free.forEach((k, i) => {
+    const spec = synth.params[k]!;
+    if (spec.kind === "continuous") {
+      push(i, Math.min(1, point[i]! + 0.02));
+      push(i, Math.max(0, point[i]! - 0.02));
+      return;
+    }
+    const v = denormalise(spec, point[i]!);
+    if (v + 1 <= spec.max) push(i, normalise(spec, v + 1));
+    if (v - 1 >= spec.min) push(i, normalise(spec, v - 1));
+  });
+  if (space.holdRange) {
+    const i = space.free.length;
+    push(i, Math.min(1, point[i]! + 0.02));
+    push(i, Math.max(0, point[i]! - 0.02));
+  }
+  return out;
+}
 
 /** Starting points scored in this thread before the workers are ready (besides the init patch). */
 const QUICK_STARTS = 3;
@@ -291,7 +324,10 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
       return undefined;
     },
   });
-  while (renders < maxRenders && elapsed() < seconds) {
+  const polishFraction = opts.polishFraction ?? POLISH_FRACTION;
+  const refineRenders = Number.isFinite(maxRenders) ? renders + (maxRenders - renders) * (1 - polishFraction) : Infinity;
+  const refineSeconds = Number.isFinite(seconds) ? elapsed() + (seconds - elapsed()) * (1 - polishFraction) : Infinity;
+  while (renders < refineRenders && elapsed() < refineSeconds) {
     checkAbort();
     if (renders + search.popSize > maxRenders) break;
     const xs = search.ask();
@@ -305,6 +341,36 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
       source = pending.source;
     }
     progress(search.restarts);
+  }
+  checkAbort();
+
+  // Polish: steepest descent over single-parameter steps (one level for integers and choices, ±2 % for
+  // continuous values) from the best point, all neighbours of a step scored in one parallel batch. Lands
+  // exactly on discrete optima that CMA-ES only approaches.
+  const seen = new Map<SearchSpace, Set<string>>();
+  while (archive.best && renders < maxRenders && elapsed() < seconds) {
+    checkAbort();
+    const best = archive.best;
+    let tried = seen.get(best.space);
+    if (!tried) seen.set(best.space, (tried = new Set()));
+    const neighbours = neighbourPoints(synth, best.space, best.point).filter((p) => {
+      const key = Array.from(p, (v) => v.toFixed(5)).join();
+      if (tried.has(key)) return false;
+      tried.add(key);
+      return true;
+    });
+    const budgetLeft = maxRenders - renders;
+    const batch = neighbours.slice(0, Number.isFinite(budgetLeft) ? Math.max(0, budgetLeft) : neighbours.length);
+    if (batch.length === 0) break;
+    const losses = await evaluator.evaluate(best.space, batch);
+    renders += batch.length;
+    let improved = false;
+    batch.forEach((p, i) => {
+      if (losses[i]! < best.loss) improved = true;
+      archive.add(best.space, p, losses[i]!, `${best.source}, polished`);
+    });
+    progress(search.restarts);
+    if (!improved) break;
   }
   checkAbort();
 
