@@ -17,7 +17,7 @@ let srv: RunningServer;
 let staticDir: string;
 
 async function upload(bytes: Uint8Array | string, name: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${srv.url}api/files?name=${encodeURIComponent(name)}`, { method: "POST", body: bytes });
+  const res = await fetch(`${srv.url}api/files?name=${encodeURIComponent(name)}`, { method: "POST", body: bytes as BodyInit });
   return { status: res.status, body: await res.json() };
 }
 
