@@ -22,7 +22,13 @@ function cpuSeconds(start: NodeJS.CpuUsage): number {
 }
 
 /** Best-of-rounds realtime factor (CPU time; best because the 2-core machine is shared). */
-function realtimeFactor(prog: VitalProgram, note: number, velocity: number, rounds: number, reps: number): number {
+function realtimeFactor(
+  prog: VitalProgram,
+  note: number,
+  velocity: number,
+  rounds: number,
+  reps: number,
+): number {
   const perf = { note, velocity, noteOffSeconds: 1, durationSeconds: 2 };
   const opts = { sampleRate: 44100, seed: 1, beatsPerSecond: 2 };
   renderProgramNote(prog, perf, opts); // warm-up (JIT, band-limited cycle cache)

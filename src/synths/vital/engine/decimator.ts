@@ -88,7 +88,8 @@ export class Decimator2 {
         // newest sample is at pos − 1; window oldest → newest is h[pos … pos + TAPS − 1]
         const base = pos;
         let acc = c * h[base + CENTER]!;
-        for (let m = 1; m <= CENTER; m += 2) acc += COEFS[CENTER + m]! * (h[base + CENTER - m]! + h[base + CENTER + m]!);
+        for (let m = 1; m <= CENTER; m += 2)
+          acc += COEFS[CENTER + m]! * (h[base + CENTER - m]! + h[base + CENTER + m]!);
         out[w++] = acc;
       }
       count++;

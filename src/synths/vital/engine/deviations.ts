@@ -36,15 +36,18 @@ export function engineDeviations(p: VitalPatch): string[] {
     if (!HONOURED.some((r) => r.test(m.destination))) {
       out.push(`modulation ${n}: destination ${m.destination} is not modulated by this engine`);
     }
-    if (on(`modulation_${n}_stereo`)) out.push(`modulation ${n}: stereo modulation (rendered the same on both channels)`);
-    if (/^(aftertouch|slide|stereo)$/.test(m.source)) out.push(`modulation ${n}: source ${m.source} is held at 0`);
+    if (on(`modulation_${n}_stereo`))
+      out.push(`modulation ${n}: stereo modulation (rendered the same on both channels)`);
+    if (/^(aftertouch|slide|stereo)$/.test(m.source))
+      out.push(`modulation ${n}: source ${m.source} is held at 0`);
   });
   for (let k = 1; k <= 4; k++) {
     if (usedSources.has(`random_${k}`)) {
       out.push(`random LFO ${k}: Vital's random generator is not reproduced (seeded stand-in)`);
     }
   }
-  if (usedSources.has("random")) out.push(`"random" source: Vital's per-note random value is not reproduced (seeded)`);
+  if (usedSources.has("random"))
+    out.push(`"random" source: Vital's per-note random value is not reproduced (seeded)`);
   for (let k = 1; k <= 8; k++) {
     if (!usedSources.has(`lfo_${k}`)) continue;
     const sync = Math.round(s[`lfo_${k}_sync_type`] ?? 0);

@@ -52,7 +52,13 @@ export class VitalInstrument {
     const bps = opts.beatsPerSecond ?? program.values[BPM]!;
     const count = Math.max(1, Math.min(32, Math.round(program.values[POLYPHONY]!)));
     for (let i = 0; i < count; i++) {
-      this.voices.push(new Voice(program, { sampleRate: internal, harmonicLimit: 0.5 / this.factor, beatsPerSecond: bps }, (opts.seed * 977 + i * 131) | 0));
+      this.voices.push(
+        new Voice(
+          program,
+          { sampleRate: internal, harmonicLimit: 0.5 / this.factor, beatsPerSecond: bps },
+          (opts.seed * 977 + i * 131) | 0,
+        ),
+      );
     }
     const db = Math.sqrt(Math.max(0, program.values[VOLUME]!)) - 80;
     this.volumeGain = Math.pow(10, db / 20);
@@ -67,7 +73,9 @@ export class VitalInstrument {
   noteOn(note: number, velocity: number): void {
     const legatoHeld = this.heldNotes.length > 0;
     const glideFrom =
-      this.lastNote !== undefined && (legatoHeld || this.program.values[PORTAMENTO_FORCE]! >= 0.5) ? this.lastNote : undefined;
+      this.lastNote !== undefined && (legatoHeld || this.program.values[PORTAMENTO_FORCE]! >= 0.5)
+        ? this.lastNote
+        : undefined;
     this.heldNotes.push(note);
     this.lastNote = note;
     if (this.program.values[LEGATO]! >= 0.5 && legatoHeld) {
@@ -90,7 +98,8 @@ export class VitalInstrument {
     if (i >= 0) this.heldNotes.splice(i, 1);
     for (const v of this.voices) if (v.held && v.note === note) v.noteOff(liftVelocity);
     // a glided voice may not sit exactly on the note yet
-    for (const v of this.voices) if (v.held && !this.heldNotes.includes(Math.round(v.note))) v.noteOff(liftVelocity);
+    for (const v of this.voices)
+      if (v.held && !this.heldNotes.includes(Math.round(v.note))) v.noteOff(liftVelocity);
   }
 
   allNotesOff(): void {
@@ -158,7 +167,11 @@ export interface NotePerformance {
 }
 
 /** Render one note offline: note-on at sample 0, note-off at noteOffSeconds, stereo [L, R]. */
-export function renderProgramNote(program: VitalProgram, perf: NotePerformance, opts: InstrumentOptions): Float32Array[] {
+export function renderProgramNote(
+  program: VitalProgram,
+  perf: NotePerformance,
+  opts: InstrumentOptions,
+): Float32Array[] {
   const inst = new VitalInstrument(program, opts);
   const sr = opts.sampleRate;
   const total = Math.max(0, Math.round(perf.durationSeconds * sr));

@@ -85,7 +85,10 @@ export class Lfo {
         this.phase += b.hz * Math.min(b.blockSeconds, running);
       }
       const p = this.phase + b.phaseOffset;
-      if ((b.syncType === SYNC_ENVELOPE || (b.syncType === SYNC_SUSTAIN_ENVELOPE && !b.released)) && this.phase >= 1) {
+      if (
+        (b.syncType === SYNC_ENVELOPE || (b.syncType === SYNC_SUSTAIN_ENVELOPE && !b.released)) &&
+        this.phase >= 1
+      ) {
         if (b.syncType === SYNC_ENVELOPE) this.finished = true;
         x = b.syncType === SYNC_SUSTAIN_ENVELOPE ? Math.min(1, p) : 1;
         if (b.syncType === SYNC_ENVELOPE) this.phase = 1;

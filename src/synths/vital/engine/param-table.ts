@@ -254,7 +254,7 @@ const ROWS: Row[] = [
   ["voice_transpose", -48, 48, 0],
   ["voice_tune", -1, 1, 0],
   ["volume", 0, 7399.4404, 5473.0405],
-]
+];
 
 export interface ParamRange {
   min: number;

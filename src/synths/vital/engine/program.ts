@@ -127,9 +127,11 @@ const TRIANGLE: LineShape = { points: [0, 1, 0.5, 0, 1, 1], powers: [0, 0, 0], s
 
 function decodeSample(x: unknown): EngineSample {
   if (isObj(x) && (typeof x.samples === "string" || x.samples instanceof Float32Array)) {
-    const left = x.samples instanceof Float32Array ? x.samples : decodeInt16LE(x.samples as string, 1 / 32767);
+    const left =
+      x.samples instanceof Float32Array ? x.samples : decodeInt16LE(x.samples as string, 1 / 32767);
     const st = x.samples_stereo;
-    const right = st instanceof Float32Array ? st : typeof st === "string" ? decodeInt16LE(st, 1 / 32767) : left;
+    const right =
+      st instanceof Float32Array ? st : typeof st === "string" ? decodeInt16LE(st, 1 / 32767) : left;
     const rate = Number(x.sample_rate) > 0 ? Number(x.sample_rate) : 44100;
     if (left.length >= 1) {
       const l2 = upsample2(left);

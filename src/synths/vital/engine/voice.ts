@@ -321,7 +321,8 @@ export class Voice {
     const portamento = Math.pow(2, this.program.values[G.portamentoTime]!);
     if (fromNote !== undefined && portamento > 0.0011) {
       this.startNote = fromNote;
-      this.glideSeconds = portamento * (this.program.values[G.portamentoScale]! >= 0.5 ? Math.abs(note - fromNote) / 12 : 1);
+      this.glideSeconds =
+        portamento * (this.program.values[G.portamentoScale]! >= 0.5 ? Math.abs(note - fromNote) / 12 : 1);
     } else {
       this.startNote = note;
       this.glideSeconds = 0;
@@ -754,7 +755,8 @@ export class Voice {
           const x1 = cyc[idx + 1]!;
           const x2 = cyc[idx + 2]!;
           const x3 = cyc[idx + 3]!;
-          const y = x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+          const y =
+            x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
           const k = i + 1;
           outL[i] = outL[i]! + y * gl * (startL + stepL * k);
           outR[i] = outR[i]! + y * gr * (startR + stepR * k);
@@ -772,12 +774,14 @@ export class Voice {
           let x1 = cyc[idx + 1]!;
           let x2 = cyc[idx + 2]!;
           let x3 = cyc[idx + 3]!;
-          const yNew = x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+          const yNew =
+            x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
           x0 = prev[idx]!;
           x1 = prev[idx + 1]!;
           x2 = prev[idx + 2]!;
           x3 = prev[idx + 3]!;
-          const yOld = x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+          const yOld =
+            x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
           const k = i + 1;
           const y = yOld + (yNew - yOld) * (k / n);
           outL[i] = outL[i]! + y * gl * (startL + stepL * k);
@@ -798,7 +802,8 @@ export class Voice {
     const len = left.length;
     if (len < 2) return;
     const keytrack = this.program.values[G.sampleKeytrack]! >= 0.5;
-    const semis = (keytrack ? this.note - 60 : 0) + pitchBase + this.v(G.sampleTranspose) + this.v(G.sampleTune);
+    const semis =
+      (keytrack ? this.note - 60 : 0) + pitchBase + this.v(G.sampleTranspose) + this.v(G.sampleTune);
     const step = (smp.sampleRate / this.sr) * Math.pow(2, semis / 12);
     const level = Math.max(0, this.v(G.sampleLevel));
     const pan = this.v(G.samplePan);
@@ -827,7 +832,8 @@ export class Voice {
       let x1 = left[idx]!;
       let x2 = left[idx + 1]!;
       let x3 = left[idx + 2] ?? 0;
-      const l = x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+      const l =
+        x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
       let r = l;
       if (right !== left) {
         x0 = right[idx - 1] ?? 0;

@@ -93,7 +93,10 @@ function componentFrames(comp: Json, count: number, notes: Set<string>): Float32
   const keys: Keyframe[] = [];
   for (const kf of kfs) {
     const position = Math.max(0, Math.min(256, Math.round(Number(kf.position ?? 0))));
-    if ((type === "Wave Source" || type === "Shepard Tone Source") && (typeof kf.wave_data === "string" || kf.wave instanceof Float32Array)) {
+    if (
+      (type === "Wave Source" || type === "Shepard Tone Source") &&
+      (typeof kf.wave_data === "string" || kf.wave instanceof Float32Array)
+    ) {
       const data = kf.wave instanceof Float32Array ? kf.wave : decodeFloat32LE(kf.wave_data as string);
       if (data.length < FRAME_SIZE) continue;
       keys.push({ position, frame: data.subarray(0, FRAME_SIZE) });

@@ -1,0 +1,271 @@
+// Behaviour of the Vital core-voice engine on patches built here, checked against the gain structure, pitch,
+// envelope, pan, unison and filter facts of ../shared/reference/vital.md (which were measured on Vital).
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadSynths } from "../src/synths/index.ts";
+import { getSynth } from "../src/synths/synth.ts";
+import { cloneVitalPatch, defaultVitalPatch } from "../src/synths/vital/codec.ts";
+import { synth as vital, programFromPatch, VitalInstrument } from "../src/synths/vital/index.ts";
+import { renderProgramNote } from "../src/synths/vital/engine/instrument.ts";
+import type { VitalPatch, WaveSourceComponent } from "../src/synths/vital/types.ts";
+import { repoRoot, runCli } from "./helpers.ts";
+
+const SR = 44100;
+
+function withSettings(base: VitalPatch, s: Record<string, number>): VitalPatch {
+  const p = cloneVitalPatch(base);
+  Object.assign(p.settings, s);
+  return p;
+}
+
+/** The init patch with osc 1 playing a cosine frame (one keyframe) and random phase 0. */
+function sinePatch(extra: Record<string, number> = {}): VitalPatch {
+  const p = withSettings(defaultVitalPatch(), { osc_1_random_phase: 0, ...extra });
+  const frame = new Float32Array(2048);
+  for (let i = 0; i < 2048; i++) frame[i] = Math.cos((2 * Math.PI * i) / 2048);
+  const comp = p.wavetables[0]!.groups[0]!.components[0] as WaveSourceComponent;
+  comp.keyframes = [{ position: 0, wave: frame, extra: {} }];
+  return p;
+}
+
+function render(p: VitalPatch, note = 48, velocity = 89, seconds = 1, off = 0.9, seed = 0): Float32Array[] {
+  return vital.render(
+    p,
+    { note, velocity, noteOffSeconds: off, durationSeconds: seconds },
+    { sampleRate: SR, seed },
+  );
+}
+
+function rms(x: Float32Array, from = 0, to = x.length): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += x[i]! * x[i]!;
+  return Math.sqrt(s / Math.max(1, to - from));
+}
+
+/** Frequency from rising zero crossings (linear interpolation) over [from, to). */
+function zeroCrossingHz(x: Float32Array, from: number, to: number): number {
+  let first = -1;
+  let last = -1;
+  let count = 0;
+  for (let i = from + 1; i < to; i++) {
+    if (x[i - 1]! < 0 && x[i]! >= 0) {
+      const t = i - 1 + x[i - 1]! / (x[i - 1]! - x[i]!);
+      if (first < 0) first = t;
+      else count++;
+      last = t;
+    }
+  }
+  return (count * SR) / (last - first);
+}
+
+describe("Vital engine: gain, pitch and pan", () => {
+  it("init patch sustains at saw RMS · level² · volume = 0.1443 per channel (vital.md §3.7)", () => {
+    const [l, r] = render(withSettings(defaultVitalPatch(), { osc_1_random_phase: 0 }));
+    expect(rms(l!, 4410, 30000)).toBeCloseTo(0.1443, 2);
+    expect(rms(r!, 4410, 30000)).toBeCloseTo(0.1443, 2);
+  });
+
+  it("plays the note's frequency, plus transpose and tune", () => {
+    const [l] = render(sinePatch());
+    expect(zeroCrossingHz(l!, 2000, 40000)).toBeCloseTo(130.81, 1);
+    const [t] = render(sinePatch({ osc_1_transpose: 7, osc_1_tune: 0.5 }));
+    expect(zeroCrossingHz(t!, 2000, 40000)).toBeCloseTo(130.81 * Math.pow(2, 7.5 / 12), 1);
+    const [fixed] = render(sinePatch({ osc_1_midi_track: 0 }), 60);
+    expect(zeroCrossingHz(fixed!, 2000, 40000)).toBeCloseTo(130.81, 1);
+  });
+
+  it("a cosine frame with random phase 0 starts at its peak: 0.25·cos at C3", () => {
+    const [l] = render(sinePatch());
+    expect(rms(l!, 4410, 30000)).toBeCloseTo(0.25 / Math.SQRT2, 2);
+    // the first samples are near the positive peak (attack 0.5 ms, ≈1.5-sample decimator delay)
+    expect(Math.max(...l!.subarray(20, 60))).toBeGreaterThan(0.2);
+  });
+
+  it("pans with Vital's law: p = −0.5 gives 1.306 left, 0.541 right", () => {
+    const [l, r] = render(sinePatch({ osc_1_pan: -0.5 }));
+    const centre = 0.25 / Math.SQRT2;
+    expect(rms(l!, 4410, 30000) / centre).toBeCloseTo(1.306, 2);
+    expect(rms(r!, 4410, 30000) / centre).toBeCloseTo(0.541, 2);
+  });
+
+  it("maps MIDI velocity v to v/127 and applies velocity_track squared", () => {
+    const p = sinePatch({ velocity_track: 1 });
+    const loud = rms(render(p, 48, 127)[0]!, 4410, 30000);
+    const soft = rms(render(p, 48, 64)[0]!, 4410, 30000);
+    expect(soft / loud).toBeCloseTo((64 / 127) ** 2, 2);
+  });
+});
+
+describe("Vital engine: envelopes, unison, filters", () => {
+  it("a 1 s linear attack follows value² (0.0625 of the sustain level at 0.25 s)", () => {
+    const p = sinePatch({ env_1_attack: 1, env_1_attack_power: 0 });
+    const [l] = render(p, 48, 89, 1.6, 1.5);
+    const sustain = rms(l!, 50000, 60000);
+    const at = rms(l!, Math.round(0.25 * SR) - 300, Math.round(0.25 * SR) + 300);
+    expect(at / sustain).toBeCloseTo(0.0625, 2);
+  });
+
+  it("releases to silence after note-off and the voice ends", () => {
+    const p = sinePatch({ env_1_release: 0.5 }); // 0.0625 s
+    const [l] = render(p, 48, 89, 1, 0.3);
+    expect(rms(l!, 0.1 * SR, 0.25 * SR)).toBeGreaterThan(0.1);
+    expect(rms(l!, 0.5 * SR, SR)).toBe(0);
+  });
+
+  it("detunes 2 unison voices by ±200 cents at detune 10, flat voice left, sharp right", () => {
+    const p = sinePatch({ osc_1_unison_voices: 2, osc_1_unison_detune: 10, osc_1_stereo_spread: 1 });
+    const [l, r] = render(p);
+    expect(zeroCrossingHz(l!, 2000, 40000)).toBeCloseTo(130.81 * Math.pow(2, -2 / 12), 0);
+    expect(zeroCrossingHz(r!, 2000, 40000)).toBeCloseTo(130.81 * Math.pow(2, 2 / 12), 0);
+  });
+
+  it("attenuates a sine at the digital 12 dB cutoff by 6.02 dB at resonance 0 (vital.md §5.1)", () => {
+    const dry = rms(render(sinePatch(), 72)[0]!, 4410, 30000);
+    const p = sinePatch({
+      filter_1_on: 1,
+      filter_1_model: 3,
+      filter_1_style: 0,
+      filter_1_cutoff: 72,
+      filter_1_resonance: 0,
+    });
+    const wet = rms(render(p, 72)[0]!, 4410, 30000);
+    expect(20 * Math.log10(wet / dry)).toBeCloseTo(-6.02, 1);
+  });
+
+  it("routes an oscillator to the effects bus when its filter is off, through it when on", () => {
+    const open = rms(render(withSettings(defaultVitalPatch(), { osc_1_random_phase: 0 }))[0]!, 4410, 30000);
+    const low = withSettings(defaultVitalPatch(), {
+      osc_1_random_phase: 0,
+      filter_1_on: 1,
+      filter_1_cutoff: 30,
+    });
+    expect(rms(render(low)[0]!, 4410, 30000)).toBeLessThan(open * 0.5);
+  });
+
+  it("modulates: an envelope into the cutoff opens the filter over time", () => {
+    const p = withSettings(defaultVitalPatch(), {
+      osc_1_random_phase: 0,
+      filter_1_on: 1,
+      filter_1_cutoff: 30,
+      env_2_attack: 0.9, // 0.66 s
+      modulation_1_amount: 0.5,
+    });
+    p.modulations[0] = { source: "env_2", destination: "filter_1_cutoff", lineMapping: null, extra: {} };
+    const [l] = render(p);
+    expect(rms(l!, 0.6 * SR, 0.7 * SR)).toBeGreaterThan(3 * rms(l!, 0.02 * SR, 0.06 * SR));
+  });
+});
+
+describe("Vital engine: determinism, robustness, instrument", () => {
+  it("is deterministic per seed; random phase depends on the seed, phase 0 does not", () => {
+    const random = withSettings(defaultVitalPatch(), { osc_1_unison_voices: 4 });
+    const a = render(random, 48, 89, 0.2, 0.1, 7)[0]!;
+    const b = render(random, 48, 89, 0.2, 0.1, 7)[0]!;
+    const c = render(random, 48, 89, 0.2, 0.1, 8)[0]!;
+    expect(b).toEqual(a);
+    expect(c).not.toEqual(a);
+    const fixed = withSettings(random, { osc_1_random_phase: 0 });
+    expect(render(fixed, 48, 89, 0.2, 0.1, 1)[0]).toEqual(render(fixed, 48, 89, 0.2, 0.1, 2)[0]);
+  });
+
+  it("renders random patches without NaN or values beyond Vital's ±2.1 clamp", () => {
+    let s = 12345;
+    const rnd = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const base = defaultVitalPatch();
+    for (let k = 0; k < 60; k++) {
+      const v = new Float32Array(vital.params.length);
+      for (let i = 0; i < v.length; i++) v[i] = rnd();
+      const p = vital.fromVector(v, base);
+      const out = vital.render(
+        p,
+        { note: 20 + Math.floor(rnd() * 90), velocity: 100, noteOffSeconds: 0.03, durationSeconds: 0.06 },
+        { seed: k },
+      );
+      expect(out).toHaveLength(2);
+      for (const ch of out) {
+        expect(ch.length).toBe(Math.round(0.06 * SR));
+        for (let i = 0; i < ch.length; i++) {
+          if (!(Math.abs(ch[i]!) <= 2.1)) throw new Error(`patch ${k}: sample ${i} = ${ch[i]}`);
+        }
+      }
+    }
+  });
+
+  it("plays polyphonically, steals beyond the polyphony and frees voices after release", () => {
+    const prog = programFromPatch(withSettings(defaultVitalPatch(), { polyphony: 2 }));
+    const inst = new VitalInstrument(prog, { sampleRate: SR, seed: 1 });
+    const l = new Float32Array(SR);
+    const r = new Float32Array(SR);
+    inst.noteOn(48, 0.7);
+    inst.noteOn(52, 0.7);
+    inst.noteOn(55, 0.7);
+    expect(inst.activeVoices).toBe(2);
+    inst.process(l, r, 0, 4410);
+    expect(rms(l, 1000, 4410)).toBeGreaterThan(0.1);
+    inst.allNotesOff();
+    inst.process(l, r, 4410, SR - 4410);
+    expect(inst.activeVoices).toBe(0);
+    expect(rms(l, SR - 4410, SR)).toBe(0);
+  });
+
+  it("offline render equals the instrument's output minus its latency", () => {
+    const prog = programFromPatch(withSettings(defaultVitalPatch(), { osc_1_random_phase: 0 }));
+    const off = renderProgramNote(
+      prog,
+      { note: 48, velocity: 0.7, noteOffSeconds: 0.05, durationSeconds: 0.1 },
+      { sampleRate: SR, seed: 0 },
+    );
+    const inst = new VitalInstrument(prog, { sampleRate: SR, seed: 0 });
+    const n = Math.round(0.1 * SR) + inst.latencySamples;
+    const l = new Float32Array(n);
+    const r = new Float32Array(n);
+    inst.noteOn(48, 0.7);
+    inst.process(l, r, 0, Math.round(0.05 * SR));
+    inst.noteOff(48);
+    inst.process(l, r, Math.round(0.05 * SR), n - Math.round(0.05 * SR));
+    expect(l.subarray(inst.latencySamples)).toEqual(off[0]);
+  });
+});
+
+describe("Vital synth object", () => {
+  it("is registered for .vital and reports what it does not render", async () => {
+    await loadSynths();
+    expect(getSynth("vital")).toBe(vital);
+    expect(vital.unsupportedFeatures(defaultVitalPatch())).toEqual([]);
+    const fx = withSettings(defaultVitalPatch(), { reverb_on: 1, filter_1_on: 1, filter_1_model: 2 });
+    const report = vital.unsupportedFeatures(fx).join("\n");
+    expect(report).toMatch(/reverb/);
+    expect(report).toMatch(/ladder/);
+    const rnd = cloneVitalPatch(defaultVitalPatch());
+    rnd.settings.modulation_1_amount = 0.5;
+    rnd.modulations[0] = { source: "random_1", destination: "filter_1_cutoff", lineMapping: null, extra: {} };
+    expect(vital.unsupportedFeatures(rnd).join("\n")).toMatch(/random LFO 1/);
+  });
+
+  it("renders a preset from the CLI as a stereo WAV", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "vital-cli-"));
+    const out = path.join(dir, "out.wav");
+    const preset = path.join(repoRoot, "test/fixtures/vital-refs/osc_init_saw.vital");
+    const run = runCli([
+      "render",
+      preset,
+      "--note",
+      "48",
+      "--velocity",
+      "90",
+      "--hold",
+      "1",
+      "--length",
+      "2",
+      "-o",
+      out,
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const wav = readFileSync(out);
+    expect(wav.toString("ascii", 0, 4)).toBe("RIFF");
+    expect(wav.readUInt16LE(22)).toBe(2); // channels
+    expect(wav.readUInt32LE(24)).toBe(SR);
+  });
+});
