@@ -176,8 +176,8 @@ export function vitalUnsupportedFeatures(
       for (const g of table.groups)
         for (const c of g.components) if (!support.wavetableComponents.includes(c.type)) seen.add(c.type);
       for (const type of seen) {
-        const role = /Source$/.test(type) ? "source" : "modifier";
-        out.push(`oscillator ${n}: wavetable "${table.name}" uses a ${type} ${role} (not rendered)`);
+        const what = /Source$/.test(type) ? type : `${type} modifier`;
+        out.push(`oscillator ${n}: wavetable "${table.name}": ${what} (not rendered)`);
       }
     }
   }
