@@ -98,8 +98,9 @@ export interface PitchSummary {
 }
 
 /**
- * The sustained part: pitch frames whose centre lies between onset + 30 ms and the note-off (or the end),
- * with a level within 30 dB of the loudest pitch frame. Pitched when at least half of those frames are
+ * The sustained part: pitch frames whose centre lies between onset + 30 ms and the end of the sound, with
+ * a level within 30 dB of the loudest pitch frame (the release tail is mostly below that gate; stopping at
+ * the note-off estimate instead made short drum hits look pitched from a few frames of tonal body). Pitched when at least half of those frames are
  * voiced and at least 60 % of the voiced ones lie within 50 cents of their median.
  */
 export function summarisePitch(track: PitchTrack, timing: NoteTiming): PitchSummary {
@@ -107,7 +108,7 @@ export function summarisePitch(track: PitchTrack, timing: NoteTiming): PitchSumm
   let peak = -Infinity;
   for (let t = 0; t < frames; t++) if (levelDb[t]! > peak) peak = levelDb[t]!;
   const from = timing.onsetSeconds + 0.03;
-  const to = timing.noteOffSeconds ?? timing.endSeconds;
+  const to = timing.endSeconds;
   const mask = new Uint8Array(frames);
   let sustained = 0;
   let voicedCount = 0;
