@@ -1,5 +1,6 @@
 // The Vital parameter schema, display units, the unsupported-feature report and describe().
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { denormalise, normalise } from "../src/synths/synth.ts";
@@ -21,7 +22,7 @@ import {
   vitalAudibility,
   vitalUnsupportedFeatures,
 } from "../src/synths/vital/unsupported.ts";
-import { hasShared, repoRoot, sharedDir } from "./helpers.ts";
+import { hasShared, repoRoot, runCli, sharedDir } from "./helpers.ts";
 
 const fixture = (name: string) =>
   readVital(readFileSync(path.join(repoRoot, "test/fixtures/vital", name)), name).patches[0]!;
@@ -281,3 +282,63 @@ function readdirSyncRecursive(dir: string): string[] {
     .filter((f) => f.endsWith(".vital"))
     .map((f) => path.join(dir, f));
 }
+
+describe("patchsmith inspect on .vital files", () => {
+  const file = path.join(repoRoot, "test/fixtures/vital/kitchen-sink.vital");
+
+  it("prints non-default parameters with units, modulations, wavetables and what is not rendered", () => {
+    const r = runCli(["inspect", file]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('"Kitchen Sink" by patchsmith tests (Experiment), saved by Vital 1.5.3');
+    expect(r.stdout).toContain("osc_2_distortion_amount    80 %");
+    expect(r.stdout).toMatch(/env_2 → osc_1_wave_frame: amount 0.75, power 2, stereo, remap "Curve"/);
+    expect(r.stdout).toContain('osc 1: "Lines and mods", 33 frames');
+    expect(r.stdout).toContain("not rendered exactly:");
+    expect(r.stdout).toContain("filter 2: diode model (approximated as analog)");
+  });
+
+  it("--json carries the same facts as data", () => {
+    const r = runCli(["inspect", file, "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const v = out.voices[0];
+    expect(out.synth).toBe("vital");
+    expect(v.name).toBe("Kitchen Sink");
+    expect(v.unsupported).toContain("effects: reverb is on (not rendered)");
+    expect(v.nonDefault.find((x: any) => x.name === "osc_2_distortion_type")).toMatchObject({
+      display: "FM <- Osc A",
+    });
+    expect(v.wavetables.map((t: any) => t.modifiers)).toEqual([
+      ["Wave Warp", "Frequency Filter"],
+      ["Phase Shift"],
+      [],
+    ]);
+    expect(v.keptSettings).toContain("custom_warps");
+  });
+
+  it("a broken file is one line naming the code and the file, exit 1; --strict refuses a repairable one", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "vital-inspect-"));
+    try {
+      const broken = path.join(dir, "broken.vital");
+      writeFileSync(broken, '{"synth_version":"1.0.7","settings":{"osc_1_level":');
+      const r = runCli(["inspect", broken]);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(/^patchsmith: bad-json: .*broken\.vital: not a Vital preset: invalid JSON/);
+      const repairable = path.join(dir, "repairable.vital");
+      const o = JSON.parse(readFileSync(path.join(repoRoot, "test/fixtures/vital/minimal.vital"), "utf8"));
+      o.settings.osc_1_transpose = 99;
+      writeFileSync(repairable, JSON.stringify(o));
+      const lenient = runCli(["inspect", repairable, "--json"]);
+      expect(lenient.status, lenient.stderr).toBe(0);
+      expect(JSON.parse(lenient.stdout).warnings[0]).toMatchObject({ code: "out-of-range" });
+      const strict = runCli(["inspect", "--strict", repairable]);
+      expect(strict.status).toBe(1);
+      expect(strict.stderr).toMatch(
+        /^patchsmith: out-of-range: .*repairable\.vital: settings\.osc_1_transpose = 99/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -225,6 +225,15 @@ describe("hand-made fixtures", () => {
     expect(f0[2047]! > f0[1024]! && f0[1024]! > f0[0]!).toBe(true);
   });
 
+  it("a real CC BY preset (Desolate, committed) round-trips to identical JSON and reads strictly", () => {
+    const bytes = readFixture("Desolate.vital");
+    const { patches, warnings } = readVital(bytes, "Desolate.vital", { strict: true });
+    expect(warnings).toEqual([]);
+    expect(patches[0]!.name).toBe("Desolate");
+    expect(patches[0]!.sample.samples).toHaveLength(4419);
+    expect(json(writeVital(patches[0]!))).toEqual(JSON.parse(bytes.toString()));
+  });
+
   it("renaming a file-named preset writes preset_name", () => {
     const text = readFixture("minimal.vital").toString().replace('"preset_name":"Minimal",', "");
     const p = readVital(text, "Some Name.vital").patches[0]!;
