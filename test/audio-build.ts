@@ -175,7 +175,7 @@ export interface AiffSpec {
   sampleRate: number;
   channels: number[][];
   /** AIFF-C compression type; omitted = plain AIFF. */
-  compression?: "NONE" | "twos" | "sowt" | "fl32" | "fl64" | "in24" | "in32" | "ulaw";
+  compression?: "NONE" | "twos" | "sowt" | "fl32" | "fl64" | "in24" | "in32" | "ulaw" | "alaw" | "ima4";
   /** Sample-frame count written in COMM (defaults to the real count). */
   framesOverride?: number;
   ssndBeforeComm?: boolean;
@@ -198,7 +198,7 @@ export function buildAiff(spec: AiffSpec): Uint8Array {
   const le = spec.compression === "sowt";
   const wavKind = spec.kind === "int8" ? "int16" : spec.kind;
   let data: Uint8Array;
-  if (spec.kind === "int8") {
+  if (spec.kind === "int8" || spec.compression === "ulaw" || spec.compression === "alaw") {
     data = Uint8Array.from(spec.channels[0]!.flatMap((_, i) => spec.channels.map((ch) => ch[i]! & 0xff)));
   } else {
     data = samplesBytes({ kind: wavKind as WavSampleKind, channels: spec.channels }, le);

@@ -68,6 +68,10 @@ function wavSeeds(): [string, Uint8Array][] {
       "sowt.aifc",
       buildAiff({ kind: "int16", sampleRate: 32000, channels: [sig(60, 65536, 32768)], compression: "sowt" }),
     ],
+    [
+      "ulaw.wav",
+      buildWav({ kind: "uint8", sampleRate: 8000, channels: [sig(90, 256)], formatTagOverride: 7 }),
+    ],
   ];
 }
 
@@ -181,7 +185,7 @@ async function fuzz(seeds: [string, Uint8Array][], casesPerSeed: number, seed: n
 
 describe("decoder fuzzing", () => {
   it("WAV and AIFF: 7,650 mutated/truncated files give finite audio or clean errors", async () => {
-    const t = await fuzz(wavSeeds(), 850, 1);
+    const t = await fuzz(wavSeeds(), 765, 1);
     expect(t.cases).toBe(7650);
     // The mutations must exercise both outcomes, or the test proves nothing.
     expect(t.decoded).toBeGreaterThan(t.cases * 0.2);

@@ -273,6 +273,39 @@ describe("WAV decoding", () => {
   });
 });
 
+describe("G.711 A-law and µ-law (WAV and AIFF-C)", () => {
+  const all = Array.from({ length: 256 }, (_, i) => i);
+  // Reference points of ITU-T G.711, in 16-bit linear units.
+  const checks = {
+    ulaw: { 0xff: 0, 0x7f: 0, 0x80: 32124, 0x00: -32124, 0xf0: 120, 0x70: -120 },
+    alaw: { 0xd5: 8, 0x55: -8, 0xaa: 32256, 0x2a: -32256, 0xd4: 24 },
+  };
+  for (const law of ["ulaw", "alaw"] as const) {
+    it(`${law}: known values, symmetry and ordering of all 256 codes, same in WAV and AIFF-C`, async () => {
+      const wav = await decodeAudio(
+        buildWav({
+          kind: "uint8",
+          sampleRate: 8000,
+          channels: [all],
+          formatTagOverride: law === "alaw" ? 6 : 7,
+        }),
+      );
+      const aifc = await decodeAudio(
+        buildAiff({ kind: "int16", sampleRate: 8000, channels: [all], compression: law }),
+      );
+      expect(wav.info.encoding).toBe(law);
+      const x = wav.audio.channels[0]!;
+      expect(aifc.audio.channels[0]).toEqual(x);
+      for (const [code, v] of Object.entries(checks[law])) expect(x[Number(code)]! * 32768).toBe(v);
+      for (let c = 0; c < 256; c++) {
+        if (x[c] !== 0) expect(x[c ^ 0x80]).toBe(-x[c]!);
+      }
+      const magnitudes = Array.from(new Set(Array.from(x, Math.abs))).sort((a, b) => a - b);
+      expect(magnitudes.length).toBe(128); // 7 bits of magnitude (µ-law has +0 and −0)
+    });
+  }
+});
+
 describe("AIFF and AIFF-C decoding", () => {
   it("plain AIFF: 8/16/24/32-bit big-endian PCM, several channel counts and sample rates", async () => {
     const cases = [
@@ -355,7 +388,7 @@ describe("AIFF and AIFF-C decoding", () => {
     expect(audio.channels[0]![298]).toBe((298 - 250) / 32768);
     expect(warnings.map((w) => w.code)).toEqual(["truncated-audio"]);
     await expect(
-      decodeAudio(buildAiff({ kind: "int16", sampleRate: 44100, channels: chans, compression: "ulaw" })),
+      decodeAudio(buildAiff({ kind: "int16", sampleRate: 44100, channels: chans, compression: "ima4" })),
     ).rejects.toMatchObject({
       code: "unsupported-audio",
     });

@@ -178,6 +178,16 @@ function parseComm(dv: DataView, at: number, size: number, aifc: boolean, file?:
       layout = { kind: "int", bytes: 4, littleEndian: false, channels };
       validBits = 32;
       break;
+    case "ulaw":
+    case "ULAW":
+      layout = { kind: "ulaw", bytes: 1, littleEndian: false, channels };
+      validBits = 8;
+      break;
+    case "alaw":
+    case "ALAW":
+      layout = { kind: "alaw", bytes: 1, littleEndian: false, channels };
+      validBits = 8;
+      break;
     case "fl32":
     case "FL32":
       layout = { kind: "float", bytes: 4, littleEndian: false, channels };
@@ -191,7 +201,7 @@ function parseComm(dv: DataView, at: number, size: number, aifc: boolean, file?:
     default:
       throw new PatchsmithError(
         "unsupported-audio",
-        `AIFF-C compression "${compression.replace(/[^\x20-\x7e]/g, "?")}" is not supported (NONE, twos, sowt, fl32, fl64, in24, in32, raw are)`,
+        `AIFF-C compression "${compression.replace(/[^\x20-\x7e]/g, "?")}" is not supported (NONE, twos, sowt, fl32, fl64, in24, in32, raw, ulaw, alaw are)`,
         file,
       );
   }

@@ -1,8 +1,10 @@
+// G.711 expansion rules: ITU-T Recommendation G.711 (1988).
 import { PatchsmithError } from "../errors.ts";
 
 /** How interleaved samples are stored in a PCM block. */
 export interface PcmLayout {
-  kind: "int" | "uint" | "float";
+  /** ulaw/alaw: 8-bit ITU-T G.711 companded codes. */
+  kind: "int" | "uint" | "float" | "ulaw" | "alaw";
   /** Bytes per sample in the container (1–8). */
   bytes: number;
   littleEndian: boolean;
@@ -48,6 +50,9 @@ export function decodePcm(
           `${size * 8}-bit float samples are not supported`,
           file,
         );
+    } else if (kind === "ulaw" || kind === "alaw") {
+      const table = kind === "ulaw" ? ULAW : ALAW;
+      for (let i = 0; i < frames; i++, p += stride) ch[i] = table[bytes[p]!]!;
     } else if (kind === "uint") {
       if (size !== 1)
         throw new PatchsmithError(
@@ -102,6 +107,20 @@ export function checkFinite(channels: Float32Array[], file?: string): void {
 
 export function pcmEncodingName(layout: PcmLayout, validBits?: number): string {
   if (layout.kind === "float") return `float${layout.bytes * 8}`;
+  if (layout.kind === "ulaw" || layout.kind === "alaw") return layout.kind;
   const bits = validBits && validBits < layout.bytes * 8 ? validBits : layout.bytes * 8;
   return `pcm${bits}`;
+}
+
+// ITU-T G.711 expansion to 16-bit linear values, scaled like 16-bit PCM (÷ 32768).
+const ULAW = new Float32Array(256);
+const ALAW = new Float32Array(256);
+for (let code = 0; code < 256; code++) {
+  const u = ~code & 0xff;
+  const uMag = (((u & 0x0f) << 3) + 0x84) << ((u >> 4) & 7);
+  ULAW[code] = (u & 0x80 ? 0x84 - uMag : uMag - 0x84) / 32768;
+  const a = code ^ 0x55;
+  const exp = (a >> 4) & 7;
+  const aMag = exp === 0 ? ((a & 0x0f) << 4) + 8 : (((a & 0x0f) << 4) + 0x108) << (exp - 1);
+  ALAW[code] = (a & 0x80 ? aMag : -aMag) / 32768;
 }

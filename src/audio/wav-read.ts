@@ -7,6 +7,8 @@ import { checkFinite, decodePcm, type PcmLayout, pcmEncodingName } from "./decod
 
 const WAVE_FORMAT_PCM = 0x0001;
 const WAVE_FORMAT_IEEE_FLOAT = 0x0003;
+const WAVE_FORMAT_ALAW = 0x0006;
+const WAVE_FORMAT_MULAW = 0x0007;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
 /** Bytes 2–15 of every KSDATAFORMAT_SUBTYPE_* GUID built on a WAVE_FORMAT code. */
 const SUBTYPE_GUID_TAIL = [
@@ -15,8 +17,6 @@ const SUBTYPE_GUID_TAIL = [
 
 const KNOWN_UNSUPPORTED: Record<number, string> = {
   0x0002: "Microsoft ADPCM",
-  0x0006: "A-law",
-  0x0007: "µ-law",
   0x0011: "IMA ADPCM",
   0x0031: "GSM 6.10",
   0x0050: "MPEG audio",
@@ -182,11 +182,19 @@ function parseFmt(
   if (sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) {
     throw new PatchsmithError("corrupt-audio", `bad sample rate ${sampleRate}`, file);
   }
+  if (tag === WAVE_FORMAT_ALAW || tag === WAVE_FORMAT_MULAW) {
+    if (bits !== 8)
+      throw new PatchsmithError("corrupt-audio", `G.711 WAV with ${bits} bits per sample`, file);
+    if (blockAlign !== channels)
+      warn("bad-header", `block align ${blockAlign} does not match ${channels} × 8-bit samples`);
+    const kind = tag === WAVE_FORMAT_ALAW ? "alaw" : "ulaw";
+    return { layout: { kind, bytes: 1, littleEndian: le, channels }, sampleRate };
+  }
   if (tag !== WAVE_FORMAT_PCM && tag !== WAVE_FORMAT_IEEE_FLOAT) {
     const name = KNOWN_UNSUPPORTED[tag];
     throw new PatchsmithError(
       "unsupported-audio",
-      `WAV encoding ${name ? `${name} (0x${tag.toString(16).padStart(4, "0")})` : `0x${tag.toString(16).padStart(4, "0")}`} is not supported (PCM and IEEE float are)`,
+      `WAV encoding ${name ? `${name} (0x${tag.toString(16).padStart(4, "0")})` : `0x${tag.toString(16).padStart(4, "0")}`} is not supported (PCM, IEEE float, A-law and µ-law are)`,
       file,
     );
   }
