@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- these tests walk and mutate arbitrary JSON */
 // Fuzz the .vital reader: malformed JSON, wrong types, missing and extra keys, bad base64, wrong wave-data
 // lengths, NaN/huge numbers, deep nesting and huge arrays. Only PatchsmithErrors (or lenient warnings) may
 // come out; whatever is read must write a preset that reads back cleanly.
