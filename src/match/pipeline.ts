@@ -324,55 +324,68 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
       return undefined;
     },
   });
+  // CMA-ES until the last `polishFraction` of the budget, then the polish; a polish that converges early
+  // hands the rest back to CMA-ES (its restarts) and polishes again at the end.
   const polishFraction = opts.polishFraction ?? POLISH_FRACTION;
-  const refineRenders = Number.isFinite(maxRenders) ? renders + (maxRenders - renders) * (1 - polishFraction) : Infinity;
-  const refineSeconds = Number.isFinite(seconds) ? elapsed() + (seconds - elapsed()) * (1 - polishFraction) : Infinity;
-  while (renders < refineRenders && elapsed() < refineSeconds) {
-    checkAbort();
-    if (renders + search.popSize > maxRenders) break;
-    const xs = search.ask();
-    const losses = await evaluator.evaluate(space, xs);
-    renders += xs.length;
-    for (let k = 0; k < xs.length; k++) archive.add(space, xs[k]!, losses[k]!, source);
-    const before = search.restarts;
-    search.tell(losses);
-    if (search.restarts !== before && pending) {
-      space = pending.space;
-      source = pending.source;
+  const seen = new Map<SearchSpace, Set<string>>();
+  const budgetLeft = () => renders < maxRenders && elapsed() < seconds;
+  while (budgetLeft()) {
+    const refineRenders = Number.isFinite(maxRenders) ? renders + (maxRenders - renders) * (1 - polishFraction) : Infinity;
+    const refineSeconds = Number.isFinite(seconds) ? elapsed() + (seconds - elapsed()) * (1 - polishFraction) : Infinity;
+    while (renders < refineRenders && elapsed() < refineSeconds) {
+      checkAbort();
+      if (renders + search.popSize > maxRenders) break;
+      const xs = search.ask();
+      const losses = await evaluator.evaluate(space, xs);
+      renders += xs.length;
+      for (let k = 0; k < xs.length; k++) archive.add(space, xs[k]!, losses[k]!, source);
+      const before = search.restarts;
+      search.tell(losses);
+      if (search.restarts !== before && pending) {
+        space = pending.space;
+        source = pending.source;
+      }
+      progress(search.restarts);
     }
-    progress(search.restarts);
+    checkAbort();
+    const polished = await polish();
+    // Nothing left that CMA-ES could use (less than a generation): stop.
+    if (!polished && maxRenders - renders < search.popSize) break;
   }
   checkAbort();
 
-  // Polish: steepest descent over single-parameter steps (one level for integers and choices, ±2 % for
-  // continuous values) from the best point, all neighbours of a step scored in one parallel batch. Lands
-  // exactly on discrete optima that CMA-ES only approaches.
-  const seen = new Map<SearchSpace, Set<string>>();
-  while (archive.best && renders < maxRenders && elapsed() < seconds) {
-    checkAbort();
-    const best = archive.best;
-    let tried = seen.get(best.space);
-    if (!tried) seen.set(best.space, (tried = new Set()));
-    const neighbours = neighbourPoints(synth, best.space, best.point).filter((p) => {
-      const key = Array.from(p, (v) => v.toFixed(5)).join();
-      if (tried.has(key)) return false;
-      tried.add(key);
-      return true;
-    });
-    const budgetLeft = maxRenders - renders;
-    const batch = neighbours.slice(0, Number.isFinite(budgetLeft) ? Math.max(0, budgetLeft) : neighbours.length);
-    if (batch.length === 0) break;
-    const losses = await evaluator.evaluate(best.space, batch);
-    renders += batch.length;
-    let improved = false;
-    batch.forEach((p, i) => {
-      if (losses[i]! < best.loss) improved = true;
-      archive.add(best.space, p, losses[i]!, `${best.source}, polished`);
-    });
-    progress(search.restarts);
-    if (!improved) break;
+  /**
+   * Polish: steepest descent over single-parameter steps (one level for integers and choices, ±2 % for
+   * continuous values) from the best point, all neighbours of a step scored in one parallel batch. Lands
+   * exactly on discrete optima that CMA-ES only approaches. Returns whether it stopped on the budget.
+   */
+  async function polish(): Promise<boolean> {
+    while (archive.best && budgetLeft()) {
+      checkAbort();
+      const best = archive.best;
+      let tried = seen.get(best.space);
+      if (!tried) seen.set(best.space, (tried = new Set()));
+      const neighbours = neighbourPoints(synth, best.space, best.point).filter((p) => {
+        const key = Array.from(p, (v) => v.toFixed(5)).join();
+        if (tried.has(key)) return false;
+        tried.add(key);
+        return true;
+      });
+      const left = maxRenders - renders;
+      const batch = neighbours.slice(0, Number.isFinite(left) ? Math.max(0, left) : neighbours.length);
+      if (batch.length === 0) return false;
+      const losses = await evaluator.evaluate(best.space, batch);
+      renders += batch.length;
+      let improved = false;
+      batch.forEach((p, i) => {
+        if (losses[i]! < best.loss) improved = true;
+        archive.add(best.space, p, losses[i]!, best.source.endsWith(", polished") ? best.source : `${best.source}, polished`);
+      });
+      progress(search.restarts);
+      if (!improved) return false;
+    }
+    return true;
   }
-  checkAbort();
 
   // 3. Distinct candidates.
   const chosen = pickDistinct(archive.entries, opts.candidates ?? 5, 0.02);

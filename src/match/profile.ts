@@ -10,12 +10,26 @@ const FIXED_BY_SYNTH: Record<string, RegExp> = {
   dx7: /_(break_point|left_depth|right_depth|left_curve|right_curve|rate_scaling|velocity_sens)$|^transpose$|^osc_key_sync$|^lfo_key_sync$/,
 };
 
+/**
+ * Synths with hundreds of parameters (Vital: ~750, most of them effects, LFOs and modulation slots the init
+ * patch does not route) are searched on their sound-defining core: the oscillators (level, wavetable
+ * position, pitch, unison, distortion, spectral morph), the amplitude envelope, the first filter and the
+ * sample layer (noise). Everything else keeps the starting preset's values.
+ */
+const SEARCHED_BY_SYNTH: Record<string, RegExp> = {
+  vital:
+    /^osc_[123]_(on|level|wave_frame|transpose|tune|unison_voices|unison_detune|distortion_type|distortion_amount|spectral_morph_type|spectral_morph_amount)$|^env_1_(attack|decay|sustain|release|attack_power|decay_power|release_power)$|^filter_1_(on|cutoff|resonance|model|style|drive|keytrack|mix)$|^sample_(on|level)$/,
+};
+
 /** Schema indices searched by default for a synth (all parameters for synths without a profile). */
 export function defaultFreeParams(synth: AnySynth): number[] {
   const fixed = FIXED_BY_SYNTH[synth.id];
+  const searched = SEARCHED_BY_SYNTH[synth.id];
   const free: number[] = [];
   synth.params.forEach((p, i) => {
-    if (!fixed || !fixed.test(p.name)) free.push(i);
+    if (fixed?.test(p.name)) return;
+    if (searched && !searched.test(p.name)) return;
+    free.push(i);
   });
   return free;
 }
