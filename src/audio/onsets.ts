@@ -24,7 +24,8 @@ export function spectralFlux(db: Float32Array, frames: number, bands: number): F
 
 /**
  * Peaks of the flux above max(median of ±8 frames + 0.1·max, 0.05·max), at least `minGapSeconds` apart.
- * Frame t covers samples [t·hop, t·hop + nFft); its onset time is reported as t·hop + nFft/2 − hop.
+ * Frame t covers samples [t·hop, t·hop + nFft) and is the first to contain what starts after the end of
+ * frame t − 1, so a rise in frame t is reported at the middle of (t·hop + nFft − hop, t·hop + nFft].
  */
 export function pickOnsets(flux: Float32Array, hop: number, nFft: number, sampleRate: number, minGapSeconds = 0.05): number[] {
   let max = 0;
@@ -43,7 +44,7 @@ export function pickOnsets(flux: Float32Array, hop: number, nFft: number, sample
     win.sort((a, b) => a - b);
     const median = win[win.length >> 1]!;
     if (v < median + 0.1 * max || v < 0.05 * max) continue;
-    const time = Math.max(0, (t * hop + nFft / 2 - hop) / sampleRate);
+    const time = Math.max(0, (t * hop + nFft - hop / 2) / sampleRate);
     if (time - last < minGapSeconds) continue;
     times.push(time);
     last = time;
