@@ -174,40 +174,32 @@ const LT_U = 0x49;
 
 // Parameters (all i32, byte addresses): 0 out, 1 in (input bus or feedback history), 2 shift, 3 phase, 4 freq,
 // 5 g, 6 dg. Locals: 7 end, 8 p, 9 table offset, 10 y, 11 y1, 12 y2.
+const UNROLL = 4;
+
 function kernelBody(variant: "plain" | "modulated" | "feedback", add: boolean): number[] {
   const code: number[] = [];
   code.push(...get(0), ...i32c(N * 4), ADD, ...set(7));
   if (variant === "feedback") code.push(...get(1), ...load(0), ...set(11), ...get(1), ...load(4), ...set(12));
-  code.push(0x03, 0x40); // loop
-  code.push(...get(5), ...get(6), ADD, ...set(5));
-  if (variant === "plain") code.push(...get(3), ...set(8));
-  if (variant === "modulated") code.push(...get(3), ...get(1), ...load(0), ADD, ...set(8));
-  if (variant === "feedback")
-    code.push(...get(3), ...get(12), ...get(11), ADD, ...get(2), SHR_S, ADD, ...set(8));
-  code.push(...get(8), ...i32c(11), SHR_S, ...i32c(8184), AND, ...set(9));
-  // s = T[i] + ((D[i] · (p & 16383)) ≫ 14); y = wrap((i64 s · i64 g) ≫ 24)
-  code.push(
-    ...get(9),
-    ...load(0),
-    ...get(9),
-    ...load(4),
-    ...get(8),
-    ...i32c(16383),
-    AND,
-    MUL,
-    ...i32c(14),
-    SHR_S,
-    ADD,
-  );
-  code.push(0xac, ...get(5), 0xac, 0x7e, 0x42, 24, 0x87, 0xa7, ...set(10));
-  if (variant === "feedback") code.push(...get(11), ...set(12), ...get(10), ...set(11));
-  code.push(...get(0));
-  if (add) code.push(...get(0), ...load(0), ...get(10), ADD);
-  else code.push(...get(10));
-  code.push(...store(0));
-  code.push(...get(3), ...get(4), ADD, ...set(3));
-  if (variant === "modulated") code.push(...get(1), ...i32c(4), ADD, ...set(1));
-  code.push(...get(0), ...i32c(4), ADD, ...tee(0), ...get(7), LT_U, 0x0d, 0); // br_if loop
+  code.push(0x03, 0x40); // loop, UNROLL samples per iteration
+  for (let u = 0; u < UNROLL; u++) {
+    code.push(...get(5), ...get(6), ADD, ...set(5));
+    if (variant === "plain") code.push(...get(3), ...set(8));
+    if (variant === "modulated") code.push(...get(3), ...get(1), ...load(4 * u), ADD, ...set(8));
+    if (variant === "feedback")
+      code.push(...get(3), ...get(12), ...get(11), ADD, ...get(2), SHR_S, ADD, ...set(8));
+    code.push(...get(8), ...i32c(11), SHR_S, ...i32c(8184), AND, ...set(9));
+    // s = T[i] + ((D[i] · (p & 16383)) ≫ 14); y = wrap((i64 s · i64 g) ≫ 24)
+    code.push(...get(9), ...load(0), ...get(9), ...load(4), ...get(8), ...i32c(16383), AND, MUL, ...i32c(14), SHR_S, ADD);
+    code.push(0xac, ...get(5), 0xac, 0x7e, 0x42, 24, 0x87, 0xa7, ...set(10));
+    if (variant === "feedback") code.push(...get(11), ...set(12), ...get(10), ...set(11));
+    code.push(...get(0));
+    if (add) code.push(...get(0), ...load(4 * u), ...get(10), ADD);
+    else code.push(...get(10));
+    code.push(...store(4 * u));
+    code.push(...get(3), ...get(4), ADD, ...set(3));
+  }
+  if (variant === "modulated") code.push(...get(1), ...i32c(4 * UNROLL), ADD, ...set(1));
+  code.push(...get(0), ...i32c(4 * UNROLL), ADD, ...tee(0), ...get(7), LT_U, 0x0d, 0); // br_if loop
   code.push(0x0b); // end loop
   if (variant === "feedback")
     code.push(...get(1), ...get(11), ...store(0), ...get(1), ...get(12), ...store(4));
