@@ -12,7 +12,7 @@ import {
   withVitalName,
   writeVital,
 } from "../src/synths/vital/codec.ts";
-import type { VitalPatch } from "../src/synths/vital/types.ts";
+import type { VitalPatch, Wavetable } from "../src/synths/vital/types.ts";
 import {
   buildWavetableFrames,
   decodeBase64,
@@ -233,6 +233,48 @@ describe("hand-made fixtures", () => {
     expect(patches[0]!.name).toBe("Desolate");
     expect(patches[0]!.sample.samples).toHaveLength(4419);
     expect(json(writeVital(patches[0]!))).toEqual(JSON.parse(bytes.toString()));
+  });
+
+  it("interpolates wave keyframes in the time domain or per harmonic (√magnitude), then post-processes", () => {
+    const cos = (amp: number) =>
+      Float32Array.from({ length: 2048 }, (_, i) => amp * Math.cos((2 * Math.PI * i) / 2048));
+    const table = (interpolation: number, style: number, normalise: boolean): Wavetable => ({
+      name: "t",
+      author: "",
+      version: "1.0.7",
+      removeAllDc: true,
+      fullNormalize: normalise,
+      fromLine: null,
+      extra: {},
+      groups: [
+        {
+          extra: {},
+          components: [
+            {
+              kind: "wave-source",
+              type: "Wave Source",
+              interpolation,
+              interpolationStyle: style,
+              extra: {},
+              keyframes: [
+                { position: 0, wave: cos(1), extra: {} },
+                { position: 2, wave: cos(4), extra: {} },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const peak = (f: Float32Array) => Math.max(...f.map(Math.abs));
+    const time = buildWavetableFrames(table(0, 1, false)).frames;
+    expect(time.map(peak).map((x) => +x.toFixed(4))).toEqual([1, 2.5, 4]);
+    const spectral = buildWavetableFrames(table(1, 1, false)).frames;
+    expect(spectral.map(peak).map((x) => +x.toFixed(4))).toEqual([1, 2.25, 4]); // ((1 + 2) / 2)²
+    expect(spectral[1]![512]!).toBeCloseTo(0, 5); // still a cosine: phase kept
+    const step = buildWavetableFrames(table(0, 0, false)).frames;
+    expect(step.map(peak).map((x) => +x.toFixed(4))).toEqual([1, 1, 4]);
+    const normalised = buildWavetableFrames(table(0, 1, true)).frames;
+    expect(normalised.map(peak).map((x) => +x.toFixed(4))).toEqual([0.25, 0.625, 1]);
   });
 
   it("renaming a file-named preset writes preset_name", () => {
