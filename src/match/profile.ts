@@ -13,12 +13,13 @@ const FIXED_BY_SYNTH: Record<string, RegExp> = {
 /**
  * Synths with hundreds of parameters (Vital: ~750, most of them effects, LFOs and modulation slots the init
  * patch does not route) are searched on their sound-defining core: the oscillators (level, wavetable
- * position, pitch, unison, distortion, spectral morph), the amplitude envelope, the first filter and the
- * sample layer (noise). Everything else keeps the starting preset's values.
+ * position, pitch, unison), the amplitude envelope, the first filter and the sample layer (noise). Oscillator
+ * distortion and spectral-morph types stay as the start has them: several are not rendered by our engine yet,
+ * and a candidate must sound in Vital as it did when it was scored. Everything else keeps the start's values.
  */
 const SEARCHED_BY_SYNTH: Record<string, RegExp> = {
   vital:
-    /^osc_[123]_(on|level|wave_frame|transpose|tune|unison_voices|unison_detune|distortion_type|distortion_amount|spectral_morph_type|spectral_morph_amount)$|^env_1_(attack|decay|sustain|release|attack_power|decay_power|release_power)$|^filter_1_(on|cutoff|resonance|model|style|drive|keytrack|mix)$|^sample_(on|level)$/,
+    /^osc_[123]_(on|level|wave_frame|transpose|tune|unison_voices|unison_detune)$|^env_1_(attack|decay|sustain|release|attack_power|decay_power|release_power)$|^filter_1_(on|cutoff|resonance|model|style|drive|keytrack|mix)$|^sample_(on|level)$/,
 };
 
 /** Schema indices searched by default for a synth (all parameters for synths without a profile). */
