@@ -228,6 +228,22 @@ describe("WAV decoding", () => {
     }
   });
 
+  it("encodeWav refuses non-finite samples and sample rates a WAV header cannot hold", () => {
+    const ok = new Float32Array([0, 0.5, -0.5]);
+    for (const enc of ["pcm16", "pcm24", "float32"] as const) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        expect(() =>
+          encodeWav({ sampleRate: 44100, channels: [ok, Float32Array.of(0, bad, 0)] }, enc),
+        ).toThrow(expect.objectContaining({ code: "bad-audio" }));
+      }
+    }
+    for (const rate of [0, -44100, 44100.5, NaN, 2 ** 32]) {
+      expect(() => encodeWav({ sampleRate: rate, channels: [ok] })).toThrow(
+        expect.objectContaining({ code: "bad-audio" }),
+      );
+    }
+  });
+
   it("gives clean errors for empty, headerless, silent-garbage and unsupported files", async () => {
     await expectError(new Uint8Array(0), "empty-audio");
     await expectError(buildWav({ kind: "int16", sampleRate: 44100, channels: [[]] }), "empty-audio");

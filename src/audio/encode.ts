@@ -13,6 +13,18 @@ export function encodeWav(audio: AudioData, encoding: WavEncoding = "pcm16"): Ui
   const frames = audio.channels[0]!.length;
   for (const ch of audio.channels) {
     if (ch.length !== frames) throw new PatchsmithError("bad-audio", "channels differ in length");
+    for (let i = 0; i < frames; i++) {
+      const v = ch[i]!;
+      // NaN would be written as 0 (PCM) or as NaN (float): either way silent garbage.
+      if (v - v !== 0)
+        throw new PatchsmithError("bad-audio", `audio contains a non-finite sample (frame ${i})`);
+    }
+  }
+  if (!Number.isInteger(audio.sampleRate) || audio.sampleRate < 1 || audio.sampleRate > 0xffffffff) {
+    throw new PatchsmithError(
+      "bad-audio",
+      `a WAV file needs a whole positive sample rate, got ${audio.sampleRate}`,
+    );
   }
   const bytesPerSample = encoding === "pcm16" ? 2 : encoding === "pcm24" ? 3 : 4;
   const dataBytes = frames * nch * bytesPerSample;
