@@ -207,6 +207,26 @@ describe("compressed and AIFF fixtures decode to the tones they hold", () => {
     expect(cut.audio.channels[0]!.length).toBeLessThan(whole.audio.channels[0]!.length);
   });
 
+  it("skips ID3v2 tags in front of FLAC and MP3 streams", async () => {
+    const tag = new Uint8Array(10 + 300);
+    tag.set([0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 2, 44]); // "ID3" v2.4, size 300 as a synchsafe integer
+    tag.set(
+      Array.from("TIT2", (c) => c.charCodeAt(0)),
+      10,
+    );
+    for (const f of ["tone-a4-mono-16.flac", "tone-a4-mono.mp3"]) {
+      const plain = new Uint8Array(readFileSync(fixture(f)));
+      const tagged = new Uint8Array(tag.length + plain.length);
+      tagged.set(tag);
+      tagged.set(plain, tag.length);
+      const a = await decodeAudio(plain);
+      const b = await decodeAudio(tagged);
+      expect(b.info.format).toBe(a.info.format);
+      expect(b.warnings).toEqual([]);
+      expect(b.audio.channels[0]).toEqual(a.audio.channels[0]);
+    }
+  });
+
   it("recognises formats by content, not by name", async () => {
     const bytes = new Uint8Array(readFileSync(fixture("tone-a4-mono.ogg")));
     const { info } = await decodeAudio(bytes, "misnamed.wav");
