@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -56,7 +56,11 @@ async function events(jobId: string): Promise<Array<{ type: string; data: any }>
 beforeAll(async () => {
   staticDir = mkdtempSync(path.join(os.tmpdir(), "patchsmith-static-"));
   writeFileSync(path.join(staticDir, "index.html"), "<!doctype html><title>app</title>");
-  srv = await startServer({ port: 0, threads: 0, concurrency: 1, maxUploadBytes: LIMIT, staticDir });
+  const examplesDir = path.join(staticDir, "examples");
+  mkdirSync(examplesDir);
+  writeFileSync(path.join(examplesDir, "tone.wav"), makePluckWav(0.3));
+  // No bank in the store folder: the matcher starts from its procedural presets, whatever ~/.patchsmith holds.
+  srv = await startServer({ port: 0, threads: 0, concurrency: 1, maxUploadBytes: LIMIT, staticDir, examplesDir, store: path.join(staticDir, "store") });
 });
 
 afterAll(async () => {
@@ -130,6 +134,19 @@ describe("server: uploads", () => {
       expect((await res.json()).error.code).toBe("too-large");
     }
     expect((await getJson("api/info")).status).toBe(200);
+  });
+});
+
+describe("server: examples", () => {
+  it("lists and opens the bundled examples, and nothing else", async () => {
+    expect((await getJson("api/examples")).body.examples).toEqual(["tone.wav"]);
+    const res = await fetch(`${srv.url}api/examples/tone.wav`, { method: "POST" });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ kind: "audio", name: "tone.wav" });
+    for (const bad of ["..%2Findex.html", "index.html", "..", "nope.wav"]) {
+      const r = await fetch(`${srv.url}api/examples/${bad}`, { method: "POST" });
+      expect(r.status).toBe(404);
+    }
   });
 });
 

@@ -2,6 +2,8 @@
  * The patchsmith web server: the browser app (static files) and a JSON/binary API over the library.
  *
  *   GET    /api/info                                   synths, limits
+ *   GET    /api/examples                               the bundled example files
+ *   POST   /api/examples/:name                         open a bundled example as if it were uploaded
  *   POST   /api/files?name=…                           upload a sound or a preset (raw body; checked by content)
  *   GET    /api/files/:id                              summary (voices of a preset; format of a sound)
  *   GET    /api/files/:id/raw                          the uploaded bytes
@@ -16,8 +18,10 @@
  *   GET    /api/matches/:id/candidates/:k/preview.wav  level-matched render
  *   GET    /api/matches/:id/candidates/:k/preset       preset file (download)
  */
+import { promises as fs } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { PatchsmithError } from "../errors.ts";
 import { loadSynths } from "../synths/index.ts";
 import { getSynth, listSynths } from "../synths/synth.ts";
@@ -37,6 +41,8 @@ export interface ServerOptions extends QueueOptions {
   maxUploadBytes?: number;
   /** Longest match time budget accepted (s). Default 600. */
   maxMatchSeconds?: number;
+  /** Folder of example files the app offers (the repository's examples/); none when absent. */
+  examplesDir?: string;
 }
 
 export interface RunningServer {
@@ -76,6 +82,27 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       concurrency: queue.concurrency,
       threads: queue.threads,
     });
+  });
+
+  const listExamples = async (): Promise<string[]> => {
+    if (!opts.examplesDir) return [];
+    const entries = await fs.readdir(opts.examplesDir, { withFileTypes: true }).catch(() => []);
+    return entries
+      .filter((e) => e.isFile() && /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(e.name))
+      .map((e) => e.name)
+      .sort();
+  };
+
+  route("GET", "/api/examples", async (_req, res) => sendJson(res, 200, { examples: await listExamples() }));
+
+  route("POST", "/api/examples/([A-Za-z0-9._-]{1,100})", async (_req, res, [name]) => {
+    // Only names listed from the folder itself: never a path built from the request.
+    const listed = (await listExamples()).find((e) => e === name);
+    if (!listed) throw new PatchsmithError("not-found", "no such example", name);
+    const bytes = new Uint8Array(await fs.readFile(path.join(opts.examplesDir!, listed)));
+    const upload = await parseUpload(bytes, listed);
+    store.add(upload);
+    sendJson(res, 201, uploadSummary(upload));
   });
 
   route("POST", "/api/files", async (req, res, _p, query) => {

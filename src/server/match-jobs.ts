@@ -9,6 +9,7 @@ import { encodeWav } from "../audio/encode.ts";
 import { errorBody } from "./http.ts";
 import { PatchsmithError } from "../errors.ts";
 import { defaultThreads, WorkerPool } from "../jobs/pool.ts";
+import { startsFor } from "../match/bank.ts";
 import { LocalEvaluator, PoolEvaluator, type Evaluator } from "../match/evaluator.ts";
 import type { SearchSpace } from "../match/evaluate.ts";
 import { Scorer } from "../match/evaluate.ts";
@@ -162,6 +163,8 @@ export interface QueueOptions {
   maxQueued?: number;
   /** Finished jobs kept for listening and downloads. Default 50. */
   keepFinished?: number;
+  /** patchsmith data folder holding the matcher's banks (default ~/.patchsmith). */
+  store?: string;
 }
 
 export class MatchQueue {
@@ -173,12 +176,14 @@ export class MatchQueue {
   readonly threads: number;
   private readonly maxQueued: number;
   private readonly keepFinished: number;
+  private readonly store: string | undefined;
 
   constructor(opts: QueueOptions = {}) {
     this.concurrency = Math.max(1, opts.concurrency ?? defaultThreads());
     this.threads = Math.max(0, opts.threads ?? defaultThreads());
     this.maxQueued = opts.maxQueued ?? 16;
     this.keepFinished = opts.keepFinished ?? 50;
+    this.store = opts.store;
   }
 
   /** Analyse the sound (bad sounds are refused here, before queueing) and queue the match. */
@@ -279,8 +284,11 @@ export class MatchQueue {
     // The first starts are scored in this thread while the workers start (where the pipeline supports it).
     const quickStarts = this.threads > 0 ? { startEvaluator: local } : {};
     try {
+      // Warm starts: the nearest presets of the bank (or procedural ones), as the match command uses.
+      const starts = await startsFor(synth, target, { store: this.store, signal });
       const result = await match({
         ...quickStarts,
+        starts,
         synth,
         target,
         evaluator: watching,

@@ -84,6 +84,8 @@ async function call<T>(url: string, init?: RequestInit): Promise<T> {
 
 export const api = {
   info: () => call<Info>("api/info"),
+  examples: () => call<{ examples: string[] }>("api/examples"),
+  openExample: (name: string) => call<FileSummary>(`api/examples/${encodeURIComponent(name)}`, { method: "POST" }),
   upload: (file: Blob, name: string) => call<FileSummary>(`api/files?name=${encodeURIComponent(name)}`, { method: "POST", body: file }),
   voice: (id: string, n: number) => call<VoiceDetail>(`api/files/${id}/voices/${n}`),
   rawUrl: (id: string) => `api/files/${id}/raw`,
