@@ -34,6 +34,8 @@ import { FRAME_SIZE, Wavetable } from "./wavetable.ts";
 
 export const MAX_BLOCK = 128;
 const MAX_UNISON = 16;
+/** How often an oscillator rebuilds its band-limited cycle (and the length of the cross-fade), as Vital. */
+const CYCLE_UPDATE_SECONDS = 0.007;
 const STACK_RATIOS: number[][] = (() => {
   const F = Math.pow(2, 7 / 12);
   const M3 = Math.pow(2, 4 / 12);
@@ -179,6 +181,9 @@ class OscState {
   readonly spreadPos = new Float64Array(MAX_UNISON);
   readonly cycle: (Float32Array | null)[] = new Array(MAX_UNISON).fill(null);
   readonly prev: (Float32Array | null)[] = new Array(MAX_UNISON).fill(null);
+  /** Cross-fade position from `prev` to `cycle`, 0 … 1. */
+  readonly fade = new Float64Array(MAX_UNISON).fill(1);
+  sinceUpdate = 0;
   count = 0;
   started = false;
   levelL = 0;
@@ -261,6 +266,8 @@ export class Voice {
   private readonly dryL = new Float32Array(MAX_BLOCK);
   private readonly dryR = new Float32Array(MAX_BLOCK);
   private readonly amp = new Float32Array(MAX_BLOCK);
+  private readonly oscL = new Float32Array(MAX_BLOCK);
+  private readonly oscR = new Float32Array(MAX_BLOCK);
   // note state
   note = 60;
   private startNote = 60;
@@ -725,29 +732,49 @@ export class Voice {
     const frameSpread = this.v(ids.frameSpread);
     const frames = table.frameCount;
     const sr = this.sr;
+    // Like Vital, pick a fresh band-limited cycle only every ~7 ms and cross-fade to it over that time.
+    const fadeLength = Math.max(n, Math.round(CYCLE_UPDATE_SECONDS * sr));
+    const update = !st.started || st.sinceUpdate >= fadeLength;
+    if (update) st.sinceUpdate = 0;
+    st.sinceUpdate += n;
+    const fadeStep = 1 / fadeLength;
+    const accL = this.oscL;
+    const accR = this.oscR;
+    accL.fill(0, 0, n);
+    accR.fill(0, 0, n);
     for (let u = 0; u < count; u++) {
       const hz = baseHz * st.ratio[u]! * Math.pow(2, st.cents[u]! / 1200);
       // beyond the internal Nyquist the pitch folds; keep the increment below one cycle per sample
       const inc = Math.min(hz / sr, 0.999);
-      const f = Math.max(0, Math.min(frames - 1, Math.floor(frame + frameSpread * st.spreadPos[u]!)));
-      const cyc = table.cycle(f, Wavetable.harmonicLimit(inc, this.ctx.harmonicLimit));
+      let cyc = st.cycle[u]!;
+      let prev = st.prev[u]!;
+      if (update || cyc === null) {
+        const f = Math.max(0, Math.min(frames - 1, Math.floor(frame + frameSpread * st.spreadPos[u]!)));
+        const next = table.cycle(f, Wavetable.harmonicLimit(inc, this.ctx.harmonicLimit));
+        if (!st.started || cyc === null) {
+          prev = next;
+          st.fade[u] = 1;
+        } else if (next !== cyc) {
+          prev = cyc;
+          st.fade[u] = 0;
+        }
+        cyc = next;
+        st.cycle[u] = cyc;
+        st.prev[u] = prev;
+      }
       const prevInc = st.started ? st.inc[u]! : inc;
       st.inc[u] = inc;
-      let prev = st.cycle[u];
-      if (!st.started || prev === null) prev = cyc;
-      st.prev[u] = prev;
-      st.cycle[u] = cyc;
       const gl = st.gainL[u]!;
       const gr = st.gainR[u]!;
       let ph = st.phase[u]!;
       const dInc = (inc - prevInc) / n;
       let curInc = prevInc;
-      if (prev === cyc) {
+      let fade = st.fade[u]!;
+      if (fade >= 1) {
         for (let i = 0; i < n; i++) {
           curInc += dInc;
           ph += curInc;
           if (ph >= 1) ph -= 1;
-          else if (ph < 0) ph += 1;
           const pos = ph * FRAME_SIZE;
           const idx = pos | 0;
           const fr = pos - idx;
@@ -757,16 +784,14 @@ export class Voice {
           const x3 = cyc[idx + 3]!;
           const y =
             x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
-          const k = i + 1;
-          outL[i] = outL[i]! + y * gl * (startL + stepL * k);
-          outR[i] = outR[i]! + y * gr * (startR + stepR * k);
+          accL[i] = accL[i]! + y * gl;
+          accR[i] = accR[i]! + y * gr;
         }
       } else {
         for (let i = 0; i < n; i++) {
           curInc += dInc;
           ph += curInc;
           if (ph >= 1) ph -= 1;
-          else if (ph < 0) ph += 1;
           const pos = ph * FRAME_SIZE;
           const idx = pos | 0;
           const fr = pos - idx;
@@ -782,13 +807,19 @@ export class Voice {
           x3 = prev[idx + 3]!;
           const yOld =
             x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
-          const k = i + 1;
-          const y = yOld + (yNew - yOld) * (k / n);
-          outL[i] = outL[i]! + y * gl * (startL + stepL * k);
-          outR[i] = outR[i]! + y * gr * (startR + stepR * k);
+          fade = fade + fadeStep < 1 ? fade + fadeStep : 1;
+          const y = yOld + (yNew - yOld) * fade;
+          accL[i] = accL[i]! + y * gl;
+          accR[i] = accR[i]! + y * gr;
         }
+        st.fade[u] = fade;
       }
       st.phase[u] = ph;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = i + 1;
+      outL[i] = outL[i]! + accL[i]! * (startL + stepL * k);
+      outR[i] = outR[i]! + accR[i]! * (startR + stepR * k);
     }
     st.lastL = targetL;
     st.lastR = targetR;
