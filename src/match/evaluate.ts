@@ -27,9 +27,13 @@ export function pointLength(space: SearchSpace): number {
   return space.free.length + (space.holdRange ? 1 : 0);
 }
 
+/** Added to the loss of a patch the engine cannot render faithfully (more than its base patch). */
+const UNSUPPORTED_PENALTY = 50;
+
 /** Turns points into patches, renders and scores them. Reuses its buffers: one per thread. */
 export class Scorer {
   private readonly full: Float32Array;
+  private readonly baseUnsupported: number;
 
   constructor(
     readonly synth: AnySynth,
@@ -37,6 +41,7 @@ export class Scorer {
     readonly target: LossTarget,
   ) {
     this.full = synth.toVector(space.basePatch);
+    this.baseUnsupported = synth.unsupportedFeatures(space.basePatch).length;
   }
 
   /** The patch a point stands for. */
@@ -66,10 +71,17 @@ export class Scorer {
     return lossTerms(this.target, this.render(point));
   }
 
-  /** The loss of a point; a render that throws scores +Infinity rather than stopping the search. */
+  /**
+   * The loss of a point; a render that throws scores +Infinity rather than stopping the search. A patch that
+   * uses features the engine does not render (beyond those of the base patch) is penalised: its render is
+   * not what the real synth would play.
+   */
   score(point: ArrayLike<number>): number {
     try {
-      return this.terms(point).loss;
+      const patch = this.patch(point);
+      const penalty = this.synth.unsupportedFeatures(patch).length > this.baseUnsupported ? UNSUPPORTED_PENALTY : 0;
+      const channels = this.synth.render(patch, this.performance(point), { sampleRate: 44100, seed: this.space.seed });
+      return lossTerms(this.target, mixToMono(channels)).loss + penalty;
     } catch {
       return Infinity;
     }
