@@ -11,6 +11,8 @@ export interface PcmLayout {
   channels: number;
 }
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Largest decoded output we agree to allocate (samples over all channels): ~4 GB of Float32. */
 const MAX_TOTAL_SAMPLES = 2 ** 30;
 
@@ -36,6 +38,28 @@ export function decodePcm(
   }
   const out: Float32Array[] = [];
   for (let c = 0; c < channels; c++) out.push(new Float32Array(frames));
+  if (le && HOST_LITTLE_ENDIAN && (kind === "int" || kind === "float") && (size === 2 || size === 4)) {
+    const at = bytes.byteOffset + offset;
+    if (at % size === 0) {
+      // Aligned little-endian 16-bit ints or 32-bit floats: read through a typed view (several times
+      // faster than DataView calls).
+      const n = frames * channels;
+      const view =
+        size === 2
+          ? new Int16Array(bytes.buffer, at, n)
+          : kind === "float"
+            ? new Float32Array(bytes.buffer, at, n)
+            : null;
+      if (view) {
+        const scale = size === 2 ? 1 / 32768 : 1;
+        for (let c = 0; c < channels; c++) {
+          const ch = out[c]!;
+          for (let i = 0, j = c; i < frames; i++, j += channels) ch[i] = view[j]! * scale;
+        }
+        return out;
+      }
+    }
+  }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stride = size * channels;
   for (let c = 0; c < channels; c++) {
