@@ -58,9 +58,8 @@ export function engineDeviations(p: VitalPatch): string[] {
     if (!on(`filter_${f}_on`)) continue;
     const model = Math.round(s[`filter_${f}_model`] ?? 0);
     const style = Math.round(s[`filter_${f}_style`] ?? 0);
-    if ((model === 0 || model === 3) && style >= 2) {
-      const name = style === 2 ? "notch blend" : style === 3 ? "notch spread" : "band/peak/notch";
-      out.push(`filter ${f}: ${name} style (approximated)`);
+    if ((model === 0 || model === 3) && style === 3) {
+      out.push(`filter ${f}: notch spread style (the spacing set by blend transpose is not rendered)`);
     }
   }
   if (Math.round(s.oversampling ?? 1) >= 2) out.push("oversampling 4×/8× (rendered at 2×)");
