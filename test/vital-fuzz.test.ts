@@ -7,6 +7,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PatchsmithError } from "../src/errors.ts";
 import { readVital, writeVital } from "../src/synths/vital/codec.ts";
+import { describeVital } from "../src/synths/vital/describe.ts";
+import { vitalUnsupportedFeatures } from "../src/synths/vital/unsupported.ts";
 import { decodeBase64, encodeBase64 } from "../src/synths/vital/wavetable-data.ts";
 import { repoRoot } from "./helpers.ts";
 
@@ -162,6 +164,12 @@ function check(input: string, label: string, tally: Record<string, number>): voi
     tally.clean = (tally.clean ?? 0) + 1;
     return;
   }
+  if (tally.repaired === undefined || tally.repaired % 5 === 0) {
+    // inspect must cope with whatever a repair produced
+    const d = describeVital(result.patches[0]!);
+    if (typeof d.text !== "string" || !Array.isArray(vitalUnsupportedFeatures(result.patches[0]!)))
+      throw new Error(label);
+  }
   const again = readVital(writeVital(result.patches[0]!), "again.vital");
   const left = again.warnings.filter((w) => !ALLOWED_ON_REREAD.has(w.code));
   if (left.length) throw new Error(`${label}: rewritten preset still has problems: ${left[0]!.message}`);
@@ -188,6 +196,7 @@ describe("vital reader fuzz", () => {
       }
       check(text, `case ${i}`, tally);
     }
+    if (process.env.FUZZ_TALLY) console.log(tally);
     // the fuzzer really exercised both outcomes and many distinct problems
     expect(tally.repaired).toBeGreaterThan(N / 4);
     expect(tally.clean).toBeGreaterThan(N / 20);
