@@ -52,7 +52,8 @@ function frameCount(t: Wavetable): number {
 export function summariseWavetable(t: Wavetable, oscillator: number): WavetableSummary {
   const sources: WavetableSummary["sources"] = [];
   const modifiers: string[] = [];
-  if (t.fromLine) sources.push({ type: "Line Source", keyframes: 1, interpolation: "none" });
+  if (t.fromLine)
+    sources.push({ type: "Line Source (stored as a bare line)", keyframes: 1, interpolation: "none" });
   for (const g of t.groups) {
     for (const c of g.components) {
       if (c.kind === "modifier") modifiers.push(c.type);
@@ -233,7 +234,7 @@ export function describeVital(p: VitalPatch): PatchDescription {
       .join("; ");
     const mod = t.modifiers.length ? `; modifiers: ${t.modifiers.join(", ")}` : "";
     lines.push(
-      `  osc ${t.oscillator}: "${t.name}", ${t.frames} frame${t.frames === 1 ? "" : "s"}, ${t.groups} group${t.groups === 1 ? "" : "s"}: ${src || "no sources"}${mod}`,
+      `  osc ${t.oscillator}: ${t.name ? `"${t.name}"` : "(unnamed)"}, ${t.frames} frame${t.frames === 1 ? "" : "s"}, ${t.groups} group${t.groups === 1 ? "" : "s"}: ${src || "no sources"}${mod}`,
     );
   }
 
