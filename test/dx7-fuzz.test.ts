@@ -37,7 +37,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 const CODE = /^[a-z]+(-[a-z0-9]+)*$/;
 
 function mutate(src: Uint8Array, r: () => number): Uint8Array {
-  let b = src.slice();
+  let b: Uint8Array = src.slice();
   const n = 1 + Math.floor(r() * 6);
   for (let k = 0; k < n; k++) {
     const at = Math.floor(r() * Math.max(1, b.length));

@@ -215,27 +215,10 @@ const LT_S = 0x48;
 // run(cmd, count, acc, q). Locals: 4 end of commands, 5 kernel number, 6 pointer, 7 value.
 function runBody(): number[] {
   const code: number[] = [];
-  // clear the accumulator
-  code.push(
-    ...get(2),
-    ...set(6),
-    0x03,
-    0x40,
-    ...get(6),
-    ...i32c(0),
-    ...store(0),
-    ...get(6),
-    ...i32c(4),
-    ADD,
-    ...tee(6),
-    ...get(2),
-    ...i32c(N * 4),
-    ADD,
-    LT_U,
-    0x0d,
-    0,
-    0x0b,
-  );
+  // clear the accumulator, 8 words per iteration
+  code.push(...get(2), ...set(6), 0x03, 0x40);
+  for (let u = 0; u < 8; u++) code.push(...get(6), ...i32c(0), ...store(4 * u));
+  code.push(...get(6), ...i32c(32), ADD, ...tee(6), ...get(2), ...i32c(N * 4), ADD, LT_U, 0x0d, 0, 0x0b);
   // commands
   code.push(...get(0), ...get(1), ...i32c(CMD_WORDS * 4), MUL, ADD, ...set(4));
   code.push(0x02, 0x40, 0x03, 0x40);
@@ -249,36 +232,15 @@ function runBody(): number[] {
   code.push(...get(0), ...i32c(CMD_WORDS * 4), ADD, ...set(0), 0x0c, 0, 0x0b, 0x0b);
   // quantise: s = v < −2^24 ? −32768 : v ≥ 2^24 ? 32767 : v ≫ 9, with v = acc ≫ 4
   code.push(...get(2), ...i32c(N * 4), ADD, ...set(4));
-  code.push(0x03, 0x40);
-  code.push(...get(2), ...load(0), ...i32c(4), SHR_S, ...set(7));
-  code.push(
-    ...get(3),
-    ...i32c(-32768),
-    ...i32c(32767),
-    ...get(7),
-    ...i32c(9),
-    SHR_S,
-    ...get(7),
-    ...i32c(1 << 24),
-    GE_S,
-    0x1b,
-  );
-  code.push(...get(7), ...i32c(-(1 << 24)), LT_S, 0x1b, 0x3b, 1, 0);
-  code.push(
-    ...get(3),
-    ...i32c(2),
-    ADD,
-    ...set(3),
-    ...get(2),
-    ...i32c(4),
-    ADD,
-    ...tee(2),
-    ...get(4),
-    LT_U,
-    0x0d,
-    0,
-    0x0b,
-  );
+  code.push(0x03, 0x40); // 4 samples per iteration
+  for (let u = 0; u < 4; u++) {
+    code.push(...get(2), ...load(4 * u), ...i32c(4), SHR_S, ...set(7));
+    code.push(...get(3), ...i32c(-32768), ...i32c(32767), ...get(7), ...i32c(9), SHR_S);
+    code.push(...get(7), ...i32c(1 << 24), GE_S, 0x1b);
+    code.push(...get(7), ...i32c(-(1 << 24)), LT_S, 0x1b, 0x3b, 1, 2 * u);
+  }
+  code.push(...get(3), ...i32c(8), ADD, ...set(3));
+  code.push(...get(2), ...i32c(16), ADD, ...tee(2), ...get(4), LT_U, 0x0d, 0, 0x0b);
   code.push(0x0b);
   return [...vec([[4, I32]]), ...code];
 }
