@@ -227,6 +227,19 @@ describe("compressed and AIFF fixtures decode to the tones they hold", () => {
     }
   });
 
+  it("finds MP3 frames after leading junk, with a warning", async () => {
+    const plain = new Uint8Array(readFileSync(fixture("tone-a4-e5-stereo-48k.mp3")));
+    const junk = Uint8Array.from({ length: 700 }, (_, i) => (i * 37) & 0x7f);
+    const withJunk = new Uint8Array(junk.length + plain.length);
+    withJunk.set(junk);
+    withJunk.set(plain, junk.length);
+    const a = await decodeAudio(plain);
+    const b = await decodeAudio(withJunk);
+    expect(b.info.format).toBe("mp3");
+    expect(b.warnings.map((w) => w.code)).toEqual(["ignored-data"]);
+    expect(b.audio.channels[1]).toEqual(a.audio.channels[1]);
+  });
+
   it("recognises formats by content, not by name", async () => {
     const bytes = new Uint8Array(readFileSync(fixture("tone-a4-mono.ogg")));
     const { info } = await decodeAudio(bytes, "misnamed.wav");

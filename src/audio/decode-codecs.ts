@@ -10,6 +10,7 @@ import {
   findMpegFrame,
   type MpegHeader,
   type MpegStreamFacts,
+  mpegChainLength,
   mpegFrameAt,
   mpegStreamFacts,
 } from "./decode-mp3-header.ts";
@@ -72,6 +73,10 @@ export function sniffCodec(bytes: Uint8Array): CodecFormat | "ogg-other" | undef
     return "flac";
   }
   if (mpegFrameAt(bytes, off)) return "mp3";
+  // Some files have junk before the first frame; four frames in a row are no accident.
+  for (let p = off + 1, end = Math.min(bytes.length - 4, off + 16384); p < end; p++) {
+    if (bytes[p] === 0xff && mpegChainLength(bytes, p, 4) === 4) return "mp3";
+  }
   // An ID3 tag alone says "MP3" even if the frames after it are damaged.
   if (off > 0 && off < bytes.length) return "mp3";
   return undefined;
@@ -195,6 +200,8 @@ export async function decodeCodec(
     const first = findMpegFrame(bytes, off);
     if (!first) throw new PatchsmithError("corrupt-audio", "no valid MP3 frame found", file);
     mpeg = { ...first.header, ...mpegStreamFacts(bytes, first.offset, first.header) };
+    if (first.offset > off)
+      warn("ignored-data", `${first.offset - off} bytes before the first MP3 frame were skipped`);
   }
   const { result, errorCount } = await runDecoder(format, input, file);
   let channels = result.channelData;

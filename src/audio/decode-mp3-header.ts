@@ -52,6 +52,19 @@ export function mpegFrameAt(b: Uint8Array, off: number): MpegHeader | undefined 
   return parseMpegHeader(b, next) ? h : undefined;
 }
 
+/** How many MPEG frames follow each other from `off` (counting up to `max`). */
+export function mpegChainLength(b: Uint8Array, off: number, max: number): number {
+  let n = 0;
+  while (n < max) {
+    const h = parseMpegHeader(b, off);
+    if (!h) break;
+    n++;
+    off += h.frameLength;
+    if (off >= b.length) break;
+  }
+  return n;
+}
+
 /** First MPEG frame at or shortly after `off` (skipping a little junk between a tag and the audio). */
 export function findMpegFrame(
   b: Uint8Array,
