@@ -1,6 +1,6 @@
 // The matcher against its baselines at equal render budget, in the same run (DESIGN §6, issue #6):
 //   npm run bench -- match [--set dx7-refs|sounds|spiegelib] [--limit N] [--time S] [--renders N]
-//                          [--bank-corpus BANKS] [--threads N] [--seed S] [--offset K]
+//                          [--bank-corpus BANKS] [--bank-notes 60,…] [--neighbours K] [--threads N] [--seed S] [--offset K]
 // Sets (read from ../shared at run time; nothing is copied into the repo):
 //   dx7-refs   corpus voices rendered by msfa at note 60 (refs/dx7, group "corpus"); the target's own voice is
 //              excluded from the bank.
@@ -126,7 +126,7 @@ function spiegelibTargets(synth: AnySynth, count: number, seed: number): { targe
   return { targets, free };
 }
 
-async function dx7Bank(synth: AnySynth, corpusBanks: number, threads: number): Promise<Bank> {
+async function dx7Bank(synth: AnySynth, corpusBanks: number, threads: number, notes?: number[]): Promise<Bank> {
   const entries: BankEntry[] = [];
   const seen = new Set<string>();
   const add = (file: string) => {
@@ -144,7 +144,7 @@ async function dx7Bank(synth: AnySynth, corpusBanks: number, threads: number): P
   for (const f of readdirSync(corpus).sort().slice(0, corpusBanks)) add(path.join(corpus, f));
   entries.push(...proceduralPresets(synth, 256));
   const t0 = performance.now();
-  const bank = await buildBank(synth, entries, { threads });
+  const bank = await buildBank(synth, entries, { threads, notes });
   process.stderr.write(`bank: ${entries.length} presets embedded in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   return bank;
 }
@@ -169,7 +169,9 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
   else if (set === "spiegelib") ({ targets, free } = spiegelibTargets(synth, limit, seed));
   else throw new Error(`unknown set ${set}`);
   const useBank = set !== "spiegelib";
-  const bank = useBank ? await dx7Bank(synth, num(args, "--bank-corpus", 0), threads) : undefined;
+  // --bank-notes 60: embed at that note only (enough when every target is played there; faster to build).
+  const bankNotes = arg(args, "--bank-notes")?.split(",").map(Number);
+  const bank = useBank ? await dx7Bank(synth, num(args, "--bank-corpus", 0), threads, bankNotes) : undefined;
   const pool = new WorkerPool({ threads });
   const rows: Array<{ id: string; method: string; scores: Scores; renders: number; seconds: number }> = [];
   const firstTimes: number[] = [];
@@ -181,7 +183,7 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
       const truthKey = bt.truth !== undefined ? patchKey(synth, bt.truth) : undefined;
       const exclude = (e: BankEntry) => truthKey !== undefined && patchKey(synth, e.patch) === truthKey;
       const starts = bank
-        ? nearestEntries(bank, target.samples, target.note, 16, exclude).map((e) => ({ patch: e.patch, source: `bank ${e.name.trim()}` }))
+        ? nearestEntries(bank, target.samples, target.note, num(args, "--neighbours", 16), exclude).map((e) => ({ patch: e.patch, source: `bank ${e.name.trim()}` }))
         : [];
       const t0 = performance.now();
       let first = NaN;

@@ -103,9 +103,10 @@ export function patchKey(synth: AnySynth, patch: unknown): string {
 export async function buildBank(
   synth: AnySynth,
   entries: BankEntry[],
-  opts: { threads?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; synthModule?: string } = {},
+  opts: { threads?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; synthModule?: string; notes?: number[] } = {},
 ): Promise<Bank> {
-  const per = REF_NOTES.length * EMBED_DIMS;
+  const notes = opts.notes ?? REF_NOTES;
+  const per = notes.length * EMBED_DIMS;
   const embeddings = new Float32Array(entries.length * per);
   const pool = new WorkerPool({ threads: opts.threads });
   const cancel = cancelFlagFor(opts.signal);
@@ -120,7 +121,7 @@ export async function buildBank(
           synthId: synth.id,
           synthModule: opts.synthModule,
           patches: entries.slice(a, b).map((e) => e.patch),
-          notes: REF_NOTES,
+          notes,
           cancel,
         });
         if (res.done < b - a) throw new PatchsmithError("interrupted", "interrupted");
@@ -132,7 +133,7 @@ export async function buildBank(
   } finally {
     await pool.close();
   }
-  return { synthId: synth.id, notes: [...REF_NOTES], entries, embeddings };
+  return { synthId: synth.id, notes: [...notes], entries, embeddings };
 }
 
 function toBase64(bytes: Uint8Array): string {
