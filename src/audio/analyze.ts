@@ -70,7 +70,7 @@ export interface SoundAnalysis {
 }
 
 export interface AnalyzeOptions {
-  /** Hop of the f0 track in samples (default 512). */
+  /** Hop of the f0 track in samples (default 1024, see pitch.ts). */
   pitchHop?: number;
 }
 
@@ -99,12 +99,16 @@ export function analyzeSound(audio: AudioData | Float32Array, sampleRate?: numbe
   const onsetSample = firstOnsetSample(x, sr);
   const timing = noteTiming(env, frame / sr, onsetSample / sr);
 
-  const track = pitchTrack(x, sr, { hop: opt.pitchHop ?? 512 });
+  const track = pitchTrack(x, sr, opt.pitchHop ? { hop: opt.pitchHop } : {});
   const ps = summarisePitch(track, timing);
 
   let peak = 0;
-  for (let i = 0; i < x.length; i++) peak = Math.max(peak, Math.abs(x[i]!));
-  for (const c of channels) for (let i = 0; i < c.length; i++) peak = Math.max(peak, Math.abs(c[i]!));
+  for (const c of channels) {
+    for (let i = 0; i < c.length; i++) {
+      const a = c[i]! < 0 ? -c[i]! : c[i]!;
+      if (a > peak) peak = a;
+    }
+  }
   const endSample = Math.min(x.length, Math.round(timing.endSeconds * sr));
   let sq = 0;
   for (let i = onsetSample; i < endSample; i++) sq += x[i]! * x[i]!;

@@ -48,16 +48,24 @@ export function spectralDescriptors(
     let fsum = 0;
     let logSum = 0;
     let psum = 0;
+    // Σ ln p is taken as ln of products of 16 values (each in [1e-10, ~1e8], so a product stays in range).
+    let prod = 1;
     for (let k = 0; k < bins; k++) {
       const p = data[row + k]!;
       const m = Math.sqrt(p);
       mag[k] = m;
       msum += m;
-      fsum += m * ((k * sampleRate) / nFft);
+      fsum += m * k;
       const pf = p > 1e-10 ? p : 1e-10;
-      logSum += Math.log(pf);
+      prod *= pf;
+      if ((k & 15) === 15) {
+        logSum += Math.log(prod);
+        prod = 1;
+      }
       psum += pf;
     }
+    logSum += Math.log(prod);
+    fsum *= sampleRate / nFft;
     centroid += fsum / msum;
     let cum = 0;
     const target = 0.85 * msum;

@@ -11,7 +11,7 @@ export interface PitchOptions {
   fMinHz?: number;
   /** Highest f0 searched (Hz). Default 4200. */
   fMaxHz?: number;
-  /** Frame hop in samples. Default 512 (the STFT hop). */
+  /** Frame hop in samples. Default 1024 (23 ms at 44.1 kHz; the summaries use medians over many frames). */
   hop?: number;
   /** YIN absolute threshold on the normalised difference. Default 0.15. */
   threshold?: number;
@@ -55,7 +55,7 @@ function nextPow2(n: number): number {
 export function pitchTrack(x: Float32Array, sampleRate: number, opt: PitchOptions = {}): PitchTrack {
   const fMin = opt.fMinHz ?? 30;
   const fMax = opt.fMaxHz ?? 4200;
-  const hop = opt.hop ?? 512;
+  const hop = opt.hop ?? 1024;
   const threshold = opt.threshold ?? 0.15;
   const voicingThreshold = opt.voicingThreshold ?? 0.25;
   const silenceDb = opt.silenceBelowPeakDb ?? 50;
