@@ -306,6 +306,9 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
     levels,
     tolFun: 1e-4,
     tolX: 1e-5,
+    // A full covariance needs ~n² samples to learn; at a few thousand renders the separable variant adapts
+    // far sooner above a few dozen dimensions (Ros & Hansen 2008).
+    fullCovarianceMaxDim: 40,
     nextStart: (restart) => {
       // Further warm starts first (locally), then alternately near the best point so far with a wide step and
       // from BIPOP's random points (in the init patch's space).
