@@ -20,7 +20,8 @@ function sampleVoices(): { source: string; params: Uint8Array[] } {
     for (let f = 0; f < 970; f += 97) {
       const file = path.join(corpus, `corpus-${String(f).padStart(4, "0")}.syx`);
       // As Dexed plays them (out-of-range values unclamped).
-      for (const p of readDx7(new Uint8Array(readFileSync(file)), file, { outOfRange: "dexed" }).patches) params.push(engineParams(p));
+      for (const p of readDx7(new Uint8Array(readFileSync(file)), file, { outOfRange: "dexed" }).patches)
+        params.push(engineParams(p));
     }
     return { source: "corpus banks 0, 97, …, 873", params };
   }
@@ -50,7 +51,9 @@ export default async function (args: string[], emit: (r: BenchResult) => void): 
       const t0 = process.cpuUsage();
       for (const p of params) renderer.render(p, spec, out);
       factors.push(audioSeconds / cpuSecondsSince(t0));
-      process.stderr.write(`dx7 ${renderer.kernelKind} run ${r + 1}/${runs}: ${factors[r]!.toFixed(0)}× real time\n`);
+      process.stderr.write(
+        `dx7 ${renderer.kernelKind} run ${r + 1}/${runs}: ${factors[r]!.toFixed(0)}× real time\n`,
+      );
     }
     const sorted = [...factors].sort((a, b) => a - b);
     emit({

@@ -7,7 +7,9 @@ import { describe, expect, it } from "vitest";
 import { repoRoot, runCli } from "./helpers.ts";
 
 const bank = path.join(repoRoot, "test/fixtures/dx7/features.syx");
-const { renders } = JSON.parse(readFileSync(path.join(repoRoot, "test/fixtures/dx7/features.json"), "utf8")) as {
+const { renders } = JSON.parse(
+  readFileSync(path.join(repoRoot, "test/fixtures/dx7/features.json"), "utf8"),
+) as {
   renders: Array<{ id: string; voice: number; note: number; velocity: number; md5: string }>;
 };
 
@@ -17,7 +19,22 @@ describe("dx7 CLI", () => {
   it("renders one voice of a bank bit-exactly as a 16-bit WAV", () => {
     const r = renders.find((x) => x.id.startsWith("pitch-mod-pm-pms7"))!;
     const out = path.join(dir, "pms7.wav");
-    const args = ["render", bank, "--voice", String(r.voice), "--note", String(r.note), "--velocity", String(r.velocity), "--hold", "1", "--length", "2", "-o", out];
+    const args = [
+      "render",
+      bank,
+      "--voice",
+      String(r.voice),
+      "--note",
+      String(r.note),
+      "--velocity",
+      String(r.velocity),
+      "--hold",
+      "1",
+      "--length",
+      "2",
+      "-o",
+      out,
+    ];
     const run = runCli(args);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
@@ -60,11 +77,15 @@ describe("dx7 CLI", () => {
     writeFileSync(bad, bytes);
     const lenient = runCli(["inspect", bad, "--json"]);
     expect(lenient.status).toBe(0);
-    expect(lenient.stderr).toMatch(/patchsmith: warning: bad-checksum: .*bad\.syx: bank 1: voice data checksum/);
+    expect(lenient.stderr).toMatch(
+      /patchsmith: warning: bad-checksum: .*bad\.syx: bank 1: voice data checksum/,
+    );
     expect(JSON.parse(lenient.stdout).voiceCount).toBe(32);
     const strict = runCli(["inspect", bad, "--strict"]);
     expect(strict.status).toBe(1);
-    expect(strict.stderr.trim()).toMatch(/^patchsmith: bad-checksum: .*bad\.syx: bank 1: voice data checksum 0x[0-9a-f]{2}, expected 0x[0-9a-f]{2}$/);
+    expect(strict.stderr.trim()).toMatch(
+      /^patchsmith: bad-checksum: .*bad\.syx: bank 1: voice data checksum 0x[0-9a-f]{2}, expected 0x[0-9a-f]{2}$/,
+    );
   });
 
   it("names a file that is not DX7 voice data", () => {

@@ -175,7 +175,7 @@ describe("dx7 schema", () => {
 
   it("builds patches from arbitrary vectors that the codec writes and reads back", () => {
     let seed = 12345;
-    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     for (let k = 0; k < 50; k++) {
       const v = Float32Array.from({ length: DX7_PARAMS.length }, rnd);
       const p: Dx7Patch = fromVector(v);
@@ -203,7 +203,9 @@ describe.skipIf(!hasCorpus)("dx7 codec over the corpus (../shared/data/dx7)", ()
       const flagged = new Set(warnings.map((w) => /voice (\d+)/.exec(w.message)?.[1]));
       patches.forEach((p, k) => {
         voices++;
-        const same = Buffer.from(packPatch(p)).equals(Buffer.from(bytes.subarray(6 + 128 * k, 6 + 128 * (k + 1))));
+        const same = Buffer.from(packPatch(p)).equals(
+          Buffer.from(bytes.subarray(6 + 128 * k, 6 + 128 * (k + 1))),
+        );
         if (same) voicesExact++;
         else if (!flagged.has(String(k + 1))) mismatched.push(`${file}#${k}`);
       });

@@ -26,13 +26,23 @@ interface RenderCase {
 }
 
 function wavMd5(p: Dx7Patch, c: RenderCase, sampleRate = 44100): string {
-  const channels = synth.render(p, { note: c.note, velocity: c.velocity, noteOffSeconds: c.hold_s, durationSeconds: c.dur_s }, { sampleRate });
+  const channels = synth.render(
+    p,
+    { note: c.note, velocity: c.velocity, noteOffSeconds: c.hold_s, durationSeconds: c.dur_s },
+    { sampleRate },
+  );
   return createHash("md5").update(encodeWav({ sampleRate, channels }, "pcm16")).digest("hex");
 }
 
 describe("dx7 fidelity: committed feature renders", () => {
-  const { renders } = JSON.parse(readFileSync(path.join(fixtureDir, "features.json"), "utf8")) as { renders: Array<RenderCase & { voice: number }> };
-  const { patches } = readDx7(new Uint8Array(readFileSync(path.join(fixtureDir, "features.syx"))), "features.syx", { strict: true });
+  const { renders } = JSON.parse(readFileSync(path.join(fixtureDir, "features.json"), "utf8")) as {
+    renders: Array<RenderCase & { voice: number }>;
+  };
+  const { patches } = readDx7(
+    new Uint8Array(readFileSync(path.join(fixtureDir, "features.syx"))),
+    "features.syx",
+    { strict: true },
+  );
 
   it("has the fixture voices", () => {
     expect(patches.length).toBe(32);
@@ -51,13 +61,20 @@ describe("dx7 fidelity: committed feature renders", () => {
     for (const r of renders.slice(0, 12)) {
       const params = engineParams(patches[r.voice - 1]!);
       const spec = { note: r.note, velocity: r.velocity, noteOffSample: 44100, length: 22050 };
-      expect(Buffer.from(js.render(params, spec).buffer).equals(Buffer.from(wasm.render(params, spec).buffer)), r.id).toBe(true);
+      expect(
+        Buffer.from(js.render(params, spec).buffer).equals(Buffer.from(wasm.render(params, spec).buffer)),
+        r.id,
+      ).toBe(true);
     }
   });
 
   it("renders at 48 kHz with the pitch and length of that rate", () => {
     const init = synth.defaultPatch();
-    const [ch] = synth.render(init, { note: 69, velocity: 100, noteOffSeconds: 0.5, durationSeconds: 1 }, { sampleRate: 48000 });
+    const [ch] = synth.render(
+      init,
+      { note: 69, velocity: 100, noteOffSeconds: 0.5, durationSeconds: 1 },
+      { sampleRate: 48000 },
+    );
     expect(ch!.length).toBe(48000);
     let crossings = 0;
     for (let i = 4800; i < 19200; i++) if (ch![i - 1]! < 0 && ch![i]! >= 0) crossings++;
@@ -70,7 +87,9 @@ describe("dx7 fidelity: committed feature renders", () => {
 
 describe.skipIf(!hasRefs)("dx7 fidelity: every render in ../shared/refs/dx7", () => {
   it("reproduces all 326 msfa renders bit for bit (max error reported otherwise)", async () => {
-    const manifest = JSON.parse(readFileSync(path.join(refsDir, "manifest.json"), "utf8")) as Array<RenderCase & { voice_index: number; wav: string }>;
+    const manifest = JSON.parse(readFileSync(path.join(refsDir, "manifest.json"), "utf8")) as Array<
+      RenderCase & { voice_index: number; wav: string }
+    >;
     const { patches } = readDx7(new Uint8Array(readFileSync(path.join(refsDir, "voices.syx"))), "voices.syx");
     expect(manifest.length).toBe(326);
     const failures: string[] = [];
@@ -79,9 +98,15 @@ describe.skipIf(!hasRefs)("dx7 fidelity: every render in ../shared/refs/dx7", ()
       if (wavMd5(p, m) === m.md5) continue;
       const { audio } = await readAudioFile(path.join(refsDir, m.wav));
       const ref = audio.channels[0]!;
-      const [got] = synth.render(p, { note: m.note, velocity: m.velocity, noteOffSeconds: m.hold_s, durationSeconds: m.dur_s });
+      const [got] = synth.render(p, {
+        note: m.note,
+        velocity: m.velocity,
+        noteOffSeconds: m.hold_s,
+        durationSeconds: m.dur_s,
+      });
       let maxErr = 0;
-      for (let i = 0; i < ref.length; i++) maxErr = Math.max(maxErr, Math.abs(Math.round(ref[i]! * 32768) - Math.round(got![i]! * 32768)));
+      for (let i = 0; i < ref.length; i++)
+        maxErr = Math.max(maxErr, Math.abs(Math.round(ref[i]! * 32768) - Math.round(got![i]! * 32768)));
       failures.push(`${m.id}: max error ${maxErr} LSB`);
     }
     expect(failures).toEqual([]);

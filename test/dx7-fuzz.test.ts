@@ -85,16 +85,23 @@ describe("dx7 codec fuzz", () => {
           result = readDx7(bytes, `fuzz-${i}.syx`, opts);
         } catch (e) {
           if (!(e instanceof PatchsmithError)) throw new Error(`fuzz case ${i}: ${String(e)}`);
-          if (!CODE.test(e.code) || e.file !== `fuzz-${i}.syx`) throw new Error(`fuzz case ${i}: bad error ${e.code} ${e.file}`);
+          if (!CODE.test(e.code) || e.file !== `fuzz-${i}.syx`)
+            throw new Error(`fuzz case ${i}: bad error ${e.code} ${e.file}`);
           outcomes[e.code] = (outcomes[e.code] ?? 0) + 1;
           continue;
         }
         if (result.patches.length === 0) throw new Error(`fuzz case ${i}: no patches and no error`);
-        for (const w of result.warnings) if (!CODE.test(w.code) || !w.message) throw new Error(`fuzz case ${i}: bad warning`);
+        for (const w of result.warnings)
+          if (!CODE.test(w.code) || !w.message) throw new Error(`fuzz case ${i}: bad warning`);
         outcomes.ok = (outcomes.ok ?? 0) + 1;
         if (i % 5 === 1 && opts.outOfRange === "dexed") {
           const p = result.patches[Math.floor(r() * result.patches.length)]!;
-          const s = renderer.render(engineParams(p), { note: Math.floor(r() * 128), velocity: 1 + Math.floor(r() * 127), noteOffSample: 256, length: 512 });
+          const s = renderer.render(engineParams(p), {
+            note: Math.floor(r() * 128),
+            velocity: 1 + Math.floor(r() * 127),
+            noteOffSample: 256,
+            length: 512,
+          });
           if (s.length !== 512) throw new Error(`fuzz case ${i}: render length ${s.length}`);
           rendered++;
         }

@@ -9,7 +9,9 @@ import { engineParams } from "../src/synths/dx7/engine/params.ts";
 import { renderNoteInt16 } from "../src/synths/dx7/engine/render.ts";
 import { repoRoot } from "./helpers.ts";
 
-const { patches } = readDx7(new Uint8Array(readFileSync(path.join(repoRoot, "test/fixtures/dx7/features.syx"))));
+const { patches } = readDx7(
+  new Uint8Array(readFileSync(path.join(repoRoot, "test/fixtures/dx7/features.syx"))),
+);
 // Voices with an LFO, a pitch EG, feedback and fixed frequencies among them.
 const voices = [1, 7, 14, 23, 24, 26, 29].map((v) => patches[v - 1]!);
 
@@ -22,7 +24,12 @@ function rms(x: Float32Array, from = 0, to = x.length): number {
 describe("Dx7Instrument", () => {
   it("plays one note exactly as the offline single-voice render, in any host block size", () => {
     for (const p of voices) {
-      const ref = renderNoteInt16(engineParams(p), { note: 60, velocity: 100, noteOffSample: 44160, length: 88200 });
+      const ref = renderNoteInt16(engineParams(p), {
+        note: 60,
+        velocity: 100,
+        noteOffSample: 44160,
+        length: 88200,
+      });
       for (const hostBlock of [64, 128, 100]) {
         const inst = new Dx7Instrument(p, { polyphony: 4 });
         inst.noteOn(60, 100);

@@ -3,7 +3,14 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as data from "../src/synths/dx7/engine/tables-data.ts";
-import { buildRateConstants, detuneOffset, EXP2_TD, exp2Lookup, SIN_TD, sinLookup } from "../src/synths/dx7/engine/tables.ts";
+import {
+  buildRateConstants,
+  detuneOffset,
+  EXP2_TD,
+  exp2Lookup,
+  SIN_TD,
+  sinLookup,
+} from "../src/synths/dx7/engine/tables.ts";
 import { sharedDir } from "./helpers.ts";
 
 const file = path.join(sharedDir, "reference/dx7-tables.json");
@@ -46,7 +53,9 @@ describe.skipIf(!existsSync(file))("dx7 tables against dx7-tables.json", () => {
   });
 
   it("detune offsets for every note and detune", () => {
-    const got = Array.from({ length: 128 }, (_, n) => Array.from({ length: 16 }, (_, d) => detuneOffset(n, d)));
+    const got = Array.from({ length: 128 }, (_, n) =>
+      Array.from({ length: 16 }, (_, d) => detuneOffset(n, d)),
+    );
     expect(got).toEqual(ref.detune_logfreq_offset.note_0_to_127_by_detune_0_to_15);
   });
 

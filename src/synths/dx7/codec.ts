@@ -52,7 +52,8 @@ class Reader {
 
   problem(code: string, message: string): void {
     if (this.opts.strict) throw new PatchsmithError(code, message, this.file);
-    if (this.warnings.length < (this.opts.maxWarnings ?? 200)) this.warnings.push({ code, message, ...(this.file ? { file: this.file } : {}) });
+    if (this.warnings.length < (this.opts.maxWarnings ?? 200))
+      this.warnings.push({ code, message, ...(this.file ? { file: this.file } : {}) });
     else this.dropped++;
   }
 
@@ -110,7 +111,11 @@ class Reader {
         const junk = data[off + b]! & ~packedMeaningfulMask(b) & 0x7f;
         if (junk) (dontCare ??= {})[b] = junk;
       }
-      this.addVoice(v, { number: this.patches.length + 1, dataOffset: dataOffset + off, packed: true }, dontCare);
+      this.addVoice(
+        v,
+        { number: this.patches.length + 1, dataOffset: dataOffset + off, packed: true },
+        dontCare,
+      );
     }
   }
 }
@@ -153,7 +158,11 @@ export function readDx7(bytes: Uint8Array, file?: string, opts: Dx7ReadOptions =
         file,
       );
     }
-    if (bytes.length > VMEM_DATA) r.problem("trailing-bytes", `headerless bank: ${bytes.length - VMEM_DATA} bytes after the first 4096 ignored`);
+    if (bytes.length > VMEM_DATA)
+      r.problem(
+        "trailing-bytes",
+        `headerless bank: ${bytes.length - VMEM_DATA} bytes after the first 4096 ignored`,
+      );
     const data = r.sevenBit(0, VMEM_DATA, (i) => `headerless bank, voice ${Math.floor(i / 128) + 1}`);
     r.readVmemData(data, 0, 32);
     return r.finish();
@@ -166,7 +175,10 @@ export function readDx7(bytes: Uint8Array, file?: string, opts: Dx7ReadOptions =
     if (bytes[pos] !== 0xf0) {
       const next = bytes.indexOf(0xf0, pos);
       const end = next < 0 ? bytes.length : next;
-      r.problem("trailing-bytes", `${end - pos} bytes outside any sysex message at file offset ${pos} ignored`);
+      r.problem(
+        "trailing-bytes",
+        `${end - pos} bytes outside any sysex message at file offset ${pos} ignored`,
+      );
       pos = end;
       continue;
     }
@@ -194,7 +206,11 @@ export function readDx7(bytes: Uint8Array, file?: string, opts: Dx7ReadOptions =
       file,
     );
   }
-  if (skipped > 0) r.note("skipped-messages", `${skipped} sysex message(s) that are not DX7 voice data skipped (${[...skippedFormats].join(", ")})`);
+  if (skipped > 0)
+    r.note(
+      "skipped-messages",
+      `${skipped} sysex message(s) that are not DX7 voice data skipped (${[...skippedFormats].join(", ")})`,
+    );
   skippedFormats = new Set();
   return r.finish();
 }
@@ -207,7 +223,10 @@ function readVmem(r: Reader, pos: number): number {
   const firstVoice = r.patches.length + 1;
   if (available < VMEM_DATA) {
     const whole = Math.max(0, Math.floor(available / 128));
-    r.problem("truncated", `32-voice bank at file offset ${pos} holds only ${available} of 4096 data bytes; ${whole} complete voices loaded`);
+    r.problem(
+      "truncated",
+      `32-voice bank at file offset ${pos} holds only ${available} of 4096 data bytes; ${whole} complete voices loaded`,
+    );
     const data = r.sevenBit(start, start + whole * 128, (i) => `voice ${firstVoice + Math.floor(i / 128)}`);
     r.readVmemData(data, start, whole);
     return bytes.length;
@@ -217,17 +236,28 @@ function readVmem(r: Reader, pos: number): number {
   const csPos = start + VMEM_DATA;
   let next = csPos;
   if (csPos >= bytes.length) {
-    r.problem("missing-checksum", `${bankLabel}: the checksum and F7 are missing (file ends after the 4096 data bytes)`);
+    r.problem(
+      "missing-checksum",
+      `${bankLabel}: the checksum and F7 are missing (file ends after the 4096 data bytes)`,
+    );
   } else {
     const stored = bytes[csPos]!;
     const expected = checksumOf(data);
     if (stored === 0xf7 && csPos + 1 >= bytes.length) {
       r.problem("missing-checksum", `${bankLabel}: the checksum byte is missing`);
     } else {
-      if (stored !== expected) r.problem("bad-checksum", `${bankLabel}: voice data checksum 0x${hex(stored)}, expected 0x${hex(expected)}`);
+      if (stored !== expected)
+        r.problem(
+          "bad-checksum",
+          `${bankLabel}: voice data checksum 0x${hex(stored)}, expected 0x${hex(expected)}`,
+        );
       next = csPos + 1;
       if (next >= bytes.length) r.problem("missing-end", `${bankLabel}: the closing F7 is missing`);
-      else if (bytes[next] !== 0xf7) r.problem("missing-end", `${bankLabel}: byte 0x${hex(bytes[next]!)} at file offset ${next} where F7 should end the message`);
+      else if (bytes[next] !== 0xf7)
+        r.problem(
+          "missing-end",
+          `${bankLabel}: byte 0x${hex(bytes[next]!)} at file offset ${next} where F7 should end the message`,
+        );
       else next++;
     }
     if (stored === 0xf7 && csPos + 1 >= bytes.length) next = csPos + 1;
@@ -241,7 +271,11 @@ function readVced(r: Reader, pos: number): number {
   const start = pos + 6;
   const number = r.patches.length + 1;
   if (bytes.length - start < VCED_SIZE) {
-    throw new PatchsmithError("truncated", `single voice at file offset ${pos} holds only ${Math.max(0, bytes.length - start)} of 155 data bytes`, r.file);
+    throw new PatchsmithError(
+      "truncated",
+      `single voice at file offset ${pos} holds only ${Math.max(0, bytes.length - start)} of 155 data bytes`,
+      r.file,
+    );
   }
   const data = r.sevenBit(start, start + VCED_SIZE, () => `voice ${number}`);
   const csPos = start + VCED_SIZE;
@@ -255,10 +289,18 @@ function readVced(r: Reader, pos: number): number {
       r.problem("missing-checksum", `voice ${number}: the checksum byte is missing`);
       next = csPos + 1;
     } else {
-      if (stored !== expected) r.problem("bad-checksum", `voice ${number}: voice data checksum 0x${hex(stored)}, expected 0x${hex(expected)}`);
+      if (stored !== expected)
+        r.problem(
+          "bad-checksum",
+          `voice ${number}: voice data checksum 0x${hex(stored)}, expected 0x${hex(expected)}`,
+        );
       next = csPos + 1;
       if (next >= bytes.length) r.problem("missing-end", `voice ${number}: the closing F7 is missing`);
-      else if (bytes[next] !== 0xf7) r.problem("missing-end", `voice ${number}: byte 0x${hex(bytes[next]!)} at file offset ${next} where F7 should end the message`);
+      else if (bytes[next] !== 0xf7)
+        r.problem(
+          "missing-end",
+          `voice ${number}: byte 0x${hex(bytes[next]!)} at file offset ${next} where F7 should end the message`,
+        );
       else next++;
     }
   }
@@ -291,7 +333,8 @@ export function packPatch(p: Dx7Patch, out: Uint8Array = new Uint8Array(128), of
 
 /** One 32-voice VMEM message; fewer than 32 patches are padded with `pad` (Dexed's INIT VOICE). */
 export function writeVmem(patches: Dx7Patch[], pad: Dx7Patch, channel = 0): Uint8Array {
-  if (patches.length > 32) throw new PatchsmithError("too-many-voices", `a bank holds 32 voices, got ${patches.length}`);
+  if (patches.length > 32)
+    throw new PatchsmithError("too-many-voices", `a bank holds 32 voices, got ${patches.length}`);
   const out = new Uint8Array(VMEM_SIZE);
   out.set([0xf0, 0x43, channel & 15, 0x09, 0x20, 0x00]);
   for (let k = 0; k < 32; k++) packPatch(patches[k] ?? pad, out, 6 + k * 128);

@@ -1,11 +1,47 @@
 // What `inspect` shows for a DX7 voice: every parameter by name (JSON) and a readable summary (text).
 import type { PatchDescription } from "../synth.ts";
-import { CURVE_NAMES, DX7_PARAMS, LFO_WAVE_NAMES, patchValues, type Dx7Operator, type Dx7Patch } from "./params.ts";
+import {
+  CURVE_NAMES,
+  DX7_PARAMS,
+  LFO_WAVE_NAMES,
+  patchValues,
+  type Dx7Operator,
+  type Dx7Patch,
+} from "./params.ts";
 
 const CARRIERS: number[][] = [
-  [1, 3], [1, 3], [1, 4], [1, 4], [1, 3, 5], [1, 3, 5], [1, 3], [1, 3], [1, 3], [1, 4], [1, 4], [1, 3], [1, 3], [1, 3], [1, 3], [1],
-  [1], [1], [1, 4, 5], [1, 2, 4], [1, 2, 4, 5], [1, 3, 4, 5], [1, 2, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 4], [1, 2, 4],
-  [1, 3, 6], [1, 2, 3, 5], [1, 2, 3, 6], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 6],
+  [1, 3],
+  [1, 3],
+  [1, 4],
+  [1, 4],
+  [1, 3, 5],
+  [1, 3, 5],
+  [1, 3],
+  [1, 3],
+  [1, 3],
+  [1, 4],
+  [1, 4],
+  [1, 3],
+  [1, 3],
+  [1, 3],
+  [1, 3],
+  [1],
+  [1],
+  [1],
+  [1, 4, 5],
+  [1, 2, 4],
+  [1, 2, 4, 5],
+  [1, 3, 4, 5],
+  [1, 2, 4, 5],
+  [1, 2, 3, 4, 5],
+  [1, 2, 3, 4, 5],
+  [1, 2, 4],
+  [1, 2, 4],
+  [1, 3, 6],
+  [1, 2, 3, 5],
+  [1, 2, 3, 6],
+  [1, 2, 3, 4, 5],
+  [1, 2, 3, 4, 5, 6],
 ];
 
 /** Carrier operators (1-based, panel numbering) of algorithm 1–32. */
@@ -33,17 +69,26 @@ export function describePatch(p: Dx7Patch): PatchDescription {
   const parameters: Record<string, number | string> = {};
   DX7_PARAMS.forEach((s, i) => {
     const v = values[i]!;
-    parameters[s.name] = s.kind === "choice" && s.options && s.name !== "algorithm" ? (s.options[v] ?? v) : s.name === "algorithm" ? v + 1 : v;
+    parameters[s.name] =
+      s.kind === "choice" && s.options && s.name !== "algorithm"
+        ? (s.options[v] ?? v)
+        : s.name === "algorithm"
+          ? v + 1
+          : v;
   });
   const name = p.name.trimEnd();
   const carriers = carriersOf(p.algorithm);
   const lines: string[] = [];
-  lines.push(`"${name}"  algorithm ${p.algorithm} (carriers ${carriers.join(", ")})  feedback ${p.feedback}  transpose ${p.transpose - 24 >= 0 ? "+" : ""}${p.transpose - 24}  osc key sync ${p.oscKeySync ? "on" : "off"}`);
+  lines.push(
+    `"${name}"  algorithm ${p.algorithm} (carriers ${carriers.join(", ")})  feedback ${p.feedback}  transpose ${p.transpose - 24 >= 0 ? "+" : ""}${p.transpose - 24}  osc key sync ${p.oscKeySync ? "on" : "off"}`,
+  );
   lines.push(
     `LFO ${label(p.lfoWave, LFO_WAVE_NAMES)} speed ${p.lfoSpeed} delay ${p.lfoDelay} PMD ${p.lfoPitchModDepth} AMD ${p.lfoAmpModDepth} key sync ${p.lfoKeySync ? "on" : "off"}  PMS ${p.pitchModSens}`,
   );
   lines.push(`pitch EG  rates ${p.pitchEgRate.join(" ")}  levels ${p.pitchEgLevel.join(" ")}`);
-  lines.push("op  role  out  frequency              EG rates      EG levels     BP  LD  RD  curves     RS AMS KVS");
+  lines.push(
+    "op  role  out  frequency              EG rates      EG levels     BP  LD  RD  curves     RS AMS KVS",
+  );
   for (let k = 0; k < 6; k++) {
     const o = p.operators[k]!;
     const role = carriers.includes(k + 1) ? "car " : "mod ";
@@ -53,8 +98,14 @@ export function describePatch(p: Dx7Patch): PatchDescription {
         ` ${role}`,
         String(o.outputLevel).padStart(3),
         `  ${frequencyText(o).padEnd(21)}`,
-        o.egRate.map((r) => String(r).padStart(2)).join(" ").padEnd(13),
-        o.egLevel.map((r) => String(r).padStart(2)).join(" ").padEnd(13),
+        o.egRate
+          .map((r) => String(r).padStart(2))
+          .join(" ")
+          .padEnd(13),
+        o.egLevel
+          .map((r) => String(r).padStart(2))
+          .join(" ")
+          .padEnd(13),
         String(o.breakPoint).padStart(3),
         String(o.leftDepth).padStart(3),
         String(o.rightDepth).padStart(3),

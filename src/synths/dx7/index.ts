@@ -12,7 +12,10 @@ export { renderNote, renderNoteInt16 } from "./engine/render.ts";
 export { engineParams } from "./engine/params.ts";
 
 /** Samples of a performance at a sample rate: note-off request sample and total length. */
-export function performanceSamples(perf: Performance, sampleRate: number): { noteOffSample: number; length: number } {
+export function performanceSamples(
+  perf: Performance,
+  sampleRate: number,
+): { noteOffSample: number; length: number } {
   return {
     noteOffSample: Math.round(Math.max(0, perf.noteOffSeconds) * sampleRate),
     length: Math.round(Math.max(0, perf.durationSeconds) * sampleRate),
@@ -29,7 +32,10 @@ export const synth: Synth<Dx7Patch> = {
   patchName: (p) => p.name.trimEnd(),
   withName(p, name) {
     const q = clonePatch(p);
-    q.name = name.replace(/[^\x20-\x7e]/g, "?").slice(0, 10).padEnd(10, " ");
+    q.name = name
+      .replace(/[^\x20-\x7e]/g, "?")
+      .slice(0, 10)
+      .padEnd(10, " ");
     return q;
   },
   render(p: Dx7Patch, perf: Performance, opt: RenderOptions = {}): Float32Array[] {

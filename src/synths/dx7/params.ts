@@ -119,7 +119,14 @@ export function initOperator(carrier: boolean): Dx7Operator {
 export function initPatch(): Dx7Patch {
   return {
     name: "INIT VOICE",
-    operators: [initOperator(true), initOperator(false), initOperator(false), initOperator(false), initOperator(false), initOperator(false)],
+    operators: [
+      initOperator(true),
+      initOperator(false),
+      initOperator(false),
+      initOperator(false),
+      initOperator(false),
+      initOperator(false),
+    ],
     pitchEgRate: [99, 99, 99, 99],
     pitchEgLevel: [50, 50, 50, 50],
     algorithm: 1,
@@ -139,7 +146,11 @@ export function initPatch(): Dx7Patch {
 export function clonePatch(p: Dx7Patch): Dx7Patch {
   return {
     ...p,
-    operators: p.operators.map((o) => ({ ...o, egRate: [...o.egRate], egLevel: [...o.egLevel] })) as Dx7Patch["operators"],
+    operators: p.operators.map((o) => ({
+      ...o,
+      egRate: [...o.egRate],
+      egLevel: [...o.egLevel],
+    })) as Dx7Patch["operators"],
     pitchEgRate: [...p.pitchEgRate],
     pitchEgLevel: [...p.pitchEgLevel],
     ...(p.packedDontCare ? { packedDontCare: { ...p.packedDontCare } } : {}),
@@ -177,18 +188,33 @@ function buildSchema(): { specs: ParamSpec[]; access: Accessor[] } {
     const op = (p: Dx7Patch) => p.operators[k]!;
     const io = init.operators[k]!;
     for (let i = 0; i < 4; i++) {
-      add(spec(`${g}_eg_rate_${i + 1}`, "integer", 99, io.egRate[i]!, g, { description: `OP${k + 1} EG rate ${i + 1}` }), {
-        get: (p) => op(p).egRate[i]!,
-        set: (p, v) => (op(p).egRate[i] = v),
-      });
+      add(
+        spec(`${g}_eg_rate_${i + 1}`, "integer", 99, io.egRate[i]!, g, {
+          description: `OP${k + 1} EG rate ${i + 1}`,
+        }),
+        {
+          get: (p) => op(p).egRate[i]!,
+          set: (p, v) => (op(p).egRate[i] = v),
+        },
+      );
     }
     for (let i = 0; i < 4; i++) {
-      add(spec(`${g}_eg_level_${i + 1}`, "integer", 99, io.egLevel[i]!, g, { description: `OP${k + 1} EG level ${i + 1}` }), {
-        get: (p) => op(p).egLevel[i]!,
-        set: (p, v) => (op(p).egLevel[i] = v),
-      });
+      add(
+        spec(`${g}_eg_level_${i + 1}`, "integer", 99, io.egLevel[i]!, g, {
+          description: `OP${k + 1} EG level ${i + 1}`,
+        }),
+        {
+          get: (p) => op(p).egLevel[i]!,
+          set: (p, v) => (op(p).egLevel[i] = v),
+        },
+      );
     }
-    const field = (key: keyof typeof OPERATOR_FIELD_MAX, name: string, kind: ParamSpec["kind"], extra: Partial<ParamSpec> = {}) =>
+    const field = (
+      key: keyof typeof OPERATOR_FIELD_MAX,
+      name: string,
+      kind: ParamSpec["kind"],
+      extra: Partial<ParamSpec> = {},
+    ) =>
       add(spec(`${g}_${name}`, kind, OPERATOR_FIELD_MAX[key], io[key], g, extra), {
         get: (p) => op(p)[key],
         set: (p, v) => (op(p)[key] = v),
@@ -214,10 +240,13 @@ function buildSchema(): { specs: ParamSpec[]; access: Accessor[] } {
     });
   }
   for (let i = 0; i < 4; i++) {
-    add(spec(`pitch_eg_level_${i + 1}`, "integer", 99, 50, "pitch_eg", { description: "50 = no pitch change" }), {
-      get: (p) => p.pitchEgLevel[i]!,
-      set: (p, v) => (p.pitchEgLevel[i] = v),
-    });
+    add(
+      spec(`pitch_eg_level_${i + 1}`, "integer", 99, 50, "pitch_eg", { description: "50 = no pitch change" }),
+      {
+        get: (p) => p.pitchEgLevel[i]!,
+        set: (p, v) => (p.pitchEgLevel[i] = v),
+      },
+    );
   }
   add(
     spec("algorithm", "choice", 31, 0, "global", {
@@ -226,7 +255,13 @@ function buildSchema(): { specs: ParamSpec[]; access: Accessor[] } {
     }),
     { get: (p) => p.algorithm - 1, set: (p, v) => (p.algorithm = v + 1) },
   );
-  const glob = (key: keyof typeof GLOBAL_FIELD_MAX, name: string, kind: ParamSpec["kind"], group: string, extra: Partial<ParamSpec> = {}) =>
+  const glob = (
+    key: keyof typeof GLOBAL_FIELD_MAX,
+    name: string,
+    kind: ParamSpec["kind"],
+    group: string,
+    extra: Partial<ParamSpec> = {},
+  ) =>
     add(spec(name, kind, GLOBAL_FIELD_MAX[key], init[key], group, extra), {
       get: (p) => p[key],
       set: (p, v) => (p[key] = v),
@@ -240,7 +275,10 @@ function buildSchema(): { specs: ParamSpec[]; access: Accessor[] } {
   glob("lfoKeySync", "lfo_key_sync", "choice", "lfo", { options: OFF_ON });
   glob("lfoWave", "lfo_wave", "choice", "lfo", { options: LFO_WAVE_NAMES });
   glob("pitchModSens", "pitch_mod_sens", "integer", "lfo");
-  glob("transpose", "transpose", "integer", "global", { unit: "semitones", description: "24 = no transpose" });
+  glob("transpose", "transpose", "integer", "global", {
+    unit: "semitones",
+    description: "24 = no transpose",
+  });
   return { specs, access };
 }
 

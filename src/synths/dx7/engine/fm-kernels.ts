@@ -189,7 +189,19 @@ function kernelBody(variant: "plain" | "modulated" | "feedback", add: boolean): 
       code.push(...get(3), ...get(12), ...get(11), ADD, ...get(2), SHR_S, ADD, ...set(8));
     code.push(...get(8), ...i32c(11), SHR_S, ...i32c(8184), AND, ...set(9));
     // s = T[i] + ((D[i] · (p & 16383)) ≫ 14); y = wrap((i64 s · i64 g) ≫ 24)
-    code.push(...get(9), ...load(0), ...get(9), ...load(4), ...get(8), ...i32c(16383), AND, MUL, ...i32c(14), SHR_S, ADD);
+    code.push(
+      ...get(9),
+      ...load(0),
+      ...get(9),
+      ...load(4),
+      ...get(8),
+      ...i32c(16383),
+      AND,
+      MUL,
+      ...i32c(14),
+      SHR_S,
+      ADD,
+    );
     code.push(0xac, ...get(5), 0xac, 0x7e, 0x42, 24, 0x87, 0xa7, ...set(10));
     if (variant === "feedback") code.push(...get(11), ...set(12), ...get(10), ...set(11));
     code.push(...get(0));

@@ -22,7 +22,10 @@ export class Dx7Instrument {
   /** Samples of `block` already handed out (N = none left). */
   private readPos = N;
 
-  constructor(patch: Dx7Patch, opts: { sampleRate?: number; polyphony?: number; kernels?: "wasm" | "js" } = {}) {
+  constructor(
+    patch: Dx7Patch,
+    opts: { sampleRate?: number; polyphony?: number; kernels?: "wasm" | "js" } = {},
+  ) {
     this.sampleRate = opts.sampleRate ?? 44100;
     this.rc = rateConstants(this.sampleRate);
     const polyphony = Math.max(1, Math.floor(opts.polyphony ?? 16));
@@ -54,7 +57,8 @@ export class Dx7Instrument {
     for (let i = 0; i < this.voices.length && pick < 0; i++) if (!this.used[i]) pick = i;
     if (pick < 0) {
       for (let i = 0; i < this.voices.length; i++) {
-        if (!this.voices[i]!.isSounding() && (pick < 0 || this.voices[i]!.age > this.voices[pick]!.age)) pick = i;
+        if (!this.voices[i]!.isSounding() && (pick < 0 || this.voices[i]!.age > this.voices[pick]!.age))
+          pick = i;
       }
     }
     let stolen = false;
@@ -83,7 +87,8 @@ export class Dx7Instrument {
   }
 
   allNotesOff(): void {
-    for (let i = 0; i < this.voices.length; i++) if (this.used[i] && this.voices[i]!.keyDown) this.voices[i]!.noteOff();
+    for (let i = 0; i < this.voices.length; i++)
+      if (this.used[i] && this.voices[i]!.keyDown) this.voices[i]!.noteOff();
   }
 
   /** Compute the next 64-sample block into the internal buffer. */

@@ -4,8 +4,16 @@ import { patchToVced, VCED_SIZE } from "../vced.ts";
 
 /** Caps applied by the engine (value above the cap → cap) with why. Everything else is played as msfa plays it. */
 const ENGINE_CAPS: Array<{ index: number; cap: number; why: string }> = [
-  ...[126, 127, 128, 129].map((index) => ({ index, cap: 99, why: "pitch EG rate above 99 reads past msfa's table" })),
-  ...[130, 131, 132, 133].map((index) => ({ index, cap: 99, why: "pitch EG level above 99 reads past msfa's table" })),
+  ...[126, 127, 128, 129].map((index) => ({
+    index,
+    cap: 99,
+    why: "pitch EG rate above 99 reads past msfa's table",
+  })),
+  ...[130, 131, 132, 133].map((index) => ({
+    index,
+    cap: 99,
+    why: "pitch EG level above 99 reads past msfa's table",
+  })),
   { index: 134, cap: 31, why: "algorithm above 32 does not exist" },
   { index: 135, cap: 7, why: "feedback above 7 gives msfa a negative shift (undefined)" },
   { index: 137, cap: 99, why: "LFO speed above 99 reads past Dexed's 100-entry table (undefined)" },
@@ -29,7 +37,10 @@ export function engineDeviations(p: Dx7Patch): string[] {
   const out: string[] = [];
   for (let i = 0; i < VCED_SIZE; i++) {
     const x = Number(v[i]);
-    if (!Number.isFinite(x) || x < 0 || x > 127 || !Number.isInteger(x)) out.push(`parameter ${i} = ${v[i]} is not a 7-bit value; played as ${Math.min(127, Math.max(0, Math.round(x) || 0))}`);
+    if (!Number.isFinite(x) || x < 0 || x > 127 || !Number.isInteger(x))
+      out.push(
+        `parameter ${i} = ${v[i]} is not a 7-bit value; played as ${Math.min(127, Math.max(0, Math.round(x) || 0))}`,
+      );
   }
   for (const c of ENGINE_CAPS) {
     if (Number(v[c.index]) > c.cap) out.push(`${c.why}; played as ${c.cap} (value ${v[c.index]})`);

@@ -2,7 +2,15 @@
 // (pitch, amplitude modulation, envelopes, operators routed by the algorithm). Integer behaviour of msfa's
 // dx7note.cc and fm_core.cc (Google, Apache-2.0) as used in Dexed; see ../shared/reference/dx7.md §2.3–2.13.
 import { OperatorEnvelope, PitchEnvelope, scaleOutputLevel } from "./envelopes.ts";
-import { BLOCK_CMD_WORDS, CMD_WORDS, K_FEEDBACK, K_MODULATED, K_PLAIN, N, type FmKernels } from "./fm-kernels.ts";
+import {
+  BLOCK_CMD_WORDS,
+  CMD_WORDS,
+  K_FEEDBACK,
+  K_MODULATED,
+  K_PLAIN,
+  N,
+  type FmKernels,
+} from "./fm-kernels.ts";
 import {
   ALGORITHM_FLAGS,
   AMP_MOD_SENS,
@@ -18,13 +26,23 @@ import { detuneOffset, exp2Lookup, freqLookup, keyLogFreq, type RateConstants } 
 const SILENT_GAIN = 1120;
 const ALGORITHMS: Uint8Array[] = ALGORITHM_FLAGS.map((a) => Uint8Array.from(a));
 
-function keyboardLevelScaling(note: number, bp: number, leftDepth: number, rightDepth: number, leftCurve: number, rightCurve: number): number {
+function keyboardLevelScaling(
+  note: number,
+  bp: number,
+  leftDepth: number,
+  rightDepth: number,
+  leftCurve: number,
+  rightCurve: number,
+): number {
   const offset = note - bp - 17;
   const right = offset >= 0;
   const group = Math.floor(((right ? offset : -offset) + 1) / 3);
   const depth = right ? rightDepth : leftDepth;
   const curve = right ? rightCurve : leftCurve;
-  const m = curve === 0 || curve === 3 ? (group * depth * 329) >> 12 : (EXP_SCALE_DATA[Math.min(group, 32)]! * depth * 329) >> 15;
+  const m =
+    curve === 0 || curve === 3
+      ? (group * depth * 329) >> 12
+      : (EXP_SCALE_DATA[Math.min(group, 32)]! * depth * 329) >> 15;
   return curve < 2 ? -m : m;
 }
 
@@ -113,10 +131,12 @@ export class Dx7Voice {
       const detune = p[b + 20]!;
       if (p[b + 17] === 0) {
         this.fixed[op] = 0;
-        this.baseLogFreq[op] = keyLogFreq(n) + detuneOffset(n, detune) + COARSE_LOGFREQ[coarse & 31]! + FINE_LOGFREQ[fine]!;
+        this.baseLogFreq[op] =
+          keyLogFreq(n) + detuneOffset(n, detune) + COARSE_LOGFREQ[coarse & 31]! + FINE_LOGFREQ[fine]!;
       } else {
         this.fixed[op] = 1;
-        this.baseLogFreq[op] = ((4458616 * ((coarse & 3) * 100 + fine)) >> 3) + (detune > 7 ? 13457 * (detune - 7) : 0);
+        this.baseLogFreq[op] =
+          ((4458616 * ((coarse & 3) * 100 + fine)) >> 3) + (detune > 7 ? 13457 * (detune - 7) : 0);
       }
       this.ampModSens[op] = AMP_MOD_SENS[p[b + 14]! & 3]!;
     }
@@ -152,7 +172,8 @@ export class Dx7Voice {
   isSounding(): boolean {
     if (this.keyDown) return true;
     for (let op = 0; op < 6; op++) {
-      if ((this.flags[op]! & 3) === 0 && (this.env[op]!.stage < 4 || this.gainOut[op]! >= SILENT_GAIN)) return true;
+      if ((this.flags[op]! & 3) === 0 && (this.env[op]!.stage < 4 || this.gainOut[op]! >= SILENT_GAIN))
+        return true;
     }
     return false;
   }
