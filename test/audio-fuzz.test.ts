@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeAudio } from "../src/audio/decode.ts";
+import { readFlacHeader } from "../src/audio/decode-flac-frames.ts";
 import { PatchsmithError } from "../src/errors.ts";
 import { buildAiff, buildWav, rng } from "./audio-build.ts";
 import { repoRoot } from "./helpers.ts";
@@ -182,6 +183,32 @@ async function fuzz(seeds: [string, Uint8Array][], casesPerSeed: number, seed: n
   }
   return tally;
 }
+
+describe("crafted worst cases", () => {
+  it("a FLAC stream full of frame-header look-alikes fails cleanly", async () => {
+    const crc8 = (bytes: number[]) => {
+      let c = 0;
+      for (const x of bytes) {
+        c ^= x;
+        for (let k = 0; k < 8; k++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff;
+      }
+      return c;
+    };
+    // 65536-sample blocks of 8 channels × 24 bits: every candidate could span ~1.6 MB.
+    const header = [0xff, 0xf8, 0x79, 0x7c, 0x00, 0xff, 0xff];
+    header.push(crc8(header));
+    const seed = new Uint8Array(readFileSync(path.join(repoRoot, "test/fixtures/audio/seed.flac")));
+    const { audioStart } = readFlacHeader(seed, 0);
+    const bytes = new Uint8Array(audioStart + 1_000_000);
+    bytes.set(seed.subarray(0, audioStart));
+    const r = rng(99);
+    for (let p = audioStart; p + 32 <= bytes.length; p += 32) {
+      bytes.set(header, p);
+      for (let k = 8; k < 32; k++) bytes[p + k] = Math.floor(r() * 255);
+    }
+    await expect(decodeAudio(bytes, "crafted.flac")).rejects.toBeInstanceOf(PatchsmithError);
+  });
+});
 
 describe("decoder fuzzing", () => {
   it("WAV and AIFF: 7,650 mutated/truncated files give finite audio or clean errors", async () => {

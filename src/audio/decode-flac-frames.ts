@@ -162,7 +162,15 @@ export function splitFlacFrames(b: Uint8Array, info: FlacStreamInfo, audioStart:
   const firstHeader = nextHeader(p);
   damagedBytes += firstHeader - p;
   p = firstHeader;
+  // Each damaged candidate costs a CRC scan of up to a frame's maximum size; crafted data full of
+  // header look-alikes would make that quadratic, so the total scanning work is capped (intact
+  // streams scan every byte once).
+  let budget = 8 * (b.length - audioStart) + (1 << 20);
   while (p < b.length) {
+    if (budget <= 0) {
+      damagedBytes += b.length - p;
+      break;
+    }
     const h = frameHeader(b, p, info.bitsPerSample)!;
     // No frame is longer than its samples stored verbatim (side channels take one extra bit) plus headers.
     const bound = Math.max(
@@ -182,6 +190,7 @@ export function splitFlacFrames(b: Uint8Array, info: FlacStreamInfo, audioStart:
         }
       }
     }
+    budget -= (end < 0 ? limit : end) - p;
     if (end < 0) {
       const next = nextHeader(p + 1);
       damagedBytes += next - p;
