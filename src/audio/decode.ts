@@ -1,3 +1,31 @@
+// Audio file decoding: the one entry point for every format patchsmith reads.
+//
+// Formats, recognised by content (magic bytes), never by file name:
+//   WAV   RIFF, RIFX (big-endian), RF64/BW64; PCM 8 (unsigned) / 16 / 24 / 32 bits and wider containers,
+//         IEEE float 32/64, A-law, µ-law, WAVE_FORMAT_EXTENSIBLE with those sub-formats; any channel count
+//         and sample rate; chunks in any order (data before fmt), odd sizes with or without the pad byte.
+//   AIFF  and AIFF-C: NONE/twos (big-endian PCM), sowt (little-endian), in24, in32, raw, fl32, fl64, ulaw, alaw.
+//   FLAC  native (ID3v2 tags skipped) and in Ogg; MP3 (MPEG-1/2/2.5 layers I–III); Ogg Vorbis; Ogg Opus.
+//
+// Samples come out as Float32 in [-1, 1): integer codes / 2^(bits−1) exactly (FLAC included).
+//
+// Problems. A file that cannot give trustworthy audio throws a PatchsmithError naming the file:
+//   empty-audio        no bytes, no data chunk, or zero frames
+//   truncated-audio    the file ends before any whole frame of audio (or inside its header)
+//   corrupt-audio      damaged headers, nothing decodable, NaN or infinite samples
+//   unsupported-audio  a recognised but unsupported format or encoding (named in the message)
+//   too-large          more samples than can be held in memory
+// A file whose audio is readable but incomplete decodes, with warnings (`warnings` in the result):
+//   truncated-audio    a recording cut short (WAV/AIFF data shorter than declared, a FLAC/MP3/Ogg stream
+//                      ending early): the whole frames that are there are decoded.
+//   corrupt-audio      damaged frames skipped: in FLAC each damaged frame becomes silence of its own length,
+//                      so later audio keeps its timing; MP3/Vorbis/Opus decoders drop what they cannot read.
+//   ignored-data       junk after the last chunk, before the first MP3 frame, duplicate data chunks.
+//   bad-header         inconsistent header fields that were worked around (e.g. WAV block align).
+// Lossy priming: MP3 encoder delay and padding (LAME/Xing header) and Opus pre-skip are removed by the
+// decoders, so sample 0 is the start of the encoded audio (checked by tests against the source tone). An
+// MP3 without a LAME header keeps the decoder's delay (typically 529 samples + the encoder's delay).
+
 import { PatchsmithError, type Warning } from "../errors.ts";
 import { readInputFile } from "../io/files.ts";
 import { decodeAiff, isAiff } from "./aiff.ts";
