@@ -67,7 +67,7 @@ describe("dx7 CLI", () => {
     expect(v.parameters.feedback).toBe(7);
     const human = runCli(["inspect", bank, "--voice", "7"]);
     expect(human.stdout).toContain('"FB7 ALG1"  algorithm 1');
-    expect(human.stdout).toMatch(/^6 +mod/m);
+    expect(human.stdout).toMatch(/^ *6 +mod +\d+ +ratio/m);
   });
 
   it("warns on stderr about a bad checksum and refuses it with --strict", () => {

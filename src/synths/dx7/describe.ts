@@ -86,35 +86,48 @@ export function describePatch(p: Dx7Patch): PatchDescription {
     `LFO ${label(p.lfoWave, LFO_WAVE_NAMES)} speed ${p.lfoSpeed} delay ${p.lfoDelay} PMD ${p.lfoPitchModDepth} AMD ${p.lfoAmpModDepth} key sync ${p.lfoKeySync ? "on" : "off"}  PMS ${p.pitchModSens}`,
   );
   lines.push(`pitch EG  rates ${p.pitchEgRate.join(" ")}  levels ${p.pitchEgLevel.join(" ")}`);
-  lines.push(
-    "op  role  out  frequency              EG rates      EG levels     BP  LD  RD  curves     RS AMS KVS",
-  );
+  const rows: string[][] = [
+    [
+      "op",
+      "role",
+      "out",
+      "frequency",
+      "EG rates",
+      "EG levels",
+      "BP",
+      "LD",
+      "RD",
+      "curves L/R",
+      "RS",
+      "AMS",
+      "KVS",
+    ],
+  ];
   for (let k = 0; k < 6; k++) {
     const o = p.operators[k]!;
-    const role = carriers.includes(k + 1) ? "car " : "mod ";
-    lines.push(
-      [
-        `${k + 1} `,
-        ` ${role}`,
-        String(o.outputLevel).padStart(3),
-        `  ${frequencyText(o).padEnd(21)}`,
-        o.egRate
-          .map((r) => String(r).padStart(2))
-          .join(" ")
-          .padEnd(13),
-        o.egLevel
-          .map((r) => String(r).padStart(2))
-          .join(" ")
-          .padEnd(13),
-        String(o.breakPoint).padStart(3),
-        String(o.leftDepth).padStart(3),
-        String(o.rightDepth).padStart(3),
-        ` ${label(o.leftCurve, CURVE_NAMES)}/${label(o.rightCurve, CURVE_NAMES)}`.padEnd(11),
-        String(o.rateScaling).padStart(2),
-        String(o.ampModSens).padStart(3),
-        String(o.velocitySens).padStart(3),
-      ].join(" "),
+    rows.push([
+      String(k + 1),
+      carriers.includes(k + 1) ? "car" : "mod",
+      String(o.outputLevel),
+      frequencyText(o),
+      o.egRate.map((r) => String(r).padStart(2)).join(" "),
+      o.egLevel.map((r) => String(r).padStart(2)).join(" "),
+      String(o.breakPoint),
+      String(o.leftDepth),
+      String(o.rightDepth),
+      `${label(o.leftCurve, CURVE_NAMES)}/${label(o.rightCurve, CURVE_NAMES)}`,
+      String(o.rateScaling),
+      String(o.ampModSens),
+      String(o.velocitySens),
+    ]);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const leftAligned = new Set([1, 3, 4, 5, 9]);
+  for (const r of rows) {
+    const cells = r.map((cell, c) =>
+      leftAligned.has(c) ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!),
     );
+    lines.push(cells.join("  ").trimEnd());
   }
   return { name, data: { storedName: p.name, parameters }, text: lines.join("\n") };
 }
