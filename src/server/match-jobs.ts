@@ -103,10 +103,19 @@ export class MatchJob {
     return this.status === "done" || this.status === "error" || this.status === "cancelled";
   }
 
+  /** Send an event to the listeners; nothing is sent once the job has finished (or was cancelled). */
   emit(type: JobEventType, data: Record<string, unknown>): void {
+    if (this.finished) return;
     const e = { type, data };
     this.events.push(e);
     for (const l of this.listeners) l(e);
+  }
+
+  /** End the job with its last event. */
+  finish(status: "done" | "error" | "cancelled", type: JobEventType, data: Record<string, unknown>): void {
+    if (this.finished) return;
+    this.emit(type, data);
+    this.status = status;
   }
 
   /** Receive every past event now and every future one as it happens; returns the unsubscribe function. */
@@ -211,13 +220,10 @@ export class MatchQueue {
     const job = this.get(id);
     if (job.finished) return job;
     const i = this.waiting.indexOf(job);
-    if (i >= 0) {
-      this.waiting.splice(i, 1);
-      job.status = "cancelled";
-      job.emit("cancelled", {});
-    } else {
-      job.controller.abort();
-    }
+    if (i >= 0) this.waiting.splice(i, 1);
+    // Cancelled for the listeners at once; a running search stops at its next check and then frees its place.
+    job.finish("cancelled", "cancelled", {});
+    job.controller.abort();
     return job;
   }
 
@@ -247,6 +253,7 @@ export class MatchQueue {
     const { synth, seconds, candidates: count, seed } = job.request;
     const { target } = job;
     const signal = job.controller.signal;
+    if (job.finished) return;
     job.status = "running";
     job.emit("started", { seconds, threads: this.threads });
     const maxName = synth.id === "dx7" ? 10 : 32;
@@ -332,16 +339,13 @@ export class MatchQueue {
         );
         finals.push(publicCandidate(stored));
       });
-      job.status = "done";
-      job.emit("done", { renders: result.renders, seconds: result.seconds, restarts: result.restarts, bestStartLoss: result.bestStartLoss, candidates: finals });
+      job.finish("done", "done", { renders: result.renders, seconds: result.seconds, restarts: result.restarts, bestStartLoss: result.bestStartLoss, candidates: finals });
     } catch (e) {
       if (signal.aborted || (e instanceof PatchsmithError && e.code === "interrupted")) {
-        job.status = "cancelled";
-        job.emit("cancelled", {});
+        job.finish("cancelled", "cancelled", {});
       } else {
         if (!(e instanceof PatchsmithError)) console.error(e);
-        job.status = "error";
-        job.emit("error", errorBody(e).body.error);
+        job.finish("error", "error", errorBody(e).body.error);
       }
     } finally {
       await watching.close().catch(() => {});
