@@ -3,6 +3,7 @@
 // master volume (dB = √v − 80) and Vital's ±2.1 output clamp are applied at the host rate.
 
 import { Decimator2, OFFLINE_DROP } from "./decimator.ts";
+import { EffectChain } from "./effects/chain.ts";
 import { pid, type VitalProgram } from "./program.ts";
 import { MAX_BLOCK, Voice } from "./voice.ts";
 
@@ -27,6 +28,8 @@ export interface InstrumentOptions {
   seed: number;
   /** Override the preset's tempo (beats per second). */
   beatsPerSecond?: number;
+  /** Seconds the effect chain has run before the first note (free-running effect LFO phases; default 0). */
+  prerollSeconds?: number;
 }
 
 export class VitalInstrument {
@@ -43,6 +46,8 @@ export class VitalInstrument {
   private lastNote: number | undefined;
   private readonly heldNotes: number[] = [];
   private readonly program: VitalProgram;
+  private readonly effects: EffectChain;
+  private readonly effectsOn: boolean;
 
   constructor(program: VitalProgram, opts: InstrumentOptions) {
     this.program = program;
@@ -60,6 +65,13 @@ export class VitalInstrument {
         ),
       );
     }
+    this.effects = new EffectChain(program, {
+      sampleRate: internal,
+      beatsPerSecond: bps,
+      maxBlock: MAX_BLOCK,
+      prerollSeconds: opts.prerollSeconds ?? 0,
+    });
+    this.effectsOn = this.effects.active;
     const db = Math.sqrt(Math.max(0, program.values[VOLUME]!)) - 80;
     this.volumeGain = Math.pow(10, db / 20);
   }
@@ -78,6 +90,7 @@ export class VitalInstrument {
         : undefined;
     this.heldNotes.push(note);
     this.lastNote = note;
+    this.effects.setNote(note);
     if (this.program.values[LEGATO]! >= 0.5 && legatoHeld) {
       const v = this.voices.find((x) => x.held);
       if (v) {
@@ -131,6 +144,7 @@ export class VitalInstrument {
       this.mixL.fill(0, 0, m);
       this.mixR.fill(0, 0, m);
       for (const v of this.voices) if (v.active) v.process(this.mixL, this.mixR, m);
+      if (this.effectsOn) this.effects.process(this.mixL, this.mixR, m);
       const at = offset + done;
       if (f === 2) {
         // While both channels have been identical the right decimator is not run (its state is the left's).
@@ -172,7 +186,8 @@ export function renderProgramNote(
   perf: NotePerformance,
   opts: InstrumentOptions,
 ): Float32Array[] {
-  const inst = new VitalInstrument(program, opts);
+  // Offline renders follow the reference renders' convention: 1 s of processing before the note-on.
+  const inst = new VitalInstrument(program, { ...opts, prerollSeconds: opts.prerollSeconds ?? 1 });
   const sr = opts.sampleRate;
   const total = Math.max(0, Math.round(perf.durationSeconds * sr));
   const drop = inst.latencySamples;

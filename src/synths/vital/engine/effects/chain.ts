@@ -1,0 +1,152 @@
+// The global effect chain: the nine effects in `effect_chain_order`, each only while its `*_on` is set,
+// processing the summed voices in place (stereo, at the internal oversampled rate, allocation-free per
+// block). Pure: no I/O, no Node modules — it runs in worker threads and in an AudioWorklet.
+
+import { pid, type VitalProgram } from "../program.ts";
+import { Chorus } from "./chorus.ts";
+import type { BlockContext, Effect } from "./common.ts";
+import { Compressor } from "./compressor.ts";
+import { Delay } from "./delay.ts";
+import { Distortion } from "./distortion.ts";
+import { Eq } from "./eq.ts";
+import { FilterFx } from "./filter-fx.ts";
+import { Flanger } from "./flanger.ts";
+import { Phaser } from "./phaser.ts";
+import { Reverb } from "./reverb.ts";
+
+/** Effect numbers as Vital orders them (`effect_chain_order` 0). */
+export const EFFECT_NAMES = [
+  "chorus",
+  "compressor",
+  "delay",
+  "distortion",
+  "eq",
+  "filter_fx",
+  "flanger",
+  "phaser",
+  "reverb",
+] as const;
+const COUNT = EFFECT_NAMES.length;
+const ON_IDS = [
+  "chorus_on",
+  "compressor_on",
+  "delay_on",
+  "distortion_on",
+  "eq_on",
+  "filter_fx_on",
+  "flanger_on",
+  "phaser_on",
+  "reverb_on",
+].map(pid);
+const ORDER = pid("effect_chain_order");
+
+/** Decode `effect_chain_order` into effect numbers in processing order (vital.md §2.5). */
+export function decodeEffectOrder(value: number): number[] {
+  const order = Array.from({ length: COUNT }, (_, i) => i);
+  let code = Math.max(0, Math.round(value));
+  for (let i = 0; i < COUNT; i++) {
+    const r = COUNT - i;
+    const last = r - 1;
+    const k = code % r;
+    code = Math.floor(code / r);
+    const [moved] = order.splice(last - k, 1);
+    order.splice(last, 0, moved!);
+  }
+  return order;
+}
+
+/** Inverse of decodeEffectOrder. */
+export function encodeEffectOrder(order: readonly number[]): number {
+  let code = 0;
+  for (let i = 1; i < order.length; i++) {
+    let c = 0;
+    for (let j = 0; j < i; j++) if (order[j]! > order[i]!) c++;
+    code = code * (i + 1) + c;
+  }
+  return code;
+}
+
+export interface ChainOptions {
+  /** Internal (oversampled) sample rate. */
+  sampleRate: number;
+  beatsPerSecond: number;
+  maxBlock: number;
+  /**
+   * Seconds the effects have been running before transport time 0 (the reference renders' pre-roll). Only
+   * free-running phases depend on it (the reverb's chorus LFO); processing silence changes nothing else.
+   */
+  prerollSeconds?: number;
+}
+
+export class EffectChain {
+  private readonly effects: (Effect | undefined)[] = [];
+  private readonly order: number[];
+  private readonly wasOn: boolean[] = new Array<boolean>(COUNT).fill(false);
+  private readonly ctx: BlockContext;
+  private samples = 0;
+
+  constructor(
+    private readonly program: VitalProgram,
+    private readonly opts: ChainOptions,
+  ) {
+    this.order = decodeEffectOrder(program.values[ORDER]!);
+    this.ctx = { sampleRate: opts.sampleRate, timeSeconds: 0, beatsPerSecond: opts.beatsPerSecond, note: 60 };
+    for (let e = 0; e < COUNT; e++) this.effects.push(this.isOn(e) ? this.create(e) : undefined);
+  }
+
+  /** Whether any effect is on (otherwise the chain is a no-op). */
+  get active(): boolean {
+    for (let e = 0; e < COUNT; e++) if (this.isOn(e)) return true;
+    return false;
+  }
+
+  setNote(note: number): void {
+    this.ctx.note = note;
+  }
+
+  private isOn(e: number): boolean {
+    return this.program.values[ON_IDS[e]!]! >= 0.5;
+  }
+
+  private create(e: number): Effect {
+    const p = this.program;
+    const { sampleRate, maxBlock } = this.opts;
+    switch (EFFECT_NAMES[e]) {
+      case "chorus":
+        return new Chorus(p, sampleRate, maxBlock);
+      case "compressor":
+        return new Compressor(p, sampleRate);
+      case "delay":
+        return new Delay(p, sampleRate);
+      case "distortion":
+        return new Distortion(p, maxBlock);
+      case "eq":
+        return new Eq(p);
+      case "filter_fx":
+        return new FilterFx(p, sampleRate, maxBlock);
+      case "flanger":
+        return new Flanger(p, sampleRate);
+      case "phaser":
+        return new Phaser(p);
+      default:
+        return new Reverb(p, sampleRate, this.opts.prerollSeconds ?? 0);
+    }
+  }
+
+  /** Process `n` ≤ maxBlock samples of the summed voices in place. */
+  process(L: Float32Array, R: Float32Array, n: number): void {
+    this.ctx.timeSeconds = this.samples / this.opts.sampleRate;
+    for (let i = 0; i < COUNT; i++) {
+      const e = this.order[i]!;
+      const on = this.isOn(e);
+      if (on && !this.wasOn[e]) {
+        // switching an effect on starts it from silence, as Vital resets it
+        if (!this.effects[e]) this.effects[e] = this.create(e);
+        else this.effects[e]!.reset();
+      }
+      this.wasOn[e] = on;
+      if (on) this.effects[e]!.process(L, R, n, this.ctx);
+    }
+    this.samples += n;
+  }
+}

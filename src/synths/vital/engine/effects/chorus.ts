@@ -1,0 +1,184 @@
+// Vital's chorus (vital.md §8; facts from Vital, GPL-3.0): 1 … 4 delay units, each with two stereo taps
+// (base delays `chorus_delay_1/2` = 2^v s, moved towards their average for later units) modulated by a sine
+// LFO aligned to the transport (+¼ cycle on the right, +½ for tap 2, +i/(4n) for unit i), depth
+// mod_depth·30 ms. Each tap is a delay loop with feedback and the delay effect's band-pass
+// (`chorus_cutoff`, `chorus_spread`); the wet signal is ½·(tap 1 + tap 2) summed over the units, mixed
+// equal-power with the dry signal.
+
+import { pid, type VitalProgram } from "../program.ts";
+import {
+  clamp,
+  dryGain,
+  hardTanh,
+  midiToHz,
+  onePoleCoefficient,
+  syncedHz,
+  transportPhase,
+  wetGain,
+  type BlockContext,
+  type Effect,
+} from "./common.ts";
+import { DelayLine } from "./delay-line.ts";
+
+const P = {
+  voices: pid("chorus_voices"),
+  frequency: pid("chorus_frequency"),
+  sync: pid("chorus_sync"),
+  tempo: pid("chorus_tempo"),
+  feedback: pid("chorus_feedback"),
+  mix: pid("chorus_dry_wet"),
+  cutoff: pid("chorus_cutoff"),
+  spread: pid("chorus_spread"),
+  depth: pid("chorus_mod_depth"),
+  delay1: pid("chorus_delay_1"),
+  delay2: pid("chorus_delay_2"),
+};
+
+const MAX_MODULATION = 0.03;
+const MAX_DELAY = 0.08;
+const HALF_LIFE = 0.02;
+const TAPS = 4; // per unit: tap 1 L, tap 1 R, tap 2 L, tap 2 R
+
+/** One delay loop (one tap of one channel). */
+class Tap {
+  readonly line: DelayLine;
+  low = 0;
+  high = 0;
+  hz = 0;
+  period = 0;
+  constructor(max: number) {
+    this.line = new DelayLine(max);
+  }
+  clear(): void {
+    this.line.clear();
+    this.low = this.high = 0;
+    this.hz = 0;
+    this.period = 0;
+  }
+}
+
+export class Chorus implements Effect {
+  private readonly taps: Tap[] = [];
+  private started = false;
+  private wet = 0;
+  private dry = 1;
+  private lastVoices = 0;
+  private readonly wetL: Float32Array;
+  private readonly wetR: Float32Array;
+
+  constructor(
+    private readonly program: VitalProgram,
+    sampleRate: number,
+    maxBlock: number,
+  ) {
+    const max = Math.ceil(MAX_DELAY * sampleRate) + 8;
+    for (let i = 0; i < 4 * TAPS; i++) this.taps.push(new Tap(max));
+    this.wetL = new Float32Array(maxBlock);
+    this.wetR = new Float32Array(maxBlock);
+  }
+
+  reset(): void {
+    for (const t of this.taps) t.clear();
+    this.started = false;
+    this.lastVoices = 0;
+  }
+
+  process(L: Float32Array, R: Float32Array, n: number, ctx: BlockContext): void {
+    const v = this.program.values;
+    const sr = ctx.sampleRate;
+    const voices = clamp(Math.round(v[P.voices]!), 1, 4);
+    for (let i = this.lastVoices; i < voices; i++)
+      for (let k = 0; k < TAPS; k++) this.taps[i * TAPS + k]!.clear();
+    this.lastVoices = voices;
+    const hz = syncedHz(v[P.frequency]!, v[P.sync]!, v[P.tempo]!, ctx.beatsPerSecond);
+    const phase = transportPhase(hz, ctx.timeSeconds + n / sr);
+    const depth = clamp(v[P.depth]!, 0, 1) * MAX_MODULATION;
+    const d1 = Math.pow(2, v[P.delay1]!);
+    const d2 = Math.pow(2, v[P.delay2]!);
+    const avg = 0.5 * (d1 + d2);
+    const fb = clamp(v[P.feedback]!, -1, 1);
+    const radius = Math.max(0, v[P.spread]! * 96);
+    const cutoff = v[P.cutoff]!;
+    const lowHz = clamp(midiToHz(cutoff + radius), 1, 0.45351473923 * sr);
+    const highHz = clamp(midiToHz(cutoff - radius), 1, 0.45351473923 * sr);
+    const lc = onePoleCoefficient(lowHz, sr);
+    const hc = onePoleCoefficient(highHz, sr);
+    const gain = highHz / lowHz + 1;
+    const decay = Math.pow(0.5, n / (HALF_LIFE * sr));
+    const first = !this.started;
+    const wl = this.wetL;
+    const wr = this.wetR;
+    wl.fill(0, 0, n);
+    wr.fill(0, 0, n);
+    for (let u = 0; u < voices; u++) {
+      const unitOffset = (u * 0.25) / voices;
+      const t = u > 0 ? u / (voices - 1) : 0;
+      for (let k = 0; k < TAPS; k++) {
+        const right = (k & 1) === 1;
+        const second = k >= 2;
+        const base = second ? d2 + (avg - d2) * t : d1 + (avg - d1) * t;
+        const ph = phase + (right ? 0.25 : 0) + (second ? 0.5 : 0) + unitOffset;
+        const mod = Math.sin(2 * Math.PI * ph) * 0.5 + 1;
+        const seconds = Math.max(1e-5, mod * depth + base);
+        const tap = this.taps[u * TAPS + k]!;
+        const target = 1 / seconds;
+        tap.hz = first || tap.hz === 0 ? target : target + (tap.hz - target) * decay;
+        const p = clamp(sr / tap.hz, 3, tap.line.maxDelay);
+        const p0 = first || tap.period === 0 ? p : tap.period;
+        const p1 = 0.5 * (p0 + p);
+        this.runTap(tap, right ? R : L, right ? wr : wl, n, p0, p1, fb, gain, lc, hc);
+        tap.period = p1;
+      }
+    }
+    const mix = clamp(v[P.mix]!, 0, 1);
+    const wet = wetGain(mix);
+    const dry = dryGain(mix);
+    if (first) {
+      this.wet = wet;
+      this.dry = dry;
+      this.started = true;
+    }
+    const dW = (wet - this.wet) / n;
+    const dD = (dry - this.dry) / n;
+    for (let i = 0; i < n; i++) {
+      const w = (this.wet + dW * (i + 1)) * 0.5;
+      const d = this.dry + dD * (i + 1);
+      L[i] = d * L[i]! + w * wl[i]!;
+      R[i] = d * R[i]! + w * wr[i]!;
+    }
+    this.wet = wet;
+    this.dry = dry;
+  }
+
+  private runTap(
+    tap: Tap,
+    input: Float32Array,
+    out: Float32Array,
+    n: number,
+    p0: number,
+    p1: number,
+    fb: number,
+    gain: number,
+    lc: number,
+    hc: number,
+  ): void {
+    const dp = (p1 - p0) / n;
+    let low = tap.low;
+    let high = tap.high;
+    const line = tap.line;
+    for (let i = 0; i < n; i++) {
+      const read = line.read(p0 + dp * i);
+      const w = 8 * hardTanh((input[i]! + read * fb) / 8);
+      let delta = lc * (w * gain - low);
+      const lp = low + delta;
+      low = lp + delta;
+      delta = hc * (lp - high);
+      const hp = high + delta;
+      high = hp + delta;
+      line.push(lp - hp);
+      out[i] = out[i]! + read;
+    }
+    tap.low = low;
+    tap.high = high;
+  }
+}

@@ -1,0 +1,201 @@
+// Vital's multiband compressor (vital.md §8; facts from Vital, GPL-3.0): 4th-order Linkwitz-Riley splits at
+// 120 Hz and 2500 Hz; each band (per channel) follows its mean square with attack/release lengths of
+// 2.8/40 ms (low), 1.4/28 ms (band), 0.7/15 ms (high) scaled by e^(8·attack − 4) / e^(8·release − 4); gain
+// (U / max(ms, U))^(upper_ratio/2) · (L / min(ms, L))^(lower_ratio/2) clamped to ≤ 32, then the band's output
+// gain and a linear mix. `compressor_enabled_bands`: 0 all three bands, 1 low + rest (split at 120 Hz),
+// 2 rest + high (split at 2500 Hz), 3 one band (the band settings).
+
+import { pid, type VitalProgram } from "../program.ts";
+import { clamp, type BlockContext, type Effect } from "./common.ts";
+
+const P = {
+  attack: pid("compressor_attack"),
+  release: pid("compressor_release"),
+  mix: pid("compressor_mix"),
+  bands: pid("compressor_enabled_bands"),
+};
+
+/** Per band: [upper threshold, lower threshold, upper ratio, lower ratio, gain] parameter ids. */
+function bandIds(name: string): number[] {
+  return ["upper_threshold", "lower_threshold", "upper_ratio", "lower_ratio", "gain"].map((k) =>
+    pid(`compressor_${name}_${k}`),
+  );
+}
+const LOW = bandIds("low");
+const BAND = bandIds("band");
+const HIGH = bandIds("high");
+
+const ATTACK_MS = [2.8, 1.4, 0.7];
+const RELEASE_MS = [40, 28, 15];
+const MAX_EXPAND = 32;
+
+/** Linkwitz-Riley 4th-order low/high split (two cascaded Butterworth biquads each). */
+class Crossover {
+  private readonly a = new Float64Array(5);
+  private readonly h = new Float64Array(5);
+  /** low a, low b, high a, high b: x1, x2, y1, y2 each */
+  private readonly s = new Float64Array(16);
+
+  constructor(hz: number, sampleRate: number) {
+    const w = 1 / Math.tan((Math.PI * hz) / sampleRate);
+    const w2 = w * w;
+    const m = 1 / (1 + Math.SQRT2 * w + w2);
+    const o1 = -2 * (1 - w2) * m;
+    const o2 = -(1 - Math.SQRT2 * w + w2) * m;
+    this.a.set([m, 2 * m, m, o1, o2]);
+    this.h.set([w2 * m, -2 * w2 * m, w2 * m, o1, o2]);
+  }
+
+  reset(): void {
+    this.s.fill(0);
+  }
+
+  /** Split one sample; writes [low, high] into `out`. */
+  split(x: number, out: Float64Array): void {
+    out[0] = this.biquad(this.biquad(x, this.a, 0), this.a, 4);
+    out[1] = this.biquad(this.biquad(x, this.h, 8), this.h, 12);
+  }
+
+  private biquad(x: number, c: Float64Array, o: number): number {
+    const s = this.s;
+    const y = c[0]! * x + c[1]! * s[o]! + c[2]! * s[o + 1]! + c[3]! * s[o + 2]! + c[4]! * s[o + 3]!;
+    s[o + 1] = s[o]!;
+    s[o] = x;
+    s[o + 3] = s[o + 2]!;
+    s[o + 2] = y;
+    return y;
+  }
+}
+
+/** One band's envelope follower and gain computer, per channel. */
+class BandCompressor {
+  high = 0;
+  low = 0;
+  outMult = 0;
+  attackSamples = 5;
+  releaseSamples = 5;
+  upper = 1;
+  lower = 1;
+  upperRatio = 0;
+  lowerRatio = 0;
+
+  reset(): void {
+    this.high = this.low = 0;
+    this.outMult = 0;
+  }
+
+  setup(v: Float64Array, ids: number[], attack: number, release: number, band: number, sr: number): void {
+    const perMs = sr / 1000;
+    this.attackSamples = Math.max(5, Math.exp(clamp(attack, 0, 1) * 8 - 4) * ATTACK_MS[band]! * perMs);
+    this.releaseSamples = Math.max(5, Math.exp(clamp(release, 0, 1) * 8 - 4) * RELEASE_MS[band]! * perMs);
+    const u = Math.pow(10, clamp(v[ids[0]!]!, -100, 12) / 20);
+    const l = Math.pow(10, clamp(v[ids[1]!]!, -100, 12) / 20);
+    this.upper = u * u;
+    this.lower = l * l;
+    this.upperRatio = clamp(v[ids[2]!]!, 0, 1) * 0.5;
+    this.lowerRatio = clamp(v[ids[3]!]!, -1, 1) * 0.5;
+  }
+
+  tick(x: number): number {
+    const sq = x * x;
+    let ns = sq > this.high ? this.attackSamples : this.releaseSamples;
+    let h = (sq + this.high * ns) / (ns + 1);
+    if (h < this.upper) h = this.upper;
+    this.high = h;
+    ns = sq > this.low ? this.attackSamples : this.releaseSamples;
+    let l = (sq + this.low * ns) / (ns + 1);
+    if (l > this.lower) l = this.lower;
+    this.low = l;
+    const up = Math.pow(this.upper / h, this.upperRatio);
+    const down = l > 0 ? Math.pow(this.lower / l, this.lowerRatio) : this.lowerRatio > 0 ? MAX_EXPAND : 0;
+    const g = up * down;
+    return x * (g > MAX_EXPAND ? MAX_EXPAND : g < 0 || g !== g ? 0 : g);
+  }
+}
+
+export class Compressor implements Effect {
+  private readonly splitLow: Crossover[];
+  private readonly splitHigh: Crossover[];
+  /** [channel][band] */
+  private readonly comps: BandCompressor[][];
+  private readonly tmp = new Float64Array(2);
+  private lastBands = -1;
+  private mix = -1;
+  private readonly gains = new Float64Array(3);
+  private readonly prevGains = new Float64Array(3);
+
+  constructor(
+    private readonly program: VitalProgram,
+    sampleRate: number,
+  ) {
+    this.splitLow = [new Crossover(120, sampleRate), new Crossover(120, sampleRate)];
+    this.splitHigh = [new Crossover(2500, sampleRate), new Crossover(2500, sampleRate)];
+    this.comps = [0, 1].map(() => [new BandCompressor(), new BandCompressor(), new BandCompressor()]);
+  }
+
+  reset(): void {
+    for (const c of [...this.splitLow, ...this.splitHigh]) c.reset();
+    for (const ch of this.comps) for (const c of ch) c.reset();
+    this.mix = -1;
+    this.lastBands = -1;
+  }
+
+  process(L: Float32Array, R: Float32Array, n: number, ctx: BlockContext): void {
+    const v = this.program.values;
+    const bands = clamp(Math.round(v[P.bands]!), 0, 3);
+    if (bands !== this.lastBands) {
+      if (this.lastBands >= 0) this.reset();
+      this.lastBands = bands;
+      this.prevGains.fill(-1);
+    }
+    const attack = v[P.attack]!;
+    const release = v[P.release]!;
+    const sr = ctx.sampleRate;
+    // which settings drive the two (or three) compressors: [first, second] bands of the split
+    const ids = [LOW, BAND, HIGH];
+    for (let b = 0; b < 3; b++) {
+      const src = bands === 2 ? ids[b === 0 ? 1 : 2]! : bands === 3 ? BAND : ids[b]!;
+      const speed = bands === 2 ? (b === 0 ? 1 : 2) : bands === 3 ? 1 : b;
+      for (const ch of this.comps) ch[b]!.setup(v, src, attack, release, speed, sr);
+      this.gains[b] = Math.pow(10, clamp(v[src[4]!]!, -30, 30) / 20);
+    }
+    const mix = clamp(v[P.mix]!, 0, 1);
+    const m0 = this.mix < 0 ? mix : this.mix;
+    const dm = (mix - m0) / n;
+    const g0 = this.prevGains;
+    if (g0[0]! < 0) g0.set(this.gains);
+    const t = this.tmp;
+    for (let c = 0; c < 2; c++) {
+      const buf = c === 0 ? L : R;
+      const cs = this.comps[c]!;
+      const lowX = this.splitLow[c]!;
+      const highX = this.splitHigh[c]!;
+      for (let i = 0; i < n; i++) {
+        const k = (i + 1) / n;
+        const x = buf[i]!;
+        let y: number;
+        if (bands === 0) {
+          lowX.split(x, t);
+          const low = t[0]!;
+          const rest = t[1]!;
+          highX.split(rest, t);
+          y =
+            cs[0]!.tick(low) * (g0[0]! + (this.gains[0]! - g0[0]!) * k) +
+            cs[1]!.tick(t[0]!) * (g0[1]! + (this.gains[1]! - g0[1]!) * k) +
+            cs[2]!.tick(t[1]!) * (g0[2]! + (this.gains[2]! - g0[2]!) * k);
+        } else if (bands === 1 || bands === 2) {
+          (bands === 1 ? lowX : highX).split(x, t);
+          y =
+            cs[0]!.tick(t[0]!) * (g0[0]! + (this.gains[0]! - g0[0]!) * k) +
+            cs[1]!.tick(t[1]!) * (g0[1]! + (this.gains[1]! - g0[1]!) * k);
+        } else {
+          y = cs[0]!.tick(x) * (g0[0]! + (this.gains[0]! - g0[0]!) * k);
+        }
+        const m = m0 + dm * (i + 1);
+        buf[i] = x + (y - x) * m;
+      }
+    }
+    g0.set(this.gains);
+    this.mix = mix;
+  }
+}

@@ -1,0 +1,48 @@
+// A power-of-two circular delay line read with Catmull-Rom interpolation (as Vital's delay memories are).
+
+export class DelayLine {
+  private readonly buf: Float32Array;
+  private readonly mask: number;
+  private pos = 0;
+
+  /** Holds at least `maxSamples` of history. */
+  constructor(maxSamples: number) {
+    let size = 4;
+    while (size < maxSamples + 4) size <<= 1;
+    this.buf = new Float32Array(size);
+    this.mask = size - 1;
+  }
+
+  get maxDelay(): number {
+    return this.mask - 3;
+  }
+
+  clear(): void {
+    this.buf.fill(0);
+  }
+
+  push(x: number): void {
+    this.pos = (this.pos + 1) & this.mask;
+    this.buf[this.pos] = x;
+  }
+
+  /** The value pushed `delay` samples before the next push (delay ≥ 1, fractional allowed). */
+  read(delay: number): number {
+    const d = delay < 1 ? 1 : delay > this.mask - 3 ? this.mask - 3 : delay;
+    const i = Math.floor(d);
+    const t = d - i;
+    const b = this.buf;
+    const m = this.mask;
+    // samples at delays i−1, i, i+1, i+2 (newest pushed is delay 1)
+    const base = this.pos + 1 - i;
+    const y0 = b[(base + 1) & m]!;
+    const y1 = b[base & m]!;
+    const y2 = b[(base - 1) & m]!;
+    const y3 = b[(base - 2) & m]!;
+    // Catmull-Rom between y1 (t = 0) and y2 (t = 1)
+    const c1 = 0.5 * (y2 - y0);
+    const c2 = y0 - 2.5 * y1 + 2 * y2 - 0.5 * y3;
+    const c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
+    return ((c3 * t + c2) * t + c1) * t + y1;
+  }
+}

@@ -1,0 +1,206 @@
+// Vital's delay effect (vital.md §8; facts from Vital, GPL-3.0): a stereo line whose time follows
+// 1/`delay_frequency` (or the tempo) with a 20 ms half-life glide, soft saturation of what is written
+// (8·hardTanh(x/8)), a one-pole band-pass in the loop (cutoff ± spread·96 semitones, gain 1 + f_high/f_low)
+// and an equal-power dry/wet. Styles: mono, stereo (right uses the aux time), ping-pong (mono input into the
+// left side, sides swap each repeat), mid ping-pong (stereo input, sides swap, left time = sum of both).
+
+import { pid, type VitalProgram } from "../program.ts";
+import {
+  clamp,
+  dryGain,
+  hardTanh,
+  midiToHz,
+  onePoleCoefficient,
+  syncedHz,
+  wetGain,
+  type BlockContext,
+  type Effect,
+} from "./common.ts";
+import { DelayLine } from "./delay-line.ts";
+
+const P = {
+  on: pid("delay_on"),
+  style: pid("delay_style"),
+  frequency: pid("delay_frequency"),
+  sync: pid("delay_sync"),
+  tempo: pid("delay_tempo"),
+  auxFrequency: pid("delay_aux_frequency"),
+  auxSync: pid("delay_aux_sync"),
+  auxTempo: pid("delay_aux_tempo"),
+  feedback: pid("delay_feedback"),
+  mix: pid("delay_dry_wet"),
+  cutoff: pid("delay_filter_cutoff"),
+  spread: pid("delay_filter_spread"),
+};
+
+const MAX_SECONDS = 4;
+const HALF_LIFE = 0.02;
+
+export const STYLE_MONO = 0;
+export const STYLE_STEREO = 1;
+export const STYLE_PING_PONG = 2;
+export const STYLE_MID_PING_PONG = 3;
+
+/** Delay-loop state of one channel. */
+class Lane {
+  readonly line: DelayLine;
+  lowState = 0;
+  highState = 0;
+  hz = 0;
+  period = 0;
+  constructor(maxSamples: number) {
+    this.line = new DelayLine(maxSamples);
+  }
+  clear(): void {
+    this.line.clear();
+    this.lowState = this.highState = 0;
+    this.hz = 0;
+    this.period = 0;
+  }
+}
+
+export class Delay implements Effect {
+  private readonly lanes: Lane[];
+  private started = false;
+  private wet = 0;
+  private dry = 1;
+  private fbL = 0;
+  private fbR = 0;
+  private gain = 1;
+  private lowCoef = 0;
+  private highCoef = 0;
+
+  constructor(
+    private readonly program: VitalProgram,
+    sampleRate: number,
+  ) {
+    const max = Math.ceil(MAX_SECONDS * sampleRate) + 8;
+    this.lanes = [new Lane(max), new Lane(max)];
+  }
+
+  reset(): void {
+    for (const l of this.lanes) l.clear();
+    this.started = false;
+  }
+
+  process(L: Float32Array, R: Float32Array, n: number, ctx: BlockContext): void {
+    const v = this.program.values;
+    const sr = ctx.sampleRate;
+    const style = Math.round(v[P.style]!);
+    const bps = ctx.beatsPerSecond;
+    const hzMain = syncedHz(v[P.frequency]!, v[P.sync]!, v[P.tempo]!, bps);
+    const hzAux = syncedHz(v[P.auxFrequency]!, v[P.auxSync]!, v[P.auxTempo]!, bps);
+    const targetL = Math.max(hzMain, 1e-3);
+    const targetR = Math.max(style === STYLE_MONO ? hzMain : hzAux, 1e-3);
+    const [a, b] = this.lanes as [Lane, Lane];
+    const decay = Math.pow(0.5, n / (HALF_LIFE * sr));
+    const first = !this.started;
+    a.hz = first ? targetL : targetL + (a.hz - targetL) * decay;
+    b.hz = first ? targetR : targetR + (b.hz - targetR) * decay;
+    let samplesL = sr / a.hz;
+    const samplesR = sr / b.hz;
+    if (style === STYLE_MID_PING_PONG) samplesL += samplesR;
+    const maxP = a.line.maxDelay;
+    const pL = clamp(samplesL, 3, maxP);
+    const pR = clamp(samplesR, 3, maxP);
+    const p0L = first ? pL : a.period;
+    const p0R = first ? pR : b.period;
+    const p1L = 0.5 * (p0L + pL);
+    const p1R = 0.5 * (p0R + pR);
+
+    const mix = clamp(v[P.mix]!, 0, 1);
+    const wet = wetGain(mix);
+    const dry = dryGain(mix);
+    const fb = clamp(v[P.feedback]!, -1, 1);
+    const fbL = fb;
+    const fbR = style === STYLE_PING_PONG ? 1 : fb;
+    const cutoff = v[P.cutoff]!;
+    const radius = Math.max(0, v[P.spread]! * 96);
+    const lowHz = clamp(midiToHz(cutoff + radius), 1, 0.45351473923 * sr);
+    const highHz = clamp(midiToHz(cutoff - radius), 1, 0.45351473923 * sr);
+    const lowCoef = onePoleCoefficient(lowHz, sr);
+    const highCoef = onePoleCoefficient(highHz, sr);
+    const gain = highHz / lowHz + 1;
+    if (first) {
+      this.wet = wet;
+      this.dry = dry;
+      this.fbL = fbL;
+      this.fbR = fbR;
+      this.gain = gain;
+      this.lowCoef = lowCoef;
+      this.highCoef = highCoef;
+      this.started = true;
+    }
+    const inv = 1 / n;
+    const dWet = (wet - this.wet) * inv;
+    const dDry = (dry - this.dry) * inv;
+    const dFbL = (fbL - this.fbL) * inv;
+    const dFbR = (fbR - this.fbR) * inv;
+    const dGain = (gain - this.gain) * inv;
+    const dLow = (lowCoef - this.lowCoef) * inv;
+    const dHigh = (highCoef - this.highCoef) * inv;
+    const dPL = (p1L - p0L) * inv;
+    const dPR = (p1R - p0R) * inv;
+    const swap = style === STYLE_PING_PONG || style === STYLE_MID_PING_PONG;
+    const monoIn = style === STYLE_PING_PONG;
+    let lowL = a.lowState;
+    let highL = a.highState;
+    let lowR = b.lowState;
+    let highR = b.highState;
+    for (let i = 0; i < n; i++) {
+      const t = i + 1;
+      const w = this.wet + dWet * t;
+      const d = this.dry + dDry * t;
+      const g = this.gain + dGain * t;
+      const lc = this.lowCoef + dLow * t;
+      const hc = this.highCoef + dHigh * t;
+      const xl = L[i]!;
+      const xr = R[i]!;
+      const readL = a.line.read(p0L + dPL * i);
+      const readR = b.line.read(p0R + dPR * i);
+      let inL = xl;
+      let inR = xr;
+      if (monoIn) {
+        inL = (xl + xr) * Math.SQRT1_2;
+        inR = 0;
+      }
+      let wl = 8 * hardTanh((inL + readL * (this.fbL + dFbL * t)) / 8);
+      let wr = 8 * hardTanh((inR + readR * (this.fbR + dFbR * t)) / 8);
+      if (swap) {
+        const tmp = wl;
+        wl = wr;
+        wr = tmp;
+      }
+      // one-pole low-pass then the difference from a second low-pass = band-pass, as Vital's loop filter
+      let delta = lc * (wl * g - lowL);
+      const lpL = lowL + delta;
+      lowL = lpL + delta;
+      delta = hc * (lpL - highL);
+      const hpL = highL + delta;
+      highL = hpL + delta;
+      delta = lc * (wr * g - lowR);
+      const lpR = lowR + delta;
+      lowR = lpR + delta;
+      delta = hc * (lpR - highR);
+      const hpR = highR + delta;
+      highR = hpR + delta;
+      a.line.push(lpL - hpL);
+      b.line.push(lpR - hpR);
+      L[i] = d * xl + w * readL;
+      R[i] = d * xr + w * readR;
+    }
+    a.lowState = lowL;
+    a.highState = highL;
+    b.lowState = lowR;
+    b.highState = highR;
+    a.period = p1L;
+    b.period = p1R;
+    this.wet = wet;
+    this.dry = dry;
+    this.fbL = fbL;
+    this.fbR = fbR;
+    this.gain = gain;
+    this.lowCoef = lowCoef;
+    this.highCoef = highCoef;
+  }
+}

@@ -1,0 +1,149 @@
+// Vital's distortion effect: drive in dB (±30) into one of six shapers — soft clip, hard clip, linear fold,
+// sine fold, bit crush, down-sample — with an optional basic SVF before or after, and a linear dry/wet
+// (vital.md §8, facts from Vital, GPL-3.0). The shapers run on every other sample pair like Vital's, which
+// processes stereo frames two at a time; only the down-sampler's timing depends on that.
+
+import { pid, type VitalProgram } from "../program.ts";
+import { clamp, tanhApprox, type BlockContext, type Effect } from "./common.ts";
+import { BasicSvf, SVF_PASS } from "./svf.ts";
+
+const P = {
+  type: pid("distortion_type"),
+  drive: pid("distortion_drive"),
+  mix: pid("distortion_mix"),
+  order: pid("distortion_filter_order"),
+  cutoff: pid("distortion_filter_cutoff"),
+  resonance: pid("distortion_filter_resonance"),
+  blend: pid("distortion_filter_blend"),
+};
+
+const MIN_MULT = 32 / 2147483647;
+const PERIOD_SCALE = 1 / 88200;
+
+function crushStep(db: number): number {
+  const d = Math.max(db + 30, 0) / 60;
+  return clamp(d * d, MIN_MULT, 1);
+}
+
+/** One sample through shaper `type` with the drive already converted (gain, or step for the crusher). */
+export function shape(type: number, x: number, drive: number): number {
+  switch (type) {
+    case 0:
+      return tanhApprox(x * drive);
+    case 1:
+      return clamp(x * drive, -1, 1);
+    case 2: {
+      const a = x * drive * 0.25 + 0.75;
+      const r = a - Math.floor(a);
+      return Math.abs(r * -4 + 2) - 1;
+    }
+    case 3: {
+      const a = x * drive * -0.25 + 0.5;
+      const r = a - Math.floor(a);
+      return Math.sin(2 * Math.PI * r);
+    }
+    case 4:
+      return Math.round(x / drive) * drive;
+    default:
+      return x;
+  }
+}
+
+export class Distortion implements Effect {
+  private readonly filters = [new BasicSvf(), new BasicSvf()];
+  private readonly dryL: Float32Array;
+  private readonly dryR: Float32Array;
+  private mix = -1;
+  private lastType = -1;
+  private heldL = 0;
+  private heldR = 0;
+  private counter = 0;
+  private pair = 0;
+
+  constructor(
+    private readonly program: VitalProgram,
+    maxBlock: number,
+  ) {
+    this.dryL = new Float32Array(maxBlock);
+    this.dryR = new Float32Array(maxBlock);
+  }
+
+  reset(): void {
+    for (const f of this.filters) f.reset();
+    this.mix = -1;
+    this.heldL = this.heldR = 0;
+    this.counter = 0;
+    this.pair = 0;
+  }
+
+  process(L: Float32Array, R: Float32Array, n: number, ctx: BlockContext): void {
+    const v = this.program.values;
+    const type = Math.round(v[P.type]!);
+    const order = Math.round(v[P.order]!);
+    const mix = clamp(v[P.mix]!, 0, 1);
+    this.dryL.set(L.subarray(0, n));
+    this.dryR.set(R.subarray(0, n));
+    if (order >= 1) {
+      for (const f of this.filters) f.setup(SVF_PASS, v[P.blend]!, v[P.resonance]!, 0);
+    }
+    if (order === 1) this.filter(L, R, n, ctx);
+    this.shapeBlock(L, R, n, type, v[P.drive]!, ctx.sampleRate);
+    if (order >= 2) this.filter(L, R, n, ctx);
+    const m0 = this.mix < 0 ? mix : this.mix;
+    const dm = (mix - m0) / n;
+    const dl = this.dryL;
+    const dr = this.dryR;
+    for (let i = 0; i < n; i++) {
+      const m = m0 + dm * (i + 1);
+      L[i] = dl[i]! + (L[i]! - dl[i]!) * m;
+      R[i] = dr[i]! + (R[i]! - dr[i]!) * m;
+    }
+    this.mix = mix;
+  }
+
+  private filter(L: Float32Array, R: Float32Array, n: number, ctx: BlockContext): void {
+    const cutoff = this.program.values[P.cutoff]!;
+    this.filters[0]!.process(L, n, cutoff, ctx.sampleRate);
+    this.filters[1]!.process(R, n, cutoff, ctx.sampleRate);
+  }
+
+  private shapeBlock(
+    L: Float32Array,
+    R: Float32Array,
+    n: number,
+    type: number,
+    db: number,
+    rate: number,
+  ): void {
+    if (type !== this.lastType) {
+      this.lastType = type;
+      this.heldL = this.heldR = 0;
+      this.counter = 0;
+    }
+    if (type === 5) {
+      // sample-and-hold of every other sample, period from the drive (counted in sample pairs)
+      const step = crushStep(db);
+      const period = Math.max((1 / step) * 0.99, 1) * PERIOD_SCALE * rate;
+      for (let i = 0; i < n; i++) {
+        if (this.pair === 0) {
+          this.counter += 1;
+          if (this.counter >= period) {
+            this.heldL = L[i]!;
+            this.heldR = R[i]!;
+            this.counter -= period;
+          }
+        }
+        this.pair ^= 1;
+        L[i] = this.heldL;
+        R[i] = this.heldR;
+      }
+      return;
+    }
+    if (type < 0 || type > 4) return;
+    const drive = type === 4 ? crushStep(db) : Math.pow(10, clamp(db, -30, 30) / 20);
+    for (let i = 0; i < n; i++) {
+      L[i] = shape(type, L[i]!, drive);
+      R[i] = shape(type, R[i]!, drive);
+    }
+  }
+}

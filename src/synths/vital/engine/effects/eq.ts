@@ -1,0 +1,59 @@
+// Vital's EQ: three basic digital SVF bands in series — low (low shelf or 12 dB high-pass), band (bell or
+// notch), high (high shelf or 12 dB low-pass). Gains ±15 dB, cutoffs as MIDI notes, resonance quadratic (v²).
+
+import { pid, type VitalProgram } from "../program.ts";
+import type { BlockContext, Effect } from "./common.ts";
+import { BasicSvf, SVF_NOTCH, SVF_PASS, SVF_SHELF } from "./svf.ts";
+
+const P = {
+  lowMode: pid("eq_low_mode"),
+  lowCutoff: pid("eq_low_cutoff"),
+  lowGain: pid("eq_low_gain"),
+  lowRes: pid("eq_low_resonance"),
+  bandMode: pid("eq_band_mode"),
+  bandCutoff: pid("eq_band_cutoff"),
+  bandGain: pid("eq_band_gain"),
+  bandRes: pid("eq_band_resonance"),
+  highMode: pid("eq_high_mode"),
+  highCutoff: pid("eq_high_cutoff"),
+  highGain: pid("eq_high_gain"),
+  highRes: pid("eq_high_resonance"),
+};
+
+export class Eq implements Effect {
+  private readonly bands: BasicSvf[][] = [0, 1, 2].map(() => [new BasicSvf(), new BasicSvf()]);
+  private readonly modes = [-1, -1, -1];
+
+  constructor(private readonly program: VitalProgram) {}
+
+  reset(): void {
+    for (const b of this.bands) for (const f of b) f.reset();
+  }
+
+  process(L: Float32Array, R: Float32Array, n: number, ctx: BlockContext): void {
+    const v = this.program.values;
+    const sq = (x: number) => Math.max(0, x) * Math.max(0, x);
+    const lowPass = v[P.lowMode]! >= 0.5;
+    const notch = v[P.bandMode]! >= 0.5;
+    const highPass = v[P.highMode]! >= 0.5;
+    this.band(0, lowPass ? SVF_PASS : SVF_SHELF, lowPass ? 2 : 0, sq(v[P.lowRes]!), v[P.lowGain]!);
+    this.band(1, notch ? SVF_NOTCH : SVF_SHELF, 1, sq(v[P.bandRes]!), v[P.bandGain]!);
+    this.band(2, highPass ? SVF_PASS : SVF_SHELF, highPass ? 0 : 2, sq(v[P.highRes]!), v[P.highGain]!);
+    const cut = [v[P.lowCutoff]!, v[P.bandCutoff]!, v[P.highCutoff]!];
+    for (let b = 0; b < 3; b++) {
+      this.bands[b]![0]!.process(L, n, cut[b]!, ctx.sampleRate);
+      this.bands[b]![1]!.process(R, n, cut[b]!, ctx.sampleRate);
+    }
+  }
+
+  private band(b: number, style: number, blend: number, res: number, gainDb: number): void {
+    const mode = style * 4 + blend;
+    if (this.modes[b] !== mode) {
+      // Vital switches to another processor with its own (cleared) state
+      this.bands[b]![0]!.reset();
+      this.bands[b]![1]!.reset();
+      this.modes[b] = mode;
+    }
+    for (const f of this.bands[b]!) f.setup(style, blend, res, gainDb);
+  }
+}

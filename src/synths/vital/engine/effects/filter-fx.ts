@@ -1,0 +1,75 @@
+// The effect chain's filter slot (`filter_fx_*`): the voice filter models on the summed signal, keytracked
+// from the last played note, with `filter_fx_mix` as a linear dry/wet like the voice filters.
+
+import { VoiceFilter, type FilterSettings } from "../filters.ts";
+import { pid, type VitalProgram } from "../program.ts";
+import { clamp, type BlockContext, type Effect } from "./common.ts";
+
+const P = {
+  model: pid("filter_fx_model"),
+  style: pid("filter_fx_style"),
+  cutoff: pid("filter_fx_cutoff"),
+  keytrack: pid("filter_fx_keytrack"),
+  resonance: pid("filter_fx_resonance"),
+  drive: pid("filter_fx_drive"),
+  blend: pid("filter_fx_blend"),
+  blendTranspose: pid("filter_fx_blend_transpose"),
+  mix: pid("filter_fx_mix"),
+};
+
+export class FilterFx implements Effect {
+  private readonly filters: VoiceFilter[];
+  private readonly settings: FilterSettings;
+  private readonly dryL: Float32Array;
+  private readonly dryR: Float32Array;
+
+  constructor(
+    private readonly program: VitalProgram,
+    sampleRate: number,
+    maxBlock: number,
+  ) {
+    this.filters = [new VoiceFilter(sampleRate), new VoiceFilter(sampleRate)];
+    this.settings = {
+      model: 0,
+      style: 0,
+      cutoffNote: 60,
+      resonance: 0,
+      driveDb: 0,
+      blend: 0,
+      blendTranspose: 0,
+    };
+    this.dryL = new Float32Array(maxBlock);
+    this.dryR = new Float32Array(maxBlock);
+  }
+
+  reset(): void {
+    for (const f of this.filters) f.reset();
+  }
+
+  process(L: Float32Array, R: Float32Array, n: number, ctx: BlockContext): void {
+    const v = this.program.values;
+    const s = this.settings;
+    s.model = Math.round(v[P.model]!);
+    s.style = Math.round(v[P.style]!);
+    s.cutoffNote = v[P.cutoff]! + v[P.keytrack]! * (ctx.note - 60);
+    s.resonance = v[P.resonance]!;
+    s.driveDb = v[P.drive]!;
+    s.blend = v[P.blend]!;
+    s.blendTranspose = v[P.blendTranspose]!;
+    const mix = clamp(v[P.mix]!, 0, 1);
+    if (mix < 1) {
+      this.dryL.set(L.subarray(0, n));
+      this.dryR.set(R.subarray(0, n));
+    }
+    this.filters[0]!.process(L, n, s);
+    this.filters[1]!.process(R, n, s);
+    if (mix < 1) {
+      const dl = this.dryL;
+      const dr = this.dryR;
+      for (let i = 0; i < n; i++) {
+        L[i] = dl[i]! + mix * (L[i]! - dl[i]!);
+        R[i] = dr[i]! + mix * (R[i]! - dr[i]!);
+      }
+    }
+  }
+}

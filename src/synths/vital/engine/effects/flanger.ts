@@ -1,0 +1,111 @@
+// Vital's flanger (vital.md §8; facts from Vital, GPL-3.0): a stereo delay without loop filter whose time is
+// (1/f_centre − 0.5 ms)·m + 0.5 ms with m = 1 + depth·(2·triangle(phase) − 1); the LFO is aligned to the
+// transport, the left channel is offset by −offset/2 and the right by +offset/2 cycles; the loop saturates
+// with hardTanh; equal-power dry/wet (`flanger_dry_wet` 0 … 0.5).
+
+import { pid, type VitalProgram } from "../program.ts";
+import {
+  clamp,
+  dryGain,
+  hardTanh,
+  midiToHz,
+  syncedHz,
+  transportPhase,
+  wetGain,
+  type BlockContext,
+  type Effect,
+} from "./common.ts";
+import { DelayLine } from "./delay-line.ts";
+
+const P = {
+  frequency: pid("flanger_frequency"),
+  sync: pid("flanger_sync"),
+  tempo: pid("flanger_tempo"),
+  center: pid("flanger_center"),
+  feedback: pid("flanger_feedback"),
+  mix: pid("flanger_dry_wet"),
+  depth: pid("flanger_mod_depth"),
+  offset: pid("flanger_phase_offset"),
+};
+
+const BUFFER_SECONDS = 0.0005;
+const MAX_HZ = 20000;
+const HALF_LIFE = 0.02;
+
+function triangle(t: number): number {
+  const r = t + 0.75 - Math.floor(t + 0.75);
+  return Math.abs(2 * r - 1);
+}
+
+export class Flanger implements Effect {
+  private readonly lines: DelayLine[];
+  private readonly hz = [0, 0];
+  private readonly period = [0, 0];
+  private started = false;
+  private wet = 0;
+  private dry = 1;
+  private fb = 0;
+
+  constructor(
+    private readonly program: VitalProgram,
+    sampleRate: number,
+  ) {
+    // Vital keeps 40000 samples; enough for the lowest centre at full depth at 88.2 kHz
+    const max = Math.max(40000, Math.ceil(sampleRate * 0.16)) + 8;
+    this.lines = [new DelayLine(max), new DelayLine(max)];
+  }
+
+  reset(): void {
+    for (const l of this.lines) l.clear();
+    this.started = false;
+  }
+
+  process(L: Float32Array, R: Float32Array, n: number, ctx: BlockContext): void {
+    const v = this.program.values;
+    const sr = ctx.sampleRate;
+    const rate = syncedHz(v[P.frequency]!, v[P.sync]!, v[P.tempo]!, ctx.beatsPerSecond);
+    const phase = transportPhase(rate, ctx.timeSeconds + n / sr);
+    const offset = v[P.offset]!;
+    const depth = v[P.depth]!;
+    const base = 1 / midiToHz(v[P.center]!);
+    const first = !this.started;
+    const decay = Math.pow(0.5, n / (HALF_LIFE * sr));
+    const mix = clamp(v[P.mix]!, 0, 1);
+    const wet = wetGain(mix);
+    const dry = dryGain(mix);
+    const fb = clamp(v[P.feedback]!, -1, 1);
+    if (first) {
+      this.wet = wet;
+      this.dry = dry;
+      this.fb = fb;
+    }
+    const dW = (wet - this.wet) / n;
+    const dD = (dry - this.dry) / n;
+    const dF = (fb - this.fb) / n;
+    for (let c = 0; c < 2; c++) {
+      const ph = phase - offset / 2 + (c === 1 ? offset : 0);
+      const m = depth * (triangle(ph) * 2 - 1) + 1;
+      const seconds = (base - BUFFER_SECONDS) * m + BUFFER_SECONDS;
+      const target = 1 / Math.max(seconds, 1 / MAX_HZ);
+      this.hz[c] = first ? target : target + (this.hz[c]! - target) * decay;
+      const line = this.lines[c]!;
+      const p = clamp(sr / this.hz[c]!, 3, line.maxDelay);
+      const p0 = first ? p : this.period[c]!;
+      const p1 = 0.5 * (p0 + p);
+      const dp = (p1 - p0) / n;
+      const buf = c === 0 ? L : R;
+      for (let i = 0; i < n; i++) {
+        const t = i + 1;
+        const x = buf[i]!;
+        const read = line.read(p0 + dp * i);
+        line.push(hardTanh(x + read * (this.fb + dF * t)));
+        buf[i] = (this.dry + dD * t) * x + (this.wet + dW * t) * read;
+      }
+      this.period[c] = p1;
+    }
+    this.started = true;
+    this.wet = wet;
+    this.dry = dry;
+    this.fb = fb;
+  }
+}
