@@ -38,11 +38,11 @@ const KNOWN_GAPS: Record<string, number> = {
   // Slowed-down noise: Vital's resampler leaves images ~85 dB down where ours leaves less.
   noise_keytrack_n48: 2.8,
   noise_keytrack_n36: 2.6,
-  // LFO details (smoothing, block timing, tempo phase).
-  mod_lfo_vibrato_n72: 0.45,
-  mod_lfo_cutoff_sin_n48: 0.25,
-  mod_lfo_cutoff_tempo_n48: 0.7,
-  mod_lfo_wave_frame_n48: 0.7,
+  // LFO-driven refs: control-block timing differs slightly from Vital's (its blocks are not aligned to the
+  // note-on); wave-frame modulation also depends on when the 7 ms cycle updates fall.
+  mod_lfo_vibrato_n72: 0.3,
+  mod_lfo_cutoff_tempo_n48: 0.25,
+  mod_lfo_wave_frame_n48: 0.5,
 };
 
 function mono(ch: Float32Array[]): Float32Array {

@@ -43,6 +43,8 @@ export class VitalInstrument {
   private readonly volumeGain: number;
   /** The right decimator's state equals the left's (both channels have been identical so far). */
   private rMirrorsL = true;
+  /** Host time processed so far (the transport for LFOs in Sync mode). */
+  private seconds = 0;
   private lastNote: number | undefined;
   private readonly heldNotes: number[] = [];
   private readonly program: VitalProgram;
@@ -94,7 +96,7 @@ export class VitalInstrument {
     if (this.program.values[LEGATO]! >= 0.5 && legatoHeld) {
       const v = this.voices.find((x) => x.held);
       if (v) {
-        v.noteOn(note, velocity, glideFrom);
+        v.noteOn(note, velocity, glideFrom, this.seconds);
         return;
       }
     }
@@ -103,7 +105,7 @@ export class VitalInstrument {
       voice = this.voices.reduce((a, b) => (b.age > a.age ? b : a));
       voice.kill();
     }
-    voice.noteOn(note, velocity, glideFrom);
+    voice.noteOn(note, velocity, glideFrom, this.seconds);
   }
 
   noteOff(note: number, liftVelocity = 0.5): void {
@@ -168,6 +170,7 @@ export class VitalInstrument {
         outR[i] = r > 2.1 ? 2.1 : r < -2.1 ? -2.1 : r;
       }
       done += hostN;
+      this.seconds += hostN / this.sampleRate;
     }
   }
 }

@@ -43,18 +43,20 @@ export interface LfoBlock {
   delaySeconds: number;
   smooth: boolean;
   smoothSeconds: number;
-  /** Seconds since note-on at the end of this block (for Sync mode). */
-  timeSeconds: number;
   blockSeconds: number;
   released: boolean;
 }
 
+/** Vital's smoothing: half-life = 0.2 · smooth time (below 0.2 ms no smoothing). */
+const HALF_LIFE_RATIO = 0.2;
+const MIN_HALF_LIFE = 0.0002;
+
 export class Lfo {
-  private phase = 0;
-  private elapsed = 0;
-  private smoothed = 0;
-  private first = true;
-  private finished = false;
+  /** Cycles run since the trigger (before the phase offset), wrapped or clamped per sync type. */
+  private offset = 0;
+  private delayPassed = 0;
+  private fade = 0;
+  private smoothValue = 0;
   value = 0;
   private table: Float32Array;
 
@@ -66,42 +68,60 @@ export class Lfo {
     this.table = table;
   }
 
-  trigger(): void {
-    this.phase = 0;
-    this.elapsed = 0;
-    this.first = true;
-    this.finished = false;
+  /** Restart at a note-on; `startOffset` is the phase Sync mode takes from the transport. */
+  trigger(startOffset = 0): void {
+    this.offset = startOffset - Math.floor(startOffset);
+    this.delayPassed = 0;
+    this.fade = 0;
+    this.smoothValue = 0;
   }
 
+  /** Advance one control block; the value is read at the block's starting phase, as Vital does. */
   advance(b: LfoBlock): number {
-    this.elapsed += b.blockSeconds;
-    const running = this.elapsed - b.delaySeconds;
+    this.delayPassed += b.blockSeconds;
+    const passed = Math.min(b.blockSeconds, Math.max(0, this.delayPassed - b.delaySeconds));
+    const phase = b.phaseOffset;
+    const current = this.offset;
+    this.offset += b.hz * passed;
     let x: number;
-    if (b.syncType === SYNC_SYNC) {
-      const p = b.hz * b.timeSeconds + b.phaseOffset;
-      x = p - Math.floor(p);
-    } else {
-      if (running > 0 && !this.finished) {
-        this.phase += b.hz * Math.min(b.blockSeconds, running);
+    switch (b.syncType) {
+      case SYNC_ENVELOPE:
+        this.offset = Math.min(this.offset, 1);
+        x = Math.min(current + phase, 1);
+        break;
+      case SYNC_SUSTAIN_ENVELOPE:
+        this.offset = Math.min(this.offset, b.released ? 1 : phase);
+        x = current;
+        break;
+      case SYNC_LOOP_POINT:
+        if (this.offset >= 1) this.offset = this.offset - 1 + phase;
+        x = Math.min(current, 1);
+        break;
+      case SYNC_LOOP_HOLD:
+        if (!b.released && this.offset >= phase) this.offset -= phase;
+        this.offset = Math.min(this.offset, 1);
+        x = b.released ? current : Math.min(current, phase);
+        break;
+      default: {
+        this.offset -= Math.floor(this.offset);
+        const p = current + phase;
+        x = p - Math.floor(p);
       }
-      const p = this.phase + b.phaseOffset;
-      if (
-        (b.syncType === SYNC_ENVELOPE || (b.syncType === SYNC_SUSTAIN_ENVELOPE && !b.released)) &&
-        this.phase >= 1
-      ) {
-        if (b.syncType === SYNC_ENVELOPE) this.finished = true;
-        x = b.syncType === SYNC_SUSTAIN_ENVELOPE ? Math.min(1, p) : 1;
-        if (b.syncType === SYNC_ENVELOPE) this.phase = 1;
-      } else x = p - Math.floor(p);
     }
-    let v = readLine(this.table, x);
-    if (b.fadeSeconds > 0) v *= Math.min(1, Math.max(0, running) / b.fadeSeconds);
-    if (b.smooth && b.smoothSeconds > 0 && !this.first) {
-      const a = 1 - Math.exp(-b.blockSeconds / b.smoothSeconds);
-      this.smoothed += (v - this.smoothed) * a;
-    } else this.smoothed = v;
-    this.first = false;
-    this.value = this.smoothed;
+    const v = readLine(this.table, x);
+    let result: number;
+    if (b.smooth) {
+      const halfLife = b.smoothSeconds * HALF_LIFE_RATIO;
+      const ratio = halfLife > MIN_HALF_LIFE ? Math.pow(2, -passed / halfLife) : 0;
+      result = v + (this.smoothValue - v) * ratio;
+      this.smoothValue = result;
+    } else {
+      if (b.fadeSeconds <= 0) this.fade = 1;
+      else this.fade = Math.min(1, this.fade + passed / Math.max(passed, b.fadeSeconds, 1e-9));
+      const start = readLine(this.table, phase - Math.floor(phase));
+      result = start + (v - start) * this.fade;
+    }
+    this.value = result < -1 ? -1 : result > 1 ? 1 : result;
     return this.value;
   }
 }

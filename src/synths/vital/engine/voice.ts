@@ -6,7 +6,7 @@
 import { powerCurve, readLine } from "./curves.ts";
 import { Envelope, type EnvelopeTimes } from "./envelope.ts";
 import { VoiceFilter, type FilterSettings, MODEL_DIGITAL } from "./filters.ts";
-import { Lfo, RandomLfo, rateHz, type LfoBlock, type RateSettings } from "./lfo.ts";
+import { Lfo, RandomLfo, rateHz, SYNC_SYNC, type LfoBlock, type RateSettings } from "./lfo.ts";
 import {
   PARAM_COUNT,
   PARAM_MAX,
@@ -230,7 +230,6 @@ export class Voice {
     delaySeconds: 0,
     smooth: false,
     smoothSeconds: 0,
-    timeSeconds: 0,
     blockSeconds: 0,
     released: false,
   };
@@ -322,7 +321,8 @@ export class Voice {
     return x < PARAM_MIN[i]! ? PARAM_MIN[i]! : x > PARAM_MAX[i]! ? PARAM_MAX[i]! : x;
   }
 
-  noteOn(note: number, velocity: number, fromNote: number | undefined): void {
+  /** `transportSeconds`: host time of the note-on (LFOs in Sync mode take their phase from it). */
+  noteOn(note: number, velocity: number, fromNote: number | undefined, transportSeconds = 0): void {
     const wasActive = this.active;
     this.targetNote = note;
     const portamento = Math.pow(2, this.program.values[G.portamentoTime]!);
@@ -349,7 +349,10 @@ export class Voice {
       if (!wasActive) this.envs[i]!.kill();
       this.envs[i]!.trigger(this.envTimes[i]!);
     }
-    for (const l of this.lfos) l.trigger();
+    for (let i = 0; i < 8; i++) {
+      const sync = Math.round(this.program.values[LFO[i]!.syncType]!) === SYNC_SYNC;
+      this.lfos[i]!.trigger(sync ? this.lfoHz(i) * transportSeconds : 0);
+    }
     for (const r of this.randomLfos) r.trigger();
     this.samplePos = 0;
     this.sampleDir = 1;
@@ -390,6 +393,19 @@ export class Voice {
       st.cycle.fill(null);
       st.prev.fill(null);
     }
+  }
+
+  private lfoHz(i: number): number {
+    const ids = LFO[i]!;
+    const r = this.rate;
+    r.frequency = this.v(ids.frequency);
+    r.sync = Math.round(this.program.values[ids.sync]!);
+    r.tempo = this.program.values[ids.tempo]!;
+    r.beatsPerSecond = this.ctx.beatsPerSecond;
+    r.keytrackTranspose = this.program.values[ids.keytrackTranspose]!;
+    r.keytrackTune = this.program.values[ids.keytrackTune]!;
+    r.note = this.note;
+    return rateHz(r);
   }
 
   private updateEnvTimes(i: number): void {
@@ -466,23 +482,14 @@ export class Voice {
     const released = !this.held;
     for (let i = 0; i < 8; i++) {
       const ids = LFO[i]!;
-      const r = this.rate;
-      r.frequency = this.v(ids.frequency);
-      r.sync = Math.round(this.program.values[ids.sync]!);
-      r.tempo = this.program.values[ids.tempo]!;
-      r.beatsPerSecond = bps;
-      r.keytrackTranspose = this.program.values[ids.keytrackTranspose]!;
-      r.keytrackTune = this.program.values[ids.keytrackTune]!;
-      r.note = this.note;
       const b = this.lfoBlock;
-      b.hz = rateHz(r);
+      b.hz = this.lfoHz(i);
       b.syncType = Math.round(this.program.values[ids.syncType]!);
       b.phaseOffset = this.v(ids.phase);
       b.fadeSeconds = this.v(ids.fade);
       b.delaySeconds = this.v(ids.delay);
       b.smooth = this.program.values[ids.smoothMode]! >= 0.5;
       b.smoothSeconds = Math.pow(2, this.v(ids.smoothTime));
-      b.timeSeconds = this.seconds;
       b.blockSeconds = blockSeconds;
       b.released = released;
       this.lfos[i]!.advance(b);
