@@ -124,12 +124,7 @@ function resamplePolyphase(
   // rows are padded with zeros to a multiple of 4 for the SIMD loop.
   const used = 2 * hw;
   const taps = Math.ceil(used / 4) * 4;
-  const table = new Float32Array(up * taps);
-  const i0beta = besselI0(k.beta);
-  for (let p = 0; p < up; p++) {
-    const frac = p / up;
-    fillRow(table, p * taps, used, k, hw, frac, i0beta);
-  }
+  const table = polyphaseTable(up, down, taps, used, k);
   const fast = simd ? polyphaseSimd(x, table, taps, hw, up, down, outLength) : null;
   if (fast) return fast;
   const out = new Float32Array(outLength);
@@ -154,6 +149,25 @@ function resamplePolyphase(
     base += step;
   }
   return out;
+}
+
+/**
+ * Tables are a pure function of the ratio, and analysis resamples many short files at the same few
+ * ratios, so the last few are kept (read-only once built).
+ */
+const tableCache = new Map<string, Float32Array>();
+const TABLE_CACHE_SIZE = 8;
+
+function polyphaseTable(up: number, down: number, taps: number, used: number, k: Kernel): Float32Array {
+  const key = `${up}/${down}`;
+  const cached = tableCache.get(key);
+  if (cached) return cached;
+  const table = new Float32Array(up * taps);
+  const i0beta = besselI0(k.beta);
+  for (let p = 0; p < up; p++) fillRow(table, p * taps, used, k, k.halfWidth, p / up, i0beta);
+  if (tableCache.size >= TABLE_CACHE_SIZE) tableCache.delete(tableCache.keys().next().value!);
+  tableCache.set(key, table);
+  return table;
 }
 
 /** One phase of the kernel, normalised to unit gain at DC (removes the kernel's tiny per-phase ripple). */
