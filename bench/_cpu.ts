@@ -1,6 +1,10 @@
 // CPU time per call (user + system of this process), less sensitive than wall time when other processes
 // compete for the cores. Runs `fn` `warmup` times, then until `minSeconds` of CPU time have passed.
-export function cpuMsPerCall(fn: () => void, minSeconds = 1, warmup = 3): { cpuMsPerCall: number; calls: number } {
+export function cpuMsPerCall(
+  fn: () => void,
+  minSeconds = 1,
+  warmup = 3,
+): { cpuMsPerCall: number; calls: number } {
   for (let i = 0; i < warmup; i++) fn();
   const start = process.cpuUsage();
   let calls = 0;

@@ -31,14 +31,40 @@ const bench: Benchmark = async (args, emit) => {
   const minSeconds = Number(args[0] ?? 2);
   const x = testNote();
   const whole = timeIt(() => analyzeSound(x, SR), minSeconds);
-  emit({ name: "analysis/analyzeSound-3s-mono", metric: "ms-per-call", value: whole.msPerCall, unit: "ms", calls: whole.calls, target: "< 20 ms" });
+  emit({
+    name: "analysis/analyzeSound-3s-mono",
+    metric: "ms-per-call",
+    value: whole.msPerCall,
+    unit: "ms",
+    calls: whole.calls,
+    target: "< 20 ms",
+  });
   const wholeCpu = cpuMsPerCall(() => analyzeSound(x, SR), minSeconds);
-  emit({ name: "analysis/analyzeSound-3s-mono", metric: "cpu-ms-per-call", value: wholeCpu.cpuMsPerCall, unit: "ms", calls: wholeCpu.calls, target: "< 20 ms" });
+  emit({
+    name: "analysis/analyzeSound-3s-mono",
+    metric: "cpu-ms-per-call",
+    value: wholeCpu.cpuMsPerCall,
+    unit: "ms",
+    calls: wholeCpu.calls,
+    target: "< 20 ms",
+  });
 
   const pitch = timeIt(() => pitchTrack(x, SR), minSeconds);
-  emit({ name: "analysis/pitchTrack-3s", metric: "ms-per-call", value: pitch.msPerCall, unit: "ms", calls: pitch.calls });
+  emit({
+    name: "analysis/pitchTrack-3s",
+    metric: "ms-per-call",
+    value: pitch.msPerCall,
+    unit: "ms",
+    calls: pitch.calls,
+  });
   const spec = timeIt(() => stft(x, { nFft: 2048, hop: 512 }), minSeconds);
-  emit({ name: "analysis/stft-power-2048-3s", metric: "ms-per-call", value: spec.msPerCall, unit: "ms", calls: spec.calls });
+  emit({
+    name: "analysis/stft-power-2048-3s",
+    metric: "ms-per-call",
+    value: spec.msPerCall,
+    unit: "ms",
+    calls: spec.calls,
+  });
 
   const n = 2048;
   const fft = realFft(n);
@@ -47,13 +73,23 @@ const bench: Benchmark = async (args, emit) => {
   const p = timeIt(() => {
     for (let i = 0; i < 100; i++) fft.forward(frame32, out32);
   }, minSeconds);
-  emit({ name: "fft/pffft-wasm-real-2048", metric: "transforms-per-second", value: 100_000 / p.msPerCall, unit: "1/s" });
+  emit({
+    name: "fft/pffft-wasm-real-2048",
+    metric: "transforms-per-second",
+    value: 100_000 / p.msPerCall,
+    unit: "1/s",
+  });
   const frame64 = Float64Array.from(frame32);
   const out64 = new Float64Array(n / 2 + 1);
   const j = timeIt(() => {
     for (let i = 0; i < 100; i++) realPowerSpectrum64(frame64, n, out64);
   }, minSeconds);
-  emit({ name: "fft/ts-float64-real-2048", metric: "transforms-per-second", value: 100_000 / j.msPerCall, unit: "1/s" });
+  emit({
+    name: "fft/ts-float64-real-2048",
+    metric: "transforms-per-second",
+    value: 100_000 / j.msPerCall,
+    unit: "1/s",
+  });
 };
 
 export default bench;

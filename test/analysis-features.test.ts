@@ -7,7 +7,9 @@ import { melFeatures } from "../src/metrics/spectral.ts";
 
 const SR = 44100;
 const sine = (n: number, hz: number, amp: number, sr = SR, start = 0) =>
-  Float32Array.from({ length: n }, (_, i) => (i < start ? 0 : amp * Math.sin((2 * Math.PI * hz * (i - start)) / sr)));
+  Float32Array.from({ length: n }, (_, i) =>
+    i < start ? 0 : amp * Math.sin((2 * Math.PI * hz * (i - start)) / sr),
+  );
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -40,7 +42,9 @@ describe("integrated loudness (ITU-R BS.1770-4)", () => {
     const silent = new Float32Array(SR * 6);
     silent.set(tone);
     const r = rng(5);
-    const quiet = Float32Array.from({ length: SR * 6 }, (_, i) => (i < tone.length ? tone[i]! : 3e-5 * (2 * r() - 1)));
+    const quiet = Float32Array.from({ length: SR * 6 }, (_, i) =>
+      i < tone.length ? tone[i]! : 3e-5 * (2 * r() - 1),
+    );
     const a = integratedLoudness([silent], SR);
     expect(integratedLoudness([quiet], SR)).toBeCloseTo(a, 2);
     // Without gating the mean would fall by 10·log10(6/2) = 4.8 dB; only the blocks straddling the end
@@ -73,7 +77,11 @@ describe("analyzeSound: timing and levels", () => {
       for (let i = 0; i < 0.15 * SR; i++) x[s0 + i] = Math.exp(-i / 2000) * (2 * r() - 1);
     }
     const s = analyzeSound(x, SR).summary;
-    for (const t0 of [0.2, 0.8, 1.4]) expect(s.onsets.some((t) => Math.abs(t - t0) < 0.03), `onset near ${t0}`).toBe(true);
+    for (const t0 of [0.2, 0.8, 1.4])
+      expect(
+        s.onsets.some((t) => Math.abs(t - t0) < 0.03),
+        `onset near ${t0}`,
+      ).toBe(true);
     expect(s.onsets.length).toBe(3);
     expect(s.pitched).toBe(false);
   });
@@ -83,7 +91,8 @@ describe("analyzeSound: timing and levels", () => {
     const x = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       const t = i / SR;
-      const env = t < 0.01 ? t / 0.01 : t < 1.2 ? 1 - 0.2 * (t - 0.01) : (1 - 0.2 * 1.19) * Math.exp(-(t - 1.2) / 0.03);
+      const env =
+        t < 0.01 ? t / 0.01 : t < 1.2 ? 1 - 0.2 * (t - 0.01) : (1 - 0.2 * 1.19) * Math.exp(-(t - 1.2) / 0.03);
       x[i] = 0.4 * env * (Math.sin(2 * Math.PI * 330 * t) + 0.3 * Math.sin(2 * Math.PI * 660 * t));
     }
     const s = analyzeSound(x, SR).summary;
@@ -95,7 +104,10 @@ describe("analyzeSound: timing and levels", () => {
   });
 
   it("reports no note-off for a plain exponential decay", () => {
-    const x = Float32Array.from({ length: SR * 2 }, (_, i) => 0.5 * Math.exp(-i / SR / 0.25) * Math.sin((2 * Math.PI * 440 * i) / SR));
+    const x = Float32Array.from(
+      { length: SR * 2 },
+      (_, i) => 0.5 * Math.exp(-i / SR / 0.25) * Math.sin((2 * Math.PI * 440 * i) / SR),
+    );
     expect(analyzeSound(x, SR).summary.noteOffSeconds).toBeNull();
   });
 });
@@ -138,7 +150,8 @@ describe("analyzeSound: shared matrices and channels", () => {
     expect(st.f0Hz!).toBeCloseTo(mono.f0Hz!, 3);
     // Channel powers add: 10·log10(10^(L/10) + 10^(R/10)) + 0.691 (the −0.691 offset is counted twice).
     const lr = [integratedLoudness([l], SR), integratedLoudness([r], SR)];
-    const expectedLufs = 10 * Math.log10(10 ** ((lr[0]! + 0.691) / 10) + 10 ** ((lr[1]! + 0.691) / 10)) - 0.691;
+    const expectedLufs =
+      10 * Math.log10(10 ** ((lr[0]! + 0.691) / 10) + 10 ** ((lr[1]! + 0.691) / 10)) - 0.691;
     expect(st.loudnessLufs!).toBeCloseTo(expectedLufs, 2);
   });
 });

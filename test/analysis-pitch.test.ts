@@ -104,47 +104,59 @@ interface RefEntry {
   note: number;
 }
 
-describe.skipIf(!existsSync(path.join(dx7Dir, "manifest.json")))("f0 of the msfa DX7 renders (../shared/refs/dx7)", () => {
-  const manifest = JSON.parse(readFileSync(path.join(dx7Dir, "manifest.json"), "utf8")) as RefEntry[];
-  // Expected frequency ratio to the played note (DX7 ratio mode: coarse 0 = 0.5, fine f = × (1 + f/100)).
-  const expected: Record<string, number> = {
-    "init-init-voice-n36-v100": 1,
-    "init-init-voice-n60-v100": 1,
-    "init-init-voice-n84-v100": 1,
-    "transpose-trnsp-5-n60-v100": 1,
-    "transpose-trnsp-31-n60-v100": 1,
-    "transpose-trnsp-43-n60-v100": 1,
-    "frequency-coarse-0-n60-v100": 0.5,
-    "frequency-coarse-5-n60-v100": 5,
-    "frequency-fine-1-n60-v100": 1.01,
-    "frequency-fine-50-n60-v100": 1.5,
-    "frequency-fine-99-n60-v100": 1.99,
-  };
-  for (const [id, ratio] of Object.entries(expected)) {
-    it(id, async () => {
-      const e = manifest.find((m) => m.id === id)!;
-      const { samples } = await readAudioMono(path.join(dx7Dir, e.wav));
-      const p = sustainedPitch(samples, SR);
-      expect(p.pitched).toBe(true);
-      expect(Math.abs(cents(p.f0Hz, midiHz(e.played_note!) * ratio))).toBeLessThan(10);
-    });
-  }
-});
-
-describe.skipIf(!existsSync(path.join(vitalDir, "manifest.json")))("f0 of the Vital renders (../shared/refs/vital)", () => {
-  const manifest = JSON.parse(readFileSync(path.join(vitalDir, "manifest.json"), "utf8")) as RefEntry[];
-  const offsets: Record<string, number> = { pitch_transpose_p12_n48: 1200, pitch_transpose_m7_n48: -700, pitch_tune_p0p5_n48: 50 };
-  const chosen = manifest.filter((m) => (m.group === "oscillator" && !m.id.startsWith("osc_pan")) || m.id in offsets);
-  it(`${chosen.length} oscillator and pitch renders within 10 cents of the note`, async () => {
-    expect(chosen.length).toBeGreaterThan(20);
-    for (const e of chosen) {
-      const { samples } = await readAudioMono(path.join(vitalDir, e.wav));
-      const p = sustainedPitch(samples, SR);
-      expect(p.pitched, e.id).toBe(true);
-      expect(Math.abs(cents(p.f0Hz, midiHz(e.note)) - (offsets[e.id] ?? 0)), e.id).toBeLessThan(10);
+describe.skipIf(!existsSync(path.join(dx7Dir, "manifest.json")))(
+  "f0 of the msfa DX7 renders (../shared/refs/dx7)",
+  () => {
+    const manifest = JSON.parse(readFileSync(path.join(dx7Dir, "manifest.json"), "utf8")) as RefEntry[];
+    // Expected frequency ratio to the played note (DX7 ratio mode: coarse 0 = 0.5, fine f = × (1 + f/100)).
+    const expected: Record<string, number> = {
+      "init-init-voice-n36-v100": 1,
+      "init-init-voice-n60-v100": 1,
+      "init-init-voice-n84-v100": 1,
+      "transpose-trnsp-5-n60-v100": 1,
+      "transpose-trnsp-31-n60-v100": 1,
+      "transpose-trnsp-43-n60-v100": 1,
+      "frequency-coarse-0-n60-v100": 0.5,
+      "frequency-coarse-5-n60-v100": 5,
+      "frequency-fine-1-n60-v100": 1.01,
+      "frequency-fine-50-n60-v100": 1.5,
+      "frequency-fine-99-n60-v100": 1.99,
+    };
+    for (const [id, ratio] of Object.entries(expected)) {
+      it(id, async () => {
+        const e = manifest.find((m) => m.id === id)!;
+        const { samples } = await readAudioMono(path.join(dx7Dir, e.wav));
+        const p = sustainedPitch(samples, SR);
+        expect(p.pitched).toBe(true);
+        expect(Math.abs(cents(p.f0Hz, midiHz(e.played_note!) * ratio))).toBeLessThan(10);
+      });
     }
-  });
-});
+  },
+);
+
+describe.skipIf(!existsSync(path.join(vitalDir, "manifest.json")))(
+  "f0 of the Vital renders (../shared/refs/vital)",
+  () => {
+    const manifest = JSON.parse(readFileSync(path.join(vitalDir, "manifest.json"), "utf8")) as RefEntry[];
+    const offsets: Record<string, number> = {
+      pitch_transpose_p12_n48: 1200,
+      pitch_transpose_m7_n48: -700,
+      pitch_tune_p0p5_n48: 50,
+    };
+    const chosen = manifest.filter(
+      (m) => (m.group === "oscillator" && !m.id.startsWith("osc_pan")) || m.id in offsets,
+    );
+    it(`${chosen.length} oscillator and pitch renders within 10 cents of the note`, async () => {
+      expect(chosen.length).toBeGreaterThan(20);
+      for (const e of chosen) {
+        const { samples } = await readAudioMono(path.join(vitalDir, e.wav));
+        const p = sustainedPitch(samples, SR);
+        expect(p.pitched, e.id).toBe(true);
+        expect(Math.abs(cents(p.f0Hz, midiHz(e.note)) - (offsets[e.id] ?? 0)), e.id).toBeLessThan(10);
+      }
+    });
+  },
+);
 
 const soundsDir = path.join(sharedDir, "data/sounds");
 
@@ -177,32 +189,39 @@ function parseCsv(text: string): Record<string, string>[] {
   return body.map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i] ?? ""])));
 }
 
-describe.skipIf(!existsSync(path.join(soundsDir, "manifest.csv")))("recorded sounds (../shared/data/sounds)", () => {
-  const rows = parseCsv(readFileSync(path.join(soundsDir, "manifest.csv"), "utf8"));
+describe.skipIf(!existsSync(path.join(soundsDir, "manifest.csv")))(
+  "recorded sounds (../shared/data/sounds)",
+  () => {
+    const rows = parseCsv(readFileSync(path.join(soundsDir, "manifest.csv"), "utf8"));
 
-  // Rule under test: claps, snares, open hi-hats and rim shots are noise-like and must all be unpitched.
-  // Kicks (sine-like 808 bodies), toms, percussion, ride bells and some closed hats can carry a real pitch,
-  // so they are not asserted here.
-  it("claps, snares, open hi-hats and rim shots are all unpitched (every 2nd file)", async () => {
-    const noisy = rows.filter((r) => ["clap", "snare", "hihat_open", "rim"].includes(r.class!)).filter((_, i) => i % 2 === 0);
-    expect(noisy.length).toBeGreaterThan(40);
-    const pitched: string[] = [];
-    for (const r of noisy) {
-      const { samples } = await readAudioMono(path.join(soundsDir, r.path!));
-      if (sustainedPitch(samples, SR).pitched) pitched.push(r.path!);
-    }
-    expect(pitched).toEqual([]);
-  });
+    // Rule under test: claps, snares, open hi-hats and rim shots are noise-like and must all be unpitched.
+    // Kicks (sine-like 808 bodies), toms, percussion, ride bells and some closed hats can carry a real pitch,
+    // so they are not asserted here.
+    it("claps, snares, open hi-hats and rim shots are all unpitched (every 2nd file)", async () => {
+      const noisy = rows
+        .filter((r) => ["clap", "snare", "hihat_open", "rim"].includes(r.class!))
+        .filter((_, i) => i % 2 === 0);
+      expect(noisy.length).toBeGreaterThan(40);
+      const pitched: string[] = [];
+      for (const r of noisy) {
+        const { samples } = await readAudioMono(path.join(soundsDir, r.path!));
+        if (sustainedPitch(samples, SR).pitched) pitched.push(r.path!);
+      }
+      expect(pitched).toEqual([]);
+    });
 
-  it("instruments with an f0-verified note: ≥ 90 % pitched and within 50 cents (every 5th file)", async () => {
-    const tonal = rows.filter((r) => r.family === "instruments" && r.midi_note_source!.includes("(f0-verified)")).filter((_, i) => i % 5 === 0);
-    expect(tonal.length).toBeGreaterThan(40);
-    let ok = 0;
-    for (const r of tonal) {
-      const { samples } = await readAudioMono(path.join(soundsDir, r.path!));
-      const p = sustainedPitch(samples, SR);
-      if (p.pitched && Math.abs(cents(p.f0Hz, midiHz(Number(r.midi_note)))) < 50) ok++;
-    }
-    expect(ok / tonal.length).toBeGreaterThanOrEqual(0.9);
-  });
-});
+    it("instruments with an f0-verified note: ≥ 90 % pitched and within 50 cents (every 5th file)", async () => {
+      const tonal = rows
+        .filter((r) => r.family === "instruments" && r.midi_note_source!.includes("(f0-verified)"))
+        .filter((_, i) => i % 5 === 0);
+      expect(tonal.length).toBeGreaterThan(40);
+      let ok = 0;
+      for (const r of tonal) {
+        const { samples } = await readAudioMono(path.join(soundsDir, r.path!));
+        const p = sustainedPitch(samples, SR);
+        if (p.pitched && Math.abs(cents(p.f0Hz, midiHz(Number(r.midi_note)))) < 50) ok++;
+      }
+      expect(ok / tonal.length).toBeGreaterThanOrEqual(0.9);
+    });
+  },
+);

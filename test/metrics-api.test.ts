@@ -29,7 +29,10 @@ function rng(seed: number) {
   };
 }
 const tone = (n: number, hz: number, amp = 0.5, sr = SR) =>
-  Float32Array.from({ length: n }, (_, i) => amp * (Math.sin((2 * Math.PI * hz * i) / sr) + 0.4 * Math.sin((4 * Math.PI * hz * i) / sr)));
+  Float32Array.from(
+    { length: n },
+    (_, i) => amp * (Math.sin((2 * Math.PI * hz * i) / sr) + 0.4 * Math.sin((4 * Math.PI * hz * i) / sr)),
+  );
 const noise = (n: number, seed: number) => {
   const r = rng(seed);
   return Float32Array.from({ length: n }, (_, i) => Math.exp(-i / 8000) * (2 * r() - 1));
@@ -56,7 +59,12 @@ describe("metric values and API", () => {
   });
   it("envelope error of a gain change on a steady tone is the gain in dB", () => {
     const x = tone(SR, 330);
-    expect(envelopeErrorDb(x, x.map((v) => v * 0.25))).toBeCloseTo(20 * Math.log10(4), 3);
+    expect(
+      envelopeErrorDb(
+        x,
+        x.map((v) => v * 0.25),
+      ),
+    ).toBeCloseTo(20 * Math.log10(4), 3);
   });
   it("a silent candidate has spectral convergence exactly 1", () => {
     expect(spectralConvergence(tone(SR / 2, 440), new Float32Array(SR / 2))).toBe(1);
@@ -110,7 +118,10 @@ describe("analyze and compare commands", () => {
     return file;
   };
   const a = write("a.wav", SR, [tone(SR, 220, 0.4)]);
-  const b48 = write("b48-stereo.wav", 48000, [tone(48000, 220 * 2 ** (30 / 1200), 0.4, 48000), tone(48000, 220 * 2 ** (30 / 1200), 0.2, 48000)]);
+  const b48 = write("b48-stereo.wav", 48000, [
+    tone(48000, 220 * 2 ** (30 / 1200), 0.4, 48000),
+    tone(48000, 220 * 2 ** (30 / 1200), 0.2, 48000),
+  ]);
 
   it("compare of a file with itself prints 0 for every metric (--json)", () => {
     const r = runCli(["compare", a, a, "--json"]);

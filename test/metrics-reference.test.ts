@@ -19,10 +19,15 @@ function fftRec(re: Float64Array, im: Float64Array): void {
   const n = re.length;
   if (n === 1) return;
   const h = n / 2;
-  const er = new Float64Array(h), ei = new Float64Array(h), or = new Float64Array(h), oi = new Float64Array(h);
+  const er = new Float64Array(h),
+    ei = new Float64Array(h),
+    or = new Float64Array(h),
+    oi = new Float64Array(h);
   for (let i = 0; i < h; i++) {
-    er[i] = re[2 * i]!; ei[i] = im[2 * i]!;
-    or[i] = re[2 * i + 1]!; oi[i] = im[2 * i + 1]!;
+    er[i] = re[2 * i]!;
+    ei[i] = im[2 * i]!;
+    or[i] = re[2 * i + 1]!;
+    oi[i] = im[2 * i + 1]!;
   }
   fftRec(er, ei);
   fftRec(or, oi);
@@ -30,8 +35,10 @@ function fftRec(re: Float64Array, im: Float64Array): void {
     const a = (-2 * Math.PI * k) / n;
     const tr = Math.cos(a) * or[k]! - Math.sin(a) * oi[k]!;
     const ti = Math.sin(a) * or[k]! + Math.cos(a) * oi[k]!;
-    re[k] = er[k]! + tr; im[k] = ei[k]! + ti;
-    re[k + h] = er[k]! - tr; im[k + h] = ei[k]! - ti;
+    re[k] = er[k]! + tr;
+    im[k] = ei[k]! + ti;
+    re[k + h] = er[k]! - tr;
+    im[k + h] = ei[k]! - ti;
   }
 }
 
@@ -49,7 +56,8 @@ function refStft(x: Float64Array, nFft: number, hop: number, p: 1 | 2, centred =
   }
   const out: number[][] = [];
   for (let s = 0; s + nFft <= padded.length; s += hop) {
-    const re = new Float64Array(nFft), im = new Float64Array(nFft);
+    const re = new Float64Array(nFft),
+      im = new Float64Array(nFft);
     for (let i = 0; i < nFft; i++) re[i] = padded[s + i]! * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / nFft));
     fftRec(re, im);
     const row: number[] = [];
@@ -150,13 +158,20 @@ function reference(targetF32: Float32Array, candidateF32: Float32Array) {
   const mfcc = mean(ct.flatMap((row, f) => row.map((v, k) => Math.abs(v - cc[f]![k]!))));
   let num = 0;
   let den = 0;
-  mt.forEach((row, f) => row.forEach((v, m) => { num += (v - mc[f]![m]!) ** 2; den += v * v; }));
+  mt.forEach((row, f) =>
+    row.forEach((v, m) => {
+      num += (v - mc[f]![m]!) ** 2;
+      den += v * v;
+    }),
+  );
   const sc = den === 0 ? (num === 0 ? 0 : 1) : Math.sqrt(num / den);
   let mssTotal = 0;
   for (const n of [2048, 1024, 512, 256, 128, 64]) {
     const a = refStft(t, n, n / 4, 1).flat();
     const b = refStft(c, n, n / 4, 1).flat();
-    mssTotal += mean(a.map((v, i) => Math.abs(v - b[i]!))) + mean(a.map((v, i) => Math.abs(Math.log(v + 1e-7) - Math.log(b[i]! + 1e-7))));
+    mssTotal +=
+      mean(a.map((v, i) => Math.abs(v - b[i]!))) +
+      mean(a.map((v, i) => Math.abs(Math.log(v + 1e-7) - Math.log(b[i]! + 1e-7))));
   }
   const lt = dct20(flooredDb(applyFilters(refStft(t, 2048, 512, 2, true), SLANEY)));
   const lc = dct20(flooredDb(applyFilters(refStft(c, 2048, 512, 2, true), SLANEY)));
@@ -187,10 +202,24 @@ function rng(seed: number) {
   };
 }
 const gen = (n: number, f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
-const tone = (n: number, hz: number, amp = 0.5, decay = 0) => gen(n, (i) => amp * Math.exp(-decay * i / SR) * Math.sin((2 * Math.PI * hz * i) / SR));
-const chirp = (n: number, f0: number, f1: number) => gen(n, (i) => { const t = i / SR; const T = n / SR; return 0.4 * Math.sin(2 * Math.PI * (f0 * t + ((f1 - f0) * t * t) / (2 * T))); });
-const noise = (n: number, seed: number, amp = 0.3) => { const r = rng(seed); return gen(n, () => amp * (2 * r() - 1)); };
-const saw = (n: number, hz: number) => gen(n, (i) => { let v = 0; for (let h = 1; h * hz < 20000; h++) v += Math.sin((2 * Math.PI * hz * h * i) / SR) / h; return 0.3 * v; });
+const tone = (n: number, hz: number, amp = 0.5, decay = 0) =>
+  gen(n, (i) => amp * Math.exp((-decay * i) / SR) * Math.sin((2 * Math.PI * hz * i) / SR));
+const chirp = (n: number, f0: number, f1: number) =>
+  gen(n, (i) => {
+    const t = i / SR;
+    const T = n / SR;
+    return 0.4 * Math.sin(2 * Math.PI * (f0 * t + ((f1 - f0) * t * t) / (2 * T)));
+  });
+const noise = (n: number, seed: number, amp = 0.3) => {
+  const r = rng(seed);
+  return gen(n, () => amp * (2 * r() - 1));
+};
+const saw = (n: number, hz: number) =>
+  gen(n, (i) => {
+    let v = 0;
+    for (let h = 1; h * hz < 20000; h++) v += Math.sin((2 * Math.PI * hz * h * i) / SR) / h;
+    return 0.3 * v;
+  });
 
 const cases: Array<[string, Float32Array, Float32Array]> = [
   ["tone vs detuned decaying tone", tone(22050, 440), tone(22050, 452, 0.3, 3)],

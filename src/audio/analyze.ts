@@ -79,7 +79,11 @@ function dbfs(v: number): number {
 }
 
 /** Analyse one sound. Audio at any sample rate; the mel/metric features assume 44.1 kHz for comparability. */
-export function analyzeSound(audio: AudioData | Float32Array, sampleRate?: number, opt: AnalyzeOptions = {}): SoundAnalysis {
+export function analyzeSound(
+  audio: AudioData | Float32Array,
+  sampleRate?: number,
+  opt: AnalyzeOptions = {},
+): SoundAnalysis {
   const channels = audio instanceof Float32Array ? [audio] : audio.channels;
   const sr = audio instanceof Float32Array ? (sampleRate ?? 44100) : audio.sampleRate;
   const x = audio instanceof Float32Array ? audio : toMono(audio);
@@ -149,7 +153,13 @@ export function analyzeSound(audio: AudioData | Float32Array, sampleRate?: numbe
   return {
     sampleRate: sr,
     samples: x,
-    stft: { nFft: ANALYSIS_N_FFT, hop: ANALYSIS_HOP, frames: power.frames, bins: power.bins, power: power.data },
+    stft: {
+      nFft: ANALYSIS_N_FFT,
+      hop: ANALYSIS_HOP,
+      frames: power.frames,
+      bins: power.bins,
+      power: power.data,
+    },
     mel: { frames: power.frames, bands: ANALYSIS_MEL_BANDS, power: melPower, db: melDb },
     mfcc: { frames: power.frames, coefficients: ANALYSIS_MFCC, data: mfcc },
     envelope: { frameSize: frame, rms: env },

@@ -78,5 +78,11 @@ export function spectralDescriptors(
     flatness += Math.exp(logSum / bins) / (psum / bins);
     fluxSum += flux[t] ?? 0;
   }
-  return { centroidHz: centroid / n, rolloffHz: rolloff / n, flatness: flatness / n, flux: fluxSum / n, activeFrames: n };
+  return {
+    centroidHz: centroid / n,
+    rolloffHz: rolloff / n,
+    flatness: flatness / n,
+    flux: fluxSum / n,
+    activeFrames: n,
+  };
 }

@@ -7,7 +7,13 @@ interface PffftModule {
   HEAPF32: Float32Array;
   _pffft_new_setup(n: number, kind: number): number;
   _pffft_destroy_setup(setup: number): void;
-  _pffft_transform_ordered(setup: number, input: number, output: number, work: number, direction: number): void;
+  _pffft_transform_ordered(
+    setup: number,
+    input: number,
+    output: number,
+    work: number,
+    direction: number,
+  ): void;
   _pffft_aligned_malloc(bytes: number): number;
   _pffft_aligned_free(ptr: number): void;
 }
@@ -55,7 +61,8 @@ export class RealFft {
 
   constructor(size: number) {
     if (!pffft) throw new Error("FFT not initialised: await initFft() first");
-    if (!Number.isInteger(size) || size < 32 || !isPffftSize(size)) throw new RangeError(`unsupported FFT size ${size}`);
+    if (!Number.isInteger(size) || size < 32 || !isPffftSize(size))
+      throw new RangeError(`unsupported FFT size ${size}`);
     this.m = pffft;
     this.size = size;
     this.setup = this.m._pffft_new_setup(size, PFFFT_REAL);

@@ -51,7 +51,12 @@ function plan(n: number): Plan {
 /**
  * |X[k]|² for k = 0 … n/2 of the real frame `x` (length n, already windowed), into `out[base + k]`.
  */
-export function realPowerSpectrum64(x: Float64Array, n: number, out: Float32Array | Float64Array, base = 0): void {
+export function realPowerSpectrum64(
+  x: Float64Array,
+  n: number,
+  out: Float32Array | Float64Array,
+  base = 0,
+): void {
   const p = plan(n);
   const { half, rev, cos, sin, re, im } = p;
   for (let i = 0; i < half; i++) {

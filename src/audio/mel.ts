@@ -27,13 +27,23 @@ const SLANEY_MIN_LOG_MEL = SLANEY_MIN_LOG_HZ / SLANEY_F_SP;
 const SLANEY_LOGSTEP = Math.log(6.4) / 27;
 
 export function hzToMelSlaney(f: number): number {
-  return f >= SLANEY_MIN_LOG_HZ ? SLANEY_MIN_LOG_MEL + Math.log(f / SLANEY_MIN_LOG_HZ) / SLANEY_LOGSTEP : f / SLANEY_F_SP;
+  return f >= SLANEY_MIN_LOG_HZ
+    ? SLANEY_MIN_LOG_MEL + Math.log(f / SLANEY_MIN_LOG_HZ) / SLANEY_LOGSTEP
+    : f / SLANEY_F_SP;
 }
 export function melToHzSlaney(m: number): number {
-  return m >= SLANEY_MIN_LOG_MEL ? SLANEY_MIN_LOG_HZ * Math.exp(SLANEY_LOGSTEP * (m - SLANEY_MIN_LOG_MEL)) : SLANEY_F_SP * m;
+  return m >= SLANEY_MIN_LOG_MEL
+    ? SLANEY_MIN_LOG_HZ * Math.exp(SLANEY_LOGSTEP * (m - SLANEY_MIN_LOG_MEL))
+    : SLANEY_F_SP * m;
 }
 
-function build(edgesHz: Float64Array, bands: number, nFft: number, sampleRate: number, areaNormalise: boolean): MelFilterbank {
+function build(
+  edgesHz: Float64Array,
+  bands: number,
+  nFft: number,
+  sampleRate: number,
+  areaNormalise: boolean,
+): MelFilterbank {
   const bins = nFft / 2 + 1;
   const start = new Int32Array(bands);
   const count = new Int32Array(bands);
@@ -71,7 +81,13 @@ function build(edgesHz: Float64Array, bands: number, nFft: number, sampleRate: n
 const cache = new Map<string, MelFilterbank>();
 
 /** DESIGN §5: 128 HTK-mel triangles from 20 Hz to 16 kHz, peak weight 1, no area normalisation. */
-export function htkMelFilterbank(nFft = 2048, sampleRate = 44100, bands = 128, fMin = 20, fMax = 16000): MelFilterbank {
+export function htkMelFilterbank(
+  nFft = 2048,
+  sampleRate = 44100,
+  bands = 128,
+  fMin = 20,
+  fMax = 16000,
+): MelFilterbank {
   const key = `htk:${nFft}:${sampleRate}:${bands}:${fMin}:${fMax}`;
   let fb = cache.get(key);
   if (!fb) {
@@ -86,7 +102,13 @@ export function htkMelFilterbank(nFft = 2048, sampleRate = 44100, bands = 128, f
 }
 
 /** librosa.filters.mel defaults (Slaney scale, norm="slaney") from fMin to fMax (default sr/2). */
-export function slaneyMelFilterbank(nFft = 2048, sampleRate = 44100, bands = 128, fMin = 0, fMax = sampleRate / 2): MelFilterbank {
+export function slaneyMelFilterbank(
+  nFft = 2048,
+  sampleRate = 44100,
+  bands = 128,
+  fMin = 0,
+  fMax = sampleRate / 2,
+): MelFilterbank {
   const key = `slaney:${nFft}:${sampleRate}:${bands}:${fMin}:${fMax}`;
   let fb = cache.get(key);
   if (!fb) {
@@ -124,7 +146,13 @@ export function applyMel(spec: Spectrogram, fb: MelFilterbank, out?: Float32Arra
  * dB = 10·log10(max(P, amin)), then floored at (max − topDb) over the whole matrix (in place into `out`).
  * With amin 1e-10 and topDb 80 this is both DESIGN §5's floored dB and librosa's power_to_db(ref=1).
  */
-export function powerToDb(p: Float32Array, n: number, out: Float32Array, amin = 1e-10, topDb = 80): Float32Array {
+export function powerToDb(
+  p: Float32Array,
+  n: number,
+  out: Float32Array,
+  amin = 1e-10,
+  topDb = 80,
+): Float32Array {
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
     const v = p[i]!;

@@ -18,7 +18,13 @@ export function dctMatrix(n: number, count: number): Float32Array {
 }
 
 /** frames × count MFCC matrix (frame-major) from a frames × bands dB matrix (frame-major). */
-export function mfccFromDb(db: Float32Array, frames: number, bands: number, count = 20, out?: Float32Array): Float32Array {
+export function mfccFromDb(
+  db: Float32Array,
+  frames: number,
+  bands: number,
+  count = 20,
+  out?: Float32Array,
+): Float32Array {
   const res = out && out.length >= frames * count ? out : new Float32Array(frames * count);
   const m = dctMatrix(bands, count);
   for (let t = 0; t < frames; t++) {

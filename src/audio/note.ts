@@ -72,7 +72,14 @@ export function noteTiming(env: Float32Array, frameSeconds: number, onsetSeconds
  * Where the fall found around frame `t` begins: the first frame from t − after on that lies 3 dB under the
  * line continuing the earlier decay (mean level over the 200 ms before t − after, slope `slopePerFrame`).
  */
-function fallStart(db: Float64Array, t: number, peakIdx: number, before: number, after: number, slopePerFrame: number): number {
+function fallStart(
+  db: Float64Array,
+  t: number,
+  peakIdx: number,
+  before: number,
+  after: number,
+  slopePerFrame: number,
+): number {
   const b = Math.max(peakIdx + 1, t - after);
   const a = Math.max(peakIdx, b - before);
   let mean = 0;
@@ -134,8 +141,15 @@ export function summarisePitch(track: PitchTrack, timing: NoteTiming): PitchSumm
   }
   const f0 = maskedMedian(f0Hz, mask);
   let near = 0;
-  if (voicedCount) for (let t = 0; t < frames; t++) if (mask[t] && Math.abs(1200 * Math.log2(f0Hz[t]! / f0)) <= 50) near++;
+  if (voicedCount)
+    for (let t = 0; t < frames; t++) if (mask[t] && Math.abs(1200 * Math.log2(f0Hz[t]! / f0)) <= 50) near++;
   const voicedFraction = sustained ? voicedCount / sustained : 0;
   const stability = voicedCount ? near / voicedCount : 0;
-  return { pitched: voicedFraction >= 0.5 && stability >= 0.6, f0Hz: f0, voicedFraction, stability, sustainedFrames: sustained };
+  return {
+    pitched: voicedFraction >= 0.5 && stability >= 0.6,
+    f0Hz: f0,
+    voicedFraction,
+    stability,
+    sustainedFrames: sustained,
+  };
 }

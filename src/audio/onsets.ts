@@ -1,6 +1,5 @@
 // Onsets: spectral flux (half-wave-rectified rise of the dB mel spectrogram) with adaptive-threshold
 // peak picking, plus the one-shot onset: the first millisecond whose peak reaches −40 dB re the sound's peak.
-import type { Spectrogram } from "./stft.ts";
 
 /**
  * Onset strength per frame from a frames × bands dB mel matrix (as librosa's onset_strength does):
@@ -27,7 +26,13 @@ export function spectralFlux(db: Float32Array, frames: number, bands: number): F
  * Frame t covers samples [t·hop, t·hop + nFft) and is the first to contain what starts after the end of
  * frame t − 1, so a rise in frame t is reported at the middle of (t·hop + nFft − hop, t·hop + nFft].
  */
-export function pickOnsets(flux: Float32Array, hop: number, nFft: number, sampleRate: number, minGapSeconds = 0.05): number[] {
+export function pickOnsets(
+  flux: Float32Array,
+  hop: number,
+  nFft: number,
+  sampleRate: number,
+  minGapSeconds = 0.05,
+): number[] {
   let max = 0;
   for (const v of flux) if (v > max) max = v;
   if (max <= 0) return [];

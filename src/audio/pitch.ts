@@ -39,7 +39,14 @@ export interface PitchTrack {
 }
 
 /** Copy x[s … s + len) into the FFT input (zeros beyond the signal and up to n). */
-function loadSegment(heap: Float32Array, inBase: number, n: number, x: Float32Array, s: number, len: number): void {
+function loadSegment(
+  heap: Float32Array,
+  inBase: number,
+  n: number,
+  x: Float32Array,
+  s: number,
+  len: number,
+): void {
   const end = Math.min(x.length, s + len);
   const copied = Math.max(0, end - s);
   if (copied > 0) heap.set(x.subarray(s, end), inBase);
@@ -161,7 +168,11 @@ export function pitchTrack(x: Float32Array, sampleRate: number, opt: PitchOption
       period = refinePeriod(period, specA, n, segPrefix, window);
       // At short periods the true dip can fall between integer lags and be missed, leaving a multiple of
       // the period: test the sub-multiples at their refined positions.
-      for (let k = Math.min(MAX_SUBMULTIPLE, Math.floor(period / minLag)); k >= 2 && period < SUBMULTIPLE_BELOW_LAG; k--) {
+      for (
+        let k = Math.min(MAX_SUBMULTIPLE, Math.floor(period / minLag));
+        k >= 2 && period < SUBMULTIPLE_BELOW_LAG;
+        k--
+      ) {
         const q = refinePeriod(period / k, specA, n, segPrefix, window);
         const lo = Math.floor(q);
         if (lo < minLag || lo + 1 > maxLag) continue;
@@ -221,7 +232,14 @@ function correlationAt(p: number, c: Float32Array, n: number): number {
   return (c[0]! + c[1]! * Math.cos(Math.PI * p) + 2 * acc) / n;
 }
 
-function differenceAt(p: number, e0: number, c: Float32Array, n: number, segPrefix: Float64Array, window: number): number {
+function differenceAt(
+  p: number,
+  e0: number,
+  c: Float32Array,
+  n: number,
+  segPrefix: Float64Array,
+  window: number,
+): number {
   return Math.max(0, e0 + shiftedEnergy(p, segPrefix, window).e - 2 * correlationAt(p, c, n));
 }
 
@@ -229,7 +247,13 @@ function differenceAt(p: number, e0: number, c: Float32Array, n: number, segPref
  * Sub-sample period by Newton steps on d(p) = e0 + e(p) − 2·r(p), with r the trigonometric interpolation
  * of the cross-correlation spectrum `c` (ordered layout) and e(p) interpolated linearly.
  */
-function refinePeriod(start: number, c: Float32Array, n: number, segPrefix: Float64Array, window: number): number {
+function refinePeriod(
+  start: number,
+  c: Float32Array,
+  n: number,
+  segPrefix: Float64Array,
+  window: number,
+): number {
   let p = start;
   const half = n >> 1;
   const w = (2 * Math.PI) / n;

@@ -58,7 +58,13 @@ export function periodicHann64(n: number): Float64Array {
  * The periodic Hann window is applied afterwards in the frequency domain (`hannPower`), which is exact
  * and cheaper than multiplying in the time domain.
  */
-export function loadFrame(heap: Float32Array, inBase: number, n: number, x: Float32Array, start: number): void {
+export function loadFrame(
+  heap: Float32Array,
+  inBase: number,
+  n: number,
+  x: Float32Array,
+  start: number,
+): void {
   const from = Math.max(0, -start);
   const to = Math.min(n, x.length - start);
   if (to <= from) {
@@ -74,7 +80,13 @@ export function loadFrame(heap: Float32Array, inBase: number, n: number, x: Floa
  * |Xw[k]|² for k = 0 … n/2 of the periodic-Hann-windowed frame, from the unwindowed ordered spectrum at
  * heap[outBase …]: Xw[k] = ½X[k] − ¼X[k−1] − ¼X[k+1] (X[−1] = conj X[1], X[n/2+1] = conj X[n/2−1]).
  */
-export function hannPower(heap: Float32Array, outBase: number, n: number, power: Float32Array | Float64Array, powerBase = 0): void {
+export function hannPower(
+  heap: Float32Array,
+  outBase: number,
+  n: number,
+  power: Float32Array | Float64Array,
+  powerBase = 0,
+): void {
   const half = n >> 1;
   const x0 = heap[outBase]!;
   const xn = heap[outBase + 1]!;

@@ -30,7 +30,9 @@ export function formatReport(target: string, candidate: string, r: MetricReport,
   const lines = [`${candidate} against ${target}:`];
   for (const [key, label, unit, digits] of ROWS) {
     const v = r[key];
-    const shown = Number.isNaN(v) ? "n/a (only one of the sounds has a pitch)" : `${v.toFixed(digits)}${unit ? ` ${unit}` : ""}`;
+    const shown = Number.isNaN(v)
+      ? "n/a (only one of the sounds has a pitch)"
+      : `${v.toFixed(digits)}${unit ? ` ${unit}` : ""}`;
     lines.push(`  ${label.padEnd(22)} ${shown}`);
   }
   for (const n of notes) lines.push(`  (${n})`);
@@ -44,7 +46,10 @@ export const command: CommandSpec = {
     cmd
       .argument("<target>", "the reference sound")
       .argument("<candidate>", "the sound to score against it (cut or zero-padded to the target's length)")
-      .option("--align", "start both sounds at their detected onsets (default: compare from the first sample)");
+      .option(
+        "--align",
+        "start both sounds at their detected onsets (default: compare from the first sample)",
+      );
   },
   async run(args, opts, ctx) {
     const [targetFile, candidateFile] = [args[0]!, args[1]!];
@@ -56,14 +61,23 @@ export const command: CommandSpec = {
     const notes: string[] = [];
     let offsets = { target: 0, candidate: 0 };
     if (opts.align) {
-      offsets = { target: firstOnsetSample(ta, METRIC_SAMPLE_RATE), candidate: firstOnsetSample(tb, METRIC_SAMPLE_RATE) };
+      offsets = {
+        target: firstOnsetSample(ta, METRIC_SAMPLE_RATE),
+        candidate: firstOnsetSample(tb, METRIC_SAMPLE_RATE),
+      };
       ta = ta.subarray(offsets.target);
       tb = tb.subarray(offsets.candidate);
-      notes.push(`aligned at onsets: target ${(offsets.target / METRIC_SAMPLE_RATE).toFixed(3)} s, candidate ${(offsets.candidate / METRIC_SAMPLE_RATE).toFixed(3)} s`);
+      notes.push(
+        `aligned at onsets: target ${(offsets.target / METRIC_SAMPLE_RATE).toFixed(3)} s, candidate ${(offsets.candidate / METRIC_SAMPLE_RATE).toFixed(3)} s`,
+      );
     }
-    if (a.info.sampleRate !== METRIC_SAMPLE_RATE || b.info.sampleRate !== METRIC_SAMPLE_RATE) notes.push(`resampled to ${METRIC_SAMPLE_RATE} Hz`);
+    if (a.info.sampleRate !== METRIC_SAMPLE_RATE || b.info.sampleRate !== METRIC_SAMPLE_RATE)
+      notes.push(`resampled to ${METRIC_SAMPLE_RATE} Hz`);
     if (a.info.channelCount > 1 || b.info.channelCount > 1) notes.push("channels averaged to mono");
-    if (tb.length !== ta.length) notes.push(`candidate ${tb.length > ta.length ? "cut" : "zero-padded"} to the target's ${(ta.length / METRIC_SAMPLE_RATE).toFixed(3)} s`);
+    if (tb.length !== ta.length)
+      notes.push(
+        `candidate ${tb.length > ta.length ? "cut" : "zero-padded"} to the target's ${(ta.length / METRIC_SAMPLE_RATE).toFixed(3)} s`,
+      );
     const report = allMetrics(prepareTarget(ta), tb);
     const json: Record<string, number | null> = {};
     for (const [k, v] of Object.entries(report)) json[k] = Number.isFinite(v) ? v : null;
@@ -73,7 +87,9 @@ export const command: CommandSpec = {
       sampleRate: METRIC_SAMPLE_RATE,
       targetSeconds: ta.length / METRIC_SAMPLE_RATE,
       candidateSeconds: tb.length / METRIC_SAMPLE_RATE,
-      alignedOffsetsSeconds: opts.align ? { target: offsets.target / METRIC_SAMPLE_RATE, candidate: offsets.candidate / METRIC_SAMPLE_RATE } : null,
+      alignedOffsetsSeconds: opts.align
+        ? { target: offsets.target / METRIC_SAMPLE_RATE, candidate: offsets.candidate / METRIC_SAMPLE_RATE }
+        : null,
       metrics: json,
       units: JSON_UNITS,
     };

@@ -22,7 +22,11 @@ export function envelopeErrorDb(target: MetricTarget | Float32Array, candidate: 
     let peak = 0;
     for (const v of env) if (v > peak) peak = v;
     const floorDb = 20 * Math.log10(peak > AMIN ? peak : AMIN) - FLOOR_BELOW_PEAK_DB;
-    return { frames: env.length, floorDb, db: envelopeDb(env, env.length, floorDb, new Float32Array(env.length)) };
+    return {
+      frames: env.length,
+      floorDb,
+      db: envelopeDb(env, env.length, floorDb, new Float32Array(env.length)),
+    };
   });
   const x = t.fit(candidate);
   const env = rmsEnvelope(x, ENVELOPE_FRAME, t.buffer("env", a.frames));

@@ -9,7 +9,11 @@ import { asTarget, type MetricTarget } from "./target.ts";
 /** The sustained-part pitch of a signal (f0 median, pitched verdict). */
 export function sustainedPitch(x: Float32Array, sampleRate = 44100): PitchSummary {
   const frame = Math.max(1, Math.round((ENVELOPE_FRAME * sampleRate) / 44100));
-  const timing = noteTiming(rmsEnvelope(x, frame), frame / sampleRate, firstOnsetSample(x, sampleRate) / sampleRate);
+  const timing = noteTiming(
+    rmsEnvelope(x, frame),
+    frame / sampleRate,
+    firstOnsetSample(x, sampleRate) / sampleRate,
+  );
   return summarisePitch(pitchTrack(x, sampleRate), timing);
 }
 

@@ -20,7 +20,11 @@ export interface MelFeatures {
 }
 
 /** §5 mel power and floored dB matrices of a signal (44.1 kHz mono). */
-export function melFeatures(x: Float32Array, sampleRate = 44100, out?: { power?: Float32Array; db?: Float32Array }): MelFeatures {
+export function melFeatures(
+  x: Float32Array,
+  sampleRate = 44100,
+  out?: { power?: Float32Array; db?: Float32Array },
+): MelFeatures {
   const fb = htkMelFilterbank(MEL_N_FFT, sampleRate, MEL_BANDS);
   const { frames, bands, data } = melPowerSpectrogram(x, fb, { nFft: MEL_N_FFT, hop: MEL_HOP }, out?.power);
   const n = frames * bands;
@@ -105,9 +109,18 @@ export function mfccMae(target: MetricTarget | Float32Array, candidate: Float32A
  * frames with zero padding, 128 Slaney mel bands 0 … sr/2 with Slaney area normalisation, power_to_db
  * ref 1 / amin 1e-10 / top_db 80, ortho DCT-II). frames × 20, frame-major (librosa's matrix transposed).
  */
-export function librosaMfcc(x: Float32Array, sampleRate = 44100, out?: { mel?: Float32Array; db?: Float32Array; mfcc?: Float32Array }) {
+export function librosaMfcc(
+  x: Float32Array,
+  sampleRate = 44100,
+  out?: { mel?: Float32Array; db?: Float32Array; mfcc?: Float32Array },
+) {
   const fb = slaneyMelFilterbank(MEL_N_FFT, sampleRate, MEL_BANDS);
-  const { frames, bands, data } = melPowerSpectrogram(x, fb, { nFft: MEL_N_FFT, hop: MEL_HOP, center: true }, out?.mel);
+  const { frames, bands, data } = melPowerSpectrogram(
+    x,
+    fb,
+    { nFft: MEL_N_FFT, hop: MEL_HOP, center: true },
+    out?.mel,
+  );
   const n = frames * bands;
   const db = out?.db && out.db.length >= n ? out.db : new Float32Array(n);
   powerToDb(data, n, db, 1e-10, 80);
@@ -121,7 +134,11 @@ export function mfccMaeSpiegelib(target: MetricTarget | Float32Array, candidate:
   const x = t.fit(candidate);
   const nm = a.frames * MEL_BANDS;
   const n = a.frames * MFCC_COUNT;
-  const b = librosaMfcc(x, t.sampleRate, { mel: t.buffer("lr-mel", nm), db: t.buffer("lr-db", nm), mfcc: t.buffer("lr-mfcc", n) });
+  const b = librosaMfcc(x, t.sampleRate, {
+    mel: t.buffer("lr-mel", nm),
+    db: t.buffer("lr-db", nm),
+    mfcc: t.buffer("lr-mfcc", n),
+  });
   return maeOf(a.data, b.data, n);
 }
 

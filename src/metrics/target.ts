@@ -15,7 +15,10 @@ export class MetricTarget {
 
   constructor(samples: Float32Array, sampleRate = METRIC_SAMPLE_RATE) {
     if (sampleRate !== METRIC_SAMPLE_RATE) {
-      throw new PatchsmithError("bad-sample-rate", `metrics are defined at ${METRIC_SAMPLE_RATE} Hz, got ${sampleRate} Hz (resample first)`);
+      throw new PatchsmithError(
+        "bad-sample-rate",
+        `metrics are defined at ${METRIC_SAMPLE_RATE} Hz, got ${sampleRate} Hz (resample first)`,
+      );
     }
     this.samples = samples;
     this.sampleRate = sampleRate;
