@@ -17,8 +17,6 @@ const HONOURED = [
   /^modulation_\d+_(amount|power)$/,
 ];
 
-const SYNC_NAMES = ["trigger", "sync", "envelope", "sustain envelope", "loop point", "loop hold"];
-
 export function engineDeviations(p: VitalPatch): string[] {
   const s = p.settings;
   const out: string[] = [];
@@ -50,8 +48,6 @@ export function engineDeviations(p: VitalPatch): string[] {
     out.push(`"random" source: Vital's per-note random value is not reproduced (seeded)`);
   for (let k = 1; k <= 8; k++) {
     if (!usedSources.has(`lfo_${k}`)) continue;
-    const sync = Math.round(s[`lfo_${k}_sync_type`] ?? 0);
-    if (sync >= 3) out.push(`LFO ${k}: ${SYNC_NAMES[sync] ?? "unknown"} mode (approximated)`);
     if ((s[`lfo_${k}_stereo`] ?? 0) !== 0) out.push(`LFO ${k}: stereo phase offset (not rendered)`);
   }
   for (let f = 1; f <= 2; f++) {
