@@ -161,6 +161,20 @@ describe("WAV decoding", () => {
     expect(warnings.map((w) => w.code)).toEqual(["ignored-data"]);
   });
 
+  it("a damaged chunk chain before fmt/data is searched past, with a bad-header warning", async () => {
+    const chans = signal("int16", 2, 80);
+    const list = { id: "LIST", body: ascii("INFOICMT\x04\x00\x00\x00abcd") };
+    const good = buildWav({ kind: "int16", sampleRate: 44100, channels: chans, before: [list] });
+    const hugeSize = good.slice();
+    new DataView(hugeSize.buffer).setUint32(16, 0x7fffff00, true); // LIST size far past the end
+    const badId = good.slice();
+    badId.set([0, 1, 2, 3], 12); // LIST id overwritten with non-ASCII bytes
+    for (const bytes of [hugeSize, badId]) {
+      const { warnings } = await expectExact(bytes, "int16", chans, 44100);
+      expect(warnings.map((w) => w.code)).toEqual(["bad-header"]);
+    }
+  });
+
   it("RIFX (big-endian) and RF64", async () => {
     const c = signal("int24", 2, 64);
     await expectExact(

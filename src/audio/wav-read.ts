@@ -61,12 +61,34 @@ export function decodeWav(bytes: Uint8Array, file?: string): DecodedAudio {
   let ds64DataSize: number | undefined;
   let off = 12;
   const len = bytes.length;
+  let broken = -1;
+  /** Record the data chunk; true when it runs to the end of the file (nothing can follow). */
+  const takeData = (body: number, size: number): boolean => {
+    if (is64 && size === 0xffffffff && ds64DataSize !== undefined) size = ds64DataSize;
+    const avail = len - body;
+    const unfinalised = size === 0xffffffff || (size === 0 && avail > 0 && !isChunkId(bytes, body));
+    if (unfinalised) {
+      warn(
+        "truncated-audio",
+        "the data chunk has no valid size (recording not finalised?); read to the end of the file",
+      );
+      size = avail;
+    }
+    dataOffset = body;
+    dataSize = Math.min(size, avail);
+    if (size > avail) {
+      warn(
+        "truncated-audio",
+        `the file ends ${size - avail} bytes before the end of its audio data (truncated?); decoded what is there`,
+      );
+    }
+    return size >= avail;
+  };
   while (off + 8 <= len) {
     if (!isChunkId(bytes, off)) {
       if (fmt && dataOffset >= 0)
         warn("ignored-data", `${len - off} bytes of unrecognised data after the chunks were ignored`);
-      else if (dataOffset < 0)
-        throw new PatchsmithError("corrupt-audio", `bad chunk header at byte ${off}`, file);
+      else if (dataOffset < 0) broken = off;
       break;
     }
     const id = fourcc(bytes, off);
@@ -78,43 +100,44 @@ export function decodeWav(bytes: Uint8Array, file?: string): DecodedAudio {
     if (id === "data") {
       if (dataOffset >= 0) {
         warn("ignored-data", "a second data chunk was ignored");
-      } else {
-        if (is64 && size === 0xffffffff && ds64DataSize !== undefined) size = ds64DataSize;
-        const avail = len - body;
-        const unfinalised = size === 0xffffffff || (size === 0 && avail > 0 && !isChunkId(bytes, body));
-        if (unfinalised) {
-          warn(
-            "truncated-audio",
-            "the data chunk has no valid size (recording not finalised?); read to the end of the file",
-          );
-          size = avail;
-        }
-        dataOffset = body;
-        dataSize = Math.min(size, avail);
-        if (size > avail) {
-          warn(
-            "truncated-audio",
-            `the file ends ${size - avail} bytes before the end of its audio data (truncated?); decoded what is there`,
-          );
-          break;
-        }
+      } else if (takeData(body, size)) {
+        break;
       }
     } else if (id === "fmt ") {
       if (body + size > len)
         throw new PatchsmithError("truncated-audio", "the file ends inside its format chunk", file);
       if (!fmt) fmt = parseFmt(dv, body, size, le, file, warn);
     } else if (body + size > len) {
-      if (!(fmt && dataOffset >= 0)) {
-        throw new PatchsmithError(
-          "corrupt-audio",
-          `chunk "${id.trim()}" at byte ${off} runs past the end of the file`,
-          file,
-        );
-      }
-      warn("ignored-data", `chunk "${id.trim()}" at byte ${off} runs past the end of the file; ignored`);
+      if (fmt && dataOffset >= 0) {
+        warn("ignored-data", `chunk "${id.trim()}" at byte ${off} runs past the end of the file; ignored`);
+      } else broken = off;
       break;
     }
     off = nextChunkOffset(bytes, body + size, u32);
+  }
+  if (broken >= 0 && (!fmt || dataOffset < 0)) {
+    // The chunk chain is damaged before the chunks we need: look for them by their ids.
+    warn(
+      "bad-header",
+      `damaged chunk structure at byte ${broken}; looked for the format and data chunks by name`,
+    );
+    if (!fmt) {
+      for (let p = findId(bytes, "fmt ", 12); p >= 0 && !fmt; p = findId(bytes, "fmt ", p + 1)) {
+        const size = u32(p + 4);
+        if (size < 14 || size > 1024 || p + 8 + size > len) continue;
+        try {
+          fmt = parseFmt(dv, p + 8, size, le, file, warn);
+        } catch {
+          /* not a usable format chunk: keep looking */
+        }
+      }
+    }
+    if (dataOffset < 0) {
+      const p = findId(bytes, "data", 12);
+      if (p >= 0 && p + 8 <= len) takeData(p + 8, u32(p + 4));
+    }
+    if (!fmt || dataOffset < 0)
+      throw new PatchsmithError("corrupt-audio", `bad chunk header at byte ${broken}`, file);
   }
   if (!fmt)
     throw new PatchsmithError(dataOffset >= 0 ? "corrupt-audio" : "truncated-audio", "no format chunk", file);
@@ -226,4 +249,13 @@ function parseFmt(
     sampleRate,
     ...(validBits ? { validBits } : {}),
   };
+}
+
+/** Offset of the first occurrence of a four-character id at or after `from`, or −1. */
+function findId(bytes: Uint8Array, id: string, from: number): number {
+  const [a, b, c, d] = [id.charCodeAt(0), id.charCodeAt(1), id.charCodeAt(2), id.charCodeAt(3)];
+  for (let p = from; p + 8 <= bytes.length; p++) {
+    if (bytes[p] === a && bytes[p + 1] === b && bytes[p + 2] === c && bytes[p + 3] === d) return p;
+  }
+  return -1;
 }
