@@ -31,7 +31,8 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
   await pool.warmUp(task, { warmUp: true });
   const warmMs = performance.now() - tWarm;
   const ranges = batchRanges(items, threads, 1);
-  const runRound = () => Promise.all(ranges.map(([a, b]) => pool.run<SpinInput, SpinOutput>(task, input(freqs.slice(a, b)))));
+  const runRound = () =>
+    Promise.all(ranges.map(([a, b]) => pool.run<SpinInput, SpinOutput>(task, input(freqs.slice(a, b)))));
   await runRound();
   t0 = performance.now();
   for (let r = 0; r < rounds; r++) await runRound();
@@ -39,8 +40,20 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
   await pool.close();
 
   const extra = { items, threads, rounds, itemSeconds: 1 };
-  emit({ name: "jobs/serial", metric: "items-per-second", value: (items * 1000) / serialMs, unit: "1/s", ...extra });
-  emit({ name: "jobs/pool", metric: "items-per-second", value: (items * 1000) / poolMs, unit: "1/s", ...extra });
+  emit({
+    name: "jobs/serial",
+    metric: "items-per-second",
+    value: (items * 1000) / serialMs,
+    unit: "1/s",
+    ...extra,
+  });
+  emit({
+    name: "jobs/pool",
+    metric: "items-per-second",
+    value: (items * 1000) / poolMs,
+    unit: "1/s",
+    ...extra,
+  });
   emit({ name: "jobs/pool", metric: "speed-up", value: serialMs / poolMs, unit: "x", ...extra });
   emit({ name: "jobs/pool", metric: "warm-up", value: warmMs, unit: "ms", ...extra });
 }

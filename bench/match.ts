@@ -19,7 +19,14 @@ import { fileURLToPath } from "node:url";
 import type { BenchResult } from "./run.ts";
 import { readAudioMono } from "../src/audio/decode.ts";
 import { WorkerPool } from "../src/jobs/pool.ts";
-import { buildBank, nearestEntries, patchKey, proceduralPresets, type Bank, type BankEntry } from "../src/match/bank.ts";
+import {
+  buildBank,
+  nearestEntries,
+  patchKey,
+  proceduralPresets,
+  type Bank,
+  type BankEntry,
+} from "../src/match/bank.ts";
 import { patchToPoint } from "../src/match/evaluate.ts";
 import { PoolEvaluator } from "../src/match/evaluator.ts";
 import { levelMatch, mixToMono } from "../src/match/loss.ts";
@@ -75,18 +82,33 @@ function scoreAudio(t: MatchTarget, audio: Float32Array, levelMatched: boolean):
 }
 
 function renderMono(synth: AnySynth, patch: unknown, t: MatchTarget, hold: number): Float32Array {
-  return mixToMono(synth.render(patch, { note: t.note, velocity: t.velocity, noteOffSeconds: hold, durationSeconds: t.durationSeconds }, { sampleRate: 44100, seed: 1 }));
+  return mixToMono(
+    synth.render(
+      patch,
+      { note: t.note, velocity: t.velocity, noteOffSeconds: hold, durationSeconds: t.durationSeconds },
+      { sampleRate: 44100, seed: 1 },
+    ),
+  );
 }
 
 async function dx7RefTargets(synth: AnySynth, limit: number, offset: number): Promise<BenchTarget[]> {
   const dir = path.join(shared, "refs/dx7");
-  const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8")) as Array<Record<string, unknown>>;
+  const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8")) as Array<
+    Record<string, unknown>
+  >;
   const voices = synth.codec.read(new Uint8Array(readFileSync(path.join(dir, "voices.syx")))).patches;
   const chosen = manifest.filter((m) => m.group === "corpus" && m.note === 60).slice(offset, offset + limit);
   const out: BenchTarget[] = [];
   for (const m of chosen) {
     const { samples } = await readAudioMono(path.join(dir, String(m.wav)), 44100);
-    out.push({ id: String(m.id), samples, note: 60, hold: Number(m.hold_s), velocity: Number(m.velocity), truth: voices[Number(m.voice_index)] });
+    out.push({
+      id: String(m.id),
+      samples,
+      note: 60,
+      hold: Number(m.hold_s),
+      velocity: Number(m.velocity),
+      truth: voices[Number(m.voice_index)],
+    });
   }
   return out;
 }
@@ -109,24 +131,50 @@ async function soundTargets(limit: number, offset: number): Promise<BenchTarget[
   return out;
 }
 
-const SPIEGELIB_FREE = ["op2_coarse", "op2_fine", "op2_output_level", "op2_eg_rate_1", "op2_eg_rate_2", "op2_eg_rate_3", "op2_eg_level_1", "op2_eg_level_2", "op2_eg_level_3"];
+const SPIEGELIB_FREE = [
+  "op2_coarse",
+  "op2_fine",
+  "op2_output_level",
+  "op2_eg_rate_1",
+  "op2_eg_rate_2",
+  "op2_eg_rate_3",
+  "op2_eg_level_1",
+  "op2_eg_level_2",
+  "op2_eg_level_3",
+];
 
-function spiegelibTargets(synth: AnySynth, count: number, seed: number): { targets: BenchTarget[]; free: number[] } {
+function spiegelibTargets(
+  synth: AnySynth,
+  count: number,
+  seed: number,
+): { targets: BenchTarget[]; free: number[] } {
   const free = SPIEGELIB_FREE.map((n) => synth.params.findIndex((p) => p.name === n));
-  if (free.some((i) => i < 0)) throw new Error("spiegelib: DX7 schema lacks one of " + SPIEGELIB_FREE.join(", "));
+  if (free.some((i) => i < 0))
+    throw new Error("spiegelib: DX7 schema lacks one of " + SPIEGELIB_FREE.join(", "));
   const r = new Random(seed);
   const targets: BenchTarget[] = [];
   for (let k = 0; k < count; k++) {
     const v = synth.toVector(synth.defaultPatch());
     for (const i of free) v[i] = r.next();
     const truth = synth.fromVector(v);
-    const samples = mixToMono(synth.render(truth, { note: 48, velocity: 127, noteOffSeconds: 1, durationSeconds: 1 }, { sampleRate: 44100, seed: 1 }));
+    const samples = mixToMono(
+      synth.render(
+        truth,
+        { note: 48, velocity: 127, noteOffSeconds: 1, durationSeconds: 1 },
+        { sampleRate: 44100, seed: 1 },
+      ),
+    );
     targets.push({ id: `spiegelib-${k + 1}`, samples, note: 48, hold: 1, velocity: 127, truth });
   }
   return { targets, free };
 }
 
-async function dx7Bank(synth: AnySynth, corpusBanks: number, threads: number, notes?: number[]): Promise<Bank> {
+async function dx7Bank(
+  synth: AnySynth,
+  corpusBanks: number,
+  threads: number,
+  notes?: number[],
+): Promise<Bank> {
   const entries: BankEntry[] = [];
   const seen = new Set<string>();
   const add = (file: string) => {
@@ -145,7 +193,9 @@ async function dx7Bank(synth: AnySynth, corpusBanks: number, threads: number, no
   entries.push(...proceduralPresets(synth, 256));
   const t0 = performance.now();
   const bank = await buildBank(synth, entries, { threads, notes });
-  process.stderr.write(`bank: ${entries.length} presets embedded in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `bank: ${entries.length} presets embedded in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
   return bank;
 }
 
@@ -154,7 +204,12 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
   const limit = num(args, "--limit", set === "spiegelib" ? 25 : 8);
   const offset = num(args, "--offset", 0);
   const seconds = arg(args, "--time") !== undefined ? num(args, "--time", 30) : undefined;
-  const renders = arg(args, "--renders") !== undefined ? num(args, "--renders", 2500) : set === "spiegelib" && seconds === undefined ? 2500 : undefined;
+  const renders =
+    arg(args, "--renders") !== undefined
+      ? num(args, "--renders", 2500)
+      : set === "spiegelib" && seconds === undefined
+        ? 2500
+        : undefined;
   const budgetSeconds = seconds ?? (renders === undefined ? 30 : undefined);
   const threads = num(args, "--threads", 2);
   const seed = num(args, "--seed", 1);
@@ -178,12 +233,18 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
 
   try {
     for (const bt of targets) {
-      const target = analyseTarget(bt.samples, { note: bt.note, holdSeconds: bt.hold, velocity: bt.velocity });
+      const target = analyseTarget(bt.samples, {
+        note: bt.note,
+        holdSeconds: bt.hold,
+        velocity: bt.velocity,
+      });
       const evaluator = new PoolEvaluator(target.samples, { pool });
       const truthKey = bt.truth !== undefined ? patchKey(synth, bt.truth) : undefined;
       const exclude = (e: BankEntry) => truthKey !== undefined && patchKey(synth, e.patch) === truthKey;
       const starts = bank
-        ? nearestEntries(bank, target.samples, target.note, num(args, "--neighbours", 16), exclude).map((e) => ({ patch: e.patch, source: `bank ${e.name.trim()}` }))
+        ? nearestEntries(bank, target.samples, target.note, num(args, "--neighbours", 16), exclude).map(
+            (e) => ({ patch: e.patch, source: `bank ${e.name.trim()}` }),
+          )
         : [];
       const t0 = performance.now();
       let first = NaN;
@@ -204,14 +265,36 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
       firstTimes.push(first);
       const levelMatched = set !== "spiegelib";
       const best = res.candidates[0]!;
-      const matched = scoreAudio(target, renderMono(synth, best.patch, target, best.holdSeconds), levelMatched);
-      rows.push({ id: bt.id, method: "matcher", scores: matched, renders: res.renders, seconds: res.seconds });
+      const matched = scoreAudio(
+        target,
+        renderMono(synth, best.patch, target, best.holdSeconds),
+        levelMatched,
+      );
+      rows.push({
+        id: bt.id,
+        method: "matcher",
+        scores: matched,
+        renders: res.renders,
+        seconds: res.seconds,
+      });
 
       const hold = target.holdSeconds;
-      rows.push({ id: bt.id, method: "init", scores: scoreAudio(target, renderMono(synth, synth.defaultPatch(), target, hold), levelMatched), renders: 1, seconds: 0 });
+      rows.push({
+        id: bt.id,
+        method: "init",
+        scores: scoreAudio(target, renderMono(synth, synth.defaultPatch(), target, hold), levelMatched),
+        renders: 1,
+        seconds: 0,
+      });
       if (bank) {
         const nearest = nearestEntries(bank, target.samples, target.note, 1, exclude)[0]!;
-        rows.push({ id: bt.id, method: "nearest-bank", scores: scoreAudio(target, renderMono(synth, nearest.patch, target, hold), levelMatched), renders: 1, seconds: 0 });
+        rows.push({
+          id: bt.id,
+          method: "nearest-bank",
+          scores: scoreAudio(target, renderMono(synth, nearest.patch, target, hold), levelMatched),
+          renders: 1,
+          seconds: 0,
+        });
       }
       // Random search with the matcher's render count, scored by the same loss.
       const space = searchSpaceFor(synth, target, { free: free ?? defaultFreeParams(synth), seed });
@@ -220,7 +303,7 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
       const dim = patchToPoint(synth, space, synth.defaultPatch()).length;
       let bestLoss = Infinity;
       let bestPoint: Float64Array | undefined;
-      for (let done = 0; done < res.renders; ) {
+      for (let done = 0; done < res.renders;) {
         const n = Math.min(256, res.renders - done);
         const pts = Array.from({ length: n }, () => Float64Array.from({ length: dim }, () => r.next()));
         const losses = await evaluator.evaluate(space, pts);
@@ -236,7 +319,13 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
         const { Scorer } = await import("../src/match/evaluate.ts");
         const sc = new Scorer(synth, space, target.loss);
         const audio = sc.render(bestPoint);
-        rows.push({ id: bt.id, method: "random", scores: scoreAudio(target, audio, levelMatched), renders: res.renders, seconds: (performance.now() - tr) / 1000 });
+        rows.push({
+          id: bt.id,
+          method: "random",
+          scores: scoreAudio(target, audio, levelMatched),
+          renders: res.renders,
+          seconds: (performance.now() - tr) / 1000,
+        });
       }
       await evaluator.close();
       const mine = rows.filter((x) => x.id === bt.id);
@@ -265,7 +354,16 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
   for (const m of methods) {
     const vals = rows.filter((r) => r.method === m).map((r) => r.scores[key]);
     const melVals = rows.filter((r) => r.method === m).map((r) => r.scores.melLsd);
-    emit({ name: `match/${set}`, metric: `${key}-median`, value: median(vals), unit: key === "melLsd" ? "dB" : "", method: m, targets: vals.length, mean: mean(vals), melLsdMedian: median(melVals) });
+    emit({
+      name: `match/${set}`,
+      metric: `${key}-median`,
+      value: median(vals),
+      unit: key === "melLsd" ? "dB" : "",
+      method: m,
+      targets: vals.length,
+      mean: mean(vals),
+      melLsdMedian: median(melVals),
+    });
   }
   const ids = [...new Set(rows.map((r) => r.id))];
   let wins = 0;
@@ -274,8 +372,29 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
     const me = mine.find((r) => r.method === "matcher")!.scores[key];
     if (mine.filter((r) => r.method !== "matcher").every((r) => me < r.scores[key])) wins++;
   }
-  emit({ name: `match/${set}`, metric: "beats-every-baseline", value: wins / Math.max(1, ids.length), unit: "fraction", by: key, targets: ids.length });
-  emit({ name: `match/${set}`, metric: "first-candidate-seconds-max", value: Math.max(...firstTimes), unit: "s", median: median(firstTimes) });
+  emit({
+    name: `match/${set}`,
+    metric: "beats-every-baseline",
+    value: wins / Math.max(1, ids.length),
+    unit: "fraction",
+    by: key,
+    targets: ids.length,
+  });
+  emit({
+    name: `match/${set}`,
+    metric: "first-candidate-seconds-max",
+    value: Math.max(...firstTimes),
+    unit: "s",
+    median: median(firstTimes),
+  });
   const rendersUsed = rows.filter((r) => r.method === "matcher").map((r) => r.renders);
-  emit({ name: `match/${set}`, metric: "renders-per-target-median", value: median(rendersUsed), unit: "renders", budgetSeconds: budgetSeconds ?? null, budgetRenders: renders ?? null, threads });
+  emit({
+    name: `match/${set}`,
+    metric: "renders-per-target-median",
+    value: median(rendersUsed),
+    unit: "renders",
+    budgetSeconds: budgetSeconds ?? null,
+    budgetRenders: renders ?? null,
+    threads,
+  });
 }

@@ -82,7 +82,12 @@ describe("WorkerPool", () => {
     const ranges = batchRanges(items.length, pool.threads);
     const outs = await Promise.all(
       ranges.map(([a, b]) =>
-        pool.run<SpinInput, SpinOutput>(task, { contextId: "ref-a", reference, items: items.slice(a, b), partials: 3 }),
+        pool.run<SpinInput, SpinOutput>(task, {
+          contextId: "ref-a",
+          reference,
+          items: items.slice(a, b),
+          partials: 3,
+        }),
       ),
     );
     const got = outs.flatMap((o) => Array.from(o.distances));
@@ -98,7 +103,12 @@ describe("WorkerPool", () => {
     for (let round = 0; round < 5; round++) {
       const batch = await Promise.all(
         [0, 1, 2, 3].map(() =>
-          pool.run<SpinInput, SpinOutput>(task, { contextId: "ref-b", reference, items: Float32Array.of(110, 220), partials: 1 }),
+          pool.run<SpinInput, SpinOutput>(task, {
+            contextId: "ref-b",
+            reference,
+            items: Float32Array.of(110, 220),
+            partials: 1,
+          }),
         ),
       );
       outs.push(...batch);
@@ -115,17 +125,32 @@ describe("WorkerPool", () => {
     const reference = sharedReference(44100);
     const flag = createCancelFlag();
     const items = new Float32Array(2000).fill(330);
-    const running = pool.run<SpinInput, SpinOutput>(task, { contextId: "ref-c", reference, items, partials: 8, cancel: flag });
+    const running = pool.run<SpinInput, SpinOutput>(task, {
+      contextId: "ref-c",
+      reference,
+      items,
+      partials: 8,
+      cancel: flag,
+    });
     setTimeout(() => cancel(flag), 150);
     const out = await running;
     expect(out.cancelled).toBe(true);
     expect(out.done).toBeLessThan(items.length);
-    const again = await pool.run<SpinInput, SpinOutput>(task, { contextId: "ref-c", reference, items: Float32Array.of(330), partials: 1 });
+    const again = await pool.run<SpinInput, SpinOutput>(task, {
+      contextId: "ref-c",
+      reference,
+      items: Float32Array.of(330),
+      partials: 1,
+    });
     expect(again.done).toBe(1);
   });
 
   it("turns a failing task into a PatchsmithError", async () => {
-    const bad = pool.run(task, { contextId: "x", reference: sharedReference(10), partials: 1 } as unknown as SpinInput);
+    const bad = pool.run(task, {
+      contextId: "x",
+      reference: sharedReference(10),
+      partials: 1,
+    } as unknown as SpinInput);
     await expect(bad).rejects.toBeInstanceOf(PatchsmithError);
     await expect(bad).rejects.toMatchObject({ code: "worker-failed" });
   });
@@ -144,7 +169,11 @@ describe("WorkerPool from a plain Node process (as bin/patchsmith.js runs)", () 
       await pool.close();
       process.stdout.write(JSON.stringify(outs.map((o) => o.done)));
     `;
-    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: repoRoot, encoding: "utf8", timeout: 30_000 });
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     expect(JSON.parse(out)).toEqual([1, 1, 1, 1]);
   });
 });

@@ -7,15 +7,12 @@ import { embedSound, EMBED_DIMS } from "../src/match/embed.ts";
 import { buildBank, loadBank, nearestEntries, proceduralPresets, saveBank } from "../src/match/bank.ts";
 import { proceduralDx7Voices } from "../src/match/procedural/dx7.ts";
 import { loadSynths } from "../src/synths/index.ts";
-import { getSynth, type AnySynth } from "../src/synths/synth.ts";
+import { getSynth } from "../src/synths/synth.ts";
 import { runCli } from "./helpers.ts";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "patchsmith-match-"));
-let dx7: AnySynth | undefined;
-
 beforeAll(async () => {
   await loadSynths();
-  dx7 = getSynth("dx7");
 });
 
 function wavFile(name: string, samples: Float32Array, sampleRate = 44100, stereo = false): string {
@@ -57,11 +54,18 @@ describe("bank", () => {
     expect(back!.entries.length).toBe(12);
     expect(Array.from(back!.embeddings)).toEqual(Array.from(bank.embeddings));
     for (const k of [2, 7]) {
-      const x = synth.render(entries[k]!.patch, { note: 60, velocity: 100, noteOffSeconds: 0.8, durationSeconds: 1 })[0]!;
+      const x = synth.render(entries[k]!.patch, {
+        note: 60,
+        velocity: 100,
+        noteOffSeconds: 0.8,
+        durationSeconds: 1,
+      })[0]!;
       const near = nearestEntries(back!, x, 60, 3);
       expect(near[0]!.name).toBe(entries[k]!.name);
       // Excluding it gives another preset.
-      expect(nearestEntries(back!, x, 60, 1, (e) => e.name === entries[k]!.name)[0]!.name).not.toBe(entries[k]!.name);
+      expect(nearestEntries(back!, x, 60, 1, (e) => e.name === entries[k]!.name)[0]!.name).not.toBe(
+        entries[k]!.name,
+      );
     }
     expect(await loadBank(synth, path.join(tmp, "nowhere"))).toBeUndefined();
   });
@@ -74,12 +78,43 @@ describe("patchsmith match (CLI)", () => {
     v[synth.params.findIndex((p) => p.name === "op2_output_level")] = 0.7;
     v[synth.params.findIndex((p) => p.name === "op1_eg_rate_2")] = 0.45;
     v[synth.params.findIndex((p) => p.name === "op1_eg_level_3")] = 0.0;
-    const x = synth.render(synth.fromVector(v), { note: 57, velocity: 100, noteOffSeconds: 0.4, durationSeconds: 0.6 })[0]!;
+    const x = synth.render(synth.fromVector(v), {
+      note: 57,
+      velocity: 100,
+      noteOffSeconds: 0.4,
+      durationSeconds: 0.6,
+    })[0]!;
     // Stereo at 48 kHz: the CLI mixes and resamples.
-    const file = wavFile("fm.wav", Float32Array.from({ length: Math.round((x.length * 48000) / 44100) }, (_, i) => x[Math.floor((i * 44100) / 48000)]! * 4), 48000, true);
+    const file = wavFile(
+      "fm.wav",
+      Float32Array.from(
+        { length: Math.round((x.length * 48000) / 44100) },
+        (_, i) => x[Math.floor((i * 44100) / 48000)]! * 4,
+      ),
+      48000,
+      true,
+    );
     const out = path.join(tmp, "fm.syx");
     const prev = path.join(tmp, "prev");
-    const r = runCli(["match", file, "--synth", "dx7", "--renders", "60", "--candidates", "3", "-o", out, "--preview", prev, "--threads", "2", "--json", "--store", path.join(tmp, "empty-store")]);
+    const r = runCli([
+      "match",
+      file,
+      "--synth",
+      "dx7",
+      "--renders",
+      "60",
+      "--candidates",
+      "3",
+      "-o",
+      out,
+      "--preview",
+      prev,
+      "--threads",
+      "2",
+      "--json",
+      "--store",
+      path.join(tmp, "empty-store"),
+    ]);
     expect(r.stderr).not.toMatch(/internal-error/);
     expect(r.status).toBe(0);
     const data = JSON.parse(r.stdout);
@@ -109,7 +144,10 @@ describe("patchsmith match (CLI)", () => {
     const r1 = runCli(["match", silent, "--synth", "dx7", "--renders", "10", "-o", path.join(tmp, "s.syx")]);
     expect(r1.status).toBe(1);
     expect(r1.stderr).toMatch(/patchsmith: silent: .*silent\.wav/);
-    const short = wavFile("short.wav", Float32Array.from({ length: 800 }, (_, i) => Math.sin(i / 4)));
+    const short = wavFile(
+      "short.wav",
+      Float32Array.from({ length: 800 }, (_, i) => Math.sin(i / 4)),
+    );
     const r2 = runCli(["match", short, "--synth", "dx7", "--renders", "10", "-o", path.join(tmp, "t.syx")]);
     expect(r2.stderr).toMatch(/patchsmith: too-short: /);
     const r3 = runCli(["match", silent, "--synth", "moog", "--renders", "10"]);

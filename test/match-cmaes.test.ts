@@ -5,7 +5,12 @@ import { Random } from "../src/util/random.ts";
 type Fn = (x: Float64Array) => number;
 
 /** Run a search until f < target or the evaluation budget is spent. */
-function minimise(search: { ask(): Float64Array[]; tell(f: number[]): void; best: { f: number } | undefined }, f: Fn, budget: number, target = -Infinity) {
+function minimise(
+  search: { ask(): Float64Array[]; tell(f: number[]): void; best: { f: number } | undefined },
+  f: Fn,
+  budget: number,
+  target = -Infinity,
+) {
   let evals = 0;
   while (evals < budget && !(search.best && search.best.f < target)) {
     const xs = search.ask();
@@ -170,7 +175,15 @@ describe("CmaesSearch (restarts)", () => {
     for (const restarts of ["ipop", "bipop"] as const) {
       let solved = 0;
       for (const seed of [3, 4, 5]) {
-        const s = new CmaesSearch({ dim: 5, seed, tolFun: 1e-9, tolX: 1e-9, sigma0: 0.2, restarts, maxPopSize: 512 });
+        const s = new CmaesSearch({
+          dim: 5,
+          seed,
+          tolFun: 1e-9,
+          tolX: 1e-9,
+          sigma0: 0.2,
+          restarts,
+          maxPopSize: 512,
+        });
         const r = minimise(s, rastrigin, 100_000, 1e-6);
         if (r.best < 1e-6) solved++;
         expect(s.restarts).toBeGreaterThan(0);
@@ -214,7 +227,16 @@ describe("CmaesSearch (restarts)", () => {
 
 describe("mixed integer and choice dimensions", () => {
   // 4 continuous, 2 ordinal integers with 8 levels, 2 choices with 12 levels where only one level is right.
-  const kinds: DimensionKind[] = ["continuous", "continuous", "continuous", "continuous", "integer", "integer", "choice", "choice"];
+  const kinds: DimensionKind[] = [
+    "continuous",
+    "continuous",
+    "continuous",
+    "continuous",
+    "integer",
+    "integer",
+    "choice",
+    "choice",
+  ];
   const levels = [0, 0, 0, 0, 8, 8, 12, 12];
   const level = (u: number, k: number) => Math.round(u * (k - 1));
   const f: Fn = (x) => {
@@ -229,7 +251,14 @@ describe("mixed integer and choice dimensions", () => {
   it("finds the right levels and the continuous optimum", () => {
     let solved = 0;
     for (const seed of [1, 2, 3, 4, 5]) {
-      const s = new CmaesSearch({ dim: 8, seed, kinds, levels, x0: new Float64Array(8).fill(0.5), tolFun: 1e-10 });
+      const s = new CmaesSearch({
+        dim: 8,
+        seed,
+        kinds,
+        levels,
+        x0: new Float64Array(8).fill(0.5),
+        tolFun: 1e-10,
+      });
       const r = minimise(s, f, 8000, 1e-8);
       if (r.best < 1e-8) solved++;
     }
@@ -240,7 +269,14 @@ describe("mixed integer and choice dimensions", () => {
     let withHandling = 0;
     let without = 0;
     for (const seed of [11, 12, 13, 14, 15, 16]) {
-      const a = new CmaesSearch({ dim: 8, seed, kinds, levels, x0: new Float64Array(8).fill(0.5), restarts: "none" });
+      const a = new CmaesSearch({
+        dim: 8,
+        seed,
+        kinds,
+        levels,
+        x0: new Float64Array(8).fill(0.5),
+        restarts: "none",
+      });
       withHandling += minimise(a, f, 1500).best;
       const b = new CmaesSearch({ dim: 8, seed, x0: new Float64Array(8).fill(0.5), restarts: "none" });
       without += minimise(b, f, 1500).best;

@@ -5,7 +5,14 @@ import { melLsd } from "../src/metrics/index.ts";
 const sr = 44100;
 
 /** A decaying harmonic tone: f0 Hz, `partials` harmonics with 1/h amplitudes, decay time constant tau s. */
-function tone(f0: number, seconds: number, tau: number, partials = 6, delaySeconds = 0, gain = 0.5): Float32Array {
+function tone(
+  f0: number,
+  seconds: number,
+  tau: number,
+  partials = 6,
+  delaySeconds = 0,
+  gain = 0.5,
+): Float32Array {
   const n = Math.round(seconds * sr);
   const x = new Float32Array(n);
   const d = Math.round(delaySeconds * sr);

@@ -5,7 +5,14 @@ import { LocalEvaluator, PoolEvaluator } from "../src/match/evaluator.ts";
 import { match, pickDistinct, reportCandidate, searchSpaceFor } from "../src/match/pipeline.ts";
 import { analyseTarget } from "../src/match/target.ts";
 import { loadSynths } from "../src/synths/index.ts";
-import { denormalise, getSynth, normalise, type ParamSpec, type Performance, type Synth } from "../src/synths/synth.ts";
+import {
+  denormalise,
+  getSynth,
+  normalise,
+  type ParamSpec,
+  type Performance,
+  type Synth,
+} from "../src/synths/synth.ts";
 
 // A tiny synth for testing the pipeline on its own: one oscillator (sine/saw/square), a pitch ratio,
 // an exponential decay and a brightness control. Defined here, not shipped.
@@ -51,13 +58,22 @@ const testSynth: Synth<TestPatch> = {
     }
     return [x];
   },
-  codec: { extensions: [".test"], read: () => ({ patches: [], warnings: [] }), write: () => new Uint8Array() },
+  codec: {
+    extensions: [".test"],
+    read: () => ({ patches: [], warnings: [] }),
+    write: () => new Uint8Array(),
+  },
   describe: (p) => ({ name: p.name, data: { ...p }, text: p.name }),
   unsupportedFeatures: () => [],
   defaultWavEncoding: "float32",
 };
 
-const perf = (note: number): Performance => ({ note, velocity: 100, noteOffSeconds: 0.3, durationSeconds: 0.4 });
+const perf = (note: number): Performance => ({
+  note,
+  velocity: 100,
+  noteOffSeconds: 0.3,
+  durationSeconds: 0.4,
+});
 
 describe("match pipeline (test synth, in-thread)", () => {
   const truth: TestPatch = { wave: 1, ratio: 2, decay: 0.15, bright: 0.8, name: "truth" };
@@ -102,7 +118,8 @@ describe("match pipeline (test synth, in-thread)", () => {
     expect(progress.length).toBeGreaterThan(3);
     for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeLessThanOrEqual(progress[i - 1]!);
     expect(res.candidates.length).toBe(3);
-    for (let i = 1; i < res.candidates.length; i++) expect(res.candidates[i]!.loss).toBeGreaterThanOrEqual(res.candidates[i - 1]!.loss);
+    for (let i = 1; i < res.candidates.length; i++)
+      expect(res.candidates[i]!.loss).toBeGreaterThanOrEqual(res.candidates[i - 1]!.loss);
     const report = reportCandidate(testSynth, target, best);
     expect(report.terms.melLsd).toBeLessThan(1);
     expect(Math.abs(report.pitchErrorCents)).toBeLessThan(10);
@@ -110,7 +127,13 @@ describe("match pipeline (test synth, in-thread)", () => {
 
   it("is deterministic for a seed", async () => {
     const run = async () => {
-      const r = await match({ synth: testSynth, target, evaluator: new LocalEvaluator(testSynth, target.loss), renders: 60, seed: 9 });
+      const r = await match({
+        synth: testSynth,
+        target,
+        evaluator: new LocalEvaluator(testSynth, target.loss),
+        renders: 60,
+        seed: 9,
+      });
       return r.candidates.map((c) => c.loss);
     };
     expect(await run()).toEqual(await run());
@@ -120,7 +143,13 @@ describe("match pipeline (test synth, in-thread)", () => {
     const near = { ...truth, ratio: 1, decay: 0.16 };
     const evaluator = new LocalEvaluator(testSynth, target.loss);
     const cold = await match({ synth: testSynth, target, evaluator, renders: 1 });
-    const warm = await match({ synth: testSynth, target, evaluator, renders: 2, starts: [{ patch: near, source: "bank: near" }] });
+    const warm = await match({
+      synth: testSynth,
+      target,
+      evaluator,
+      renders: 2,
+      starts: [{ patch: near, source: "bank: near" }],
+    });
     expect(warm.bestStartLoss).toBeLessThan(cold.bestStartLoss / 3);
     expect(warm.candidates[0]!.source).toBe("bank: near");
   });
@@ -186,7 +215,12 @@ describe("match pipeline with the DX7 in worker threads", async () => {
     v[idx("op1_eg_rate_2")] = 0.4;
     v[idx("op1_eg_level_3")] = 0.2;
     const truth = synth.fromVector(v);
-    const audio = synth.render(truth, { note: 60, velocity: 100, noteOffSeconds: 0.4, durationSeconds: 0.5 })[0]!;
+    const audio = synth.render(truth, {
+      note: 60,
+      velocity: 100,
+      noteOffSeconds: 0.4,
+      durationSeconds: 0.5,
+    })[0]!;
     const target = analyseTarget(audio, { note: 60, holdSeconds: 0.4 });
     evaluator = new PoolEvaluator(target.samples, { threads: 2 });
     const local = new LocalEvaluator(synth, target.loss);

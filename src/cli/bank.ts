@@ -7,7 +7,8 @@ import { numberIn } from "./options.ts";
 
 export const command: CommandSpec = {
   name: "bank",
-  summary: "the preset bank the matcher starts from: `bank build <folders…> --synth dx7`, `bank info --synth dx7`",
+  summary:
+    "the preset bank the matcher starts from: `bank build <folders…> --synth dx7`, `bank info --synth dx7`",
   configure(cmd) {
     cmd
       .argument("<action>", "build | info")
@@ -21,33 +22,66 @@ export const command: CommandSpec = {
     const [action, ...folders] = args;
     await loadSynths();
     const synth = getSynth(String(opts.synth));
-    if (!synth) throw new PatchsmithError("unknown-synth", `no synth "${opts.synth}" (have: ${listSynths().map((s) => s.id).join(", ")})`);
+    if (!synth)
+      throw new PatchsmithError(
+        "unknown-synth",
+        `no synth "${opts.synth}" (have: ${listSynths()
+          .map((s) => s.id)
+          .join(", ")})`,
+      );
     const store = opts.store as string | undefined;
     if (action === "info") {
       const bank = await loadBank(synth, store);
-      if (!bank) return { data: { synth: synth.id, store: storeDir(store), entries: 0 }, human: `no ${synth.id} bank in ${storeDir(store)} (the matcher uses procedural presets)` };
+      if (!bank)
+        return {
+          data: { synth: synth.id, store: storeDir(store), entries: 0 },
+          human: `no ${synth.id} bank in ${storeDir(store)} (the matcher uses procedural presets)`,
+        };
       const procedural = bank.entries.filter((e) => e.source === "procedural").length;
       return {
-        data: { synth: synth.id, store: storeDir(store), entries: bank.entries.length, procedural, notes: bank.notes },
+        data: {
+          synth: synth.id,
+          store: storeDir(store),
+          entries: bank.entries.length,
+          procedural,
+          notes: bank.notes,
+        },
         human: `${synth.id} bank in ${storeDir(store)}: ${bank.entries.length} presets (${procedural} procedural), embedded at notes ${bank.notes.join(", ")}`,
       };
     }
-    if (action !== "build") throw new PatchsmithError("bad-usage", `unknown action "${action}" (build, info)`);
+    if (action !== "build")
+      throw new PatchsmithError("bad-usage", `unknown action "${action}" (build, info)`);
     const user = await collectPresets(synth, folders, (w) => ctx.warn(w));
     const procedural = proceduralPresets(synth, opts.procedural as number);
     const entries = [...user, ...procedural];
-    if (entries.length === 0) throw new PatchsmithError("empty", `no ${synth.codec.extensions.join("/")} presets found and no procedural generator for ${synth.id}`);
-    ctx.info(`${user.length} distinct presets from ${folders.length} folder(s), ${procedural.length} procedural; rendering at 5 notes…`);
+    if (entries.length === 0)
+      throw new PatchsmithError(
+        "empty",
+        `no ${synth.codec.extensions.join("/")} presets found and no procedural generator for ${synth.id}`,
+      );
+    ctx.info(
+      `${user.length} distinct presets from ${folders.length} folder(s), ${procedural.length} procedural; rendering at 5 notes…`,
+    );
     const bar = ctx.progress("bank", entries.length);
     let bank;
     try {
-      bank = await buildBank(synth, entries, { threads: opts.threads as number | undefined, signal: ctx.signal, onProgress: (d) => bar.update(d) });
+      bank = await buildBank(synth, entries, {
+        threads: opts.threads as number | undefined,
+        signal: ctx.signal,
+        onProgress: (d) => bar.update(d),
+      });
     } finally {
       bar.stop();
     }
     const dir = await saveBank(synth, bank, store);
     return {
-      data: { synth: synth.id, store: dir, entries: entries.length, user: user.length, procedural: procedural.length },
+      data: {
+        synth: synth.id,
+        store: dir,
+        entries: entries.length,
+        user: user.length,
+        procedural: procedural.length,
+      },
       human: `${synth.id} bank: ${entries.length} presets (${user.length} yours, ${procedural.length} procedural) in ${dir}`,
     };
   },

@@ -13,14 +13,16 @@ import { getSynth, listSynths, type AnySynth } from "../synths/synth.ts";
 import type { CommandSpec } from "./context.ts";
 import { numberIn } from "./options.ts";
 
-function safeName(s: string): string {
-  return s.trim().replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "") || "match";
-}
-
 /** Patch names: the sound's name and the rank, within the synth's name length. */
 function candidateName(base: string, rank: number, maxLength: number): string {
   const suffix = ` ${rank}`;
-  return base.toUpperCase().replace(/[^A-Z0-9 .-]/g, " ").slice(0, Math.max(1, maxLength - suffix.length)).trimEnd() + suffix;
+  return (
+    base
+      .toUpperCase()
+      .replace(/[^A-Z0-9 .-]/g, " ")
+      .slice(0, Math.max(1, maxLength - suffix.length))
+      .trimEnd() + suffix
+  );
 }
 
 /** Whether the synth's codec stores several patches in one file (a bank). */
@@ -40,18 +42,37 @@ export const command: CommandSpec = {
   summary: "find presets that recreate a sound (top candidates, scores, previews)",
   configure(cmd) {
     cmd
-      .argument("<sound>", "the sound to recreate (wav, aiff, flac, mp3, ogg; mono or stereo; any sample rate)")
+      .argument(
+        "<sound>",
+        "the sound to recreate (wav, aiff, flac, mp3, ogg; mono or stereo; any sample rate)",
+      )
       .requiredOption("--synth <id>", "synth to match with (dx7, vital)")
-      .option("-o, --output <path>", "output preset file (a bank for DX7; for Vital, <name>-<k>.vital per candidate)")
+      .option(
+        "-o, --output <path>",
+        "output preset file (a bank for DX7; for Vital, <name>-<k>.vital per candidate)",
+      )
       .option("--candidates <n>", "number of candidates", numberIn(1, 32, true), 5)
       .option("--time <seconds>", "time budget in seconds", numberIn(0.1, 86400))
-      .option("--renders <n>", "render budget (stops at whichever budget comes first)", numberIn(1, 1e9, true))
+      .option(
+        "--renders <n>",
+        "render budget (stops at whichever budget comes first)",
+        numberIn(1, 1e9, true),
+      )
       .option("--seed <n>", "random seed", numberIn(0, 2 ** 32 - 1, true), 1)
       .option("--preview <dir>", "write the target and each candidate's render (level-matched) as WAV here")
       .option("--note <midi>", "the note played (default: detected from the sound)", numberIn(0, 127, true))
-      .option("--hold <seconds>", "seconds from note-on to note-off (default: estimated and searched)", numberIn(0, 600))
+      .option(
+        "--hold <seconds>",
+        "seconds from note-on to note-off (default: estimated and searched)",
+        numberIn(0, 600),
+      )
       .option("--velocity <v>", "MIDI velocity the candidates are played with", numberIn(1, 127, true), 100)
-      .option("--max-length <seconds>", "longest part of the sound matched, from its onset", numberIn(0.05, 60), 4)
+      .option(
+        "--max-length <seconds>",
+        "longest part of the sound matched, from its onset",
+        numberIn(0.05, 60),
+        4,
+      )
       .option("--threads <n>", "worker threads (0: render in the main thread)", numberIn(0, 256, true))
       .option("--store <dir>", "patchsmith data folder holding the banks (default ~/.patchsmith)")
       .option("-f, --force", "overwrite existing files");
@@ -61,7 +82,12 @@ export const command: CommandSpec = {
     await loadSynths();
     const synth = getSynth(String(opts.synth));
     if (!synth) {
-      throw new PatchsmithError("unknown-synth", `no synth "${opts.synth}" (have: ${listSynths().map((s) => s.id).join(", ")})`);
+      throw new PatchsmithError(
+        "unknown-synth",
+        `no synth "${opts.synth}" (have: ${listSynths()
+          .map((s) => s.id)
+          .join(", ")})`,
+      );
     }
     const force = Boolean(opts.force);
     const stem = path.basename(file, path.extname(file));
@@ -86,9 +112,19 @@ export const command: CommandSpec = {
     );
 
     // Decide every output name now and refuse before any work if one exists.
-    const patchesOneFile = writesBanks(synth, Array.from({ length: Math.max(1, count) }, () => synth.defaultPatch()));
-    const outFiles = patchesOneFile ? [output] : Array.from({ length: count }, (_, k) => `${outStem}-${k + 1}${outExt}`);
-    const previewFiles = preview ? [path.join(preview, "target.wav"), ...Array.from({ length: count }, (_, k) => path.join(preview, `candidate-${k + 1}.wav`))] : [];
+    const patchesOneFile = writesBanks(
+      synth,
+      Array.from({ length: Math.max(1, count) }, () => synth.defaultPatch()),
+    );
+    const outFiles = patchesOneFile
+      ? [output]
+      : Array.from({ length: count }, (_, k) => `${outStem}-${k + 1}${outExt}`);
+    const previewFiles = preview
+      ? [
+          path.join(preview, "target.wav"),
+          ...Array.from({ length: count }, (_, k) => path.join(preview, `candidate-${k + 1}.wav`)),
+        ]
+      : [];
     await checkWritable([...outFiles, ...previewFiles], { force });
 
     const threads = (opts.threads as number | undefined) ?? defaultThreads();
@@ -98,7 +134,10 @@ export const command: CommandSpec = {
       const pool = new PoolEvaluator(target.samples, { threads, signal: ctx.signal });
       evaluator = pool;
     }
-    const starts = await startsFor(synth, target, { store: opts.store as string | undefined, signal: ctx.signal });
+    const starts = await startsFor(synth, target, {
+      store: opts.store as string | undefined,
+      signal: ctx.signal,
+    });
 
     const seconds = opts.time as number | undefined;
     const renders = opts.renders as number | undefined;
@@ -106,10 +145,13 @@ export const command: CommandSpec = {
     const bar = ctx.progress("match", renders ?? Math.round((budgetSeconds ?? 30) * 10));
     const t0 = performance.now();
     let firstAfter: number | undefined;
-    const named = (c: { patch: unknown }, k: number) => synth.withName(c.patch, candidateName(stem, k + 1, synth.id === "dx7" ? 10 : 32));
+    const named = (c: { patch: unknown }, k: number) =>
+      synth.withName(c.patch, candidateName(stem, k + 1, synth.id === "dx7" ? 10 : 32));
     const writePatches = async (patches: unknown[], overwrite: boolean) => {
       if (patchesOneFile) await writeFileAtomic(output, synth.codec.write(patches), { force: overwrite });
-      else for (const [k, p] of patches.entries()) await writeFileAtomic(outFiles[k]!, synth.codec.write([p]), { force: overwrite });
+      else
+        for (const [k, p] of patches.entries())
+          await writeFileAtomic(outFiles[k]!, synth.codec.write([p]), { force: overwrite });
     };
     let result;
     try {
@@ -147,12 +189,21 @@ export const command: CommandSpec = {
     const written = patchesOneFile ? [output] : outFiles.slice(0, patches.length);
     if (preview) {
       await ensureDir(preview);
-      await writeFileAtomic(previewFiles[0]!, encodeWav({ sampleRate: 44100, channels: [target.samples] }, "float32"), { force });
+      await writeFileAtomic(
+        previewFiles[0]!,
+        encodeWav({ sampleRate: 44100, channels: [target.samples] }, "float32"),
+        { force },
+      );
       for (const [k, r] of reports.entries()) {
-        await writeFileAtomic(previewFiles[k + 1]!, encodeWav({ sampleRate: 44100, channels: [r.audio] }, "float32"), { force });
+        await writeFileAtomic(
+          previewFiles[k + 1]!,
+          encodeWav({ sampleRate: 44100, channels: [r.audio] }, "float32"),
+          { force },
+        );
       }
     }
-    for (const p of patches) for (const u of synth.unsupportedFeatures(p)) ctx.warn({ code: "approximated", message: u });
+    for (const p of patches)
+      for (const u of synth.unsupportedFeatures(p)) ctx.warn({ code: "approximated", message: u });
 
     const rows = reports.map((r, k) => ({
       rank: k + 1,

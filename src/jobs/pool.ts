@@ -19,7 +19,10 @@ export interface RunOptions {
 }
 
 export function defaultThreads(): number {
-  return Math.max(1, typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length);
+  return Math.max(
+    1,
+    typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length,
+  );
 }
 
 const bootstrap = new URL("./worker-bootstrap.js", import.meta.url);
@@ -54,7 +57,12 @@ export class WorkerPool {
     } catch (e) {
       if (e instanceof PatchsmithError) throw e;
       const err = e as Error;
-      throw new PatchsmithError("worker-failed", `a worker task failed: ${err?.message ?? String(e)}`, undefined, { cause: e });
+      throw new PatchsmithError(
+        "worker-failed",
+        `a worker task failed: ${err?.message ?? String(e)}`,
+        undefined,
+        { cause: e },
+      );
     }
   }
 

@@ -37,7 +37,14 @@ const cache = new ContextCache<Prepared>();
 const sampleRate = 44100;
 
 export default function spin(input: SpinInput): SpinOutput {
-  if (input.warmUp) return { distances: new Float64Array(0), done: 0, cancelled: false, threadId, preparedCount: cache.prepared };
+  if (input.warmUp)
+    return {
+      distances: new Float64Array(0),
+      done: 0,
+      cancelled: false,
+      threadId,
+      preparedCount: cache.prepared,
+    };
   const ctx = cache.get(input.contextId, () => {
     let energy = 0;
     for (let i = 0; i < input.reference.length; i++) energy += input.reference[i]! * input.reference[i]!;
@@ -64,6 +71,7 @@ function renderTone(out: Float32Array, f0: number, partials: number): void {
   for (let h = 1; h <= partials; h++) {
     const w = (2 * Math.PI * f0 * h) / sampleRate;
     const a = 1 / h;
-    for (let i = 0; i < out.length; i++) out[i] += a * Math.sin(w * i) * Math.exp(-i / (sampleRate * 0.3 * h));
+    for (let i = 0; i < out.length; i++)
+      out[i] += a * Math.sin(w * i) * Math.exp(-i / (sampleRate * 0.3 * h));
   }
 }

@@ -51,7 +51,11 @@ function bankDir(store: string | undefined, synthId: string): string {
 /** The project's own presets for a synth (empty for synths without a generator yet). */
 export function proceduralPresets(synth: AnySynth, count: number, seed = 1): BankEntry[] {
   if (synth.id === "dx7") {
-    return proceduralDx7Voices(count, seed).map((patch) => ({ name: synth.patchName(patch), source: "procedural", patch }));
+    return proceduralDx7Voices(count, seed).map((patch) => ({
+      name: synth.patchName(patch),
+      source: "procedural",
+      patch,
+    }));
   }
   return [];
 }
@@ -71,7 +75,10 @@ export async function collectPresets(
       throw new PatchsmithError("not-found", "no such file or folder", p);
     }
     if (s.isDirectory()) {
-      for (const name of (await readdir(p)).sort()) await walk(path.join(p, name)).catch((e) => warn({ code: "unreadable", message: (e as Error).message, file: path.join(p, name) }));
+      for (const name of (await readdir(p)).sort())
+        await walk(path.join(p, name)).catch((e) =>
+          warn({ code: "unreadable", message: (e as Error).message, file: path.join(p, name) }),
+        );
     } else if (synth.codec.extensions.includes(path.extname(p).toLowerCase())) files.push(p);
   };
   for (const f of folders) await walk(f);
@@ -79,13 +86,20 @@ export async function collectPresets(
   const seen = new Set<string>();
   for (const file of files) {
     try {
-      const { patches, warnings } = synth.codec.read(new Uint8Array(await readFile(file)), path.basename(file));
+      const { patches, warnings } = synth.codec.read(
+        new Uint8Array(await readFile(file)),
+        path.basename(file),
+      );
       for (const w of warnings) warn({ ...w, file: w.file ?? file });
       patches.forEach((patch, i) => {
         const key = patchKey(synth, patch);
         if (seen.has(key)) return;
         seen.add(key);
-        entries.push({ name: synth.patchName(patch), source: patches.length > 1 ? `${file}#${i + 1}` : file, patch });
+        entries.push({
+          name: synth.patchName(patch),
+          source: patches.length > 1 ? `${file}#${i + 1}` : file,
+          patch,
+        });
       });
     } catch (e) {
       warn({ code: (e as PatchsmithError).code ?? "bad-preset", message: (e as Error).message, file });
@@ -103,7 +117,13 @@ export function patchKey(synth: AnySynth, patch: unknown): string {
 export async function buildBank(
   synth: AnySynth,
   entries: BankEntry[],
-  opts: { threads?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; synthModule?: string; notes?: number[] } = {},
+  opts: {
+    threads?: number;
+    signal?: AbortSignal;
+    onProgress?: (done: number, total: number) => void;
+    synthModule?: string;
+    notes?: number[];
+  } = {},
 ): Promise<Bank> {
   const notes = opts.notes ?? REF_NOTES;
   const per = notes.length * EMBED_DIMS;
@@ -148,11 +168,19 @@ export async function saveBank(synth: AnySynth, bank: Bank, store?: string): Pro
     synthId: bank.synthId,
     notes: bank.notes,
     dims: EMBED_DIMS,
-    entries: bank.entries.map((e) => ({ name: e.name, source: e.source, preset: toBase64(synth.codec.write([e.patch])) })),
+    entries: bank.entries.map((e) => ({
+      name: e.name,
+      source: e.source,
+      preset: toBase64(synth.codec.write([e.patch])),
+    })),
   };
   // The bank is patchsmith's own index: rebuilding replaces it.
   const emb = bank.embeddings;
-  await writeFileAtomic(path.join(dir, "embeddings.f32"), new Uint8Array(emb.buffer, emb.byteOffset, emb.byteLength), { force: true });
+  await writeFileAtomic(
+    path.join(dir, "embeddings.f32"),
+    new Uint8Array(emb.buffer, emb.byteOffset, emb.byteLength),
+    { force: true },
+  );
   await writeFileAtomic(path.join(dir, "bank.json"), JSON.stringify(meta), { force: true });
   return dir;
 }
@@ -167,19 +195,37 @@ export async function loadBank(synth: AnySynth, store?: string): Promise<Bank | 
     return undefined;
   }
   const file = path.join(dir, "bank.json");
-  let meta: { version: number; synthId: string; notes: number[]; dims: number; entries: Array<{ name: string; source: string; preset: string }> };
+  let meta: {
+    version: number;
+    synthId: string;
+    notes: number[];
+    dims: number;
+    entries: Array<{ name: string; source: string; preset: string }>;
+  };
   try {
     meta = JSON.parse(metaText);
   } catch {
-    throw new PatchsmithError("bad-bank", "the bank index is not valid JSON; rebuild it with `patchsmith bank build`", file);
+    throw new PatchsmithError(
+      "bad-bank",
+      "the bank index is not valid JSON; rebuild it with `patchsmith bank build`",
+      file,
+    );
   }
   if (meta.version !== BANK_VERSION || meta.dims !== EMBED_DIMS || meta.synthId !== synth.id) {
-    throw new PatchsmithError("bad-bank", "the bank index was built by another version; rebuild it with `patchsmith bank build`", file);
+    throw new PatchsmithError(
+      "bad-bank",
+      "the bank index was built by another version; rebuild it with `patchsmith bank build`",
+      file,
+    );
   }
   const raw = await readFile(path.join(dir, "embeddings.f32"));
   const embeddings = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
   if (embeddings.length !== meta.entries.length * meta.notes.length * EMBED_DIMS) {
-    throw new PatchsmithError("bad-bank", "the bank's embeddings do not match its entries; rebuild it", path.join(dir, "embeddings.f32"));
+    throw new PatchsmithError(
+      "bad-bank",
+      "the bank's embeddings do not match its entries; rebuild it",
+      path.join(dir, "embeddings.f32"),
+    );
   }
   const entries = meta.entries.map((e) => {
     const patch = synth.codec.read(new Uint8Array(Buffer.from(e.preset, "base64"))).patches[0];
@@ -189,7 +235,13 @@ export async function loadBank(synth: AnySynth, store?: string): Promise<Bank | 
 }
 
 /** The `k` entries nearest to a sound (embedded at the reference note nearest to `note`), nearest first. */
-export function nearestEntries(bank: Bank, samples: Float32Array, note: number, k: number, exclude?: (e: BankEntry) => boolean): BankEntry[] {
+export function nearestEntries(
+  bank: Bank,
+  samples: Float32Array,
+  note: number,
+  k: number,
+  exclude?: (e: BankEntry) => boolean,
+): BankEntry[] {
   const q = embedSound(samples);
   let j = 0;
   bank.notes.forEach((n, i) => {
@@ -210,14 +262,25 @@ export function nearestEntries(bank: Bank, samples: Float32Array, note: number, 
 export async function startsFor(
   synth: AnySynth,
   target: MatchTarget,
-  opts: { store?: string; neighbours?: number; bank?: Bank; exclude?: (e: BankEntry) => boolean; signal?: AbortSignal } = {},
+  opts: {
+    store?: string;
+    neighbours?: number;
+    bank?: Bank;
+    exclude?: (e: BankEntry) => boolean;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<StartPoint[]> {
   const bank = opts.bank ?? (await loadBank(synth, opts.store));
   if (bank) {
-    return nearestEntries(bank, target.samples, target.note, opts.neighbours ?? 16, opts.exclude).map((e) => ({
-      patch: e.patch,
-      source: e.source === "procedural" ? `procedural ${e.name.trim()}` : `bank ${e.name.trim()} (${path.basename(e.source)})`,
-    }));
+    return nearestEntries(bank, target.samples, target.note, opts.neighbours ?? 16, opts.exclude).map(
+      (e) => ({
+        patch: e.patch,
+        source:
+          e.source === "procedural"
+            ? `procedural ${e.name.trim()}`
+            : `bank ${e.name.trim()} (${path.basename(e.source)})`,
+      }),
+    );
   }
   return proceduralPresets(synth, 32).map((e) => ({ patch: e.patch, source: `procedural ${e.name.trim()}` }));
 }

@@ -181,7 +181,8 @@ export class Cmaes {
     this.choiceJumpProbability = opts.choiceJumpProbability ?? 0.04;
     this.tolX = opts.tolX ?? 1e-11;
     this.tolFun = opts.tolFun ?? 1e-12;
-    this.maxGenerations = opts.maxGenerations ?? Math.ceil(100 + (150 * (n + 3) ** 2) / Math.sqrt(this.lambda));
+    this.maxGenerations =
+      opts.maxGenerations ?? Math.ceil(100 + (150 * (n + 3) ** 2) / Math.sqrt(this.lambda));
 
     this.genotypes = Array.from({ length: this.lambda }, () => new Float64Array(n));
     this.phenotypes = Array.from({ length: this.lambda }, () => new Float64Array(n));
@@ -253,7 +254,8 @@ export class Cmaes {
   /** Fitness of the candidates of the last `ask()`, in the same order (lower is better; NaN counts as worst). */
   tell(fitness: ArrayLike<number>): void {
     if (!this.asked) throw new Error("tell() without ask()");
-    if (fitness.length !== this.lambda) throw new Error(`tell: expected ${this.lambda} values, got ${fitness.length}`);
+    if (fitness.length !== this.lambda)
+      throw new Error(`tell: expected ${this.lambda} values, got ${fitness.length}`);
     this.asked = false;
     const n = this.n;
     const f = (k: number) => {
@@ -291,7 +293,9 @@ export class Cmaes {
     }
     const psNorm = Math.sqrt(psNorm2);
     const hsig =
-      psNorm / Math.sqrt(1 - Math.pow(1 - this.cs, 2 * this.generation)) / this.chiN < 1.4 + 2 / (n + 1) ? 1 : 0;
+      psNorm / Math.sqrt(1 - Math.pow(1 - this.cs, 2 * this.generation)) / this.chiN < 1.4 + 2 / (n + 1)
+        ? 1
+        : 0;
     const ccFactor = hsig * Math.sqrt(this.cc * (2 - this.cc) * this.mueff);
     for (let i = 0; i < n; i++) this.pc[i] = (1 - this.cc) * this.pc[i]! + ccFactor * ymean[i]!;
 
@@ -577,7 +581,12 @@ export class CmaesSearch {
 
   private restart(reason: string): void {
     const used = this.evaluations - this.runStartEvaluations;
-    this.history.push({ popSize: this.run.lambda, evaluations: used, best: this.run.best?.f ?? Infinity, reason });
+    this.history.push({
+      popSize: this.run.lambda,
+      evaluations: used,
+      best: this.run.best?.f ?? Infinity,
+      reason,
+    });
     if (this.runIsLarge) this.largeBudget += used;
     else this.smallBudget += used;
     this.restarts++;
@@ -594,7 +603,10 @@ export class CmaesSearch {
       this.runIsLarge = true;
     } else {
       const u = this.rng.next();
-      pop = Math.max(this.defaultPop, Math.floor(this.defaultPop * Math.pow((0.5 * largePop()) / this.defaultPop, u * u)));
+      pop = Math.max(
+        this.defaultPop,
+        Math.floor(this.defaultPop * Math.pow((0.5 * largePop()) / this.defaultPop, u * u)),
+      );
       if (!start?.sigma0) sigma = sigmaDefault * Math.pow(10, -2 * this.rng.next());
       this.runIsLarge = false;
     }

@@ -31,7 +31,11 @@ export default async function embedBatch(batch: EmbedBatch): Promise<EmbedBatchR
     for (const [j, note] of batch.notes.entries()) {
       const at = done * per + j * EMBED_DIMS;
       try {
-        const ch = synth.render(patch, { note, velocity: 100, noteOffSeconds: EMBED_HOLD_SECONDS, durationSeconds: EMBED_SECONDS }, { sampleRate: 44100, seed: 1 });
+        const ch = synth.render(
+          patch,
+          { note, velocity: 100, noteOffSeconds: EMBED_HOLD_SECONDS, durationSeconds: EMBED_SECONDS },
+          { sampleRate: 44100, seed: 1 },
+        );
         embedSound(mixToMono(ch), out.subarray(at, at + EMBED_DIMS));
       } catch {
         out.fill(NaN, at, at + EMBED_DIMS);

@@ -63,7 +63,10 @@ export class Scorer {
 
   /** Mono render of a point (sample rate 44.1 kHz). */
   render(point: ArrayLike<number>): Float32Array {
-    const channels = this.synth.render(this.patch(point), this.performance(point), { sampleRate: 44100, seed: this.space.seed });
+    const channels = this.synth.render(this.patch(point), this.performance(point), {
+      sampleRate: 44100,
+      seed: this.space.seed,
+    });
     return mixToMono(channels);
   }
 
@@ -79,8 +82,12 @@ export class Scorer {
   score(point: ArrayLike<number>): number {
     try {
       const patch = this.patch(point);
-      const penalty = this.synth.unsupportedFeatures(patch).length > this.baseUnsupported ? UNSUPPORTED_PENALTY : 0;
-      const channels = this.synth.render(patch, this.performance(point), { sampleRate: 44100, seed: this.space.seed });
+      const penalty =
+        this.synth.unsupportedFeatures(patch).length > this.baseUnsupported ? UNSUPPORTED_PENALTY : 0;
+      const channels = this.synth.render(patch, this.performance(point), {
+        sampleRate: 44100,
+        seed: this.space.seed,
+      });
       return lossTerms(this.target, mixToMono(channels)).loss + penalty;
     } catch {
       return Infinity;
@@ -89,7 +96,12 @@ export class Scorer {
 }
 
 /** The point of a patch in a space (its free parameters, then the default note-off coordinate). */
-export function patchToPoint(synth: AnySynth, space: SearchSpace, patch: unknown, holdSeconds?: number): Float64Array {
+export function patchToPoint(
+  synth: AnySynth,
+  space: SearchSpace,
+  patch: unknown,
+  holdSeconds?: number,
+): Float64Array {
   const v = synth.toVector(patch);
   const out = new Float64Array(pointLength(space));
   space.free.forEach((k, i) => (out[i] = v[k]!));

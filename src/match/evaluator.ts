@@ -100,7 +100,11 @@ export class PoolEvaluator implements Evaluator {
       this.contexts.set(space, ctx);
     }
     const out = new Float64Array(points.length);
-    const ranges = batchRanges(points.length, this.parallelism, points.length >= 4 * this.parallelism ? 2 : 1);
+    const ranges = batchRanges(
+      points.length,
+      this.parallelism,
+      points.length >= 4 * this.parallelism ? 2 : 1,
+    );
     await Promise.all(
       ranges.map(async ([a, b]) => {
         const packed = new Float64Array((b - a) * dim);

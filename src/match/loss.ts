@@ -71,7 +71,16 @@ function resolution(samples: Float32Array, nFft: number, hop: number, bands: num
   const spec = melPowerSpectrogram(samples, fb, { nFft, hop });
   const n = spec.frames * spec.bands;
   const targetDb = powerToDb(spec.data, n, new Float32Array(n));
-  return { fb, nFft, hop, frames: spec.frames, bands: spec.bands, targetDb, power: new Float32Array(n), db: new Float32Array(n) };
+  return {
+    fb,
+    nFft,
+    hop,
+    frames: spec.frames,
+    bands: spec.bands,
+    targetDb,
+    power: new Float32Array(n),
+    db: new Float32Array(n),
+  };
 }
 
 function rmsOf(x: Float32Array, n: number): number {
@@ -146,7 +155,8 @@ export function lossTerms(t: LossTarget, candidate: Float32Array): LossTerms {
   let acc = 0;
   for (let i = 0; i < t.envFrames; i++) acc += Math.abs(t.envTargetDb[i]! - env[i]!);
   const envelope = acc / t.envFrames;
-  const loss = LOSS_WEIGHTS.melLsd * melLsd + LOSS_WEIGHTS.fineLsd * fineLsd + LOSS_WEIGHTS.envelope * envelope;
+  const loss =
+    LOSS_WEIGHTS.melLsd * melLsd + LOSS_WEIGHTS.fineLsd * fineLsd + LOSS_WEIGHTS.envelope * envelope;
   return { loss: Number.isFinite(loss) ? loss : Infinity, melLsd, fineLsd, envelope, gainDb };
 }
 

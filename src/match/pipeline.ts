@@ -161,7 +161,11 @@ function distance(a: Float64Array, b: Float64Array): number {
 }
 
 /** Best entries, each at least `minDistance` from those already chosen (topped up with the rest if needed). */
-export function pickDistinct<T extends { point: Float64Array; loss: number }>(sorted: T[], count: number, minDistance: number): T[] {
+export function pickDistinct<T extends { point: Float64Array; loss: number }>(
+  sorted: T[],
+  count: number,
+  minDistance: number,
+): T[] {
   const chosen: T[] = [];
   for (const e of sorted) {
     if (chosen.length >= count) break;
@@ -174,7 +178,11 @@ export function pickDistinct<T extends { point: Float64Array; loss: number }>(so
   return chosen.sort((a, b) => a.loss - b.loss);
 }
 
-export function searchSpaceFor(synth: AnySynth, target: MatchTarget, opts: { basePatch?: unknown; free?: number[]; seed?: number } = {}): SearchSpace {
+export function searchSpaceFor(
+  synth: AnySynth,
+  target: MatchTarget,
+  opts: { basePatch?: unknown; free?: number[]; seed?: number } = {},
+): SearchSpace {
   const free = opts.free ?? synth.params.map((_, i) => i);
   return {
     synthId: synth.id,
@@ -232,17 +240,35 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
 
   // 1. Starting points. With a separate start evaluator (this thread), the first few are scored at once while
   // the workers warm up, so that a first candidate exists within a second or two.
-  const starts: StartPoint[] = [{ patch: synth.defaultPatch(), source: "init" }, ...(opts.starts ?? [])].slice(0, Math.max(1, Math.min(1 + (opts.starts?.length ?? 0), maxRenders)));
+  const starts: StartPoint[] = [
+    { patch: synth.defaultPatch(), source: "init" },
+    ...(opts.starts ?? []),
+  ].slice(0, Math.max(1, Math.min(1 + (opts.starts?.length ?? 0), maxRenders)));
   const scored = starts.map((s) => {
     const space = spaceFor(s.patch);
-    return { space, point: patchToPoint(synth, space, s.patch, target.holdSeconds), loss: Infinity, source: s.source };
+    return {
+      space,
+      point: patchToPoint(synth, space, s.patch, target.holdSeconds),
+      loss: Infinity,
+      source: s.source,
+    };
   });
   const quick = opts.startEvaluator ? Math.min(scored.length, 1 + QUICK_STARTS) : scored.length;
-  const warming = quick < scored.length || opts.startEvaluator ? evaluator.warmUp?.(scored[0]!.space, scored[0]!.point) : undefined;
+  const warming =
+    quick < scored.length || opts.startEvaluator
+      ? evaluator.warmUp?.(scored[0]!.space, scored[0]!.point)
+      : undefined;
   warming?.catch(() => {});
-  (await evaluateStarts(opts.startEvaluator ?? evaluator, scored.slice(0, quick))).forEach((l, i) => (scored[i]!.loss = l));
+  (await evaluateStarts(opts.startEvaluator ?? evaluator, scored.slice(0, quick))).forEach(
+    (l, i) => (scored[i]!.loss = l),
+  );
   const progress = (restarts: number) =>
-    opts.onProgress?.({ renders, elapsedSeconds: elapsed(), bestLoss: archive.best?.loss ?? Infinity, restarts });
+    opts.onProgress?.({
+      renders,
+      elapsedSeconds: elapsed(),
+      bestLoss: archive.best?.loss ?? Infinity,
+      restarts,
+    });
   if (opts.onFirstCandidate) {
     const b = scored.slice(0, quick).sort((x, y) => x.loss - y.loss)[0]!;
     await opts.onFirstCandidate({
@@ -256,7 +282,8 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
   }
   await warming;
   checkAbort();
-  if (quick < scored.length) (await evaluateStarts(evaluator, scored.slice(quick))).forEach((l, i) => (scored[quick + i]!.loss = l));
+  if (quick < scored.length)
+    (await evaluateStarts(evaluator, scored.slice(quick))).forEach((l, i) => (scored[quick + i]!.loss = l));
   renders += scored.length;
   for (const r of scored) archive.add(r.space, r.point, r.loss, r.source);
   const bestStart = [...scored].sort((a, b) => a.loss - b.loss)[0]!;
@@ -266,13 +293,18 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
   // join the starts. Rugged dimensions (frequency ratios, algorithms) defeat a purely local search.
   const rate = renders / Math.max(1e-3, elapsed());
   const expectedRenders = Math.min(maxRenders, Number.isFinite(seconds) ? rate * seconds : maxRenders);
-  const explore = Math.floor(Math.min((opts.exploreFraction ?? EXPLORE_FRACTION) * expectedRenders, 20 * pointLength(scored[0]!.space)));
+  const explore = Math.floor(
+    Math.min(
+      (opts.exploreFraction ?? EXPLORE_FRACTION) * expectedRenders,
+      20 * pointLength(scored[0]!.space),
+    ),
+  );
   if (explore > 0) {
     const rng = new Random(seed ^ 0x5eed);
     const space0 = scored[0]!.space;
     const dimension = pointLength(space0);
     const found: typeof scored = [];
-    for (let done = 0; done < explore && elapsed() < seconds; ) {
+    for (let done = 0; done < explore && elapsed() < seconds;) {
       checkAbort();
       const n = Math.min(explore - done, 16 * evaluator.parallelism);
       const pts = Array.from({ length: n }, () => Float64Array.from({ length: dimension }, () => rng.next()));
@@ -333,8 +365,12 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
   const seen = new Map<SearchSpace, Set<string>>();
   const budgetLeft = () => renders < maxRenders && elapsed() < seconds;
   while (budgetLeft()) {
-    const refineRenders = Number.isFinite(maxRenders) ? renders + (maxRenders - renders) * (1 - polishFraction) : Infinity;
-    const refineSeconds = Number.isFinite(seconds) ? elapsed() + (seconds - elapsed()) * (1 - polishFraction) : Infinity;
+    const refineRenders = Number.isFinite(maxRenders)
+      ? renders + (maxRenders - renders) * (1 - polishFraction)
+      : Infinity;
+    const refineSeconds = Number.isFinite(seconds)
+      ? elapsed() + (seconds - elapsed()) * (1 - polishFraction)
+      : Infinity;
     while (renders < refineRenders && elapsed() < refineSeconds) {
       checkAbort();
       if (renders + search.popSize > maxRenders) break;
@@ -382,7 +418,12 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
       let improved = false;
       batch.forEach((p, i) => {
         if (losses[i]! < best.loss) improved = true;
-        archive.add(best.space, p, losses[i]!, best.source.endsWith(", polished") ? best.source : `${best.source}, polished`);
+        archive.add(
+          best.space,
+          p,
+          losses[i]!,
+          best.source.endsWith(", polished") ? best.source : `${best.source}, polished`,
+        );
       });
       progress(search.restarts);
       if (!improved) return false;
@@ -400,7 +441,14 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
     source: e.source,
     holdSeconds: holdOf(e.space, e.point),
   }));
-  return { candidates, renders, seconds: elapsed(), restarts: search.restarts, space: bestStart.space, bestStartLoss: bestStart.loss };
+  return {
+    candidates,
+    renders,
+    seconds: elapsed(),
+    restarts: search.restarts,
+    space: bestStart.space,
+    bestStartLoss: bestStart.loss,
+  };
 }
 
 /** Median f0 (cents relative to MIDI) of a sound's voiced frames, NaN when unvoiced. */
@@ -411,7 +459,11 @@ function medianPitchMidi(x: Float32Array): number {
 }
 
 /** Full report of a candidate: loss terms, MSS and pitch error of its level-matched render. */
-export function reportCandidate(synth: AnySynth, target: MatchTarget, c: MatchCandidate): CandidateReport & { audio: Float32Array } {
+export function reportCandidate(
+  synth: AnySynth,
+  target: MatchTarget,
+  c: MatchCandidate,
+): CandidateReport & { audio: Float32Array } {
   const scorer = new Scorer(synth, c.space, target.loss);
   const raw = scorer.render(c.point);
   const terms = scorer.terms(c.point);

@@ -55,9 +55,14 @@ export function analyseTarget(samples: Float32Array, opts: TargetOptions = {}): 
   const file = opts.file;
   let peak = 0;
   for (let i = 0; i < samples.length; i++) peak = Math.max(peak, Math.abs(samples[i]!));
-  if (!(peak > SILENCE_PEAK)) throw new PatchsmithError("silent", "the sound is silent (peak below -80 dBFS): nothing to match", file);
+  if (!(peak > SILENCE_PEAK))
+    throw new PatchsmithError("silent", "the sound is silent (peak below -80 dBFS): nothing to match", file);
   if (samples.length < MIN_SECONDS * sr) {
-    throw new PatchsmithError("too-short", `the sound lasts ${(samples.length / sr).toFixed(3)} s; at least ${MIN_SECONDS} s is needed`, file);
+    throw new PatchsmithError(
+      "too-short",
+      `the sound lasts ${(samples.length / sr).toFixed(3)} s; at least ${MIN_SECONDS} s is needed`,
+      file,
+    );
   }
 
   const onset = findOnset(samples);
@@ -65,7 +70,11 @@ export function analyseTarget(samples: Float32Array, opts: TargetOptions = {}): 
   const end = Math.min(samples.length, onset + maxLen);
   const cut = samples.slice(onset, end);
   if (cut.length < MIN_SECONDS * sr) {
-    throw new PatchsmithError("too-short", `only ${(cut.length / sr).toFixed(3)} s of sound after the onset; at least ${MIN_SECONDS} s is needed`, file);
+    throw new PatchsmithError(
+      "too-short",
+      `only ${(cut.length / sr).toFixed(3)} s of sound after the onset; at least ${MIN_SECONDS} s is needed`,
+      file,
+    );
   }
 
   const env = rmsEnvelope(cut, ENVELOPE_FRAME);
@@ -127,7 +136,11 @@ export function findOnset(x: Float32Array): number {
 }
 
 /** Median f0 of the voiced frames, if enough of the sound is voiced to call it pitched. */
-export function detectPitch(x: Float32Array, sampleRate: number, knownNote?: number): { f0Hz: number; pitched: boolean } {
+export function detectPitch(
+  x: Float32Array,
+  sampleRate: number,
+  knownNote?: number,
+): { f0Hz: number; pitched: boolean } {
   const track = pitchTrack(x, sampleRate, { fMinHz: 27, fMaxHz: 4200 });
   let voiced = 0;
   let analysed = 0;
