@@ -70,6 +70,11 @@ export class Dx7Voice {
   readonly freq = new Int32Array(6);
   /** The log frequency `freq` was computed from (NaN: none yet). */
   private readonly freqFor = new Float64Array(6);
+  /** Memos of the last amplitude-modulation factor and gain per operator (both pure functions of their input). */
+  private readonly ptFor = new Float64Array(6);
+  private readonly ptValue = new Float64Array(6);
+  private readonly gainFor = new Float64Array(6);
+  private readonly gainValue = new Int32Array(6);
   /** Word offsets in the kernels' memory: the voice's accumulator (bus 0), buses 1 and 2, feedback history. */
   readonly out: number;
   private readonly bus1: number;
@@ -141,6 +146,8 @@ export class Dx7Voice {
       this.ampModSens[op] = AMP_MOD_SENS[p[b + 14]! & 3]!;
     }
     this.freqFor.fill(NaN);
+    this.ptFor.fill(NaN);
+    this.gainFor.fill(NaN);
     this.pitchEnv.start(p, 126, rc);
     this.flags = ALGORITHMS[p[134]!]!;
     const fb = p[135]!;
@@ -222,11 +229,18 @@ export class Dx7Voice {
       const ams = this.ampModSens[op]!;
       if (ams !== 0) {
         const sa = Math.floor((am * ams) / 16777216) >>> 0;
-        const pt = Math.trunc(Math.exp((sa / 262144) * 0.07 + 12.2));
-        level = level - mulShiftLevel(level, pt);
+        if (sa !== this.ptFor[op]) {
+          this.ptFor[op] = sa;
+          this.ptValue[op] = Math.trunc(Math.exp((sa / 262144) * 0.07 + 12.2));
+        }
+        level = level - mulShiftLevel(level, this.ptValue[op]!);
       }
       const g1 = this.gainOut[op]!;
-      const g2 = exp2Lookup(level - (14 << 24));
+      if (level !== this.gainFor[op]) {
+        this.gainFor[op] = level;
+        this.gainValue[op] = exp2Lookup(level - (14 << 24));
+      }
+      const g2 = this.gainValue[op]!;
       this.gainOut[op] = g2;
       const f = flags[op]!;
       const outBus = f & 3;
