@@ -29,8 +29,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** Seconds from the upload's first byte to the first "candidate" event; the match is cancelled after it. */
 async function firstCandidate(url: string, bytes: Uint8Array, synth: string): Promise<number> {
   const t0 = performance.now();
-  const up = (await (await fetch(`${url}api/files?name=sound.wav`, { method: "POST", body: bytes as BodyInit })).json()) as { id: string };
-  const job = (await (await fetch(`${url}api/matches`, { method: "POST", body: JSON.stringify({ file: up.id, synth, seconds: 30 }) })).json()) as { id: string };
+  const up = (await (
+    await fetch(`${url}api/files?name=sound.wav`, { method: "POST", body: bytes as BodyInit })
+  ).json()) as { id: string };
+  const job = (await (
+    await fetch(`${url}api/matches`, {
+      method: "POST",
+      body: JSON.stringify({ file: up.id, synth, seconds: 30 }),
+    })
+  ).json()) as { id: string };
   const res = await fetch(`${url}api/matches/${job.id}/events`);
   const reader = res.body!.getReader();
   let text = "";
@@ -48,7 +55,10 @@ async function firstCandidate(url: string, bytes: Uint8Array, synth: string): Pr
   return seconds;
 }
 
-function liveRealtimeFactor(make: (sr: number) => { noteOn(n: number): void; block(): void }, seconds = 2): number {
+function liveRealtimeFactor(
+  make: (sr: number) => { noteOn(n: number): void; block(): void },
+  seconds = 2,
+): number {
   const sr = 48000;
   const inst = make(sr);
   for (const n of [48, 52, 55, 60, 64, 67, 71, 72]) inst.noteOn(n);
@@ -65,7 +75,9 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
 
   // Live engines.
   const dx7 = getSynth("dx7")!;
-  const vitalBytes = new Uint8Array(readFileSync(path.join(repoRoot, "test", "fixtures", "vital", "minimal.vital")));
+  const vitalBytes = new Uint8Array(
+    readFileSync(path.join(repoRoot, "test", "fixtures", "vital", "minimal.vital")),
+  );
   const vitalPatch = getSynth("vital")!.codec.read(vitalBytes, "minimal.vital").patches[0];
   const out = new Float32Array(128);
   const outR = new Float32Array(128);
@@ -73,12 +85,30 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
     const i = new Dx7Instrument(dx7.defaultPatch(), { sampleRate: sr, polyphony: 16 });
     return { noteOn: (n) => i.noteOn(n, 100), block: () => i.process(out) };
   });
-  emit({ name: "web/live-render/dx7", metric: "realtime-factor", value: dx7Rt, unit: "x", notes: 8, block: 128, sampleRate: 48000, patch: "init" });
+  emit({
+    name: "web/live-render/dx7",
+    metric: "realtime-factor",
+    value: dx7Rt,
+    unit: "x",
+    notes: 8,
+    block: 128,
+    sampleRate: 48000,
+    patch: "init",
+  });
   const vitalRt = liveRealtimeFactor((sr) => {
     const i = new VitalInstrument(programFromPatch(vitalPatch), { sampleRate: sr, seed: 1 });
     return { noteOn: (n) => i.noteOn(n, 0.8), block: () => i.process(out, outR, 0, 128) };
   });
-  emit({ name: "web/live-render/vital", metric: "realtime-factor", value: vitalRt, unit: "x", notes: 8, block: 128, sampleRate: 48000, patch: "test/fixtures/vital/minimal.vital" });
+  emit({
+    name: "web/live-render/vital",
+    metric: "realtime-factor",
+    value: vitalRt,
+    unit: "x",
+    notes: 8,
+    block: 128,
+    sampleRate: 48000,
+    patch: "test/fixtures/vital/minimal.vital",
+  });
 
   // First candidate through the HTTP API, as the page sees it.
   const store = mkdtempSync(path.join(os.tmpdir(), "patchsmith-bench-store-"));
@@ -88,8 +118,21 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
       const times: number[] = [];
       for (let r = 0; r < runs; r++) times.push(await firstCandidate(srv.url, sound, synth));
       const extra = { synth, runs, threads: srv.queue.threads, sound: "examples/pluck.wav", times };
-      emit({ name: `web/first-candidate/${synth}`, metric: "cold-seconds", value: times[0]!, unit: "s", ...extra });
-      if (runs > 1) emit({ name: `web/first-candidate/${synth}`, metric: "warm-median-seconds", value: median(times.slice(1)), unit: "s", ...extra });
+      emit({
+        name: `web/first-candidate/${synth}`,
+        metric: "cold-seconds",
+        value: times[0]!,
+        unit: "s",
+        ...extra,
+      });
+      if (runs > 1)
+        emit({
+          name: `web/first-candidate/${synth}`,
+          metric: "warm-median-seconds",
+          value: median(times.slice(1)),
+          unit: "s",
+          ...extra,
+        });
     } finally {
       await srv.close();
     }
@@ -120,7 +163,14 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
       samples.push(Number(/latency: ([\d.]+) ms/.exec(text)?.[1]));
     }
     const text = await page.getByTestId("latency").textContent();
-    emit({ name: "web/key-to-sound", metric: "latency", value: median(samples), unit: "ms", browser: "chromium headless", report: text });
+    emit({
+      name: "web/key-to-sound",
+      metric: "latency",
+      value: median(samples),
+      unit: "ms",
+      browser: "chromium headless",
+      report: text,
+    });
   } finally {
     await browser.close();
     await srv.close();

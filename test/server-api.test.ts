@@ -13,15 +13,22 @@ import { makeDx7Bank, makePluckWav } from "./server-helpers.ts";
 const repoRoot = path.resolve(import.meta.dirname, "..");
 const LIMIT = 400 * 1024;
 
+// JSON replies: their shape is what the assertions check.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
 let srv: RunningServer;
 let staticDir: string;
 
-async function upload(bytes: Uint8Array | string, name: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${srv.url}api/files?name=${encodeURIComponent(name)}`, { method: "POST", body: bytes as BodyInit });
+async function upload(bytes: Uint8Array | string, name: string): Promise<{ status: number; body: Json }> {
+  const res = await fetch(`${srv.url}api/files?name=${encodeURIComponent(name)}`, {
+    method: "POST",
+    body: bytes as BodyInit,
+  });
   return { status: res.status, body: await res.json() };
 }
 
-async function getJson(p: string): Promise<{ status: number; body: any }> {
+async function getJson(p: string): Promise<{ status: number; body: Json }> {
   const res = await fetch(srv.url + p);
   return { status: res.status, body: await res.json() };
 }
@@ -41,7 +48,7 @@ function rawGet(p: string): Promise<{ status: number; body: string }> {
 }
 
 /** Read a match's server-sent events until the stream ends. */
-async function events(jobId: string): Promise<Array<{ type: string; data: any }>> {
+async function events(jobId: string): Promise<Array<{ type: string; data: Json }>> {
   const res = await fetch(`${srv.url}api/matches/${jobId}/events`);
   const text = await res.text();
   return text
@@ -60,7 +67,15 @@ beforeAll(async () => {
   mkdirSync(examplesDir);
   writeFileSync(path.join(examplesDir, "tone.wav"), makePluckWav(0.3));
   // No bank in the store folder: the matcher starts from its procedural presets, whatever ~/.patchsmith holds.
-  srv = await startServer({ port: 0, threads: 0, concurrency: 1, maxUploadBytes: LIMIT, staticDir, examplesDir, store: path.join(staticDir, "store") });
+  srv = await startServer({
+    port: 0,
+    threads: 0,
+    concurrency: 1,
+    maxUploadBytes: LIMIT,
+    staticDir,
+    examplesDir,
+    store: path.join(staticDir, "store"),
+  });
 });
 
 afterAll(async () => {
@@ -99,7 +114,10 @@ describe("server: uploads", () => {
     const unknown = await upload(noise, "noise.wav");
     expect([unknown.status, unknown.body.error.code]).toEqual([415, "unsupported-media"]);
 
-    const midi = await upload(new Uint8Array([0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 0, 0, 1, 0, 96]), "song.wav");
+    const midi = await upload(
+      new Uint8Array([0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 0, 0, 1, 0, 96]),
+      "song.wav",
+    );
     expect([midi.status, midi.body.error.code]).toEqual([415, "unsupported-audio"]);
     expect(midi.body.error.message).toMatch(/MIDI/);
 
@@ -128,7 +146,11 @@ describe("server: uploads", () => {
         c.enqueue(chunk);
       },
     });
-    const res = await fetch(`${srv.url}api/files?name=stream.wav`, { method: "POST", body, duplex: "half" } as RequestInit).catch(() => undefined);
+    const res = await fetch(`${srv.url}api/files?name=stream.wav`, {
+      method: "POST",
+      body,
+      duplex: "half",
+    } as RequestInit).catch(() => undefined);
     if (res) {
       expect(res.status).toBe(413);
       expect((await res.json()).error.code).toBe("too-large");
@@ -165,7 +187,11 @@ describe("server: presets", () => {
     const total = groups.reduce((n, g) => n + g.params.length, 0);
     expect(total).toBe(getSynth("dx7")!.params.length);
 
-    const wav = new Uint8Array(await (await fetch(`${srv.url}api/files/${body.id}/voices/1/render.wav?note=60&length=0.5&hold=0.3`)).arrayBuffer());
+    const wav = new Uint8Array(
+      await (
+        await fetch(`${srv.url}api/files/${body.id}/voices/1/render.wav?note=60&length=0.5&hold=0.3`)
+      ).arrayBuffer(),
+    );
     const { audio } = await decodeAudio(wav, "render.wav");
     expect(audio.sampleRate).toBe(44100);
     expect(audio.channels[0]!.length).toBe(22050);
@@ -173,7 +199,9 @@ describe("server: presets", () => {
 
     const res = await fetch(`${srv.url}api/files/${body.id}/voices/3/preset`);
     expect(res.headers.get("content-disposition")).toContain('filename="TEST_3.syx"');
-    const parsed = getSynth("dx7")!.codec.read(new Uint8Array(await res.arrayBuffer()), "v.syx", { strict: true });
+    const parsed = getSynth("dx7")!.codec.read(new Uint8Array(await res.arrayBuffer()), "v.syx", {
+      strict: true,
+    });
     expect(parsed.patches.map((p) => getSynth("dx7")!.patchName(p).trim())).toEqual(["TEST 3"]);
 
     const outOfRange = await getJson(`api/files/${body.id}/voices/33`);
@@ -189,7 +217,9 @@ describe("server: presets", () => {
     expect(body).toMatchObject({ kind: "preset", synth: "vital" });
     const v = await getJson(`api/files/${body.id}/voices/1`);
     expect(v.body.groups.length).toBeGreaterThan(3);
-    const wav = new Uint8Array(await (await fetch(`${srv.url}api/files/${body.id}/voices/1/render.wav?length=0.3`)).arrayBuffer());
+    const wav = new Uint8Array(
+      await (await fetch(`${srv.url}api/files/${body.id}/voices/1/render.wav?length=0.3`)).arrayBuffer(),
+    );
     const { audio } = await decodeAudio(wav, "render.wav");
     expect(audio.channels).toHaveLength(2);
   });
@@ -207,7 +237,12 @@ describe("server: static files", () => {
     const page = await rawGet("/");
     expect(page.status).toBe(200);
     expect(page.body).toContain("<title>app</title>");
-    for (const p of ["/..%2f..%2fetc%2fpasswd", "/%2e%2e/%2e%2e/etc/passwd", "/..\\..\\etc\\passwd", "/a/%00.js"]) {
+    for (const p of [
+      "/..%2f..%2fetc%2fpasswd",
+      "/%2e%2e/%2e%2e/etc/passwd",
+      "/..\\..\\etc\\passwd",
+      "/a/%00.js",
+    ]) {
       const r = await rawGet(p);
       expect(r.body).not.toContain("root:");
       expect([400, 404, 200]).toContain(r.status);
@@ -222,12 +257,21 @@ describe("server: static files", () => {
 describe("server: matching", () => {
   it("refuses presets, unknown synths and silent sounds before queueing", async () => {
     const preset = await upload(await makeDx7Bank(), "bank.syx");
-    const post = (body: unknown) => fetch(`${srv.url}api/matches`, { method: "POST", body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const post = (body: unknown) =>
+      fetch(`${srv.url}api/matches`, { method: "POST", body: JSON.stringify(body) }).then(async (r) => ({
+        status: r.status,
+        body: await r.json(),
+      }));
     expect((await post({ file: preset.body.id, synth: "dx7" })).body.error.code).toBe("not-a-sound");
     const sound = await upload(makePluckWav(0.5), "pluck.wav");
     expect((await post({ file: sound.body.id, synth: "moog" })).body.error.code).toBe("unknown-synth");
-    expect((await post({ file: sound.body.id, synth: "dx7", seconds: -1 })).body.error.code).toBe("bad-request");
-    const silent = await upload(encodeWav({ sampleRate: 44100, channels: [new Float32Array(44100)] }, "pcm16"), "silence.wav");
+    expect((await post({ file: sound.body.id, synth: "dx7", seconds: -1 })).body.error.code).toBe(
+      "bad-request",
+    );
+    const silent = await upload(
+      encodeWav({ sampleRate: 44100, channels: [new Float32Array(44100)] }, "pcm16"),
+      "silence.wav",
+    );
     const s = await post({ file: silent.body.id, synth: "dx7" });
     expect([s.status, s.body.error.code]).toEqual([400, "silent"]);
     const notJson = await fetch(`${srv.url}api/matches`, { method: "POST", body: "{" });
@@ -236,7 +280,10 @@ describe("server: matching", () => {
 
   it("streams a match: queued, started, a first candidate, progress, final ranked candidates with previews and presets", async () => {
     const sound = await upload(makePluckWav(0.6), "pluck.wav");
-    const res = await fetch(`${srv.url}api/matches`, { method: "POST", body: JSON.stringify({ file: sound.body.id, synth: "dx7", seconds: 1.5, candidates: 2 }) });
+    const res = await fetch(`${srv.url}api/matches`, {
+      method: "POST",
+      body: JSON.stringify({ file: sound.body.id, synth: "dx7", seconds: 1.5, candidates: 2 }),
+    });
     expect(res.status).toBe(202);
     const job = await res.json();
     const evs = await events(job.id);
@@ -254,11 +301,17 @@ describe("server: matching", () => {
     expect(done.renders).toBeGreaterThan(1);
 
     const best = done.candidates[0];
-    const preview = new Uint8Array(await (await fetch(`${srv.url}api/matches/${job.id}/candidates/${best.id}/preview.wav`)).arrayBuffer());
-    const target = new Uint8Array(await (await fetch(`${srv.url}api/matches/${job.id}/target.wav`)).arrayBuffer());
+    const preview = new Uint8Array(
+      await (await fetch(`${srv.url}api/matches/${job.id}/candidates/${best.id}/preview.wav`)).arrayBuffer(),
+    );
+    const target = new Uint8Array(
+      await (await fetch(`${srv.url}api/matches/${job.id}/target.wav`)).arrayBuffer(),
+    );
     const [p, t] = [await decodeAudio(preview), await decodeAudio(target)];
     expect(p.audio.channels[0]!.length).toBe(t.audio.channels[0]!.length);
-    const syx = new Uint8Array(await (await fetch(`${srv.url}api/matches/${job.id}/candidates/${best.id}/preset`)).arrayBuffer());
+    const syx = new Uint8Array(
+      await (await fetch(`${srv.url}api/matches/${job.id}/candidates/${best.id}/preset`)).arrayBuffer(),
+    );
     const parsed = getSynth("dx7")!.codec.read(syx, "c.syx", { strict: true });
     expect(getSynth("dx7")!.patchName(parsed.patches[0]).trim()).toBe(best.name.trim());
   });
@@ -266,7 +319,10 @@ describe("server: matching", () => {
   it("cancels a running match and a queued one", async () => {
     const sound = await upload(makePluckWav(0.6), "pluck.wav");
     const start = () =>
-      fetch(`${srv.url}api/matches`, { method: "POST", body: JSON.stringify({ file: sound.body.id, synth: "dx7", seconds: 60 }) }).then((r) => r.json());
+      fetch(`${srv.url}api/matches`, {
+        method: "POST",
+        body: JSON.stringify({ file: sound.body.id, synth: "dx7", seconds: 60 }),
+      }).then((r) => r.json());
     const a = await start();
     const b = await start(); // concurrency 1: waits behind a
     expect((await getJson(`api/matches/${b.id}`)).body.status).toBe("queued");

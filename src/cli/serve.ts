@@ -27,12 +27,26 @@ export const command: CommandSpec = {
       .option("--port <n>", "port (0: any free port)", numberIn(0, 65535, true), 5174)
       .option("--host <address>", "address to listen on (default 127.0.0.1: this computer only)", "127.0.0.1")
       .option("--open", "open the app in the default browser")
-      .option("--example <file>", "open this bundled example (from examples/) when the page loads, e.g. pluck.wav")
-      .option("--threads <n>", "worker threads for matching (default: one per core; 0: none)", numberIn(0, 256, true))
-      .option("--concurrency <n>", "matches run at the same time (default: one per core)", numberIn(1, 256, true))
+      .option(
+        "--example <file>",
+        "open this bundled example (from examples/) when the page loads, e.g. pluck.wav",
+      )
+      .option(
+        "--threads <n>",
+        "worker threads for matching (default: one per core; 0: none)",
+        numberIn(0, 256, true),
+      )
+      .option(
+        "--concurrency <n>",
+        "matches run at the same time (default: one per core)",
+        numberIn(1, 256, true),
+      )
       .option("--store <dir>", "patchsmith data folder holding the matcher's banks (default ~/.patchsmith)")
       .option("--max-upload <MB>", "largest upload accepted, in MB", numberIn(0.001, 4096), 50)
-      .option("--no-build", "do not build the web app even if it is missing or stale (serve the API only if absent)");
+      .option(
+        "--no-build",
+        "do not build the web app even if it is missing or stale (serve the API only if absent)",
+      );
   },
   async run(_args, opts, ctx) {
     if (opts.build !== false) await ensureWebBuilt((line) => ctx.info(line));

@@ -52,7 +52,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], query: URLSearchParams) => Promise<void>;
+type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: string[],
+  query: URLSearchParams,
+) => Promise<void>;
 
 interface Route {
   method: string;
@@ -119,14 +124,18 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     sendJson(res, 201, uploadSummary(upload));
   });
 
-  route("GET", `/api/files/${ID}`, async (_req, res, [id]) => sendJson(res, 200, uploadSummary(store.get(id!))));
+  route("GET", `/api/files/${ID}`, async (_req, res, [id]) =>
+    sendJson(res, 200, uploadSummary(store.get(id!))),
+  );
 
   route("GET", `/api/files/${ID}/raw`, async (_req, res, [id]) => {
     const u = store.get(id!);
     sendBytes(res, u.bytes, "application/octet-stream", u.name);
   });
 
-  route("GET", `/api/files/${ID}/voices/${NUM}`, async (_req, res, [id, n]) => sendJson(res, 200, voiceDetail(store.get(id!), Number(n))));
+  route("GET", `/api/files/${ID}/voices/${NUM}`, async (_req, res, [id, n]) =>
+    sendJson(res, 200, voiceDetail(store.get(id!), Number(n))),
+  );
 
   route("GET", `/api/files/${ID}/voices/${NUM}/render\\.wav`, async (_req, res, [id, n], q) => {
     const perf = {
@@ -147,22 +156,34 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   route("POST", "/api/matches", async (req, res) => {
     const body = await readJson(req);
     const upload = store.get(String(body.file ?? ""));
-    if (upload.kind !== "audio") throw new PatchsmithError("not-a-sound", "only a sound can be matched; this is a preset", upload.name);
+    if (upload.kind !== "audio")
+      throw new PatchsmithError("not-a-sound", "only a sound can be matched; this is a preset", upload.name);
     const synth = getSynth(String(body.synth ?? ""));
-    if (!synth) throw new PatchsmithError("unknown-synth", `no synth "${String(body.synth)}" (have: ${listSynths().map((s) => s.id).join(", ")})`);
+    if (!synth)
+      throw new PatchsmithError(
+        "unknown-synth",
+        `no synth "${String(body.synth)}" (have: ${listSynths()
+          .map((s) => s.id)
+          .join(", ")})`,
+      );
     const job = queue.submit(upload as AudioUpload, {
       synth,
       seconds: numberParam(body.seconds, "seconds", 0.5, maxSeconds, 10),
       candidates: numberParam(body.candidates, "candidates", 1, 16, 5, true),
       seed: numberParam(body.seed, "seed", 0, 2 ** 32 - 1, 1, true),
-      note: body.note === undefined || body.note === null ? undefined : numberParam(body.note, "note", 0, 127, 60, true),
+      note:
+        body.note === undefined || body.note === null
+          ? undefined
+          : numberParam(body.note, "note", 0, 127, 60, true),
     });
     sendJson(res, 202, job.summary());
   });
 
   route("GET", `/api/matches/${ID}`, async (_req, res, [id]) => sendJson(res, 200, queue.get(id!).summary()));
 
-  route("DELETE", `/api/matches/${ID}`, async (_req, res, [id]) => sendJson(res, 200, queue.cancel(id!).summary()));
+  route("DELETE", `/api/matches/${ID}`, async (_req, res, [id]) =>
+    sendJson(res, 200, queue.cancel(id!).summary()),
+  );
 
   route("GET", `/api/matches/${ID}/events`, async (req, res, [id]) => {
     const job = queue.get(id!);
@@ -199,7 +220,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const c = job.candidate(Number(k));
     const synth = job.request.synth;
     const stem = c.name.trim().replace(/[^A-Za-z0-9._-]+/g, "_") || `candidate-${c.id}`;
-    sendBytes(res, synth.codec.write([c.patch]), "application/octet-stream", `${stem}${synth.codec.extensions[0]}`);
+    sendBytes(
+      res,
+      synth.codec.write([c.patch]),
+      "application/octet-stream",
+      `${stem}${synth.codec.extensions[0]}`,
+    );
   });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -216,11 +242,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
           await r.handler(req, res, m.slice(1), url.searchParams);
           return;
         }
-        if (allowed) throw new PatchsmithError("method-not-allowed", `${req.method} is not allowed here`, pathname);
+        if (allowed)
+          throw new PatchsmithError("method-not-allowed", `${req.method} is not allowed here`, pathname);
         throw new PatchsmithError("no-route", "no such API route", pathname);
       }
-      if (req.method !== "GET" && req.method !== "HEAD") throw new PatchsmithError("method-not-allowed", `${req.method} is not allowed here`, pathname);
-      if (!opts.staticDir) throw new PatchsmithError("not-found", "this server serves the API only", pathname);
+      if (req.method !== "GET" && req.method !== "HEAD")
+        throw new PatchsmithError("method-not-allowed", `${req.method} is not allowed here`, pathname);
+      if (!opts.staticDir)
+        throw new PatchsmithError("not-found", "this server serves the API only", pathname);
       await serveStatic(res, opts.staticDir, pathname, req.method === "HEAD");
     } catch (e) {
       // A refused upload may still be streaming: answer, then close the connection so the rest is not read.
@@ -255,4 +284,3 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     },
   };
 }
-

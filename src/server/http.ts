@@ -31,7 +31,10 @@ export function errorBody(e: unknown): { status: number; body: ErrorBody } {
   const pe =
     e instanceof PatchsmithError ? e : new PatchsmithError("internal", "internal error (see the server log)");
   const line = `patchsmith: ${pe.toLine()}`;
-  return { status: statusFor(pe), body: { error: { code: pe.code, message: pe.message, file: pe.file, line } } };
+  return {
+    status: statusFor(pe),
+    body: { error: { code: pe.code, message: pe.message, file: pe.file, line } },
+  };
 }
 
 export function sendJson(res: ServerResponse, status: number, data: unknown): void {
@@ -55,14 +58,20 @@ export function sendError(res: ServerResponse, e: unknown): void {
 }
 
 /** A file for the browser to play or save. `download` sets the name it is saved under. */
-export function sendBytes(res: ServerResponse, bytes: Uint8Array, contentType: string, download?: string): void {
+export function sendBytes(
+  res: ServerResponse,
+  bytes: Uint8Array,
+  contentType: string,
+  download?: string,
+): void {
   const headers: Record<string, string | number> = {
     "content-type": contentType,
     "content-length": bytes.length,
     "cache-control": "no-store",
     "x-content-type-options": "nosniff",
   };
-  if (download) headers["content-disposition"] = `attachment; filename="${download.replace(/["\\\r\n]/g, "_")}"`;
+  if (download)
+    headers["content-disposition"] = `attachment; filename="${download.replace(/["\\\r\n]/g, "_")}"`;
   res.writeHead(200, headers);
   res.end(bytes);
 }
@@ -134,7 +143,10 @@ export function numberParam(
   if (raw === undefined || raw === null || raw === "") return fallback;
   const v = typeof raw === "number" ? raw : Number(raw);
   if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    throw new PatchsmithError("bad-request", `${name} must be ${integer ? "an integer" : "a number"} in ${min}–${max}`);
+    throw new PatchsmithError(
+      "bad-request",
+      `${name} must be ${integer ? "an integer" : "a number"} in ${min}–${max}`,
+    );
   }
   return v;
 }

@@ -55,7 +55,10 @@ export interface StoredCandidate {
 /** Patch names: the sound's name and a number, within the synth's name length (as the match CLI names them). */
 function candidateName(base: string, n: number, maxLength: number): string {
   const suffix = ` ${n}`;
-  const stem = base.replace(/\.[^.]*$/, "").toUpperCase().replace(/[^A-Z0-9 .-]/g, " ");
+  const stem = base
+    .replace(/\.[^.]*$/, "")
+    .toUpperCase()
+    .replace(/[^A-Z0-9 .-]/g, " ");
   return stem.slice(0, Math.max(1, maxLength - suffix.length)).trimEnd() + suffix;
 }
 
@@ -66,7 +69,11 @@ class WatchingEvaluator implements Evaluator {
 
   constructor(
     private readonly inner: Evaluator,
-    private readonly onScored: (space: SearchSpace, points: ArrayLike<number>[], losses: Float64Array) => void,
+    private readonly onScored: (
+      space: SearchSpace,
+      points: ArrayLike<number>[],
+      losses: Float64Array,
+    ) => void,
   ) {
     this.parallelism = inner.parallelism;
     // warmUp is optional (and newer than the interface in some versions): pass it through when present.
@@ -145,7 +152,13 @@ export class MatchJob {
   }
 
   summary(): Record<string, unknown> {
-    return { id: this.id, status: this.status, synth: this.request.synth.id, sound: this.upload.name, candidates: this.candidates.map(publicCandidate) };
+    return {
+      id: this.id,
+      status: this.status,
+      synth: this.request.synth.id,
+      sound: this.upload.name,
+      candidates: this.candidates.map(publicCandidate),
+    };
   }
 }
 
@@ -198,9 +211,17 @@ export class MatchQueue {
   /** Analyse the sound (bad sounds are refused here, before queueing) and queue the match. */
   submit(upload: AudioUpload, request: MatchRequest): MatchJob {
     if (this.waiting.length >= this.maxQueued) {
-      throw new PatchsmithError("queue-full", `${this.waiting.length} matches are already waiting; try again later`);
+      throw new PatchsmithError(
+        "queue-full",
+        `${this.waiting.length} matches are already waiting; try again later`,
+      );
     }
-    const target = analyseTarget(upload.mono, { file: upload.name, note: request.note, velocity: 100, maxSeconds: 4 });
+    const target = analyseTarget(upload.mono, {
+      file: upload.name,
+      note: request.note,
+      velocity: 100,
+      maxSeconds: 4,
+    });
     const job = new MatchJob(upload, request, target);
     this.jobs.set(job.id, job);
     this.waiting.push(job);
@@ -246,7 +267,8 @@ export class MatchQueue {
 
   private forgetOld(): void {
     const finished = [...this.jobs.values()].filter((j) => j.finished);
-    for (const j of finished.slice(0, Math.max(0, finished.length - this.keepFinished))) this.jobs.delete(j.id);
+    for (const j of finished.slice(0, Math.max(0, finished.length - this.keepFinished)))
+      this.jobs.delete(j.id);
   }
 
   private async run(job: MatchJob): Promise<void> {
@@ -258,7 +280,10 @@ export class MatchQueue {
     job.emit("started", { seconds, threads: this.threads });
     const maxName = synth.id === "dx7" ? 10 : 32;
     let seq = 0;
-    const addCandidate = (c: Omit<StoredCandidate, "id" | "name" | "patch"> & { patch: unknown }, final: boolean) => {
+    const addCandidate = (
+      c: Omit<StoredCandidate, "id" | "name" | "patch"> & { patch: unknown },
+      final: boolean,
+    ) => {
       seq++;
       const name = candidateName(job.upload.name, final ? (c.rank ?? seq) : seq, maxName);
       const stored: StoredCandidate = { ...c, id: seq, name, patch: synth.withName(c.patch, name), final };
@@ -268,7 +293,13 @@ export class MatchQueue {
     };
 
     const local = new LocalEvaluator(synth, target.loss, signal);
-    const inner: Evaluator = this.threads > 0 ? new PoolEvaluator(target.samples, { pool: (this.pool ??= new WorkerPool({ threads: this.threads })), signal }) : local;
+    const inner: Evaluator =
+      this.threads > 0
+        ? new PoolEvaluator(target.samples, {
+            pool: (this.pool ??= new WorkerPool({ threads: this.threads })),
+            signal,
+          })
+        : local;
     const t0 = performance.now();
     let best = Infinity;
     let lastShown = Infinity;
@@ -284,7 +315,18 @@ export class MatchQueue {
           lastShownAt = now;
           const scorer = new Scorer(synth, space, target.loss);
           const point = Float64Array.from(points[i]!);
-          addCandidate({ patch: scorer.patch(point), point, loss: best, source: "found during the search", holdSeconds: scorer.performance(point).noteOffSeconds, space, final: false }, false);
+          addCandidate(
+            {
+              patch: scorer.patch(point),
+              point,
+              loss: best,
+              source: "found during the search",
+              holdSeconds: scorer.performance(point).noteOffSeconds,
+              space,
+              final: false,
+            },
+            false,
+          );
         }
       }
     });
@@ -310,10 +352,20 @@ export class MatchQueue {
           const firstSeconds = (performance.now() - t0) / 1000;
           const space = (c as { space?: SearchSpace }).space ?? searchSpaceFor(synth, target, { seed });
           addCandidate({ ...c, space, final: false }, false);
-          job.emit("progress", { renders: 0, elapsedSeconds: firstSeconds, bestLoss: c.loss, firstCandidateSeconds: firstSeconds });
+          job.emit("progress", {
+            renders: 0,
+            elapsedSeconds: firstSeconds,
+            bestLoss: c.loss,
+            firstCandidateSeconds: firstSeconds,
+          });
         },
         onProgress: (p) => {
-          job.emit("progress", { renders: p.renders, elapsedSeconds: p.elapsedSeconds, bestLoss: p.bestLoss, restarts: p.restarts });
+          job.emit("progress", {
+            renders: p.renders,
+            elapsedSeconds: p.elapsedSeconds,
+            bestLoss: p.bestLoss,
+            restarts: p.restarts,
+          });
         },
       });
       const finals: Array<Record<string, unknown>> = [];
@@ -339,7 +391,13 @@ export class MatchQueue {
         );
         finals.push(publicCandidate(stored));
       });
-      job.finish("done", "done", { renders: result.renders, seconds: result.seconds, restarts: result.restarts, bestStartLoss: result.bestStartLoss, candidates: finals });
+      job.finish("done", "done", {
+        renders: result.renders,
+        seconds: result.seconds,
+        restarts: result.restarts,
+        bestStartLoss: result.bestStartLoss,
+        candidates: finals,
+      });
     } catch (e) {
       if (signal.aborted || (e instanceof PatchsmithError && e.code === "interrupted")) {
         job.finish("cancelled", "cancelled", {});
@@ -354,7 +412,12 @@ export class MatchQueue {
 }
 
 /** A candidate's render level-matched to the target, with its mel-LSD and MSS (DESIGN §5). */
-export function renderCandidate(synth: AnySynth, target: MatchTarget, space: SearchSpace, point: ArrayLike<number>): { audio: Float32Array; melLsdDb: number; mss: number } {
+export function renderCandidate(
+  synth: AnySynth,
+  target: MatchTarget,
+  space: SearchSpace,
+  point: ArrayLike<number>,
+): { audio: Float32Array; melLsdDb: number; mss: number } {
   const scorer = new Scorer(synth, space, target.loss);
   const terms = scorer.terms(point);
   const audio = Float32Array.from(levelMatch(target.loss, scorer.render(point)).audio);
@@ -372,4 +435,3 @@ export function targetInfo(t: MatchTarget): Record<string, unknown> {
     holdSeconds: t.holdSeconds,
   };
 }
-

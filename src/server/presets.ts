@@ -33,7 +33,11 @@ export function uploadSummary(u: Upload): Record<string, unknown> {
     synth: u.synth.id,
     synthName: u.synth.displayName,
     extension: u.synth.codec.extensions[0],
-    voices: u.patches.map((p, i) => ({ voice: i + 1, name: u.synth.patchName(p).trim(), unsupported: u.synth.unsupportedFeatures(p).length })),
+    voices: u.patches.map((p, i) => ({
+      voice: i + 1,
+      name: u.synth.patchName(p).trim(),
+      unsupported: u.synth.unsupportedFeatures(p).length,
+    })),
   };
 }
 
@@ -49,7 +53,9 @@ export function groupedParams(synth: AnySynth, patch: unknown): ParamGroup[] {
   synth.params.forEach((spec, i) => {
     const value = denormalise(spec, vec[i]!);
     const display =
-      spec.kind === "choice" && spec.options ? (spec.options[Math.round(value - spec.min)] ?? String(value)) : formatValue(value, spec.unit);
+      spec.kind === "choice" && spec.options
+        ? (spec.options[Math.round(value - spec.min)] ?? String(value))
+        : formatValue(value, spec.unit);
     const g = spec.group ?? "global";
     let list = groups.get(g);
     if (!list) groups.set(g, (list = []));
@@ -59,7 +65,8 @@ export function groupedParams(synth: AnySynth, patch: unknown): ParamGroup[] {
 }
 
 export function presetOf(u: Upload): Extract<Upload, { kind: "preset" }> {
-  if (u.kind !== "preset") throw new PatchsmithError("not-a-preset", "this upload is a sound, not a preset", u.name);
+  if (u.kind !== "preset")
+    throw new PatchsmithError("not-a-preset", "this upload is a sound, not a preset", u.name);
   return u;
 }
 
@@ -88,6 +95,11 @@ export function renderVoice(u: Upload, voice: number, perf: Performance, sampleR
 export function voiceFile(u: Upload, voice: number): { bytes: Uint8Array; fileName: string } {
   const p = presetOf(u);
   const { index, patch } = selectVoice(p.patches, voice, p.name);
-  const stem = p.synth.patchName(patch).trim().replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "") || `voice-${index + 1}`;
+  const stem =
+    p.synth
+      .patchName(patch)
+      .trim()
+      .replace(/[^A-Za-z0-9._-]+/g, "_")
+      .replace(/^_+|_+$/g, "") || `voice-${index + 1}`;
   return { bytes: p.synth.codec.write([patch]), fileName: `${stem}${p.synth.codec.extensions[0]}` };
 }

@@ -40,7 +40,12 @@ export function resolveStaticPath(root: string, urlPath: string): string | undef
   return full;
 }
 
-export async function serveStatic(res: ServerResponse, root: string, urlPath: string, head = false): Promise<void> {
+export async function serveStatic(
+  res: ServerResponse,
+  root: string,
+  urlPath: string,
+  head = false,
+): Promise<void> {
   const file = resolveStaticPath(root, urlPath);
   if (!file) throw new PatchsmithError("bad-path", "the path leaves the app folder");
   let target = file;
@@ -54,7 +59,8 @@ export async function serveStatic(res: ServerResponse, root: string, urlPath: st
     if (path.extname(file)) throw new PatchsmithError("not-found", "no such file", urlPath);
     target = path.join(root, "index.html");
     st = await fs.stat(target).catch(() => undefined);
-    if (!st?.isFile()) throw new PatchsmithError("not-built", "the web app is not built (run npm run build:web)");
+    if (!st?.isFile())
+      throw new PatchsmithError("not-built", "the web app is not built (run npm run build:web)");
   }
   const type = TYPES[path.extname(target).toLowerCase()] ?? "application/octet-stream";
   const immutable = target.includes(`${path.sep}assets${path.sep}`);

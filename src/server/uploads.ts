@@ -44,7 +44,11 @@ export type Upload = AudioUpload | PresetUpload;
 /** A display name from what the browser sent: no folders, no control characters, at most 100 characters. */
 export function cleanName(raw: string | null | undefined, fallback = "upload"): string {
   const base = (raw ?? "").split(/[\\/]/).pop() ?? "";
-  const s = base.replace(/[^\p{L}\p{N} ._()+-]+/gu, "_").replace(/^[.\s]+/, "").slice(0, 100).trim();
+  const s = base
+    .replace(/[^\p{L}\p{N} ._()+-]+/gu, "_")
+    .replace(/^[.\s]+/, "")
+    .slice(0, 100)
+    .trim();
   return s || fallback;
 }
 
@@ -58,7 +62,18 @@ function isAudio(bytes: Uint8Array): boolean {
 function presetSynthId(bytes: Uint8Array): string | undefined {
   if (bytes.length >= 2 && bytes[0] === 0xf0 && bytes[1] === 0x43) return "dx7";
   let i = 0;
-  while (i < bytes.length && i < 4096 && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0xef || bytes[i] === 0xbb || bytes[i] === 0xbf)) i++;
+  while (
+    i < bytes.length &&
+    i < 4096 &&
+    (bytes[i] === 0x20 ||
+      bytes[i] === 0x09 ||
+      bytes[i] === 0x0a ||
+      bytes[i] === 0x0d ||
+      bytes[i] === 0xef ||
+      bytes[i] === 0xbb ||
+      bytes[i] === 0xbf)
+  )
+    i++;
   if (bytes[i] === 0x7b) return "vital";
   return undefined;
 }
@@ -95,7 +110,8 @@ export async function parseUpload(bytes: Uint8Array, name: string): Promise<Uplo
     try {
       result = synth.codec.read(bytes, name, { strict: false });
     } catch (e) {
-      if (e instanceof PatchsmithError) throw new PatchsmithError(e.code, e.message, e.file ?? name, { cause: e });
+      if (e instanceof PatchsmithError)
+        throw new PatchsmithError(e.code, e.message, e.file ?? name, { cause: e });
       throw new PatchsmithError("bad-preset", (e as Error).message, name, { cause: e });
     }
     if (result.patches.length === 0) throw new PatchsmithError("empty", "no presets found in the file", name);
@@ -106,7 +122,8 @@ export async function parseUpload(bytes: Uint8Array, name: string): Promise<Uplo
   try {
     await decodeAudio(bytes, name);
   } catch (e) {
-    if (e instanceof PatchsmithError && e.code === "unsupported-audio" && !/not a recognised/.test(e.message)) throw e;
+    if (e instanceof PatchsmithError && e.code === "unsupported-audio" && !/not a recognised/.test(e.message))
+      throw e;
   }
   throw new PatchsmithError(
     "unsupported-media",

@@ -30,7 +30,10 @@ export async function webBuildIsStale(): Promise<boolean> {
   const built = await fs.stat(path.join(distDir, "index.html")).catch(() => undefined);
   if (!built) return true;
   const skip = new Set([distDir]);
-  const sources = Math.max(await newestMtime(webDir, skip), await newestMtime(path.join(repoRoot, "src", "synths"), skip));
+  const sources = Math.max(
+    await newestMtime(webDir, skip),
+    await newestMtime(path.join(repoRoot, "src", "synths"), skip),
+  );
   return sources > built.mtimeMs;
 }
 
@@ -41,14 +44,21 @@ export async function buildWeb(log: (line: string) => void = () => {}): Promise<
     const require = createRequire(path.join(repoRoot, "package.json"));
     viteBin = path.join(path.dirname(require.resolve("vite/package.json")), "bin", "vite.js");
   } catch {
-    throw new PatchsmithError("not-built", "the web app is not built and Vite is not installed (run npm ci, then npm run build:web)");
+    throw new PatchsmithError(
+      "not-built",
+      "the web app is not built and Vite is not installed (run npm ci, then npm run build:web)",
+    );
   }
   const output: string[] = [];
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, [viteBin, "build", "--config", path.join(webDir, "vite.config.ts"), "--logLevel", "warn"], {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [viteBin, "build", "--config", path.join(webDir, "vite.config.ts"), "--logLevel", "warn"],
+      {
+        cwd: repoRoot,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     child.stdout.on("data", (d: Buffer) => output.push(d.toString()));
     child.stderr.on("data", (d: Buffer) => output.push(d.toString()));
     child.on("error", () => resolve(-1));
@@ -56,7 +66,10 @@ export async function buildWeb(log: (line: string) => void = () => {}): Promise<
   });
   if (code !== 0) {
     log(output.join(""));
-    throw new PatchsmithError("build-failed", "building the web app failed (see above; npm run build:web shows the same)");
+    throw new PatchsmithError(
+      "build-failed",
+      "building the web app failed (see above; npm run build:web shows the same)",
+    );
   }
 }
 

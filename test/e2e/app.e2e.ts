@@ -19,7 +19,10 @@ let page: Page;
 const pageErrors: string[] = [];
 
 /** Ask the page's live synth for its output peak since the last call. */
-const livePeak = () => page.evaluate(() => (window as unknown as { __patchsmith: { live: { peak(): Promise<number> } } }).__patchsmith.live.peak());
+const livePeak = () =>
+  page.evaluate(() =>
+    (window as unknown as { __patchsmith: { live: { peak(): Promise<number> } } }).__patchsmith.live.peak(),
+  );
 
 /** Hold a key on the computer keyboard long enough to sound, and return the synth's output peak meanwhile. */
 async function playKey(key: string, ms = 400): Promise<number> {
@@ -53,7 +56,8 @@ describe.skipIf(!haveChromium())("web app in chromium", () => {
   });
 
   afterAll(async () => {
-    if (page) await page.screenshot({ path: path.join(artifacts, "last.png"), fullPage: true }).catch(() => {});
+    if (page)
+      await page.screenshot({ path: path.join(artifacts, "last.png"), fullPage: true }).catch(() => {});
     await browser?.close();
     await srv?.close();
   });
@@ -66,12 +70,16 @@ describe.skipIf(!haveChromium())("web app in chromium", () => {
 
   it("opens the bundled example from the URL the serve command prints", async () => {
     await page.goto(`${srv.url}?example=pluck.wav`);
-    await expect.poll(() => page.getByTestId("match").locator("h2").textContent(), { timeout: 15_000 }).toContain("pluck.wav");
+    await expect
+      .poll(() => page.getByTestId("match").locator("h2").textContent(), { timeout: 15_000 })
+      .toContain("pluck.wav");
     await page.getByTestId("candidate").first().waitFor({ timeout: 30_000 });
     await page.getByTestId("cancel").click();
     await expect.poll(() => page.getByTestId("status").textContent(), { timeout: 15_000 }).toBe("cancelled");
     await page.goto(srv.url);
-    await expect.poll(() => page.getByTestId("example").allTextContents(), { timeout: 15_000 }).toContain("pluck.wav");
+    await expect
+      .poll(() => page.getByTestId("example").allTextContents(), { timeout: 15_000 })
+      .toContain("pluck.wav");
   });
 
   it("matches a dropped sound: candidates as found, A/B playback, live play, preset download", async () => {
@@ -85,24 +93,40 @@ describe.skipIf(!haveChromium())("web app in chromium", () => {
 
     // Listen: play, switch to the candidate and back while playing.
     await page.getByTestId("play").click();
-    const state = () => page.evaluate(() => {
-      const p = (window as unknown as { __patchsmith: { player: { playing: boolean; active: number } } }).__patchsmith.player;
-      return { playing: p.playing, active: p.active };
-    });
+    const state = () =>
+      page.evaluate(() => {
+        const p = (window as unknown as { __patchsmith: { player: { playing: boolean; active: number } } })
+          .__patchsmith.player;
+        return { playing: p.playing, active: p.active };
+      });
     await expect.poll(state, { timeout: 15_000 }).toMatchObject({ playing: true, active: 0 });
     await page.getByTestId("ab-b").click();
     await expect.poll(state, { timeout: 15_000 }).toMatchObject({ playing: true, active: 1 });
     await page.getByTestId("ab-a").click();
     await expect.poll(state, { timeout: 15_000 }).toMatchObject({ active: 0 });
     await page.getByTestId("loop").check();
-    await expect.poll(() => page.evaluate(() => (window as unknown as { __patchsmith: { player: { loop: boolean } } }).__patchsmith.player.loop), { timeout: 15_000 }).toBe(true);
+    await expect
+      .poll(
+        () =>
+          page.evaluate(
+            () =>
+              (window as unknown as { __patchsmith: { player: { loop: boolean } } }).__patchsmith.player.loop,
+          ),
+        { timeout: 15_000 },
+      )
+      .toBe(true);
 
     // Play the selected candidate live from the computer keyboard.
-    await expect.poll(() => page.getByTestId("live-patch").textContent(), { timeout: 15_000 }).toContain("dx7");
+    await expect
+      .poll(() => page.getByTestId("live-patch").textContent(), { timeout: 15_000 })
+      .toContain("dx7");
     expect(await playKey("z")).toBeGreaterThan(1e-3);
     const latency = await page.getByTestId("latency").textContent();
     const ms = Number(/latency: ([\d.]+) ms/.exec(latency ?? "")?.[1]);
-    writeFileSync(path.join(artifacts, "timings.json"), JSON.stringify({ firstCandidateMs: firstAfterMs, latencyText: latency }, null, 2));
+    writeFileSync(
+      path.join(artifacts, "timings.json"),
+      JSON.stringify({ firstCandidateMs: firstAfterMs, latencyText: latency }, null, 2),
+    );
     expect(ms).toBeGreaterThan(0);
 
     // Stop this search, then run a short one to the end.
@@ -112,10 +136,15 @@ describe.skipIf(!haveChromium())("web app in chromium", () => {
     await page.getByTestId("count").fill("3");
     await page.getByTestId("start").click();
     await expect.poll(() => page.getByTestId("status").textContent(), { timeout: 30_000 }).toBe("done");
-    await expect.poll(() => page.locator("[data-testid=candidate][data-final=true]").count(), { timeout: 15_000 }).toBe(3);
+    await expect
+      .poll(() => page.locator("[data-testid=candidate][data-final=true]").count(), { timeout: 15_000 })
+      .toBe(3);
     await page.screenshot({ path: path.join(artifacts, "match.png"), fullPage: true });
 
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download-preset").first().click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByTestId("download-preset").first().click(),
+    ]);
     const saved = path.join(artifacts, download.suggestedFilename());
     await download.saveAs(saved);
     expect(saved.endsWith(".syx")).toBe(true);
@@ -130,12 +159,20 @@ describe.skipIf(!haveChromium())("web app in chromium", () => {
     await page.getByTestId("file-input").setInputFiles(bank);
     await expect.poll(() => page.getByTestId("voice").count(), { timeout: 15_000 }).toBe(32);
     await page.getByTestId("voice").nth(2).click();
-    await expect.poll(() => page.getByTestId("params").textContent(), { timeout: 15_000 }).toContain("TEST 3");
-    await expect.poll(() => page.getByTestId("live-patch").textContent(), { timeout: 15_000 }).toContain("voice 3");
+    await expect
+      .poll(() => page.getByTestId("params").textContent(), { timeout: 15_000 })
+      .toContain("TEST 3");
+    await expect
+      .poll(() => page.getByTestId("live-patch").textContent(), { timeout: 15_000 })
+      .toContain("voice 3");
     // The live engine sounds as loud as the offline render of the same voice and note (q = C5 at octave 4).
     const dx7 = getSynth("dx7")!;
     const voice3 = dx7.codec.read(await makeDx7Bank(11), "bank.syx").patches[2];
-    const offline = dx7.render(voice3, { note: 72, velocity: 100, noteOffSeconds: 0.4, durationSeconds: 0.8 }, { sampleRate: 48000 })[0]!;
+    const offline = dx7.render(
+      voice3,
+      { note: 72, velocity: 100, noteOffSeconds: 0.4, durationSeconds: 0.8 },
+      { sampleRate: 48000 },
+    )[0]!;
     const offlinePeak = offline.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
     expect(offlinePeak).toBeGreaterThan(0);
     const livePeakQ = await playKey("q");
@@ -147,14 +184,24 @@ describe.skipIf(!haveChromium())("web app in chromium", () => {
   });
 
   it("opens a Vital preset and plays it live", async () => {
-    await page.getByTestId("file-input").setInputFiles(path.join(repoRoot, "test/fixtures/vital/minimal.vital"));
-    await expect.poll(() => page.getByTestId("live-patch").textContent(), { timeout: 15_000 }).toContain("vital");
+    await page
+      .getByTestId("file-input")
+      .setInputFiles(path.join(repoRoot, "test/fixtures/vital/minimal.vital"));
+    await expect
+      .poll(() => page.getByTestId("live-patch").textContent(), { timeout: 15_000 })
+      .toContain("vital");
     expect(await playKey("x", 500)).toBeGreaterThan(1e-3);
   });
 
   it("shows a bad upload's error as the CLI words it", async () => {
-    await page.getByTestId("file-input").setInputFiles({ name: "notes.wav", mimeType: "audio/wav", buffer: Buffer.from("just some text, not a sound\n".repeat(20)) });
-    await expect.poll(() => page.getByTestId("error").textContent(), { timeout: 15_000 }).toContain("patchsmith: unsupported-media: notes.wav:");
+    await page.getByTestId("file-input").setInputFiles({
+      name: "notes.wav",
+      mimeType: "audio/wav",
+      buffer: Buffer.from("just some text, not a sound\n".repeat(20)),
+    });
+    await expect
+      .poll(() => page.getByTestId("error").textContent(), { timeout: 15_000 })
+      .toContain("patchsmith: unsupported-media: notes.wav:");
     expect(pageErrors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   });
 });

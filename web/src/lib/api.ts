@@ -72,12 +72,20 @@ async function call<T>(url: string, init?: RequestInit): Promise<T> {
   try {
     res = await fetch(url, init);
   } catch (e) {
-    throw new ServerError("offline", "the patchsmith server does not answer", `patchsmith: offline: ${(e as Error).message}`);
+    throw new ServerError(
+      "offline",
+      "the patchsmith server does not answer",
+      `patchsmith: offline: ${(e as Error).message}`,
+    );
   }
   const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
   if (!res.ok) {
     const err = (body?.error ?? {}) as { code?: string; message?: string; line?: string };
-    throw new ServerError(err.code ?? `http-${res.status}`, err.message ?? res.statusText, err.line ?? `patchsmith: http-${res.status}`);
+    throw new ServerError(
+      err.code ?? `http-${res.status}`,
+      err.message ?? res.statusText,
+      err.line ?? `patchsmith: http-${res.status}`,
+    );
   }
   return body as T;
 }
@@ -85,11 +93,14 @@ async function call<T>(url: string, init?: RequestInit): Promise<T> {
 export const api = {
   info: () => call<Info>("api/info"),
   examples: () => call<{ examples: string[] }>("api/examples"),
-  openExample: (name: string) => call<FileSummary>(`api/examples/${encodeURIComponent(name)}`, { method: "POST" }),
-  upload: (file: Blob, name: string) => call<FileSummary>(`api/files?name=${encodeURIComponent(name)}`, { method: "POST", body: file }),
+  openExample: (name: string) =>
+    call<FileSummary>(`api/examples/${encodeURIComponent(name)}`, { method: "POST" }),
+  upload: (file: Blob, name: string) =>
+    call<FileSummary>(`api/files?name=${encodeURIComponent(name)}`, { method: "POST", body: file }),
   voice: (id: string, n: number) => call<VoiceDetail>(`api/files/${id}/voices/${n}`),
   rawUrl: (id: string) => `api/files/${id}/raw`,
-  voiceRenderUrl: (id: string, n: number, note = 60, length = 2, hold = 1) => `api/files/${id}/voices/${n}/render.wav?note=${note}&length=${length}&hold=${hold}`,
+  voiceRenderUrl: (id: string, n: number, note = 60, length = 2, hold = 1) =>
+    `api/files/${id}/voices/${n}/render.wav?note=${note}&length=${length}&hold=${hold}`,
   voicePresetUrl: (id: string, n: number) => `api/files/${id}/voices/${n}/preset`,
   startMatch: (body: { file: string; synth: string; seconds: number; candidates: number }) =>
     call<{ id: string }>("api/matches", { method: "POST", body: JSON.stringify(body) }),
@@ -103,8 +114,14 @@ export const api = {
 export async function fetchBytes(url: string): Promise<Uint8Array> {
   const res = await fetch(url);
   if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string; line: string } };
-    throw new ServerError(body.error?.code ?? `http-${res.status}`, body.error?.message ?? res.statusText, body.error?.line ?? "");
+    const body = (await res.json().catch(() => ({}))) as {
+      error?: { code: string; message: string; line: string };
+    };
+    throw new ServerError(
+      body.error?.code ?? `http-${res.status}`,
+      body.error?.message ?? res.statusText,
+      body.error?.line ?? "",
+    );
   }
   return new Uint8Array(await res.arrayBuffer());
 }

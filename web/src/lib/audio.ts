@@ -18,7 +18,11 @@ const cache = new Map<string, Promise<AudioBuffer>>();
 export function loadBuffer(url: string): Promise<AudioBuffer> {
   let p = cache.get(url);
   if (!p) {
-    p = fetchBytes(url).then((b) => audioContext().decodeAudioData(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer));
+    p = fetchBytes(url).then((b) =>
+      audioContext().decodeAudioData(
+        b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer,
+      ),
+    );
     p.catch(() => cache.delete(url));
     cache.set(url, p);
   }

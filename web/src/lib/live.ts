@@ -40,9 +40,21 @@ export class LiveSynth {
   private async start(): Promise<AudioWorkletNode> {
     const ac = audioContext();
     await ac.audioWorklet.addModule(workletUrl);
-    const node = new AudioWorkletNode(ac, "patchsmith-synth", { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [2] });
+    const node = new AudioWorkletNode(ac, "patchsmith-synth", {
+      numberOfInputs: 0,
+      numberOfOutputs: 1,
+      outputChannelCount: [2],
+    });
     node.connect(ac.destination);
-    node.port.onmessage = (e: MessageEvent<{ type: string; sentAt?: number; blockTime?: number; message?: string; value?: number }>) => {
+    node.port.onmessage = (
+      e: MessageEvent<{
+        type: string;
+        sentAt?: number;
+        blockTime?: number;
+        message?: string;
+        value?: number;
+      }>,
+    ) => {
       const m = e.data;
       if (m.type === "peak") {
         for (const r of this.peakWaiters.splice(0)) r(m.value ?? 0);
@@ -93,7 +105,12 @@ export class LiveSynth {
     const ac = audioContext();
     this.held.add(note);
     this.notesPlayed++;
-    this.post({ type: "noteOn", note, velocity: Math.max(1, Math.min(127, velocity)), sentAt: ac.currentTime });
+    this.post({
+      type: "noteOn",
+      note,
+      velocity: Math.max(1, Math.min(127, velocity)),
+      sentAt: ac.currentTime,
+    });
   }
 
   noteOff(note: number): void {
@@ -114,13 +131,21 @@ export class LiveSynth {
     const ac = audioContext();
     const outputSeconds = (ac.baseLatency ?? 0) + (ac.outputLatency ?? 0);
     const quantumSeconds = 128 / ac.sampleRate;
-    const schedulingSeconds = this.delays.length ? this.delays.reduce((a, b) => a + b, 0) / this.delays.length : undefined;
+    const schedulingSeconds = this.delays.length
+      ? this.delays.reduce((a, b) => a + b, 0) / this.delays.length
+      : undefined;
     // A note waits at most one block for the worklet; the measured delay is in whole blocks of the context clock.
-    return { outputSeconds, quantumSeconds, schedulingSeconds, totalSeconds: outputSeconds + Math.max(schedulingSeconds ?? 0, quantumSeconds) };
+    return {
+      outputSeconds,
+      quantumSeconds,
+      schedulingSeconds,
+      totalSeconds: outputSeconds + Math.max(schedulingSeconds ?? 0, quantumSeconds),
+    };
   }
 }
 
 /** Two octaves on the QWERTY rows (by key position, so any layout works): Z-row from C, Q-row from the C above. */
+// prettier-ignore
 const KEY_OFFSETS: Record<string, number> = {
   KeyZ: 0, KeyS: 1, KeyX: 2, KeyD: 3, KeyC: 4, KeyV: 5, KeyG: 6, KeyB: 7, KeyH: 8, KeyN: 9, KeyJ: 10, KeyM: 11, Comma: 12,
   KeyQ: 12, Digit2: 13, KeyW: 14, Digit3: 15, KeyE: 16, KeyR: 17, Digit5: 18, KeyT: 19, Digit6: 20, KeyY: 21, Digit7: 22, KeyU: 23, KeyI: 24,
@@ -131,7 +156,9 @@ export function keyOffset(code: string): number | undefined {
 }
 
 /** Listen to every Web MIDI input (where the browser offers it). Returns the input names. */
-export async function connectMidi(onMessage: (status: number, d1: number, d2: number) => void): Promise<string[]> {
+export async function connectMidi(
+  onMessage: (status: number, d1: number, d2: number) => void,
+): Promise<string[]> {
   const nav = navigator as Navigator & { requestMIDIAccess?: () => Promise<MIDIAccess> };
   if (!nav.requestMIDIAccess) return [];
   try {

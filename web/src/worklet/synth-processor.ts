@@ -107,7 +107,8 @@ class SynthProcessor extends AudioWorkletProcessor {
     this.peak = peak;
     if (this.pendingReports.length) {
       // The note-ons received before this block start sounding in it.
-      for (const sentAt of this.pendingReports) this.port.postMessage({ type: "sounding", sentAt, blockTime: currentTime });
+      for (const sentAt of this.pendingReports)
+        this.port.postMessage({ type: "sounding", sentAt, blockTime: currentTime });
       this.pendingReports.length = 0;
     }
     return true;
