@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { readAudioFile } from "../src/audio/decode.ts";
 import { encodeWav } from "../src/audio/encode.ts";
 import { readDx7 } from "../src/synths/dx7/codec.ts";
+import { assemble } from "../src/synths/dx7/engine/fm-kernels.ts";
 import { engineParams } from "../src/synths/dx7/engine/params.ts";
 import { Dx7NoteRenderer } from "../src/synths/dx7/engine/render.ts";
 import { synth, type Dx7Patch } from "../src/synths/dx7/index.ts";
@@ -82,6 +83,44 @@ describe("dx7 fidelity: committed feature renders", () => {
     expect(crossings).toBeGreaterThanOrEqual(131);
     expect(crossings).toBeLessThanOrEqual(133);
     expect(Math.max(...ch!.subarray(0, 24000))).toBeCloseTo(0.125, 2);
+  });
+});
+
+describe("dx7 engine robustness", () => {
+  it("keeps pitch and stays bounded at other sample rates", () => {
+    const init = synth.defaultPatch();
+    for (const sampleRate of [8000, 22050, 96000, 192000]) {
+      const [ch] = synth.render(
+        init,
+        { note: 69, velocity: 100, noteOffSeconds: 0.2, durationSeconds: 0.3 },
+        { sampleRate },
+      );
+      expect(ch!.length).toBe(Math.round(0.3 * sampleRate));
+      let crossings = 0;
+      const from = Math.round(0.05 * sampleRate);
+      const to = Math.round(0.15 * sampleRate);
+      for (let i = from; i < to; i++) if (ch![i - 1]! < 0 && ch![i]! >= 0) crossings++;
+      expect(Math.abs(crossings - 44), `${sampleRate} Hz`).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("renders voices with every value at 127 (as Dexed may load them) to bounded 16-bit audio", () => {
+    const vced = new Uint8Array(163);
+    vced.set([0xf0, 0x43, 0x00, 0x00, 0x01, 0x1b]);
+    for (const fill of [127, 99, 0]) {
+      vced.fill(fill, 6, 161);
+      const { patches } = readDx7(vced, "extreme.syx", { outOfRange: "dexed" });
+      const p = patches[0]!;
+      const [ch] = synth.render(p, { note: 127, velocity: 127, noteOffSeconds: 0.1, durationSeconds: 0.2 });
+      expect(ch!.every((x) => Number.isFinite(x) && x >= -1 && x < 1)).toBe(true);
+      if (fill === 127) expect(synth.unsupportedFeatures(p).length).toBeGreaterThan(0);
+    }
+  });
+
+  it("assembles a WebAssembly module small enough to compile synchronously in a browser", () => {
+    const bytes = assemble();
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    expect(bytes.length).toBeLessThan(4096);
   });
 });
 

@@ -280,7 +280,8 @@ const KERNELS: Array<[string, "plain" | "modulated" | "feedback", boolean]> = [
   ["fbAdd", "feedback", true],
 ];
 
-function assemble(): Uint8Array<ArrayBuffer> {
+/** The kernels as a WebAssembly binary (about 2.9 kB, below the 4 kB browsers allow to compile synchronously). */
+export function assemble(): Uint8Array<ArrayBuffer> {
   const type = [0x60, ...vec(Array.from({ length: 7 }, () => [I32])), 0];
   const runType = [0x60, ...vec(Array.from({ length: 4 }, () => [I32])), 0];
   const batchType = [0x60, ...vec(Array.from({ length: 5 }, () => [I32])), 0];
