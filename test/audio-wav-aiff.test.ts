@@ -410,6 +410,16 @@ describe("AIFF and AIFF-C decoding", () => {
     }
   });
 
+  it("a damaged chunk chain before COMM/SSND is searched past, with a bad-header warning", async () => {
+    const chans = [Array.from({ length: 50 }, (_, i) => 100 * i - 2500)];
+    const good = buildAiff({ kind: "int16", sampleRate: 22050, channels: chans, compression: "NONE" });
+    const bad = good.slice();
+    bad.set([0, 0xff, 0, 0xff], 12); // the FVER chunk's id
+    const { audio, warnings } = await decodeAudio(bad);
+    expect(audio.channels[0]).toEqual(Float32Array.from(chans[0]!.map((v) => v / 32768)));
+    expect(warnings.map((w) => w.code)).toEqual(["bad-header"]);
+  });
+
   it("truncated AIFF decodes what is there with a warning; damaged headers are clean errors", async () => {
     const chans = [Array.from({ length: 500 }, (_, i) => i - 250)];
     const full = buildAiff({ kind: "int16", sampleRate: 44100, channels: chans });

@@ -3,7 +3,7 @@
 // offset/blockSize before the samples.
 
 import { PatchsmithError, type Warning } from "../errors.ts";
-import { type DecodedAudio, fourcc, isChunkId, nextChunkOffset } from "./decode-chunks.ts";
+import { type DecodedAudio, findId, fourcc, isChunkId, nextChunkOffset } from "./decode-chunks.ts";
 import { checkFinite, decodePcm, type PcmLayout, pcmEncodingName } from "./decode-pcm.ts";
 import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from "./wav-read.ts";
 
@@ -45,12 +45,31 @@ export function decodeAiff(bytes: Uint8Array, file?: string): DecodedAudio {
   let ssndBytes = 0;
   const len = bytes.length;
   let off = 12;
+  let broken = -1;
+  /** Record the sound data; true when it runs to the end of the file (nothing can follow). */
+  const takeSsnd = (body: number, size: number): boolean => {
+    if (body + 8 > len)
+      throw new PatchsmithError("truncated-audio", "the file ends inside its SSND chunk header", file);
+    const dataOffset = dv.getUint32(body, false);
+    const avail = len - body;
+    ssndStart = body + 8 + dataOffset;
+    if (ssndStart > len) {
+      throw new PatchsmithError("truncated-audio", "SSND data offset points past the end of the file", file);
+    }
+    ssndBytes = Math.min(Math.max(0, size - 8 - dataOffset), len - ssndStart);
+    if (size > avail) {
+      warn(
+        "truncated-audio",
+        `the file ends ${size - avail} bytes before the end of its sound data (truncated?); decoded what is there`,
+      );
+    }
+    return size >= avail;
+  };
   while (off + 8 <= len) {
     if (!isChunkId(bytes, off)) {
       if (comm && ssndStart >= 0)
         warn("ignored-data", `${len - off} bytes of unrecognised data after the chunks were ignored`);
-      else if (ssndStart < 0)
-        throw new PatchsmithError("corrupt-audio", `bad chunk header at byte ${off}`, file);
+      else broken = off;
       break;
     }
     const id = fourcc(bytes, off);
@@ -61,40 +80,36 @@ export function decodeAiff(bytes: Uint8Array, file?: string): DecodedAudio {
         throw new PatchsmithError("truncated-audio", "the file ends inside its COMM chunk", file);
       if (!comm) comm = parseComm(dv, body, size, aifc, file);
     } else if (id === "SSND") {
-      if (body + 8 > len)
-        throw new PatchsmithError("truncated-audio", "the file ends inside its SSND chunk header", file);
-      if (ssndStart < 0) {
-        const dataOffset = dv.getUint32(body, false);
-        const avail = len - body;
-        const declared = Math.max(0, size - 8 - dataOffset);
-        ssndStart = body + 8 + dataOffset;
-        if (ssndStart > len)
-          throw new PatchsmithError(
-            "truncated-audio",
-            "SSND data offset points past the end of the file",
-            file,
-          );
-        ssndBytes = Math.min(declared, len - ssndStart);
-        if (size > avail) {
-          warn(
-            "truncated-audio",
-            `the file ends ${size - avail} bytes before the end of its sound data (truncated?); decoded what is there`,
-          );
-          break;
-        }
-      }
+      if (ssndStart < 0 && takeSsnd(body, size)) break;
     } else if (body + size > len) {
-      if (!(comm && ssndStart >= 0)) {
-        throw new PatchsmithError(
-          "corrupt-audio",
-          `chunk "${id.trim()}" at byte ${off} runs past the end of the file`,
-          file,
-        );
-      }
-      warn("ignored-data", `chunk "${id.trim()}" at byte ${off} runs past the end of the file; ignored`);
+      if (comm && ssndStart >= 0) {
+        warn("ignored-data", `chunk "${id.trim()}" at byte ${off} runs past the end of the file; ignored`);
+      } else broken = off;
       break;
     }
     off = nextChunkOffset(bytes, body + size, (o) => dv.getUint32(o, false));
+  }
+  if (broken >= 0 && (!comm || ssndStart < 0)) {
+    // The chunk chain is damaged before the chunks we need: look for them by their ids.
+    warn(
+      "bad-header",
+      `damaged chunk structure at byte ${broken}; looked for the COMM and SSND chunks by name`,
+    );
+    for (let p = findId(bytes, "COMM", 12); p >= 0 && !comm; p = findId(bytes, "COMM", p + 1)) {
+      const size = dv.getUint32(p + 4, false);
+      if (size < 18 || size > 1024 || p + 8 + size > len) continue;
+      try {
+        comm = parseComm(dv, p + 8, size, aifc, file);
+      } catch {
+        /* not a usable COMM chunk: keep looking */
+      }
+    }
+    if (ssndStart < 0) {
+      const p = findId(bytes, "SSND", 12);
+      if (p >= 0) takeSsnd(p + 8, dv.getUint32(p + 4, false));
+    }
+    if (!comm || ssndStart < 0)
+      throw new PatchsmithError("corrupt-audio", `bad chunk header at byte ${broken}`, file);
   }
   if (!comm) throw new PatchsmithError("corrupt-audio", "no COMM chunk", file);
   if (comm.frames === 0) throw new PatchsmithError("empty-audio", "the file contains no audio frames", file);

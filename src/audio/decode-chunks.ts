@@ -90,3 +90,12 @@ export function nextChunkOffset(bytes: Uint8Array, end: number, readSize: (off: 
   const unpadded = chunkScore(bytes, end, readSize);
   return unpadded > padded ? end : end + 1;
 }
+
+/** Offset of the first occurrence of a four-character id at or after `from`, or −1. */
+export function findId(bytes: Uint8Array, id: string, from: number): number {
+  const [a, b, c, d] = [id.charCodeAt(0), id.charCodeAt(1), id.charCodeAt(2), id.charCodeAt(3)];
+  for (let p = from; p + 8 <= bytes.length; p++) {
+    if (bytes[p] === a && bytes[p + 1] === b && bytes[p + 2] === c && bytes[p + 3] === d) return p;
+  }
+  return -1;
+}

@@ -2,7 +2,7 @@
 // Layout facts from the Microsoft RIFF/WAVE and WAVEFORMATEXTENSIBLE documentation and EBU Tech 3306 (RF64).
 
 import { PatchsmithError, type Warning } from "../errors.ts";
-import { type DecodedAudio, fourcc, isChunkId, nextChunkOffset } from "./decode-chunks.ts";
+import { type DecodedAudio, findId, fourcc, isChunkId, nextChunkOffset } from "./decode-chunks.ts";
 import { checkFinite, decodePcm, type PcmLayout, pcmEncodingName } from "./decode-pcm.ts";
 
 const WAVE_FORMAT_PCM = 0x0001;
@@ -93,7 +93,7 @@ export function decodeWav(bytes: Uint8Array, file?: string): DecodedAudio {
     }
     const id = fourcc(bytes, off);
     const body = off + 8;
-    let size = u32(off + 4);
+    const size = u32(off + 4);
     if (id === "ds64" && is64 && body + 24 <= len) {
       ds64DataSize = dv.getUint32(body + 8, true) + dv.getUint32(body + 12, true) * 2 ** 32;
     }
@@ -249,13 +249,4 @@ function parseFmt(
     sampleRate,
     ...(validBits ? { validBits } : {}),
   };
-}
-
-/** Offset of the first occurrence of a four-character id at or after `from`, or −1. */
-function findId(bytes: Uint8Array, id: string, from: number): number {
-  const [a, b, c, d] = [id.charCodeAt(0), id.charCodeAt(1), id.charCodeAt(2), id.charCodeAt(3)];
-  for (let p = from; p + 8 <= bytes.length; p++) {
-    if (bytes[p] === a && bytes[p + 1] === b && bytes[p + 2] === c && bytes[p + 3] === d) return p;
-  }
-  return -1;
 }
