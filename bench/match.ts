@@ -1,10 +1,12 @@
 // The matcher against its baselines at equal render budget, in the same run (DESIGN §6, issue #6):
-//   npm run bench -- match [--set dx7-refs|sounds|spiegelib] [--limit N] [--time S] [--renders N]
+//   npm run bench -- match [--set dx7-refs|vital-refs|sounds|spiegelib] [--synth dx7|vital] [--group G] [--limit N] [--time S] [--renders N]
 //                          [--bank-corpus BANKS] [--bank-notes 60,…] [--neighbours K] [--threads N] [--seed S] [--offset K]
 // Sets (read from ../shared at run time; nothing is copied into the repo):
 //   dx7-refs   corpus voices rendered by msfa at note 60 (refs/dx7, group "corpus"); the target's own voice is
 //              excluded from the bank.
 //   sounds     real recorded one-shots (data/sounds), out of domain; note from the manifest when known.
+//   vital-refs renders by Vital itself (refs/vital; --group ccby for the real presets); no bank (Vital matches
+//              start from the init patch and the exploration), so no nearest-bank baseline.
 //   spiegelib  SpiegeLib-style replica: DX7 algorithm 1, OP1 a flat sine carrier, OP2 with 9 free parameters
 //              (coarse, fine, output level, EG rates 1–3, EG levels 1–3 — our reading of "pitch and envelope"),
 //              OPs 3–6 off, note 48, velocity 127, 1 s; 25 random targets; scored with MFCC-MAE (SpiegeLib).
@@ -113,6 +115,29 @@ async function dx7RefTargets(synth: AnySynth, limit: number, offset: number): Pr
   return out;
 }
 
+async function vitalRefTargets(limit: number, offset: number, group?: string): Promise<BenchTarget[]> {
+  const dir = path.join(shared, "refs/vital");
+  const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8")) as Array<
+    Record<string, unknown>
+  >;
+  const pool = manifest.filter((m) => (group ? m.group === group : true) && Number(m.dur_s) <= 4);
+  const step = Math.max(1, Math.floor(pool.length / Math.max(1, limit)));
+  const chosen = pool.filter((_, i) => i % step === offset % step).slice(0, limit);
+  const out: BenchTarget[] = [];
+  for (const m of chosen) {
+    const { samples } = await readAudioMono(path.join(dir, String(m.wav)), 44100);
+    // Vital's velocity is 0–1 in the manifest; MIDI velocity at our interface.
+    out.push({
+      id: String(m.id),
+      samples,
+      note: Number(m.note),
+      hold: Number(m.note_off_s),
+      velocity: Math.max(1, Math.round(Number(m.velocity) * 127)),
+    });
+  }
+  return out;
+}
+
 async function soundTargets(limit: number, offset: number): Promise<BenchTarget[]> {
   const dir = path.join(shared, "data/sounds");
   const lines = readFileSync(path.join(dir, "manifest.csv"), "utf8").trim().split("\n");
@@ -214,16 +239,19 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
   const threads = num(args, "--threads", 2);
   const seed = num(args, "--seed", 1);
   await loadSynths();
-  const synth = getSynth("dx7");
-  if (!synth) throw new Error("the dx7 synth is not registered");
+  const synthId = arg(args, "--synth") ?? (set.startsWith("vital") ? "vital" : "dx7");
+  const synth = getSynth(synthId);
+  if (!synth) throw new Error(`the ${synthId} synth is not registered`);
 
   let targets: BenchTarget[];
   let free: number[] | undefined;
   if (set === "dx7-refs") targets = await dx7RefTargets(synth, limit, offset);
   else if (set === "sounds") targets = await soundTargets(limit, offset);
+  else if (set === "vital-refs") targets = await vitalRefTargets(limit, offset, arg(args, "--group"));
   else if (set === "spiegelib") ({ targets, free } = spiegelibTargets(synth, limit, seed));
   else throw new Error(`unknown set ${set}`);
-  const useBank = set !== "spiegelib";
+  // The bench builds a DX7 bank only; Vital runs from its init patch and the random exploration.
+  const useBank = set !== "spiegelib" && synth.id === "dx7";
   // --bank-notes 60: embed at that note only (enough when every target is played there; faster to build).
   const bankNotes = arg(args, "--bank-notes")?.split(",").map(Number);
   const bank = useBank ? await dx7Bank(synth, num(args, "--bank-corpus", 0), threads, bankNotes) : undefined;
