@@ -112,6 +112,26 @@ describe("analyzeSound: timing and levels", () => {
   });
 });
 
+describe("analyzeSound: degenerate input", () => {
+  it("silence, a constant (DC) signal and an empty signal have no pitch; silence has no duration", () => {
+    const silent = analyzeSound(new Float32Array(SR), SR).summary;
+    expect(silent.pitched).toBe(false);
+    expect(silent.durationSeconds).toBe(0);
+    expect(silent.loudnessLufs).toBeNull();
+    const dc = analyzeSound(new Float32Array(SR).fill(0.5), SR).summary;
+    expect(dc.pitched).toBe(false);
+    expect(dc.f0Hz).toBeNull();
+    const empty = analyzeSound(new Float32Array(0), SR).summary;
+    expect(empty.lengthSeconds).toBe(0);
+    expect(empty.durationSeconds).toBe(0);
+  });
+  it("throws bad-audio on NaN samples", () => {
+    const x = sine(1000, 440, 0.5);
+    x[10] = NaN;
+    expect(() => analyzeSound(x, SR)).toThrow(/audio must be finite/);
+  });
+});
+
 describe("analyzeSound: spectral descriptors", () => {
   it("a 1 kHz sine has its centroid and roll-off at 1 kHz and flatness near 0", () => {
     const s = analyzeSound(sine(SR, 1000, 0.5), SR).summary;

@@ -99,6 +99,18 @@ describe("metric values and API", () => {
     expect(pitchErrorCents(noise(SR, 4), noise(SR, 5))).toBe(0);
     expect(pitchErrorCentsSigned(x, noise(SR, 5))).toBeNaN();
   });
+  it("rejects NaN or infinite samples with a stable code instead of returning NaN", () => {
+    const bad = tone(2000, 440);
+    bad[100] = NaN;
+    expect(() => melLsd(bad, tone(2000, 440))).toThrow(/sample 100 is NaN/);
+    bad[100] = Infinity;
+    try {
+      prepareTarget(bad);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as PatchsmithError).code).toBe("bad-audio");
+    }
+  });
   it("rejects a target at another sample rate with a stable code", () => {
     expect(() => prepareTarget(tone(1000, 440), 48000)).toThrow(PatchsmithError);
     try {

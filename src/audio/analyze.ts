@@ -11,6 +11,7 @@ import { noteTiming, summarisePitch } from "./note.ts";
 import { spectralDescriptors } from "./descriptors.ts";
 import { stft } from "./stft.ts";
 import { toMono, type AudioData } from "./types.ts";
+import { assertFiniteAudio } from "./finite.ts";
 
 export const ANALYSIS_N_FFT = 2048;
 export const ANALYSIS_HOP = 512;
@@ -78,7 +79,10 @@ function dbfs(v: number): number {
   return 20 * Math.log10(v > 1e-10 ? v : 1e-10);
 }
 
-/** Analyse one sound. Audio at any sample rate; the mel/metric features assume 44.1 kHz for comparability. */
+/**
+ * Analyse one sound. Audio at any sample rate; the mel/metric features assume 44.1 kHz for comparability.
+ * Throws PatchsmithError "bad-audio" if a sample is NaN or infinite.
+ */
 export function analyzeSound(
   audio: AudioData | Float32Array,
   sampleRate?: number,
@@ -86,6 +90,7 @@ export function analyzeSound(
 ): SoundAnalysis {
   const channels = audio instanceof Float32Array ? [audio] : audio.channels;
   const sr = audio instanceof Float32Array ? (sampleRate ?? 44100) : audio.sampleRate;
+  for (const c of channels) assertFiniteAudio(c);
   const x = audio instanceof Float32Array ? audio : toMono(audio);
 
   const power = stft(x, { nFft: ANALYSIS_N_FFT, hop: ANALYSIS_HOP });
@@ -101,7 +106,7 @@ export function analyzeSound(
   const frame = Math.max(1, Math.round((ENVELOPE_FRAME * sr) / 44100));
   const env = rmsEnvelope(x, frame);
   const onsetSample = firstOnsetSample(x, sr);
-  const timing = noteTiming(env, frame / sr, onsetSample / sr);
+  const timing = noteTiming(env, frame / sr, onsetSample / sr, x.length / sr);
 
   const track = pitchTrack(x, sr, opt.pitchHop ? { hop: opt.pitchHop } : {});
   const ps = summarisePitch(track, timing);

@@ -9,7 +9,7 @@ export interface NoteTiming {
   peakSeconds: number;
   /** Estimated note-off: where the decay suddenly steepens into a release; null if no release was seen. */
   noteOffSeconds: number | null;
-  /** Last moment the envelope is within 60 dB of its peak (seconds). */
+  /** Last moment the envelope is within 60 dB of its peak (seconds, at most the signal's length; the onset for silence). */
   endSeconds: number;
 }
 
@@ -25,10 +25,18 @@ function dbOf(v: number): number {
  * drops at least 10 dB within 200 ms, and starts at least 20 dB above the end floor; then moved to the
  * first frame that falls 3 dB under the continued earlier decay (the start of the fall).
  */
-export function noteTiming(env: Float32Array, frameSeconds: number, onsetSeconds: number): NoteTiming {
+export function noteTiming(
+  env: Float32Array,
+  frameSeconds: number,
+  onsetSeconds: number,
+  lengthSeconds = env.length * frameSeconds,
+): NoteTiming {
   const n = env.length;
   let peakIdx = 0;
   for (let i = 0; i < n; i++) if (env[i]! > env[peakIdx]!) peakIdx = i;
+  if (!(env[peakIdx]! > 0)) {
+    return { onsetSeconds, peakSeconds: onsetSeconds, noteOffSeconds: null, endSeconds: onsetSeconds };
+  }
   const peakDb = dbOf(env[peakIdx]!);
   const floorDb = peakDb - END_BELOW_PEAK_DB;
   const db = new Float64Array(n);
@@ -64,7 +72,7 @@ export function noteTiming(env: Float32Array, frameSeconds: number, onsetSeconds
     onsetSeconds,
     peakSeconds: peakIdx * frameSeconds,
     noteOffSeconds: noteOff >= 0 ? noteOff * frameSeconds : null,
-    endSeconds: (end + 1) * frameSeconds,
+    endSeconds: Math.min(lengthSeconds, (end + 1) * frameSeconds),
   };
 }
 

@@ -104,7 +104,11 @@ export function pitchTrack(x: Float32Array, sampleRate: number, opt: PitchOption
   const d = new Float64Array(maxLag + 2);
   const dn = new Float64Array(maxLag + 2);
 
+  // Frames whose lags would run past the end of the signal see the step down to the zero padding, which
+  // can look periodic: only frames that lie wholly inside the signal are analysed (frame 0 always).
+  const lastFull = Math.max(0, Math.floor((x.length - span) / hop));
   for (let t = 0; t < frames; t++) {
+    if (t > lastFull) break;
     if (levelDb[t]! < peakDb - silenceDb || levelDb[t]! < -150) continue;
     const s = t * hop;
     // Spectrum of the integration window, then of the whole segment (window + lags), zero-padded to n.
@@ -144,6 +148,9 @@ export function pitchTrack(x: Float32Array, sampleRate: number, opt: PitchOption
       running += v;
       dn[tau] = running > 0 ? (v * tau) / running : 1;
     }
+    // A frame that hardly changes over any lag (DC, or a period far beyond the search range) has no pitch:
+    // d′ would only measure rounding noise there.
+    if (running <= 1e-4 * e0 * (maxLag + 1)) continue;
     // Absolute threshold: the first dip below it, followed to its local minimum; else the global minimum.
     let best = -1;
     for (let tau = minLag; tau <= maxLag; tau++) {

@@ -13,6 +13,7 @@ export function sustainedPitch(x: Float32Array, sampleRate = 44100): PitchSummar
     rmsEnvelope(x, frame),
     frame / sampleRate,
     firstOnsetSample(x, sampleRate) / sampleRate,
+    x.length / sampleRate,
   );
   return summarisePitch(pitchTrack(x, sampleRate), timing);
 }

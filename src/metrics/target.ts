@@ -1,6 +1,7 @@
 // A metric target: the sound to compare against, with its features computed once (lazily, per metric) so
 // that many candidates can be scored without re-analysing it. Candidates are cut or zero-padded to the
 // target's length (DESIGN §5) in a scratch buffer owned by the target.
+import { assertFiniteAudio } from "../audio/finite.ts";
 import { PatchsmithError } from "../errors.ts";
 
 export const METRIC_SAMPLE_RATE = 44100;
@@ -20,6 +21,7 @@ export class MetricTarget {
         `metrics are defined at ${METRIC_SAMPLE_RATE} Hz, got ${sampleRate} Hz (resample first)`,
       );
     }
+    assertFiniteAudio(samples);
     this.samples = samples;
     this.sampleRate = sampleRate;
   }
