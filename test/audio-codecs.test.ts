@@ -195,6 +195,20 @@ describe("compressed and AIFF fixtures decode to the tones they hold", () => {
     }
   });
 
+  it("damaged Ogg pages are reported (their checksums fail) even when the decoder plays on", async () => {
+    for (const f of ["tone-a4-e5-stereo-48k.ogg", "tone-a4-e5-stereo.opus"]) {
+      const b = new Uint8Array(readFileSync(fixture(f)));
+      const last = Buffer.from(b).lastIndexOf("OggS");
+      b[last + 27 + b[last + 26]! + 5]! ^= 0x10; // a byte inside the last page's packet data
+      try {
+        const { warnings } = await decodeAudio(b, f);
+        expect(warnings.map((w) => w.code)).toContain("corrupt-audio");
+      } catch (e) {
+        expect((e as PatchsmithError).code).toBe("corrupt-audio");
+      }
+    }
+  });
+
   it("a truncated MP3 without a Xing/Info header is noticed by its cut-off last frame", async () => {
     const b = new Uint8Array(readFileSync(fixture("tone-a4-mono.mp3")));
     const info = Buffer.from(b).indexOf("Info");

@@ -14,7 +14,7 @@ import {
   mpegFrameAt,
   mpegStreamFacts,
 } from "./decode-mp3-header.ts";
-import { firstOggPacket, isOgg, oggStreamIsComplete } from "./decode-ogg.ts";
+import { checkOggStream, firstOggPacket, isOgg } from "./decode-ogg.ts";
 import { checkFinite } from "./decode-pcm.ts";
 import type { AudioFileInfo } from "./types.ts";
 
@@ -248,8 +248,16 @@ export async function decodeCodec(
       warn("truncated-audio", "the last MP3 frame is cut off (truncated file?)");
     }
   }
-  if (format.startsWith("ogg-") && !oggStreamIsComplete(bytes)) {
-    warn("truncated-audio", "the Ogg stream is incomplete (truncated?); decoded the complete pages");
+  if (format.startsWith("ogg-")) {
+    const ogg = checkOggStream(bytes);
+    if (ogg.badPages) {
+      warn(
+        "corrupt-audio",
+        `${ogg.badPages} Ogg page(s) fail their checksum: the audio there may be damaged`,
+      );
+    }
+    if (!ogg.complete)
+      warn("truncated-audio", "the Ogg stream is incomplete (truncated?); decoded the complete pages");
   }
   const info: AudioFileInfo = {
     format: format === "ogg-flac" ? "flac" : format,
