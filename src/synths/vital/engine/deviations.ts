@@ -13,7 +13,7 @@ const HONOURED = [
   /^lfo_[1-8]_(frequency|phase|fade_time|delay_time|smooth_time)$/,
   /^random_[1-4]_frequency$/,
   /^sample_(level|pan|transpose|tune)$/,
-  /^(velocity_track|voice_amplitude|voice_transpose|voice_tune)$/,
+  /^(velocity_track|voice_amplitude|voice_transpose|voice_tune|volume)$/,
   /^modulation_\d+_(amount|power)$/,
 ];
 

@@ -188,6 +188,10 @@ export function prepareProgram(settings: Json): VitalProgram {
     destSet.add(dest);
   }
 
+  // Slots that modulate other slots' amount or power run first, so their targets see this block's value.
+  const isSlotParam = (d: number) => PARAM_NAMES[d]!.startsWith("modulation_");
+  slots.sort((a, b) => Number(isSlotParam(b.dest)) - Number(isSlotParam(a.dest)));
+
   const lfoJson = Array.isArray(settings.lfos) ? settings.lfos : [];
   const lfoTables: Float32Array[] = [];
   for (let i = 0; i < 8; i++) lfoTables.push(renderLine(asLine(lfoJson[i]) ?? TRIANGLE));

@@ -168,6 +168,7 @@ const G = {
   portamentoSlope: pid("portamento_slope"),
   portamentoScale: pid("portamento_scale"),
   macros: [1, 2, 3, 4].map((i) => pid(`macro_control_${i}`)),
+  volume: pid("volume"),
 };
 
 /** Per-oscillator playback state for up to 16 unison voices. */
@@ -191,6 +192,11 @@ class OscState {
   /** Level applied at the end of the previous block, for the per-block ramp. */
   lastL = 0;
   lastR = 0;
+}
+
+/** Vital's master volume: dB = √v − 80. */
+export function volumeGain(raw: number): number {
+  return Math.pow(10, (Math.sqrt(Math.max(0, raw)) - 80) / 20);
 }
 
 function quartic(x: number): number {
@@ -282,6 +288,9 @@ export class Voice {
   private lastAmp = 0;
   held = false;
   age = 0;
+  private readonly volumeModulated: boolean;
+  private volumeStarted = false;
+  private lastVolume = 1;
   private readonly ctx: VoiceContext;
 
   constructor(program: VitalProgram, ctx: VoiceContext, seed: number) {
@@ -289,6 +298,7 @@ export class Voice {
     this.ctx = ctx;
     this.sr = ctx.sampleRate;
     this.rng = new Random(seed);
+    this.volumeModulated = program.modulated.includes(G.volume);
     for (let i = 0; i < 6; i++) {
       this.envs.push(new Envelope());
       this.envTimes.push({
@@ -362,6 +372,7 @@ export class Voice {
     if (!wasActive) {
       for (const fs of this.filters) for (const f of fs) f.reset();
       this.lastAmp = 0;
+      this.volumeStarted = false;
     }
     for (let o = 0; o < 3; o++) this.startOsc(o, !wasActive);
   }
@@ -518,6 +529,16 @@ export class Voice {
     for (let i = 0; i < n; i++) {
       const a = amp[i]! * scale;
       amp[i] = a * a;
+    }
+    if (this.volumeModulated) {
+      // master volume is global in Vital; a modulated volume is applied per voice relative to the preset's
+      const base = this.program.values[G.volume]!;
+      const target = volumeGain(this.v(G.volume)) / Math.max(volumeGain(base), 1e-12);
+      const start = this.volumeStarted ? this.lastVolume : target;
+      const step = (target - start) / n;
+      for (let i = 0; i < n; i++) amp[i] = amp[i]! * (start + step * (i + 1));
+      this.lastVolume = target;
+      this.volumeStarted = true;
     }
 
     const f1On = this.program.values[FILTER[0]!.on]! >= 0.5;

@@ -9,6 +9,7 @@ import { pid, type VitalProgram } from "../program.ts";
 import {
   clamp,
   dryGain,
+  flush,
   hardTanh,
   midiToHz,
   onePoleCoefficient,
@@ -178,7 +179,7 @@ export class Chorus implements Effect {
       line.push(lp - hp);
       out[i] = out[i]! + read;
     }
-    tap.low = low;
-    tap.high = high;
+    tap.low = flush(low);
+    tap.high = flush(high);
   }
 }

@@ -56,8 +56,14 @@ export function dryGain(mix: number): number {
 }
 
 export function hardTanh(x: number): number {
+  if (x <= 0.66 && x >= -0.66) return x;
   const c = x > 0.66 ? 0.66 : x < -0.66 ? -0.66 : x;
   return c + 0.34 * tanhApprox((x - c) / 0.34);
+}
+
+/** Zero for magnitudes below 1e-20: recursive states decaying in silence would otherwise reach slow subnormals. */
+export function flush(x: number): number {
+  return x > 1e-20 || x < -1e-20 ? x : 0;
 }
 
 export function clamp(x: number, lo: number, hi: number): number {

@@ -6,7 +6,7 @@
 // 2 rest + high (split at 2500 Hz), 3 one band (the band settings).
 
 import { pid, type VitalProgram } from "../program.ts";
-import { clamp, type BlockContext, type Effect } from "./common.ts";
+import { clamp, flush, type BlockContext, type Effect } from "./common.ts";
 
 const P = {
   attack: pid("compressor_attack"),
@@ -50,6 +50,10 @@ class Crossover {
     this.s.fill(0);
   }
 
+  flushState(): void {
+    for (let i = 0; i < 16; i++) this.s[i] = flush(this.s[i]!);
+  }
+
   /** Split one sample; writes [low, high] into `out`. */
   split(x: number, out: Float64Array): void {
     out[0] = this.biquad(this.biquad(x, this.a, 0), this.a, 4);
@@ -71,7 +75,6 @@ class Crossover {
 class BandCompressor {
   high = 0;
   low = 0;
-  outMult = 0;
   attackSamples = 5;
   releaseSamples = 5;
   upper = 1;
@@ -81,7 +84,6 @@ class BandCompressor {
 
   reset(): void {
     this.high = this.low = 0;
-    this.outMult = 0;
   }
 
   setup(v: Float64Array, ids: number[], attack: number, release: number, band: number, sr: number): void {
@@ -106,8 +108,10 @@ class BandCompressor {
     let l = (sq + this.low * ns) / (ns + 1);
     if (l > this.lower) l = this.lower;
     this.low = l;
-    const up = Math.pow(this.upper / h, this.upperRatio);
-    const down = l > 0 ? Math.pow(this.lower / l, this.lowerRatio) : this.lowerRatio > 0 ? MAX_EXPAND : 0;
+    const up = h === this.upper || this.upperRatio === 0 ? 1 : Math.pow(this.upper / h, this.upperRatio);
+    let down = 1;
+    if (l !== this.lower && this.lowerRatio !== 0)
+      down = l > 0 ? Math.pow(this.lower / l, this.lowerRatio) : this.lowerRatio > 0 ? MAX_EXPAND : 0;
     const g = up * down;
     return x * (g > MAX_EXPAND ? MAX_EXPAND : g < 0 || g !== g ? 0 : g);
   }
@@ -197,5 +201,9 @@ export class Compressor implements Effect {
     }
     g0.set(this.gains);
     this.mix = mix;
+    for (let c = 0; c < 2; c++) {
+      this.splitLow[c]!.flushState();
+      this.splitHigh[c]!.flushState();
+    }
   }
 }

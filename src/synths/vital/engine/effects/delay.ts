@@ -8,6 +8,7 @@ import { pid, type VitalProgram } from "../program.ts";
 import {
   clamp,
   dryGain,
+  flush,
   hardTanh,
   midiToHz,
   onePoleCoefficient,
@@ -189,10 +190,10 @@ export class Delay implements Effect {
       L[i] = d * xl + w * readL;
       R[i] = d * xr + w * readR;
     }
-    a.lowState = lowL;
-    a.highState = highL;
-    b.lowState = lowR;
-    b.highState = highR;
+    a.lowState = flush(lowL);
+    a.highState = flush(highL);
+    b.lowState = flush(lowR);
+    b.highState = flush(highR);
     a.period = p1L;
     b.period = p1R;
     this.wet = wet;

@@ -4,7 +4,7 @@
 // feedback, `phaser_blend` choosing 1, 2 or 3 groups (peaks) — averaged with its input, then a linear dry/wet.
 
 import { pid, type VitalProgram } from "../program.ts";
-import { clamp, syncedHz, tanhApprox, type BlockContext, type Effect } from "./common.ts";
+import { clamp, flush, syncedHz, tanhApprox, type BlockContext, type Effect } from "./common.ts";
 
 const P = {
   frequency: pid("phaser_frequency"),
@@ -129,17 +129,27 @@ export class Phaser implements Effect {
   ): void {
     const inv = 1 / n;
     const stages = st.stages;
+    // the sweep's phase is fixed within a block, so unless depth or spread move the cutoff is constant
+    const still = offset === this.offset && depth === this.depth;
+    let gStill = 0;
+    if (still) {
+      let ph = phase + (sign * offset) / 2;
+      ph -= Math.floor(ph);
+      gStill = coefficient(centre + (ph < 0.5 ? 4 * ph - 1 : 3 - 4 * ph) * depth, sr);
+    }
     let lows = st.lows;
     let highs = st.highs;
     let allpass = st.allpass;
     for (let i = 0; i < n; i++) {
       const t = (i + 1) * inv;
-      const off = this.offset + (offset - this.offset) * t;
-      const dep = this.depth + (depth - this.depth) * t;
-      let ph = phase + (sign * off) / 2;
-      ph -= Math.floor(ph);
-      const tri = ph < 0.5 ? 4 * ph - 1 : 3 - 4 * ph;
-      const g = coefficient(centre + tri * dep, sr);
+      let g = gStill;
+      if (!still) {
+        const off = this.offset + (offset - this.offset) * t;
+        const dep = this.depth + (depth - this.depth) * t;
+        let ph = phase + (sign * off) / 2;
+        ph -= Math.floor(ph);
+        g = coefficient(centre + (ph < 0.5 ? 4 * ph - 1 : 3 - 4 * ph) * dep, sr);
+      }
       const r = this.res + (res - this.res) * t;
       const drive = r * 0.5 + 1;
       const a1 = this.p1 + (p1 - this.p1) * t;
@@ -171,8 +181,9 @@ export class Phaser implements Effect {
       const wet = (x + allpass) * 0.5;
       buf[i] = x + (wet - x) * m;
     }
-    st.lows = lows;
-    st.highs = highs;
-    st.allpass = allpass;
+    st.lows = flush(lows);
+    st.highs = flush(highs);
+    st.allpass = flush(allpass);
+    for (let s = 0; s < STAGES; s++) stages[s] = flush(stages[s]!);
   }
 }

@@ -11,6 +11,7 @@ import { pid, type VitalProgram } from "../program.ts";
 import {
   clamp,
   dryGain,
+  flush,
   midiToHz,
   onePoleCoefficient,
   wetGain,
@@ -65,6 +66,8 @@ export class Reverb implements Effect {
   private readonly w = new Float64Array(LINES);
   private readonly lineDelay = new Float64Array(LINES);
   private readonly chorusAmount = new Float64Array(4);
+  private readonly cosv = new Float64Array(4);
+  private readonly sinv = new Float64Array(4);
   private preLowState = [0, 0];
   private preHighState = [0, 0];
   private started = false;
@@ -168,6 +171,14 @@ export class Reverb implements Effect {
     const phase0 = chorusHz * (ctx.timeSeconds + this.startSeconds);
     const dPhase = (2 * Math.PI * chorusHz) / sr;
     const base0 = 2 * Math.PI * (phase0 - Math.floor(phase0));
+    const rc = Math.cos(dPhase);
+    const rs = Math.sin(dPhase);
+    const cosv = this.cosv;
+    const sinv = this.sinv;
+    for (let j = 0; j < 4; j++) {
+      cosv[j] = Math.cos(base0 + (j * 2 * Math.PI) / LINES);
+      sinv[j] = Math.sin(base0 + (j * 2 * Math.PI) / LINES);
+    }
     const x = this.x;
     const w = this.w;
     const lines = this.lines;
@@ -189,7 +200,6 @@ export class Reverb implements Effect {
       const ha = this.highAmp + dHighAmp * t;
       const plc = this.preLowCoef + (preLowCoef - this.preLowCoef) * t * inv;
       const phc = this.preHighCoef + (preHighCoef - this.preHighCoef) * t * inv;
-      const ang = base0 + dPhase * t;
       // input band-limiting: difference of two one-pole low-passes, then ¼
       const inL = L[i]!;
       const inR = R[i]!;
@@ -210,10 +220,15 @@ export class Reverb implements Effect {
       // read the lines (chorused) and run the diffusers
       const apW = this.apPos;
       for (let j = 0; j < 4; j++) {
-        const a = ang + (j * 2 * Math.PI) / LINES;
+        const c0 = cosv[j]!;
+        const s0 = sinv[j]!;
+        const c1 = c0 * rc - s0 * rs;
+        const s1 = s0 * rc + c0 * rs;
+        cosv[j] = c1;
+        sinv[j] = s1;
         const amt = this.chorusAmount[j]!;
-        const cr = Math.cos(a) * amt;
-        const ci = Math.sin(a) * amt;
+        const cr = c1 * amt;
+        const ci = s1 * amt;
         const input = (j & 1) === 0 ? sL : sR;
         for (let k = 0; k < 4; k++) {
           const li = k * 4 + j;
@@ -282,10 +297,14 @@ export class Reverb implements Effect {
       L[i] = we * rl + dr * inL;
       R[i] = we * rr + dr * inR;
     }
-    this.preLowState[0] = preLowL;
-    this.preLowState[1] = preLowR;
-    this.preHighState[0] = preHighL;
-    this.preHighState[1] = preHighR;
+    this.preLowState[0] = flush(preLowL);
+    this.preLowState[1] = flush(preLowR);
+    this.preHighState[0] = flush(preHighL);
+    this.preHighState[1] = flush(preHighR);
+    for (let li = 0; li < LINES; li++) {
+      highState[li] = flush(highState[li]!);
+      lowState[li] = flush(lowState[li]!);
+    }
     this.wet = wet;
     this.dry = dry;
     this.highCoef = highCoef;

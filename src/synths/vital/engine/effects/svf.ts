@@ -2,6 +2,8 @@
 // the EQ bands and the distortion's filter; plus its shelving and notch styles (vital.md §5.1, §8).
 // Output y = c0·x + c1·band + c2·low; coefficients are set per block and the cutoff ramps across it.
 
+import { flush } from "./common.ts";
+
 export const SVF_PASS = 0;
 export const SVF_NOTCH = 2;
 export const SVF_SHELF = 5;
@@ -80,8 +82,8 @@ export class BasicSvf {
       ic2 = 2 * v2 - ic2;
       buf[i] = c0 * x + c1 * v1 + c2 * v2;
     }
-    this.ic1 = ic1;
-    this.ic2 = ic2;
+    this.ic1 = flush(ic1);
+    this.ic2 = flush(ic2);
     this.g = target;
   }
 }
