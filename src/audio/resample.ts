@@ -24,6 +24,8 @@ const ATTENUATION_DB = 100;
 const MAX_EXACT_PHASES = 1024;
 /** Phases per input sample of the interpolated kernel table used for other ratios. */
 const TABLE_PHASES = 1024;
+/** Largest kernel table built (floats): 128 MB. */
+const MAX_TABLE_ENTRIES = 2 ** 25;
 
 export interface ResampleOptions {
   /** Use the WebAssembly SIMD loop when available (default true); false forces the JavaScript loop. */
@@ -43,13 +45,18 @@ export function resample(
   if (outLength === 0) return new Float32Array(0);
   const kernel = designKernel(fromRate, toRate);
   const intRatio = Number.isInteger(fromRate) && Number.isInteger(toRate);
-  if (intRatio) {
-    const g = gcd(fromRate, toRate);
-    const up = toRate / g;
-    const down = fromRate / g;
-    if (up <= MAX_EXACT_PHASES)
-      return resamplePolyphase(x, outLength, up, down, kernel, options.simd ?? true);
+  const g = intRatio ? gcd(fromRate, toRate) : 0;
+  const exact = intRatio && toRate / g <= MAX_EXACT_PHASES;
+  // The kernel spans ~256 input samples per unit of down-sampling ratio; refuse absurd ratios rather
+  // than allocate gigabytes (every ratio between audio rates is far below this).
+  const tableEntries = 2 * kernel.halfWidth * (exact ? toRate / g : TABLE_PHASES + 1);
+  if (tableEntries > MAX_TABLE_ENTRIES) {
+    throw new PatchsmithError(
+      "bad-sample-rate",
+      `resampling ${fromRate} Hz to ${toRate} Hz needs too large a filter`,
+    );
   }
+  if (exact) return resamplePolyphase(x, outLength, toRate / g, fromRate / g, kernel, options.simd ?? true);
   return resampleInterpolated(x, outLength, fromRate / toRate, kernel);
 }
 
