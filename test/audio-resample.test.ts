@@ -123,7 +123,9 @@ describe("resample", () => {
     const y = resample(x, 44100, 44100);
     expect(y).toEqual(x);
     expect(y).not.toBe(x);
-    expect(() => resample(x, 44100, 3.5)).toThrow(expect.objectContaining({ code: "bad-sample-rate" }));
+    expect(() => resample(tone(44100, 44100, 5), 44100, 3.5)).toThrow(
+      expect.objectContaining({ code: "bad-sample-rate" }),
+    );
     expect(resample(tone(44100, 44100, 5), 44100, 40).length).toBe(40); // extreme but affordable
     for (const bad of [0, -1, NaN, Infinity]) {
       expect(() => resample(x, bad, 44100)).toThrow(PatchsmithError);
