@@ -234,9 +234,9 @@ describe("Vital synth object", () => {
     await loadSynths();
     expect(getSynth("vital")).toBe(vital);
     expect(vital.unsupportedFeatures(defaultVitalPatch())).toEqual([]);
-    const fx = withSettings(defaultVitalPatch(), { reverb_on: 1, filter_1_on: 1, filter_1_model: 2 });
-    const report = vital.unsupportedFeatures(fx).join("\n");
-    expect(report).toMatch(/reverb/);
+    const odd = withSettings(defaultVitalPatch(), { osc_1_distortion_type: 7, filter_1_on: 1, filter_1_model: 2 });
+    const report = vital.unsupportedFeatures(odd).join("\n");
+    expect(report).toMatch(/FM/);
     expect(report).toMatch(/ladder/);
     const rnd = cloneVitalPatch(defaultVitalPatch());
     rnd.settings.modulation_1_amount = 0.5;
