@@ -8,12 +8,14 @@ import { ContextCache } from "../jobs/context-cache.ts";
 import { loadSynths } from "../synths/index.ts";
 import { getSynth, type AnySynth } from "../synths/synth.ts";
 import { Scorer, type SearchSpace } from "./evaluate.ts";
-import { prepareLossTarget } from "./loss.ts";
+import { prepareLossTarget, type LossTarget } from "./loss.ts";
 
 export interface EvalContext {
   space: SearchSpace;
   /** The target (mono 44.1 kHz from the onset), ideally on a SharedArrayBuffer. */
   target: Float32Array;
+  /** Identity of the target: its features are prepared once per worker for all spaces. */
+  targetId: string;
 }
 
 export interface EvalBatch {
@@ -32,7 +34,9 @@ export interface EvalBatchResult {
   missing?: boolean;
 }
 
-const scorers = new ContextCache<Promise<Scorer>>(3);
+const scorers = new ContextCache<Promise<Scorer>>(48);
+/** Targets' loss features, shared by every space searched against the same target. */
+const targets = new ContextCache<LossTarget>(3);
 
 export async function resolveSynth(space: SearchSpace): Promise<AnySynth> {
   if (space.synthModule) {
@@ -48,7 +52,8 @@ export async function resolveSynth(space: SearchSpace): Promise<AnySynth> {
 
 async function buildScorer(ctx: EvalContext): Promise<Scorer> {
   const synth = await resolveSynth(ctx.space);
-  return new Scorer(synth, ctx.space, prepareLossTarget(ctx.target));
+  const target = targets.get(ctx.targetId, () => prepareLossTarget(ctx.target));
+  return new Scorer(synth, ctx.space, target);
 }
 
 export default async function evaluateBatch(batch: EvalBatch): Promise<EvalBatchResult> {

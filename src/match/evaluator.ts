@@ -67,6 +67,7 @@ export class PoolEvaluator implements Evaluator {
   private readonly pool: WorkerPool;
   private readonly ownsPool: boolean;
   private readonly target: Float32Array;
+  private readonly targetId: string;
   private readonly cancel: CancelFlag;
   private readonly contexts = new WeakMap<SearchSpace, { id: string; sentFull: number }>();
 
@@ -79,6 +80,7 @@ export class PoolEvaluator implements Evaluator {
     this.pool = opts.pool ?? new WorkerPool({ threads: opts.threads });
     this.parallelism = this.pool.threads;
     this.target = new Float32Array(new SharedArrayBuffer(targetSamples.length * 4));
+    this.targetId = `target-${process.pid}-${++contextCounter}`;
     this.target.set(targetSamples);
     this.cancel = cancelFlagFor(opts.signal);
     this.signal = opts.signal;
@@ -112,7 +114,7 @@ export class PoolEvaluator implements Evaluator {
         const send = async (full: boolean): Promise<EvalBatchResult> => {
           const batch: EvalBatch = {
             contextId: ctx.id,
-            context: full ? { space, target: this.target } : undefined,
+            context: full ? { space, target: this.target, targetId: this.targetId } : undefined,
             points: packed,
             dim,
             cancel: this.cancel,

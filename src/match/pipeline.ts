@@ -410,7 +410,12 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
         tried.add(key);
         return true;
       });
-      const left = maxRenders - renders;
+      // Within the budget: the renders left, and what the recent render rate allows in the time left.
+      const rate = renders / Math.max(1e-3, elapsed());
+      const byTime = Number.isFinite(seconds)
+        ? Math.max(evaluator.parallelism, Math.floor(rate * (seconds - elapsed())))
+        : Infinity;
+      const left = Math.min(maxRenders - renders, byTime);
       const batch = neighbours.slice(0, Number.isFinite(left) ? Math.max(0, left) : neighbours.length);
       if (batch.length === 0) return false;
       const losses = await evaluator.evaluate(best.space, batch);
