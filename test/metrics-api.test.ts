@@ -173,6 +173,20 @@ describe("analyze and compare commands", () => {
     const r = runCli(["analyze", path.join(dir, "missing.wav")]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^patchsmith: not-found: .*missing\.wav: /);
+    // A float WAV holding one NaN (encodeWav refuses to write one, so patch the sample's bytes).
+    const marked = tone(1000, 440);
+    marked[5] = 0.123456789;
+    const bytes = encodeWav({ sampleRate: SR, channels: [marked] }, "float32");
+    const pattern = new Uint8Array(new Float32Array([0.123456789]).buffer);
+    const at = Buffer.from(bytes).indexOf(Buffer.from(pattern));
+    expect(at).toBeGreaterThan(0);
+    bytes.set(new Uint8Array(new Float32Array([NaN]).buffer), at);
+    const nanFile = path.join(dir, "nan.wav");
+    writeFileSync(nanFile, bytes);
+    const n = runCli(["analyze", nanFile]);
+    expect(n.status).toBe(1);
+    // The decoder already refuses it (corrupt-audio); analyze checks again for decoders that would not.
+    expect(n.stderr).toMatch(/^patchsmith: (corrupt|bad)-audio: .*nan\.wav: /);
     const junk = path.join(dir, "junk.wav");
     writeFileSync(junk, "this is not audio at all, just text");
     const c = runCli(["compare", a, junk]);

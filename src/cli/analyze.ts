@@ -1,5 +1,6 @@
 import { analyzeSound, type SoundSummary } from "../audio/analyze.ts";
 import { readAudioFile } from "../audio/decode.ts";
+import { assertFiniteAudio } from "../audio/finite.ts";
 import { resample } from "../audio/resample.ts";
 import type { AudioData } from "../audio/types.ts";
 import type { CommandSpec } from "./context.ts";
@@ -44,6 +45,7 @@ export const command: CommandSpec = {
     const file = args[0]!;
     const { audio, info, warnings } = await readAudioFile(file);
     for (const w of warnings) ctx.warn(w);
+    for (const c of audio.channels) assertFiniteAudio(c, file);
     const at44: AudioData =
       audio.sampleRate === ANALYSIS_RATE
         ? audio

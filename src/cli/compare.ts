@@ -1,4 +1,5 @@
 import { readAudioMono } from "../audio/decode.ts";
+import { assertFiniteAudio } from "../audio/finite.ts";
 import { firstOnsetSample } from "../audio/onsets.ts";
 import { allMetrics, type MetricReport } from "../metrics/all.ts";
 import { METRIC_SAMPLE_RATE, prepareTarget } from "../metrics/target.ts";
@@ -56,6 +57,8 @@ export const command: CommandSpec = {
     const a = await readAudioMono(targetFile, METRIC_SAMPLE_RATE);
     const b = await readAudioMono(candidateFile, METRIC_SAMPLE_RATE);
     for (const w of [...a.warnings, ...b.warnings]) ctx.warn(w);
+    assertFiniteAudio(a.samples, targetFile);
+    assertFiniteAudio(b.samples, candidateFile);
     let ta = a.samples;
     let tb = b.samples;
     const notes: string[] = [];
