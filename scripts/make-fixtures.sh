@@ -39,3 +39,10 @@ sox -n -r 44100 -c 2 -b 24 "$out/noise-24.wav" synth 0.03 whitenoise vol 2 2>/de
 sox -n -r 22050 -c 1 -b 16 "$out/noise-16.wav" synth 0.05 whitenoise vol 2 2>/dev/null
 flac -s -f --no-padding "$out/noise-24.wav" -o "$out/noise-24.flac"
 flac -s -f --no-padding "$out/noise-16.wav" -o "$out/noise-16.flac"
+
+# 5.1 (WAV channel order L R C LFE Ls Rs), 0.3 s at 48 kHz: a different tone per channel (LFE low, as
+# encoders band-limit it), to check that decoders deliver channels in WAV order.
+sox -n -r 48000 -c 6 -b 16 "$tmp/six.wav" synth 0.3 sine 300 sine 500 sine 700 sine 80 sine 1100 sine 1300 vol 0.4 2>/dev/null
+flac -s -f --no-padding "$tmp/six.wav" -o "$out/tones-5.1.flac"
+oggenc -Q -q 2 "$tmp/six.wav" -o "$out/tones-5.1.ogg"
+opusenc --quiet --bitrate 96 "$tmp/six.wav" "$out/tones-5.1.opus"

@@ -162,6 +162,22 @@ describe("compressed and AIFF fixtures decode to the tones they hold", () => {
     }
   });
 
+  it("5.1 streams come out in WAV channel order (L R C LFE Ls Rs)", async () => {
+    const tones = [300, 500, 700, 80, 1100, 1300];
+    for (const f of ["tones-5.1.flac", "tones-5.1.ogg", "tones-5.1.opus"]) {
+      const { audio } = await readAudioFile(fixture(f));
+      expect(audio.channels.length).toBe(6);
+      const n = audio.channels[0]!.length;
+      expect(Math.abs(n - 0.3 * 48000)).toBeLessThan(48);
+      audio.channels.forEach((x, ch) => {
+        const amplitudes = tones.map((hz) => toneFit(x, 48000, hz, 2400, n - 2400).amplitude);
+        const loudest = amplitudes.indexOf(Math.max(...amplitudes));
+        expect(loudest).toBe(ch);
+        expect(amplitudes[ch]).toBeGreaterThan(0.3);
+      });
+    }
+  });
+
   it("onsets are not shifted by codec priming (MP3 encoder delay, Opus pre-skip)", async () => {
     const ref = (await readAudioFile(fixture("tone-a4-mono-16.flac"))).audio.channels[0]!;
     for (const f of ["tone-a4-mono.mp3", "tone-a4-mono.ogg"]) {
