@@ -14,6 +14,13 @@ export const HARMONICS = FRAME_SIZE / 2;
  */
 export const CYCLE_LENGTH = FRAME_SIZE + 3;
 const MAX_CACHED_CYCLES = 256;
+/**
+ * Vital uses the second keyframe's phase where the first has exactly no energy. Its float32 analysis leaves
+ * tiny nonzero values with arbitrary phases there instead; ours are far smaller, so only exact zeros count
+ * (measured: treating near-zero harmonics as empty makes the spectral refs 1.3 dB louder than Vital's after
+ * normalisation, while exact zeros leave 0.15 dB).
+ */
+const SILENT_HARMONIC = 0;
 
 export interface WavetableBuild {
   frames: Float32Array[];
@@ -53,29 +60,40 @@ function spectrumOf(frame: Float32Array): { re: Float64Array; im: Float64Array }
   return { re, im };
 }
 
-/** Frequency-domain blend: square root of magnitudes and wrapped phase difference interpolated per harmonic. */
+/**
+ * Frequency-domain blend as Vital's wave source does it: per harmonic the square roots of the magnitudes are
+ * interpolated (then squared) and the phase moves along the shorter way from the first keyframe's; where the
+ * first keyframe has no energy the second's phase is used. DC and the Nyquist bin blend linearly.
+ */
 function spectralBlend(a: Float32Array, b: Float32Array, t: number): Float32Array {
   const sa = spectrumOf(a);
   const sb = spectrumOf(b);
   const re = new Float64Array(FRAME_SIZE);
   const im = new Float64Array(FRAME_SIZE);
-  for (let k = 0; k <= HARMONICS; k++) {
-    const ma = Math.sqrt(Math.hypot(sa.re[k]!, sa.im[k]!));
+  let peak = 0;
+  for (let k = 1; k < HARMONICS; k++) peak = Math.max(peak, Math.hypot(sa.re[k]!, sa.im[k]!));
+  const silent = peak * SILENT_HARMONIC;
+  for (let k = 1; k < HARMONICS; k++) {
+    const magA = Math.hypot(sa.re[k]!, sa.im[k]!);
+    const ma = Math.sqrt(magA);
     const mb = Math.sqrt(Math.hypot(sb.re[k]!, sb.im[k]!));
     const m = ma + (mb - ma) * t;
     const pa = Math.atan2(sa.im[k]!, sa.re[k]!);
-    let d = Math.atan2(sb.im[k]!, sb.re[k]!) - pa;
-    d -= 2 * Math.PI * Math.round(d / (2 * Math.PI));
-    const p = pa + d * t;
+    const pb = Math.atan2(sb.im[k]!, sb.re[k]!);
+    let p: number;
+    if (magA <= silent) p = pb;
+    else {
+      let d = pb - pa;
+      d -= 2 * Math.PI * Math.round(d / (2 * Math.PI));
+      p = pa + d * t;
+    }
     re[k] = m * m * Math.cos(p);
     im[k] = m * m * Math.sin(p);
-    if (k > 0 && k < HARMONICS) {
-      re[FRAME_SIZE - k] = re[k]!;
-      im[FRAME_SIZE - k] = -im[k]!;
-    }
+    re[FRAME_SIZE - k] = re[k]!;
+    im[FRAME_SIZE - k] = -im[k]!;
   }
-  im[0] = 0;
-  im[HARMONICS] = 0;
+  re[0] = sa.re[0]! + (sb.re[0]! - sa.re[0]!) * t;
+  re[HARMONICS] = sa.re[HARMONICS]! + (sb.re[HARMONICS]! - sa.re[HARMONICS]!) * t;
   fft.transform(re, im, true);
   const out = new Float32Array(FRAME_SIZE);
   for (let i = 0; i < FRAME_SIZE; i++) out[i] = re[i]! / FRAME_SIZE;
