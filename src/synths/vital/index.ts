@@ -12,6 +12,7 @@ import {
 } from "./codec.ts";
 import { describeVital } from "./describe.ts";
 import { engineDeviations } from "./engine/deviations.ts";
+import { EFFECT_NAMES } from "./engine/effects/chain.ts";
 import { programFromPatch } from "./engine/from-patch.ts";
 import { renderProgramNote } from "./engine/instrument.ts";
 import type { VitalProgram } from "./engine/program.ts";
@@ -30,8 +31,9 @@ export const ENGINE_SUPPORT = {
   filterModels: [0, 3],
   filterFallback: "approximated as analog",
   wavetableComponents: ["Wave Source", "Line Source", "Shepard Tone Source"],
+  effects: [...EFFECT_NAMES],
   destinations: [0, 1, 2, 3, 4],
-  destinationFallback: "sent to the effects bus instead (effects are not rendered)",
+  destinationFallback: "sent to the effects bus instead (through the whole effect chain)",
 };
 
 // Prepared programs are cached per patch object (patches are treated as immutable once rendered).

@@ -28,7 +28,8 @@ export interface VitalEngineSupport {
 /**
  * The engine of issue #4 (Vital's core voice): analog and digital filters, wave and line sources, no effects.
  * While no effect is rendered, a producer routed straight into an effect sounds as if sent to the effects bus,
- * so every destination counts as supported (the effect being on is reported on its own).
+ * so every destination counts as supported (the effect being on is reported on its own). The Synth's own
+ * ENGINE_SUPPORT (index.ts) widens this to what the engine renders now (the effects of issue #5).
  */
 export const VITAL_ENGINE_SUPPORT: VitalEngineSupport = {
   filterModels: [0, 3],
@@ -200,6 +201,16 @@ export function vitalUnsupportedFeatures(
       if (fx.mix && (s[fx.mix] ?? 1) <= 0 && !modulated.has(fx.mix)) continue;
       if (fx.id === "eq" && eqIsTransparent(s, modulated)) continue;
       out.push(`effects: ${fx.label} is on (not rendered)`);
+    }
+    const fxModel = Math.round(s.filter_fx_model ?? 0);
+    const fxFilterAudible =
+      support.effects.includes("filter_fx") &&
+      (s.filter_fx_on ?? 0) >= 0.5 &&
+      ((s.filter_fx_mix ?? 1) > 0 || modulated.has("filter_fx_mix"));
+    if (fxFilterAudible && !support.filterModels.includes(fxModel)) {
+      out.push(
+        `filter FX: ${FILTER_MODEL_NAMES[fxModel] ?? `model ${fxModel}`} model (${support.filterFallback})`,
+      );
     }
   }
   return out;
