@@ -118,7 +118,8 @@ export class Dx7Instrument {
     while (k < out.length) {
       if (this.readPos >= N) this.computeBlock();
       const n = Math.min(N - this.readPos, out.length - k);
-      out.set(this.block.subarray(this.readPos, this.readPos + n), k);
+      const block = this.block;
+      for (let j = 0; j < n; j++) out[k + j] = block[this.readPos + j]!;
       this.readPos += n;
       k += n;
     }
