@@ -59,11 +59,10 @@ function filter(x: Float32Array | Float64Array, f: Biquad, out: Float64Array): v
 
 /** K-weighted signal of one channel (float64). */
 export function kWeight(x: Float32Array, sampleRate: number): Float64Array {
-  const a = new Float64Array(x.length);
-  filter(x, highShelf(sampleRate), a);
-  const b = new Float64Array(x.length);
-  filter(a, highPass(sampleRate), b);
-  return b;
+  const y = new Float64Array(x.length);
+  filter(x, highShelf(sampleRate), y);
+  filter(y, highPass(sampleRate), y); // in place: each input sample is read before its output is written
+  return y;
 }
 
 /** Integrated loudness in LUFS (−Infinity for silence). */
