@@ -178,6 +178,30 @@ describe("compressed and AIFF fixtures decode to the tones they hold", () => {
     }
   });
 
+  it("FLAC decodes do not depend on what was decoded before (a reused decoder keeps no state)", async () => {
+    const files = [
+      "tone-a4-mono-16.flac",
+      "tone-a4-e5-stereo-24-48k.flac",
+      "tones-5.1.flac",
+      "noise-24.flac",
+    ];
+    const inputs = files.map((f) => new Uint8Array(readFileSync(fixture(f))));
+    const cut = inputs[0]!.subarray(0, Math.floor(inputs[0]!.length * 0.8));
+    const damaged = inputs[1]!.slice();
+    damaged[damaged.length - 2000]! ^= 0xff;
+    const all = [...inputs, cut, damaged];
+    const first = await Promise.all(all.map(async (b) => (await decodeAudio(b)).audio));
+    // Interleaved and in reverse order, concurrently.
+    const again = await Promise.all([...all].reverse().map(async (b) => (await decodeAudio(b)).audio));
+    again.reverse();
+    for (let i = 0; i < all.length; i++) {
+      expect(again[i]!.sampleRate).toBe(first[i]!.sampleRate);
+      expect(again[i]!.channels).toEqual(first[i]!.channels);
+    }
+    const wav = await readAudioFile(fixture("noise-24.wav"));
+    expect(first[3]!.channels).toEqual(wav.audio.channels);
+  });
+
   it("onsets are not shifted by codec priming (MP3 encoder delay, Opus pre-skip)", async () => {
     const ref = (await readAudioFile(fixture("tone-a4-mono-16.flac"))).audio.channels[0]!;
     for (const f of ["tone-a4-mono.mp3", "tone-a4-mono.ogg"]) {

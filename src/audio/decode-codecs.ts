@@ -115,14 +115,29 @@ const LABEL: Record<CodecFormat, string> = {
  * Run a decoder over the whole stream. The decoders report damaged frames on the console and skip them;
  * we silence the console for the (synchronous) decode and count the reported errors instead.
  */
+/**
+ * One idle native-FLAC decoder kept for the next file: starting a decoder costs several times more than
+ * decoding a short file. Only a decoder that took a whole stream in one call (its header's sample count
+ * matched what it returned, after which it resets itself) is kept; any other ends with flush and free.
+ */
+let idleFlacDecoder: CodecDecoder | undefined;
+
 async function runDecoder(
   format: CodecFormat,
   bytes: Uint8Array,
   file?: string,
+  expectedSamples?: number,
 ): Promise<{ result: CodecResult; errorCount: number }> {
   let dec: CodecDecoder;
+  const reusable = format === "flac" && expectedSamples !== undefined;
+  let keep = false;
   try {
-    dec = await (await loadDecoder(format))();
+    if (reusable && idleFlacDecoder) {
+      dec = idleFlacDecoder;
+      idleFlacDecoder = undefined;
+    } else {
+      dec = await (await loadDecoder(format))();
+    }
   } catch (e) {
     throw new PatchsmithError(
       "decoder-failed",
@@ -136,11 +151,13 @@ async function runDecoder(
   console.error = console.warn = console.log = quiet;
   try {
     const a = dec.decode(bytes);
-    const b = dec.flush ? dec.flush() : undefined;
+    keep = reusable && a.channelData.length > 0 && a.channelData[0]!.length === expectedSamples;
+    const b = !keep && dec.flush ? dec.flush() : undefined;
     const result = b && b.channelData.length && b.channelData[0]!.length ? concatResults(a, b) : a;
     const errorCount = (a.errors?.length ?? 0) + (b?.errors?.length ?? 0);
     return { result, errorCount };
   } catch (e) {
+    keep = false;
     if (e instanceof PatchsmithError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
     throw new PatchsmithError("corrupt-audio", `${LABEL[format]} stream could not be decoded: ${msg}`, file, {
@@ -150,10 +167,14 @@ async function runDecoder(
     console.error = saved.error;
     console.warn = saved.warn;
     console.log = saved.log;
-    try {
-      dec.free();
-    } catch {
-      /* the decoder may already be unusable after a failure */
+    if (keep && !idleFlacDecoder) {
+      idleFlacDecoder = dec;
+    } else {
+      try {
+        dec.free();
+      } catch {
+        /* the decoder may already be unusable after a failure */
+      }
     }
   }
 }
@@ -203,7 +224,8 @@ export async function decodeCodec(
     if (first.offset > off)
       warn("ignored-data", `${first.offset - off} bytes before the first MP3 frame were skipped`);
   }
-  const { result, errorCount } = await runDecoder(format, input, file);
+  const expectedSamples = flac?.frames.reduce((n, f) => n + f.samples, 0);
+  const { result, errorCount } = await runDecoder(format, input, file, expectedSamples);
   let channels = result.channelData;
   // mpg123 always returns two channels; a mono stream comes back duplicated.
   if (mpeg && mpeg.channels === 1 && channels.length === 2) channels = [channels[0]!];

@@ -205,8 +205,8 @@ export function splitFlacFrames(b: Uint8Array, info: FlacStreamInfo, audioStart:
 }
 
 /**
- * A copy of the stream holding only the intact frames, with STREAMINFO's total-samples and MD5 fields
- * zeroed ("unknown"), since the copy no longer matches them.
+ * A copy of the stream holding only the intact frames. STREAMINFO's total-samples field is set to what
+ * those frames hold and its MD5 zeroed ("unknown"), since the copy no longer matches the original's.
  */
 export function cleanFlacStream(b: Uint8Array, layout: FlacLayout, streamOffset: number): Uint8Array {
   const head = layout.audioStart - streamOffset;
@@ -214,8 +214,13 @@ export function cleanFlacStream(b: Uint8Array, layout: FlacLayout, streamOffset:
   const out = new Uint8Array(size);
   out.set(b.subarray(streamOffset, layout.audioStart));
   const s = 8; // STREAMINFO body inside the copy
-  out[s + 13]! &= 0xf0;
-  out.fill(0, s + 14, s + 34);
+  const total = layout.frames.reduce((n, f) => n + f.samples, 0);
+  out[s + 13] = (out[s + 13]! & 0xf0) | (Math.floor(total / 2 ** 32) & 0x0f);
+  out[s + 14] = (total >>> 24) & 0xff;
+  out[s + 15] = (total >>> 16) & 0xff;
+  out[s + 16] = (total >>> 8) & 0xff;
+  out[s + 17] = total & 0xff;
+  out.fill(0, s + 18, s + 34);
   let o = head;
   for (const f of layout.frames) {
     out.set(b.subarray(f.start, f.end), o);
