@@ -33,11 +33,15 @@ async function getJson(p: string): Promise<{ status: number; body: Json }> {
   return { status: res.status, body: await res.json() };
 }
 
-/** GET with the path sent exactly as written (fetch would normalise dot segments). */
-function rawGet(p: string): Promise<{ status: number; body: string }> {
+/** A request with the path sent exactly as written (fetch would normalise dot segments) and any headers. */
+function rawGet(
+  p: string,
+  method = "GET",
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   const u = new URL(srv.url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: p, method: "GET" }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, path: p, method, headers }, (res) => {
       let body = "";
       res.on("data", (d) => (body += d));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
@@ -229,6 +233,22 @@ describe("server: presets", () => {
     expect((await getJson("api/nothing")).status).toBe(404);
     const res = await fetch(`${srv.url}api/info`, { method: "DELETE" });
     expect(res.status).toBe(405);
+  });
+});
+
+describe("server: requests from elsewhere", () => {
+  it("answers only requests addressed to this computer, and changes only from its own pages", async () => {
+    const port = new URL(srv.url).port;
+    const rebound = await rawGet("/api/info", "GET", { host: `attacker.example:${port}` });
+    expect(rebound.status).toBe(403);
+    expect(JSON.parse(rebound.body).error.code).toBe("bad-host");
+    expect((await rawGet("/api/info", "GET", { host: `localhost:${port}` })).status).toBe(200);
+
+    const foreign = await rawGet("/api/examples/tone.wav", "POST", { origin: "https://attacker.example" });
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body).error.code).toBe("cross-origin");
+    const own = await rawGet("/api/examples/tone.wav", "POST", { origin: `http://127.0.0.1:${port}` });
+    expect(own.status).toBe(201);
   });
 });
 

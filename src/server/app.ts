@@ -68,6 +68,40 @@ interface Route {
 const ID = "([A-Za-z0-9-]{1,64})";
 const NUM = "(\\d{1,6})";
 
+const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+function isLoopback(host: string): boolean {
+  return LOOPBACK_NAMES.has(host.toLowerCase()) || /^127\./.test(host);
+}
+
+/**
+ * A server on this computer only answers requests addressed to this computer (so a web page cannot reach it
+ * through a DNS name it controls), and changes (POST, DELETE) only come from its own pages: another site open
+ * in the browser cannot upload files or start matches.
+ */
+function checkOrigin(req: IncomingMessage, loopbackOnly: boolean): void {
+  const hostHeader = req.headers.host ?? "";
+  if (loopbackOnly) {
+    const name = hostHeader.replace(/:\d+$/, "").toLowerCase();
+    if (!isLoopback(name))
+      throw new PatchsmithError(
+        "bad-host",
+        `requests must be addressed to this computer, not ${hostHeader || "nothing"}`,
+      );
+  }
+  const origin = req.headers.origin;
+  if (req.method !== "GET" && req.method !== "HEAD" && origin !== undefined) {
+    let originHost: string;
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      originHost = "";
+    }
+    if (originHost !== hostHeader)
+      throw new PatchsmithError("cross-origin", `requests from ${origin} are not accepted`);
+  }
+}
+
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   await loadSynths();
   const maxUpload = opts.maxUploadBytes ?? 50 * 1024 * 1024;
@@ -228,8 +262,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     );
   });
 
+  const host = opts.host ?? "127.0.0.1";
+  const loopbackOnly = isLoopback(host);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     try {
+      checkOrigin(req, loopbackOnly);
       const url = new URL(req.url ?? "/", "http://localhost");
       const pathname = url.pathname;
       if (pathname.startsWith("/api/")) {
@@ -260,7 +297,6 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
 
   const server = createServer((req, res) => void handle(req, res));
   server.requestTimeout = 5 * 60_000;
-  const host = opts.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) =>
       reject(

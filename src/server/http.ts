@@ -14,6 +14,8 @@ const STATUS: Record<string, number> = {
   "unsupported-media": 415,
   "unsupported-audio": 415,
   "method-not-allowed": 405,
+  "bad-host": 403,
+  "cross-origin": 403,
   "queue-full": 503,
   internal: 500,
 };
