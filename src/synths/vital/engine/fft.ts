@@ -62,3 +62,59 @@ export class Fft {
     }
   }
 }
+
+/**
+ * Inverse DFT of a real signal of length n from its half spectrum (bins 0 … n/2) via one complex FFT of
+ * size n/2. Output is unscaled like `Fft.transform(…, true)`: multiply by 1/n for the signal.
+ */
+export class RealInverseFft {
+  readonly size: number;
+  private readonly half: Fft;
+  private readonly wr: Float64Array;
+  private readonly wi: Float64Array;
+  private readonly zr: Float64Array;
+  private readonly zi: Float64Array;
+
+  constructor(size: number) {
+    this.size = size;
+    const m = size / 2;
+    this.half = new Fft(m);
+    this.wr = new Float64Array(m);
+    this.wi = new Float64Array(m);
+    for (let k = 0; k < m; k++) {
+      this.wr[k] = Math.cos((2 * Math.PI * k) / size);
+      this.wi[k] = Math.sin((2 * Math.PI * k) / size);
+    }
+    this.zr = new Float64Array(m);
+    this.zi = new Float64Array(m);
+  }
+
+  /** `re`/`im` hold bins 0 … n/2; writes n samples (times n) to `out` starting at `offset`. */
+  inverse(re: Float64Array, im: Float64Array, out: Float32Array, offset: number, scale: number): void {
+    const m = this.size / 2;
+    const zr = this.zr;
+    const zi = this.zi;
+    for (let k = 0; k < m; k++) {
+      const ar = re[k]!;
+      const ai = im[k]!;
+      const br = re[m - k]!; // conj(X[m − k]) = (br, −bi)
+      const bi = -im[m - k]!;
+      const er = 0.5 * (ar + br);
+      const ei = 0.5 * (ai + bi);
+      const dr = 0.5 * (ar - br);
+      const di = 0.5 * (ai - bi);
+      // O = d · e^{+2πjk/n}
+      const or = dr * this.wr[k]! - di * this.wi[k]!;
+      const oi = dr * this.wi[k]! + di * this.wr[k]!;
+      // Z = E + j·O
+      zr[k] = er - oi;
+      zi[k] = ei + or;
+    }
+    this.half.transform(zr, zi, true);
+    const s = 2 * scale; // unscaled size-m inverse is n/2 times the signal; match the size-n convention
+    for (let i = 0; i < m; i++) {
+      out[offset + 2 * i] = zr[i]! * s;
+      out[offset + 2 * i + 1] = zi[i]! * s;
+    }
+  }
+}

@@ -564,8 +564,7 @@ export class Voice {
         this.renderOsc(o, this.dryL, this.dryR, n, pitchBase);
         this.addToBoth(n);
       } else {
-        const [L, R] = this.routeBuffers(route);
-        this.renderOsc(o, L, R, n, pitchBase);
+        this.renderOsc(o, this.routeL(route), this.routeR(route), n, pitchBase);
       }
     }
     if (this.program.values[G.sampleOn]! >= 0.5) {
@@ -576,8 +575,7 @@ export class Voice {
         this.renderSample(this.dryL, this.dryR, n, pitchBase);
         this.addToBoth(n);
       } else {
-        const [L, R] = this.routeBuffers(route);
-        this.renderSample(L, R, n, pitchBase);
+        this.renderSample(this.routeL(route), this.routeR(route), n, pitchBase);
       }
     }
 
@@ -644,10 +642,12 @@ export class Voice {
     return ROUTE_BUS;
   }
 
-  private routeBuffers(route: number): [Float32Array, Float32Array] {
-    if (route === ROUTE_F1) return [this.f1L, this.f1R];
-    if (route === ROUTE_F2) return [this.f2L, this.f2R];
-    return [this.busL, this.busR];
+  private routeL(route: number): Float32Array {
+    return route === ROUTE_F1 ? this.f1L : route === ROUTE_F2 ? this.f2L : this.busL;
+  }
+
+  private routeR(route: number): Float32Array {
+    return route === ROUTE_F1 ? this.f1R : route === ROUTE_F2 ? this.f2R : this.busR;
   }
 
   private runFilter(k: number, L: Float32Array, R: Float32Array, n: number): void {

@@ -4,7 +4,7 @@
 
 import { decodeFloat32LE } from "./base64.ts";
 import { renderLine, type LineShape } from "./curves.ts";
-import { Fft } from "./fft.ts";
+import { Fft, RealInverseFft } from "./fft.ts";
 
 export const FRAME_SIZE = 2048;
 export const HARMONICS = FRAME_SIZE / 2;
@@ -13,7 +13,7 @@ export const HARMONICS = FRAME_SIZE / 2;
  * four consecutive entries without wrapping: sample c[i] lives at index i + 1.
  */
 export const CYCLE_LENGTH = FRAME_SIZE + 3;
-const MAX_CACHED_CYCLES = 256;
+const MAX_CACHED_CYCLES = 512;
 /**
  * Vital uses the second keyframe's phase where the first has exactly no energy. Its float32 analysis leaves
  * tiny nonzero values with arbitrary phases there instead; ours are far smaller, so only exact zeros count
@@ -51,6 +51,7 @@ function lineFrame(shape: LineShape): Float32Array {
 }
 
 const fft = new Fft(FRAME_SIZE);
+const realInverse = new RealInverseFft(FRAME_SIZE);
 
 function spectrumOf(frame: Float32Array): { re: Float64Array; im: Float64Array } {
   const re = new Float64Array(FRAME_SIZE);
@@ -231,8 +232,8 @@ export class Wavetable {
   readonly frames: Float32Array[];
   private readonly spectra: Array<{ re: Float64Array; im: Float64Array } | undefined>;
   private readonly cycles = new Map<number, Float32Array>();
-  private readonly workRe = new Float64Array(FRAME_SIZE);
-  private readonly workIm = new Float64Array(FRAME_SIZE);
+  private readonly workRe = new Float64Array(HARMONICS + 1);
+  private readonly workIm = new Float64Array(HARMONICS + 1);
 
   constructor(frames: Float32Array[]) {
     this.frames = frames.length > 0 ? frames : [new Float32Array(FRAME_SIZE)];
@@ -267,21 +268,15 @@ export class Wavetable {
     }
     const re = this.workRe;
     const im = this.workIm;
-    re.fill(0);
-    im.fill(0);
+    re.fill(0, 0, HARMONICS + 1);
+    im.fill(0, 0, HARMONICS + 1);
     re[0] = spec.re[0]!;
     for (let k = 1; k <= h; k++) {
       re[k] = spec.re[k]!;
-      im[k] = spec.im[k]!;
-      if (k < HARMONICS) {
-        re[FRAME_SIZE - k] = spec.re[k]!;
-        im[FRAME_SIZE - k] = -spec.im[k]!;
-      }
+      im[k] = k < HARMONICS ? spec.im[k]! : 0;
     }
-    if (h === HARMONICS) im[HARMONICS] = 0;
-    fft.transform(re, im, true);
     const out = new Float32Array(CYCLE_LENGTH);
-    for (let i = 0; i < FRAME_SIZE; i++) out[i + 1] = re[i]! / FRAME_SIZE;
+    realInverse.inverse(re, im, out, 1, 1 / FRAME_SIZE);
     out[0] = out[FRAME_SIZE]!;
     out[FRAME_SIZE + 1] = out[1]!;
     out[FRAME_SIZE + 2] = out[2]!;
