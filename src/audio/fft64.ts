@@ -7,7 +7,7 @@ interface Plan {
   n: number;
   half: number;
   rev: Uint32Array;
-  /** e^{−2πik/half}, k < half/2 (complex FFT twiddles). */
+  /** Twiddles of every stage, concatenated: stage of size s holds e^{−2πik/s}, k < s/2, from offset s/2 − 1. */
   cos: Float64Array;
   sin: Float64Array;
   /** e^{−2πik/n}, k ≤ n/2 (split twiddles). */
@@ -31,11 +31,14 @@ function plan(n: number): Plan {
     for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
     rev[i] = r;
   }
-  const cos = new Float64Array(Math.max(1, half / 2));
-  const sin = new Float64Array(Math.max(1, half / 2));
-  for (let k = 0; k < half / 2; k++) {
-    cos[k] = Math.cos((2 * Math.PI * k) / half);
-    sin[k] = -Math.sin((2 * Math.PI * k) / half);
+  const cos = new Float64Array(Math.max(1, half));
+  const sin = new Float64Array(Math.max(1, half));
+  for (let size = 2; size <= half; size <<= 1) {
+    const base = size / 2 - 1;
+    for (let k = 0; k < size / 2; k++) {
+      cos[base + k] = Math.cos((2 * Math.PI * k) / size);
+      sin[base + k] = -Math.sin((2 * Math.PI * k) / size);
+    }
   }
   const splitCos = new Float64Array(half + 1);
   const splitSin = new Float64Array(half + 1);
@@ -64,21 +67,36 @@ export function realPowerSpectrum64(
     re[j] = x[2 * i]!;
     im[j] = x[2 * i + 1]!;
   }
-  for (let size = 2; size <= half; size <<= 1) {
+  // First stage (size 2, twiddle 1) on its own, then the general stages with contiguous twiddles.
+  for (let a = 0; a < half; a += 2) {
+    const r0 = re[a]!;
+    const i0 = im[a]!;
+    const r1 = re[a + 1]!;
+    const i1 = im[a + 1]!;
+    re[a] = r0 + r1;
+    im[a] = i0 + i1;
+    re[a + 1] = r0 - r1;
+    im[a + 1] = i0 - i1;
+  }
+  for (let size = 4; size <= half; size <<= 1) {
     const h = size >> 1;
-    const step = half / size;
+    const base = h - 1;
     for (let s = 0; s < half; s += size) {
       for (let k = 0; k < h; k++) {
-        const wr = cos[k * step]!;
-        const wi = sin[k * step]!;
+        const wr = cos[base + k]!;
+        const wi = sin[base + k]!;
         const a = s + k;
         const b = a + h;
-        const tr = wr * re[b]! - wi * im[b]!;
-        const ti = wr * im[b]! + wi * re[b]!;
-        re[b] = re[a]! - tr;
-        im[b] = im[a]! - ti;
-        re[a] = re[a]! + tr;
-        im[a] = im[a]! + ti;
+        const br = re[b]!;
+        const bi = im[b]!;
+        const tr = wr * br - wi * bi;
+        const ti = wr * bi + wi * br;
+        const ar = re[a]!;
+        const ai = im[a]!;
+        re[b] = ar - tr;
+        im[b] = ai - ti;
+        re[a] = ar + tr;
+        im[a] = ai + ti;
       }
     }
   }
