@@ -19,6 +19,7 @@ import { embeddingDistance, embedSound, EMBED_DIMS } from "./embed.ts";
 import type { EmbedBatch, EmbedBatchResult } from "./embed-task.ts";
 import type { StartPoint } from "./pipeline.ts";
 import { proceduralDx7Voices } from "./procedural/dx7.ts";
+import { proceduralVitalPresets } from "./procedural/vital.ts";
 import type { MatchTarget } from "./target.ts";
 
 export const REF_NOTES = [36, 48, 60, 72, 84];
@@ -282,5 +283,9 @@ export async function startsFor(
       }),
     );
   }
-  return proceduralPresets(synth, 32).map((e) => ({ patch: e.patch, source: `procedural ${e.name.trim()}` }));
+  // Vital renders are ~10× slower than DX7 ones: fewer procedural starts.
+  return proceduralPresets(synth, synth.id === "vital" ? 12 : 32).map((e) => ({
+    patch: e.patch,
+    source: `procedural ${e.name.trim()}`,
+  }));
 }
