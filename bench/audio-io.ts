@@ -1,7 +1,7 @@
 // Audio I/O speed: resampling 10 s of audio (WebAssembly SIMD loop and the JavaScript fallback) and
 // decoding each supported format, reported as milliseconds per 10 s of audio.
 //   npm run bench -- audio-io [--quick]
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeAudio } from "../src/audio/decode.ts";
@@ -81,6 +81,32 @@ const run: Benchmark = async (args, emit) => {
       value: +perTen.toFixed(1),
       unit: "ms",
       note: "best of runs on a 0.5 s file, scaled; includes decoder start-up",
+    });
+  }
+
+  // Real files when the shared reference data is present: the DX7 reference renders (2 s, 16-bit FLAC).
+  const refs = path.resolve(fixtures, "../../../../shared/refs/dx7");
+  if (existsSync(path.join(refs, "manifest.json"))) {
+    const manifest = JSON.parse(readFileSync(path.join(refs, "manifest.json"), "utf8")) as { wav: string }[];
+    const files = manifest
+      .slice(0, args.includes("--quick") ? 20 : 100)
+      .map((m) => new Uint8Array(readFileSync(path.join(refs, m.wav))));
+    let seconds = 0;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (const b of files) {
+      const { info } = await decodeAudio(b);
+      seconds += info.frames / info.sampleRate;
+    }
+    const wall = performance.now() - t0;
+    const cpu = cpuSecondsSince(cpu0) * 1000;
+    emit({
+      name: "decode/dx7-refs-flac",
+      metric: "ms-per-10s",
+      value: +((wall * 10) / seconds).toFixed(2),
+      unit: "ms",
+      cpuMsPer10s: +((cpu * 10) / seconds).toFixed(2),
+      files: files.length,
     });
   }
 };
