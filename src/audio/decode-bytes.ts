@@ -16,6 +16,7 @@
 //   corrupt-audio      damaged headers, nothing decodable, NaN or infinite samples
 //   unsupported-audio  a recognised but unsupported format or encoding (named in the message)
 //   too-large          more samples than can be held in memory
+//   decoder-failed     a WebAssembly decoder could not start (a problem of the runtime, not of the file)
 // A file whose audio is readable but incomplete decodes, with warnings (`warnings` in the result):
 //   truncated-audio    a recording cut short (WAV/AIFF data shorter than declared, a FLAC/MP3/Ogg stream
 //                      ending early): the whole frames that are there are decoded.
@@ -57,8 +58,8 @@ const UNSUPPORTED_MAGIC: [string, string][] = [
 /**
  * Decode a whole audio file held in memory. The format is recognised by content (magic bytes), not by
  * name: WAV (RIFF/RIFX/RF64), AIFF/AIFF-C, FLAC (native and Ogg), MP3, Ogg Vorbis, Ogg Opus.
- * `name` is used only in messages. Every problem is a PatchsmithError with one of the codes
- * "empty-audio", "truncated-audio", "corrupt-audio", "unsupported-audio", "too-large".
+ * `name` is used only in messages. Every problem is a PatchsmithError with one of the codes listed at
+ * the top of this file.
  */
 export async function decodeAudio(bytes: Uint8Array, name?: string): Promise<DecodeResult> {
   if (bytes.length === 0) throw new PatchsmithError("empty-audio", "the file is empty", name);
