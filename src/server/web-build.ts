@@ -76,6 +76,16 @@ export async function buildWeb(log: (line: string) => void = () => {}): Promise<
 /** Build web/dist when it is missing or stale. Returns whether it built. */
 export async function ensureWebBuilt(log: (line: string) => void = () => {}): Promise<boolean> {
   if (!(await webBuildIsStale())) return false;
+  const built = await fs.stat(path.join(distDir, "index.html")).catch(() => undefined);
+  try {
+    createRequire(path.join(repoRoot, "package.json")).resolve("vite/package.json");
+  } catch {
+    // An install without the build tools (npm ci --omit=dev) still serves the app it has.
+    if (built) {
+      log("the web app is older than its sources, but Vite is not installed to rebuild it; serving it as it is");
+      return false;
+    }
+  }
   log("building the web app (once; takes a few seconds)…");
   await buildWeb(log);
   return true;
