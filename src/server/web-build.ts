@@ -82,7 +82,9 @@ export async function ensureWebBuilt(log: (line: string) => void = () => {}): Pr
   } catch {
     // An install without the build tools (npm ci --omit=dev) still serves the app it has.
     if (built) {
-      log("the web app is older than its sources, but Vite is not installed to rebuild it; serving it as it is");
+      log(
+        "the web app is older than its sources, but Vite is not installed to rebuild it; serving it as it is",
+      );
       return false;
     }
   }
