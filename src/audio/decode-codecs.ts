@@ -112,16 +112,16 @@ const LABEL: Record<CodecFormat, string> = {
 };
 
 /**
- * Run a decoder over the whole stream. The decoders report damaged frames on the console and skip them;
- * we silence the console for the (synchronous) decode and count the reported errors instead.
- */
-/**
  * One idle native-FLAC decoder kept for the next file: starting a decoder costs several times more than
  * decoding a short file. Only a decoder that took a whole stream in one call (its header's sample count
  * matched what it returned, after which it resets itself) is kept; any other ends with flush and free.
  */
 let idleFlacDecoder: CodecDecoder | undefined;
 
+/**
+ * Run a decoder over the whole stream. The decoders report damaged frames on the console and skip them;
+ * we silence the console for the (synchronous) decode and count the reported errors instead.
+ */
 async function runDecoder(
   format: CodecFormat,
   bytes: Uint8Array,
