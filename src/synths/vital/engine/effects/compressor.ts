@@ -77,6 +77,8 @@ class BandCompressor {
   low = 0;
   attackSamples = 5;
   releaseSamples = 5;
+  attackScale = 1 / 6;
+  releaseScale = 1 / 6;
   upper = 1;
   lower = 1;
   upperRatio = 0;
@@ -90,6 +92,8 @@ class BandCompressor {
     const perMs = sr / 1000;
     this.attackSamples = Math.max(5, Math.exp(clamp(attack, 0, 1) * 8 - 4) * ATTACK_MS[band]! * perMs);
     this.releaseSamples = Math.max(5, Math.exp(clamp(release, 0, 1) * 8 - 4) * RELEASE_MS[band]! * perMs);
+    this.attackScale = 1 / (this.attackSamples + 1);
+    this.releaseScale = 1 / (this.releaseSamples + 1);
     const u = Math.pow(10, clamp(v[ids[0]!]!, -100, 12) / 20);
     const l = Math.pow(10, clamp(v[ids[1]!]!, -100, 12) / 20);
     this.upper = u * u;
@@ -100,19 +104,24 @@ class BandCompressor {
 
   tick(x: number): number {
     const sq = x * x;
-    let ns = sq > this.high ? this.attackSamples : this.releaseSamples;
-    let h = (sq + this.high * ns) / (ns + 1);
+    const aS = this.attackSamples;
+    const rS = this.releaseSamples;
+    const aK = this.attackScale;
+    const rK = this.releaseScale;
+    let h = sq > this.high ? (sq + this.high * aS) * aK : (sq + this.high * rS) * rK;
     if (h < this.upper) h = this.upper;
     this.high = h;
-    ns = sq > this.low ? this.attackSamples : this.releaseSamples;
-    let l = (sq + this.low * ns) / (ns + 1);
+    let l = sq > this.low ? (sq + this.low * aS) * aK : (sq + this.low * rS) * rK;
     if (l > this.lower) l = this.lower;
     this.low = l;
-    const up = h === this.upper || this.upperRatio === 0 ? 1 : Math.pow(this.upper / h, this.upperRatio);
-    let down = 1;
-    if (l !== this.lower && this.lowerRatio !== 0)
-      down = l > 0 ? Math.pow(this.lower / l, this.lowerRatio) : this.lowerRatio > 0 ? MAX_EXPAND : 0;
-    const g = up * down;
+    // (U/h)^ur · (L/l)^lr as one exponential of a sum of logarithms
+    let e = 0;
+    if (h !== this.upper && this.upperRatio !== 0) e = this.upperRatio * Math.log(this.upper / h);
+    let g: number;
+    if (l !== this.lower && this.lowerRatio !== 0) {
+      if (l > 0) g = Math.exp(e + this.lowerRatio * Math.log(this.lower / l));
+      else g = this.lowerRatio > 0 ? MAX_EXPAND : 0;
+    } else g = e === 0 ? 1 : Math.exp(e);
     return x * (g > MAX_EXPAND ? MAX_EXPAND : g < 0 || g !== g ? 0 : g);
   }
 }

@@ -48,13 +48,17 @@ const MAX_CHORUS_HZ = 16;
 const T60 = 0.001;
 
 export class Reverb implements Effect {
-  private readonly lines: DelayLine[] = [];
-  /** All-pass buffers, one per line, integer delays. */
-  private readonly ap: Float32Array[] = [];
+  /** The 16 feedback lines, one after another (each `lineSize` long), sharing one write position. */
+  private readonly fb: Float32Array;
+  private readonly lineSize: number;
+  private readonly lineMask: number;
+  private fbPos = 0;
+  /** The 16 all-pass buffers, likewise. */
+  private readonly ap: Float32Array;
+  private readonly apSize: number;
   private readonly apMask: number;
   private apPos = 0;
   private readonly apDelay = new Int32Array(LINES);
-  private readonly bufferScale: number;
   private readonly rateRatio: number;
   private readonly out: DelayLine[];
   // per-line state
@@ -65,11 +69,13 @@ export class Reverb implements Effect {
   private readonly x = new Float64Array(LINES);
   private readonly w = new Float64Array(LINES);
   private readonly lineDelay = new Float64Array(LINES);
+  private readonly mod = new Float64Array(LINES);
   private readonly chorusAmount = new Float64Array(4);
   private readonly cosv = new Float64Array(4);
   private readonly sinv = new Float64Array(4);
-  private preLowState = [0, 0];
-  private preHighState = [0, 0];
+  private readonly rows = new Float64Array(4);
+  private readonly cols = new Float64Array(4);
+  private readonly pre = new Float64Array(4); // low L, low R, high L, high R
   private started = false;
   private wet = 0;
   private dry = 1;
@@ -90,16 +96,18 @@ export class Reverb implements Effect {
     this.rateRatio = sampleRate / BASE_RATE;
     let scale = 1;
     while (scale < this.rateRatio) scale *= 2;
-    this.bufferScale = scale;
     const maxLine = Math.ceil(11328.5 * 2 * this.rateRatio + MAX_CHORUS_DRIFT * this.rateRatio * 2) + 16;
-    for (let i = 0; i < LINES; i++) this.lines.push(new DelayLine(maxLine));
+    let size = 4;
+    while (size < maxLine) size <<= 1;
+    this.lineSize = size;
+    this.lineMask = size - 1;
+    this.fb = new Float32Array(LINES * size);
     let apSize = 1;
     while (apSize < 1024 * scale + 4) apSize <<= 1;
+    this.apSize = apSize;
     this.apMask = apSize - 1;
-    for (let i = 0; i < LINES; i++) {
-      this.ap.push(new Float32Array(apSize));
-      this.apDelay[i] = ALLPASS[i]! * scale + 1;
-    }
+    this.ap = new Float32Array(LINES * apSize);
+    for (let i = 0; i < LINES; i++) this.apDelay[i] = ALLPASS[i]! * scale + 1;
     this.out = [
       new DelayLine(Math.ceil(0.3 * sampleRate) + 8),
       new DelayLine(Math.ceil(0.3 * sampleRate) + 8),
@@ -107,13 +115,12 @@ export class Reverb implements Effect {
   }
 
   reset(): void {
-    for (const l of this.lines) l.clear();
-    for (const a of this.ap) a.fill(0);
+    this.fb.fill(0);
+    this.ap.fill(0);
     for (const o of this.out) o.clear();
     this.highState.fill(0);
     this.lowState.fill(0);
-    this.preLowState = [0, 0];
-    this.preHighState = [0, 0];
+    this.pre.fill(0);
     this.started = false;
   }
 
@@ -123,11 +130,10 @@ export class Reverb implements Effect {
     const mix = clamp(v[P.mix]!, 0, 1);
     const wet = wetGain(mix);
     const dry = dryGain(mix);
-    const coef = (note: number) => onePoleCoefficient(midiToHz(clamp(note, 0, 130)), sr);
-    const preLowCoef = coef(v[P.preLow]!);
-    const preHighCoef = coef(v[P.preHigh]!);
-    const lowCoef = coef(v[P.lowCutoff]!);
-    const highCoef = coef(v[P.highCutoff]!);
+    const preLowCoef = coefficient(v[P.preLow]!, sr);
+    const preHighCoef = coefficient(v[P.preHigh]!, sr);
+    const lowCoef = coefficient(v[P.lowCutoff]!, sr);
+    const highCoef = coefficient(v[P.highCutoff]!, sr);
     const lowAmp = 1 - Math.pow(10, clamp(v[P.lowGain]!, -24, 0) / 20);
     const highAmp = Math.pow(10, clamp(v[P.highGain]!, -24, 0) / 20);
     const size = clamp(v[P.size]!, 0, 1);
@@ -146,8 +152,7 @@ export class Reverb implements Effect {
       for (let k = 0; k < 4; k++) a = Math.min(a, this.lineDelay[k * 4 + j]! - 32);
       this.chorusAmount[j] = Math.max(0, a) * sizeMult;
     }
-    const cf = Math.pow(2, v[P.chorusFrequency]!);
-    const chorusHz = clamp(cf, 0, MAX_CHORUS_HZ);
+    const chorusHz = clamp(Math.pow(2, v[P.chorusFrequency]!), 0, MAX_CHORUS_HZ);
     const predelay = clamp(v[P.delay]! * sr, 3, this.out[0]!.maxDelay);
     if (!this.started) {
       this.wet = wet;
@@ -163,11 +168,6 @@ export class Reverb implements Effect {
       this.started = true;
     }
     const inv = 1 / n;
-    const dWet = (wet - this.wet) * inv;
-    const dDry = (dry - this.dry) * inv;
-    const dHighCoef = (highCoef - this.highCoef) * inv;
-    const dHighAmp = (highAmp - this.highAmp) * inv;
-    const dPre = (predelay - this.predelay) * inv;
     const phase0 = chorusHz * (ctx.timeSeconds + this.startSeconds);
     const dPhase = (2 * Math.PI * chorusHz) / sr;
     const base0 = 2 * Math.PI * (phase0 - Math.floor(phase0));
@@ -181,44 +181,51 @@ export class Reverb implements Effect {
     }
     const x = this.x;
     const w = this.w;
-    const lines = this.lines;
+    const mod = this.mod;
+    const rows = this.rows;
+    const cols = this.cols;
+    const fb = this.fb;
+    const lineSize = this.lineSize;
+    const lineMask = this.lineMask;
     const ap = this.ap;
+    const apSize = this.apSize;
     const apMask = this.apMask;
+    const apDelay = this.apDelay;
+    const lineDelay = this.lineDelay;
+    const chorusAmount = this.chorusAmount;
     const decay = this.decay;
     const prevDecay = this.prevDecay;
     const lowState = this.lowState;
     const highState = this.highState;
-    const lowCoefNow = this.lowCoef;
-    const lowAmpNow = this.lowAmp;
-    let preLowL = this.preLowState[0]!;
-    let preLowR = this.preLowState[1]!;
-    let preHighL = this.preHighState[0]!;
-    let preHighR = this.preHighState[1]!;
+    const pre = this.pre;
+    const oL = this.out[0]!;
+    const oR = this.out[1]!;
+    const lc = this.lowCoef;
+    const la = this.lowAmp;
     for (let i = 0; i < n; i++) {
-      const t = i + 1;
-      const hc = this.highCoef + dHighCoef * t;
-      const ha = this.highAmp + dHighAmp * t;
-      const plc = this.preLowCoef + (preLowCoef - this.preLowCoef) * t * inv;
-      const phc = this.preHighCoef + (preHighCoef - this.preHighCoef) * t * inv;
+      const t = (i + 1) * inv;
+      const hc = this.highCoef + (highCoef - this.highCoef) * t;
+      const ha = this.highAmp + (highAmp - this.highAmp) * t;
+      const plc = this.preLowCoef + (preLowCoef - this.preLowCoef) * t;
+      const phc = this.preHighCoef + (preHighCoef - this.preHighCoef) * t;
       // input band-limiting: difference of two one-pole low-passes, then ¼
       const inL = L[i]!;
       const inR = R[i]!;
-      let d = phc * (inL - preHighL);
-      const hpL = preHighL + d;
-      preHighL = hpL + d;
-      d = plc * (inL - preLowL);
-      const lpL = preLowL + d;
-      preLowL = lpL + d;
-      d = phc * (inR - preHighR);
-      const hpR = preHighR + d;
-      preHighR = hpR + d;
-      d = plc * (inR - preLowR);
-      const lpR = preLowR + d;
-      preLowR = lpR + d;
+      let d = phc * (inL - pre[2]!);
+      const hpL = pre[2]! + d;
+      pre[2] = hpL + d;
+      d = plc * (inL - pre[0]!);
+      const lpL = pre[0]! + d;
+      pre[0] = lpL + d;
+      d = phc * (inR - pre[3]!);
+      const hpR = pre[3]! + d;
+      pre[3] = hpR + d;
+      d = plc * (inR - pre[1]!);
+      const lpR = pre[1]! + d;
+      pre[1] = lpR + d;
       const sL = (lpL - hpL) * 0.25;
       const sR = (lpR - hpR) * 0.25;
-      // read the lines (chorused) and run the diffusers
-      const apW = this.apPos;
+      // chorus: quadrature phasors per lane; groups 0/1 use ±cos, 2/3 use ±sin
       for (let j = 0; j < 4; j++) {
         const c0 = cosv[j]!;
         const s0 = sinv[j]!;
@@ -226,81 +233,80 @@ export class Reverb implements Effect {
         const s1 = s0 * rc + c0 * rs;
         cosv[j] = c1;
         sinv[j] = s1;
-        const amt = this.chorusAmount[j]!;
-        const cr = c1 * amt;
-        const ci = s1 * amt;
-        const input = (j & 1) === 0 ? sL : sR;
-        for (let k = 0; k < 4; k++) {
-          const li = k * 4 + j;
-          const mod = k === 0 ? cr : k === 1 ? -cr : k === 2 ? ci : -ci;
-          const fbRead = lines[li]!.read(this.lineDelay[li]! + mod);
-          const nb = k * 4 + (j ^ 1);
-          const apRead = ap[nb]![(apW - this.apDelay[nb]!) & apMask]!;
-          const apIn = fbRead - apRead * ALLPASS_GAIN;
-          w[li] = input + apIn; // written to this line's diffuser buffer below
-          x[li] = apRead + apIn * ALLPASS_GAIN;
-        }
+        const amt = chorusAmount[j]!;
+        mod[j] = c1 * amt;
+        mod[4 + j] = -c1 * amt;
+        mod[8 + j] = s1 * amt;
+        mod[12 + j] = -s1 * amt;
       }
-      for (let li = 0; li < LINES; li++) ap[li]![apW] = w[li]!;
+      // read the lines (Catmull-Rom) and run the diffusers; each reads its stereo neighbour's buffer
+      const apW = this.apPos;
+      const fbW = this.fbPos;
+      for (let li = 0; li < LINES; li++) {
+        const delay = lineDelay[li]! + mod[li]!;
+        const di = Math.floor(delay);
+        const f = delay - di;
+        const o = li * lineSize;
+        const b = fbW - di;
+        const y0 = fb[o + ((b + 1) & lineMask)]!;
+        const y1 = fb[o + (b & lineMask)]!;
+        const y2 = fb[o + ((b - 1) & lineMask)]!;
+        const y3 = fb[o + ((b - 2) & lineMask)]!;
+        const k1 = 0.5 * (y2 - y0);
+        const k2 = y0 - 2.5 * y1 + 2 * y2 - 0.5 * y3;
+        const k3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
+        const fbRead = ((k3 * f + k2) * f + k1) * f + y1;
+        const nb = li ^ 1;
+        const apRead = ap[nb * apSize + ((apW - apDelay[nb]!) & apMask)]!;
+        const apIn = fbRead - apRead * ALLPASS_GAIN;
+        w[li] = ((li & 1) === 0 ? sL : sR) + apIn;
+        x[li] = apRead + apIn * ALLPASS_GAIN;
+      }
+      for (let li = 0; li < LINES; li++) ap[li * apSize + apW] = w[li]!;
       this.apPos = (apW + 1) & apMask;
       // Householder ⊗ Householder mix: x − ½·row − ½·column + ¼·total
-      let total = 0;
-      for (let li = 0; li < LINES; li++) total += x[li]!;
+      householderSums(x, rows, cols);
+      const total = rows[0]! + rows[1]! + rows[2]! + rows[3]!;
       let outL = 0;
       let outR = 0;
-      let ffTotal = 0;
-      for (let k = 0; k < 4; k++) {
-        const row = x[k * 4]! + x[k * 4 + 1]! + x[k * 4 + 2]! + x[k * 4 + 3]!;
-        for (let j = 0; j < 4; j++) {
-          const li = k * 4 + j;
-          const col = x[j]! + x[4 + j]! + x[8 + j]! + x[12 + j]!;
-          let y = x[li]! - 0.5 * row - 0.5 * col + 0.25 * total;
-          // high shelf then low shelf (one-pole low-passes)
-          let dd = hc * (y - highState[li]!);
-          const hl = highState[li]! + dd;
-          highState[li] = hl + dd;
-          y = hl + ha * (y - hl);
-          dd = lowCoefNow * (y - lowState[li]!);
-          const ll = lowState[li]! + dd;
-          lowState[li] = ll + dd;
-          y -= ll * lowAmpNow;
-          const g = prevDecay[li]! + (decay[li]! - prevDecay[li]!) * t * inv;
-          const store = g * y;
-          lines[li]!.push(store);
-          w[li] = store;
-          ffTotal += store;
-          if ((j & 1) === 0) outL += y;
-          else outR += y;
-        }
+      for (let li = 0; li < LINES; li++) {
+        let y = x[li]! - 0.5 * rows[li >> 2]! - 0.5 * cols[li & 3]! + 0.25 * total;
+        // high shelf then low shelf (one-pole low-passes)
+        let dd = hc * (y - highState[li]!);
+        const hl = highState[li]! + dd;
+        highState[li] = hl + dd;
+        y = hl + ha * (y - hl);
+        dd = lc * (y - lowState[li]!);
+        const ll = lowState[li]! + dd;
+        lowState[li] = ll + dd;
+        y -= ll * la;
+        const store = (prevDecay[li]! + (decay[li]! - prevDecay[li]!) * t) * y;
+        fb[li * lineSize + fbW] = store;
+        w[li] = store;
+        if ((li & 1) === 0) outL += y;
+        else outR += y;
       }
+      this.fbPos = (fbW + 1) & lineMask;
       // feed-forward of the stored values through the same mix, weighted by the decays, ⅛
-      for (let k = 0; k < 4; k++) {
-        const row = w[k * 4]! + w[k * 4 + 1]! + w[k * 4 + 2]! + w[k * 4 + 3]!;
-        for (let j = 0; j < 4; j++) {
-          const li = k * 4 + j;
-          const col = w[j]! + w[4 + j]! + w[8 + j]! + w[12 + j]!;
-          const ff = w[li]! - 0.5 * row - 0.5 * col + 0.25 * ffTotal;
-          const g = prevDecay[li]! + (decay[li]! - prevDecay[li]!) * t * inv;
-          if ((j & 1) === 0) outL += ff * g * 0.125;
-          else outR += ff * g * 0.125;
-        }
+      householderSums(w, rows, cols);
+      const ffTotal = rows[0]! + rows[1]! + rows[2]! + rows[3]!;
+      for (let li = 0; li < LINES; li++) {
+        const ff = w[li]! - 0.5 * rows[li >> 2]! - 0.5 * cols[li & 3]! + 0.25 * ffTotal;
+        const g = (prevDecay[li]! + (decay[li]! - prevDecay[li]!) * t) * 0.125;
+        if ((li & 1) === 0) outL += ff * g;
+        else outR += ff * g;
       }
-      const oL = this.out[0]!;
-      const oR = this.out[1]!;
-      const pd = this.predelay + dPre * i;
+      const pd = this.predelay + (predelay - this.predelay) * (i * inv);
       const rl = oL.read(pd);
       const rr = oR.read(pd);
       oL.push(outL);
       oR.push(outR);
-      const we = this.wet + dWet * t;
-      const dr = this.dry + dDry * t;
+      const we = this.wet + (wet - this.wet) * t;
+      const dr = this.dry + (dry - this.dry) * t;
       L[i] = we * rl + dr * inL;
       R[i] = we * rr + dr * inR;
     }
-    this.preLowState[0] = flush(preLowL);
-    this.preLowState[1] = flush(preLowR);
-    this.preHighState[0] = flush(preHighL);
-    this.preHighState[1] = flush(preHighR);
+    for (let k = 0; k < 4; k++) pre[k] = flush(pre[k]!);
     for (let li = 0; li < LINES; li++) {
       highState[li] = flush(highState[li]!);
       lowState[li] = flush(lowState[li]!);
@@ -316,4 +322,14 @@ export class Reverb implements Effect {
     this.predelay = predelay;
     prevDecay.set(decay);
   }
+}
+
+function coefficient(note: number, sampleRate: number): number {
+  return onePoleCoefficient(midiToHz(clamp(note, 0, 130)), sampleRate);
+}
+
+/** Row (group) and column (lane) sums of 16 values arranged 4 × 4. */
+function householderSums(v: Float64Array, rows: Float64Array, cols: Float64Array): void {
+  for (let k = 0; k < 4; k++) rows[k] = v[k * 4]! + v[k * 4 + 1]! + v[k * 4 + 2]! + v[k * 4 + 3]!;
+  for (let j = 0; j < 4; j++) cols[j] = v[j]! + v[4 + j]! + v[8 + j]! + v[12 + j]!;
 }
