@@ -158,6 +158,31 @@ describe("Vital engine: envelopes, unison, filters", () => {
   });
 });
 
+describe("Vital engine: phase", () => {
+  it("a modulated oscillator phase equals the same phase set statically", () => {
+    const fixed = withSettings(defaultVitalPatch(), { osc_1_random_phase: 0, osc_1_phase: 0.75 });
+    const moved = withSettings(fixed, { osc_1_phase: 0.5, macro_control_1: 1, modulation_1_amount: 0.25 });
+    moved.modulations[0] = {
+      source: "macro_control_1",
+      destination: "osc_1_phase",
+      lineMapping: null,
+      extra: {},
+    };
+    const plain = withSettings(fixed, { osc_1_phase: 0.5 });
+    const a = render(fixed, 48, 100, 0.3, 0.2)[0]!;
+    const b = render(moved, 48, 100, 0.3, 0.2)[0]!;
+    const c = render(plain, 48, 100, 0.3, 0.2)[0]!;
+    let diff = 0;
+    let other = 0;
+    for (let i = 0; i < a.length; i++) {
+      diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+      other = Math.max(other, Math.abs(a[i]! - c[i]!));
+    }
+    expect(diff).toBeLessThan(1e-5);
+    expect(other).toBeGreaterThan(0.1);
+  });
+});
+
 describe("Vital engine: determinism, robustness, instrument", () => {
   it("is deterministic per seed; random phase depends on the seed, phase 0 does not", () => {
     const random = withSettings(defaultVitalPatch(), { osc_1_unison_voices: 4 });
@@ -234,7 +259,11 @@ describe("Vital synth object", () => {
     await loadSynths();
     expect(getSynth("vital")).toBe(vital);
     expect(vital.unsupportedFeatures(defaultVitalPatch())).toEqual([]);
-    const odd = withSettings(defaultVitalPatch(), { osc_1_distortion_type: 7, filter_1_on: 1, filter_1_model: 2 });
+    const odd = withSettings(defaultVitalPatch(), {
+      osc_1_distortion_type: 7,
+      filter_1_on: 1,
+      filter_1_model: 2,
+    });
     const report = vital.unsupportedFeatures(odd).join("\n");
     expect(report).toMatch(/FM/);
     expect(report).toMatch(/ladder/);

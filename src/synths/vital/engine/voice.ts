@@ -185,6 +185,8 @@ class OscState {
   /** Cross-fade position from `prev` to `cycle`, 0 … 1. */
   readonly fade = new Float64Array(MAX_UNISON).fill(1);
   sinceUpdate = 0;
+  /** Phase offset (cycles) applied at the end of the previous block, when the phase is modulated. */
+  phaseOffset = 0;
   count = 0;
   started = false;
   levelL = 0;
@@ -289,6 +291,7 @@ export class Voice {
   held = false;
   age = 0;
   private readonly volumeModulated: boolean;
+  private readonly phaseModulated: boolean[];
   private volumeStarted = false;
   private lastVolume = 1;
   private readonly ctx: VoiceContext;
@@ -299,6 +302,7 @@ export class Voice {
     this.sr = ctx.sampleRate;
     this.rng = new Random(seed);
     this.volumeModulated = program.modulated.includes(G.volume);
+    this.phaseModulated = OSC.map((ids) => program.modulated.includes(ids.phase));
     for (let i = 0; i < 6; i++) {
       this.envs.push(new Envelope());
       this.envTimes.push({
@@ -397,7 +401,9 @@ export class Voice {
     const n = Math.max(1, Math.min(MAX_UNISON, Math.round(this.program.values[ids.voices]!)));
     st.count = n;
     if (resetPhase) {
-      const phase = this.v(ids.phase) - 0.5;
+      // a modulated phase is added while reading (below); otherwise it is folded into the start phase
+      const phase = this.phaseModulated[o] ? 0 : this.v(ids.phase) - 0.5;
+      st.phaseOffset = this.v(ids.phase) - 0.5;
       const rp = this.v(ids.randomPhase);
       for (let i = 0; i < n; i++) st.phase[i] = phase + (rp > 0 ? rp * (this.rng.next() - 0.5) : 0);
       for (let i = 0; i < n; i++) st.phase[i] = st.phase[i]! - Math.floor(st.phase[i]!);
@@ -766,6 +772,11 @@ export class Voice {
     if (update) st.sinceUpdate = 0;
     st.sinceUpdate += n;
     const fadeStep = 1 / fadeLength;
+    const phaseMod = this.phaseModulated[o]!;
+    const offTarget = phaseMod ? this.v(ids.phase) - 0.5 : 0;
+    const offStart = phaseMod && st.started ? st.phaseOffset : offTarget;
+    const offStep = (offTarget - offStart) / n;
+    st.phaseOffset = offTarget;
     const accL = this.oscL;
     const accR = this.oscR;
     accL.fill(0, 0, n);
@@ -798,7 +809,41 @@ export class Voice {
       const dInc = (inc - prevInc) / n;
       let curInc = prevInc;
       let fade = st.fade[u]!;
-      if (fade >= 1) {
+      if (phaseMod) {
+        // phase modulated at audio rate: the offset is ramped across the block and added while reading
+        let off = offStart;
+        for (let i = 0; i < n; i++) {
+          curInc += dInc;
+          ph += curInc;
+          if (ph >= 1) ph -= 1;
+          off += offStep;
+          let q = ph + off;
+          q -= Math.floor(q);
+          const pos = q * FRAME_SIZE;
+          const idx = pos | 0;
+          const fr = pos - idx;
+          let x0 = cyc[idx]!;
+          let x1 = cyc[idx + 1]!;
+          let x2 = cyc[idx + 2]!;
+          let x3 = cyc[idx + 3]!;
+          let y =
+            x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+          if (fade < 1) {
+            x0 = prev[idx]!;
+            x1 = prev[idx + 1]!;
+            x2 = prev[idx + 2]!;
+            x3 = prev[idx + 3]!;
+            const yOld =
+              x1 +
+              0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+            fade = fade + fadeStep < 1 ? fade + fadeStep : 1;
+            y = yOld + (y - yOld) * fade;
+          }
+          accL[i] = accL[i]! + y * gl;
+          accR[i] = accR[i]! + y * gr;
+        }
+        st.fade[u] = fade;
+      } else if (fade >= 1) {
         for (let i = 0; i < n; i++) {
           curInc += dInc;
           ph += curInc;
