@@ -63,7 +63,7 @@ describe("analyzeSound: timing and levels", () => {
     expect(Math.abs(s.onsetSeconds - 0.25)).toBeLessThan(0.002);
     expect(s.peakDbfs).toBeCloseTo(-6.02, 1);
     expect(s.rmsDbfs).toBeCloseTo(-9.03, 1);
-    expect(s.onsets.some((t) => Math.abs(t - 0.25) < 0.03)).toBe(true);
+    expect(s.onsets.some((t) => Math.abs(t - 0.25) < 0.003)).toBe(true);
     expect(s.pitched).toBe(true);
     expect(s.noteName).toBe("A3");
     expect(Math.abs(s.cents!)).toBeLessThan(1);
@@ -79,7 +79,7 @@ describe("analyzeSound: timing and levels", () => {
     const s = analyzeSound(x, SR).summary;
     for (const t0 of [0.2, 0.8, 1.4])
       expect(
-        s.onsets.some((t) => Math.abs(t - t0) < 0.03),
+        s.onsets.some((t) => Math.abs(t - t0) < 0.003),
         `onset near ${t0}`,
       ).toBe(true);
     expect(s.onsets.length).toBe(3);

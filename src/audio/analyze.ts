@@ -40,9 +40,9 @@ export interface SoundSummary {
   /** ITU-R BS.1770 integrated loudness (LUFS); null for silence. */
   loudnessLufs: number | null;
   pitched: boolean;
-  /** Median f0 over the voiced frames of the sustained part (null when none). */
+  /** Median f0 over the voiced frames of the sustained part (null when none; given even when unpitched). */
   f0Hz: number | null;
-  /** Fractional MIDI note of f0, the nearest note, its name, and the deviation in cents. */
+  /** Fractional MIDI note of f0, the nearest note, its name, and the deviation in cents (null when unpitched). */
   midi: number | null;
   note: number | null;
   noteName: string | null;
@@ -101,7 +101,7 @@ export function analyzeSound(
   const mfcc = mfccFromDb(melDb, power.frames, ANALYSIS_MEL_BANDS, ANALYSIS_MFCC);
 
   const flux = spectralFlux(melDb, power.frames, ANALYSIS_MEL_BANDS);
-  const onsets = pickOnsets(flux, ANALYSIS_HOP, ANALYSIS_N_FFT, sr);
+  const onsets = pickOnsets(flux, ANALYSIS_HOP, ANALYSIS_N_FFT, sr, x);
 
   const frame = Math.max(1, Math.round((ENVELOPE_FRAME * sr) / 44100));
   const env = rmsEnvelope(x, frame);
@@ -126,7 +126,7 @@ export function analyzeSound(
   const desc = spectralDescriptors(power, sr, flux);
 
   const hasF0 = Number.isFinite(ps.f0Hz);
-  const midi = hasF0 ? hzToMidi(ps.f0Hz) : null;
+  const midi = hasF0 && ps.pitched ? hzToMidi(ps.f0Hz) : null;
   const note = midi === null ? null : Math.round(midi);
   const summary: SoundSummary = {
     sampleRate: sr,

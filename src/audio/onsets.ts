@@ -24,13 +24,16 @@ export function spectralFlux(db: Float32Array, frames: number, bands: number): F
 /**
  * Peaks of the flux above max(median of ±8 frames + 0.1·max, 0.05·max), at least `minGapSeconds` apart.
  * Frame t covers samples [t·hop, t·hop + nFft) and is the first to contain what starts after the end of
- * frame t − 1, so a rise in frame t is reported at the middle of (t·hop + nFft − hop, t·hop + nFft].
+ * frame t − 1; as the window barely sees its last hop, the peak may come one frame later. So an onset found
+ * in frame t is looked for in [t·hop + nFft − 2·hop, t·hop + nFft) and placed at the 1 ms block whose RMS
+ * rises most over the block before. Frames reaching into the end padding are not considered.
  */
 export function pickOnsets(
   flux: Float32Array,
   hop: number,
   nFft: number,
   sampleRate: number,
+  x: Float32Array,
   minGapSeconds = 0.05,
 ): number[] {
   let max = 0;
@@ -40,6 +43,8 @@ export function pickOnsets(
   const win: number[] = [];
   let last = -Infinity;
   for (let t = 0; t < flux.length; t++) {
+    // Frames running into the end padding see the abrupt stop as a broadband rise: not an onset.
+    if (t > 0 && t * hop + nFft > x.length) break;
     const v = flux[t]!;
     const prev = t > 0 ? flux[t - 1]! : 0;
     const next = t + 1 < flux.length ? flux[t + 1]! : 0;
@@ -49,12 +54,37 @@ export function pickOnsets(
     win.sort((a, b) => a - b);
     const median = win[win.length >> 1]!;
     if (v < median + 0.1 * max || v < 0.05 * max) continue;
-    const time = Math.max(0, (t * hop + nFft - hop / 2) / sampleRate);
+    // The peak can come one frame after the one the onset entered (a Hann window barely sees its last hop).
+    const lo = Math.max(0, t * hop + nFft - 2 * hop);
+    const time = steepestRise(x, lo, t * hop + nFft, sampleRate) / sampleRate;
     if (time - last < minGapSeconds) continue;
     times.push(time);
     last = time;
   }
   return times;
+}
+
+/** Start of the 1 ms block in [lo, hi) whose RMS rises most over the preceding block. */
+function steepestRise(x: Float32Array, lo: number, hi: number, sampleRate: number): number {
+  const block = Math.max(1, Math.round(sampleRate / 1000));
+  const rms = (s: number) => {
+    let acc = 0;
+    const e = Math.min(x.length, s + block);
+    for (let i = Math.max(0, s); i < e; i++) acc += x[i]! * x[i]!;
+    return Math.sqrt(acc / block);
+  };
+  let best = lo;
+  let bestRise = -Infinity;
+  let prev = rms(lo - block);
+  for (let s = lo; s < Math.min(hi, x.length); s += block) {
+    const cur = rms(s);
+    if (cur - prev > bestRise) {
+      bestRise = cur - prev;
+      best = s;
+    }
+    prev = cur;
+  }
+  return best;
 }
 
 /** The one-shot's onset in samples: start of the first 1 ms block whose peak reaches `belowPeakDb` under the peak. */

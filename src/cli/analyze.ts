@@ -14,7 +14,9 @@ export function formatSummary(file: string, s: SoundSummary): string {
   const pitch =
     s.f0Hz === null
       ? "none found"
-      : `${s.noteName} ${s.cents! >= 0 ? "+" : ""}${s.cents!.toFixed(1)} cents (${s.f0Hz.toFixed(2)} Hz, MIDI ${s.midi!.toFixed(2)})`;
+      : s.pitched
+        ? `${s.noteName} ${s.cents! >= 0 ? "+" : ""}${s.cents!.toFixed(1)} cents (${s.f0Hz.toFixed(2)} Hz, MIDI ${s.midi!.toFixed(2)})`
+        : `none (the few voiced frames have a median f0 of ${s.f0Hz.toFixed(2)} Hz)`;
   const lines = [
     `${file}: ${s.channels === 1 ? "mono" : `${s.channels} channels`}, ${s.lengthSeconds.toFixed(3)} s at ${s.sampleRate} Hz`,
     `  pitched      ${s.pitched ? "yes" : "no"} (voiced ${(100 * s.voicedFraction).toFixed(0)} % of the sustained part, ${(100 * s.pitchStability).toFixed(0)} % stable)`,
