@@ -138,12 +138,41 @@ async function vitalRefTargets(limit: number, offset: number, group?: string): P
   return out;
 }
 
+/** RFC 4180 CSV (quoted fields may hold commas, quotes doubled). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      row.push(field);
+      field = "";
+    } else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(field);
+      field = "";
+      if (row.some((f) => f !== "")) rows.push(row);
+      row = [];
+    } else field += c;
+  }
+  row.push(field);
+  if (row.some((f) => f !== "")) rows.push(row);
+  return rows;
+}
+
 async function soundTargets(limit: number, offset: number): Promise<BenchTarget[]> {
   const dir = path.join(shared, "data/sounds");
-  const lines = readFileSync(path.join(dir, "manifest.csv"), "utf8").trim().split("\n");
-  const header = lines[0]!.split(",");
-  const col = (name: string) => header.indexOf(name);
-  const rows = lines.slice(1).map((l) => l.split(","));
+  const [header, ...rows] = parseCsv(readFileSync(path.join(dir, "manifest.csv"), "utf8"));
+  const col = (name: string) => header!.indexOf(name);
   // Spread over the classes: every k-th row.
   const step = Math.max(1, Math.floor(rows.length / Math.max(1, limit)));
   const picked = rows.filter((_, i) => i % step === offset % step).slice(0, limit);
