@@ -153,6 +153,34 @@ describe.skipIf(!haveChromium())("web app in chromium", () => {
     expect(await page.getByTestId("error").count()).toBe(0);
   });
 
+  it("matches with Vital and plays the matched preset live", async () => {
+    await page.getByTestId("file-input").setInputFiles(example);
+    await page.getByTestId("candidate").first().waitFor({ timeout: 30_000 });
+    await page.getByTestId("cancel").click();
+    await expect.poll(() => page.getByTestId("status").textContent(), { timeout: 15_000 }).toBe("cancelled");
+    await page.getByTestId("synth").selectOption("vital");
+    await page.getByTestId("seconds").fill("2");
+    await page.getByTestId("count").fill("2");
+    await page.getByTestId("start").click();
+    await expect.poll(() => page.getByTestId("status").textContent(), { timeout: 30_000 }).toBe("done");
+    await expect
+      .poll(() => page.getByTestId("live-patch").textContent(), { timeout: 15_000 })
+      .toContain("vital");
+    expect(await playKey("c", 500)).toBeGreaterThan(1e-3);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByTestId("download-preset").first().click(),
+    ]);
+    const saved = path.join(artifacts, download.suggestedFilename());
+    await download.saveAs(saved);
+    expect(saved.endsWith(".vital")).toBe(true);
+    const parsed = getSynth("vital")!.codec.read(new Uint8Array(readFileSync(saved)), saved, {
+      strict: true,
+    });
+    expect(parsed.patches).toHaveLength(1);
+    await page.screenshot({ path: path.join(artifacts, "match-vital.png"), fullPage: true });
+  });
+
   it("opens a .syx bank, shows a voice's parameters and plays it", async () => {
     const bank = path.join(artifacts, "test-bank.syx");
     writeFileSync(bank, await makeDx7Bank(11));
