@@ -59,6 +59,7 @@ describe("dx7 fidelity: committed feature renders", () => {
     const js = new Dx7NoteRenderer(44100, "js");
     const wasm = new Dx7NoteRenderer(44100, "wasm");
     expect(js.kernelKind).toBe("js");
+    expect(wasm.kernelKind).toBe("wasm"); // Node has WebAssembly: the fast kernels must assemble and load
     for (const r of renders.slice(0, 12)) {
       const params = engineParams(patches[r.voice - 1]!);
       const spec = { note: r.note, velocity: r.velocity, noteOffSample: 44100, length: 22050 };
