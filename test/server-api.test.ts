@@ -134,6 +134,11 @@ describe("server: uploads", () => {
     expect(notVital.status).toBe(400);
     expect(notVital.body.error.file).toBe("fake.vital");
 
+    // Small in bytes, long in time (100 Hz for 601 s): refused before it is resampled for analysis.
+    const long = encodeWav({ sampleRate: 100, channels: [new Float32Array(60_100).fill(0.1)] }, "pcm16");
+    const tooLong = await upload(long, "long.wav");
+    expect([tooLong.status, tooLong.body.error.code]).toEqual([400, "too-long"]);
+
     const big = await upload(new Uint8Array(LIMIT + 1), "big.wav");
     expect([big.status, big.body.error.code]).toEqual([413, "too-large"]);
 

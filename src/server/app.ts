@@ -106,7 +106,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   await loadSynths();
   const maxUpload = opts.maxUploadBytes ?? 50 * 1024 * 1024;
   const maxSeconds = opts.maxMatchSeconds ?? 600;
-  const store = new UploadStore(Math.max(256 * 1024 * 1024, 8 * maxUpload));
+  const store = new UploadStore(Math.max(512 * 1024 * 1024, 8 * maxUpload));
   const queue = new MatchQueue(opts);
 
   const routes: Route[] = [];

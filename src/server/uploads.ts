@@ -15,6 +15,8 @@ import { loadSynths } from "../synths/index.ts";
 import { getSynth, type AnySynth } from "../synths/synth.ts";
 
 export const ANALYSIS_RATE = 44100;
+/** Longest sound accepted: compressed uploads within the size limit can still decode to a lot of memory. */
+export const MAX_AUDIO_SECONDS = 600;
 
 interface UploadBase {
   id: string;
@@ -86,6 +88,13 @@ export async function parseUpload(bytes: Uint8Array, name: string): Promise<Uplo
     const { audio, info, warnings } = await decodeAudio(bytes, name);
     const frames = audio.channels[0]?.length ?? 0;
     if (frames === 0) throw new PatchsmithError("empty-audio", "the sound has no samples", name);
+    if (frames / audio.sampleRate > MAX_AUDIO_SECONDS) {
+      throw new PatchsmithError(
+        "too-long",
+        `the sound lasts ${(frames / audio.sampleRate / 60).toFixed(1)} minutes; at most ${MAX_AUDIO_SECONDS / 60} minutes are accepted`,
+        name,
+      );
+    }
     let mono = toMono(audio);
     if (audio.sampleRate !== ANALYSIS_RATE) mono = resample(mono, audio.sampleRate, ANALYSIS_RATE);
     return {
