@@ -126,37 +126,72 @@ export class Lfo {
   }
 }
 
-/** Random LFO: styles 0 Perlin-like, 1 sample & hold, 2 sine-interpolated, 3 (Lorenz) approximated as 2. */
+/**
+ * Random LFO with Vital's four styles (values in 0 … 1): 0 Perlin-style smooth steps, 1 sample & hold,
+ * 2 sine-interpolated steps, 3 a Lorenz attractor (Euler steps of σ = 10, ρ = 28, β = 8/3, output x/40 + ½).
+ * The random values come from this engine's seeded generator, not Vital's.
+ */
 export class RandomLfo {
   private phase = 0;
   private from = 0;
   private to = 0;
-  value = 0;
+  private x = 0;
+  private y = 0;
+  private z = 0;
+  value = 0.5;
   private readonly rng: Random;
 
   constructor(seed: number) {
     this.rng = new Random(seed);
   }
 
-  trigger(): void {
-    this.phase = 0;
-    this.from = this.rng.next();
-    this.to = this.rng.next();
+  private bipolar(): number {
+    return 2 * this.rng.next() - 1;
   }
 
-  advance(hz: number, seconds: number, style: number): number {
-    this.phase += hz * seconds;
+  trigger(): void {
+    this.phase = 0;
+    this.from = this.bipolar();
+    this.to = this.bipolar();
+    this.x = this.bipolar();
+    this.y = this.bipolar();
+    this.z = 37.6 + this.bipolar();
+    this.value = 0.5 * this.from + 0.5;
+  }
+
+  /** Advance `samples` samples at `sampleRate` and return the value at the end. */
+  advance(hz: number, samples: number, sampleRate: number, style: number): number {
+    if (style === 3) {
+      const t = Math.min(0.01, (hz * 0.5) / sampleRate);
+      let x = this.x;
+      let y = this.y;
+      let z = this.z;
+      for (let i = 0; i < samples; i++) {
+        const dx = (y - x) * 10;
+        const dy = (28 - z) * x - y;
+        const dz = x * y - (z * 8) / 3;
+        x += dx * t;
+        y += dy * t;
+        z += dz * t;
+      }
+      this.x = x;
+      this.y = y;
+      this.z = z;
+      this.value = Math.min(1, Math.max(0, x / 40 + 0.5));
+      return this.value;
+    }
+    this.phase += (hz * samples) / sampleRate;
     while (this.phase >= 1) {
       this.phase -= 1;
       this.from = this.to;
-      this.to = this.rng.next();
+      this.to = this.bipolar();
     }
     const t = this.phase;
-    if (style === 1) this.value = this.from;
-    else if (style === 0) {
-      const s = t * t * (3 - 2 * t);
-      this.value = this.from + (this.to - this.from) * s;
-    } else this.value = this.from + (this.to - this.from) * (0.5 - 0.5 * Math.cos(Math.PI * t));
+    let v: number;
+    if (style === 1) v = this.from;
+    else if (style === 0) v = this.from + (this.to - this.from) * t * t * t * (t * (t * 6 - 15) + 10);
+    else v = this.from + (this.to - this.from) * (0.5 - 0.5 * Math.cos(Math.PI * t));
+    this.value = 0.5 * v + 0.5;
     return this.value;
   }
 }

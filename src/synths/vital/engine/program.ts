@@ -99,6 +99,8 @@ export interface VitalProgram {
   slots: ModSlot[];
   /** Destinations any slot writes to (deduplicated). */
   modulated: Int32Array;
+  /** 1 for each source some slot reads (generators nobody reads are not run). */
+  usedSources: Uint8Array;
   lfoTables: Float32Array[];
   wavetables: Wavetable[];
   sample: EngineSample;
@@ -209,10 +211,14 @@ export function prepareProgram(settings: Json): VitalProgram {
     wavetables.push(new Wavetable(built.frames));
   }
 
+  const usedSources = new Uint8Array(SOURCE_COUNT);
+  for (const slot of slots) usedSources[slot.source] = 1;
+
   return {
     values,
     slots,
     modulated: Int32Array.from(destSet),
+    usedSources,
     lfoTables,
     wavetables,
     sample: decodeSample(settings.sample),

@@ -491,13 +491,16 @@ export class Voice {
     this.seconds += blockSeconds;
 
     // Control-rate generators (their own parameters use the previous block's modulation).
+    const used = this.program.usedSources;
     for (let i = 1; i < 6; i++) {
+      if (used[SRC_ENV + i] === 0) continue;
       this.updateEnvTimes(i);
       this.envs[i]!.advance(n, this.envTimes[i]!);
     }
     const bps = this.ctx.beatsPerSecond;
     const released = !this.held;
     for (let i = 0; i < 8; i++) {
+      if (used[SRC_LFO + i] === 0) continue;
       const ids = LFO[i]!;
       const b = this.lfoBlock;
       b.hz = this.lfoHz(i);
@@ -512,6 +515,7 @@ export class Voice {
       this.lfos[i]!.advance(b);
     }
     for (let i = 0; i < 4; i++) {
+      if (used[SRC_RANDOM_LFO + i] === 0) continue;
       const ids = RANDOM_LFO[i]!;
       const r = this.rate;
       r.frequency = this.v(ids.frequency);
@@ -521,7 +525,7 @@ export class Voice {
       r.keytrackTranspose = this.program.values[ids.keytrackTranspose]!;
       r.keytrackTune = this.program.values[ids.keytrackTune]!;
       r.note = this.note;
-      this.randomLfos[i]!.advance(rateHz(r), blockSeconds, Math.round(this.program.values[ids.style]!));
+      this.randomLfos[i]!.advance(rateHz(r), n, this.sr, Math.round(this.program.values[ids.style]!));
     }
     this.updateSources();
     this.applyModulation();
