@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { encodeWav } from "../src/audio/encode.ts";
+import { log10Positive } from "../src/audio/mel.ts";
 import { PatchsmithError } from "../src/errors.ts";
 import {
   allMetrics,
@@ -51,6 +52,16 @@ describe("every distance of a sound to itself is 0", () => {
 });
 
 describe("metric values and API", () => {
+  it("the fast log10 used for dB matches Math.log10 to 1e-9 from 1e-10 to 1e12", () => {
+    const r = rng(9);
+    let worst = 0;
+    for (let i = 0; i < 20000; i++) {
+      const v = Math.fround(10 ** (-10 + 22 * r()));
+      worst = Math.max(worst, Math.abs(log10Positive(v) - Math.log10(v)));
+    }
+    expect(worst).toBeLessThan(1e-9);
+    expect(log10Positive(1)).toBe(0);
+  });
   it("mel-LSD of a gain change is exactly the gain in dB (the floor moves with each signal)", () => {
     const x = tone(SR, 330);
     const y = x.map((v) => v * 0.5);

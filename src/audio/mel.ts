@@ -142,9 +142,35 @@ export function applyMel(spec: Spectrogram, fb: MelFilterbank, out?: Float32Arra
   return res;
 }
 
+const castF32 = new Float32Array(1);
+const castU32 = new Uint32Array(castF32.buffer);
+const LOG10_2 = Math.log10(2);
+const LOG10_E = Math.log10(Math.E);
+
+/**
+ * log10 of a positive normal float32 value, to ~1e-10 (about 2× faster than Math.log10 here): exponent
+ * from the bits, ln of the mantissa (folded into [√½, √2]) from the atanh series to t⁹.
+ */
+export function log10Positive(v: number): number {
+  castF32[0] = v;
+  const bits = castU32[0]!;
+  let e = (bits >>> 23) - 127;
+  castU32[0] = (bits & 0x7fffff) | 0x3f800000;
+  let m = castF32[0]!;
+  if (m > Math.SQRT2) {
+    m *= 0.5;
+    e += 1;
+  }
+  const t = (m - 1) / (m + 1);
+  const t2 = t * t;
+  const ln = 2 * t * (1 + t2 * (1 / 3 + t2 * (1 / 5 + t2 * (1 / 7 + t2 / 9))));
+  return e * LOG10_2 + ln * LOG10_E;
+}
+
 /**
  * dB = 10·log10(max(P, amin)), then floored at (max − topDb) over the whole matrix (in place into `out`).
  * With amin 1e-10 and topDb 80 this is both DESIGN §5's floored dB and librosa's power_to_db(ref=1).
+ * `p` holds float32 powers; amin must be a normal float32 (≥ 1.2e-38).
  */
 export function powerToDb(
   p: Float32Array,
@@ -156,7 +182,7 @@ export function powerToDb(
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
     const v = p[i]!;
-    const db = 10 * Math.log10(v > amin ? v : amin);
+    const db = 10 * log10Positive(v > amin ? v : amin);
     out[i] = db;
     if (db > max) max = db;
   }
