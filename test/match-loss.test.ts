@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { levelMatch, loss, lossTerms, mixToMono, prepareLossTarget } from "../src/match/loss.ts";
-import { melLsd } from "../src/metrics/index.ts";
+import { melLsd, spectralConvergence } from "../src/metrics/index.ts";
 
 const sr = 44100;
 
@@ -42,6 +42,8 @@ describe("the matcher's loss", () => {
     const terms = lossTerms(t, cand);
     const matched = Float32Array.from(levelMatch(t, cand).audio);
     expect(terms.melLsd).toBeCloseTo(melLsd(target, matched), 4);
+    expect(terms.sc).toBeCloseTo(spectralConvergence(target, matched), 4);
+    expect(terms.sc).toBeGreaterThan(0.01);
   });
 
   it("grows with the pitch error", () => {

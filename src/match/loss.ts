@@ -6,6 +6,8 @@
  *     + 0.25 · LSD(512/256, 40 mel bands)   — 2× finer in time, 4× shorter window (attacks, fast decays)
  *     + 0.25 · E                            — mean |Δ| of the 10 ms RMS envelopes in dB (floor 60 dB below
  *                                             the target's peak, as the §5 envelope error)
+ *     + 3 · SC                              — spectral convergence on the 2048/512 linear mel power (§5):
+ *                                             the dB terms weigh every frame alike, SC weighs the loud ones
  *
  * Level matching: the candidate is scaled so its RMS over the target's length equals the target's (the gain
  * is clamped to ±60 dB), because a preset's output level is a mixer setting, not timbre, and some engines
@@ -26,7 +28,7 @@ const ENV_FLOOR_BELOW_PEAK_DB = 60;
 const MAX_GAIN_DB = 60;
 const SILENT_RMS = 1e-7;
 
-export const LOSS_WEIGHTS = { melLsd: 0.5, fineLsd: 0.25, envelope: 0.25 } as const;
+export const LOSS_WEIGHTS = { melLsd: 0.5, fineLsd: 0.25, envelope: 0.25, sc: 3 } as const;
 
 export interface LossTerms {
   /** Weighted total (what the search minimises). */
@@ -37,6 +39,8 @@ export interface LossTerms {
   fineLsd: number;
   /** Envelope error (dB). */
   envelope: number;
+  /** Spectral convergence (§5) of the level-matched candidate. */
+  sc: number;
   /** Gain applied to the candidate (dB). */
   gainDb: number;
 }
@@ -48,6 +52,7 @@ interface Resolution {
   frames: number;
   bands: number;
   targetDb: Float32Array;
+  targetPower: Float32Array;
   power: Float32Array;
   db: Float32Array;
 }
@@ -78,6 +83,7 @@ function resolution(samples: Float32Array, nFft: number, hop: number, bands: num
     frames: spec.frames,
     bands: spec.bands,
     targetDb,
+    targetPower: spec.data,
     power: new Float32Array(n),
     db: new Float32Array(n),
   };
@@ -120,6 +126,19 @@ export function prepareLossTarget(samples: Float32Array): LossTarget {
   };
 }
 
+/** ‖S − Ŝ‖_F / ‖S‖_F between the target's and the last candidate's linear mel power at `r`. */
+function convergence(r: Resolution): number {
+  const n = r.frames * r.bands;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    const d = r.targetPower[i]! - r.power[i]!;
+    num += d * d;
+    den += r.targetPower[i]! * r.targetPower[i]!;
+  }
+  return den > 0 ? Math.sqrt(num / den) : num > 0 ? 1 : 0;
+}
+
 function lsdAt(r: Resolution, x: Float32Array): number {
   melPowerSpectrogram(x, r.fb, { nFft: r.nFft, hop: r.hop }, r.power);
   const n = r.frames * r.bands;
@@ -149,6 +168,7 @@ export function levelMatch(t: LossTarget, candidate: Float32Array): { audio: Flo
 export function lossTerms(t: LossTarget, candidate: Float32Array): LossTerms {
   const { audio, gainDb } = levelMatch(t, candidate);
   const melLsd = lsdAt(t.coarse, audio);
+  const sc = convergence(t.coarse);
   const fineLsd = lsdAt(t.fine, audio);
   const env = rmsEnvelope(audio, ENVELOPE_FRAME, t.envScratch);
   envelopeDb(env, t.envFrames, t.envFloorDb, env);
@@ -156,8 +176,11 @@ export function lossTerms(t: LossTarget, candidate: Float32Array): LossTerms {
   for (let i = 0; i < t.envFrames; i++) acc += Math.abs(t.envTargetDb[i]! - env[i]!);
   const envelope = acc / t.envFrames;
   const loss =
-    LOSS_WEIGHTS.melLsd * melLsd + LOSS_WEIGHTS.fineLsd * fineLsd + LOSS_WEIGHTS.envelope * envelope;
-  return { loss: Number.isFinite(loss) ? loss : Infinity, melLsd, fineLsd, envelope, gainDb };
+    LOSS_WEIGHTS.melLsd * melLsd +
+    LOSS_WEIGHTS.fineLsd * fineLsd +
+    LOSS_WEIGHTS.envelope * envelope +
+    LOSS_WEIGHTS.sc * sc;
+  return { loss: Number.isFinite(loss) ? loss : Infinity, melLsd, fineLsd, envelope, sc, gainDb };
 }
 
 /** The loss of one candidate (see lossTerms). */
