@@ -92,7 +92,9 @@ export class Chorus implements Effect {
       for (let k = 0; k < TAPS; k++) this.taps[i * TAPS + k]!.clear();
     this.lastVoices = voices;
     const hz = syncedHz(v[P.frequency]!, v[P.sync]!, v[P.tempo]!, ctx.beatsPerSecond);
-    const phase = transportPhase(hz, ctx.timeSeconds + n / sr);
+    // measured against Vital's renders: the phase leads the block's start by two blocks (re-aligned to the
+    // block-end transport time, then advanced by one block before use)
+    const phase = transportPhase(hz, ctx.timeSeconds + (2 * n) / sr);
     const depth = clamp(v[P.depth]!, 0, 1) * MAX_MODULATION;
     const d1 = Math.pow(2, v[P.delay1]!);
     const d2 = Math.pow(2, v[P.delay2]!);
@@ -168,7 +170,7 @@ export class Chorus implements Effect {
     let high = tap.high;
     const line = tap.line;
     for (let i = 0; i < n; i++) {
-      const read = line.read(p0 + dp * i);
+      const read = line.readVital(p0 + dp * i);
       const w = 8 * hardTanh((input[i]! + read * fb) / 8);
       let delta = lc * (w * gain - low);
       const lp = low + delta;

@@ -1,4 +1,6 @@
 // A power-of-two circular delay line read with Catmull-Rom interpolation (as Vital's delay memories are).
+// Vital's delay loops read a period of p samples one sample further back than `read(p)` (measured against its
+// renders: `readVital` matches the fx refs to 0.02 dB where `read` is 0.6 dB off).
 
 export class DelayLine {
   private readonly buf: Float32Array;
@@ -24,6 +26,11 @@ export class DelayLine {
   push(x: number): void {
     this.pos = (this.pos + 1) & this.mask;
     this.buf[this.pos] = x;
+  }
+
+  /** Read as Vital's delay memories do before a push: `read(period + 1)`. */
+  readVital(period: number): number {
+    return this.read(period + 1);
   }
 
   /** The value pushed `delay` samples before the next push (delay ≥ 1, fractional allowed). */

@@ -157,8 +157,8 @@ export class Delay implements Effect {
       const hc = this.highCoef + dHigh * t;
       const xl = L[i]!;
       const xr = R[i]!;
-      const readL = a.line.read(p0L + dPL * i);
-      const readR = b.line.read(p0R + dPR * i);
+      const readL = a.line.readVital(p0L + dPL * i);
+      const readR = b.line.readVital(p0R + dPR * i);
       let inL = xl;
       let inR = xr;
       if (monoIn) {

@@ -64,7 +64,8 @@ export class Flanger implements Effect {
     const v = this.program.values;
     const sr = ctx.sampleRate;
     const rate = syncedHz(v[P.frequency]!, v[P.sync]!, v[P.tempo]!, ctx.beatsPerSecond);
-    const phase = transportPhase(rate, ctx.timeSeconds + n / sr);
+    // as the chorus: re-aligned to the block-end transport time, then advanced by one block (measured)
+    const phase = transportPhase(rate, ctx.timeSeconds + (2 * n) / sr);
     const offset = v[P.offset]!;
     const depth = v[P.depth]!;
     const base = 1 / midiToHz(v[P.center]!);
@@ -97,7 +98,7 @@ export class Flanger implements Effect {
       for (let i = 0; i < n; i++) {
         const t = i + 1;
         const x = buf[i]!;
-        const read = line.read(p0 + dp * i);
+        const read = line.readVital(p0 + dp * i);
         line.push(hardTanh(x + read * (this.fb + dF * t)));
         buf[i] = (this.dry + dD * t) * x + (this.wet + dW * t) * read;
       }

@@ -243,7 +243,8 @@ export class Reverb implements Effect {
       const apW = this.apPos;
       const fbW = this.fbPos;
       for (let li = 0; li < LINES; li++) {
-        const delay = lineDelay[li]! + mod[li]!;
+        // Vital reads its lines one sample nearer than their nominal length (measured: 0.45 → 0.10 dB)
+        const delay = lineDelay[li]! + mod[li]! - 1;
         const di = Math.floor(delay);
         const f = delay - di;
         const o = li * lineSize;
