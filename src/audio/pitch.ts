@@ -21,7 +21,10 @@ export interface PitchOptions {
   silenceBelowPeakDb?: number;
 }
 
-/** f0 track: frame t analyses samples [t·hop, t·hop + window + maxLag); its time is its start + window/2. */
+/**
+ * f0 track: frame t analyses samples [t·hop, t·hop + window + maxLag); its time is its start + window/2.
+ * Frames that do not fit wholly inside the signal (except frame 0) are left unanalysed and unvoiced.
+ */
 export interface PitchTrack {
   sampleRate: number;
   hop: number;
@@ -79,8 +82,8 @@ export function pitchTrack(x: Float32Array, sampleRate: number, opt: PitchOption
   const voiced = new Uint8Array(frames);
   const levelDb = new Float32Array(frames);
 
-  // Frame energies first, to skip silence cheaply.
-  // Prefix sums of squares, extended flat past the end (the signal is zero-padded there).
+  // Prefix sums of squares (extended flat past the end, where the signal is zero-padded): frame levels to
+  // skip silence cheaply, and every window energy of the difference function.
   const prefix = new Float64Array(x.length + span + 1);
   for (let i = 0; i < x.length; i++) prefix[i + 1] = prefix[i]! + x[i]! * x[i]!;
   prefix.fill(prefix[x.length]!, x.length + 1);
