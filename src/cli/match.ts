@@ -213,6 +213,7 @@ export const command: CommandSpec = {
       loss: r.loss,
       melLsdDb: r.terms.melLsd,
       mss: r.mss,
+      sc: r.terms.sc,
       envelopeErrorDb: r.terms.envelope,
       pitchErrorCents: Number.isFinite(r.pitchErrorCents) ? r.pitchErrorCents : null,
       gainDb: r.terms.gainDb,
@@ -224,7 +225,7 @@ export const command: CommandSpec = {
       `${synth.displayName}: ${result.renders} renders in ${result.seconds.toFixed(1)} s (${result.restarts} restarts); best start ${result.bestStartLoss.toFixed(2)} → ${reports[0]?.loss.toFixed(2)}`,
       ...rows.map(
         (r) =>
-          `${r.rank}. ${String(r.name).padEnd(12)} mel-LSD ${r.melLsdDb.toFixed(2)} dB  MSS ${r.mss.toFixed(2)}  pitch ${r.pitchErrorCents === null ? "n/a" : `${r.pitchErrorCents.toFixed(1)} c`}  gain ${r.gainDb.toFixed(1)} dB  (${r.source})`,
+          `${r.rank}. ${String(r.name).padEnd(12)} mel-LSD ${r.melLsdDb.toFixed(2)} dB  MSS ${r.mss.toFixed(2)}  SC ${r.sc.toFixed(3)}  pitch ${r.pitchErrorCents === null ? "n/a" : `${r.pitchErrorCents.toFixed(1)} c`}  gain ${r.gainDb.toFixed(1)} dB  (${r.source})`,
       ),
       `wrote ${written.join(", ")}${preview ? ` and previews in ${preview}` : ""}`,
     ].join("\n");
