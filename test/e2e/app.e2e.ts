@@ -33,6 +33,15 @@ async function playKey(key: string, ms = 400): Promise<number> {
   return livePeak();
 }
 
+/** Peak of voice 3 of the test bank rendered offline (the CLI's engine path) for 0.3 s of hold. */
+async function bankVoicePeak(note: number, velocity: number): Promise<number> {
+  const dx7 = getSynth("dx7")!;
+  const voice3 = dx7.codec.read(await makeDx7Bank(11), "bank.syx").patches[2];
+  const perf = { note, velocity, noteOffSeconds: 0.3, durationSeconds: 0.8 };
+  const out = dx7.render(voice3, perf, { sampleRate: 44100 })[0]!;
+  return out.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+}
+
 describe.skipIf(!haveChromium())("web app in chromium", () => {
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
@@ -194,14 +203,7 @@ describe.skipIf(!haveChromium())("web app in chromium", () => {
       .poll(() => page.getByTestId("live-patch").textContent(), { timeout: 15_000 })
       .toContain("voice 3");
     // The live engine sounds as loud as the offline render of the same voice and note (q = C5 at octave 4).
-    const dx7 = getSynth("dx7")!;
-    const voice3 = dx7.codec.read(await makeDx7Bank(11), "bank.syx").patches[2];
-    const offline = dx7.render(
-      voice3,
-      { note: 72, velocity: 100, noteOffSeconds: 0.4, durationSeconds: 0.8 },
-      { sampleRate: 48000 },
-    )[0]!;
-    const offlinePeak = offline.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+    const offlinePeak = await bankVoicePeak(72, 100);
     expect(offlinePeak).toBeGreaterThan(0);
     const livePeakQ = await playKey("q");
     expect(livePeakQ / offlinePeak).toBeGreaterThan(0.5);
@@ -209,6 +211,32 @@ describe.skipIf(!haveChromium())("web app in chromium", () => {
     await page.getByTestId("play").click();
     await page.getByTestId("wave-voice").and(page.locator("[data-ready=true]")).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: path.join(artifacts, "preset.png"), fullPage: true });
+  });
+
+  it("plays from MIDI messages (note on/off with velocity) and shifts octaves from the keyboard", async () => {
+    await livePeak();
+    const midi = (status: number, d1: number, d2: number) =>
+      page.evaluate(
+        ([s, a, b]) =>
+          (
+            window as unknown as { __patchsmith: { midi(s: number, a: number, b: number): void } }
+          ).__patchsmith.midi(s!, a!, b!),
+        [status, d1, d2],
+      );
+    await midi(0x90, 64, 127);
+    await midi(0x91, 67, 90); // another channel, another note: polyphonic
+    await page.waitForTimeout(300);
+    await midi(0x80, 64, 0);
+    await midi(0x90, 67, 0); // note-on with velocity 0 is a note-off
+    // At least as loud as the louder note alone, rendered offline (the page still plays voice 3 of the bank).
+    const alone = Math.max(await bankVoicePeak(64, 127), await bankVoicePeak(67, 90));
+    expect(await livePeak()).toBeGreaterThan(0.5 * alone);
+    await page.locator("body").click({ position: { x: 5, y: 5 } });
+    const octave = await page.getByTestId("octave").textContent();
+    await page.keyboard.press("ArrowRight");
+    expect(await page.getByTestId("octave").textContent()).toBe(`C${Number(octave!.slice(1)) + 1}`);
+    await page.keyboard.press("ArrowLeft");
+    expect(await page.getByTestId("octave").textContent()).toBe(octave);
   });
 
   it("opens a Vital preset and plays it live", async () => {
