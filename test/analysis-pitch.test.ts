@@ -197,11 +197,11 @@ describe.skipIf(!existsSync(path.join(soundsDir, "manifest.csv")))(
     // Rule under test: claps, snares, open hi-hats and rim shots are noise-like and must all be unpitched.
     // Kicks (sine-like 808 bodies), toms, percussion, ride bells and some closed hats can carry a real pitch,
     // so they are not asserted here.
-    it("claps, snares, open hi-hats and rim shots are all unpitched (every 2nd file)", async () => {
+    it("claps, snares, open hi-hats and rim shots are all unpitched (every 3rd file)", async () => {
       const noisy = rows
         .filter((r) => ["clap", "snare", "hihat_open", "rim"].includes(r.class!))
-        .filter((_, i) => i % 2 === 0);
-      expect(noisy.length).toBeGreaterThan(40);
+        .filter((_, i) => i % 3 === 0);
+      expect(noisy.length).toBeGreaterThan(25);
       const pitched: string[] = [];
       for (const r of noisy) {
         const { samples } = await readAudioMono(path.join(soundsDir, r.path!));
@@ -210,11 +210,11 @@ describe.skipIf(!existsSync(path.join(soundsDir, "manifest.csv")))(
       expect(pitched).toEqual([]);
     });
 
-    it("instruments with an f0-verified note: ≥ 90 % pitched and within 50 cents (every 5th file)", async () => {
+    it("instruments with an f0-verified note: ≥ 90 % pitched and within 50 cents (every 7th file)", async () => {
       const tonal = rows
         .filter((r) => r.family === "instruments" && r.midi_note_source!.includes("(f0-verified)"))
-        .filter((_, i) => i % 5 === 0);
-      expect(tonal.length).toBeGreaterThan(40);
+        .filter((_, i) => i % 7 === 0);
+      expect(tonal.length).toBeGreaterThan(30);
       let ok = 0;
       for (const r of tonal) {
         const { samples } = await readAudioMono(path.join(soundsDir, r.path!));
