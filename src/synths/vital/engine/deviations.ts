@@ -31,7 +31,14 @@ export function engineDeviations(p: VitalPatch): string[] {
       out.push(`modulation ${n}: ${m.source} → ${m.destination} (unknown source or destination, skipped)`);
       return;
     }
-    if (!HONOURED.some((r) => r.test(m.destination))) {
+    const effectParam = /^(chorus|compressor|delay|distortion|eq|filter_fx|flanger|phaser|reverb)_/.test(
+      m.destination,
+    );
+    if (effectParam) {
+      // the effect chain applies modulation from the sources every voice shares (effects/modulation.ts)
+      if (!/^(macro_control_[1-4]|note|note_in_octave)$/.test(m.source))
+        out.push(`modulation ${n}: ${m.source} → effect parameter ${m.destination} (not applied)`);
+    } else if (!HONOURED.some((r) => r.test(m.destination))) {
       out.push(`modulation ${n}: destination ${m.destination} is not modulated by this engine`);
     }
     if (on(`modulation_${n}_stereo`))
@@ -57,6 +64,18 @@ export function engineDeviations(p: VitalPatch): string[] {
     if ((model === 0 || model === 3) && style === 3) {
       out.push(`filter ${f}: notch spread style (the spacing set by blend transpose is not rendered)`);
     }
+  }
+  for (let o = 1; o <= 3; o++) {
+    if (!on(`osc_${o}_on`)) continue;
+    const cubic = p.wavetables[o - 1]?.groups.some((g) =>
+      g.components.some(
+        (c) =>
+          (c.kind === "wave-source" || c.kind === "line-source") &&
+          c.interpolationStyle === 2 &&
+          c.keyframes.length > 1,
+      ),
+    );
+    if (cubic) out.push(`oscillator ${o}: cubic keyframe interpolation (rendered linear)`);
   }
   if (Math.round(s.oversampling ?? 1) >= 2) out.push("oversampling 4×/8× (rendered at 2×)");
   if ((s.stereo_routing ?? 1) !== 1) out.push("stereo routing width (not rendered)");
