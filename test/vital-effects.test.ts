@@ -69,7 +69,7 @@ async function score(dir: string, e: Ref): Promise<number> {
 }
 
 /** A chain over the init patch's defaults with `settings` on top, fed `L`/`R` in blocks; returns [L, R]. */
-function runChain(settings: Record<string, number>, L: Float32Array, R = L): [Float32Array, Float32Array] {
+function runChain(settings: Record<string, unknown>, L: Float32Array, R = L): [Float32Array, Float32Array] {
   const program = prepareProgram(settings);
   const chain = new EffectChain(program, { sampleRate: SR, beatsPerSecond: 2, maxBlock: BLOCK });
   const outL = Float32Array.from(L);
@@ -276,11 +276,37 @@ describe("effects on made signals", () => {
   });
 });
 
+describe("modulation of effect parameters", () => {
+  it("applies macro slots: macro 1 → delay mix brings the echo in; at macro 0 there is none", () => {
+    const patch = (macro: number) => ({
+      delay_on: 1,
+      delay_dry_wet: 0,
+      macro_control_1: macro,
+      modulation_1_amount: 1,
+      modulations: [{ source: "macro_control_1", destination: "delay_dry_wet" }],
+    });
+    const p = 0.25 * SR;
+    const echo = (y: Float32Array) => rms(y, p - 400, p + 400);
+    expect(echo(runChain(patch(1), impulse(0.4))[0])).toBeGreaterThan(1e-3);
+    expect(echo(runChain(patch(0), impulse(0.4))[0])).toBeLessThan(1e-6);
+  });
+});
+
 describe("the Synth reports effects as rendered", () => {
   it("no longer lists an effect that is on as unsupported", () => {
     const p = defaultVitalPatch();
     p.settings = { ...p.settings, reverb_on: 1, delay_on: 1, chorus_on: 1 };
     expect(synth.unsupportedFeatures(p).filter((u) => u.startsWith("effects:"))).toEqual([]);
+  });
+
+  it("reports effect-parameter modulation from per-voice sources, not from macros", () => {
+    const p = defaultVitalPatch();
+    p.settings = { ...p.settings, reverb_on: 1, modulation_1_amount: 0.5, modulation_2_amount: 0.5 };
+    p.modulations[0] = { ...p.modulations[0]!, source: "env_2", destination: "reverb_dry_wet" };
+    p.modulations[1] = { ...p.modulations[1]!, source: "macro_control_1", destination: "reverb_size" };
+    const u = synth.unsupportedFeatures(p);
+    expect(u).toContain("modulation 1: env_2 → effect parameter reverb_dry_wet (not applied)");
+    expect(u.some((x) => x.includes("reverb_size"))).toBe(false);
   });
 });
 

@@ -2,7 +2,7 @@
 // processing the summed voices in place (stereo, at the internal oversampled rate, allocation-free per
 // block). Pure: no I/O, no Node modules — it runs in worker threads and in an AudioWorklet.
 
-import { pid, type VitalProgram } from "../program.ts";
+import { pid, type ModSlot, type VitalProgram } from "../program.ts";
 import { Chorus } from "./chorus.ts";
 import type { BlockContext, Effect } from "./common.ts";
 import { Compressor } from "./compressor.ts";
@@ -11,6 +11,7 @@ import { Distortion } from "./distortion.ts";
 import { Eq } from "./eq.ts";
 import { FilterFx } from "./filter-fx.ts";
 import { Flanger } from "./flanger.ts";
+import { effectSlots, modulateEffectParams } from "./modulation.ts";
 import { Phaser } from "./phaser.ts";
 import { Reverb } from "./reverb.ts";
 
@@ -84,12 +85,18 @@ export class EffectChain {
   private readonly wasOn: boolean[] = new Array<boolean>(COUNT).fill(false);
   private readonly ctx: BlockContext;
   private samples = 0;
+  /** The program the effects read: its values carry the global-source modulation of effect parameters. */
+  private readonly program: VitalProgram;
+  private readonly slots: ModSlot[];
 
   constructor(
-    private readonly program: VitalProgram,
+    private readonly source: VitalProgram,
     private readonly opts: ChainOptions,
   ) {
-    this.order = decodeEffectOrder(program.values[ORDER]!);
+    this.slots = effectSlots(source);
+    this.program = { ...source, values: new Float64Array(source.values.length) };
+    modulateEffectParams(source, this.slots, 60, this.program.values);
+    this.order = decodeEffectOrder(source.values[ORDER]!);
     this.ctx = { sampleRate: opts.sampleRate, timeSeconds: 0, beatsPerSecond: opts.beatsPerSecond, note: 60 };
     for (let e = 0; e < COUNT; e++) this.effects.push(this.isOn(e) ? this.create(e) : undefined);
   }
@@ -102,6 +109,7 @@ export class EffectChain {
 
   setNote(note: number): void {
     this.ctx.note = note;
+    if (this.slots.length > 0) modulateEffectParams(this.source, this.slots, note, this.program.values);
   }
 
   private isOn(e: number): boolean {

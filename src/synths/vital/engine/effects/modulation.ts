@@ -1,0 +1,62 @@
+// Modulation of effect parameters by the sources that are the same for every voice: the four macros, and the
+// last played note (`note`, `note_in_octave`). Same slot arithmetic as the voice (amount × range, bipolar,
+// power curve, remap line); results are clamped to the parameter's range. Slots from per-voice sources
+// (envelopes, LFOs, velocity, random) into effect parameters are not applied (reported by deviations.ts).
+
+import { powerCurve, readLine } from "../curves.ts";
+import {
+  PARAM_MAX,
+  PARAM_MIN,
+  PARAM_NAMES,
+  SRC_MACRO,
+  SRC_NOTE,
+  SRC_NOTE_IN_OCTAVE,
+  pid,
+  type ModSlot,
+  type VitalProgram,
+} from "../program.ts";
+
+const EFFECT_PARAM = /^(chorus|compressor|delay|distortion|eq|filter_fx|flanger|phaser|reverb)_/;
+const MACROS = [1, 2, 3, 4].map((k) => pid(`macro_control_${k}`));
+
+function globalSource(source: number): boolean {
+  return (
+    (source >= SRC_MACRO && source < SRC_MACRO + 4) || source === SRC_NOTE || source === SRC_NOTE_IN_OCTAVE
+  );
+}
+
+/** Slots that drive an effect parameter from a global source. */
+export function effectSlots(program: VitalProgram): ModSlot[] {
+  return program.slots.filter((s) => EFFECT_PARAM.test(PARAM_NAMES[s.dest] ?? "") && globalSource(s.source));
+}
+
+/** Write program.values plus the global-source modulation of effect parameters into `out`. */
+export function modulateEffectParams(
+  program: VitalProgram,
+  slots: readonly ModSlot[],
+  note: number,
+  out: Float64Array,
+): void {
+  out.set(program.values);
+  if (slots.length === 0) return;
+  const p = program.values;
+  for (const slot of slots) {
+    let s: number;
+    if (slot.source === SRC_NOTE) s = note / 127;
+    else if (slot.source === SRC_NOTE_IN_OCTAVE) s = (((note % 12) + 12) % 12) / 12;
+    else s = p[MACROS[slot.source - SRC_MACRO]!]!;
+    if (slot.mapping) s = readLine(slot.mapping, s);
+    const amount = Math.max(-1, Math.min(1, p[slot.amountIndex]!));
+    const power = p[slot.powerIndex]!;
+    let x: number;
+    if (slot.bipolar) {
+      const b = 2 * s - 1;
+      x = 0.5 * (power !== 0 ? Math.sign(b) * powerCurve(Math.abs(b), -power) : b);
+    } else x = power !== 0 ? Math.sign(s) * powerCurve(Math.abs(s), -power) : s;
+    out[slot.dest] = out[slot.dest]! + x * amount * slot.range;
+  }
+  for (const slot of slots) {
+    const i = slot.dest;
+    out[i] = Math.min(PARAM_MAX[i]!, Math.max(PARAM_MIN[i]!, out[i]!));
+  }
+}
