@@ -334,6 +334,8 @@ interface Dx7Entry {
 }
 interface VitalEntry {
   wav: string;
+  peak: number;
+  rms: number;
   format: string;
   frames: number;
   channels: number;
@@ -368,7 +370,7 @@ describe.skipIf(!existsSync(path.join(shared, "refs/dx7/manifest.json")))("share
   });
 
   it.skipIf(!existsSync(path.join(shared, "refs/vital/manifest.json")))(
-    "Vital 24-bit and 16-bit FLAC renders decode with the manifest's shape",
+    "Vital 24-bit and 16-bit FLAC renders decode with the manifest's shape and levels",
     async () => {
       const manifest = JSON.parse(
         readFileSync(path.join(shared, "refs/vital/manifest.json"), "utf8"),
@@ -381,6 +383,19 @@ describe.skipIf(!existsSync(path.join(shared, "refs/dx7/manifest.json")))("share
         expect(audio.sampleRate).toBe(m.sample_rate);
         expect(info.frames).toBe(m.frames);
         expect(audio.channels.length).toBe(m.channels);
+        // The manifest's levels are of the original float render; mono files hold (L + R) / 2 and every
+        // file is quantised, so allow 1 %.
+        let peak = 0;
+        let sum = 0;
+        for (const ch of audio.channels) {
+          for (const v of ch) {
+            peak = Math.max(peak, Math.abs(v));
+            sum += v * v;
+          }
+        }
+        const rms = Math.sqrt(sum / (m.frames * m.channels));
+        expect(Math.abs(peak - m.peak)).toBeLessThanOrEqual(0.01 * m.peak + 1e-5);
+        expect(Math.abs(rms - m.rms)).toBeLessThanOrEqual(0.01 * m.rms + 1e-6);
       }
     },
   );
