@@ -69,6 +69,14 @@ describe("analyzeSound: timing and levels", () => {
     expect(Math.abs(s.cents!)).toBeLessThan(1);
   });
 
+  it("does not take the abrupt end of a note for an onset", () => {
+    const x = sine(SR * 2, 261.6, 0.3, SR, Math.round(0.1 * SR)).map((v, i) => (i < 1.2 * SR ? v : 0));
+    const s = analyzeSound(x, SR).summary;
+    expect(s.onsets.length).toBe(1);
+    expect(Math.abs(s.onsets[0]! - 0.1)).toBeLessThan(0.003);
+    expect(Math.abs(s.noteOffSeconds! - 1.2)).toBeLessThan(0.011);
+  });
+
   it("finds each of three separated bursts as an onset", () => {
     const r = rng(3);
     const x = new Float32Array(SR * 2);

@@ -101,7 +101,13 @@ export function analyzeSound(
   const mfcc = mfccFromDb(melDb, power.frames, ANALYSIS_MEL_BANDS, ANALYSIS_MFCC);
 
   const flux = spectralFlux(melDb, power.frames, ANALYSIS_MEL_BANDS);
-  const onsets = pickOnsets(flux, ANALYSIS_HOP, ANALYSIS_N_FFT, sr, x);
+  const frameEnergy = new Float32Array(power.frames);
+  for (let t = 0; t < power.frames; t++) {
+    let e = 0;
+    for (let m = 0; m < ANALYSIS_MEL_BANDS; m++) e += melPower[t * ANALYSIS_MEL_BANDS + m]!;
+    frameEnergy[t] = e;
+  }
+  const onsets = pickOnsets(flux, ANALYSIS_HOP, ANALYSIS_N_FFT, sr, x, frameEnergy);
 
   const frame = Math.max(1, Math.round((ENVELOPE_FRAME * sr) / 44100));
   const env = rmsEnvelope(x, frame);

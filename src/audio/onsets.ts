@@ -26,7 +26,8 @@ export function spectralFlux(db: Float32Array, frames: number, bands: number): F
  * Frame t covers samples [t·hop, t·hop + nFft) and is the first to contain what starts after the end of
  * frame t − 1; as the window barely sees its last hop, the peak may come one frame later. So an onset found
  * in frame t is looked for in [t·hop + nFft − 2·hop, t·hop + nFft) and placed at the 1 ms block whose RMS
- * rises most over the block before. Frames reaching into the end padding are not considered.
+ * rises most over the block before. Frames reaching into the end padding are not considered, nor (given
+ * `frameEnergy`, e.g. the summed mel power per frame) peaks where the total energy does not rise by 5 %.
  */
 export function pickOnsets(
   flux: Float32Array,
@@ -34,6 +35,7 @@ export function pickOnsets(
   nFft: number,
   sampleRate: number,
   x: Float32Array,
+  frameEnergy?: Float32Array,
   minGapSeconds = 0.05,
 ): number[] {
   let max = 0;
@@ -54,6 +56,12 @@ export function pickOnsets(
     win.sort((a, b) => a - b);
     const median = win[win.length >> 1]!;
     if (v < median + 0.1 * max || v < 0.05 * max) continue;
+    // An abrupt stop also raises quiet bands (splatter), but the total energy falls: not an onset.
+    if (frameEnergy && t > 0) {
+      const before = frameEnergy[t - 1]!;
+      const after = Math.max(frameEnergy[t]!, t + 1 < frameEnergy.length ? frameEnergy[t + 1]! : 0);
+      if (!(after > 1.05 * before)) continue;
+    }
     // The peak can come one frame after the one the onset entered (a Hann window barely sees its last hop).
     const lo = Math.max(0, t * hop + nFft - 2 * hop);
     const time = steepestRise(x, lo, t * hop + nFft, sampleRate) / sampleRate;
