@@ -112,6 +112,8 @@ describe("Vital engine: envelopes, unison, filters", () => {
     const [l] = render(p, 48, 89, 1, 0.3);
     expect(rms(l!, 0.1 * SR, 0.25 * SR)).toBeGreaterThan(0.1);
     expect(rms(l!, 0.5 * SR, SR)).toBe(0);
+    const [between] = render(p, 48.5, 89, 1, 0.3); // a fractional note is released too
+    expect(rms(between!, 0.5 * SR, SR)).toBe(0);
   });
 
   it("detunes 2 unison voices by ±200 cents at detune 10, flat voice left, sharp right", () => {

@@ -329,6 +329,16 @@ export class Voice {
     return this.envs[0]!.active;
   }
 
+  /** This block's modulation offsets per parameter (raw units); the effect chain reads the newest voice's. */
+  get modulation(): Float64Array {
+    return this.mods;
+  }
+
+  /** The note this voice plays (its glide target). */
+  get playingNote(): number {
+    return this.targetNote;
+  }
+
   /** Raw value of a parameter after modulation, clamped to its range. */
   private v(i: number): number {
     const x = this.program.values[i]! + this.mods[i]!;
