@@ -34,11 +34,8 @@ export function engineDeviations(p: VitalPatch): string[] {
     const effectParam = /^(chorus|compressor|delay|distortion|eq|filter_fx|flanger|phaser|reverb)_/.test(
       m.destination,
     );
-    if (effectParam) {
-      // the effect chain applies modulation from the sources every voice shares (effects/modulation.ts)
-      if (!/^(macro_control_[1-4]|note|note_in_octave)$/.test(m.source))
-        out.push(`modulation ${n}: ${m.source} → effect parameter ${m.destination} (not applied)`);
-    } else if (!HONOURED.some((r) => r.test(m.destination))) {
+    // effect parameters follow the newest voice's modulation (effects/chain.ts setVoiceModulation)
+    if (!effectParam && !HONOURED.some((r) => r.test(m.destination))) {
       out.push(`modulation ${n}: destination ${m.destination} is not modulated by this engine`);
     }
     if (on(`modulation_${n}_stereo`))

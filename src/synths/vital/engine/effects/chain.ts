@@ -2,7 +2,7 @@
 // processing the summed voices in place (stereo, at the internal oversampled rate, allocation-free per
 // block). Pure: no I/O, no Node modules — it runs in worker threads and in an AudioWorklet.
 
-import { pid, type ModSlot, type VitalProgram } from "../program.ts";
+import { PARAM_MAX, PARAM_MIN, pid, type ModSlot, type VitalProgram } from "../program.ts";
 import { Chorus } from "./chorus.ts";
 import type { BlockContext, Effect } from "./common.ts";
 import { Compressor } from "./compressor.ts";
@@ -11,7 +11,7 @@ import { Distortion } from "./distortion.ts";
 import { Eq } from "./eq.ts";
 import { FilterFx } from "./filter-fx.ts";
 import { Flanger } from "./flanger.ts";
-import { effectSlots, modulateEffectParams } from "./modulation.ts";
+import { effectDestinations, effectSlots, modulateEffectParams } from "./modulation.ts";
 import { Phaser } from "./phaser.ts";
 import { Reverb } from "./reverb.ts";
 
@@ -88,12 +88,16 @@ export class EffectChain {
   /** The program the effects read: its values carry the global-source modulation of effect parameters. */
   private readonly program: VitalProgram;
   private readonly slots: ModSlot[];
+  /** Effect parameters any slot modulates (from any source). */
+  private readonly fxDests: Int32Array;
+  private followingVoice = false;
 
   constructor(
     private readonly source: VitalProgram,
     private readonly opts: ChainOptions,
   ) {
     this.slots = effectSlots(source);
+    this.fxDests = effectDestinations(source);
     this.program = { ...source, values: new Float64Array(source.values.length) };
     modulateEffectParams(source, this.slots, 60, this.program.values);
     this.order = decodeEffectOrder(source.values[ORDER]!);
@@ -110,6 +114,28 @@ export class EffectChain {
   setNote(note: number): void {
     this.ctx.note = note;
     if (this.slots.length > 0) modulateEffectParams(this.source, this.slots, note, this.program.values);
+  }
+
+  /**
+   * Take effect-parameter modulation from a voice's per-parameter offsets (all sources, per block), or, with
+   * no voice sounding, keep the global-source modulation.
+   */
+  setVoiceModulation(mods: Float64Array | undefined): void {
+    const d = this.fxDests;
+    if (d.length === 0) return;
+    const out = this.program.values;
+    const base = this.source.values;
+    if (!mods) {
+      if (this.followingVoice) modulateEffectParams(this.source, this.slots, this.ctx.note, out);
+      this.followingVoice = false;
+      return;
+    }
+    for (let i = 0; i < d.length; i++) {
+      const k = d[i]!;
+      const x = base[k]! + mods[k]!;
+      out[k] = x < PARAM_MIN[k]! ? PARAM_MIN[k]! : x > PARAM_MAX[k]! ? PARAM_MAX[k]! : x;
+    }
+    this.followingVoice = true;
   }
 
   private isOn(e: number): boolean {

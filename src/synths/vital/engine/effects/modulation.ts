@@ -1,7 +1,7 @@
-// Modulation of effect parameters by the sources that are the same for every voice: the four macros, and the
-// last played note (`note`, `note_in_octave`). Same slot arithmetic as the voice (amount × range, bipolar,
-// power curve, remap line); results are clamped to the parameter's range. Slots from per-voice sources
-// (envelopes, LFOs, velocity, random) into effect parameters are not applied (reported by deviations.ts).
+// Modulation of effect parameters. While a voice sounds, the chain takes the newest voice's per-parameter
+// offsets (every source; chain.setVoiceModulation). Without one, the sources every voice shares still apply:
+// the four macros and the last played note (`note`, `note_in_octave`), with the voice's slot arithmetic
+// (amount × range, bipolar, power curve, remap line), clamped to the parameter's range.
 
 import { powerCurve, readLine } from "../curves.ts";
 import {
@@ -23,6 +23,13 @@ function globalSource(source: number): boolean {
   return (
     (source >= SRC_MACRO && source < SRC_MACRO + 4) || source === SRC_NOTE || source === SRC_NOTE_IN_OCTAVE
   );
+}
+
+/** Effect parameters that any slot drives (from any source). */
+export function effectDestinations(program: VitalProgram): Int32Array {
+  const set = new Set<number>();
+  for (const s of program.slots) if (EFFECT_PARAM.test(PARAM_NAMES[s.dest] ?? "")) set.add(s.dest);
+  return Int32Array.from(set);
 }
 
 /** Slots that drive an effect parameter from a global source. */
