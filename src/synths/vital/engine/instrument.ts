@@ -111,10 +111,8 @@ export class VitalInstrument {
   noteOff(note: number, liftVelocity = 0.5): void {
     const i = this.heldNotes.lastIndexOf(note);
     if (i >= 0) this.heldNotes.splice(i, 1);
-    for (const v of this.voices) if (v.held && v.note === note) v.noteOff(liftVelocity);
-    // a glided voice may not sit exactly on the note yet
-    for (const v of this.voices)
-      if (v.held && !this.heldNotes.includes(Math.round(v.note))) v.noteOff(liftVelocity);
+    if (this.heldNotes.includes(note)) return; // the same note is still held by another key press
+    for (const v of this.voices) if (v.held && v.playingNote === note) v.noteOff(liftVelocity);
   }
 
   allNotesOff(): void {
@@ -210,7 +208,7 @@ export function renderProgramNote(
   while (pos < len) {
     let n = Math.min(HOST_BLOCK - (pos % HOST_BLOCK), len - pos);
     if (pos < off && pos + n > off) n = off - pos;
-    if (pos === off) inst.noteOff(Math.round(perf.note));
+    if (pos === off) inst.noteOff(perf.note);
     inst.process(L, R, pos, n);
     pos += n;
   }

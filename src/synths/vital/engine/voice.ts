@@ -334,6 +334,11 @@ export class Voice {
     return this.mods;
   }
 
+  /** The note this voice plays (its glide target). */
+  get playingNote(): number {
+    return this.targetNote;
+  }
+
   /** Raw value of a parameter after modulation, clamped to its range. */
   private v(i: number): number {
     const x = this.program.values[i]! + this.mods[i]!;
