@@ -80,13 +80,9 @@ export function loadFrame(
  * |Xw[k]|² for k = 0 … n/2 of the periodic-Hann-windowed frame, from the unwindowed ordered spectrum at
  * heap[outBase …]: Xw[k] = ½X[k] − ¼X[k−1] − ¼X[k+1] (X[−1] = conj X[1], X[n/2+1] = conj X[n/2−1]).
  */
-export function hannPower(
-  heap: Float32Array,
-  outBase: number,
-  n: number,
-  power: Float32Array | Float64Array,
-  powerBase = 0,
-): void {
+export function hannPower(heap: Float32Array, outBase: number, n: number, power: Float64Array): void {
+  // Always a Float64Array destination: one element type keeps this hot function monomorphic.
+  const powerBase = 0;
   const half = n >> 1;
   const x0 = heap[outBase]!;
   const xn = heap[outBase + 1]!;
@@ -149,12 +145,14 @@ export function stft(x: Float32Array, opt: StftOptions, out?: Float32Array): Spe
   const heap = fft.heap();
   const inBase = fft.inIndex;
   const outBase = fft.outIndex;
+  const power = new Float64Array(bins);
   for (let t = 0; t < frames; t++) {
     loadFrame(heap, inBase, nFft, x, t * hop + offset);
     fft.run();
+    hannPower(heap, outBase, nFft, power);
     const row = t * bins;
-    hannPower(heap, outBase, nFft, data, row);
-    if (magnitude) for (let b = row; b < row + bins; b++) data[b] = Math.sqrt(data[b]!);
+    if (magnitude) for (let b = 0; b < bins; b++) data[row + b] = Math.sqrt(power[b]!);
+    else data.set(power, row);
   }
   return { frames, bins, data };
 }
