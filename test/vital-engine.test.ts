@@ -197,6 +197,24 @@ describe("Vital engine: determinism, robustness, instrument", () => {
     expect(render(fixed, 48, 89, 0.2, 0.1, 1)[0]).toEqual(render(fixed, 48, 89, 0.2, 0.1, 2)[0]);
   });
 
+  it("random LFOs are deterministic per seed and differ between seeds", () => {
+    for (const style of [0, 1, 2, 3]) {
+      const p = withSettings(defaultVitalPatch(), {
+        osc_1_random_phase: 0,
+        filter_1_on: 1,
+        filter_1_cutoff: 50,
+        random_1_style: style,
+        random_1_sync: 0,
+        random_1_frequency: 4, // 16 Hz
+        modulation_1_amount: 0.4,
+      });
+      p.modulations[0] = { source: "random_1", destination: "filter_1_cutoff", lineMapping: null, extra: {} };
+      const a = render(p, 48, 89, 0.5, 0.4, 3)[0]!;
+      expect(render(p, 48, 89, 0.5, 0.4, 3)[0]).toEqual(a);
+      expect(render(p, 48, 89, 0.5, 0.4, 4)[0]).not.toEqual(a);
+    }
+  });
+
   it("renders random patches without NaN or values beyond Vital's ±2.1 clamp", () => {
     let s = 12345;
     const rnd = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
