@@ -1,6 +1,10 @@
 // Analysis speed: analyzeSound on a 3 s mono signal (single-threaded), its parts, and the FFTs it rests on
 // (pffft-wasm single precision vs the double-precision TypeScript FFT used for MSS).
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { analyzeSound } from "../src/audio/analyze.ts";
+import { readAudioMono } from "../src/audio/decode.ts";
 import { realFft } from "../src/audio/fft.ts";
 import { realPowerSpectrum64 } from "../src/audio/fft64.ts";
 import { pitchTrack } from "../src/audio/pitch.ts";
@@ -10,6 +14,7 @@ import { timeIt } from "./_timing.ts";
 import { bestMsPerCall, cpuMsPerCall } from "./_cpu.ts";
 
 const SR = 44100;
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** A 3 s test note: harmonic tone with vibrato-free decay, plus a little noise (deterministic). */
 export function testNote(seconds = 3, f0 = 220): Float32Array {
@@ -57,6 +62,20 @@ const bench: Benchmark = async (args, emit) => {
     calls: wholeCpu.calls,
     target: "< 20 ms",
   });
+
+  // A real render too, when the shared reference data is beside the repository.
+  const ref = path.resolve(repoRoot, "../shared/refs/dx7/wav/init-init-voice-n60-v100.flac");
+  if (existsSync(ref)) {
+    const { samples } = await readAudioMono(ref);
+    const r = cpuMsPerCall(() => analyzeSound(samples, SR), minSeconds);
+    emit({
+      name: "analysis/analyzeSound-dx7-init-voice-2s",
+      metric: "cpu-ms-per-call",
+      value: r.cpuMsPerCall,
+      unit: "ms",
+      calls: r.calls,
+    });
+  }
 
   const pitch = timeIt(() => pitchTrack(x, SR), minSeconds);
   emit({
