@@ -185,6 +185,31 @@ describe("Vital engine: phase", () => {
   });
 });
 
+describe("Vital engine: stereo modulation", () => {
+  it("a stereo slot moves the cutoff in opposite directions on the two channels", () => {
+    const base = withSettings(defaultVitalPatch(), {
+      osc_1_random_phase: 0,
+      filter_1_on: 1,
+      filter_1_cutoff: 60,
+      macro_control_1: 1,
+      modulation_1_amount: 0.15,
+    });
+    base.modulations[0] = {
+      source: "macro_control_1",
+      destination: "filter_1_cutoff",
+      lineMapping: null,
+      extra: {},
+    };
+    const [ml, mr] = render(base);
+    expect(ml).toEqual(mr);
+    const stereo = withSettings(base, { modulation_1_stereo: 1 });
+    const [l, r] = render(stereo);
+    // left opens the filter (+19 semitones), right closes it (−19)
+    expect(rms(l!, 4410, 30000)).toBeGreaterThan(1.5 * rms(r!, 4410, 30000));
+    expect(rms(l!, 4410, 30000)).toBeCloseTo(rms(ml!, 4410, 30000), 5);
+  });
+});
+
 describe("Vital engine: determinism, robustness, instrument", () => {
   it("is deterministic per seed; random phase depends on the seed, phase 0 does not", () => {
     const random = withSettings(defaultVitalPatch(), { osc_1_unison_voices: 4 });

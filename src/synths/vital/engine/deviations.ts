@@ -17,6 +17,10 @@ const HONOURED = [
   /^modulation_\d+_(amount|power)$/,
 ];
 
+/** Destinations whose left and right values the voice keeps apart (stereo slots, LFO stereo offsets). */
+const STEREO_DESTINATIONS =
+  /^(osc_[123]_(level|pan)|sample_(level|pan)|filter_[12]_(cutoff|resonance|drive|blend|blend_transpose|keytrack|mix))$/;
+
 export function engineDeviations(p: VitalPatch): string[] {
   const s = p.settings;
   const out: string[] = [];
@@ -38,8 +42,8 @@ export function engineDeviations(p: VitalPatch): string[] {
     if (!effectParam && !HONOURED.some((r) => r.test(m.destination))) {
       out.push(`modulation ${n}: destination ${m.destination} is not modulated by this engine`);
     }
-    if (on(`modulation_${n}_stereo`))
-      out.push(`modulation ${n}: stereo modulation (rendered the same on both channels)`);
+    if (on(`modulation_${n}_stereo`) && !STEREO_DESTINATIONS.test(m.destination))
+      out.push(`modulation ${n}: stereo modulation of ${m.destination} (rendered the same on both channels)`);
     if (/^(aftertouch|slide|stereo)$/.test(m.source))
       out.push(`modulation ${n}: source ${m.source} is held at 0`);
   });
@@ -52,7 +56,15 @@ export function engineDeviations(p: VitalPatch): string[] {
     out.push(`"random" source: Vital's per-note random value is not reproduced (seeded)`);
   for (let k = 1; k <= 8; k++) {
     if (!usedSources.has(`lfo_${k}`)) continue;
-    if ((s[`lfo_${k}_stereo`] ?? 0) !== 0) out.push(`LFO ${k}: stereo phase offset (not rendered)`);
+    if ((s[`lfo_${k}_stereo`] ?? 0) !== 0) {
+      const other = p.modulations.some(
+        (m, i) =>
+          m.source === `lfo_${k}` &&
+          (s[`modulation_${i + 1}_amount`] ?? 0) !== 0 &&
+          !STEREO_DESTINATIONS.test(m.destination),
+      );
+      if (other) out.push(`LFO ${k}: stereo phase offset only reaches filter, level and pan destinations`);
+    }
   }
   for (let f = 1; f <= 2; f++) {
     if (!on(`filter_${f}_on`)) continue;

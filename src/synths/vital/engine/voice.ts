@@ -125,6 +125,7 @@ function lfoIds(n: number) {
     smoothTime: p("smooth_time"),
     keytrackTranspose: p("keytrack_transpose"),
     keytrackTune: p("keytrack_tune"),
+    stereo: p("stereo"),
   };
 }
 
@@ -225,6 +226,20 @@ export class Voice {
   private readonly sr: number;
   // modulation
   private readonly mods = new Float64Array(PARAM_COUNT);
+  /** Right-channel modulation when the patch modulates in stereo (stereo slots, LFO stereo offsets). */
+  private readonly modsR: Float64Array;
+  private readonly sourcesR = new Float64Array(SOURCE_COUNT);
+  private readonly lfosR: Lfo[] = [];
+  private readonly stereo: boolean;
+  private readonly filterSettingsR: FilterSettings = {
+    model: 0,
+    style: 0,
+    cutoffNote: 60,
+    resonance: 0,
+    driveDb: 0,
+    blend: 0,
+    blendTranspose: 0,
+  };
   private readonly sources = new Float64Array(SOURCE_COUNT);
   // generators
   private readonly envs: Envelope[] = [];
@@ -318,6 +333,15 @@ export class Voice {
       });
     }
     for (let i = 0; i < 8; i++) this.lfos.push(new Lfo(program.lfoTables[i]!));
+    this.stereo =
+      program.slots.some((sl) => sl.stereo) ||
+      LFO.some(
+        (ids, i) =>
+          program.usedSources[SRC_LFO + i] === 1 &&
+          (program.values[ids.stereo]! !== 0 || program.modulated.includes(ids.stereo)),
+      );
+    this.modsR = new Float64Array(this.stereo ? PARAM_COUNT : 0);
+    if (this.stereo) for (let i = 0; i < 8; i++) this.lfosR.push(new Lfo(program.lfoTables[i]!));
     for (let i = 0; i < 4; i++) this.randomLfos.push(new RandomLfo(seed * 31 + i + 1));
     this.filters = [
       [new VoiceFilter(this.sr), new VoiceFilter(this.sr)],
@@ -342,6 +366,13 @@ export class Voice {
   /** Raw value of a parameter after modulation, clamped to its range. */
   private v(i: number): number {
     const x = this.program.values[i]! + this.mods[i]!;
+    return x < PARAM_MIN[i]! ? PARAM_MIN[i]! : x > PARAM_MAX[i]! ? PARAM_MAX[i]! : x;
+  }
+
+  /** Right-channel value (equals `v` unless the patch modulates in stereo). */
+  private vR(i: number): number {
+    if (!this.stereo) return this.v(i);
+    const x = this.program.values[i]! + this.modsR[i]!;
     return x < PARAM_MIN[i]! ? PARAM_MIN[i]! : x > PARAM_MAX[i]! ? PARAM_MAX[i]! : x;
   }
 
@@ -376,6 +407,7 @@ export class Voice {
     for (let i = 0; i < 8; i++) {
       const sync = Math.round(this.program.values[LFO[i]!.syncType]!) === SYNC_SYNC;
       this.lfos[i]!.trigger(sync ? this.lfoHz(i) * transportSeconds : 0);
+      if (this.stereo) this.lfosR[i]!.trigger(sync ? this.lfoHz(i) * transportSeconds : 0);
     }
     for (const r of this.randomLfos) r.trigger();
     this.samplePos = 0;
@@ -469,12 +501,20 @@ export class Voice {
   }
 
   private applyModulation(): void {
+    this.modulate(this.mods, this.sources, false);
+    if (this.stereo) {
+      this.sourcesR.set(this.sources);
+      for (let i = 0; i < 8; i++) this.sourcesR[SRC_LFO + i] = this.lfosR[i]!.value;
+      this.modulate(this.modsR, this.sourcesR, true);
+    }
+  }
+
+  private modulate(mods: Float64Array, sources: Float64Array, right: boolean): void {
     const p = this.program;
-    const mods = this.mods;
     for (let i = 0; i < p.modulated.length; i++) mods[p.modulated[i]!] = 0;
     for (let i = 0; i < p.slots.length; i++) {
       const slot = p.slots[i]!;
-      let s = this.sources[slot.source]!;
+      let s = sources[slot.source]!;
       if (slot.mapping) s = readLine(slot.mapping, s);
       const amount = Math.max(-1, Math.min(1, p.values[slot.amountIndex]! + mods[slot.amountIndex]!));
       const power = p.values[slot.powerIndex]! + mods[slot.powerIndex]!;
@@ -483,7 +523,8 @@ export class Voice {
         const b = 2 * s - 1;
         x = 0.5 * (power !== 0 ? Math.sign(b) * powerCurve(Math.abs(b), -power) : b);
       } else x = power !== 0 ? Math.sign(s) * powerCurve(Math.abs(s), -power) : s;
-      mods[slot.dest] = mods[slot.dest]! + x * amount * slot.range;
+      const sign = right && slot.stereo ? -1 : 1;
+      mods[slot.dest] = mods[slot.dest]! + sign * x * amount * slot.range;
     }
   }
 
@@ -515,7 +556,8 @@ export class Voice {
       const b = this.lfoBlock;
       b.hz = this.lfoHz(i);
       b.syncType = Math.round(this.program.values[ids.syncType]!);
-      b.phaseOffset = this.v(ids.phase);
+      const stereoPhase = this.v(ids.stereo);
+      b.phaseOffset = this.v(ids.phase) + 0.5 * stereoPhase;
       b.fadeSeconds = this.v(ids.fade);
       b.delaySeconds = this.v(ids.delay);
       b.smooth = this.program.values[ids.smoothMode]! >= 0.5;
@@ -523,6 +565,10 @@ export class Voice {
       b.blockSeconds = blockSeconds;
       b.released = released;
       this.lfos[i]!.advance(b);
+      if (this.stereo) {
+        b.phaseOffset -= stereoPhase;
+        this.lfosR[i]!.advance(b);
+      }
     }
     for (let i = 0; i < 4; i++) {
       if (used[SRC_RANDOM_LFO + i] === 0) continue;
@@ -680,19 +726,31 @@ export class Voice {
     s.driveDb = this.v(ids.drive);
     s.blend = this.v(ids.blend);
     s.blendTranspose = this.v(ids.blendTranspose);
+    let sR = s;
+    if (this.stereo) {
+      sR = this.filterSettingsR;
+      sR.model = s.model;
+      sR.style = s.style;
+      sR.cutoffNote = this.vR(ids.cutoff) + this.vR(ids.keytrack) * (this.note - 60);
+      sR.resonance = this.vR(ids.resonance);
+      sR.driveDb = this.vR(ids.drive);
+      sR.blend = this.vR(ids.blend);
+      sR.blendTranspose = this.vR(ids.blendTranspose);
+    }
     const mix = this.v(ids.mix);
+    const mixR = this.vR(ids.mix);
     const dl = this.dryL;
     const dr = this.dryR;
-    if (mix < 1) {
+    if (mix < 1 || mixR < 1) {
       dl.set(L.subarray(0, n));
       dr.set(R.subarray(0, n));
     }
     this.filters[k]![0]!.process(L, n, s);
-    this.filters[k]![1]!.process(R, n, s);
-    if (mix < 1) {
+    this.filters[k]![1]!.process(R, n, sR);
+    if (mix < 1 || mixR < 1) {
       for (let i = 0; i < n; i++) {
         L[i] = dl[i]! + mix * (L[i]! - dl[i]!);
-        R[i] = dr[i]! + mix * (R[i]! - dr[i]!);
+        R[i] = dr[i]! + mixR * (R[i]! - dr[i]!);
       }
     }
   }
@@ -761,12 +819,11 @@ export class Voice {
 
     // Level and pan (level is squared; pan law √2·sin).
     const level = Math.max(0, this.v(ids.level));
-    const pan = this.v(ids.pan);
-    const lvl = level * level;
-    const panL = Math.SQRT2 * Math.sin(2 * Math.PI * (1 / 8 - pan / 8));
-    const panR = Math.SQRT2 * Math.sin(2 * Math.PI * (1 / 8 + pan / 8));
-    const targetL = lvl * panL;
-    const targetR = lvl * panR;
+    const levelR = Math.max(0, this.vR(ids.level));
+    const panL = Math.SQRT2 * Math.sin(2 * Math.PI * (1 / 8 - this.v(ids.pan) / 8));
+    const panR = Math.SQRT2 * Math.sin(2 * Math.PI * (1 / 8 + this.vR(ids.pan) / 8));
+    const targetL = level * level * panL;
+    const targetR = levelR * levelR * panR;
     if (!st.started) {
       st.lastL = targetL;
       st.lastR = targetR;
@@ -924,9 +981,9 @@ export class Voice {
       (keytrack ? this.note - 60 : 0) + pitchBase + this.v(G.sampleTranspose) + this.v(G.sampleTune);
     const step = (smp.sampleRate / this.sr) * Math.pow(2, semis / 12);
     const level = Math.max(0, this.v(G.sampleLevel));
-    const pan = this.v(G.samplePan);
-    const gL = level * level * Math.SQRT2 * Math.sin(2 * Math.PI * (1 / 8 - pan / 8));
-    const gR = level * level * Math.SQRT2 * Math.sin(2 * Math.PI * (1 / 8 + pan / 8));
+    const levelR = Math.max(0, this.vR(G.sampleLevel));
+    const gL = level * level * Math.SQRT2 * Math.sin(2 * Math.PI * (1 / 8 - this.v(G.samplePan) / 8));
+    const gR = levelR * levelR * Math.SQRT2 * Math.sin(2 * Math.PI * (1 / 8 + this.vR(G.samplePan) / 8));
     const loop = this.program.values[G.sampleLoop]! >= 0.5;
     const bounce = this.program.values[G.sampleBounce]! >= 0.5;
     let pos = this.samplePos;
