@@ -69,19 +69,21 @@ export function kWeight(x: Float32Array, sampleRate: number): Float64Array {
 export function integratedLoudness(channels: Float32Array[], sampleRate: number): number {
   const n = channels.length ? channels[0]!.length : 0;
   if (n === 0) return -Infinity;
-  const weighted = channels.map((c) => kWeight(c, sampleRate));
+  // Prefix sums of the K-weighted squares summed over the channels (all channel weights are 1), so each
+  // block's Σ_c mean square is one subtraction.
+  const prefix = new Float64Array(n + 1);
+  for (const c of channels) {
+    const w = kWeight(c, sampleRate);
+    let acc = 0;
+    for (let i = 0; i < n; i++) {
+      acc += w[i]! * w[i]!;
+      prefix[i + 1] += acc;
+    }
+  }
   const block = Math.round(0.4 * sampleRate);
   const step = Math.round(0.1 * sampleRate);
   const blocks: number[] = [];
-  const blockPower = (s: number, len: number) => {
-    let z = 0;
-    for (const w of weighted) {
-      let acc = 0;
-      for (let i = s; i < s + len; i++) acc += w[i]! * w[i]!;
-      z += acc / len;
-    }
-    return z;
-  };
+  const blockPower = (s: number, len: number) => (prefix[s + len]! - prefix[s]!) / len;
   if (n < block) blocks.push(blockPower(0, n));
   else for (let s = 0; s + block <= n; s += step) blocks.push(blockPower(s, block));
   const lufs = (z: number) => -0.691 + 10 * Math.log10(z);
