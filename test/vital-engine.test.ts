@@ -318,6 +318,15 @@ describe("Vital synth object", () => {
     expect(vital.unsupportedFeatures(rnd).join("\n")).toMatch(/random LFO 1/);
   });
 
+  it("refuses impossible performances with a clean error", () => {
+    const p = defaultVitalPatch();
+    const perf = { note: 60, velocity: 100, noteOffSeconds: 0.1, durationSeconds: 0.2 };
+    expect(() => vital.render(p, { ...perf, note: Number.NaN })).toThrow(/finite/);
+    expect(() => vital.render(p, { ...perf, durationSeconds: 1e9 })).toThrow(/over 3600 s/);
+    expect(() => vital.render(p, perf, { sampleRate: 100 })).toThrow(/sample rate/);
+    expect(vital.render(p, { ...perf, durationSeconds: 0 }).map((c) => c.length)).toEqual([0, 0]);
+  });
+
   it("renders a preset from the CLI as a stereo WAV", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "vital-cli-"));
     const out = path.join(dir, "out.wav");

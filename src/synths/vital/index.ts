@@ -36,6 +36,9 @@ export const ENGINE_SUPPORT = {
   destinationFallback: "sent to the effects bus instead (through the whole effect chain)",
 };
 
+/** Longest single-note render (a guard against lengths that cannot be allocated). */
+const MAX_RENDER_SECONDS = 3600;
+
 // Prepared programs are cached per patch object (patches are treated as immutable once rendered).
 const programs = new WeakMap<VitalPatch, VitalProgram>();
 
@@ -65,6 +68,20 @@ export const synth: Synth<VitalPatch> = {
     const sampleRate = opt.sampleRate ?? 44100;
     if (!(sampleRate >= 8000 && sampleRate <= 384000)) {
       throw new PatchsmithError("bad-request", `sample rate ${sampleRate} Hz is outside 8000 … 384000`);
+    }
+    for (const [k, v] of Object.entries(perf)) {
+      if (typeof v !== "number" || !Number.isFinite(v)) {
+        throw new PatchsmithError(
+          "bad-request",
+          `performance ${k} must be a finite number (got ${String(v)})`,
+        );
+      }
+    }
+    if (perf.durationSeconds > MAX_RENDER_SECONDS) {
+      throw new PatchsmithError(
+        "bad-request",
+        `render length ${perf.durationSeconds} s is over ${MAX_RENDER_SECONDS} s`,
+      );
     }
     const note = Math.min(127, Math.max(0, perf.note));
     const velocity = Math.min(127, Math.max(0, perf.velocity)) / 127;
