@@ -1,12 +1,13 @@
 // DX7 engine speed: seconds of audio rendered per CPU-second for one voice (one note at a time), over a fixed
 // sample of corpus voices (every 97th bank of ../shared/data/dx7/corpus, 320 voices; the committed feature
 // voices when ../shared is absent). Note 60, velocity 100, 1 s held, 2 s rendered, 44.1 kHz.
-// Args: [--runs N] [--kernels wasm|js|both]
+// Args: [--runs N] [--kernels wasm|wasm-scalar|js|both|all] (both = wasm and js)
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { readDx7 } from "../src/synths/dx7/codec.ts";
 import { engineParams } from "../src/synths/dx7/engine/params.ts";
+import type { KernelPreference } from "../src/synths/dx7/engine/fm-kernels.ts";
 import { Dx7NoteRenderer } from "../src/synths/dx7/engine/render.ts";
 import { cpuSecondsSince } from "./_timing.ts";
 import type { BenchResult } from "./run.ts";
@@ -38,7 +39,12 @@ function arg(args: string[], name: string, fallback: string): string {
 export default async function (args: string[], emit: (r: BenchResult) => void): Promise<void> {
   const runs = Math.max(1, Number(arg(args, "--runs", "7")));
   const which = arg(args, "--kernels", "both");
-  const kinds = which === "both" ? (["wasm", "js"] as const) : ([which as "wasm" | "js"] as const);
+  const kinds: KernelPreference[] =
+    which === "all"
+      ? ["wasm", "wasm-scalar", "js"]
+      : which === "both"
+        ? ["wasm", "js"]
+        : [which as KernelPreference];
   const { source, params } = sampleVoices();
   const spec = { note: 60, velocity: 100, noteOffSample: 44100, length: 88200 };
   const audioSeconds = (params.length * spec.length) / 44100;

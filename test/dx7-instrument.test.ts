@@ -104,7 +104,7 @@ describe("Dx7Instrument", () => {
     expect(rms(buf)).toBeGreaterThan(0.05);
   });
 
-  it("gives the same result with the JavaScript kernels", () => {
+  it("gives the same result with the JavaScript kernels as with the WebAssembly ones", () => {
     const p = voices[2]!;
     const a = new Dx7Instrument(p, { kernels: "js" });
     const b = new Dx7Instrument(p, { kernels: "wasm" });

@@ -3,7 +3,7 @@
 // (as in Dexed). No Node imports; no allocation while playing.
 import type { Dx7Patch } from "../params.ts";
 import { VCED_SIZE } from "../vced.ts";
-import { createKernels, N, type FmKernels } from "./fm-kernels.ts";
+import { createKernels, N, type FmKernels, type KernelPreference } from "./fm-kernels.ts";
 import { Lfo } from "./lfo.ts";
 import { engineParams } from "./params.ts";
 import { rateConstants } from "./render.ts";
@@ -24,7 +24,7 @@ export class Dx7Instrument {
 
   constructor(
     patch: Dx7Patch,
-    opts: { sampleRate?: number; polyphony?: number; kernels?: "wasm" | "js" } = {},
+    opts: { sampleRate?: number; polyphony?: number; kernels?: KernelPreference } = {},
   ) {
     this.sampleRate = opts.sampleRate ?? 44100;
     this.rc = rateConstants(this.sampleRate);

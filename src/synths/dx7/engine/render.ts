@@ -1,6 +1,6 @@
 // Offline rendering of one note, and the 16-bit output stage. Pure; runs in workers and AudioWorklets.
 import { Lfo } from "./lfo.ts";
-import { createKernels, N } from "./fm-kernels.ts";
+import { createKernels, N, type KernelKind, type KernelPreference } from "./fm-kernels.ts";
 import { buildRateConstants, type RateConstants } from "./tables.ts";
 import { Dx7Voice } from "./voice.ts";
 
@@ -46,13 +46,13 @@ export class Dx7NoteRenderer {
   private readonly voice: Dx7Voice;
   private readonly lfo = new Lfo();
 
-  constructor(sampleRate = 44100, kernels: "wasm" | "js" = "wasm") {
+  constructor(sampleRate = 44100, kernels: KernelPreference = "wasm") {
     this.sampleRate = sampleRate;
     this.rc = rateConstants(sampleRate);
     this.voice = new Dx7Voice(createKernels(1, BATCH, kernels), BATCH);
   }
 
-  get kernelKind(): "wasm" | "js" {
+  get kernelKind(): KernelKind {
     return this.voice.k.kind;
   }
 
@@ -93,7 +93,7 @@ export function renderNoteInt16(
   spec: NoteSpec,
   sampleRate = 44100,
   out?: Int16Array,
-  kernels: "wasm" | "js" = "wasm",
+  kernels: KernelPreference = "wasm",
 ): Int16Array {
   return new Dx7NoteRenderer(sampleRate, kernels).render(params, spec, out);
 }
