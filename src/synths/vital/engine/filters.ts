@@ -113,6 +113,16 @@ export class VoiceFilter {
     this.started = false;
   }
 
+  /** Take over another channel's state (used while both channels carry the same signal). */
+  copyStateFrom(o: VoiceFilter): void {
+    this.a1 = o.a1;
+    this.a2 = o.a2;
+    this.b1 = o.b1;
+    this.b2 = o.b2;
+    this.coef = o.coef;
+    this.started = o.started;
+  }
+
   private coefficient(note: number): number {
     const hz = Math.min(Math.max(midiToHz(note), 1), 0.4535 * this.sampleRate);
     if (this.model === MODEL_DIGITAL) return Math.tan(Math.PI * Math.min(hz / this.sampleRate, 0.499));

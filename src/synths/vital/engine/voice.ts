@@ -197,6 +197,11 @@ class OscState {
   lastR = 0;
 }
 
+function sameSignal(a: Float32Array, b: Float32Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Vital's master volume: dB = √v − 80. */
 export function volumeGain(raw: number): number {
   return Math.pow(10, (Math.sqrt(Math.max(0, raw)) - 80) / 20);
@@ -268,6 +273,8 @@ export class Voice {
   private readonly randomLfos: RandomLfo[] = [];
   private readonly osc: OscState[] = [new OscState(), new OscState(), new OscState()];
   private readonly filters: VoiceFilter[][];
+  /** Per filter: the right channel's state is held by the left filter (both channels were identical). */
+  private readonly filterMirrored = [false, false];
   private readonly filterSettings: FilterSettings = {
     model: 0,
     style: 0,
@@ -417,6 +424,8 @@ export class Voice {
     }
     if (!wasActive) {
       for (const fs of this.filters) for (const f of fs) f.reset();
+      this.filterMirrored[0] = false;
+      this.filterMirrored[1] = false;
       this.lastAmp = 0;
       this.volumeStarted = false;
     }
@@ -745,8 +754,22 @@ export class Voice {
       dl.set(L.subarray(0, n));
       dr.set(R.subarray(0, n));
     }
-    this.filters[k]![0]!.process(L, n, s);
-    this.filters[k]![1]!.process(R, n, sR);
+    const fl = this.filters[k]![0]!;
+    const fr = this.filters[k]![1]!;
+    // While both channels carry the same signal (centred patches) the right filter is not run: its state is
+    // the left one's, copied over as soon as the channels differ.
+    if (!this.stereo && sameSignal(L, R, n)) {
+      fl.process(L, n, s);
+      R.set(L.subarray(0, n));
+      this.filterMirrored[k] = true;
+    } else {
+      if (this.filterMirrored[k]) {
+        fr.copyStateFrom(fl);
+        this.filterMirrored[k] = false;
+      }
+      fl.process(L, n, s);
+      fr.process(R, n, sR);
+    }
     if (mix < 1 || mixR < 1) {
       for (let i = 0; i < n; i++) {
         L[i] = dl[i]! + mix * (L[i]! - dl[i]!);
