@@ -1,7 +1,7 @@
 // DX7 engine speed: seconds of audio rendered per CPU-second for one voice (one note at a time), over a fixed
 // sample of corpus voices (every 97th bank of ../shared/data/dx7/corpus, 320 voices; the committed feature
 // voices when ../shared is absent). Note 60, velocity 100, 1 s held, 2 s rendered, 44.1 kHz.
-// Args: [--runs N] [--kernels wasm|wasm-scalar|js|both|all] (both = wasm and js)
+// Args: [--runs N] [--kernels wasm|wasm-simd|js|both|all] (both = wasm and js)
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,7 +41,7 @@ export default async function (args: string[], emit: (r: BenchResult) => void): 
   const which = arg(args, "--kernels", "both");
   const kinds: KernelPreference[] =
     which === "all"
-      ? ["wasm", "wasm-scalar", "js"]
+      ? ["wasm", "wasm-simd", "js"]
       : which === "both"
         ? ["wasm", "js"]
         : [which as KernelPreference];

@@ -57,8 +57,8 @@ describe("dx7 fidelity: committed feature renders", () => {
 
   it("gives identical samples with the JavaScript, scalar WebAssembly and SIMD WebAssembly kernels", () => {
     const js = new Dx7NoteRenderer(44100, "js");
-    const scalar = new Dx7NoteRenderer(44100, "wasm-scalar");
-    const simd = new Dx7NoteRenderer(44100, "wasm");
+    const scalar = new Dx7NoteRenderer(44100, "wasm");
+    const simd = new Dx7NoteRenderer(44100, "wasm-simd");
     expect(js.kernelKind).toBe("js");
     // Node 20+ has WebAssembly with SIMD: the fast kernels must assemble and load
     expect(scalar.kernelKind).toBe("wasm");

@@ -1,8 +1,9 @@
 // Operator kernels over one shared Int32 memory: the sine table at word 0, then buses and feedback histories
-// allocated by the voices. Three implementations with identical results: WebAssembly assembled here from a
-// few dozen opcodes (64-bit products as msfa computes them), with 128-bit SIMD for the plain and modulated
-// operators (four samples per step) or scalar where SIMD is missing; and plain JavaScript (about 3× slower;
-// the fallback where WebAssembly is unavailable, and the reference the tests compare the others with).
+// allocated by the voices. Three implementations with identical results: scalar WebAssembly assembled here from
+// a few dozen opcodes (64-bit products as msfa computes them; the default), a variant with 128-bit SIMD for the
+// plain and modulated operators (four samples per step; fewer instructions, but measured slower), and plain
+// JavaScript (about 4× slower; the fallback where WebAssembly is unavailable, and the reference the tests
+// compare the others with).
 // Integer behaviour of msfa's fm_op_kernel.cc (Google, Apache-2.0); see ../shared/reference/dx7.md §2.9.
 import { SIN_TD } from "./tables.ts";
 
@@ -12,8 +13,12 @@ const TABLE_WORDS = 2048;
 
 /** "wasm-simd": WebAssembly with 128-bit SIMD; "wasm": scalar WebAssembly; "js": plain JavaScript. */
 export type KernelKind = "wasm-simd" | "wasm" | "js";
-/** What to use: "wasm" takes the fastest WebAssembly available (SIMD, else scalar), else JavaScript. */
-export type KernelPreference = "wasm" | "wasm-scalar" | "js";
+/**
+ * What to use: "wasm" scalar WebAssembly (the default: measured fastest), "wasm-simd" the SIMD variant (fewer
+ * instructions but slower on the project machine: the table reads must be moved lane by lane), each falling
+ * back to what is available; "js" plain JavaScript.
+ */
+export type KernelPreference = "wasm" | "wasm-simd" | "js";
 
 /** Words per operator command: kernel, out, in, shift, phase, freq, g, dg (addresses in bytes). */
 export const CMD_WORDS = 8;
@@ -427,7 +432,7 @@ export function voiceWords(blocks: number): number {
 /** Kernels with room for `voices` voices rendering up to `blocks` blocks per call. `prefer` "js" forces JavaScript. */
 export function createKernels(voices: number, blocks: number, prefer: KernelPreference = "wasm"): FmKernels {
   const words = TABLE_WORDS + voices * voiceWords(blocks);
-  if (prefer === "wasm") {
+  if (prefer === "wasm-simd") {
     const simd = wasmModule(true);
     if (simd) return wasmKernels(words, simd, "wasm-simd");
   }
