@@ -125,7 +125,9 @@ describe("patchsmith match (CLI)", () => {
       expect(Number.isFinite(c.melLsdDb)).toBe(true);
       expect(Number.isFinite(c.mss)).toBe(true);
     }
-    expect(data.candidates[0].melLsdDb).toBeLessThan(data.candidates[2].melLsdDb + 1e-9);
+    // Ranked by the loss (mel-LSD is one of its terms).
+    expect(data.candidates[0].loss).toBeLessThanOrEqual(data.candidates[2].loss);
+    expect(Number.isFinite(data.candidates[0].sc)).toBe(true);
     expect(data.firstCandidateSeconds).toBeLessThan(30);
     const bank = synth.codec.read(new Uint8Array(readFileSync(out)), "fm.syx", { strict: true }).patches;
     expect(bank.length).toBeGreaterThanOrEqual(3);
