@@ -24,6 +24,7 @@ function bandIds(name: string): number[] {
 const LOW = bandIds("low");
 const BAND = bandIds("band");
 const HIGH = bandIds("high");
+const BAND_IDS = [LOW, BAND, HIGH];
 
 const ATTACK_MS = [2.8, 1.4, 0.7];
 const RELEASE_MS = [40, 28, 15];
@@ -165,9 +166,8 @@ export class Compressor implements Effect {
     const release = v[P.release]!;
     const sr = ctx.sampleRate;
     // which settings drive the two (or three) compressors: [first, second] bands of the split
-    const ids = [LOW, BAND, HIGH];
     for (let b = 0; b < 3; b++) {
-      const src = bands === 2 ? ids[b === 0 ? 1 : 2]! : bands === 3 ? BAND : ids[b]!;
+      const src = bands === 2 ? (b === 0 ? BAND : HIGH) : bands === 3 ? BAND : BAND_IDS[b]!;
       const speed = bands === 2 ? (b === 0 ? 1 : 2) : bands === 3 ? 1 : b;
       for (const ch of this.comps) ch[b]!.setup(v, src, attack, release, speed, sr);
       this.gains[b] = Math.pow(10, clamp(v[src[4]!]!, -30, 30) / 20);

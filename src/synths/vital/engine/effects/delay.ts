@@ -93,7 +93,8 @@ export class Delay implements Effect {
     const hzAux = syncedHz(v[P.auxFrequency]!, v[P.auxSync]!, v[P.auxTempo]!, bps);
     const targetL = Math.max(hzMain, 1e-3);
     const targetR = Math.max(style === STYLE_MONO ? hzMain : hzAux, 1e-3);
-    const [a, b] = this.lanes as [Lane, Lane];
+    const a = this.lanes[0]!;
+    const b = this.lanes[1]!;
     const decay = Math.pow(0.5, n / (HALF_LIFE * sr));
     const first = !this.started;
     a.hz = first ? targetL : targetL + (a.hz - targetL) * decay;

@@ -20,6 +20,10 @@ const P = {
   highRes: pid("eq_high_resonance"),
 };
 
+function square(x: number): number {
+  return x > 0 ? x * x : 0;
+}
+
 export class Eq implements Effect {
   private readonly bands: BasicSvf[][] = [0, 1, 2].map(() => [new BasicSvf(), new BasicSvf()]);
   private readonly modes = [-1, -1, -1];
@@ -32,17 +36,16 @@ export class Eq implements Effect {
 
   process(L: Float32Array, R: Float32Array, n: number, ctx: BlockContext): void {
     const v = this.program.values;
-    const sq = (x: number) => Math.max(0, x) * Math.max(0, x);
     const lowPass = v[P.lowMode]! >= 0.5;
     const notch = v[P.bandMode]! >= 0.5;
     const highPass = v[P.highMode]! >= 0.5;
-    this.band(0, lowPass ? SVF_PASS : SVF_SHELF, lowPass ? 2 : 0, sq(v[P.lowRes]!), v[P.lowGain]!);
-    this.band(1, notch ? SVF_NOTCH : SVF_SHELF, 1, sq(v[P.bandRes]!), v[P.bandGain]!);
-    this.band(2, highPass ? SVF_PASS : SVF_SHELF, highPass ? 0 : 2, sq(v[P.highRes]!), v[P.highGain]!);
-    const cut = [v[P.lowCutoff]!, v[P.bandCutoff]!, v[P.highCutoff]!];
+    this.band(0, lowPass ? SVF_PASS : SVF_SHELF, lowPass ? 2 : 0, square(v[P.lowRes]!), v[P.lowGain]!);
+    this.band(1, notch ? SVF_NOTCH : SVF_SHELF, 1, square(v[P.bandRes]!), v[P.bandGain]!);
+    this.band(2, highPass ? SVF_PASS : SVF_SHELF, highPass ? 0 : 2, square(v[P.highRes]!), v[P.highGain]!);
     for (let b = 0; b < 3; b++) {
-      this.bands[b]![0]!.process(L, n, cut[b]!, ctx.sampleRate);
-      this.bands[b]![1]!.process(R, n, cut[b]!, ctx.sampleRate);
+      const cutoff = v[b === 0 ? P.lowCutoff : b === 1 ? P.bandCutoff : P.highCutoff]!;
+      this.bands[b]![0]!.process(L, n, cutoff, ctx.sampleRate);
+      this.bands[b]![1]!.process(R, n, cutoff, ctx.sampleRate);
     }
   }
 
