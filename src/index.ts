@@ -6,3 +6,11 @@ export { analyzeSound, type AnalyzeOptions, type SoundAnalysis, type SoundSummar
 export { pitchTrack, type PitchTrack, type PitchOptions } from "./audio/pitch.ts";
 export * from "./metrics/index.ts";
 export * from "./synths/synth.ts";
+export { decodeAudio, readAudioFile, readAudioMono } from "./audio/decode.ts";
+export { encodeWav, type WavEncoding } from "./audio/encode.ts";
+export { resample } from "./audio/resample.ts";
+export { loadSynths } from "./synths/index.ts";
+export { loadPresetFile, selectVoice } from "./presets/load.ts";
+export { match, type MatchOptions, type MatchResult, type MatchCandidate, type MatchProgress } from "./match/pipeline.ts";
+export { analyseTarget, type MatchTarget } from "./match/target.ts";
+export { buildBank, loadBank, saveBank } from "./match/bank.ts";

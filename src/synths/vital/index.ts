@@ -53,7 +53,7 @@ export function vitalProgram(p: VitalPatch): VitalProgram {
 
 export const synth: Synth<VitalPatch> = {
   id: "vital",
-  displayName: "Vital (core voice: oscillators, unison, sample, analog/digital filters, envelopes, LFOs)",
+  displayName: "Vital",
   params: [...VITAL_SOUND_PARAM_SPECS],
   defaultPatch: defaultVitalPatch,
   toVector: (p) => settingsToVector(p.settings, VITAL_SOUND_PARAM_SPECS),
