@@ -51,3 +51,20 @@ export function readLine(table: Float32Array, x: number): number {
   const f = pos - i;
   return table[i]! + (table[i + 1]! - table[i]!) * f;
 }
+
+/** A JSON object as found in a preset. */
+export type Json = Record<string, unknown>;
+
+export function isObj(x: unknown): x is Json {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+/** A preset's line shape ({points, powers, smooth}), or undefined when the value is not one. */
+export function asLine(x: unknown): LineShape | undefined {
+  if (!isObj(x) || !Array.isArray(x.points)) return undefined;
+  return {
+    points: (x.points as unknown[]).map(Number),
+    powers: Array.isArray(x.powers) ? (x.powers as unknown[]).map(Number) : [],
+    smooth: Boolean(x.smooth),
+  };
+}

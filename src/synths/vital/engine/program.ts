@@ -3,7 +3,7 @@
 
 import { decodeInt16LE } from "./base64.ts";
 import { upsample2 } from "./decimator.ts";
-import { renderLine, type LineShape } from "./curves.ts";
+import { asLine, isObj, renderLine, type Json, type LineShape } from "./curves.ts";
 import { PARAM_RANGES } from "./param-table.ts";
 import { buildWavetable, Wavetable } from "./wavetable.ts";
 
@@ -110,20 +110,6 @@ export interface VitalProgram {
   skippedSlots: string[];
 }
 
-type Json = Record<string, unknown>;
-
-function isObj(x: unknown): x is Json {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
-}
-
-function asLine(x: unknown): LineShape | undefined {
-  if (!isObj(x) || !Array.isArray(x.points)) return undefined;
-  return {
-    points: (x.points as unknown[]).map(Number),
-    powers: Array.isArray(x.powers) ? (x.powers as unknown[]).map(Number) : [],
-    smooth: Boolean(x.smooth),
-  };
-}
 
 const TRIANGLE: LineShape = { points: [0, 1, 0.5, 0, 1, 1], powers: [0, 0, 0], smooth: false };
 

@@ -3,7 +3,7 @@
 // Behaviour as described in ../shared/reference/vital.md §1.4 and §6.1 (facts from Vital, GPL-3.0, Matt Tytel).
 
 import { decodeFloat32LE } from "./base64.ts";
-import { renderLine, type LineShape } from "./curves.ts";
+import { asLine, isObj, renderLine, type Json, type LineShape } from "./curves.ts";
 import { Fft, RealInverseFft } from "./fft.ts";
 
 export const FRAME_SIZE = 2048;
@@ -28,20 +28,6 @@ export interface WavetableBuild {
   approximations: string[];
 }
 
-type Json = Record<string, unknown>;
-
-function isObj(x: unknown): x is Json {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
-}
-
-function asLine(x: unknown): LineShape | undefined {
-  if (!isObj(x) || !Array.isArray(x.points)) return undefined;
-  return {
-    points: (x.points as unknown[]).map(Number),
-    powers: Array.isArray(x.powers) ? (x.powers as unknown[]).map(Number) : [],
-    smooth: Boolean(x.smooth),
-  };
-}
 
 function lineFrame(shape: LineShape): Float32Array {
   const t = renderLine(shape, FRAME_SIZE);
