@@ -198,6 +198,14 @@ describe("pickDistinct", () => {
     expect(pickDistinct(sorted, 3, 0.05).map((c) => c.loss)).toEqual([1, 2, 3]);
     expect(pickDistinct(sorted, 4, 0.05).map((c) => c.loss)).toEqual([1, 1.1, 2, 3]);
   });
+
+  it("does not offer two candidates that sound the same (equal loss), however far apart their points", () => {
+    const e = (x: number, loss: number) => ({ point: Float64Array.of(x, x), loss });
+    const sorted = [e(0.1, 1), e(0.9, 1), e(0.5, 1), e(0.3, 1.5), e(0.7, 2)];
+    expect(pickDistinct(sorted, 3, 0.05).map((c) => c.loss)).toEqual([1, 1.5, 2]);
+    // Only when nothing else is left are same-sounding ones used to fill the list.
+    expect(pickDistinct(sorted, 4, 0.05).map((c) => c.loss)).toEqual([1, 1, 1.5, 2]);
+  });
 });
 
 describe("match pipeline with the DX7 in worker threads", async () => {

@@ -160,20 +160,28 @@ function distance(a: Float64Array, b: Float64Array): number {
   return d / Math.max(1, a.length);
 }
 
-/** Best entries, each at least `minDistance` from those already chosen (topped up with the rest if needed). */
+/**
+ * Best entries, each at least `minDistance` from those already chosen and not sounding the same (an equal
+ * loss means an equal render: points far apart in parameters nobody hears, e.g. a muted operator's).
+ * Topped up with sound-distinct entries first, then with the rest, if needed.
+ */
 export function pickDistinct<T extends { point: Float64Array; loss: number }>(
   sorted: T[],
   count: number,
   minDistance: number,
 ): T[] {
   const chosen: T[] = [];
-  for (const e of sorted) {
-    if (chosen.length >= count) break;
-    if (chosen.every((c) => distance(c.point, e.point) >= minDistance)) chosen.push(e);
-  }
-  for (const e of sorted) {
-    if (chosen.length >= count) break;
-    if (!chosen.includes(e)) chosen.push(e);
+  const soundsNew = (e: T) => chosen.every((c) => Math.abs(c.loss - e.loss) > 1e-9 * Math.max(1, Math.abs(e.loss)));
+  const passes: Array<(e: T) => boolean> = [
+    (e) => soundsNew(e) && chosen.every((c) => distance(c.point, e.point) >= minDistance),
+    soundsNew,
+    () => true,
+  ];
+  for (const accept of passes) {
+    for (const e of sorted) {
+      if (chosen.length >= count) break;
+      if (!chosen.includes(e) && accept(e)) chosen.push(e);
+    }
   }
   return chosen.sort((a, b) => a.loss - b.loss);
 }
