@@ -3,7 +3,13 @@
 // ../shared/reference/vital.md §5.1–5.2 (facts from Vital, GPL-3.0, Matt Tytel). One instance filters one
 // channel; coefficients are set once per block and ramped linearly across it.
 
+import { tanhApprox } from "./tanh.ts";
+import { LadderFilter, LADDER_MAX_CUTOFF_HZ } from "./ladder.ts";
+
+export { tanhApprox };
+
 export const MODEL_ANALOG = 0;
+export const MODEL_LADDER = 2;
 export const MODEL_DIGITAL = 3;
 
 export const STYLE_12DB = 0;
@@ -11,15 +17,6 @@ export const STYLE_24DB = 1;
 export const STYLE_NOTCH_BLEND = 2;
 export const STYLE_NOTCH_SPREAD = 3;
 export const STYLE_BPN = 4;
-
-export function tanhApprox(x: number): number {
-  const ax = Math.abs(x);
-  const x2 = x * x;
-  return (
-    (x * (2.4555 + 2.4555 * ax + x2 * (0.89323 + 0.82123 * ax))) /
-    (2.44507 + (2.44507 + x2) * Math.abs(x + 0.81464 * x * ax))
-  );
-}
 
 function hardTanh(x: number): number {
   const c = x > 0.66 ? 0.66 : x < -0.66 ? -0.66 : x;
@@ -103,6 +100,7 @@ export class VoiceFilter {
   private drivePct = 0;
   private started = false;
   private readonly sampleRate: number;
+  private readonly ladder = new LadderFilter();
 
   constructor(sampleRate: number) {
     this.sampleRate = sampleRate;
@@ -110,6 +108,7 @@ export class VoiceFilter {
 
   reset(): void {
     this.a1 = this.a2 = this.b1 = this.b2 = 0;
+    this.ladder.reset();
     this.started = false;
   }
 
@@ -120,11 +119,14 @@ export class VoiceFilter {
     this.b1 = o.b1;
     this.b2 = o.b2;
     this.coef = o.coef;
+    this.model = o.model;
+    this.ladder.copyStateFrom(o.ladder);
     this.started = o.started;
   }
 
   private coefficient(note: number): number {
-    const hz = Math.min(Math.max(midiToHz(note), 1), 0.4535 * this.sampleRate);
+    let hz = Math.min(Math.max(midiToHz(note), 1), 0.4535 * this.sampleRate);
+    if (this.model === MODEL_LADDER) hz = Math.min(hz, LADDER_MAX_CUTOFF_HZ);
     if (this.model === MODEL_DIGITAL) return Math.tan(Math.PI * Math.min(hz / this.sampleRate, 0.499));
     const s = (Math.PI * hz) / this.sampleRate;
     return Math.tan(Math.min(0.499 * Math.PI, s / (s + 1)));
@@ -132,7 +134,9 @@ export class VoiceFilter {
 
   /** Filter `n` samples of `buf` in place, ramping the cutoff from the previous block's to this one's. */
   process(buf: Float32Array, n: number, s: FilterSettings): void {
-    this.model = s.model === MODEL_DIGITAL ? MODEL_DIGITAL : MODEL_ANALOG;
+    const model = s.model === MODEL_DIGITAL || s.model === MODEL_LADDER ? s.model : MODEL_ANALOG;
+    if (model !== this.model) this.started = false;
+    this.model = model;
     this.style = s.style;
     this.res = Math.max(0, Math.min(1, s.resonance));
     const db = Math.max(0, Math.min(20, s.driveDb));
@@ -144,7 +148,16 @@ export class VoiceFilter {
       this.coef = target;
       this.started = true;
     }
-    if (this.model === MODEL_DIGITAL) this.processDigital(buf, n, target);
+    if (this.model === MODEL_LADDER) {
+      this.ladder.configure({
+        style: this.style,
+        resonance: this.res,
+        driveGain: this.driveGain,
+        drivePct: this.drivePct,
+        blend: s.blend,
+      });
+      this.ladder.process(buf, n, this.coef, target);
+    } else if (this.model === MODEL_DIGITAL) this.processDigital(buf, n, target);
     else this.processAnalog(buf, n, target);
     this.coef = target;
   }
