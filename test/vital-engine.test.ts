@@ -136,6 +136,28 @@ describe("Vital engine: envelopes, unison, filters", () => {
     expect(20 * Math.log10(wet / dry)).toBeCloseTo(-6.02, 1);
   });
 
+  it("dirty and ladder models: notch blend (blend 1) and B/P/N (blend 2) notch out a sine at the cutoff", () => {
+    for (const model of [1, 2]) {
+      const level = (style: number, blend: number): number => {
+        const p = sinePatch({
+          filter_1_on: 1,
+          filter_1_model: model,
+          filter_1_style: style,
+          filter_1_blend: blend,
+          filter_1_cutoff: 60,
+          filter_1_resonance: 0,
+          filter_1_keytrack: 0,
+        });
+        return 20 * Math.log10(rms(render(p, 60)[0]!, 22050, 39690));
+      };
+      const lowPass = level(0, 0);
+      expect(level(2, 1)).toBeLessThan(lowPass - 15);
+      expect(level(4, 2)).toBeLessThan(lowPass - 15);
+      // away from the notch the same styles pass the sine
+      expect(level(2, 0)).toBeGreaterThan(lowPass - 10);
+    }
+  });
+
   it("routes an oscillator to the effects bus when its filter is off, through it when on", () => {
     const open = rms(render(withSettings(defaultVitalPatch(), { osc_1_random_phase: 0 }))[0]!, 4410, 30000);
     const low = withSettings(defaultVitalPatch(), {
@@ -307,14 +329,16 @@ describe("Vital synth object", () => {
     const odd = withSettings(defaultVitalPatch(), {
       osc_1_distortion_type: 7,
       filter_1_on: 1,
-      filter_1_model: 1,
+      filter_1_model: 4,
     });
     const report = vital.unsupportedFeatures(odd).join("\n");
     expect(report).toMatch(/FM/);
-    expect(report).toMatch(/dirty/);
-    // the ladder model (2) is rendered, so it is not reported
-    const ladder = withSettings(defaultVitalPatch(), { filter_1_on: 1, filter_1_model: 2 });
-    expect(vital.unsupportedFeatures(ladder)).toEqual([]);
+    expect(report).toMatch(/diode/);
+    // the dirty (1) and ladder (2) models are rendered, so they are not reported
+    for (const model of [1, 2]) {
+      const rendered = withSettings(defaultVitalPatch(), { filter_1_on: 1, filter_1_model: model });
+      expect(vital.unsupportedFeatures(rendered)).toEqual([]);
+    }
     const rnd = cloneVitalPatch(defaultVitalPatch());
     rnd.settings.modulation_1_amount = 0.5;
     rnd.modulations[0] = { source: "random_1", destination: "filter_1_cutoff", lineMapping: null, extra: {} };

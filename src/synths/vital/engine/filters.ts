@@ -5,10 +5,12 @@
 
 import { tanhApprox } from "./tanh.ts";
 import { LadderFilter, LADDER_MAX_CUTOFF_HZ } from "./ladder.ts";
+import { DirtyFilter, type DirtySettings } from "./dirty.ts";
 
 export { tanhApprox };
 
 export const MODEL_ANALOG = 0;
+export const MODEL_DIRTY = 1;
 export const MODEL_LADDER = 2;
 export const MODEL_DIGITAL = 3;
 
@@ -101,6 +103,18 @@ export class VoiceFilter {
   private started = false;
   private readonly sampleRate: number;
   private readonly ladder = new LadderFilter();
+  private readonly dirty = new DirtyFilter();
+  private readonly dirtySettings: DirtySettings = {
+    style: 0,
+    resonance: 0,
+    driveGain: 1,
+    drivePct: 0,
+    lp: 1,
+    bp: 0,
+    hp: 0,
+    driveBlend: 1,
+    driveMult: 1,
+  };
 
   constructor(sampleRate: number) {
     this.sampleRate = sampleRate;
@@ -109,6 +123,7 @@ export class VoiceFilter {
   reset(): void {
     this.a1 = this.a2 = this.b1 = this.b2 = 0;
     this.ladder.reset();
+    this.dirty.reset();
     this.started = false;
   }
 
@@ -121,6 +136,7 @@ export class VoiceFilter {
     this.coef = o.coef;
     this.model = o.model;
     this.ladder.copyStateFrom(o.ladder);
+    this.dirty.copyStateFrom(o.dirty);
     this.started = o.started;
   }
 
@@ -134,7 +150,10 @@ export class VoiceFilter {
 
   /** Filter `n` samples of `buf` in place, ramping the cutoff from the previous block's to this one's. */
   process(buf: Float32Array, n: number, s: FilterSettings): void {
-    const model = s.model === MODEL_DIGITAL || s.model === MODEL_LADDER ? s.model : MODEL_ANALOG;
+    const model =
+      s.model === MODEL_DIGITAL || s.model === MODEL_LADDER || s.model === MODEL_DIRTY
+        ? s.model
+        : MODEL_ANALOG;
     if (model !== this.model) this.started = false;
     this.model = model;
     this.style = s.style;
@@ -157,6 +176,19 @@ export class VoiceFilter {
         blend: s.blend,
       });
       this.ladder.process(buf, n, this.coef, target);
+    } else if (this.model === MODEL_DIRTY) {
+      const d = this.dirtySettings;
+      const w = this.weights;
+      d.style = this.style;
+      d.resonance = this.res;
+      d.driveGain = this.driveGain;
+      d.drivePct = this.drivePct;
+      d.lp = w.lp;
+      d.bp = w.bp;
+      d.hp = w.hp;
+      d.driveBlend = w.compensation;
+      d.driveMult = w.compensationMult;
+      this.dirty.process(buf, n, this.coef, target, d);
     } else if (this.model === MODEL_DIGITAL) this.processDigital(buf, n, target);
     else this.processAnalog(buf, n, target);
     this.coef = target;
