@@ -329,13 +329,13 @@ describe("Vital synth object", () => {
     const odd = withSettings(defaultVitalPatch(), {
       osc_1_distortion_type: 7,
       filter_1_on: 1,
-      filter_1_model: 4,
+      filter_1_model: 5,
     });
     const report = vital.unsupportedFeatures(odd).join("\n");
     expect(report).toMatch(/FM/);
-    expect(report).toMatch(/diode/);
-    // the dirty (1) and ladder (2) models are rendered, so they are not reported
-    for (const model of [1, 2]) {
+    expect(report).toMatch(/formant/);
+    // the dirty (1), ladder (2) and diode (4) models are rendered, so they are not reported
+    for (const model of [1, 2, 4]) {
       const rendered = withSettings(defaultVitalPatch(), { filter_1_on: 1, filter_1_model: model });
       expect(vital.unsupportedFeatures(rendered)).toEqual([]);
     }

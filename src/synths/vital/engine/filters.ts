@@ -6,6 +6,7 @@
 import { tanhApprox } from "./tanh.ts";
 import { LadderFilter, LADDER_MAX_CUTOFF_HZ } from "./ladder.ts";
 import { DirtyFilter, type DirtySettings } from "./dirty.ts";
+import { DiodeFilter, type DiodeSettings } from "./diode.ts";
 
 export { tanhApprox };
 
@@ -13,6 +14,7 @@ export const MODEL_ANALOG = 0;
 export const MODEL_DIRTY = 1;
 export const MODEL_LADDER = 2;
 export const MODEL_DIGITAL = 3;
+export const MODEL_DIODE = 4;
 
 export const STYLE_12DB = 0;
 export const STYLE_24DB = 1;
@@ -104,6 +106,8 @@ export class VoiceFilter {
   private readonly sampleRate: number;
   private readonly ladder = new LadderFilter();
   private readonly dirty = new DirtyFilter();
+  private readonly diode: DiodeFilter;
+  private readonly diodeSettings: DiodeSettings = { style: 0, resonance: 0, driveGain: 1, blend: 0 };
   private readonly dirtySettings: DirtySettings = {
     style: 0,
     resonance: 0,
@@ -118,12 +122,14 @@ export class VoiceFilter {
 
   constructor(sampleRate: number) {
     this.sampleRate = sampleRate;
+    this.diode = new DiodeFilter(sampleRate);
   }
 
   reset(): void {
     this.a1 = this.a2 = this.b1 = this.b2 = 0;
     this.ladder.reset();
     this.dirty.reset();
+    this.diode.reset();
     this.started = false;
   }
 
@@ -137,6 +143,7 @@ export class VoiceFilter {
     this.model = o.model;
     this.ladder.copyStateFrom(o.ladder);
     this.dirty.copyStateFrom(o.dirty);
+    this.diode.copyStateFrom(o.diode);
     this.started = o.started;
   }
 
@@ -150,10 +157,8 @@ export class VoiceFilter {
 
   /** Filter `n` samples of `buf` in place, ramping the cutoff from the previous block's to this one's. */
   process(buf: Float32Array, n: number, s: FilterSettings): void {
-    const model =
-      s.model === MODEL_DIGITAL || s.model === MODEL_LADDER || s.model === MODEL_DIRTY
-        ? s.model
-        : MODEL_ANALOG;
+    // models without a renderer here fall back to analog (reported by unsupportedFeatures)
+    const model = s.model >= MODEL_ANALOG && s.model <= MODEL_DIODE ? s.model : MODEL_ANALOG;
     if (model !== this.model) this.started = false;
     this.model = model;
     this.style = s.style;
@@ -189,6 +194,13 @@ export class VoiceFilter {
       d.driveBlend = w.compensation;
       d.driveMult = w.compensationMult;
       this.dirty.process(buf, n, this.coef, target, d);
+    } else if (this.model === MODEL_DIODE) {
+      const d = this.diodeSettings;
+      d.style = this.style;
+      d.resonance = this.res;
+      d.driveGain = this.driveGain;
+      d.blend = s.blend;
+      this.diode.process(buf, n, this.coef, target, d);
     } else if (this.model === MODEL_DIGITAL) this.processDigital(buf, n, target);
     else this.processAnalog(buf, n, target);
     this.coef = target;
