@@ -334,8 +334,8 @@ describe("Vital synth object", () => {
     const report = vital.unsupportedFeatures(odd).join("\n");
     expect(report).toMatch(/FM/);
     expect(report).toMatch(/formant/);
-    // the dirty (1), ladder (2) and diode (4) models are rendered, so they are not reported
-    for (const model of [1, 2, 4]) {
+    // the dirty (1), ladder (2), diode (4) and phaser (7) models are rendered, so they are not reported
+    for (const model of [1, 2, 4, 7]) {
       const rendered = withSettings(defaultVitalPatch(), { filter_1_on: 1, filter_1_model: model });
       expect(vital.unsupportedFeatures(rendered)).toEqual([]);
     }

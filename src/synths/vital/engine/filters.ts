@@ -3,10 +3,11 @@
 // ../shared/reference/vital.md §5.1–5.2 (facts from Vital, GPL-3.0, Matt Tytel). One instance filters one
 // channel; coefficients are set once per block and ramped linearly across it.
 
-import { tanhApprox } from "./tanh.ts";
+import { hardTanh, tanhApprox } from "./tanh.ts";
 import { LadderFilter, LADDER_MAX_CUTOFF_HZ } from "./ladder.ts";
 import { DirtyFilter, type DirtySettings } from "./dirty.ts";
 import { DiodeFilter, type DiodeSettings } from "./diode.ts";
+import { PhaserFilter, type PhaserFilterSettings } from "./phaser-filter.ts";
 
 export { tanhApprox };
 
@@ -15,17 +16,13 @@ export const MODEL_DIRTY = 1;
 export const MODEL_LADDER = 2;
 export const MODEL_DIGITAL = 3;
 export const MODEL_DIODE = 4;
+export const MODEL_PHASER = 7;
 
 export const STYLE_12DB = 0;
 export const STYLE_24DB = 1;
 export const STYLE_NOTCH_BLEND = 2;
 export const STYLE_NOTCH_SPREAD = 3;
 export const STYLE_BPN = 4;
-
-function hardTanh(x: number): number {
-  const c = x > 0.66 ? 0.66 : x < -0.66 ? -0.66 : x;
-  return c + 0.34 * tanhApprox((x - c) / 0.34);
-}
 
 export function midiToHz(note: number): number {
   return 8.1757989156 * Math.pow(2, note / 12);
@@ -108,6 +105,8 @@ export class VoiceFilter {
   private readonly dirty = new DirtyFilter();
   private readonly diode: DiodeFilter;
   private readonly diodeSettings: DiodeSettings = { style: 0, resonance: 0, driveGain: 1, blend: 0 };
+  private readonly phaser = new PhaserFilter();
+  private readonly phaserSettings: PhaserFilterSettings = { style: 0, resonance: 0, driveGain: 1, blend: 0 };
   private readonly dirtySettings: DirtySettings = {
     style: 0,
     resonance: 0,
@@ -130,6 +129,7 @@ export class VoiceFilter {
     this.ladder.reset();
     this.dirty.reset();
     this.diode.reset();
+    this.phaser.reset();
     this.started = false;
   }
 
@@ -144,6 +144,7 @@ export class VoiceFilter {
     this.ladder.copyStateFrom(o.ladder);
     this.dirty.copyStateFrom(o.dirty);
     this.diode.copyStateFrom(o.diode);
+    this.phaser.copyStateFrom(o.phaser);
     this.started = o.started;
   }
 
@@ -158,7 +159,10 @@ export class VoiceFilter {
   /** Filter `n` samples of `buf` in place, ramping the cutoff from the previous block's to this one's. */
   process(buf: Float32Array, n: number, s: FilterSettings): void {
     // models without a renderer here fall back to analog (reported by unsupportedFeatures)
-    const model = s.model >= MODEL_ANALOG && s.model <= MODEL_DIODE ? s.model : MODEL_ANALOG;
+    const model =
+      (s.model >= MODEL_ANALOG && s.model <= MODEL_DIODE) || s.model === MODEL_PHASER
+        ? s.model
+        : MODEL_ANALOG;
     if (model !== this.model) this.started = false;
     this.model = model;
     this.style = s.style;
@@ -201,6 +205,13 @@ export class VoiceFilter {
       d.driveGain = this.driveGain;
       d.blend = s.blend;
       this.diode.process(buf, n, this.coef, target, d);
+    } else if (this.model === MODEL_PHASER) {
+      const p = this.phaserSettings;
+      p.style = this.style;
+      p.resonance = this.res;
+      p.driveGain = this.driveGain;
+      p.blend = s.blend;
+      this.phaser.process(buf, n, this.coef, target, p);
     } else if (this.model === MODEL_DIGITAL) this.processDigital(buf, n, target);
     else this.processAnalog(buf, n, target);
     this.coef = target;
