@@ -158,6 +158,24 @@ describe("Vital engine: envelopes, unison, filters", () => {
     }
   });
 
+  it("comb model, every style: peaks at the comb frequency; notches at 1.5× (comb, flange+) or 2× (flange−)", () => {
+    const level = (style: number, cutoff: number): number => {
+      const p = sinePatch({
+        filter_1_on: 1,
+        filter_1_model: 6,
+        filter_1_style: style,
+        filter_1_blend: 1,
+        filter_1_cutoff: cutoff,
+        filter_1_resonance: 0.9,
+        filter_1_keytrack: 0,
+      });
+      return 20 * Math.log10(rms(render(p, 60)[0]!, 22050, 39690));
+    };
+    const fifthBelow = 60 - 12 * Math.log2(1.5);
+    for (const style of [0, 1, 3, 4]) expect(level(style, 60)).toBeGreaterThan(level(style, fifthBelow) + 8);
+    for (const style of [2, 5]) expect(level(style, 60)).toBeGreaterThan(level(style, 48) + 20);
+  });
+
   it("routes an oscillator to the effects bus when its filter is off, through it when on", () => {
     const open = rms(render(withSettings(defaultVitalPatch(), { osc_1_random_phase: 0 }))[0]!, 4410, 30000);
     const low = withSettings(defaultVitalPatch(), {
@@ -334,8 +352,8 @@ describe("Vital synth object", () => {
     const report = vital.unsupportedFeatures(odd).join("\n");
     expect(report).toMatch(/FM/);
     expect(report).toMatch(/formant/);
-    // the dirty (1), ladder (2), diode (4) and phaser (7) models are rendered, so they are not reported
-    for (const model of [1, 2, 4, 7]) {
+    // the dirty (1), ladder (2), diode (4), comb (6) and phaser (7) models are rendered, so they are not reported
+    for (const model of [1, 2, 4, 6, 7]) {
       const rendered = withSettings(defaultVitalPatch(), { filter_1_on: 1, filter_1_model: model });
       expect(vital.unsupportedFeatures(rendered)).toEqual([]);
     }

@@ -8,6 +8,7 @@ import { LadderFilter, LADDER_MAX_CUTOFF_HZ } from "./ladder.ts";
 import { DirtyFilter, type DirtySettings } from "./dirty.ts";
 import { DiodeFilter, type DiodeSettings } from "./diode.ts";
 import { PhaserFilter, type PhaserFilterSettings } from "./phaser-filter.ts";
+import { CombFilter, type CombSettings } from "./comb.ts";
 
 export { tanhApprox };
 
@@ -16,6 +17,8 @@ export const MODEL_DIRTY = 1;
 export const MODEL_LADDER = 2;
 export const MODEL_DIGITAL = 3;
 export const MODEL_DIODE = 4;
+export const MODEL_FORMANT = 5;
+export const MODEL_COMB = 6;
 export const MODEL_PHASER = 7;
 
 export const STYLE_12DB = 0;
@@ -106,6 +109,14 @@ export class VoiceFilter {
   private readonly diode: DiodeFilter;
   private readonly diodeSettings: DiodeSettings = { style: 0, resonance: 0, driveGain: 1, blend: 0 };
   private readonly phaser = new PhaserFilter();
+  private readonly comb: CombFilter;
+  private readonly combSettings: CombSettings = {
+    style: 0,
+    cutoffNote: 60,
+    resonance: 0,
+    blend: 0,
+    blendTranspose: 0,
+  };
   private readonly phaserSettings: PhaserFilterSettings = { style: 0, resonance: 0, driveGain: 1, blend: 0 };
   private readonly dirtySettings: DirtySettings = {
     style: 0,
@@ -122,6 +133,7 @@ export class VoiceFilter {
   constructor(sampleRate: number) {
     this.sampleRate = sampleRate;
     this.diode = new DiodeFilter(sampleRate);
+    this.comb = new CombFilter(sampleRate);
   }
 
   reset(): void {
@@ -130,6 +142,7 @@ export class VoiceFilter {
     this.dirty.reset();
     this.diode.reset();
     this.phaser.reset();
+    this.comb.reset();
     this.started = false;
   }
 
@@ -145,6 +158,7 @@ export class VoiceFilter {
     this.dirty.copyStateFrom(o.dirty);
     this.diode.copyStateFrom(o.diode);
     this.phaser.copyStateFrom(o.phaser);
+    this.comb.copyStateFrom(o.comb);
     this.started = o.started;
   }
 
@@ -160,7 +174,7 @@ export class VoiceFilter {
   process(buf: Float32Array, n: number, s: FilterSettings): void {
     // models without a renderer here fall back to analog (reported by unsupportedFeatures)
     const model =
-      (s.model >= MODEL_ANALOG && s.model <= MODEL_DIODE) || s.model === MODEL_PHASER
+      s.model >= MODEL_ANALOG && s.model <= MODEL_PHASER && s.model !== MODEL_FORMANT
         ? s.model
         : MODEL_ANALOG;
     if (model !== this.model) this.started = false;
@@ -205,6 +219,14 @@ export class VoiceFilter {
       d.driveGain = this.driveGain;
       d.blend = s.blend;
       this.diode.process(buf, n, this.coef, target, d);
+    } else if (this.model === MODEL_COMB) {
+      const c = this.combSettings;
+      c.style = this.style;
+      c.cutoffNote = s.cutoffNote;
+      c.resonance = this.res;
+      c.blend = s.blend;
+      c.blendTranspose = s.blendTranspose;
+      this.comb.process(buf, n, c);
     } else if (this.model === MODEL_PHASER) {
       const p = this.phaserSettings;
       p.style = this.style;

@@ -5,7 +5,7 @@
 
 import { powerCurve, readLine } from "./curves.ts";
 import { Envelope, type EnvelopeTimes } from "./envelope.ts";
-import { VoiceFilter, type FilterSettings, MODEL_ANALOG, MODEL_DIODE, MODEL_PHASER } from "./filters.ts";
+import { VoiceFilter, type FilterSettings, MODEL_ANALOG, MODEL_FORMANT, MODEL_PHASER } from "./filters.ts";
 import { Lfo, RandomLfo, rateHz, SYNC_SYNC, type LfoBlock, type RateSettings } from "./lfo.ts";
 import {
   PARAM_COUNT,
@@ -1050,6 +1050,6 @@ export class Voice {
 
   /** Digital-model check used by `unsupported`: whether a filter model is one this engine renders. */
   static rendersFilterModel(model: number): boolean {
-    return (model >= MODEL_ANALOG && model <= MODEL_DIODE) || model === MODEL_PHASER;
+    return model >= MODEL_ANALOG && model <= MODEL_PHASER && model !== MODEL_FORMANT;
   }
 }
