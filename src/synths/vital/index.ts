@@ -28,7 +28,7 @@ export { programFromPatch } from "./engine/from-patch.ts";
 /** What this engine renders, for the codec's unsupported-feature report. */
 export const ENGINE_SUPPORT = {
   ...VITAL_ENGINE_SUPPORT,
-  filterModels: [0, 1, 2, 3, 4, 6, 7],
+  filterModels: [0, 1, 2, 3, 4, 5, 6, 7],
   filterFallback: "approximated as analog",
   wavetableComponents: ["Wave Source", "Line Source", "Shepard Tone Source"],
   effects: [...EFFECT_NAMES],

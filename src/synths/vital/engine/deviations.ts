@@ -73,6 +73,15 @@ export function engineDeviations(p: VitalPatch): string[] {
     if ((model === 0 || model === 3) && style === 3) {
       out.push(`filter ${f}: notch spread style (the spacing set by blend transpose is not rendered)`);
     }
+    if (model === 5 && style >= 2)
+      out.push(`filter ${f}: formant vocal-tract style (approximated as analog)`);
+  }
+  if (
+    on("filter_fx_on") &&
+    Math.round(s.filter_fx_model ?? 0) === 5 &&
+    Math.round(s.filter_fx_style ?? 0) >= 2
+  ) {
+    out.push("filter FX: formant vocal-tract style (approximated as analog)");
   }
   for (let o = 1; o <= 3; o++) {
     if (!on(`osc_${o}_on`)) continue;

@@ -9,6 +9,7 @@ import { DirtyFilter, type DirtySettings } from "./dirty.ts";
 import { DiodeFilter, type DiodeSettings } from "./diode.ts";
 import { PhaserFilter, type PhaserFilterSettings } from "./phaser-filter.ts";
 import { CombFilter, type CombSettings } from "./comb.ts";
+import { FormantFilter, type FormantSettings } from "./formant.ts";
 
 export { tanhApprox };
 
@@ -85,6 +86,11 @@ export interface FilterSettings {
   driveDb: number;
   blend: number;
   blendTranspose: number;
+  formantX: number;
+  formantY: number;
+  formantSpread: number;
+  formantTranspose: number;
+  formantResonance: number;
 }
 
 /** One channel of filter 1 or 2. */
@@ -110,6 +116,16 @@ export class VoiceFilter {
   private readonly diodeSettings: DiodeSettings = { style: 0, resonance: 0, driveGain: 1, blend: 0 };
   private readonly phaser = new PhaserFilter();
   private readonly comb: CombFilter;
+  private readonly formant: FormantFilter;
+  private readonly formantSettings: FormantSettings = {
+    style: 0,
+    x: 0.5,
+    y: 0.5,
+    spread: 0,
+    transpose: 0,
+    resonance: 0.85,
+    driveGain: 1,
+  };
   private readonly combSettings: CombSettings = {
     style: 0,
     cutoffNote: 60,
@@ -134,6 +150,7 @@ export class VoiceFilter {
     this.sampleRate = sampleRate;
     this.diode = new DiodeFilter(sampleRate);
     this.comb = new CombFilter(sampleRate);
+    this.formant = new FormantFilter(sampleRate);
   }
 
   reset(): void {
@@ -143,6 +160,7 @@ export class VoiceFilter {
     this.diode.reset();
     this.phaser.reset();
     this.comb.reset();
+    this.formant.reset();
     this.started = false;
   }
 
@@ -159,6 +177,7 @@ export class VoiceFilter {
     this.diode.copyStateFrom(o.diode);
     this.phaser.copyStateFrom(o.phaser);
     this.comb.copyStateFrom(o.comb);
+    this.formant.copyStateFrom(o.formant);
     this.started = o.started;
   }
 
@@ -174,7 +193,7 @@ export class VoiceFilter {
   process(buf: Float32Array, n: number, s: FilterSettings): void {
     // models without a renderer here fall back to analog (reported by unsupportedFeatures)
     const model =
-      s.model >= MODEL_ANALOG && s.model <= MODEL_PHASER && s.model !== MODEL_FORMANT
+      s.model >= MODEL_ANALOG && s.model <= MODEL_PHASER && (s.model !== MODEL_FORMANT || s.style <= 1)
         ? s.model
         : MODEL_ANALOG;
     if (model !== this.model) this.started = false;
@@ -219,6 +238,16 @@ export class VoiceFilter {
       d.driveGain = this.driveGain;
       d.blend = s.blend;
       this.diode.process(buf, n, this.coef, target, d);
+    } else if (this.model === MODEL_FORMANT && this.style <= 1) {
+      const f = this.formantSettings;
+      f.style = this.style;
+      f.x = s.formantX;
+      f.y = s.formantY;
+      f.spread = s.formantSpread;
+      f.transpose = s.formantTranspose;
+      f.resonance = s.formantResonance;
+      f.driveGain = this.driveGain;
+      this.formant.process(buf, n, f);
     } else if (this.model === MODEL_COMB) {
       const c = this.combSettings;
       c.style = this.style;

@@ -5,7 +5,7 @@
 
 import { powerCurve, readLine } from "./curves.ts";
 import { Envelope, type EnvelopeTimes } from "./envelope.ts";
-import { VoiceFilter, type FilterSettings, MODEL_ANALOG, MODEL_FORMANT, MODEL_PHASER } from "./filters.ts";
+import { VoiceFilter, type FilterSettings, MODEL_ANALOG, MODEL_PHASER } from "./filters.ts";
 import { Lfo, RandomLfo, rateHz, SYNC_SYNC, type LfoBlock, type RateSettings } from "./lfo.ts";
 import {
   PARAM_COUNT,
@@ -90,6 +90,11 @@ function filterIds(n: number) {
     drive: p("drive"),
     blend: p("blend"),
     blendTranspose: p("blend_transpose"),
+    formantX: p("formant_x"),
+    formantY: p("formant_y"),
+    formantSpread: p("formant_spread"),
+    formantTranspose: p("formant_transpose"),
+    formantResonance: p("formant_resonance"),
     keytrack: p("keytrack"),
     mix: p("mix"),
     serial: p("filter_input"),
@@ -244,6 +249,11 @@ export class Voice {
     driveDb: 0,
     blend: 0,
     blendTranspose: 0,
+    formantX: 0.5,
+    formantY: 0.5,
+    formantSpread: 0,
+    formantTranspose: 0,
+    formantResonance: 0.85,
   };
   private readonly sources = new Float64Array(SOURCE_COUNT);
   // generators
@@ -283,6 +293,11 @@ export class Voice {
     driveDb: 0,
     blend: 0,
     blendTranspose: 0,
+    formantX: 0.5,
+    formantY: 0.5,
+    formantSpread: 0,
+    formantTranspose: 0,
+    formantResonance: 0.85,
   };
   private readonly rng: Random;
   // buffers (L, R per route)
@@ -735,6 +750,11 @@ export class Voice {
     s.driveDb = this.v(ids.drive);
     s.blend = this.v(ids.blend);
     s.blendTranspose = this.v(ids.blendTranspose);
+    s.formantX = this.v(ids.formantX);
+    s.formantY = this.v(ids.formantY);
+    s.formantSpread = this.v(ids.formantSpread);
+    s.formantTranspose = this.v(ids.formantTranspose);
+    s.formantResonance = this.v(ids.formantResonance);
     let sR = s;
     if (this.stereo) {
       sR = this.filterSettingsR;
@@ -745,6 +765,11 @@ export class Voice {
       sR.driveDb = this.vR(ids.drive);
       sR.blend = this.vR(ids.blend);
       sR.blendTranspose = this.vR(ids.blendTranspose);
+      sR.formantX = this.vR(ids.formantX);
+      sR.formantY = this.vR(ids.formantY);
+      sR.formantSpread = this.vR(ids.formantSpread);
+      sR.formantTranspose = this.vR(ids.formantTranspose);
+      sR.formantResonance = this.vR(ids.formantResonance);
     }
     const mix = this.v(ids.mix);
     const mixR = this.vR(ids.mix);
@@ -1050,6 +1075,6 @@ export class Voice {
 
   /** Digital-model check used by `unsupported`: whether a filter model is one this engine renders. */
   static rendersFilterModel(model: number): boolean {
-    return model >= MODEL_ANALOG && model <= MODEL_PHASER && model !== MODEL_FORMANT;
+    return model >= MODEL_ANALOG && model <= MODEL_PHASER;
   }
 }

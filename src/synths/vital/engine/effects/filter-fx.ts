@@ -14,6 +14,11 @@ const P = {
   drive: pid("filter_fx_drive"),
   blend: pid("filter_fx_blend"),
   blendTranspose: pid("filter_fx_blend_transpose"),
+  formantX: pid("filter_fx_formant_x"),
+  formantY: pid("filter_fx_formant_y"),
+  formantSpread: pid("filter_fx_formant_spread"),
+  formantTranspose: pid("filter_fx_formant_transpose"),
+  formantResonance: pid("filter_fx_formant_resonance"),
   mix: pid("filter_fx_mix"),
 };
 
@@ -37,6 +42,11 @@ export class FilterFx implements Effect {
       driveDb: 0,
       blend: 0,
       blendTranspose: 0,
+      formantX: 0.5,
+      formantY: 0.5,
+      formantSpread: 0,
+      formantTranspose: 0,
+      formantResonance: 0.85,
     };
     this.dryL = new Float32Array(maxBlock);
     this.dryR = new Float32Array(maxBlock);
@@ -56,6 +66,11 @@ export class FilterFx implements Effect {
     s.driveDb = v[P.drive]!;
     s.blend = v[P.blend]!;
     s.blendTranspose = v[P.blendTranspose]!;
+    s.formantX = v[P.formantX]!;
+    s.formantY = v[P.formantY]!;
+    s.formantSpread = v[P.formantSpread]!;
+    s.formantTranspose = v[P.formantTranspose]!;
+    s.formantResonance = v[P.formantResonance]!;
     const mix = clamp(v[P.mix]!, 0, 1);
     if (mix < 1) {
       this.dryL.set(L.subarray(0, n));
