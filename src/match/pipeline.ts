@@ -45,9 +45,9 @@ export interface MatchOptions {
   candidates?: number;
   /** Warm and analytic starts; the synth's default patch is always added. */
   starts?: StartPoint[];
-  /** Share of the budget spent on random exploration before refinement (default 0.15). */
   /** Share of the budget kept for the final polish (default 0.15). */
   polishFraction?: number;
+  /** Share of the budget spent on random exploration before refinement (default 0.15). */
   exploreFraction?: number;
   /** Schema indices searched (default: the synth's search profile, src/match/profile.ts). */
   free?: number[];
