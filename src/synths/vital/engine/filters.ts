@@ -93,6 +93,24 @@ export interface FilterSettings {
   formantResonance: number;
 }
 
+/** Settings of a filter that has not been configured yet (analog low-pass, no drive, centred formant). */
+export function defaultFilterSettings(): FilterSettings {
+  return {
+    model: 0,
+    style: 0,
+    cutoffNote: 60,
+    resonance: 0,
+    driveDb: 0,
+    blend: 0,
+    blendTranspose: 0,
+    formantX: 0.5,
+    formantY: 0.5,
+    formantSpread: 0,
+    formantTranspose: 0,
+    formantResonance: 0.85,
+  };
+}
+
 /** One channel of filter 1 or 2. */
 export class VoiceFilter {
   // states

@@ -5,7 +5,7 @@
 
 import { powerCurve, readLine } from "./curves.ts";
 import { Envelope, type EnvelopeTimes } from "./envelope.ts";
-import { VoiceFilter, type FilterSettings, MODEL_ANALOG, MODEL_PHASER } from "./filters.ts";
+import { defaultFilterSettings, VoiceFilter, type FilterSettings, MODEL_ANALOG, MODEL_PHASER } from "./filters.ts";
 import { Lfo, RandomLfo, rateHz, SYNC_SYNC, type LfoBlock, type RateSettings } from "./lfo.ts";
 import {
   PARAM_COUNT,
@@ -241,20 +241,7 @@ export class Voice {
   private readonly sourcesR = new Float64Array(SOURCE_COUNT);
   private readonly lfosR: Lfo[] = [];
   private readonly stereo: boolean;
-  private readonly filterSettingsR: FilterSettings = {
-    model: 0,
-    style: 0,
-    cutoffNote: 60,
-    resonance: 0,
-    driveDb: 0,
-    blend: 0,
-    blendTranspose: 0,
-    formantX: 0.5,
-    formantY: 0.5,
-    formantSpread: 0,
-    formantTranspose: 0,
-    formantResonance: 0.85,
-  };
+  private readonly filterSettingsR: FilterSettings = defaultFilterSettings();
   private readonly sources = new Float64Array(SOURCE_COUNT);
   // generators
   private readonly envs: Envelope[] = [];
@@ -285,20 +272,7 @@ export class Voice {
   private readonly filters: VoiceFilter[][];
   /** Per filter: the right channel's state is held by the left filter (both channels were identical). */
   private readonly filterMirrored = [false, false];
-  private readonly filterSettings: FilterSettings = {
-    model: 0,
-    style: 0,
-    cutoffNote: 60,
-    resonance: 0,
-    driveDb: 0,
-    blend: 0,
-    blendTranspose: 0,
-    formantX: 0.5,
-    formantY: 0.5,
-    formantSpread: 0,
-    formantTranspose: 0,
-    formantResonance: 0.85,
-  };
+  private readonly filterSettings: FilterSettings = defaultFilterSettings();
   private readonly rng: Random;
   // buffers (L, R per route)
   private readonly f1L = new Float32Array(MAX_BLOCK);

@@ -19,7 +19,7 @@ import {
   type BlockContext,
   type Effect,
 } from "./common.ts";
-import { DelayLine } from "./delay-line.ts";
+import { DelayLoop } from "./delay-line.ts";
 
 const P = {
   voices: pid("chorus_voices"),
@@ -40,26 +40,8 @@ const MAX_DELAY = 0.08;
 const HALF_LIFE = 0.02;
 const TAPS = 4; // per unit: tap 1 L, tap 1 R, tap 2 L, tap 2 R
 
-/** One delay loop (one tap of one channel). */
-class Tap {
-  readonly line: DelayLine;
-  low = 0;
-  high = 0;
-  hz = 0;
-  period = 0;
-  constructor(max: number) {
-    this.line = new DelayLine(max);
-  }
-  clear(): void {
-    this.line.clear();
-    this.low = this.high = 0;
-    this.hz = 0;
-    this.period = 0;
-  }
-}
-
 export class Chorus implements Effect {
-  private readonly taps: Tap[] = [];
+  private readonly taps: DelayLoop[] = [];
   private started = false;
   private wet = 0;
   private dry = 1;
@@ -73,7 +55,7 @@ export class Chorus implements Effect {
     maxBlock: number,
   ) {
     const max = Math.ceil(MAX_DELAY * sampleRate) + 8;
-    for (let i = 0; i < 4 * TAPS; i++) this.taps.push(new Tap(max));
+    for (let i = 0; i < 4 * TAPS; i++) this.taps.push(new DelayLoop(max));
     this.wetL = new Float32Array(maxBlock);
     this.wetR = new Float32Array(maxBlock);
   }
@@ -154,7 +136,7 @@ export class Chorus implements Effect {
   }
 
   private runTap(
-    tap: Tap,
+    tap: DelayLoop,
     input: Float32Array,
     out: Float32Array,
     n: number,

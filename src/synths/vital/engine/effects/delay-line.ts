@@ -53,3 +53,21 @@ export class DelayLine {
     return ((c3 * t + c2) * t + c1) * t + y1;
   }
 }
+
+/** A feedback delay loop of one channel: its line, the states of its low/high-cut filters, its period. */
+export class DelayLoop {
+  readonly line: DelayLine;
+  low = 0;
+  high = 0;
+  hz = 0;
+  period = 0;
+  constructor(maxSamples: number) {
+    this.line = new DelayLine(maxSamples);
+  }
+  clear(): void {
+    this.line.clear();
+    this.low = this.high = 0;
+    this.hz = 0;
+    this.period = 0;
+  }
+}

@@ -17,7 +17,7 @@ import {
   type BlockContext,
   type Effect,
 } from "./common.ts";
-import { DelayLine } from "./delay-line.ts";
+import { DelayLoop } from "./delay-line.ts";
 
 const P = {
   on: pid("delay_on"),
@@ -42,26 +42,8 @@ export const STYLE_STEREO = 1;
 export const STYLE_PING_PONG = 2;
 export const STYLE_MID_PING_PONG = 3;
 
-/** Delay-loop state of one channel. */
-class Lane {
-  readonly line: DelayLine;
-  lowState = 0;
-  highState = 0;
-  hz = 0;
-  period = 0;
-  constructor(maxSamples: number) {
-    this.line = new DelayLine(maxSamples);
-  }
-  clear(): void {
-    this.line.clear();
-    this.lowState = this.highState = 0;
-    this.hz = 0;
-    this.period = 0;
-  }
-}
-
 export class Delay implements Effect {
-  private readonly lanes: Lane[];
+  private readonly lanes: DelayLoop[];
   private started = false;
   private wet = 0;
   private dry = 1;
@@ -76,7 +58,7 @@ export class Delay implements Effect {
     sampleRate: number,
   ) {
     const max = Math.ceil(MAX_SECONDS * sampleRate) + 8;
-    this.lanes = [new Lane(max), new Lane(max)];
+    this.lanes = [new DelayLoop(max), new DelayLoop(max)];
   }
 
   reset(): void {
@@ -145,10 +127,10 @@ export class Delay implements Effect {
     const dPR = (p1R - p0R) * inv;
     const swap = style === STYLE_PING_PONG || style === STYLE_MID_PING_PONG;
     const monoIn = style === STYLE_PING_PONG;
-    let lowL = a.lowState;
-    let highL = a.highState;
-    let lowR = b.lowState;
-    let highR = b.highState;
+    let lowL = a.low;
+    let highL = a.high;
+    let lowR = b.low;
+    let highR = b.high;
     for (let i = 0; i < n; i++) {
       const t = i + 1;
       const w = this.wet + dWet * t;
@@ -191,10 +173,10 @@ export class Delay implements Effect {
       L[i] = d * xl + w * readL;
       R[i] = d * xr + w * readR;
     }
-    a.lowState = flush(lowL);
-    a.highState = flush(highL);
-    b.lowState = flush(lowR);
-    b.highState = flush(highR);
+    a.low = flush(lowL);
+    a.high = flush(highL);
+    b.low = flush(lowR);
+    b.high = flush(highR);
     a.period = p1L;
     b.period = p1R;
     this.wet = wet;

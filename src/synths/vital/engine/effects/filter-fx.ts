@@ -1,7 +1,7 @@
 // The effect chain's filter slot (`filter_fx_*`): the voice filter models on the summed signal, keytracked
 // from the last played note, with `filter_fx_mix` as a linear dry/wet like the voice filters.
 
-import { VoiceFilter, type FilterSettings } from "../filters.ts";
+import { defaultFilterSettings, VoiceFilter, type FilterSettings } from "../filters.ts";
 import { pid, type VitalProgram } from "../program.ts";
 import { clamp, type BlockContext, type Effect } from "./common.ts";
 
@@ -34,20 +34,7 @@ export class FilterFx implements Effect {
     maxBlock: number,
   ) {
     this.filters = [new VoiceFilter(sampleRate), new VoiceFilter(sampleRate)];
-    this.settings = {
-      model: 0,
-      style: 0,
-      cutoffNote: 60,
-      resonance: 0,
-      driveDb: 0,
-      blend: 0,
-      blendTranspose: 0,
-      formantX: 0.5,
-      formantY: 0.5,
-      formantSpread: 0,
-      formantTranspose: 0,
-      formantResonance: 0.85,
-    };
+    this.settings = defaultFilterSettings();
     this.dryL = new Float32Array(maxBlock);
     this.dryR = new Float32Array(maxBlock);
   }
