@@ -11,6 +11,12 @@ export { encodeWav, type WavEncoding } from "./audio/encode.ts";
 export { resample } from "./audio/resample.ts";
 export { loadSynths } from "./synths/index.ts";
 export { loadPresetFile, selectVoice } from "./presets/load.ts";
-export { match, type MatchOptions, type MatchResult, type MatchCandidate, type MatchProgress } from "./match/pipeline.ts";
+export {
+  match,
+  type MatchOptions,
+  type MatchResult,
+  type MatchCandidate,
+  type MatchProgress,
+} from "./match/pipeline.ts";
 export { analyseTarget, type MatchTarget } from "./match/target.ts";
 export { buildBank, loadBank, saveBank } from "./match/bank.ts";

@@ -171,7 +171,8 @@ export function pickDistinct<T extends { point: Float64Array; loss: number }>(
   minDistance: number,
 ): T[] {
   const chosen: T[] = [];
-  const soundsNew = (e: T) => chosen.every((c) => Math.abs(c.loss - e.loss) > 1e-9 * Math.max(1, Math.abs(e.loss)));
+  const soundsNew = (e: T) =>
+    chosen.every((c) => Math.abs(c.loss - e.loss) > 1e-9 * Math.max(1, Math.abs(e.loss)));
   const passes: Array<(e: T) => boolean> = [
     (e) => soundsNew(e) && chosen.every((c) => distance(c.point, e.point) >= minDistance),
     soundsNew,

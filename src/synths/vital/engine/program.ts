@@ -110,7 +110,6 @@ export interface VitalProgram {
   skippedSlots: string[];
 }
 
-
 const TRIANGLE: LineShape = { points: [0, 1, 0.5, 0, 1, 1], powers: [0, 0, 0], smooth: false };
 
 function decodeSample(x: unknown): EngineSample {

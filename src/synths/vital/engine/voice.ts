@@ -5,7 +5,13 @@
 
 import { powerCurve, readLine } from "./curves.ts";
 import { Envelope, type EnvelopeTimes } from "./envelope.ts";
-import { defaultFilterSettings, VoiceFilter, type FilterSettings, MODEL_ANALOG, MODEL_PHASER } from "./filters.ts";
+import {
+  defaultFilterSettings,
+  VoiceFilter,
+  type FilterSettings,
+  MODEL_ANALOG,
+  MODEL_PHASER,
+} from "./filters.ts";
 import { Lfo, RandomLfo, rateHz, SYNC_SYNC, type LfoBlock, type RateSettings } from "./lfo.ts";
 import {
   PARAM_COUNT,

@@ -28,7 +28,6 @@ export interface WavetableBuild {
   approximations: string[];
 }
 
-
 function lineFrame(shape: LineShape): Float32Array {
   const t = renderLine(shape, FRAME_SIZE);
   const f = new Float32Array(FRAME_SIZE);
