@@ -51,14 +51,13 @@ function bankDir(store: string | undefined, synthId: string): string {
 
 /** The project's own presets for a synth (empty for synths without a generator yet). */
 export function proceduralPresets(synth: AnySynth, count: number, seed = 1): BankEntry[] {
-  if (synth.id === "dx7") {
-    return proceduralDx7Voices(count, seed).map((patch) => ({
-      name: synth.patchName(patch),
-      source: "procedural",
-      patch,
-    }));
-  }
-  return [];
+  const patches: unknown[] =
+    synth.id === "dx7"
+      ? proceduralDx7Voices(count, seed)
+      : synth.id === "vital"
+        ? proceduralVitalPresets(synth, count, seed)
+        : [];
+  return patches.map((patch) => ({ name: synth.patchName(patch), source: "procedural", patch }));
 }
 
 /** Every preset file of the synth's formats under `folders` (recursively), read leniently. */
