@@ -55,7 +55,9 @@ async function main() {
     }
     const mod = (await import(pathToFileURL(path.join(here, `${n}.ts`)).href)) as { default: Benchmark };
     await mod.default(args, (r) => {
-      process.stdout.write(JSON.stringify({ bench: n, ...r, machine, date: new Date().toISOString() }) + "\n");
+      process.stdout.write(
+        JSON.stringify({ bench: n, ...r, machine, date: new Date().toISOString() }) + "\n",
+      );
     });
   }
 }

@@ -70,6 +70,8 @@ describe("atomic writes", () => {
 
   it("fails cleanly when the output folder does not exist", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "ps-io-"));
-    await expect(writeFileAtomic(path.join(dir, "nope", "x.wav"), "x")).rejects.toMatchObject({ code: "bad-output" });
+    await expect(writeFileAtomic(path.join(dir, "nope", "x.wav"), "x")).rejects.toMatchObject({
+      code: "bad-output",
+    });
   });
 });

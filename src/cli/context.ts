@@ -39,7 +39,8 @@ export function makeContext(json: boolean, signal: AbortSignal): CommandContext 
       if (!quiet) process.stderr.write(message + "\n");
     },
     warn(w) {
-      const line = typeof w === "string" ? w : w.file ? `${w.code}: ${w.file}: ${w.message}` : `${w.code}: ${w.message}`;
+      const line =
+        typeof w === "string" ? w : w.file ? `${w.code}: ${w.file}: ${w.message}` : `${w.code}: ${w.message}`;
       process.stderr.write(`patchsmith: warning: ${line}\n`);
     },
     progress(label, total) {

@@ -23,24 +23,38 @@ export const command: CommandSpec = {
     const full = chosen.length === 1;
     const voices = chosen.map(({ index, patch }) => {
       const d = synth.describe(patch);
-      return { voice: index + 1, name: d.name, unsupported: synth.unsupportedFeatures(patch), ...(full ? { ...d.data } : {}), text: d.text };
+      return {
+        voice: index + 1,
+        name: d.name,
+        unsupported: synth.unsupportedFeatures(patch),
+        ...(full ? { ...d.data } : {}),
+        text: d.text,
+      };
     });
     let human: string;
     if (full) {
       const v = voices[0]!;
       human = `${file}: ${synth.displayName}, voice ${v.voice} of ${patches.length}\n${v.text}`;
-      if (v.unsupported.length) human += `\nnot rendered exactly:\n${v.unsupported.map((u) => `  - ${u}`).join("\n")}`;
+      if (v.unsupported.length)
+        human += `\nnot rendered exactly:\n${v.unsupported.map((u) => `  - ${u}`).join("\n")}`;
     } else {
       human =
         `${file}: ${synth.displayName}, ${patches.length} voices\n` +
-        voices.map((v) => `${String(v.voice).padStart(3)}  ${v.name}${v.unsupported.length ? `  (${v.unsupported.length} unsupported)` : ""}`).join("\n");
+        voices
+          .map(
+            (v) =>
+              `${String(v.voice).padStart(3)}  ${v.name}${v.unsupported.length ? `  (${v.unsupported.length} unsupported)` : ""}`,
+          )
+          .join("\n");
     }
     const data = {
       file,
       synth: synth.id,
       voiceCount: patches.length,
       warnings,
-      voices: voices.map(({ text: _t, ...rest }) => (full ? rest : { voice: rest.voice, name: rest.name, unsupported: rest.unsupported })),
+      voices: voices.map(({ text: _t, ...rest }) =>
+        full ? rest : { voice: rest.voice, name: rest.name, unsupported: rest.unsupported },
+      ),
     };
     return { data, human };
   },

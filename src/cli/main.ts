@@ -10,7 +10,9 @@ const EXIT_USAGE = 2;
 const EXIT_INTERRUPTED = 130;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -31,7 +33,8 @@ export async function main(argv: string[]): Promise<number> {
     .showSuggestionAfterError(true);
 
   // `patchsmith help <command>` is `patchsmith <command> --help`.
-  if (argv[2] === "help" && argv[3] && commandLoaders[argv[3]]) argv = [argv[0]!, argv[1]!, argv[3], "--help"];
+  if (argv[2] === "help" && argv[3] && commandLoaders[argv[3]])
+    argv = [argv[0]!, argv[1]!, argv[3], "--help"];
   const name = argv[2];
   const loader = name !== undefined ? commandLoaders[name] : undefined;
 
@@ -62,7 +65,8 @@ export async function main(argv: string[]): Promise<number> {
         const ctx = makeContext(Boolean(opts.json), controller.signal);
         const result = await spec.run(self.args, opts, ctx);
         if (ctx.json) process.stdout.write(JSON.stringify(result.data, null, 2) + "\n");
-        else if (result.human) process.stdout.write(result.human.endsWith("\n") ? result.human : result.human + "\n");
+        else if (result.human)
+          process.stdout.write(result.human.endsWith("\n") ? result.human : result.human + "\n");
       });
     } else {
       for (const [n, summary] of Object.entries(commandSummaries)) program.command(n).description(summary);

@@ -9,7 +9,12 @@ import type { CommandSpec } from "./context.ts";
 import { numberIn } from "./options.ts";
 
 function safeFileName(s: string): string {
-  return s.trim().replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "") || "voice";
+  return (
+    s
+      .trim()
+      .replace(/[^A-Za-z0-9._-]+/g, "_")
+      .replace(/^_+|_+$/g, "") || "voice"
+  );
 }
 
 export const command: CommandSpec = {
@@ -26,7 +31,13 @@ export const command: CommandSpec = {
       .option("--length <seconds>", "length of the render in seconds", numberIn(0.01, 600), 2)
       .option("--sample-rate <hz>", "output sample rate", numberIn(8000, 192000, true), 44100)
       .option("--seed <n>", "seed for anything random in the engine", numberIn(0, 2 ** 32 - 1, true), 1)
-      .addOption(new Option("--format <f>", "WAV sample format (default: the synth's native)").choices(["pcm16", "pcm24", "float32"]))
+      .addOption(
+        new Option("--format <f>", "WAV sample format (default: the synth's native)").choices([
+          "pcm16",
+          "pcm24",
+          "float32",
+        ]),
+      )
       .option("-o, --output <path>", "output WAV (or folder with --all)")
       .option("--strict", "treat preset warnings as errors")
       .option("-f, --force", "overwrite existing files");
@@ -51,7 +62,10 @@ export const command: CommandSpec = {
       jobs = patches.map((patch, index) => ({
         index,
         patch,
-        out: path.join(dir, `${String(index + 1).padStart(2, "0")}-${safeFileName(synth.patchName(patch))}.wav`),
+        out: path.join(
+          dir,
+          `${String(index + 1).padStart(2, "0")}-${safeFileName(synth.patchName(patch))}.wav`,
+        ),
       }));
     } else {
       if (opts.voice === undefined && patches.length > 1) {
@@ -59,7 +73,9 @@ export const command: CommandSpec = {
       }
       const { index, patch } = selectVoice(patches, opts.voice as number | undefined, file);
       const suffix = patches.length > 1 ? `-v${index + 1}` : "";
-      jobs = [{ index, patch, out: (opts.output as string | undefined) ?? `${base}${suffix}-n${perf.note}.wav` }];
+      jobs = [
+        { index, patch, out: (opts.output as string | undefined) ?? `${base}${suffix}-n${perf.note}.wav` },
+      ];
     }
     // Refuse before rendering anything, so a refused job writes nothing.
     await checkWritable(
@@ -81,9 +97,13 @@ export const command: CommandSpec = {
         for (let k = 0; k < ch.length; k++) m = Math.max(m, Math.abs(ch[k]!));
         return m;
       }, 0);
-      await writeFileAtomic(job.out, encodeWav({ sampleRate: opts.sampleRate as number, channels }, encoding), {
-        force: Boolean(opts.force),
-      });
+      await writeFileAtomic(
+        job.out,
+        encodeWav({ sampleRate: opts.sampleRate as number, channels }, encoding),
+        {
+          force: Boolean(opts.force),
+        },
+      );
       results.push({
         voice: job.index + 1,
         name: synth.patchName(job.patch),
@@ -97,10 +117,20 @@ export const command: CommandSpec = {
     }
     bar.stop();
     const human = results
-      .map((r) => `${r.output}  voice ${r.voice} "${String(r.name).trim()}"  peak ${(20 * Math.log10(Math.max(r.peak as number, 1e-12))).toFixed(1)} dBFS`)
+      .map(
+        (r) =>
+          `${r.output}  voice ${r.voice} "${String(r.name).trim()}"  peak ${(20 * Math.log10(Math.max(r.peak as number, 1e-12))).toFixed(1)} dBFS`,
+      )
       .join("\n");
     return {
-      data: { synth: synth.id, file, performance: perf, sampleRate: opts.sampleRate, encoding, renders: results },
+      data: {
+        synth: synth.id,
+        file,
+        performance: perf,
+        sampleRate: opts.sampleRate,
+        encoding,
+        renders: results,
+      },
       human,
     };
   },

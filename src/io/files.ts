@@ -42,7 +42,11 @@ export function removePendingTempFiles(): void {
  * Write a file atomically: the data goes to a temp file in the same folder, which is then renamed over
  * the destination. A reader never sees a partial file and an interrupted write leaves the old file intact.
  */
-export async function writeFileAtomic(file: string, data: Uint8Array | string, opts: WriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: Uint8Array | string,
+  opts: WriteOptions = {},
+): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   try {
     const st = await fs.stat(dir);

@@ -40,7 +40,11 @@ export async function loadPresetFile(file: string, opts: { strict?: boolean } = 
 }
 
 /** Pick voices by 1-based number (as Dexed shows them). */
-export function selectVoice<T>(patches: T[], voice: number | undefined, file: string): { index: number; patch: T } {
+export function selectVoice<T>(
+  patches: T[],
+  voice: number | undefined,
+  file: string,
+): { index: number; patch: T } {
   const n = voice ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > patches.length) {
     throw new PatchsmithError("bad-voice", `voice ${voice} out of range 1–${patches.length}`, file);
