@@ -4,6 +4,7 @@
 // transpose; 1 band spread: a band around cutoff + blend transpose, blend widening it up to ±4 octaves). A
 // one-pole high-pass 4 octaves below the cutoff (or at the band's low edge) always follows. Structure and
 // constants are facts from Vital (GPL-3.0, Matt Tytel), see ../shared/reference/vital.md §5.3.
+import { DelayLine } from "./effects/delay-line.ts";
 import { hardTanh } from "./tanh.ts";
 
 const FLANGE_SCALE = Math.SQRT1_2;
@@ -26,54 +27,13 @@ function noteHz(note: number): number {
   return 8.1757989156 * Math.pow(2, note / 12);
 }
 
-/** Power-of-two ring buffer read with Catmull-Rom interpolation, the way Vital's delay memories are read. */
-class CombMemory {
-  readonly buf: Float32Array;
-  private readonly mask: number;
-  pos = 0;
-
-  constructor(maxSamples: number) {
-    let size = 4;
-    while (size < maxSamples + 4) size <<= 1;
-    this.buf = new Float32Array(size);
-    this.mask = size - 1;
-  }
-
-  get maxDelay(): number {
-    return this.mask - 3;
-  }
-
-  push(x: number): void {
-    this.pos = (this.pos + 1) & this.mask;
-    this.buf[this.pos] = x;
-  }
-
-  /** What Vital's memory returns for a period of `period` samples (one sample further back than the newest). */
-  get(period: number): number {
-    const d = Math.max(2, Math.min(this.mask - 3, period + 1));
-    const i = Math.floor(d);
-    const t = d - i;
-    const b = this.buf;
-    const m = this.mask;
-    const base = this.pos + 1 - i;
-    const y0 = b[(base + 1) & m]!;
-    const y1 = b[base & m]!;
-    const y2 = b[(base - 1) & m]!;
-    const y3 = b[(base - 2) & m]!;
-    const c1 = 0.5 * (y2 - y0);
-    const c2 = y0 - 2.5 * y1 + 2 * y2 - 0.5 * y3;
-    const c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
-    return ((c3 * t + c2) * t + c1) * t + y1;
-  }
-}
-
 function onePoleCoefficient(hz: number, sampleRate: number): number {
   const s = (Math.PI * hz) / sampleRate;
   return Math.tan(s / (s + 1));
 }
 
 export class CombFilter {
-  private memory: CombMemory | null = null;
+  private memory: DelayLine | null = null;
   private lp1 = 0;
   private lp2 = 0;
   private started = false;
@@ -91,7 +51,7 @@ export class CombFilter {
   }
 
   reset(): void {
-    this.memory?.buf.fill(0);
+    this.memory?.clear();
     this.lp1 = this.lp2 = 0;
     this.started = false;
   }
@@ -99,8 +59,7 @@ export class CombFilter {
   copyStateFrom(o: CombFilter): void {
     if (o.memory) {
       this.ensureMemory();
-      this.memory!.buf.set(o.memory.buf);
-      this.memory!.pos = o.memory.pos;
+      this.memory!.copyFrom(o.memory);
     }
     this.lp1 = o.lp1;
     this.lp2 = o.lp2;
@@ -115,7 +74,7 @@ export class CombFilter {
   }
 
   private ensureMemory(): void {
-    if (!this.memory) this.memory = new CombMemory(Math.ceil(this.sampleRate / LOWEST_HZ) + 8);
+    if (!this.memory) this.memory = new DelayLine(Math.ceil(this.sampleRate / LOWEST_HZ) + 8);
   }
 
   process(buf: Float32Array, n: number, s: CombSettings): void {
@@ -190,7 +149,7 @@ export class CombFilter {
       const lo = this.lowGain + dLow * t;
       const hi = this.highGain + dHigh * t;
       const x = buf[i]!;
-      const read = mem.get(loop === 2 ? p * 0.5 : p);
+      const read = mem.readVital(loop === 2 ? p * 0.5 : p);
       const into = loop === 0 ? sc * x + read * fb : read;
       let d = k1 * (into - lp1);
       const low = lp1 + d;

@@ -23,6 +23,12 @@ export class DelayLine {
     this.buf.fill(0);
   }
 
+  /** Take over another line's contents and position (same size), e.g. to fork a mono state into stereo. */
+  copyFrom(o: DelayLine): void {
+    this.buf.set(o.buf);
+    this.pos = o.pos;
+  }
+
   push(x: number): void {
     this.pos = (this.pos + 1) & this.mask;
     this.buf[this.pos] = x;
