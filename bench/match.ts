@@ -29,6 +29,7 @@ import {
   type Bank,
   type BankEntry,
 } from "../src/match/bank.ts";
+import { analyticStarts } from "../src/match/analytic/index.ts";
 import { patchToPoint } from "../src/match/evaluate.ts";
 import { PoolEvaluator } from "../src/match/evaluator.ts";
 import { levelMatch, mixToMono } from "../src/match/loss.ts";
@@ -298,11 +299,14 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
       const evaluator = new PoolEvaluator(target.samples, { pool });
       const truthKey = bt.truth !== undefined ? patchKey(synth, bt.truth) : undefined;
       const exclude = (e: BankEntry) => truthKey !== undefined && patchKey(synth, e.patch) === truthKey;
-      const starts = bank
-        ? nearestEntries(bank, target.samples, target.note, num(args, "--neighbours", 16), exclude).map(
-            (e) => ({ patch: e.patch, source: `bank ${e.name.trim()}` }),
-          )
-        : [];
+      const starts = [
+        ...analyticStarts(synth, target),
+        ...(bank
+          ? nearestEntries(bank, target.samples, target.note, num(args, "--neighbours", 16), exclude).map(
+              (e) => ({ patch: e.patch, source: `bank ${e.name.trim()}` }),
+            )
+          : []),
+      ];
       const t0 = performance.now();
       let first = NaN;
       const res = await match({

@@ -15,6 +15,7 @@ import { ensureDir, writeFileAtomic } from "../io/files.ts";
 import { cancelFlagFor } from "../jobs/cancel.ts";
 import { batchRanges, WorkerPool } from "../jobs/pool.ts";
 import type { AnySynth } from "../synths/synth.ts";
+import { analyticStarts } from "./analytic/index.ts";
 import { embeddingDistance, embedSound, EMBED_DIMS } from "./embed.ts";
 import type { EmbedBatch, EmbedBatchResult } from "./embed-task.ts";
 import type { StartPoint } from "./pipeline.ts";
@@ -270,21 +271,26 @@ export async function startsFor(
     signal?: AbortSignal;
   } = {},
 ): Promise<StartPoint[]> {
+  const analytic = analyticStarts(synth, target);
   const bank = opts.bank ?? (await loadBank(synth, opts.store));
   if (bank) {
-    return nearestEntries(bank, target.samples, target.note, opts.neighbours ?? 16, opts.exclude).map(
-      (e) => ({
+    return [
+      ...analytic,
+      ...nearestEntries(bank, target.samples, target.note, opts.neighbours ?? 16, opts.exclude).map((e) => ({
         patch: e.patch,
         source:
           e.source === "procedural"
             ? `procedural ${e.name.trim()}`
             : `bank ${e.name.trim()} (${path.basename(e.source)})`,
-      }),
-    );
+      })),
+    ];
   }
   // Vital renders are ~10× slower than DX7 ones: fewer procedural starts.
-  return proceduralPresets(synth, synth.id === "vital" ? 12 : 32).map((e) => ({
-    patch: e.patch,
-    source: `procedural ${e.name.trim()}`,
-  }));
+  return [
+    ...analytic,
+    ...proceduralPresets(synth, synth.id === "vital" ? 12 : 32).map((e) => ({
+      patch: e.patch,
+      source: `procedural ${e.name.trim()}`,
+    })),
+  ];
 }
