@@ -1,24 +1,52 @@
 // The matcher against its baselines at equal render budget, in the same run (DESIGN §6, issue #6):
-//   npm run bench -- match [--set dx7-refs|vital-refs|sounds|spiegelib] [--synth dx7|vital] [--group G] [--limit N] [--time S] [--renders N]
-//                          [--bank-corpus BANKS] [--bank-notes 60,…] [--neighbours K] [--threads N] [--seed S] [--offset K]
+//   npm run bench -- match [--set dx7-refs|vital-refs|vital-refs-ccby|sounds|spiegelib|first-candidate|all]
+//                          [--synth dx7|vital|both] [--quick] [--limit N] [--offset K] [--time S | --renders N]
+//                          [--per-class N] [--class kick,snare] [--group G] [--bank-corpus BANKS]
+//                          [--bank-notes 60,…] [--neighbours K] [--threads N] [--seed S] [--no-random]
 // Sets (read from ../shared at run time; nothing is copied into the repo):
-//   dx7-refs   corpus voices rendered by msfa at note 60 (refs/dx7, group "corpus"); the target's own voice is
-//              excluded from the bank.
-//   sounds     real recorded one-shots (data/sounds), out of domain; note from the manifest when known.
-//   vital-refs renders by Vital itself (refs/vital; --group ccby for the real presets); no bank (Vital matches
-//              start from the init patch and the exploration), so no nearest-bank baseline.
-//   spiegelib  SpiegeLib-style replica: DX7 algorithm 1, OP1 a flat sine carrier, OP2 with 9 free parameters
-//              (coarse, fine, output level, EG rates 1–3, EG levels 1–3 — our reading of "pitch and envelope"),
-//              OPs 3–6 off, note 48, velocity 127, 1 s; 25 random targets; scored with MFCC-MAE (SpiegeLib).
-// Baselines, each given the renders the matcher used on that target: the init patch, the nearest bank preset
-// (top embedding neighbour), and random search (uniform points, best by the same loss).
+//   dx7-refs        corpus voices rendered by msfa at note 60 (refs/dx7, group "corpus"); the target's own
+//                   voice is excluded from the bank.
+//   vital-refs      renders by Vital itself of the feature presets (refs/vital, every group but ccby; --group G
+//                   for one group); vital-refs-ccby: the CC BY presets' renders (their own preset excluded).
+//   sounds          real recorded one-shots (data/sounds), out of domain; note from the manifest when known;
+//                   --per-class N takes N targets of every class (--class to choose classes). Default synth
+//                   "both": best of DX7 and Vital (below).
+//   spiegelib       SpiegeLib-style replica: DX7 algorithm 1, OP1 a flat sine carrier, OP2 with 9 free
+//                   parameters (coarse, fine, output level, EG rates 1–3, EG levels 1–3 — our reading of
+//                   "pitch and envelope"), OPs 3–6 off, note 48, velocity 127, 1 s; 25 random targets; scored
+//                   with MFCC-MAE (SpiegeLib).
+//   first-candidate the CLI started cold (`node bin/patchsmith.js match`, a new process per run, an empty store)
+//                   on a few sounds per synth: wall time from spawning it to its first output file.
+//   all             every set above, one after another (with --quick: the lead's smoke run).
+// Baselines, each given the renders the matcher used on that target with that synth: the init patch, the
+// nearest bank preset (top embedding neighbour), and random search (uniform points, best by the same loss).
+// Best of DX7/Vital (--synth both): each synth gets half the budget (time or renders), so the pair costs what
+// one synth's run costs; the target's result is the synth whose final loss is lower (the matcher's own
+// loss, not the benchmark's metric); it must beat every baseline of both synths to count as a win.
 // Metrics are computed on level-matched renders (src/match/loss.ts levelMatch), except MFCC-MAE (SpiegeLib).
-// The bank is built at run time from ../shared/data/dx7/factory (+ --bank-corpus banks of the corpus) and the
-// procedural voices.
-import { readdirSync, readFileSync } from "node:fs";
+// Banks are built at run time: DX7 from ../shared/data/dx7/factory (+ --bank-corpus banks of the corpus) and
+// 256 procedural voices; Vital from the CC BY presets (data/vital-presets) and 48 procedural presets.
+// Every set ends with one summary line per bar of the issue: {name: "match/<set>/summary", metric, value,
+// bar, met}. --quick: 2 targets per set (3 SpiegeLib), small render budgets, banks at note 60 only.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchResult } from "./run.ts";
+import {
+  aggregates,
+  barsFor,
+  bestOf,
+  beatsEveryBaseline,
+  keyOf,
+  median,
+  mean,
+  meets,
+  primaryMethod,
+  type Row,
+  type Scores,
+} from "./_match-summary.ts";
 import { readAudioMono } from "../src/audio/decode.ts";
 import { WorkerPool } from "../src/jobs/pool.ts";
 import {
@@ -30,7 +58,7 @@ import {
   type BankEntry,
 } from "../src/match/bank.ts";
 import { analyticStarts } from "../src/match/analytic/index.ts";
-import { patchToPoint } from "../src/match/evaluate.ts";
+import { patchToPoint, Scorer } from "../src/match/evaluate.ts";
 import { PoolEvaluator } from "../src/match/evaluator.ts";
 import { levelMatch, mixToMono } from "../src/match/loss.ts";
 import { match, searchSpaceFor } from "../src/match/pipeline.ts";
@@ -49,28 +77,18 @@ function arg(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 const num = (args: string[], name: string, fallback: number) => Number(arg(args, name) ?? fallback);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length ? (s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2) : NaN;
-};
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 interface BenchTarget {
   id: string;
+  /** Class label (sounds: the manifest's class), "" when none. */
+  cls: string;
   samples: Float32Array;
   note?: number;
   hold?: number;
   velocity?: number;
-  /** The patch that made it (in-domain sets), excluded from the bank. */
+  /** The patch that made it (in-domain sets) and its synth: excluded from that synth's bank. */
   truth?: unknown;
-}
-
-interface Scores {
-  melLsd: number;
-  sc: number;
-  mss: number;
-  mfccSpiegelib: number;
+  truthSynth?: string;
 }
 
 function scoreAudio(t: MatchTarget, audio: Float32Array, levelMatched: boolean): Scores {
@@ -106,34 +124,53 @@ async function dx7RefTargets(synth: AnySynth, limit: number, offset: number): Pr
     const { samples } = await readAudioMono(path.join(dir, String(m.wav)), 44100);
     out.push({
       id: String(m.id),
+      cls: "",
       samples,
       note: 60,
       hold: Number(m.hold_s),
       velocity: Number(m.velocity),
       truth: voices[Number(m.voice_index)],
+      truthSynth: "dx7",
     });
   }
   return out;
 }
 
-async function vitalRefTargets(limit: number, offset: number, group?: string): Promise<BenchTarget[]> {
+/** Vital's own renders: `group` "feature" (every group but ccby), "ccby", or one manifest group. */
+async function vitalRefTargets(
+  vital: AnySynth | undefined,
+  limit: number,
+  offset: number,
+  group: string,
+): Promise<BenchTarget[]> {
   const dir = path.join(shared, "refs/vital");
   const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8")) as Array<
     Record<string, unknown>
   >;
-  const pool = manifest.filter((m) => (group ? m.group === group : true) && Number(m.dur_s) <= 4);
+  const inGroup = (g: unknown) => (group === "feature" ? g !== "ccby" : g === group);
+  const pool = manifest.filter((m) => inGroup(m.group) && Number(m.dur_s) <= 4);
   const step = Math.max(1, Math.floor(pool.length / Math.max(1, limit)));
   const chosen = pool.filter((_, i) => i % step === offset % step).slice(0, limit);
   const out: BenchTarget[] = [];
   for (const m of chosen) {
     const { samples } = await readAudioMono(path.join(dir, String(m.wav)), 44100);
+    let truth: unknown;
+    try {
+      if (vital)
+        truth = vital.codec.read(new Uint8Array(readFileSync(path.join(dir, String(m.preset))))).patches[0];
+    } catch {
+      truth = undefined;
+    }
     // Vital's velocity is 0–1 in the manifest; MIDI velocity at our interface.
     out.push({
       id: String(m.id),
+      cls: String(m.group),
       samples,
       note: Number(m.note),
       hold: Number(m.note_off_s),
       velocity: Math.max(1, Math.round(Number(m.velocity) * 127)),
+      truth,
+      truthSynth: "vital",
     });
   }
   return out;
@@ -170,18 +207,49 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-async function soundTargets(limit: number, offset: number): Promise<BenchTarget[]> {
-  const dir = path.join(shared, "data/sounds");
-  const [header, ...rows] = parseCsv(readFileSync(path.join(dir, "manifest.csv"), "utf8"));
+interface SoundRow {
+  path: string;
+  cls: string;
+  note?: number;
+}
+
+function soundManifest(): SoundRow[] {
+  const [header, ...rows] = parseCsv(readFileSync(path.join(shared, "data/sounds/manifest.csv"), "utf8"));
   const col = (name: string) => header!.indexOf(name);
-  // Spread over the classes: every k-th row.
-  const step = Math.max(1, Math.floor(rows.length / Math.max(1, limit)));
-  const picked = rows.filter((_, i) => i % step === offset % step).slice(0, limit);
+  return rows.map((r) => {
+    const note = r[col("midi_note")] ? Number(r[col("midi_note")]) : NaN;
+    return { path: r[col("path")]!, cls: r[col("class")]!, note: Number.isFinite(note) ? note : undefined };
+  });
+}
+
+/**
+ * Every k-th row (spread over the classes), or with `perClass` N rows of each class spread evenly within it,
+ * optionally only the classes listed.
+ */
+export function pickSounds(
+  rows: SoundRow[],
+  opts: { limit: number; offset: number; perClass?: number; classes?: string[] },
+): SoundRow[] {
+  const pool = opts.classes ? rows.filter((r) => opts.classes!.includes(r.cls)) : rows;
+  if (opts.perClass) {
+    const out: SoundRow[] = [];
+    for (const cls of [...new Set(pool.map((r) => r.cls))]) {
+      const mine = pool.filter((r) => r.cls === cls);
+      const n = Math.min(opts.perClass, mine.length);
+      for (let k = 0; k < n; k++)
+        out.push(mine[(Math.floor(((k + 0.5) * mine.length) / n) + opts.offset) % mine.length]!);
+    }
+    return out;
+  }
+  const step = Math.max(1, Math.floor(pool.length / Math.max(1, opts.limit)));
+  return pool.filter((_, i) => i % step === opts.offset % step).slice(0, opts.limit);
+}
+
+async function soundTargets(picked: SoundRow[]): Promise<BenchTarget[]> {
   const out: BenchTarget[] = [];
   for (const r of picked) {
-    const { samples } = await readAudioMono(path.join(dir, r[col("path")]!), 44100);
-    const note = r[col("midi_note")] ? Number(r[col("midi_note")]) : undefined;
-    out.push({ id: r[col("path")]!, samples, note: Number.isFinite(note) ? note : undefined });
+    const { samples } = await readAudioMono(path.join(shared, "data/sounds", r.path), 44100);
+    out.push({ id: r.path, cls: r.cls, samples, note: r.note });
   }
   return out;
 }
@@ -219,147 +287,160 @@ function spiegelibTargets(
         { sampleRate: 44100, seed: 1 },
       ),
     );
-    targets.push({ id: `spiegelib-${k + 1}`, samples, note: 48, hold: 1, velocity: 127, truth });
+    targets.push({ id: `spiegelib-${k + 1}`, cls: "", samples, note: 48, hold: 1, velocity: 127, truth });
   }
   return { targets, free };
 }
 
-async function dx7Bank(
-  synth: AnySynth,
-  corpusBanks: number,
-  threads: number,
-  notes?: number[],
-): Promise<Bank> {
-  const entries: BankEntry[] = [];
-  const seen = new Set<string>();
-  const add = (file: string) => {
-    const patches = synth.codec.read(new Uint8Array(readFileSync(file))).patches;
+function readPresetFiles(synth: AnySynth, files: string[], into: BankEntry[], seen: Set<string>): void {
+  for (const file of files) {
+    let patches: unknown[];
+    try {
+      patches = synth.codec.read(new Uint8Array(readFileSync(file)), path.basename(file)).patches;
+    } catch (e) {
+      process.stderr.write(`bank: skipped ${file}: ${(e as Error).message}\n`);
+      continue;
+    }
     patches.forEach((patch, i) => {
       const key = patchKey(synth, patch);
       if (seen.has(key)) return;
       seen.add(key);
-      entries.push({ name: synth.patchName(patch), source: `${path.basename(file)}#${i + 1}`, patch });
+      into.push({
+        name: synth.patchName(patch),
+        source: patches.length > 1 ? `${path.basename(file)}#${i + 1}` : path.basename(file),
+        patch,
+      });
     });
-  };
-  const factory = path.join(shared, "data/dx7/factory");
-  for (const f of readdirSync(factory).sort()) if (f.endsWith(".syx")) add(path.join(factory, f));
-  const corpus = path.join(shared, "data/dx7/corpus");
-  for (const f of readdirSync(corpus).sort().slice(0, corpusBanks)) add(path.join(corpus, f));
-  entries.push(...proceduralPresets(synth, 256));
+  }
+}
+
+function filesUnder(dir: string, ext: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.toLowerCase().endsWith(ext))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** The bench's bank for a synth (see the header), built at run time. */
+async function benchBank(
+  synth: AnySynth,
+  opts: { corpusBanks: number; threads: number; notes?: number[]; quick: boolean },
+): Promise<Bank | undefined> {
+  const entries: BankEntry[] = [];
+  const seen = new Set<string>();
+  if (synth.id === "dx7") {
+    readPresetFiles(synth, filesUnder(path.join(shared, "data/dx7/factory"), ".syx"), entries, seen);
+    const corpus = filesUnder(path.join(shared, "data/dx7/corpus"), ".syx").slice(0, opts.corpusBanks);
+    readPresetFiles(synth, corpus, entries, seen);
+    entries.push(...proceduralPresets(synth, opts.quick ? 64 : 256));
+  } else if (synth.id === "vital") {
+    if (!opts.quick)
+      readPresetFiles(synth, filesUnder(path.join(shared, "data/vital-presets"), ".vital"), entries, seen);
+    entries.push(...proceduralPresets(synth, opts.quick ? 24 : 48));
+  } else return undefined;
   const t0 = performance.now();
-  const bank = await buildBank(synth, entries, { threads, notes });
+  const bank = await buildBank(synth, entries, { threads: opts.threads, notes: opts.notes });
   process.stderr.write(
-    `bank: ${entries.length} presets embedded in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+    `bank ${synth.id}: ${entries.length} presets embedded in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
   );
   return bank;
 }
 
-export default async function bench(args: string[], emit: (r: BenchResult) => void): Promise<void> {
-  const set = arg(args, "--set") ?? "dx7-refs";
-  const limit = num(args, "--limit", set === "spiegelib" ? 25 : 8);
-  const offset = num(args, "--offset", 0);
-  const seconds = arg(args, "--time") !== undefined ? num(args, "--time", 30) : undefined;
-  const renders =
-    arg(args, "--renders") !== undefined
-      ? num(args, "--renders", 2500)
-      : set === "spiegelib" && seconds === undefined
-        ? 2500
-        : undefined;
-  const budgetSeconds = seconds ?? (renders === undefined ? 30 : undefined);
-  const threads = num(args, "--threads", 2);
-  const seed = num(args, "--seed", 1);
-  await loadSynths();
-  const synthId = arg(args, "--synth") ?? (set.startsWith("vital") ? "vital" : "dx7");
-  const synth = getSynth(synthId);
-  if (!synth) throw new Error(`the ${synthId} synth is not registered`);
+interface RunConfig {
+  quick: boolean;
+  threads: number;
+  seed: number;
+  neighbours: number;
+  random: boolean;
+  /** Budget per synth and target. */
+  budget: (synthId: string, nSynths: number) => { seconds?: number; renders?: number };
+  bank: (synth: AnySynth) => Promise<Bank | undefined>;
+}
 
-  let targets: BenchTarget[];
-  let free: number[] | undefined;
-  if (set === "dx7-refs") targets = await dx7RefTargets(synth, limit, offset);
-  else if (set === "sounds") targets = await soundTargets(limit, offset);
-  else if (set === "vital-refs") targets = await vitalRefTargets(limit, offset, arg(args, "--group"));
-  else if (set === "spiegelib") ({ targets, free } = spiegelibTargets(synth, limit, seed));
-  else throw new Error(`unknown set ${set}`);
-  // The bench builds a DX7 bank only; Vital runs from its init patch and the random exploration.
-  const useBank = set !== "spiegelib" && synth.id === "dx7";
-  // --bank-notes 60: embed at that note only (enough when every target is played there; faster to build).
-  const bankNotes = arg(args, "--bank-notes")?.split(",").map(Number);
-  const bank = useBank ? await dx7Bank(synth, num(args, "--bank-corpus", 0), threads, bankNotes) : undefined;
-  const pool = new WorkerPool({ threads });
-  const rows: Array<{ id: string; method: string; scores: Scores; renders: number; seconds: number }> = [];
-  const firstTimes: number[] = [];
-
+/** One synth's matcher and baselines on one target. */
+async function runOne(
+  synth: AnySynth,
+  bt: BenchTarget,
+  target: MatchTarget,
+  pool: WorkerPool,
+  cfg: RunConfig,
+  opts: {
+    bank?: Bank;
+    free?: number[];
+    levelMatched: boolean;
+    seconds?: number;
+    renders?: number;
+  },
+): Promise<{ rows: Row[]; first: number }> {
+  const rows: Row[] = [];
+  const base = { id: bt.id, cls: bt.cls, synth: synth.id };
+  const evaluator = new PoolEvaluator(target.samples, { pool });
+  const truthKey =
+    bt.truth !== undefined && bt.truthSynth === synth.id ? patchKey(synth, bt.truth) : undefined;
+  const exclude = (e: BankEntry) => truthKey !== undefined && patchKey(synth, e.patch) === truthKey;
+  const starts = [
+    ...analyticStarts(synth, target),
+    ...(opts.bank
+      ? nearestEntries(opts.bank, target.samples, target.note, cfg.neighbours, exclude).map((e) => ({
+          patch: e.patch,
+          source: `bank ${e.name.trim()}`,
+        }))
+      : []),
+  ];
+  const t0 = performance.now();
+  let first = NaN;
   try {
-    for (const bt of targets) {
-      const target = analyseTarget(bt.samples, {
-        note: bt.note,
-        holdSeconds: bt.hold,
-        velocity: bt.velocity,
-      });
-      const evaluator = new PoolEvaluator(target.samples, { pool });
-      const truthKey = bt.truth !== undefined ? patchKey(synth, bt.truth) : undefined;
-      const exclude = (e: BankEntry) => truthKey !== undefined && patchKey(synth, e.patch) === truthKey;
-      const starts = [
-        ...analyticStarts(synth, target),
-        ...(bank
-          ? nearestEntries(bank, target.samples, target.note, num(args, "--neighbours", 16), exclude).map(
-              (e) => ({ patch: e.patch, source: `bank ${e.name.trim()}` }),
-            )
-          : []),
-      ];
-      const t0 = performance.now();
-      let first = NaN;
-      const res = await match({
-        synth,
-        target,
-        evaluator,
-        seconds: budgetSeconds,
-        renders,
-        seed,
-        candidates: 1,
-        starts,
-        free,
-        onFirstCandidate: () => {
-          first = (performance.now() - t0) / 1000;
-        },
-      });
-      firstTimes.push(first);
-      const levelMatched = set !== "spiegelib";
-      const best = res.candidates[0]!;
-      const matched = scoreAudio(
-        target,
-        renderMono(synth, best.patch, target, best.holdSeconds),
-        levelMatched,
-      );
-      rows.push({
-        id: bt.id,
-        method: "matcher",
-        scores: matched,
-        renders: res.renders,
-        seconds: res.seconds,
-      });
+    const res = await match({
+      synth,
+      target,
+      evaluator,
+      seconds: opts.seconds,
+      renders: opts.renders,
+      seed: cfg.seed,
+      candidates: 1,
+      starts,
+      free: opts.free,
+      onFirstCandidate: () => {
+        first = (performance.now() - t0) / 1000;
+      },
+    });
+    const best = res.candidates[0]!;
+    rows.push({
+      ...base,
+      method: "matcher",
+      scores: scoreAudio(target, renderMono(synth, best.patch, target, best.holdSeconds), opts.levelMatched),
+      loss: best.loss,
+      renders: res.renders,
+      seconds: res.seconds,
+    });
 
-      const hold = target.holdSeconds;
-      rows.push({
-        id: bt.id,
-        method: "init",
-        scores: scoreAudio(target, renderMono(synth, synth.defaultPatch(), target, hold), levelMatched),
-        renders: 1,
-        seconds: 0,
-      });
-      if (bank) {
-        const nearest = nearestEntries(bank, target.samples, target.note, 1, exclude)[0]!;
+    const hold = target.holdSeconds;
+    rows.push({
+      ...base,
+      method: "init",
+      scores: scoreAudio(target, renderMono(synth, synth.defaultPatch(), target, hold), opts.levelMatched),
+      renders: 1,
+      seconds: 0,
+    });
+    if (opts.bank) {
+      const nearest = nearestEntries(opts.bank, target.samples, target.note, 1, exclude)[0];
+      if (nearest)
         rows.push({
-          id: bt.id,
+          ...base,
           method: "nearest-bank",
-          scores: scoreAudio(target, renderMono(synth, nearest.patch, target, hold), levelMatched),
+          scores: scoreAudio(target, renderMono(synth, nearest.patch, target, hold), opts.levelMatched),
           renders: 1,
           seconds: 0,
         });
-      }
+    }
+    if (cfg.random) {
       // Random search with the matcher's render count, scored by the same loss.
-      const space = searchSpaceFor(synth, target, { free: free ?? defaultFreeParams(synth), seed });
-      const r = new Random(seed + 7);
+      const space = searchSpaceFor(synth, target, {
+        free: opts.free ?? defaultFreeParams(synth),
+        seed: cfg.seed,
+      });
+      const r = new Random(cfg.seed + 7);
       const tr = performance.now();
       const dim = patchToPoint(synth, space, synth.defaultPatch()).length;
       let bestLoss = Infinity;
@@ -377,85 +458,379 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
         done += n;
       }
       if (bestPoint) {
-        const { Scorer } = await import("../src/match/evaluate.ts");
-        const sc = new Scorer(synth, space, target.loss);
-        const audio = sc.render(bestPoint);
+        const audio = new Scorer(synth, space, target.loss).render(bestPoint);
         rows.push({
-          id: bt.id,
+          ...base,
           method: "random",
-          scores: scoreAudio(target, audio, levelMatched),
+          scores: scoreAudio(target, audio, opts.levelMatched),
+          loss: bestLoss,
           renders: res.renders,
           seconds: (performance.now() - tr) / 1000,
         });
       }
-      await evaluator.close();
-      const mine = rows.filter((x) => x.id === bt.id);
+    }
+  } finally {
+    await evaluator.close();
+  }
+  return { rows, first };
+}
+
+/** The CLI started cold on a sound: wall seconds from spawn to its first output file (and what it reports). */
+function firstCandidateRun(
+  synthId: string,
+  wav: string,
+  dir: string,
+  threads: number,
+): Promise<{ wallSeconds: number; reportedSeconds: number; load1: number }> {
+  const out = path.join(dir, `first-${synthId}${synthId === "dx7" ? ".syx" : ".vital"}`);
+  const watched = synthId === "dx7" ? out : path.join(dir, `first-${synthId}-1.vital`);
+  rmSync(watched, { force: true });
+  const load1 = os.loadavg()[0]!;
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    let wall = NaN;
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(repoRoot, "bin/patchsmith.js"),
+        "match",
+        wav,
+        "--synth",
+        synthId,
+        "--renders",
+        "40",
+        "--candidates",
+        "1",
+        "--threads",
+        String(threads),
+        "--store",
+        dir,
+        "-o",
+        out,
+        "--force",
+        "--json",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const poll = setInterval(() => {
+      if (Number.isNaN(wall) && existsSync(watched)) wall = (performance.now() - t0) / 1000;
+    }, 5);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      clearInterval(poll);
+      if (code !== 0) return reject(new Error(`match exited ${code}: ${stderr.trim()}`));
+      let reported = NaN;
+      try {
+        reported = Number(JSON.parse(stdout).firstCandidateSeconds ?? NaN);
+      } catch {
+        /* reported stays NaN */
+      }
+      resolve({ wallSeconds: wall, reportedSeconds: reported, load1 });
+    });
+  });
+}
+
+async function firstCandidateSet(
+  args: string[],
+  emit: (r: BenchResult) => void,
+  quick: boolean,
+  threads: number,
+): Promise<void> {
+  const picks = pickSounds(soundManifest(), {
+    limit: 0,
+    offset: num(args, "--offset", 0),
+    perClass: 1,
+    classes: quick ? ["kick"] : ["kick", "snare", "piano", "strings"],
+  });
+  const synths = (arg(args, "--synth") ?? "both") === "both" ? ["dx7", "vital"] : [arg(args, "--synth")!];
+  const dir = mkdtempSync(path.join(os.tmpdir(), "patchsmith-first-"));
+  const times: number[] = [];
+  try {
+    for (const synthId of synths)
+      for (const p of picks) {
+        const r = await firstCandidateRun(synthId, path.join(shared, "data/sounds", p.path), dir, threads);
+        times.push(r.wallSeconds);
+        emit({
+          name: `match/first-candidate/${synthId}/${p.path}`,
+          metric: "first-candidate-seconds",
+          value: r.wallSeconds,
+          unit: "s",
+          synth: synthId,
+          reportedByCli: r.reportedSeconds,
+          loadAverage1m: r.load1,
+          cores: os.cpus().length,
+        });
+      }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const value = Math.max(...times);
+  for (const b of barsFor("first-candidate"))
+    emit({
+      name: "match/first-candidate/summary",
+      metric: b.metric,
+      value,
+      unit: "s",
+      bar: b.bar,
+      met: meets(b, value),
+      median: median(times),
+      runs: times.length,
+      loadAverage1m: os.loadavg()[0],
+    });
+}
+
+async function runSet(
+  set: string,
+  args: string[],
+  emit: (r: BenchResult) => void,
+  cfg: RunConfig,
+): Promise<void> {
+  if (set === "first-candidate") return firstCandidateSet(args, emit, cfg.quick, cfg.threads);
+  const label = set === "vital-refs" && arg(args, "--group") ? `vital-refs-${arg(args, "--group")}` : set;
+  const limit = num(
+    args,
+    "--limit",
+    cfg.quick ? (set === "spiegelib" ? 3 : 2) : set === "spiegelib" ? 25 : 8,
+  );
+  const offset = num(args, "--offset", 0);
+  const defaultSynth = set === "sounds" ? "both" : set.startsWith("vital") ? "vital" : "dx7";
+  const synthArg = set === "spiegelib" ? "dx7" : (arg(args, "--synth") ?? defaultSynth);
+  const synths = (synthArg === "both" ? ["dx7", "vital"] : [synthArg]).map((id) => {
+    const s = getSynth(id);
+    if (!s) throw new Error(`the ${id} synth is not registered`);
+    return s;
+  });
+
+  let targets: BenchTarget[];
+  let free: number[] | undefined;
+  if (set === "dx7-refs") targets = await dx7RefTargets(getSynth("dx7")!, limit, offset);
+  else if (set === "sounds") {
+    const perClass = arg(args, "--per-class") !== undefined ? num(args, "--per-class", 1) : undefined;
+    const classes = arg(args, "--class")?.split(",");
+    targets = await soundTargets(pickSounds(soundManifest(), { limit, offset, perClass, classes }));
+  } else if (set === "vital-refs" || set === "vital-refs-ccby")
+    targets = await vitalRefTargets(
+      getSynth("vital"),
+      limit,
+      offset,
+      set === "vital-refs-ccby" ? "ccby" : (arg(args, "--group") ?? "feature"),
+    );
+  else if (set === "spiegelib") ({ targets, free } = spiegelibTargets(synths[0]!, limit, cfg.seed));
+  else throw new Error(`unknown set ${set}`);
+
+  const banks = new Map<string, Bank | undefined>();
+  if (set !== "spiegelib") for (const s of synths) banks.set(s.id, await cfg.bank(s));
+  const levelMatched = set !== "spiegelib";
+  const pool = new WorkerPool({ threads: cfg.threads });
+  const rows: Row[] = [];
+  const firstTimes: number[] = [];
+  const key = keyOf(set);
+  try {
+    for (const bt of targets) {
+      const target = analyseTarget(bt.samples, {
+        note: bt.note,
+        holdSeconds: bt.hold,
+        velocity: bt.velocity,
+      });
+      const mine: Row[] = [];
+      const firsts: Record<string, number> = {};
+      for (const synth of synths) {
+        const budget = cfg.budget(synth.id, synths.length);
+        const r = await runOne(synth, bt, target, pool, cfg, {
+          bank: banks.get(synth.id),
+          free,
+          levelMatched,
+          ...budget,
+        });
+        mine.push(...r.rows);
+        firsts[synth.id] = r.first;
+        firstTimes.push(r.first);
+      }
+      if (synths.length > 1) {
+        const b = bestOf(mine);
+        if (b) mine.push(b);
+      }
+      rows.push(...mine);
       for (const x of mine) {
         emit({
-          name: `match/${set}/${bt.id}`,
-          metric: set === "spiegelib" ? "mfcc-mae-spiegelib" : "mel-lsd",
-          value: set === "spiegelib" ? x.scores.mfccSpiegelib : x.scores.melLsd,
-          unit: set === "spiegelib" ? "" : "dB",
+          name: `match/${label}/${bt.id}`,
+          metric: set === "spiegelib" ? "mfcc-mae-spiegelib" : key === "sc" ? "sc" : "mel-lsd",
+          value: set === "spiegelib" ? x.scores.mfccSpiegelib : x.scores[key],
+          unit: key === "melLsd" ? "dB" : "",
           method: x.method,
+          synth: x.synth,
+          ...(bt.cls ? { class: bt.cls } : {}),
           ...x.scores,
+          loss: x.loss ?? null,
           renders: x.renders,
           seconds: x.seconds,
           note: target.note,
-          ...(x.method === "matcher" ? { firstCandidateSeconds: first } : {}),
+          pitched: target.pitched,
+          ...(x.method === "matcher" ? { firstCandidateSeconds: firsts[x.synth] } : {}),
+          ...(x.method === "best-of" || (x.method === "matcher" && synths.length === 1)
+            ? { beatsEveryBaseline: beatsEveryBaseline(mine, key) }
+            : {}),
         });
       }
     }
   } finally {
     await pool.close();
   }
+  summarise(label, set, rows, firstTimes, cfg, emit);
+}
 
-  // Aggregates.
-  const key: keyof Scores = set === "spiegelib" ? "mfccSpiegelib" : set === "sounds" ? "sc" : "melLsd";
-  const methods = [...new Set(rows.map((r) => r.method))];
-  for (const m of methods) {
-    const vals = rows.filter((r) => r.method === m).map((r) => r.scores[key]);
-    const melVals = rows.filter((r) => r.method === m).map((r) => r.scores.melLsd);
+function summarise(
+  label: string,
+  set: string,
+  rows: Row[],
+  firstTimes: number[],
+  cfg: RunConfig,
+  emit: (r: BenchResult) => void,
+): void {
+  const key = keyOf(set);
+  const unit = key === "melLsd" ? "dB" : "";
+  // Per method and synth.
+  const groups = [...new Set(rows.map((r) => `${r.method}\u0000${r.synth}`))];
+  for (const g of groups) {
+    const [method, synth] = g.split("\u0000") as [string, string];
+    const mine = rows.filter((r) => r.method === method && (method === "best-of" || r.synth === synth));
+    if (method === "best-of" && mine[0]!.synth !== synth) continue;
+    const vals = mine.map((r) => r.scores[key]);
     emit({
-      name: `match/${set}`,
+      name: `match/${label}`,
       metric: `${key}-median`,
       value: median(vals),
-      unit: key === "melLsd" ? "dB" : "",
-      method: m,
+      unit,
+      method,
+      synth: method === "best-of" ? "best-of" : synth,
       targets: vals.length,
       mean: mean(vals),
-      melLsdMedian: median(melVals),
+      melLsdMedian: median(mine.map((r) => r.scores.melLsd)),
+      scMedian: median(mine.map((r) => r.scores.sc)),
+      ...(method === "best-of"
+        ? {
+            chosen: Object.fromEntries(
+              ["dx7", "vital"].map((s) => [s, mine.filter((r) => r.synth === s).length]),
+            ),
+          }
+        : {}),
     });
   }
-  const ids = [...new Set(rows.map((r) => r.id))];
-  let wins = 0;
-  for (const id of ids) {
-    const mine = rows.filter((r) => r.id === id);
-    const me = mine.find((r) => r.method === "matcher")!.scores[key];
-    if (mine.filter((r) => r.method !== "matcher").every((r) => me < r.scores[key])) wins++;
-  }
+  // Per class (sounds: kick, snare, piano …).
+  const classes = [...new Set(rows.map((r) => r.cls))].filter((c) => c !== "");
+  if (classes.length > 1)
+    for (const cls of classes) {
+      const a = aggregates(
+        rows.filter((r) => r.cls === cls),
+        set,
+      );
+      const prim = rows.filter((r) => r.cls === cls && r.method === primaryMethod(rows));
+      emit({
+        name: `match/${label}/class/${cls}`,
+        metric: `${key === "melLsd" ? "mel-lsd" : key === "sc" ? "sc" : "mfcc-mae-spiegelib"}-median`,
+        value: key === "sc" ? a["sc-median"]! : a["mel-lsd-median"]!,
+        unit,
+        method: primaryMethod(rows),
+        targets: a.targets,
+        melLsdMedian: a["mel-lsd-median"],
+        scMedian: a["sc-median"],
+        beatsEveryBaseline: a["beats-every-baseline"],
+        ...Object.fromEntries(
+          [...new Set(rows.map((r) => r.synth))].map((s) => [
+            `${s}ScMedian`,
+            median(
+              rows
+                .filter((r) => r.cls === cls && r.method === "matcher" && r.synth === s)
+                .map((r) => r.scores.sc),
+            ),
+          ]),
+        ),
+        chosen: prim.map((r) => r.synth).join(","),
+      });
+    }
+  const a = aggregates(rows, set);
   emit({
-    name: `match/${set}`,
-    metric: "beats-every-baseline",
-    value: wins / Math.max(1, ids.length),
-    unit: "fraction",
-    by: key,
-    targets: ids.length,
-  });
-  emit({
-    name: `match/${set}`,
+    name: `match/${label}`,
     metric: "first-candidate-seconds-max",
     value: Math.max(...firstTimes),
     unit: "s",
     median: median(firstTimes),
+    note: "in-process, after the target's analysis, workers already running (the CLI's cold time: --set first-candidate)",
   });
   const rendersUsed = rows.filter((r) => r.method === "matcher").map((r) => r.renders);
   emit({
-    name: `match/${set}`,
+    name: `match/${label}`,
     metric: "renders-per-target-median",
     value: median(rendersUsed),
     unit: "renders",
-    budgetSeconds: budgetSeconds ?? null,
-    budgetRenders: renders ?? null,
-    threads,
+    budget: Object.fromEntries(
+      [...new Set(rows.map((r) => r.synth))].map((s) => [
+        s,
+        cfg.budget(s, new Set(rows.map((r) => r.synth)).size),
+      ]),
+    ),
+    threads: cfg.threads,
   });
+  for (const b of barsFor(set))
+    emit({
+      name: `match/${label}/summary`,
+      metric: b.metric,
+      value: a[b.metric]!,
+      unit: b.metric === "beats-every-baseline" ? "fraction" : unit,
+      bar: b.bar,
+      met: meets(b, a[b.metric]!),
+      method: primaryMethod(rows),
+      targets: a.targets,
+      ...(b.metric === "beats-every-baseline" ? { by: key } : {}),
+    });
+}
+
+const ALL_SETS = ["dx7-refs", "vital-refs", "vital-refs-ccby", "sounds", "spiegelib", "first-candidate"];
+
+export default async function bench(args: string[], emit: (r: BenchResult) => void): Promise<void> {
+  const setArg = arg(args, "--set") ?? "dx7-refs";
+  const quick = args.includes("--quick");
+  const threads = num(args, "--threads", 2);
+  const seconds = arg(args, "--time") !== undefined ? num(args, "--time", 30) : undefined;
+  const renders = arg(args, "--renders") !== undefined ? num(args, "--renders", 2500) : undefined;
+  const bankNotes = arg(args, "--bank-notes")?.split(",").map(Number) ?? (quick ? [60] : undefined);
+  await loadSynths();
+  const bankCache = new Map<string, Promise<Bank | undefined>>();
+  let currentSet = setArg;
+  const cfg: RunConfig = {
+    quick,
+    threads,
+    seed: num(args, "--seed", 1),
+    neighbours: num(args, "--neighbours", 16),
+    random: !args.includes("--no-random"),
+    budget: (synthId, nSynths) => {
+      // Each synth of a best-of run gets its share of the budget.
+      if (seconds !== undefined) return { seconds: seconds / nSynths };
+      if (renders !== undefined) return { renders: Math.max(1, Math.floor(renders / nSynths)) };
+      if (currentSet === "spiegelib") return { renders: quick ? 300 : 2500 };
+      if (quick) return { renders: synthId === "vital" ? 40 : 150 };
+      return { seconds: 30 / nSynths };
+    },
+    bank: (synth) => {
+      let b = bankCache.get(synth.id);
+      if (!b) {
+        b = benchBank(synth, {
+          corpusBanks: num(args, "--bank-corpus", 0),
+          threads,
+          notes: bankNotes,
+          quick,
+        });
+        bankCache.set(synth.id, b);
+      }
+      return b;
+    },
+  };
+  for (const set of setArg === "all" ? ALL_SETS : [setArg]) {
+    currentSet = set;
+    await runSet(set, args, emit, cfg);
+  }
 }
