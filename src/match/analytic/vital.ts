@@ -1,8 +1,282 @@
-// Vital starting points derived from the target's analysis. None yet.
+/**
+ * Vital starting points computed from the target (issue #6):
+ *   - the amplitude envelope env_1 fitted to the target's RMS envelope (vital-envelope.ts);
+ *   - for pitched sounds, a custom wavetable for oscillator 1 resynthesised from the target's harmonics:
+ *     one keyframe per analysis time, its harmonic amplitudes divided by the fitted envelope (so the frames
+ *     carry the spectrum and whatever level the envelope misses), swept by env_2 → osc_1_wave_frame whose
+ *     attack runs exactly over the analysis times;
+ *   - a noise layer for the residual: the sample oscillator (the init white noise) routed to filter 2, a
+ *     digital filter fitted to the residual's spectral envelope, at the residual's level (vital-noise.ts).
+ * Unpitched sounds get the noise layer alone. Every start is a complete preset that Vital loads: the
+ * wavetable is an ordinary Wave Source with frequency-domain interpolation between keyframes.
+ */
+import { ENVELOPE_FRAME } from "../../audio/envelope.ts";
+import { realFft } from "../../audio/fft.ts";
 import type { AnySynth } from "../../synths/synth.ts";
+import type { VitalPatch, Wavetable } from "../../synths/vital/types.ts";
 import type { StartPoint } from "../pipeline.ts";
 import type { MatchTarget } from "../target.ts";
+import {
+  analyseHarmonics,
+  analysisWindow,
+  blackmanHarris,
+  windowStart,
+  type HarmonicAnalysis,
+} from "./harmonics.ts";
+import {
+  envelopeValue,
+  fitAmplitudeEnvelope,
+  inversePowerCurve,
+  type VitalEnvelope,
+} from "./vital-envelope.ts";
+import { fitNoiseFilter, type NoiseFilter } from "./vital-noise.ts";
 
-export function vitalAnalyticStarts(_synth: AnySynth, _target: MatchTarget): StartPoint[] {
-  return [];
+const FRAME_SIZE = 2048;
+/** Keyframes of the resynthesised table, and the positions between them (filled by Vital's interpolation). */
+export const KEYFRAMES = 24;
+export const KEYFRAME_SPACING = 4;
+/** env_2's attack power for the sweep: concave, so early (fast-changing) times get more frames. */
+const SWEEP_POWER = 3;
+const MAX_RAW_TIME = 2.3784142;
+/** The init sample: uniform white noise in ±0.9. */
+const NOISE_RMS = 0.9 / Math.sqrt(3);
+/** Residual below this share of the harmonic energy (−30 dB) gets no noise layer. */
+const MIN_NOISE_RATIO = 10 ** (-30 / 20);
+
+const f32 = Math.fround;
+
+export function vitalAnalyticStarts(synth: AnySynth, target: MatchTarget): StartPoint[] {
+  if (synth.id !== "vital") return [];
+  const { envelope } = fitAmplitudeEnvelope(target.envelopeDb, target.holdSeconds);
+  const sweep = sweepSeconds(target);
+  const times = keyframeTimes(sweep);
+  const f0 = target.pitched ? target.f0Hz : NaN;
+  const analysis = analyseHarmonics(target.samples, { times, f0Hz: f0 });
+  const envelopeGain = windowedEnvelope(envelope, target, times, analysisWindow(f0));
+  const filter = fitNoiseFilter(analysis.bandHz, analysis.residualBandDb);
+  const name = (s: string) => `analytic ${s}`;
+  const make = (parts: StartParts) =>
+    synth.withName(buildPatch(synth.defaultPatch() as VitalPatch, target, parts), "patchsmith analytic");
+
+  if (!target.pitched) {
+    return [
+      {
+        patch: make({ envelope, noise: { filter, level: 1 } }),
+        source: name("noise"),
+      },
+    ];
+  }
+  const table = resynthesise(analysis, envelopeGain);
+  // Least-squares noise level against the envelope: residual_j ≈ N · envelope_j.
+  let num = 0;
+  let den = 0;
+  analysis.frames.forEach((f, j) => {
+    num += f.residualRms * envelopeGain[j]!;
+    den += envelopeGain[j]! ** 2;
+  });
+  const noiseAmp = den > 0 ? num / den : 0;
+  const starts: StartPoint[] = [];
+  const harmonicRef = Math.sqrt(
+    analysis.frames.reduce((a, f) => a + f.harmonicRms ** 2, 0) / analysis.frames.length,
+  );
+  if (noiseAmp > 0 && harmonicRef > 0 && noiseAmp * mean(envelopeGain) > MIN_NOISE_RATIO * harmonicRef) {
+    // Oscillator output = level² · scale · c; noise output = level² · NOISE_RMS · filter gain.
+    const ratio = (table.scale * noiseAmp) / (NOISE_RMS * Math.max(1e-6, filter.noiseGain));
+    starts.push({
+      patch: make({ envelope, table, sweep, noise: { filter, level: ratio } }),
+      source: name("wavetable + noise"),
+    });
+  }
+  starts.push({ patch: make({ envelope, table, sweep }), source: name("wavetable") });
+  return starts;
+}
+
+function mean(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]!;
+  return s / Math.max(1, x.length);
+}
+
+/** How long the wavetable sweep runs: until the sound has faded (50 dB down) or the note is released. */
+function sweepSeconds(target: MatchTarget): number {
+  const dt = ENVELOPE_FRAME / 44100;
+  let last = 0;
+  target.envelopeDb.forEach((v, i) => {
+    if (v > target.peakDb - 50) last = i;
+  });
+  return Math.max(0.05, Math.min((last + 1) * dt, target.holdSeconds, MAX_RAW_TIME ** 4));
+}
+
+/** Analysis time of keyframe j: env_2's attack reaches j/(K − 1) of its range then. */
+export function keyframeTimes(sweep: number): Float64Array {
+  return Float64Array.from(
+    { length: KEYFRAMES },
+    (_, j) => sweep * inversePowerCurve(j / (KEYFRAMES - 1), -SWEEP_POWER),
+  );
+}
+
+/** The fitted envelope's gain (value²) averaged with the analysis window's weights around each time. */
+function windowedEnvelope(
+  e: VitalEnvelope,
+  target: MatchTarget,
+  times: ArrayLike<number>,
+  window: number,
+): Float64Array {
+  const out = new Float64Array(times.length);
+  const steps = 64;
+  for (let j = 0; j < times.length; j++) {
+    const start = windowStart(times[j]!, window, target.samples.length) / 44100;
+    let acc = 0;
+    let wsum = 0;
+    for (let i = 0; i <= steps; i++) {
+      const t = start + ((i / steps) * window) / 44100;
+      if (t < 0) continue;
+      const w = blackmanHarris(i, steps);
+      const v = envelopeValue(e, t, target.holdSeconds);
+      acc += w * v * v;
+      wsum += w;
+    }
+    out[j] = wsum > 0 ? acc / wsum : 0;
+  }
+  return out;
+}
+
+interface Resynthesis {
+  frames: Float32Array[];
+  /** Factor from the analysis's amplitudes (divided by the envelope) to the stored frames (peak-to-peak ≤ 2). */
+  scale: number;
+}
+
+/** One cycle per analysis frame: harmonic amplitudes over the envelope gain, the measured relative phases. */
+function resynthesise(analysis: HarmonicAnalysis, envelopeGain: Float64Array): Resynthesis {
+  const fft = realFft(FRAME_SIZE);
+  const spec = new Float32Array(FRAME_SIZE);
+  const maxGain = Math.max(...envelopeGain);
+  const frames = analysis.frames.map((f, j) => {
+    const g = 1 / Math.max(envelopeGain[j]!, 1e-3 * maxGain, 1e-9);
+    spec.fill(0);
+    const h = Math.min(f.amplitudes.length, FRAME_SIZE / 2 - 1);
+    for (let k = 1; k <= h; k++) {
+      const c = f.amplitudes[k - 1]! * g * (FRAME_SIZE / 2);
+      spec[2 * k] = c * Math.cos(f.phases[k - 1]!);
+      spec[2 * k + 1] = c * Math.sin(f.phases[k - 1]!);
+    }
+    const out = new Float32Array(FRAME_SIZE);
+    fft.inverse(spec, out);
+    for (let i = 0; i < FRAME_SIZE; i++) out[i] = out[i]! / FRAME_SIZE;
+    return out;
+  });
+  let pp = 0;
+  for (const fr of frames) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of fr) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    pp = Math.max(pp, hi - lo);
+  }
+  const scale = pp > 0 ? 2 / pp : 1;
+  for (const fr of frames) for (let i = 0; i < FRAME_SIZE; i++) fr[i] = f32(fr[i]! * scale);
+  return { frames, scale };
+}
+
+interface StartParts {
+  envelope: VitalEnvelope;
+  table?: Resynthesis;
+  sweep?: number;
+  /** Noise layer; `level` is the wanted noise-to-oscillator gain ratio (or the noise alone when no table). */
+  noise?: { filter: NoiseFilter; level: number };
+}
+
+function resynthesisTable(frames: Float32Array[]): Wavetable {
+  return {
+    name: "patchsmith resynthesis",
+    author: "",
+    version: "1.0.7",
+    removeAllDc: true,
+    fullNormalize: true,
+    groups: [
+      {
+        components: [
+          {
+            kind: "wave-source",
+            type: "Wave Source",
+            interpolationStyle: 1,
+            interpolation: 1,
+            keyframes: frames.map((wave, j) => ({ position: j * KEYFRAME_SPACING, wave, extra: {} })),
+            extra: {},
+          },
+        ],
+        extra: {},
+      },
+    ],
+    fromLine: null,
+    extra: {},
+  };
+}
+
+function buildPatch(p: VitalPatch, target: MatchTarget, parts: StartParts): VitalPatch {
+  const s = p.settings;
+  const set = (k: string, v: number) => {
+    if (!(k in s)) throw new Error(`unknown Vital parameter ${k}`);
+    s[k] = f32(v);
+  };
+  const e = parts.envelope;
+  set("env_1_attack", e.attack);
+  set("env_1_attack_power", e.attackPower);
+  set("env_1_decay", e.decay);
+  set("env_1_decay_power", e.decayPower);
+  set("env_1_sustain", e.sustain);
+  set("env_1_release", e.release);
+  set("env_1_release_power", e.releasePower);
+
+  let oscGain = 0.5;
+  let noiseGain = 0;
+  if (parts.noise) {
+    const ratio = parts.noise.level;
+    if (!parts.table) noiseGain = 0.5;
+    else if (ratio <= 2) noiseGain = 0.5 * ratio;
+    else {
+      noiseGain = 1;
+      oscGain = 1 / ratio;
+    }
+  }
+
+  if (parts.table) {
+    p.wavetables[0] = resynthesisTable(parts.table.frames);
+    set("osc_1_on", 1);
+    set("osc_1_level", Math.sqrt(oscGain));
+    // f0 can be far from the note played (a given note, another octave folded in): transpose the rest.
+    const semitones = target.fineTuneCents / 100;
+    set("osc_1_transpose", Math.max(-48, Math.min(48, Math.round(semitones))));
+    set("osc_1_tune", semitones - Math.round(semitones));
+    set("osc_1_wave_frame", 0);
+    // env_2 rises linearly in its own curve over the sweep and then holds: a long, flat release keeps the
+    // last frame after the note-off instead of sweeping back.
+    set("env_2_attack", (parts.sweep ?? 0.05) ** 0.25);
+    set("env_2_attack_power", SWEEP_POWER);
+    set("env_2_sustain", 1);
+    set("env_2_release", MAX_RAW_TIME);
+    set("env_2_release_power", 20);
+    p.modulations[0] = { source: "env_2", destination: "osc_1_wave_frame", lineMapping: null, extra: {} };
+    set("modulation_1_amount", ((KEYFRAMES - 1) * KEYFRAME_SPACING + 0.5) / 256);
+  } else {
+    set("osc_1_on", 0);
+  }
+
+  if (parts.noise) {
+    const f = parts.noise.filter;
+    set("sample_on", 1);
+    set("sample_level", Math.sqrt(Math.min(1, noiseGain)));
+    set("sample_destination", 1);
+    set("filter_2_on", 1);
+    set("filter_2_model", 3);
+    set("filter_2_style", f.style);
+    set("filter_2_blend", f.blend);
+    set("filter_2_cutoff", f.cutoff);
+    set("filter_2_resonance", f.resonance);
+    set("filter_2_keytrack", 0);
+  }
+  return p;
 }

@@ -1,0 +1,177 @@
+/**
+ * Short-time analysis of a target for analytic starts: at chosen times, the amplitude and phase of each
+ * harmonic of a known f0 (the peak of a Blackman-Harris-windowed spectrum near h·f0) and the residual — the energy
+ * between the harmonics' main lobes — as a level and an average spectral shape. Unpitched sounds are all
+ * residual. Used to resynthesise wavetable frames and to shape a noise layer.
+ */
+import { initFft, realFft } from "../../audio/fft.ts";
+
+await initFft();
+
+export interface HarmonicFrame {
+  /** Analysis time (s from the onset); the window is centred here and cut at the ends of the sound. */
+  timeSeconds: number;
+  /** Peak amplitude of harmonics 1 … H (index h − 1), as a sinusoid's amplitude. */
+  amplitudes: Float32Array;
+  /** Phase of each harmonic relative to h × the fundamental's (radians): the waveform's shape. */
+  phases: Float32Array;
+  /** RMS of the harmonic part and of the residual in the window. */
+  harmonicRms: number;
+  residualRms: number;
+}
+
+export interface HarmonicAnalysis {
+  f0Hz: number;
+  frames: HarmonicFrame[];
+  /** Band centres (Hz, third-octave steps) and the residual's mean power spectral density in them (dB). */
+  bandHz: Float32Array;
+  residualBandDb: Float32Array;
+}
+
+export interface HarmonicOptions {
+  /** Analysis times (s). */
+  times: ArrayLike<number>;
+  /** f0 (Hz) or NaN for an unpitched sound (everything is residual). */
+  f0Hz: number;
+  /** Most harmonics measured (also limited by the Nyquist frequency). Default 1000. */
+  maxHarmonics?: number;
+}
+
+const SR = 44100;
+const BAND_LOW_HZ = 25;
+const BANDS = 30; // third octaves from 25 Hz to ~20 kHz
+
+function nextPow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** Window length: at least 9 periods of f0 (Blackman-Harris lobes of neighbouring harmonics apart), 2048 … 16384. */
+export function analysisWindow(f0Hz: number): number {
+  if (!(f0Hz > 0)) return 2048;
+  return Math.min(16384, Math.max(2048, nextPow2(Math.ceil((9 * SR) / f0Hz))));
+}
+
+/**
+ * First sample of the window analysing time t: centred on t, but moved inside the sound where it would
+ * reach past an end (a window across the onset would see the step as broadband noise).
+ */
+export function windowStart(t: number, window: number, length: number): number {
+  const centred = Math.round(t * SR) - window / 2;
+  return Math.max(0, Math.min(centred, length - window));
+}
+
+/** 4-term Blackman-Harris window value at i of n (sidelobes −92 dB, main lobe ±4 bins). */
+export function blackmanHarris(i: number, n: number): number {
+  const x = (2 * Math.PI * i) / n;
+  return 0.35875 - 0.48829 * Math.cos(x) + 0.14128 * Math.cos(2 * x) - 0.01168 * Math.cos(3 * x);
+}
+
+export function bandCentres(): Float32Array {
+  return Float32Array.from({ length: BANDS }, (_, i) => BAND_LOW_HZ * 2 ** (i / 3));
+}
+
+/** Harmonic amplitudes, phases and the residual at each time. */
+export function analyseHarmonics(x: Float32Array, opt: HarmonicOptions): HarmonicAnalysis {
+  const pitched = opt.f0Hz > 0;
+  const n = analysisWindow(opt.f0Hz);
+  const fft = realFft(n);
+  const spec = new Float32Array(n);
+  const win = new Float32Array(n);
+  const buf = new Float32Array(n);
+  for (let i = 0; i < n; i++) win[i] = blackmanHarris(i, n);
+  const binHz = SR / n;
+  const maxH = pitched
+    ? Math.max(1, Math.min(opt.maxHarmonics ?? 1000, Math.floor((0.5 * SR - 4 * binHz) / opt.f0Hz)))
+    : 0;
+  const bandHz = bandCentres();
+  const bandPower = new Float64Array(BANDS);
+  const bandCount = new Float64Array(BANDS);
+  const isLobe = new Uint8Array(n / 2 + 1);
+  const frames: HarmonicFrame[] = [];
+
+  for (let k = 0; k < opt.times.length; k++) {
+    const t = opt.times[k]!;
+    const start = windowStart(t, n, x.length);
+    let wsum = 0;
+    let wsq = 0;
+    for (let i = 0; i < n; i++) {
+      const j = start + i;
+      const inside = j >= 0 && j < x.length;
+      buf[i] = inside ? x[j]! * win[i]! : 0;
+      if (inside) {
+        wsum += win[i]!;
+        wsq += win[i]! * win[i]!;
+      }
+    }
+    fft.forward(buf, spec);
+    const re = (b: number) => (b === 0 ? spec[0]! : b === n / 2 ? spec[1]! : spec[2 * b]!);
+    const im = (b: number) => (b === 0 || b === n / 2 ? 0 : spec[2 * b + 1]!);
+    const power = (b: number) => re(b) ** 2 + im(b) ** 2;
+    const amplitudes = new Float32Array(maxH);
+    const phases = new Float32Array(maxH);
+    isLobe.fill(0);
+    // A sinusoid of amplitude A gives a peak |X| = A·Σw/2 (Σw over the part of the window inside the sound).
+    const ampScale = wsum > 0 ? 2 / wsum : 0;
+    let harmonicPower = 0;
+    for (let h = 1; h <= maxH; h++) {
+      const centre = (h * opt.f0Hz) / binHz;
+      const reach = Math.max(2, (0.3 * opt.f0Hz) / binHz);
+      const lo = Math.max(1, Math.floor(centre - reach));
+      const hi = Math.min(n / 2 - 1, Math.ceil(centre + reach));
+      let best = lo;
+      for (let b = lo + 1; b <= hi; b++) if (power(b) > power(best)) best = b;
+      // Parabolic interpolation of the log magnitude refines the peak's height.
+      const a = Math.log(Math.sqrt(power(best - 1)) + 1e-30);
+      const b0 = Math.log(Math.sqrt(power(best)) + 1e-30);
+      const c = Math.log(Math.sqrt(power(best + 1)) + 1e-30);
+      const denom = a - 2 * b0 + c;
+      // Only at a true local maximum, and never more than the window's worst scalloping loss (0.83 dB).
+      const lift = denom < 0 && b0 >= a && b0 >= c ? Math.min(0.096, -((a - c) * (a - c)) / (8 * denom)) : 0;
+      const peakLog = b0 + lift;
+      amplitudes[h - 1] = Math.exp(peakLog) * ampScale;
+      // Phase at the window's centre: with a symmetric window the peak bin's phase plus its own frequency
+      // times half a window is the sinusoid's phase there.
+      const f = best * binHz;
+      phases[h - 1] = Math.atan2(im(best), re(best)) + (2 * Math.PI * f * (n / 2)) / SR;
+      harmonicPower += amplitudes[h - 1]! ** 2 / 2;
+      for (let q = Math.max(0, best - 4); q <= Math.min(n / 2, best + 4); q++) isLobe[q] = 1;
+    }
+    const p1 = maxH > 0 ? phases[0]! : 0;
+    for (let h = 1; h <= maxH; h++) {
+      let ph = phases[h - 1]! - h * p1;
+      ph -= 2 * Math.PI * Math.floor(ph / (2 * Math.PI));
+      phases[h - 1] = ph;
+    }
+    // Residual: bins outside the harmonic lobes; Parseval with the window's energy.
+    let residual = 0;
+    let count = 0;
+    for (let q = 1; q < n / 2; q++) {
+      if (isLobe[q]) continue;
+      residual += power(q);
+      count++;
+    }
+    // Mean power per bin over the non-lobe bins, extended to all bins, as a signal power.
+    const residualPower = wsq > 0 && count > 0 ? ((residual / count) * (n / 2) * 2) / (n * wsq) : 0;
+    for (let q = 1; q < n / 2; q++) {
+      if (isLobe[q]) continue;
+      const f = q * binHz;
+      const band = Math.round(3 * Math.log2(f / BAND_LOW_HZ));
+      if (band < 0 || band >= BANDS) continue;
+      bandPower[band]! += power(q);
+      bandCount[band]!++;
+    }
+    frames.push({
+      timeSeconds: t,
+      amplitudes,
+      phases,
+      harmonicRms: Math.sqrt(harmonicPower),
+      residualRms: Math.sqrt(residualPower),
+    });
+  }
+  const residualBandDb = Float32Array.from(bandPower, (p, i) =>
+    bandCount[i]! > 0 ? 10 * Math.log10(p / bandCount[i]! + 1e-30) : NaN,
+  );
+  return { f0Hz: opt.f0Hz, frames, bandHz, residualBandDb };
+}
