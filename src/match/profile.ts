@@ -12,14 +12,20 @@ const FIXED_BY_SYNTH: Record<string, RegExp> = {
 
 /**
  * Synths with hundreds of parameters (Vital: ~750, most of them effects, LFOs and modulation slots the init
- * patch does not route) are searched on their sound-defining core: the oscillators (level, wavetable
- * position, pitch, unison), the amplitude envelope, the first filter and the sample layer (noise). Oscillator
- * distortion and spectral-morph types stay as the start has them: several are not rendered by our engine yet,
- * and a candidate must sound in Vital as it did when it was scored. Everything else keeps the start's values.
+ * patch does not route) are searched on their sound-defining core, shaped to fit the analytic starts
+ * (src/match/analytic/vital.ts): oscillator 1 (level, wavetable position, fine tune, unison) and a second
+ * oscillator layer; the amplitude envelope; lfo_1's rate and modulation slot 1's amount, which set the
+ * timing and depth of the resynthesised wavetable's sweep (lfo_1 → osc_1_wave_frame); filter 1 (on, cutoff,
+ * resonance, keytrack) over the oscillators; filter 2's cutoff, resonance and blend, which colour the noise
+ * layer; and the sample layer (noise) level: 28 dimensions. Oscillator 1 keeps its transpose (the analytic
+ * start sets it; one semitone step is a different note, the loss's most rugged direction). Oscillator
+ * distortion and spectral-morph types, filter models and styles stay as the start has them: a candidate must
+ * sound in Vital as it did when it was scored, and choices with many levels make the space rugged. Everything
+ * else keeps the start's values.
  */
 const SEARCHED_BY_SYNTH: Record<string, RegExp> = {
   vital:
-    /^osc_[123]_(on|level|wave_frame|transpose|tune|unison_voices|unison_detune)$|^env_1_(attack|decay|sustain|release|attack_power|decay_power|release_power)$|^filter_1_(on|cutoff|resonance|model|style|drive|keytrack|mix)$|^sample_(on|level)$/,
+    /^osc_1_(on|level|wave_frame|tune|unison_voices|unison_detune)$|^osc_2_(on|level|transpose|tune)$|^env_1_(attack|decay|sustain|release|attack_power|decay_power|release_power)$|^lfo_1_frequency$|^modulation_1_amount$|^filter_1_(on|cutoff|resonance|keytrack)$|^filter_2_(cutoff|resonance|blend)$|^sample_(on|level)$/,
 };
 
 /** Schema indices searched by default for a synth (all parameters for synths without a profile). */
@@ -33,4 +39,28 @@ export function defaultFreeParams(synth: AnySynth): number[] {
     free.push(i);
   });
   return free;
+}
+
+/**
+ * Parameters whose value a start is trusted with: a frequency ratio or an algorithm chosen by the analysis or
+ * by a preset's designer is usually right or wrong as a whole, and a refinement that moves it by a step
+ * loses the basin it started in (CMA-ES handles such discrete, rugged coordinates badly). Refinement starts
+ * them with a small step (the optimiser's discrete margin still tries neighbouring values now and then).
+ */
+const STRUCTURAL_BY_SYNTH: Record<string, RegExp> = {
+  dx7: /_(coarse|fine|osc_mode)$|^algorithm$/,
+};
+
+/** Initial step scale of structural parameters relative to the others. */
+const STRUCTURAL_STEP_SCALE = 0.02;
+
+/** Per-coordinate initial step scale for a refinement from a start (undefined: all equal). */
+export function initialStepScale(synth: AnySynth, free: number[], extra = 0): Float64Array | undefined {
+  const structural = STRUCTURAL_BY_SYNTH[synth.id];
+  if (!structural) return undefined;
+  const scale = new Float64Array(free.length + extra).fill(1);
+  free.forEach((k, i) => {
+    if (structural.test(synth.params[k]!.name)) scale[i] = STRUCTURAL_STEP_SCALE;
+  });
+  return scale;
 }

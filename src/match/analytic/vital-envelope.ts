@@ -42,20 +42,54 @@ export function inversePowerCurve(v: number, k: number): number {
 
 /** The envelope's value at time t (s after note-on) with the note released at `hold` (s). */
 export function envelopeValue(e: VitalEnvelope, t: number, hold: number): number {
-  const beforeRelease = (u: number): number => {
-    const a = e.attack ** 4;
-    if (u < a) return powerCurve(u / a, -e.attackPower);
-    const d = e.decay ** 4;
-    const s = Math.min(1, Math.max(0, e.sustain));
-    if (u - a < d) return 1 - (1 - s) * powerCurve((u - a) / d, e.decayPower);
+  const out = new Float64Array(1);
+  envelopeValues(e, [t], hold, out);
+  return out[0]!;
+}
+
+/** The envelope's values at several times (a tight loop: the fit evaluates it a great many times). */
+export function envelopeValues(
+  e: VitalEnvelope,
+  times: ArrayLike<number>,
+  hold: number,
+  out: Float64Array,
+): void {
+  const a = e.attack ** 4;
+  const d = e.decay ** 4;
+  const r = e.release ** 4;
+  const s = Math.min(1, Math.max(0, e.sustain));
+  const ka = -e.attackPower;
+  const kd = e.decayPower;
+  const kr = e.releasePower;
+  const ea = Math.exp(ka) - 1;
+  const ed = Math.exp(kd) - 1;
+  const er = Math.exp(kr) - 1;
+  const before = (u: number): number => {
+    if (u < a) {
+      const p = u / a;
+      return Math.abs(ka) < 0.005 ? p : (Math.exp(ka * p) - 1) / ea;
+    }
+    if (u - a < d) {
+      const p = (u - a) / d;
+      return 1 - (1 - s) * (Math.abs(kd) < 0.005 ? p : (Math.exp(kd * p) - 1) / ed);
+    }
     return s;
   };
-  if (t < hold) return beforeRelease(Math.max(0, t));
-  const v0 = beforeRelease(hold);
-  const r = e.release ** 4;
-  const u = t - hold;
-  if (u >= r) return 0;
-  return v0 * (1 - powerCurve(u / r, e.releasePower));
+  const v0 = before(hold);
+  for (let i = 0; i < times.length; i++) {
+    const t = times[i]!;
+    if (t < hold) {
+      out[i] = before(Math.max(0, t));
+      continue;
+    }
+    const u = t - hold;
+    if (u >= r) {
+      out[i] = 0;
+      continue;
+    }
+    const p = u / r;
+    out[i] = v0 * (1 - (Math.abs(kr) < 0.005 ? p : (Math.exp(kr * p) - 1) / er));
+  }
 }
 
 export interface EnvelopeFit {
@@ -80,16 +114,18 @@ export function fitAmplitudeEnvelope(envelopeDb: Float32Array, holdSeconds: numb
     }
   }
   const floor = peakDb - 60;
+  const floorLin = 10 ** (floor / 20);
   const target = Float64Array.from(envelopeDb, (v) => Math.max(v, floor));
   let targetEnergy = 0;
   for (const v of target) targetEnergy += 10 ** (v / 10);
   const model = new Float64Array(frames);
+  const times = Float64Array.from({ length: frames }, (_, i) => (i + 0.5) * dt);
 
   const error = (e: VitalEnvelope): number => {
+    envelopeValues(e, times, holdSeconds, model);
     let energy = 0;
     for (let i = 0; i < frames; i++) {
-      const v = envelopeValue(e, (i + 0.5) * dt, holdSeconds);
-      model[i] = v * v;
+      model[i] = model[i]! * model[i]!;
       energy += model[i]! ** 2;
     }
     if (!(energy > 0)) return Infinity;
@@ -97,7 +133,7 @@ export function fitAmplitudeEnvelope(envelopeDb: Float32Array, holdSeconds: numb
     let acc = 0;
     for (let i = 0; i < frames; i++) {
       const m = model[i]! * gain;
-      const db = m > 1e-10 ? Math.max(floor, 20 * Math.log10(m)) : floor;
+      const db = m > floorLin ? 20 * Math.log10(m) : floor;
       acc += Math.abs(db - target[i]!);
     }
     return acc / frames;
@@ -142,7 +178,7 @@ function patternSearch(start: VitalEnvelope, error: (e: VitalEnvelope) => number
     number
   >;
   let current = error(e);
-  for (let round = 0; round < 200; round++) {
+  for (let round = 0; round < 120; round++) {
     let improved = false;
     for (const k of KEYS) {
       for (const dir of [1, -1]) {

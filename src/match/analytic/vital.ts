@@ -3,8 +3,9 @@
  *   - the amplitude envelope env_1 fitted to the target's RMS envelope (vital-envelope.ts);
  *   - for pitched sounds, a custom wavetable for oscillator 1 resynthesised from the target's harmonics:
  *     one keyframe per analysis time, its harmonic amplitudes divided by the fitted envelope (so the frames
- *     carry the spectrum and whatever level the envelope misses), swept by env_2 → osc_1_wave_frame whose
- *     attack runs exactly over the analysis times;
+ *     carry the spectrum and whatever level the envelope misses), swept by lfo_1 → osc_1_wave_frame: one
+ *     LFO cycle in envelope mode (it holds at the end and ignores the note-off), a ramp whose curve puts the
+ *     frames exactly at the analysis times;
  *   - a noise layer for the residual: the sample oscillator (the init white noise) routed to filter 2, a
  *     digital filter fitted to the residual's spectral envelope, at the residual's level (vital-noise.ts).
  * Unpitched sounds get the noise layer alone. Every start is a complete preset that Vital loads: the
@@ -34,10 +35,11 @@ import { fitNoiseFilter, type NoiseFilter } from "./vital-noise.ts";
 const FRAME_SIZE = 2048;
 /** Keyframes of the resynthesised table, and the positions between them (filled by Vital's interpolation). */
 export const KEYFRAMES = 24;
-export const KEYFRAME_SPACING = 4;
-/** env_2's attack power for the sweep: concave, so early (fast-changing) times get more frames. */
-const SWEEP_POWER = 3;
-const MAX_RAW_TIME = 2.3784142;
+export const KEYFRAME_SPACING = 2;
+/** Curve of the sweep (the LFO ramp's segment power): concave, so early (fast-changing) times get more frames. */
+const SWEEP_POWER = -3;
+/** lfo_1_frequency's lowest rate is 2^−7 Hz. */
+const MAX_SWEEP_SECONDS = 128;
 /** The init sample: uniform white noise in ±0.9. */
 const NOISE_RMS = 0.9 / Math.sqrt(3);
 /** Residual below this share of the harmonic energy (−30 dB) gets no noise layer. */
@@ -97,21 +99,21 @@ function mean(x: ArrayLike<number>): number {
   return s / Math.max(1, x.length);
 }
 
-/** How long the wavetable sweep runs: until the sound has faded (50 dB down) or the note is released. */
+/** How long the wavetable sweep runs: until the sound has faded (50 dB down). */
 function sweepSeconds(target: MatchTarget): number {
   const dt = ENVELOPE_FRAME / 44100;
   let last = 0;
   target.envelopeDb.forEach((v, i) => {
     if (v > target.peakDb - 50) last = i;
   });
-  return Math.max(0.05, Math.min((last + 1) * dt, target.holdSeconds, MAX_RAW_TIME ** 4));
+  return Math.max(0.05, Math.min((last + 1) * dt, MAX_SWEEP_SECONDS));
 }
 
-/** Analysis time of keyframe j: env_2's attack reaches j/(K − 1) of its range then. */
+/** Analysis time of keyframe j: the sweep's ramp reaches j/(K − 1) of its range then. */
 export function keyframeTimes(sweep: number): Float64Array {
   return Float64Array.from(
     { length: KEYFRAMES },
-    (_, j) => sweep * inversePowerCurve(j / (KEYFRAMES - 1), -SWEEP_POWER),
+    (_, j) => sweep * inversePowerCurve(j / (KEYFRAMES - 1), SWEEP_POWER),
   );
 }
 
@@ -252,14 +254,21 @@ function buildPatch(p: VitalPatch, target: MatchTarget, parts: StartParts): Vita
     set("osc_1_transpose", Math.max(-48, Math.min(48, Math.round(semitones))));
     set("osc_1_tune", semitones - Math.round(semitones));
     set("osc_1_wave_frame", 0);
-    // env_2 rises linearly in its own curve over the sweep and then holds: a long, flat release keeps the
-    // last frame after the note-off instead of sweeping back.
-    set("env_2_attack", (parts.sweep ?? 0.05) ** 0.25);
-    set("env_2_attack_power", SWEEP_POWER);
-    set("env_2_sustain", 1);
-    set("env_2_release", MAX_RAW_TIME);
-    set("env_2_release_power", 20);
-    p.modulations[0] = { source: "env_2", destination: "osc_1_wave_frame", lineMapping: null, extra: {} };
+    // One cycle of lfo_1 (envelope mode: restarted at the note-on, held at its end, deaf to the note-off) at
+    // 1/sweep Hz; its shape rises from 0 to 1 along the sweep's curve.
+    set("lfo_1_sync", 0);
+    set("lfo_1_sync_type", 2);
+    set("lfo_1_frequency", Math.log2(1 / (parts.sweep ?? 1)));
+    set("lfo_1_smooth_mode", 0);
+    p.lfos[0] = {
+      name: "patchsmith sweep",
+      numPoints: 2,
+      points: [0, 1, 1, 0],
+      powers: [SWEEP_POWER, 0],
+      smooth: false,
+      extra: {},
+    };
+    p.modulations[0] = { source: "lfo_1", destination: "osc_1_wave_frame", lineMapping: null, extra: {} };
     set("modulation_1_amount", ((KEYFRAMES - 1) * KEYFRAME_SPACING + 0.5) / 256);
   } else {
     set("osc_1_on", 0);
