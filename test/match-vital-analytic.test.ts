@@ -1,0 +1,175 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { analyseHarmonics } from "../src/match/analytic/harmonics.ts";
+import { vitalAnalyticStarts } from "../src/match/analytic/vital.ts";
+import {
+  envelopeValue,
+  fitAmplitudeEnvelope,
+  type VitalEnvelope,
+} from "../src/match/analytic/vital-envelope.ts";
+import { fitNoiseFilter, svfMagnitude } from "../src/match/analytic/vital-noise.ts";
+import { lossTerms, mixToMono } from "../src/match/loss.ts";
+import { analyseTarget, type MatchTarget } from "../src/match/target.ts";
+import { loadSynths } from "../src/synths/index.ts";
+import { getSynth, type AnySynth, type Performance } from "../src/synths/synth.ts";
+import type { VitalPatch } from "../src/synths/vital/types.ts";
+
+let synth: AnySynth;
+beforeAll(async () => {
+  await loadSynths();
+  synth = getSynth("vital")!;
+});
+
+const SR = 44100;
+
+function perfOf(t: MatchTarget): Performance {
+  return {
+    note: t.note,
+    velocity: t.velocity,
+    noteOffSeconds: t.holdSeconds,
+    durationSeconds: t.durationSeconds,
+  };
+}
+
+function scoreOf(patch: unknown, t: MatchTarget) {
+  return lossTerms(t.loss, mixToMono(synth.render(patch, perfOf(t), { sampleRate: SR, seed: 1 })));
+}
+
+/** One cycle from harmonic amplitudes (sine phase). */
+function cycle(amps: number[]): Float32Array {
+  const out = new Float32Array(2048);
+  amps.forEach((a, k) => {
+    for (let i = 0; i < 2048; i++) out[i] += a * Math.sin((2 * Math.PI * (k + 1) * i) / 2048);
+  });
+  return out;
+}
+
+/** A pluck made in Vital terms: a bright frame morphing to a sine (env_2 → wave_frame) under a decaying env_1. */
+function knownWavetablePatch(): VitalPatch {
+  const p = synth.defaultPatch() as VitalPatch;
+  const bright = cycle(Array.from({ length: 40 }, (_, k) => 1 / (k + 1)));
+  const sine = cycle([1]);
+  const comp = p.wavetables[0]!.groups[0]!.components[0]!;
+  if (comp.kind !== "wave-source") throw new Error("init table is not a wave source");
+  comp.keyframes = [
+    { position: 0, wave: sine, extra: {} },
+    { position: 32, wave: bright, extra: {} },
+  ];
+  const s = p.settings;
+  s.osc_1_random_phase = 0;
+  s.env_1_attack = Math.fround(0.2);
+  s.env_1_decay = Math.fround(0.9);
+  s.env_1_sustain = Math.fround(0.3);
+  s.env_2_attack = 0;
+  s.env_2_decay = Math.fround(0.7);
+  s.env_2_sustain = 0;
+  p.modulations[0] = { source: "env_2", destination: "osc_1_wave_frame", lineMapping: null, extra: {} };
+  s.modulation_1_amount = Math.fround(32 / 256);
+  return p;
+}
+
+describe("harmonic analysis", () => {
+  it("measures the amplitudes of a sum of harmonics and finds no residual", () => {
+    const f0 = 220;
+    const amps = [0.5, 0.25, 0.1, 0.05];
+    const x = new Float32Array(SR);
+    for (let i = 0; i < x.length; i++)
+      amps.forEach((a, k) => (x[i] += a * Math.cos((2 * Math.PI * f0 * (k + 1) * i) / SR + k)));
+    const an = analyseHarmonics(x, { times: [0.25, 0.5], f0Hz: f0 });
+    for (const f of an.frames) {
+      amps.forEach((a, k) => expect(20 * Math.log10(f.amplitudes[k]! / a)).toBeCloseTo(0, 0));
+      expect(f.amplitudes[6]!).toBeLessThan(1e-3);
+      expect(f.residualRms / f.harmonicRms).toBeLessThan(0.01);
+    }
+  });
+
+  it("fits the filter that coloured white noise", () => {
+    const bands = Float32Array.from({ length: 30 }, (_, i) => 25 * 2 ** (i / 3));
+    const db = Float32Array.from(bands, (f) => 20 * Math.log10(svfMagnitude(f, 90, 0.3, 0, 1)) + 7);
+    const fit = fitNoiseFilter(bands, db);
+    expect(fit.blend).toBe(0);
+    expect(Math.abs(fit.cutoff - 90)).toBeLessThanOrEqual(2);
+    expect(fit.errorDb2).toBeLessThan(1);
+  });
+});
+
+describe("env_1 fit", () => {
+  it("recovers an envelope made by the same model", () => {
+    const truth: VitalEnvelope = {
+      attack: 0.3,
+      attackPower: 0,
+      decay: 0.8,
+      decayPower: -4,
+      sustain: 0.4,
+      release: 0.7,
+      releasePower: -2,
+    };
+    const hold = 0.8;
+    const frames = 150;
+    const db = Float32Array.from({ length: frames }, (_, i) => {
+      const v = envelopeValue(truth, (i + 0.5) * 0.01, hold);
+      return v > 0 ? 40 * Math.log10(v) : -200;
+    });
+    const fit = fitAmplitudeEnvelope(db, hold);
+    expect(fit.errorDb).toBeLessThan(0.5);
+    expect(fit.envelope.sustain).toBeCloseTo(0.4, 1);
+  });
+});
+
+describe("Vital analytic starts", () => {
+  it("resynthesise a Vital wavetable patch closely at once", () => {
+    const truth = knownWavetablePatch();
+    const perf: Performance = { note: 60, velocity: 100, noteOffSeconds: 0.5, durationSeconds: 0.8 };
+    const audio = mixToMono(synth.render(truth, perf, { sampleRate: SR, seed: 3 }));
+    const target = analyseTarget(audio, { note: 60, holdSeconds: 0.5, velocity: 100 });
+    const starts = vitalAnalyticStarts(synth, target);
+    expect(starts.length).toBeGreaterThan(0);
+    const best = Math.min(...starts.map((s) => scoreOf(s.patch, target).melLsd));
+    const init = scoreOf(synth.defaultPatch(), target).melLsd;
+    expect(best).toBeLessThan(1.5);
+    expect(best).toBeLessThan(0.2 * init);
+    const p = starts.at(-1)!.patch as VitalPatch;
+    expect(p.modulations[0]).toMatchObject({ source: "lfo_1", destination: "osc_1_wave_frame" });
+  });
+
+  it("write a .vital that reads back strictly and renders the same", () => {
+    const truth = knownWavetablePatch();
+    const perf: Performance = { note: 60, velocity: 100, noteOffSeconds: 0.4, durationSeconds: 0.6 };
+    const audio = mixToMono(synth.render(truth, perf, { sampleRate: SR, seed: 3 }));
+    const target = analyseTarget(audio, { note: 60, holdSeconds: 0.4 });
+    const start = vitalAnalyticStarts(synth, target)[0]!.patch;
+    const bytes = synth.codec.write([start]);
+    const back = synth.codec.read(bytes, "analytic.vital", { strict: true });
+    expect(back.warnings).toEqual([]);
+    expect(back.patches).toHaveLength(1);
+    const a = synth.render(start, perfOf(target), { sampleRate: SR, seed: 1 });
+    const b = synth.render(back.patches[0]!, perfOf(target), { sampleRate: SR, seed: 1 });
+    expect(b[0]!).toEqual(a[0]!);
+    expect(synth.unsupportedFeatures(back.patches[0]!)).toEqual([]);
+  });
+
+  it("give a decaying noise burst a filtered noise layer", () => {
+    const n = Math.round(0.5 * SR);
+    const x = new Float32Array(n);
+    let s = 12345;
+    let lp = 0;
+    for (let i = 0; i < n; i++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      const white = s / 2 ** 31 - 1;
+      lp += 0.2 * (white - lp); // one-pole low-pass, ≈ 1.6 kHz
+      x[i] = 0.8 * lp * Math.exp(-i / (0.08 * SR));
+    }
+    const target = analyseTarget(x, {});
+    expect(target.pitched).toBe(false);
+    const starts = vitalAnalyticStarts(synth, target);
+    expect(starts.map((st) => st.source)).toContain("analytic noise");
+    const p = starts.find((st) => st.source === "analytic noise")!.patch as VitalPatch;
+    expect(p.settings.sample_on).toBe(1);
+    expect(p.settings.osc_1_on).toBe(0);
+    expect(p.settings.filter_2_on).toBe(1);
+    expect(p.settings.sample_destination).toBe(1);
+    const got = scoreOf(p, target);
+    const init = scoreOf(synth.defaultPatch(), target);
+    expect(got.loss).toBeLessThan(0.5 * init.loss);
+    expect(got.envelope).toBeLessThan(3);
+  });
+});
