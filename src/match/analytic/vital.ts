@@ -47,7 +47,16 @@ const MIN_NOISE_RATIO = 10 ** (-30 / 20);
 
 const f32 = Math.fround;
 
-export function vitalAnalyticStarts(synth: AnySynth, target: MatchTarget): StartPoint[] {
+export interface VitalAnalyticOptions {
+  /** Render-and-correct passes on the resynthesised frames (each costs one render). Default 1. */
+  corrections?: number;
+}
+
+export function vitalAnalyticStarts(
+  synth: AnySynth,
+  target: MatchTarget,
+  opts: VitalAnalyticOptions = {},
+): StartPoint[] {
   if (synth.id !== "vital") return [];
   const { envelope } = fitAmplitudeEnvelope(target.envelopeDb, target.holdSeconds);
   const sweep = sweepSeconds(target);
@@ -68,7 +77,13 @@ export function vitalAnalyticStarts(synth: AnySynth, target: MatchTarget): Start
       },
     ];
   }
-  const table = resynthesise(analysis, envelopeGain);
+  // The frames' harmonic amplitudes: the target's over the envelope's gain (capped at 60 dB of boost).
+  const maxGain = Math.max(...envelopeGain);
+  const amplitudes = analysis.frames.map((f, j) => {
+    const g = 1 / Math.max(envelopeGain[j]!, 1e-3 * maxGain, 1e-9);
+    return Float32Array.from(f.amplitudes, (a) => a * g);
+  });
+  const phases = analysis.frames.map((f) => f.phases);
   // Least-squares noise level against the envelope: residual_j ≈ N · envelope_j.
   let num = 0;
   let den = 0;
@@ -77,20 +92,97 @@ export function vitalAnalyticStarts(synth: AnySynth, target: MatchTarget): Start
     den += envelopeGain[j]! ** 2;
   });
   const noiseAmp = den > 0 ? num / den : 0;
-  const starts: StartPoint[] = [];
   const harmonicRef = Math.sqrt(
     analysis.frames.reduce((a, f) => a + f.harmonicRms ** 2, 0) / analysis.frames.length,
   );
-  if (noiseAmp > 0 && harmonicRef > 0 && noiseAmp * mean(envelopeGain) > MIN_NOISE_RATIO * harmonicRef) {
-    // Oscillator output = level² · scale · c; noise output = level² · NOISE_RMS · filter gain.
-    const ratio = (table.scale * noiseAmp) / (NOISE_RMS * Math.max(1e-6, filter.noiseGain));
-    starts.push({
-      patch: make({ envelope, table, sweep, noise: { filter, level: ratio } }),
-      source: name("wavetable + noise"),
+  const noisy =
+    noiseAmp > 0 && harmonicRef > 0 && noiseAmp * mean(envelopeGain) > MIN_NOISE_RATIO * harmonicRef;
+
+  const patchOf = (amps: Float32Array[], noise: number | undefined): VitalPatch => {
+    const table = resynthesise(amps, phases);
+    // Oscillator output = level² · scale · amplitude; noise output = level² · NOISE_RMS · filter gain.
+    const level =
+      noise === undefined
+        ? undefined
+        : (table.scale * noise) / (NOISE_RMS * Math.max(1e-6, filter.noiseGain));
+    return make({
+      envelope,
+      table,
+      sweep,
+      ...(level === undefined ? {} : { noise: { filter, level } }),
     });
+  };
+
+  const starts: StartPoint[] = [];
+  for (const withNoise of noisy ? [true, false] : [false]) {
+    const amps = amplitudes.map((a) => a.slice());
+    let noise = withNoise ? noiseAmp : undefined;
+    let patch = patchOf(amps, noise);
+    const label = withNoise ? "wavetable + noise" : "wavetable";
+    // The noise layer confounds the harmonic measurement of a render (measured: correcting it made the
+    // noisy starts worse), so only the pure wavetable start is corrected.
+    const corrections = withNoise ? 0 : (opts.corrections ?? 1);
+    if (corrections > 0) starts.push({ patch, source: name(label) });
+    for (let pass = 0; pass < corrections; pass++) {
+      const rendered = renderMono(synth, patch, target);
+      const got = analyseHarmonics(rendered, { times, f0Hz: f0 });
+      const residualRatio = correctFrames(amps, analysis, got);
+      if (noise !== undefined) noise *= Math.min(4, Math.max(0.25, residualRatio));
+      patch = patchOf(amps, noise);
+    }
+    starts.push({ patch, source: name(corrections > 0 ? `${label}, corrected` : label) });
   }
-  starts.push({ patch: make({ envelope, table, sweep }), source: name("wavetable") });
   return starts;
+}
+
+function renderMono(synth: AnySynth, patch: unknown, target: MatchTarget): Float32Array {
+  const channels = synth.render(
+    patch,
+    {
+      note: target.note,
+      velocity: target.velocity,
+      noteOffSeconds: target.holdSeconds,
+      durationSeconds: target.durationSeconds,
+    },
+    { sampleRate: 44100, seed: 1 },
+  );
+  const n = channels[0]!.length;
+  const out = new Float32Array(n);
+  for (const ch of channels) for (let i = 0; i < n; i++) out[i] += ch[i]! / channels.length;
+  return out;
+}
+
+/**
+ * One correction pass: each frame's harmonic amplitudes are multiplied by target/render (after the overall
+ * gain is taken out, each factor within ±12 dB), which absorbs what the first pass got wrong — the envelope
+ * fit's misses, the window's smearing, Vital's interpolation between keyframes. Returns the residual's
+ * target/render amplitude ratio (same overall gain).
+ */
+function correctFrames(amps: Float32Array[], want: HarmonicAnalysis, got: HarmonicAnalysis): number {
+  let tw = 0;
+  let tg = 0;
+  let rw = 0;
+  let rg = 0;
+  want.frames.forEach((f, j) => {
+    tw += f.harmonicRms ** 2;
+    tg += got.frames[j]!.harmonicRms ** 2;
+    rw += f.residualRms ** 2;
+    rg += got.frames[j]!.residualRms ** 2;
+  });
+  const overall = tg > 0 ? Math.sqrt(tw / tg) : 1;
+  want.frames.forEach((f, j) => {
+    const g = got.frames[j]!;
+    let peak = 0;
+    for (const a of f.amplitudes) peak = Math.max(peak, a);
+    const a = amps[j]!;
+    for (let h = 0; h < a.length; h++) {
+      const t = f.amplitudes[h]!;
+      const r = g.amplitudes[h]! * overall;
+      if (t < 1e-4 * peak || !(r > 0)) continue;
+      a[h] = a[h]! * Math.min(4, Math.max(0.25, t / r));
+    }
+  });
+  return rg > 0 ? Math.sqrt(rw / rg) / overall : 1;
 }
 
 function mean(x: ArrayLike<number>): number {
@@ -149,19 +241,17 @@ interface Resynthesis {
   scale: number;
 }
 
-/** One cycle per analysis frame: harmonic amplitudes over the envelope gain, the measured relative phases. */
-function resynthesise(analysis: HarmonicAnalysis, envelopeGain: Float64Array): Resynthesis {
+/** One cycle per frame from harmonic amplitudes (index h − 1) and phases relative to the fundamental's. */
+function resynthesise(amplitudes: Float32Array[], phases: Float32Array[]): Resynthesis {
   const fft = realFft(FRAME_SIZE);
   const spec = new Float32Array(FRAME_SIZE);
-  const maxGain = Math.max(...envelopeGain);
-  const frames = analysis.frames.map((f, j) => {
-    const g = 1 / Math.max(envelopeGain[j]!, 1e-3 * maxGain, 1e-9);
+  const frames = amplitudes.map((amps, j) => {
     spec.fill(0);
-    const h = Math.min(f.amplitudes.length, FRAME_SIZE / 2 - 1);
+    const h = Math.min(amps.length, FRAME_SIZE / 2 - 1);
     for (let k = 1; k <= h; k++) {
-      const c = f.amplitudes[k - 1]! * g * (FRAME_SIZE / 2);
-      spec[2 * k] = c * Math.cos(f.phases[k - 1]!);
-      spec[2 * k + 1] = c * Math.sin(f.phases[k - 1]!);
+      const c = amps[k - 1]! * (FRAME_SIZE / 2);
+      spec[2 * k] = c * Math.cos(phases[j]![k - 1]!);
+      spec[2 * k + 1] = c * Math.sin(phases[j]![k - 1]!);
     }
     const out = new Float32Array(FRAME_SIZE);
     fft.inverse(spec, out);
