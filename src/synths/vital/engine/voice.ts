@@ -14,14 +14,6 @@ import {
 } from "./filters.ts";
 import { Lfo, RandomLfo, rateHz, SYNC_SYNC, type LfoBlock, type RateSettings } from "./lfo.ts";
 import {
-  DistortedVoiceReader,
-  frequencyMult,
-  MODULATOR_SAMPLE,
-  modulatorOf,
-  OscDistortionState,
-  processingOrder,
-} from "./osc-distortion.ts";
-import {
   PARAM_COUNT,
   PARAM_MAX,
   PARAM_MIN,
@@ -44,6 +36,7 @@ import {
   type VitalProgram,
 } from "./program.ts";
 import { Random } from "./random.ts";
+import { OscMorph } from "./spectral-morph.ts";
 import { FRAME_SIZE, Wavetable } from "./wavetable.ts";
 
 export const MAX_BLOCK = 128;
@@ -89,11 +82,11 @@ function oscIds(n: number) {
     spread: p("stereo_spread"),
     stack: p("stack_style"),
     frameSpread: p("frame_spread"),
+    morphType: p("spectral_morph_type"),
+    morphAmount: p("spectral_morph_amount"),
+    morphSpread: p("spectral_morph_spread"),
+    spectralUnison: p("spectral_unison"),
     destination: p("destination"),
-    distortionType: p("distortion_type"),
-    distortionAmount: p("distortion_amount"),
-    distortionPhase: p("distortion_phase"),
-    distortionSpread: p("distortion_spread"),
   };
 }
 
@@ -302,19 +295,8 @@ export class Voice {
   private readonly dryL = new Float32Array(MAX_BLOCK);
   private readonly dryR = new Float32Array(MAX_BLOCK);
   private readonly amp = new Float32Array(MAX_BLOCK);
-  /** Each oscillator's output before level and pan (Vital's "raw" output, which FM/RM read). */
-  private readonly oscRawL = [0, 1, 2].map(() => new Float32Array(MAX_BLOCK));
-  private readonly oscRawR = [0, 1, 2].map(() => new Float32Array(MAX_BLOCK));
-  private readonly sampleRawL = new Float32Array(MAX_BLOCK);
-  private readonly sampleRawR = new Float32Array(MAX_BLOCK);
-  // oscillator distortions (osc-distortion.ts)
-  private readonly distTypes: number[];
-  /** Oscillators in the order they run (a modulator before the oscillator it modulates). */
-  private readonly oscOrder: number[];
-  /** Some oscillator reads the sample: render the sample first, as Vital does. */
-  private readonly sampleFirst: boolean;
-  private readonly distStates = [0, 1, 2].map(() => new OscDistortionState());
-  private readonly distReader = new DistortedVoiceReader(MAX_BLOCK);
+  private readonly oscL = new Float32Array(MAX_BLOCK);
+  private readonly oscR = new Float32Array(MAX_BLOCK);
   // note state
   note = 60;
   private startNote = 60;
@@ -332,6 +314,8 @@ export class Voice {
   age = 0;
   private readonly volumeModulated: boolean;
   private readonly phaseModulated: boolean[];
+  /** Per oscillator: its spectral morph state (spectral-morph.ts), null without a morph. */
+  private readonly morphs: (OscMorph | null)[];
   private volumeStarted = false;
   private lastVolume = 1;
   private readonly ctx: VoiceContext;
@@ -343,9 +327,10 @@ export class Voice {
     this.rng = new Random(seed);
     this.volumeModulated = program.modulated.includes(G.volume);
     this.phaseModulated = OSC.map((ids) => program.modulated.includes(ids.phase));
-    this.distTypes = OSC.map((ids) => Math.round(program.values[ids.distortionType]!));
-    this.oscOrder = processingOrder(this.distTypes);
-    this.sampleFirst = this.distTypes.some((t, o) => modulatorOf(o, t) === MODULATOR_SAMPLE);
+    this.morphs = OSC.map((ids) => {
+      const type = Math.round(program.values[ids.morphType]!);
+      return type >= 1 && type <= 11 ? new OscMorph(type, this.sr) : null;
+    });
     for (let i = 0; i < 6; i++) {
       this.envs.push(new Envelope());
       this.envTimes.push({
@@ -650,10 +635,7 @@ export class Voice {
       this.program.values[G.pitchWheel]! * this.program.values[G.pitchBendRange]! +
       this.v(G.voiceTranspose) +
       this.v(G.voiceTune);
-    const sampleOn = this.program.values[G.sampleOn]! >= 0.5;
-    if (sampleOn && this.sampleFirst) this.renderSampleRouted(n, pitchBase, f1On, f2On);
-    for (let k = 0; k < this.oscOrder.length; k++) {
-      const o = this.oscOrder[k]!;
+    for (let o = 0; o < 3; o++) {
       const ids = OSC[o]!;
       if (this.program.values[ids.on]! < 0.5) continue;
       const route = this.route(Math.round(this.program.values[ids.destination]!), f1On, f2On);
@@ -666,7 +648,17 @@ export class Voice {
         this.renderOsc(o, this.routeL(route), this.routeR(route), n, pitchBase);
       }
     }
-    if (sampleOn && !this.sampleFirst) this.renderSampleRouted(n, pitchBase, f1On, f2On);
+    if (this.program.values[G.sampleOn]! >= 0.5) {
+      const route = this.route(Math.round(this.program.values[G.sampleDestination]!), f1On, f2On);
+      if (route === ROUTE_BOTH) {
+        this.dryL.fill(0, 0, n);
+        this.dryR.fill(0, 0, n);
+        this.renderSample(this.dryL, this.dryR, n, pitchBase);
+        this.addToBoth(n);
+      } else {
+        this.renderSample(this.routeL(route), this.routeR(route), n, pitchBase);
+      }
+    }
 
     // Filters.
     const serial1 = f1On && f2On && this.program.values[FILTER[0]!.serial]! >= 0.5;
@@ -706,18 +698,6 @@ export class Voice {
       outR[i] = outR[i]! + bR[i]! * a;
     }
     this.lastAmp = amp[n - 1]!;
-  }
-
-  private renderSampleRouted(n: number, pitchBase: number, f1On: boolean, f2On: boolean): void {
-    const route = this.route(Math.round(this.program.values[G.sampleDestination]!), f1On, f2On);
-    if (route === ROUTE_BOTH) {
-      this.dryL.fill(0, 0, n);
-      this.dryR.fill(0, 0, n);
-      this.renderSample(this.dryL, this.dryR, n, pitchBase);
-      this.addToBoth(n);
-    } else {
-      this.renderSample(this.routeL(route), this.routeR(route), n, pitchBase);
-    }
   }
 
   private addToBoth(n: number): void {
@@ -892,18 +872,20 @@ export class Voice {
     const stepL = (targetL - startL) / n;
     const stepR = (targetR - startR) / n;
 
-    const distType = this.distTypes[o]!;
-    let syncMult = 1;
-    if (distType !== 0) {
-      const ds = this.distStates[o]!;
-      const amount = this.v(ids.distortionAmount);
-      const spread = this.v(ids.distortionSpread);
-      ds.update(distType, amount, spread, this.v(ids.distortionPhase), pairs, !st.started);
-      syncMult = frequencyMult(distType, ds.to[0]!);
-    }
-
     const frame = this.v(ids.waveFrame);
     const frameSpread = this.v(ids.frameSpread);
+    const morph = this.morphs[o]!;
+    if (morph !== null) {
+      const spectralUnison = this.program.values[ids.spectralUnison]! >= 0.5;
+      morph.beginBlock(
+        this.v(ids.morphAmount),
+        this.v(ids.morphSpread),
+        spectralUnison,
+        count,
+        frame,
+        frameSpread,
+      );
+    }
     const frames = table.frameCount;
     const sr = this.sr;
     // Like Vital, pick a fresh band-limited cycle only every ~7 ms and cross-fade to it over that time.
@@ -917,19 +899,24 @@ export class Voice {
     const offStart = phaseMod && st.started ? st.phaseOffset : offTarget;
     const offStep = (offTarget - offStart) / n;
     st.phaseOffset = offTarget;
-    const accL = this.oscRawL[o]!;
-    const accR = this.oscRawR[o]!;
+    const accL = this.oscL;
+    const accR = this.oscR;
     accL.fill(0, 0, n);
     accR.fill(0, 0, n);
     for (let u = 0; u < count; u++) {
-      const hz = baseHz * st.ratio[u]! * Math.pow(2, st.cents[u]! / 1200);
+      let hz = baseHz * st.ratio[u]! * Math.pow(2, st.cents[u]! / 1200);
+      if (morph !== null) hz *= morph.pitchMult(u);
       // beyond the internal Nyquist the pitch folds; keep the increment below one cycle per sample
       const inc = Math.min(hz / sr, 0.999);
       let cyc = st.cycle[u]!;
       let prev = st.prev[u]!;
       if (update || cyc === null) {
         const f = Math.max(0, Math.min(frames - 1, Math.floor(frame + frameSpread * st.spreadPos[u]!)));
-        const next = table.cycle(f, Wavetable.harmonicLimit(inc * syncMult, this.ctx.harmonicLimit));
+        const limit = Wavetable.harmonicLimit(inc, this.ctx.harmonicLimit);
+        const next =
+          morph === null || morph.isIdentity(u)
+            ? table.cycle(f, limit)
+            : morph.cycle(u, table, inc, limit);
         if (!st.started || cyc === null) {
           prev = next;
           st.fade[u] = 1;
@@ -949,11 +936,7 @@ export class Voice {
       const dInc = (inc - prevInc) / n;
       let curInc = prevInc;
       let fade = st.fade[u]!;
-      if (distType !== 0) {
-        const off = phaseMod ? offStart : 0;
-        const step = phaseMod ? offStep : 0;
-        ph = this.renderDistortedVoice(o, u, ph, curInc, dInc, off, step, n, cyc, prev, fadeStep, cs, sn);
-      } else if (phaseMod) {
+      if (phaseMod) {
         // phase modulated at audio rate: the offset is ramped across the block and added while reading
         let off = offStart;
         for (let i = 0; i < n; i++) {
@@ -1043,64 +1026,6 @@ export class Voice {
     st.started = true;
   }
 
-  /**
-   * One unison voice of an oscillator with a distortion (osc-distortion.ts), added into its raw output. FM/RM
-   * read the modulator's raw output of this block, left side for the voices of Vital's left lane, right side
-   * for the right lane; the centre voice of an odd count sits in both lanes.
-   */
-  private renderDistortedVoice(
-    o: number,
-    u: number,
-    ph: number,
-    curInc: number,
-    dInc: number,
-    off: number,
-    offStep: number,
-    n: number,
-    cyc: Float32Array,
-    prev: Float32Array,
-    fadeStep: number,
-    cs: number,
-    sn: number,
-  ): number {
-    const st = this.osc[o]!;
-    const type = this.distTypes[o]!;
-    const ds = this.distStates[o]!;
-    const reader = this.distReader;
-    const accL = this.oscRawL[o]!;
-    const accR = this.oscRawR[o]!;
-    const even = (st.count & 1) === 0;
-    const pair = even ? u >> 1 : (u + 1) >> 1;
-    const dFrom = ds.from[pair]!;
-    const dTo = ds.to[pair]!;
-    const gl = st.gainL[u]!;
-    const gr = st.gainR[u]!;
-    const fade = st.fade[u]!;
-    const end = reader.advance(ph, curInc, dInc, off, offStep, n);
-    const src = modulatorOf(o, type);
-    let modL: Float32Array | null = null;
-    let modR: Float32Array | null = null;
-    if (src === MODULATOR_SAMPLE) {
-      modL = this.sampleRawL;
-      modR = this.sampleRawR;
-    } else if (src >= 0) {
-      modL = this.oscRawL[src]!;
-      modR = this.oscRawR[src]!;
-    }
-    if (modL !== null && modR !== null && !even && u === 0 && !sameSignal(modL, modR, n)) {
-      const g = gl / (cs + sn);
-      reader.warp(type, n, dFrom, dTo, ds.phaseFrom, ds.phaseTo, modL);
-      reader.read(cyc, prev, fade, fadeStep, n, FRAME_SIZE, g * cs, g * sn, accL, accR);
-      reader.warp(type, n, dFrom, dTo, ds.phaseFrom, ds.phaseTo, modR);
-      st.fade[u] = reader.read(cyc, prev, fade, fadeStep, n, FRAME_SIZE, g * sn, g * cs, accL, accR);
-    } else {
-      const leftLane = even ? (u & 1) === 0 : (u & 1) === 1 || u === 0;
-      reader.warp(type, n, dFrom, dTo, ds.phaseFrom, ds.phaseTo, leftLane ? modL : modR);
-      st.fade[u] = reader.read(cyc, prev, fade, fadeStep, n, FRAME_SIZE, gl, gr, accL, accR);
-    }
-    return end;
-  }
-
   private renderSample(outL: Float32Array, outR: Float32Array, n: number, pitchBase: number): void {
     const smp = this.program.sample;
     const left = smp.channels[0]!;
@@ -1119,10 +1044,6 @@ export class Voice {
     const bounce = this.program.values[G.sampleBounce]! >= 0.5;
     let pos = this.samplePos;
     let dir = this.sampleDir;
-    const rawL = this.sampleRawL;
-    const rawR = this.sampleRawR;
-    rawL.fill(0, 0, n);
-    rawR.fill(0, 0, n);
     for (let i = 0; i < n; i++) {
       if (pos >= len - 2 || pos < 1) {
         if (!loop && pos >= len - 2) break;
@@ -1152,8 +1073,6 @@ export class Voice {
         x3 = right[idx + 2] ?? 0;
         r = x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
       }
-      rawL[i] = l;
-      rawR[i] = r;
       outL[i] = outL[i]! + l * gL;
       outR[i] = outR[i]! + r * gR;
       pos += step * dir;
