@@ -16,6 +16,7 @@ import { EFFECT_NAMES } from "./engine/effects/chain.ts";
 import { programFromPatch } from "./engine/from-patch.ts";
 import { renderProgramNote } from "./engine/instrument.ts";
 import { MORPH_TYPES } from "./engine/spectral-morph.ts";
+import { DISTORTION_TYPES } from "./engine/osc-distortion.ts";
 import type { VitalProgram } from "./engine/program.ts";
 import { settingsFromVector, settingsToVector, VITAL_SOUND_PARAM_SPECS } from "./params.ts";
 import type { VitalPatch } from "./types.ts";
@@ -31,6 +32,7 @@ export const ENGINE_SUPPORT = {
   ...VITAL_ENGINE_SUPPORT,
   filterModels: [0, 1, 2, 3, 4, 5, 6, 7],
   filterFallback: "approximated as analog",
+  oscDistortionTypes: [...DISTORTION_TYPES],
   spectralMorphTypes: [...MORPH_TYPES],
   wavetableComponents: ["Wave Source", "Line Source", "Shepard Tone Source"],
   effects: [...EFFECT_NAMES],

@@ -7,7 +7,7 @@ import { paramIndex, sourceId } from "./program.ts";
 
 /** Modulation destinations the voice reads per block (or at note-on where noted in the docs). */
 const HONOURED = [
-  /^osc_[123]_(level|pan|transpose|tune|wave_frame|unison_detune|detune_power|detune_range|unison_blend|stereo_spread|frame_spread|phase|random_phase)$/,
+  /^osc_[123]_(level|pan|transpose|tune|wave_frame|unison_detune|detune_power|detune_range|unison_blend|stereo_spread|frame_spread|phase|random_phase|distortion_amount|distortion_phase|distortion_spread)$/,
   /^osc_[123]_spectral_morph_(amount|spread)$/,
   /^filter_[12]_(cutoff|resonance|drive|blend|blend_transpose|keytrack|mix)$/,
   /^env_[1-6]_(delay|attack|hold|decay|sustain|release)$/,

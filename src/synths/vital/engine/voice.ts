@@ -14,6 +14,14 @@ import {
 } from "./filters.ts";
 import { Lfo, RandomLfo, rateHz, SYNC_SYNC, type LfoBlock, type RateSettings } from "./lfo.ts";
 import {
+  DistortedVoiceReader,
+  frequencyMult,
+  MODULATOR_SAMPLE,
+  modulatorOf,
+  OscDistortionState,
+  processingOrder,
+} from "./osc-distortion.ts";
+import {
   PARAM_COUNT,
   PARAM_MAX,
   PARAM_MIN,
@@ -87,6 +95,10 @@ function oscIds(n: number) {
     morphSpread: p("spectral_morph_spread"),
     spectralUnison: p("spectral_unison"),
     destination: p("destination"),
+    distortionType: p("distortion_type"),
+    distortionAmount: p("distortion_amount"),
+    distortionPhase: p("distortion_phase"),
+    distortionSpread: p("distortion_spread"),
   };
 }
 
@@ -295,8 +307,19 @@ export class Voice {
   private readonly dryL = new Float32Array(MAX_BLOCK);
   private readonly dryR = new Float32Array(MAX_BLOCK);
   private readonly amp = new Float32Array(MAX_BLOCK);
-  private readonly oscL = new Float32Array(MAX_BLOCK);
-  private readonly oscR = new Float32Array(MAX_BLOCK);
+  /** Each oscillator's output before level and pan (Vital's "raw" output, which FM/RM read). */
+  private readonly oscRawL = [0, 1, 2].map(() => new Float32Array(MAX_BLOCK));
+  private readonly oscRawR = [0, 1, 2].map(() => new Float32Array(MAX_BLOCK));
+  private readonly sampleRawL = new Float32Array(MAX_BLOCK);
+  private readonly sampleRawR = new Float32Array(MAX_BLOCK);
+  // oscillator distortions (osc-distortion.ts)
+  private readonly distTypes: number[];
+  /** Oscillators in the order they run (a modulator before the oscillator it modulates). */
+  private readonly oscOrder: number[];
+  /** Some oscillator reads the sample: render the sample first, as Vital does. */
+  private readonly sampleFirst: boolean;
+  private readonly distStates = [0, 1, 2].map(() => new OscDistortionState());
+  private readonly distReader = new DistortedVoiceReader(MAX_BLOCK);
   // note state
   note = 60;
   private startNote = 60;
@@ -331,6 +354,9 @@ export class Voice {
       const type = Math.round(program.values[ids.morphType]!);
       return type >= 1 && type <= 11 ? new OscMorph(type, this.sr) : null;
     });
+    this.distTypes = OSC.map((ids) => Math.round(program.values[ids.distortionType]!));
+    this.oscOrder = processingOrder(this.distTypes);
+    this.sampleFirst = this.distTypes.some((t, o) => modulatorOf(o, t) === MODULATOR_SAMPLE);
     for (let i = 0; i < 6; i++) {
       this.envs.push(new Envelope());
       this.envTimes.push({
@@ -635,7 +661,10 @@ export class Voice {
       this.program.values[G.pitchWheel]! * this.program.values[G.pitchBendRange]! +
       this.v(G.voiceTranspose) +
       this.v(G.voiceTune);
-    for (let o = 0; o < 3; o++) {
+    const sampleOn = this.program.values[G.sampleOn]! >= 0.5;
+    if (sampleOn && this.sampleFirst) this.renderSampleRouted(n, pitchBase, f1On, f2On);
+    for (let k = 0; k < this.oscOrder.length; k++) {
+      const o = this.oscOrder[k]!;
       const ids = OSC[o]!;
       if (this.program.values[ids.on]! < 0.5) continue;
       const route = this.route(Math.round(this.program.values[ids.destination]!), f1On, f2On);
@@ -648,17 +677,7 @@ export class Voice {
         this.renderOsc(o, this.routeL(route), this.routeR(route), n, pitchBase);
       }
     }
-    if (this.program.values[G.sampleOn]! >= 0.5) {
-      const route = this.route(Math.round(this.program.values[G.sampleDestination]!), f1On, f2On);
-      if (route === ROUTE_BOTH) {
-        this.dryL.fill(0, 0, n);
-        this.dryR.fill(0, 0, n);
-        this.renderSample(this.dryL, this.dryR, n, pitchBase);
-        this.addToBoth(n);
-      } else {
-        this.renderSample(this.routeL(route), this.routeR(route), n, pitchBase);
-      }
-    }
+    if (sampleOn && !this.sampleFirst) this.renderSampleRouted(n, pitchBase, f1On, f2On);
 
     // Filters.
     const serial1 = f1On && f2On && this.program.values[FILTER[0]!.serial]! >= 0.5;
@@ -698,6 +717,18 @@ export class Voice {
       outR[i] = outR[i]! + bR[i]! * a;
     }
     this.lastAmp = amp[n - 1]!;
+  }
+
+  private renderSampleRouted(n: number, pitchBase: number, f1On: boolean, f2On: boolean): void {
+    const route = this.route(Math.round(this.program.values[G.sampleDestination]!), f1On, f2On);
+    if (route === ROUTE_BOTH) {
+      this.dryL.fill(0, 0, n);
+      this.dryR.fill(0, 0, n);
+      this.renderSample(this.dryL, this.dryR, n, pitchBase);
+      this.addToBoth(n);
+    } else {
+      this.renderSample(this.routeL(route), this.routeR(route), n, pitchBase);
+    }
   }
 
   private addToBoth(n: number): void {
@@ -872,6 +903,16 @@ export class Voice {
     const stepL = (targetL - startL) / n;
     const stepR = (targetR - startR) / n;
 
+    const distType = this.distTypes[o]!;
+    let syncMult = 1;
+    if (distType !== 0) {
+      const ds = this.distStates[o]!;
+      const amount = this.v(ids.distortionAmount);
+      const spread = this.v(ids.distortionSpread);
+      ds.update(distType, amount, spread, this.v(ids.distortionPhase), pairs, !st.started);
+      syncMult = frequencyMult(distType, ds.to[0]!);
+    }
+
     const frame = this.v(ids.waveFrame);
     const frameSpread = this.v(ids.frameSpread);
     const morph = this.morphs[o]!;
@@ -899,8 +940,8 @@ export class Voice {
     const offStart = phaseMod && st.started ? st.phaseOffset : offTarget;
     const offStep = (offTarget - offStart) / n;
     st.phaseOffset = offTarget;
-    const accL = this.oscL;
-    const accR = this.oscR;
+    const accL = this.oscRawL[o]!;
+    const accR = this.oscRawR[o]!;
     accL.fill(0, 0, n);
     accR.fill(0, 0, n);
     for (let u = 0; u < count; u++) {
@@ -912,11 +953,11 @@ export class Voice {
       let prev = st.prev[u]!;
       if (update || cyc === null) {
         const f = Math.max(0, Math.min(frames - 1, Math.floor(frame + frameSpread * st.spreadPos[u]!)));
-        const limit = Wavetable.harmonicLimit(inc, this.ctx.harmonicLimit);
+        const limit = Wavetable.harmonicLimit(inc * syncMult, this.ctx.harmonicLimit);
         const next =
           morph === null || morph.isIdentity(u)
             ? table.cycle(f, limit)
-            : morph.cycle(u, table, inc, limit);
+            : morph.cycle(u, table, inc * syncMult, limit);
         if (!st.started || cyc === null) {
           prev = next;
           st.fade[u] = 1;
@@ -936,7 +977,11 @@ export class Voice {
       const dInc = (inc - prevInc) / n;
       let curInc = prevInc;
       let fade = st.fade[u]!;
-      if (phaseMod) {
+      if (distType !== 0) {
+        const off = phaseMod ? offStart : 0;
+        const step = phaseMod ? offStep : 0;
+        ph = this.renderDistortedVoice(o, u, ph, curInc, dInc, off, step, n, cyc, prev, fadeStep, cs, sn);
+      } else if (phaseMod) {
         // phase modulated at audio rate: the offset is ramped across the block and added while reading
         let off = offStart;
         for (let i = 0; i < n; i++) {
@@ -1026,6 +1071,64 @@ export class Voice {
     st.started = true;
   }
 
+  /**
+   * One unison voice of an oscillator with a distortion (osc-distortion.ts), added into its raw output. FM/RM
+   * read the modulator's raw output of this block, left side for the voices of Vital's left lane, right side
+   * for the right lane; the centre voice of an odd count sits in both lanes.
+   */
+  private renderDistortedVoice(
+    o: number,
+    u: number,
+    ph: number,
+    curInc: number,
+    dInc: number,
+    off: number,
+    offStep: number,
+    n: number,
+    cyc: Float32Array,
+    prev: Float32Array,
+    fadeStep: number,
+    cs: number,
+    sn: number,
+  ): number {
+    const st = this.osc[o]!;
+    const type = this.distTypes[o]!;
+    const ds = this.distStates[o]!;
+    const reader = this.distReader;
+    const accL = this.oscRawL[o]!;
+    const accR = this.oscRawR[o]!;
+    const even = (st.count & 1) === 0;
+    const pair = even ? u >> 1 : (u + 1) >> 1;
+    const dFrom = ds.from[pair]!;
+    const dTo = ds.to[pair]!;
+    const gl = st.gainL[u]!;
+    const gr = st.gainR[u]!;
+    const fade = st.fade[u]!;
+    const end = reader.advance(ph, curInc, dInc, off, offStep, n);
+    const src = modulatorOf(o, type);
+    let modL: Float32Array | null = null;
+    let modR: Float32Array | null = null;
+    if (src === MODULATOR_SAMPLE) {
+      modL = this.sampleRawL;
+      modR = this.sampleRawR;
+    } else if (src >= 0) {
+      modL = this.oscRawL[src]!;
+      modR = this.oscRawR[src]!;
+    }
+    if (modL !== null && modR !== null && !even && u === 0 && !sameSignal(modL, modR, n)) {
+      const g = gl / (cs + sn);
+      reader.warp(type, n, dFrom, dTo, ds.phaseFrom, ds.phaseTo, modL);
+      reader.read(cyc, prev, fade, fadeStep, n, FRAME_SIZE, g * cs, g * sn, accL, accR);
+      reader.warp(type, n, dFrom, dTo, ds.phaseFrom, ds.phaseTo, modR);
+      st.fade[u] = reader.read(cyc, prev, fade, fadeStep, n, FRAME_SIZE, g * sn, g * cs, accL, accR);
+    } else {
+      const leftLane = even ? (u & 1) === 0 : (u & 1) === 1 || u === 0;
+      reader.warp(type, n, dFrom, dTo, ds.phaseFrom, ds.phaseTo, leftLane ? modL : modR);
+      st.fade[u] = reader.read(cyc, prev, fade, fadeStep, n, FRAME_SIZE, gl, gr, accL, accR);
+    }
+    return end;
+  }
+
   private renderSample(outL: Float32Array, outR: Float32Array, n: number, pitchBase: number): void {
     const smp = this.program.sample;
     const left = smp.channels[0]!;
@@ -1044,6 +1147,10 @@ export class Voice {
     const bounce = this.program.values[G.sampleBounce]! >= 0.5;
     let pos = this.samplePos;
     let dir = this.sampleDir;
+    const rawL = this.sampleRawL;
+    const rawR = this.sampleRawR;
+    rawL.fill(0, 0, n);
+    rawR.fill(0, 0, n);
     for (let i = 0; i < n; i++) {
       if (pos >= len - 2 || pos < 1) {
         if (!loop && pos >= len - 2) break;
@@ -1073,6 +1180,8 @@ export class Voice {
         x3 = right[idx + 2] ?? 0;
         r = x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
       }
+      rawL[i] = l;
+      rawR[i] = r;
       outL[i] = outL[i]! + l * gL;
       outR[i] = outR[i]! + r * gR;
       pos += step * dir;
