@@ -2,14 +2,7 @@
 // voice (oscillators, unison, sample oscillator, analog/digital filters, envelopes, LFOs, modulation).
 // Effects and the remaining filter models are reported by `unsupportedFeatures`, never silently dropped.
 import type { Performance, RenderOptions, Synth } from "../synth.ts";
-import {
-  cloneVitalPatch,
-  defaultVitalPatch,
-  readVital,
-  withVitalName,
-  writeVital,
-  type VitalReadOptions,
-} from "./codec.ts";
+import { defaultVitalPatch, readVital, withVitalName, writeVital, type VitalReadOptions } from "./codec.ts";
 import { describeVital } from "./describe.ts";
 import { engineDeviations } from "./engine/deviations.ts";
 import { EFFECT_NAMES } from "./engine/effects/chain.ts";
@@ -43,7 +36,9 @@ export const ENGINE_SUPPORT = {
 /** Longest single-note render (a guard against lengths that cannot be allocated). */
 const MAX_RENDER_SECONDS = 3600;
 
-// Prepared programs are cached per patch object (patches are treated as immutable once rendered).
+// Patches are immutable once made: `fromVector` shares everything but the settings with its base, and
+// prepared programs (and, inside programFromPatch, their wavetables, sample and line tables) are cached per
+// object. Change a patch by making a new one (spread, `cloneVitalPatch`), never in place.
 const programs = new WeakMap<VitalPatch, VitalProgram>();
 
 export function vitalProgram(p: VitalPatch): VitalProgram {
@@ -62,9 +57,9 @@ export const synth: Synth<VitalPatch> = {
   defaultPatch: defaultVitalPatch,
   toVector: (p) => settingsToVector(p.settings, VITAL_SOUND_PARAM_SPECS),
   fromVector(v, base) {
-    const q = cloneVitalPatch(base ?? defaultVitalPatch());
-    q.settings = settingsFromVector(v, q.settings, VITAL_SOUND_PARAM_SPECS);
-    return q;
+    const b = base ?? defaultVitalPatch();
+    // Shallow: the candidate shares the base's wavetables, sample, LFO shapes and modulations (see above).
+    return { ...b, settings: settingsFromVector(v, b.settings, VITAL_SOUND_PARAM_SPECS) };
   },
   patchName: (p) => p.name,
   withName: withVitalName,

@@ -12,6 +12,7 @@ const INDEX = new Map(PARAM_NAMES.map((n, i) => [n, i]));
 export const PARAM_COUNT = PARAM_NAMES.length;
 export const PARAM_MIN = Float64Array.from(PARAM_NAMES, (n) => PARAM_RANGES.get(n)!.min);
 export const PARAM_MAX = Float64Array.from(PARAM_NAMES, (n) => PARAM_RANGES.get(n)!.max);
+export const PARAM_DEFAULT = Float64Array.from(PARAM_NAMES, (n) => PARAM_RANGES.get(n)!.default);
 
 /** Index of a parameter by name; throws for names the table does not know (a programming error). */
 export function pid(name: string): number {
@@ -112,6 +113,19 @@ export interface VitalProgram {
 
 const TRIANGLE: LineShape = { points: [0, 1, 0.5, 0, 1, 1], powers: [0, 0, 0], smooth: false };
 
+/**
+ * The sample oscillator's playback form of a mono or stereo sample at `rate` Hz (a right channel of another
+ * length is ignored); an empty sample plays silence.
+ */
+export function engineSample(left: Float32Array, right: Float32Array | null, rate: number): EngineSample {
+  if (left.length >= 1) {
+    const l2 = upsample2(left);
+    const r2 = !right || right === left || right.length !== left.length ? l2 : upsample2(right);
+    return { channels: [l2, r2], sampleRate: 2 * (rate > 0 ? rate : 44100) };
+  }
+  return { channels: [new Float32Array(64), new Float32Array(64)], sampleRate: 44100 };
+}
+
 function decodeSample(x: unknown): EngineSample {
   if (isObj(x) && (typeof x.samples === "string" || x.samples instanceof Float32Array)) {
     const left =
@@ -119,14 +133,77 @@ function decodeSample(x: unknown): EngineSample {
     const st = x.samples_stereo;
     const right =
       st instanceof Float32Array ? st : typeof st === "string" ? decodeInt16LE(st, 1 / 32767) : left;
-    const rate = Number(x.sample_rate) > 0 ? Number(x.sample_rate) : 44100;
-    if (left.length >= 1) {
-      const l2 = upsample2(left);
-      const r2 = right === left || right.length !== left.length ? l2 : upsample2(right);
-      return { channels: [l2, r2], sampleRate: 2 * rate };
-    }
+    return engineSample(left, right, Number(x.sample_rate));
   }
-  return { channels: [new Float32Array(64), new Float32Array(64)], sampleRate: 44100 };
+  return engineSample(new Float32Array(0), null, 44100);
+}
+
+/** One modulation slot as the patch describes it (by name); its scalars live in the values array. */
+export interface SlotDescription {
+  source: string;
+  destination: string;
+  /** The slot's remap curve rendered as a line table; undefined for the identity. */
+  mapping: Float32Array | undefined;
+}
+
+/**
+ * The parts of a program that are cheap to build from the values: modulation slots (bypassed and empty slots
+ * dropped, unknown names listed in `skippedSlots`), the modulated destinations and the used sources. Tables
+ * (LFOs, wavetables, sample) are passed in ready, so callers can share them between programs.
+ */
+export function assembleProgram(
+  values: Float64Array,
+  mods: ReadonlyArray<SlotDescription | undefined>,
+  tables: Pick<VitalProgram, "lfoTables" | "wavetables" | "sample" | "approximations">,
+): VitalProgram {
+  const skippedSlots: string[] = [];
+  const slots: ModSlot[] = [];
+  const destSet = new Set<number>();
+  for (let i = 0; i < Math.min(64, mods.length); i++) {
+    const m = mods[i];
+    if (!m) continue;
+    const src = m.source;
+    const dst = m.destination;
+    if (!src || !dst) continue;
+    const n = i + 1;
+    if (values[pid(`modulation_${n}_bypass`)]! >= 0.5) continue;
+    const source = sourceId(src);
+    const dest = paramIndex(dst);
+    if (source === undefined || dest === undefined) {
+      skippedSlots.push(`${src} → ${dst}`);
+      continue;
+    }
+    slots.push({
+      source,
+      dest,
+      amountIndex: pid(`modulation_${n}_amount`),
+      powerIndex: pid(`modulation_${n}_power`),
+      bipolar: values[pid(`modulation_${n}_bipolar`)]! >= 0.5,
+      stereo: values[pid(`modulation_${n}_stereo`)]! >= 0.5,
+      range: PARAM_MAX[dest]! - PARAM_MIN[dest]!,
+      mapping: m.mapping,
+    });
+    destSet.add(dest);
+  }
+
+  // Slots that modulate other slots' amount or power run first, so their targets see this block's value.
+  const isSlotParam = (d: number) => PARAM_NAMES[d]!.startsWith("modulation_");
+  slots.sort((a, b) => Number(isSlotParam(b.dest)) - Number(isSlotParam(a.dest)));
+
+  const usedSources = new Uint8Array(SOURCE_COUNT);
+  for (const slot of slots) usedSources[slot.source] = 1;
+
+  return {
+    values,
+    slots,
+    modulated: Int32Array.from(destSet),
+    usedSources,
+    lfoTables: tables.lfoTables,
+    wavetables: tables.wavetables,
+    sample: tables.sample,
+    approximations: tables.approximations,
+    skippedSlots,
+  };
 }
 
 /**
@@ -142,42 +219,16 @@ export function prepareProgram(settings: Json): VitalProgram {
     values[i] = typeof v === "number" && Number.isFinite(v) ? v : PARAM_RANGES.get(name)!.default;
   }
   const approximations: string[] = [];
-  const skippedSlots: string[] = [];
-
-  const slots: ModSlot[] = [];
   const mods = Array.isArray(settings.modulations) ? settings.modulations : [];
-  const destSet = new Set<number>();
-  for (let i = 0; i < Math.min(64, mods.length); i++) {
-    const m = mods[i];
-    if (!isObj(m)) continue;
-    const src = String(m.source ?? "");
-    const dst = String(m.destination ?? "");
-    if (!src || !dst) continue;
-    const n = i + 1;
-    if (values[pid(`modulation_${n}_bypass`)]! >= 0.5) continue;
-    const source = sourceId(src);
-    const dest = paramIndex(dst);
-    if (source === undefined || dest === undefined) {
-      skippedSlots.push(`${src} → ${dst}`);
-      continue;
-    }
+  const slots = mods.map((m): SlotDescription | undefined => {
+    if (!isObj(m)) return undefined;
     const line = asLine(m.line_mapping);
-    slots.push({
-      source,
-      dest,
-      amountIndex: pid(`modulation_${n}_amount`),
-      powerIndex: pid(`modulation_${n}_power`),
-      bipolar: values[pid(`modulation_${n}_bipolar`)]! >= 0.5,
-      stereo: values[pid(`modulation_${n}_stereo`)]! >= 0.5,
-      range: PARAM_MAX[dest]! - PARAM_MIN[dest]!,
+    return {
+      source: String(m.source ?? ""),
+      destination: String(m.destination ?? ""),
       mapping: line ? renderLine(line) : undefined,
-    });
-    destSet.add(dest);
-  }
-
-  // Slots that modulate other slots' amount or power run first, so their targets see this block's value.
-  const isSlotParam = (d: number) => PARAM_NAMES[d]!.startsWith("modulation_");
-  slots.sort((a, b) => Number(isSlotParam(b.dest)) - Number(isSlotParam(a.dest)));
+    };
+  });
 
   const lfoJson = Array.isArray(settings.lfos) ? settings.lfos : [];
   const lfoTables: Float32Array[] = [];
@@ -196,18 +247,10 @@ export function prepareProgram(settings: Json): VitalProgram {
     wavetables.push(new Wavetable(built.frames));
   }
 
-  const usedSources = new Uint8Array(SOURCE_COUNT);
-  for (const slot of slots) usedSources[slot.source] = 1;
-
-  return {
-    values,
-    slots,
-    modulated: Int32Array.from(destSet),
-    usedSources,
+  return assembleProgram(values, slots, {
     lfoTables,
     wavetables,
     sample: decodeSample(settings.sample),
     approximations,
-    skippedSlots,
-  };
+  });
 }
