@@ -324,6 +324,20 @@ describe("Vital spectral morphs: where each type puts the harmonics", () => {
     expect(vital.unsupportedFeatures(p).filter((m) => /morph/.test(m))).toEqual([]);
   });
 
+  it("a Shepard Tone swept by modulation is reported (its octave hand-over is not smoothed)", () => {
+    const p = patch({ osc_1_spectral_morph_type: 10, modulation_1_amount: 0.5 });
+    expect(vital.unsupportedFeatures(p).filter((m) => /Shepard/.test(m))).toEqual([]);
+    p.modulations[0] = {
+      source: "lfo_1",
+      destination: "osc_1_spectral_morph_amount",
+      lineMapping: null,
+      extra: {},
+    };
+    expect(vital.unsupportedFeatures(p).filter((m) => /Shepard/.test(m))).toEqual([
+      "oscillator 1: modulated Shepard Tone morph (the octave hand-over at the wrap is not smoothed)",
+    ]);
+  });
+
   it("every morph type is reported as rendered", () => {
     expect([...ENGINE_SUPPORT.spectralMorphTypes].sort((a, b) => a - b)).toEqual([
       0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
