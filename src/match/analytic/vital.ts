@@ -8,7 +8,8 @@
  *     frames exactly at the analysis times;
  *   - a noise layer for the residual: the sample oscillator (the init white noise) routed to filter 2, a
  *     digital filter fitted to the residual's spectral envelope, at the residual's level (vital-noise.ts).
- * Unpitched sounds get the noise layer alone. Every start is a complete preset that Vital loads: the
+ * Unpitched sounds get the noise layer alone and, when a low partial falls in pitch (a kick), a sine on
+ * oscillator 1 whose transpose env_3 pulls down (pitch-drop.ts) with the noise layer. Every start is a complete preset that Vital loads: the
  * wavetable is an ordinary Wave Source with frequency-domain interpolation between keyframes.
  */
 import { ENVELOPE_FRAME } from "../../audio/envelope.ts";
@@ -30,6 +31,7 @@ import {
   inversePowerCurve,
   type VitalEnvelope,
 } from "./vital-envelope.ts";
+import { analysePitchDrop, MIN_DROP, type PitchDrop } from "./pitch-drop.ts";
 import { fitNoiseFilter, type NoiseFilter } from "./vital-noise.ts";
 
 const FRAME_SIZE = 2048;
@@ -69,14 +71,30 @@ export function vitalAnalyticStarts(
   const make = (parts: StartParts) =>
     synth.withName(buildPatch(synth.defaultPatch() as VitalPatch, target, parts), "patchsmith analytic");
 
-  if (!target.pitched) {
+  // A strong low partial: a kick's "boom" (steady or falling) for unpitched sounds; a falling one otherwise
+  // (a given note makes every target "pitched", Vital's own kick renders included).
+  const drop = analysePitchDrop(target.samples);
+  const kickStart = (): StartPoint[] => {
+    if (!drop || (target.pitched && drop.dropSemitones < MIN_DROP)) return [];
+    const noiseFilter = fitNoiseFilter(drop.bandHz, drop.residualBandDb);
+    // Sine RMS = level² · √½; noise RMS = level² · NOISE_RMS · filter gain; wanted ratio √(noise/tonal).
+    const ratio =
+      (Math.sqrt((1 - drop.tonalShare) / drop.tonalShare) * Math.SQRT1_2) /
+      (NOISE_RMS * Math.max(1e-6, noiseFilter.noiseGain));
     return [
       {
-        patch: make({ envelope, noise: { filter, level: 1 } }),
-        source: name("noise"),
+        patch: make({ envelope, kick: drop, noise: { filter: noiseFilter, level: ratio } }),
+        source: name("kick + noise"),
       },
     ];
+  };
+  if (!target.pitched) {
+    return [
+      { patch: make({ envelope, noise: { filter, level: 1 } }), source: name("noise") },
+      ...kickStart(),
+    ];
   }
+
   // The frames' harmonic amplitudes: the target's over the envelope's gain (capped at 60 dB of boost).
   const maxGain = Math.max(...envelopeGain);
   const amplitudes = analysis.frames.map((f, j) => {
@@ -113,7 +131,7 @@ export function vitalAnalyticStarts(
     });
   };
 
-  const starts: StartPoint[] = [];
+  const starts: StartPoint[] = kickStart();
   for (const withNoise of noisy ? [true, false] : [false]) {
     const amps = amplitudes.map((a) => a.slice());
     let noise = withNoise ? noiseAmp : undefined;
@@ -276,6 +294,8 @@ function resynthesise(amplitudes: Float32Array[], phases: Float32Array[]): Resyn
 interface StartParts {
   envelope: VitalEnvelope;
   table?: Resynthesis;
+  /** A sine on oscillator 1 whose pitch falls (env_3 → osc_1_transpose), for kicks. */
+  kick?: PitchDrop;
   sweep?: number;
   /** Noise layer; `level` is the wanted noise-to-oscillator gain ratio (or the noise alone when no table). */
   noise?: { filter: NoiseFilter; level: number };
@@ -325,9 +345,10 @@ function buildPatch(p: VitalPatch, target: MatchTarget, parts: StartParts): Vita
 
   let oscGain = 0.5;
   let noiseGain = 0;
+  const tonal = parts.table ?? parts.kick;
   if (parts.noise) {
     const ratio = parts.noise.level;
-    if (!parts.table) noiseGain = 0.5;
+    if (!tonal) noiseGain = 0.5;
     else if (ratio <= 2) noiseGain = 0.5 * ratio;
     else {
       noiseGain = 1;
@@ -360,6 +381,26 @@ function buildPatch(p: VitalPatch, target: MatchTarget, parts: StartParts): Vita
     };
     p.modulations[0] = { source: "lfo_1", destination: "osc_1_wave_frame", lineMapping: null, extra: {} };
     set("modulation_1_amount", ((KEYFRAMES - 1) * KEYFRAME_SPACING + 0.5) / 256);
+  } else if (parts.kick) {
+    const k = parts.kick;
+    const sine = new Float32Array(FRAME_SIZE);
+    for (let i = 0; i < FRAME_SIZE; i++) sine[i] = f32(Math.sin((2 * Math.PI * i) / FRAME_SIZE));
+    p.wavetables[0] = resynthesisTable([sine]);
+    set("osc_1_on", 1);
+    set("osc_1_level", Math.sqrt(oscGain));
+    set("osc_1_random_phase", 0);
+    const semitones = 12 * Math.log2(k.endHz / (440 * 2 ** ((target.note - 69) / 12)));
+    const transpose = Math.max(-48, Math.min(48, Math.round(semitones)));
+    set("osc_1_transpose", transpose);
+    set("osc_1_tune", Math.max(-1, Math.min(1, semitones - transpose)));
+    set("env_3_attack", 0);
+    set("env_3_decay", k.decaySeconds ** 0.25);
+    set("env_3_decay_power", k.decayPower);
+    set("env_3_sustain", 0);
+    if (k.dropSemitones > 0) {
+      p.modulations[0] = { source: "env_3", destination: "osc_1_transpose", lineMapping: null, extra: {} };
+      set("modulation_1_amount", k.dropSemitones / 96);
+    }
   } else {
     set("osc_1_on", 0);
   }
