@@ -9,6 +9,14 @@ import { getSynth } from "../src/synths/synth.ts";
 import { cloneVitalPatch, defaultVitalPatch } from "../src/synths/vital/codec.ts";
 import { synth as vital, programFromPatch, VitalInstrument } from "../src/synths/vital/index.ts";
 import { renderProgramNote } from "../src/synths/vital/engine/instrument.ts";
+import {
+  GENERATORS_PER_VOICE_PAIR,
+  Mt19937,
+  VitalGenerator,
+  VitalRandom,
+  vitalRandomPhase,
+  vitalSeed,
+} from "../src/synths/vital/engine/random.ts";
 import type { VitalPatch, WaveSourceComponent } from "../src/synths/vital/types.ts";
 import { repoRoot, runCli } from "./helpers.ts";
 
@@ -336,6 +344,51 @@ describe("Vital engine: determinism, robustness, instrument", () => {
     inst.noteOff(48);
     inst.process(l, r, Math.round(0.05 * SR), n - Math.round(0.05 * SR));
     expect(l.subarray(inst.latencySamples)).toEqual(off[0]);
+  });
+});
+
+describe("Vital engine: Vital's own random generators", () => {
+  it("mt19937 is the standard's: the 10000th output for the default seed 5489 is 4123659995", () => {
+    const mt = new Mt19937(5489);
+    let x = 0;
+    for (let i = 0; i < 10000; i++) x = mt.nextUint32();
+    expect(x).toBe(4123659995);
+  });
+
+  it("draws the single-precision values of GNU C++'s uniform_real_distribution<float>(−1, 1)", () => {
+    // printed with %.9g by a g++ 12 program: std::mt19937 e(seed); std::uniform_real_distribution<float> d(-1, 1)
+    const expected: Record<number, number[]> = {
+      0: [0.0976270437, 0.185689211, 0.430378675, 0.688531518],
+      11: [-0.639460623, -0.863386273, -0.961049497, 0.329440594],
+      13: [0.555404782, 0.214682698, -0.524917603, 0.718868017],
+    };
+    for (const [seed, values] of Object.entries(expected)) {
+      const r = new VitalRandom(Number(seed));
+      for (const v of values) expect(r.next()).toBe(Math.fround(v));
+    }
+  });
+
+  it("seeds the first voice pair's oscillators 11, 12, 13 and random LFOs 16–19, as a fresh Vital does", () => {
+    expect([0, 1, 2].map((o) => vitalSeed(1, 0, o))).toEqual([11, 12, 13]);
+    expect([0, 1, 2, 3].map((k) => vitalSeed(0, 0, VitalGenerator.RandomLfo1 + k))).toEqual([16, 17, 18, 19]);
+    expect(vitalSeed(1, 1, 0)).toBe(11 + GENERATORS_PER_VOICE_PAIR);
+    expect(vitalSeed(2, 0, 0)).not.toBe(11);
+  });
+
+  it("a random start phase is Vital's draw: the same as that phase set statically", () => {
+    // osc 1, one voice: the centre voice takes draw 1 of seed 11 (its reset's first right lane)
+    const draw = -0.863386273;
+    const random = sinePatch({ osc_1_random_phase: 1 });
+    const fixed = sinePatch({ osc_1_phase: (0.5 + vitalRandomPhase(Math.fround(draw), 1)) % 1 });
+    const a = render(random, 48, 89, 0.1, 0.05, 1)[0]!;
+    const b = render(fixed, 48, 89, 0.1, 0.05, 1)[0]!;
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+    expect(worst).toBeLessThan(1e-5);
+    expect(rms(a, 0, 2000)).toBeGreaterThan(0.1);
+    // seeds 0 and 1 are both Vital's run; another seed gives other phases
+    expect(render(random, 48, 89, 0.1, 0.05, 0)[0]).toEqual(a);
+    expect(render(random, 48, 89, 0.1, 0.05, 5)[0]).not.toEqual(a);
   });
 });
 

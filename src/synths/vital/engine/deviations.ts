@@ -11,8 +11,8 @@ const HONOURED = [
   /^osc_[123]_spectral_morph_(amount|spread)$/,
   /^filter_[12]_(cutoff|resonance|drive|blend|blend_transpose|keytrack|mix)$/,
   /^env_[1-6]_(delay|attack|hold|decay|sustain|release)$/,
-  /^lfo_[1-8]_(frequency|phase|fade_time|delay_time|smooth_time)$/,
-  /^random_[1-4]_frequency$/,
+  /^lfo_[1-8]_(frequency|phase|fade_time|delay_time|smooth_time|tempo|keytrack_transpose|keytrack_tune)$/,
+  /^random_[1-4]_(frequency|tempo|keytrack_transpose|keytrack_tune)$/,
   /^sample_(level|pan|transpose|tune)$/,
   /^(velocity_track|voice_amplitude|voice_transpose|voice_tune|volume)$/,
   /^modulation_\d+_(amount|power)$/,
@@ -20,7 +20,7 @@ const HONOURED = [
 
 /** Destinations whose left and right values the voice keeps apart (stereo slots, LFO stereo offsets). */
 const STEREO_DESTINATIONS =
-  /^(osc_[123]_(level|pan)|sample_(level|pan)|filter_[12]_(cutoff|resonance|drive|blend|blend_transpose|keytrack|mix))$/;
+  /^(osc_[123]_(level|pan)|sample_(level|pan)|filter_[12]_(cutoff|resonance|drive|blend|blend_transpose|keytrack|mix)|lfo_[1-8]_(frequency|tempo|keytrack_transpose|keytrack_tune))$/;
 
 export function engineDeviations(p: VitalPatch): string[] {
   const s = p.settings;
@@ -48,13 +48,6 @@ export function engineDeviations(p: VitalPatch): string[] {
     if (/^(aftertouch|slide|stereo)$/.test(m.source))
       out.push(`modulation ${n}: source ${m.source} is held at 0`);
   });
-  for (let k = 1; k <= 4; k++) {
-    if (usedSources.has(`random_${k}`)) {
-      out.push(`random LFO ${k}: Vital's random generator is not reproduced (seeded stand-in)`);
-    }
-  }
-  if (usedSources.has("random"))
-    out.push(`"random" source: Vital's per-note random value is not reproduced (seeded)`);
   for (let k = 1; k <= 8; k++) {
     if (!usedSources.has(`lfo_${k}`)) continue;
     if ((s[`lfo_${k}_stereo`] ?? 0) !== 0) {

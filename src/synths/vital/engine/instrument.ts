@@ -5,6 +5,7 @@
 import { Decimator2, OFFLINE_DROP } from "./decimator.ts";
 import { EffectChain } from "./effects/chain.ts";
 import { pid, type VitalProgram } from "./program.ts";
+import { VoicePairRandom } from "./random.ts";
 import { MAX_BLOCK, Voice } from "./voice.ts";
 
 const HOST_BLOCK = 64;
@@ -58,12 +59,16 @@ export class VitalInstrument {
     const internal = opts.sampleRate * this.factor;
     const bps = opts.beatsPerSecond ?? program.values[BPM]!;
     const count = Math.max(1, Math.min(32, Math.round(program.values[POLYPHONY]!)));
+    // Vital runs voices in pairs, each pair with its own random generators (shared by its two voices).
+    let pair: VoicePairRandom | undefined;
     for (let i = 0; i < count; i++) {
+      if (i % 2 === 0) pair = new VoicePairRandom(opts.seed, i / 2);
       this.voices.push(
         new Voice(
           program,
           { sampleRate: internal, harmonicLimit: 0.5 / this.factor, beatsPerSecond: bps },
-          (opts.seed * 977 + i * 131) | 0,
+          pair!,
+          i % 2,
         ),
       );
     }

@@ -1,9 +1,9 @@
 // Control-rate LFOs reading a rendered LineGenerator table, and the random LFOs. Behaviour as described in
-// ../shared/reference/vital.md §2.3 and §6.5 (facts from Vital, GPL-3.0, Matt Tytel). Random LFOs use this
-// engine's seeded generator: they are deterministic per seed but cannot reproduce Vital's own values.
+// ../shared/reference/vital.md §2.3 and §6.5 and as read in Vital's source (facts from Vital, GPL-3.0, Matt
+// Tytel). Random LFOs draw from Vital's own generators (random.ts).
 
 import { readLine } from "./curves.ts";
-import { Random } from "./random.ts";
+import type { VitalRandom } from "./random.ts";
 
 export const SYNC_TRIGGER = 0;
 export const SYNC_SYNC = 1;
@@ -28,7 +28,8 @@ export interface RateSettings {
 export function rateHz(s: RateSettings): number {
   if (s.sync === 0) return Math.pow(2, s.frequency);
   if (s.sync === 4) return 8.1757989156 * Math.pow(2, (s.note + s.keytrackTranspose + s.keytrackTune) / 12);
-  const idx = Math.max(0, Math.min(CYCLES_PER_BEAT.length - 1, Math.round(s.tempo)));
+  // Vital's tempo chooser: clamp, then truncate tempo + 0.3 (a modulated index switches 0.3 below the next)
+  const idx = Math.trunc(Math.max(0, Math.min(CYCLES_PER_BEAT.length - 1, s.tempo)) + 0.3);
   let hz = CYCLES_PER_BEAT[idx]! * s.beatsPerSecond;
   if (s.sync === 2) hz *= 2 / 3;
   else if (s.sync === 3) hz *= 3 / 2;
@@ -126,72 +127,167 @@ export class Lfo {
   }
 }
 
+/** Vital's approximate sine of a phase in cycles (−½ … ½), as its sine-interpolated random LFO uses it. */
+function quickSin(phase: number): number {
+  const a = phase * (8 - 16 * Math.abs(phase));
+  return a * (0.776 + 0.224 * Math.abs(a));
+}
+
+const LORENZ_MAX_STEP = 0.01;
+
 /**
- * Random LFO with Vital's four styles (values in 0 … 1): 0 Perlin-style smooth steps, 1 sample & hold,
- * 2 sine-interpolated steps, 3 a Lorenz attractor (Euler steps of σ = 10, ρ = 28, β = 8/3, output x/40 + ½).
- * The random values come from this engine's seeded generator, not Vital's.
+ * Random LFO with Vital's four styles (output 0 … 1): 0 Perlin (gradient noise: zero crossings at whole
+ * cycles, the random values are the slopes), 1 sample & hold, 2 sine-interpolated steps, 3 a Lorenz attractor
+ * (Euler steps of σ = 10, ρ = 28, β = 8/3 from (u₁, u₂, 37.6 + u₃), output x/40 + ½). Draws come from Vital's
+ * generator of the voice pair in Vital's order (two per call in mono — one per voice of the pair —, four in
+ * stereo), so a note on a fresh instrument gets Vital's own values. In sync mode (transport) the phase is the
+ * transport's and new values start at each cycle boundary, from zero, as in Vital.
  */
 export class RandomLfo {
-  private phase = 0;
-  private from = 0;
-  private to = 0;
-  private x = 0;
-  private y = 0;
-  private z = 0;
+  private offset = 0;
+  private lastL = 0;
+  private nextL = 0;
+  private lastR = 0;
+  private nextR = 0;
+  private readonly lorenzL = new Float64Array(3);
+  private readonly lorenzR = new Float64Array(3);
+  private pendingReset = false;
+  private syncStarted = false;
   value = 0.5;
-  private readonly rng: Random;
+  valueR = 0.5;
+  private readonly gen: VitalRandom;
+  private readonly lane: number;
+  private readonly pair = new Float64Array(2);
 
-  constructor(seed: number) {
-    this.rng = new Random(seed);
+  constructor(gen: VitalRandom, lane: number) {
+    this.gen = gen;
+    this.lane = lane;
   }
 
-  private bipolar(): number {
-    return 2 * this.rng.next() - 1;
+  /** Draw for this voice: one value per voice of the pair (mono) or per lane (stereo) → pair[0] L, pair[1] R. */
+  private draw(stereo: boolean): void {
+    const g = this.gen;
+    if (stereo) {
+      const a = g.next();
+      const b = g.next();
+      const c = g.next();
+      const d = g.next();
+      this.pair[0] = this.lane === 0 ? a : c;
+      this.pair[1] = this.lane === 0 ? b : d;
+    } else {
+      const a = g.next();
+      const b = g.next();
+      this.pair[0] = this.pair[1] = this.lane === 0 ? a : b;
+    }
   }
 
+  /** Note-on: the random values are drawn when the next block runs (as Vital does on its reset). */
   trigger(): void {
-    this.phase = 0;
-    this.from = this.bipolar();
-    this.to = this.bipolar();
-    this.x = this.bipolar();
-    this.y = this.bipolar();
-    this.z = 37.6 + this.bipolar();
-    this.value = 0.5 * this.from + 0.5;
+    this.pendingReset = true;
   }
 
-  /** Advance `samples` samples at `sampleRate` and return the value at the end. */
-  advance(hz: number, samples: number, sampleRate: number, style: number): number {
+  /**
+   * Advance one control block of `samples` samples; sets `value`/`valueR` (the block's control value).
+   * `transportSeconds` is the host time at the end of the block (sync mode only).
+   */
+  advance(
+    hz: number,
+    samples: number,
+    sampleRate: number,
+    style: number,
+    stereo: boolean,
+    sync: boolean,
+    transportSeconds: number,
+  ): void {
     if (style === 3) {
-      const t = Math.min(0.01, (hz * 0.5) / sampleRate);
-      let x = this.x;
-      let y = this.y;
-      let z = this.z;
-      for (let i = 0; i < samples; i++) {
-        const dx = (y - x) * 10;
-        const dy = (28 - z) * x - y;
-        const dz = x * y - (z * 8) / 3;
-        x += dx * t;
-        y += dy * t;
-        z += dz * t;
+      this.lorenz(hz, samples, sampleRate, stereo, sync);
+      return;
+    }
+    const delta = (hz / sampleRate) * samples;
+    let wrapped = false;
+    if (sync) {
+      const x = transportSeconds * hz;
+      const offset = x - Math.floor(x);
+      wrapped = this.syncStarted && offset < 0.5 && this.offset >= 0.5;
+      this.offset = offset;
+      this.syncStarted = true;
+      this.pendingReset = false;
+    } else {
+      if (this.pendingReset) {
+        this.pendingReset = false;
+        this.offset = 0;
+        this.draw(stereo);
+        this.lastL = this.pair[0]!;
+        this.lastR = this.pair[1]!;
+        this.draw(stereo);
+        this.nextL = this.pair[0]!;
+        this.nextR = this.pair[1]!;
       }
-      this.x = x;
-      this.y = y;
-      this.z = z;
-      this.value = Math.min(1, Math.max(0, x / 40 + 0.5));
-      return this.value;
+      this.offset += delta;
+      wrapped = this.offset >= 1;
+      this.offset -= Math.floor(this.offset);
     }
-    this.phase += (hz * samples) / sampleRate;
-    while (this.phase >= 1) {
-      this.phase -= 1;
-      this.from = this.to;
-      this.to = this.bipolar();
+    if (wrapped) {
+      this.lastL = this.nextL;
+      this.lastR = this.nextR;
+      this.draw(stereo);
+      this.nextL = this.pair[0]!;
+      this.nextR = this.pair[1]!;
     }
-    const t = this.phase;
-    let v: number;
-    if (style === 1) v = this.from;
-    else if (style === 0) v = this.from + (this.to - this.from) * t * t * t * (t * (t * 6 - 15) + 10);
-    else v = this.from + (this.to - this.from) * (0.5 - 0.5 * Math.cos(Math.PI * t));
-    this.value = 0.5 * v + 0.5;
-    return this.value;
+    this.value = this.shape(this.lastL, this.nextL, style);
+    this.valueR = stereo ? this.shape(this.lastR, this.nextR, style) : this.value;
   }
+
+  private shape(from: number, to: number, style: number): number {
+    const t = this.offset;
+    let v: number;
+    if (style === 1) v = from;
+    else if (style === 2) v = from + (to - from) * (0.5 * quickSin(0.5 * t - 0.25) + 0.5);
+    else {
+      // Vital's perlinInterpolate: 2 · lerp(from · t, to · (t − 1), t²(3 − 2t))
+      const a = from * t;
+      const b = to * (t - 1);
+      v = 2 * (a + (b - a) * t * t * (3 - 2 * t));
+    }
+    return 0.5 * v + 0.5;
+  }
+
+  private lorenz(hz: number, samples: number, sampleRate: number, stereo: boolean, sync: boolean): void {
+    const L = this.lorenzL;
+    const R = this.lorenzR;
+    if (this.pendingReset && !sync) {
+      for (let k = 0; k < 3; k++) {
+        this.draw(stereo);
+        const init = k === 2 ? 37.6 : 0;
+        L[k] = this.pair[0]! + init;
+        R[k] = this.pair[1]! + init;
+      }
+    }
+    this.pendingReset = false;
+    const t = Math.min(LORENZ_MAX_STEP, (hz * 0.5) / sampleRate);
+    // the control value is the state after the block's first step (Vital reads the first sample)
+    this.value = lorenzSteps(L, samples, t);
+    this.valueR = stereo ? lorenzSteps(R, samples, t) : this.value;
+  }
+}
+
+/** Run `n` Euler steps in place; returns the output (x/40 + ½) after the first step. */
+function lorenzSteps(s: Float64Array, n: number, t: number): number {
+  let x = s[0]!;
+  let y = s[1]!;
+  let z = s[2]!;
+  let first = 0.5;
+  for (let i = 0; i < n; i++) {
+    const dx = (y - x) * 10;
+    const dy = (28 - z) * x - y;
+    const dz = x * y - (z * 8) / 3;
+    x += dx * t;
+    y += dy * t;
+    z += dz * t;
+    if (i === 0) first = x / 40 + 0.5;
+  }
+  s[0] = x;
+  s[1] = y;
+  s[2] = z;
+  return first;
 }

@@ -1,18 +1,129 @@
-// Small seeded PRNG (mulberry32): deterministic per seed, no global state.
+// Vital's random numbers, reproduced. Facts from Vital (Matt Tytel, GPL-3.0), as read in its source: every
+// random generator in Vital's engine is a C++ std::mt19937 drawing through std::uniform_real_distribution<float>,
+// seeded from one process-wide counter that starts at 0 and counts up each time a generator is constructed or
+// copied. A freshly started Vital therefore gives the same draws in every run, and which seed a generator gets
+// follows from the order in which the engine builds its processors (`vitalSeeds` below). The float arithmetic
+// follows the GNU C++ library (generate_canonical with one 32-bit draw, then a + (b − a)·u in single precision).
+// Measured against Vital's own renders of the CC BY presets: the start phases of oscillators 1–3 are draws 1 of
+// seeds 11, 12 and 13 (osc_N_random_phase · U(−1, 1) · 2³¹ cycles/2³²), as predicted below.
 
-export class Random {
-  private s: number;
+const N = 624;
+const M = 397;
+
+/** std::mt19937: the 32-bit Mersenne Twister with the standard's seeding (one 32-bit seed). */
+export class Mt19937 {
+  private readonly mt = new Uint32Array(N);
+  private index = N;
 
   constructor(seed: number) {
-    this.s = (seed | 0) ^ 0x9e3779b9;
+    this.seed(seed);
   }
 
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) | 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  seed(seed: number): void {
+    const mt = this.mt;
+    mt[0] = seed >>> 0;
+    for (let i = 1; i < N; i++) {
+      const prev = mt[i - 1]!;
+      mt[i] = (Math.imul(1812433253, prev ^ (prev >>> 30)) + i) >>> 0;
+    }
+    this.index = N;
   }
+
+  private twist(): void {
+    const mt = this.mt;
+    for (let i = 0; i < N; i++) {
+      const y = (mt[i]! & 0x80000000) | (mt[(i + 1) % N]! & 0x7fffffff);
+      mt[i] = mt[(i + M) % N]! ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+    }
+    this.index = 0;
+  }
+
+  nextUint32(): number {
+    if (this.index >= N) this.twist();
+    let y = this.mt[this.index++]!;
+    y ^= y >>> 11;
+    y ^= (y << 7) & 0x9d2c5680;
+    y ^= (y << 15) & 0xefc60000;
+    y ^= y >>> 18;
+    return y >>> 0;
+  }
+}
+
+const ONE_BELOW_ONE = 1 - 2 ** -24;
+
+/** A Vital RandomGenerator(min, max): uniform single-precision floats in [min, max). */
+export class VitalRandom {
+  private readonly engine: Mt19937;
+  private readonly min: number;
+  private readonly range: number;
+
+  constructor(seed: number, min = -1, max = 1) {
+    this.engine = new Mt19937(seed);
+    this.min = Math.fround(min);
+    this.range = Math.fround(Math.fround(max) - this.min);
+  }
+
+  next(): number {
+    let u = Math.fround(Math.fround(this.engine.nextUint32()) / 4294967296);
+    if (u >= 1) u = ONE_BELOW_ONE;
+    return Math.fround(Math.fround(u * this.range) + this.min);
+  }
+}
+
+/** Generators each of Vital's voice processors owns, in the order Vital seeds them. */
+export const enum VitalGenerator {
+  Osc1 = 0,
+  Osc2 = 1,
+  Osc3 = 2,
+  Sample = 3,
+  TriggerRandom = 4,
+  RandomLfo1 = 5,
+}
+/** Generators per pair of voices (Vital runs voices two at a time in one cloned processor set). */
+export const GENERATORS_PER_VOICE_PAIR = 9;
+/**
+ * Seeds taken before the first voice pair's clones: the prototype processors (sample source and its default
+ * noise, trigger random, four random LFOs, three oscillators and the shared random-value table).
+ */
+const FIRST_VOICE_SEED = 11;
+/** Seed distance between engine `seed`s other than Vital's own (any stride would do; kept clear of the voices). */
+const SEED_STRIDE = 1009;
+
+/**
+ * The mt19937 seed of generator `g` of voice pair `pair`. Seeds 0 and 1 reproduce a freshly started Vital
+ * (0 is the library's default, 1 the CLI's); every other seed shifts all generators to other seeds.
+ */
+export function vitalSeed(seed: number, pair: number, g: VitalGenerator | number): number {
+  const run = seed <= 1 ? 0 : seed - 1;
+  return (FIRST_VOICE_SEED + pair * GENERATORS_PER_VOICE_PAIR + g + run * SEED_STRIDE) >>> 0;
+}
+
+/**
+ * Vital's generators for one pair of voices, shared by both voices of the pair as in Vital (where both run in
+ * the same processor). `lane` 0 or 1 says which voice of the pair draws.
+ */
+export class VoicePairRandom {
+  readonly osc: VitalRandom[];
+  readonly sample: VitalRandom;
+  readonly trigger: VitalRandom;
+  readonly randomLfos: VitalRandom[];
+
+  constructor(seed: number, pair: number) {
+    this.osc = [0, 1, 2].map((o) => new VitalRandom(vitalSeed(seed, pair, o), -1, 1));
+    this.sample = new VitalRandom(vitalSeed(seed, pair, VitalGenerator.Sample), 0, 1);
+    this.trigger = new VitalRandom(vitalSeed(seed, pair, VitalGenerator.TriggerRandom), 0, 1);
+    this.randomLfos = [0, 1, 2, 3].map(
+      (k) => new VitalRandom(vitalSeed(seed, pair, VitalGenerator.RandomLfo1 + k), -1, 1),
+    );
+  }
+}
+
+/**
+ * Start phase in cycles [0, 1) of one oscillator lane from a draw `u` in [−1, 1): Vital scales u · amount by
+ * INT_MAX in single precision and stores it in a 32-bit unsigned phase (negative values wrap).
+ */
+export function vitalRandomPhase(u: number, amount: number): number {
+  const x = Math.trunc(Math.fround(Math.fround(u * Math.fround(amount)) * 2147483648));
+  const wrapped = ((x % 4294967296) + 4294967296) % 4294967296;
+  return wrapped / 4294967296;
 }

@@ -43,7 +43,7 @@ import {
   SRC_VELOCITY,
   type VitalProgram,
 } from "./program.ts";
-import { Random } from "./random.ts";
+import { vitalRandomPhase, type VoicePairRandom } from "./random.ts";
 import { OscMorph } from "./spectral-morph.ts";
 import { FRAME_SIZE, Wavetable } from "./wavetable.ts";
 
@@ -164,6 +164,8 @@ function randomIds(n: number) {
     sync: p("sync"),
     tempo: p("tempo"),
     style: p("style"),
+    stereo: p("stereo"),
+    syncType: p("sync_type"),
     keytrackTranspose: p("keytrack_transpose"),
     keytrackTune: p("keytrack_tune"),
   };
@@ -296,7 +298,11 @@ export class Voice {
   /** Per filter: the right channel's state is held by the left filter (both channels were identical). */
   private readonly filterMirrored = [false, false];
   private readonly filterSettings: FilterSettings = defaultFilterSettings();
-  private readonly rng: Random;
+  /** Vital's generators of this voice's pair, and which voice of the pair this is (0 or 1). */
+  private readonly random: VoicePairRandom;
+  private readonly lane: number;
+  /** The 16 start-phase draws of one oscillator reset (Vital's eight lane pairs). */
+  private readonly phaseDraws = new Float64Array(MAX_UNISON);
   // buffers (L, R per route)
   private readonly f1L = new Float32Array(MAX_BLOCK);
   private readonly f1R = new Float32Array(MAX_BLOCK);
@@ -330,6 +336,8 @@ export class Voice {
   private liftVelocity = 0.5;
   private randomValue = 0;
   private seconds = 0;
+  /** Host time of the note-on (transport-synced random LFOs). */
+  private noteOnTransport = 0;
   private samplePos = 0;
   private sampleDir = 1;
   private lastAmp = 0;
@@ -343,11 +351,12 @@ export class Voice {
   private lastVolume = 1;
   private readonly ctx: VoiceContext;
 
-  constructor(program: VitalProgram, ctx: VoiceContext, seed: number) {
+  constructor(program: VitalProgram, ctx: VoiceContext, random: VoicePairRandom, lane: number) {
     this.program = program;
     this.ctx = ctx;
     this.sr = ctx.sampleRate;
-    this.rng = new Random(seed);
+    this.random = random;
+    this.lane = lane;
     this.volumeModulated = program.modulated.includes(G.volume);
     this.phaseModulated = OSC.map((ids) => program.modulated.includes(ids.phase));
     this.morphs = OSC.map((ids) => {
@@ -374,6 +383,9 @@ export class Voice {
     for (let i = 0; i < 8; i++) this.lfos.push(new Lfo(program.lfoTables[i]!));
     this.stereo =
       program.slots.some((sl) => sl.stereo) ||
+      RANDOM_LFO.some(
+        (ids, i) => program.usedSources[SRC_RANDOM_LFO + i] === 1 && program.values[ids.stereo]! >= 0.5,
+      ) ||
       LFO.some(
         (ids, i) =>
           program.usedSources[SRC_LFO + i] === 1 &&
@@ -381,7 +393,7 @@ export class Voice {
       );
     this.modsR = new Float64Array(this.stereo ? PARAM_COUNT : 0);
     if (this.stereo) for (let i = 0; i < 8; i++) this.lfosR.push(new Lfo(program.lfoTables[i]!));
-    for (let i = 0; i < 4; i++) this.randomLfos.push(new RandomLfo(seed * 31 + i + 1));
+    for (let i = 0; i < 4; i++) this.randomLfos.push(new RandomLfo(random.randomLfos[i]!, lane));
     this.filters = [
       [new VoiceFilter(this.sr), new VoiceFilter(this.sr)],
       [new VoiceFilter(this.sr), new VoiceFilter(this.sr)],
@@ -434,7 +446,8 @@ export class Voice {
     this.held = true;
     this.age = 0;
     this.seconds = 0;
-    this.randomValue = this.rng.next();
+    this.noteOnTransport = transportSeconds;
+    this.randomValue = this.random.trigger.next();
     this.mods.fill(0);
     this.updateSources();
     this.applyModulation();
@@ -452,7 +465,7 @@ export class Voice {
     this.samplePos = 0;
     this.sampleDir = 1;
     if (this.program.values[G.sampleRandomPhase]! >= 0.5) {
-      this.samplePos = this.rng.next() * this.program.sample.channels[0]!.length;
+      this.samplePos = this.random.sample.next() * this.program.sample.channels[0]!.length;
     }
     if (!wasActive) {
       for (const fs of this.filters) for (const f of fs) f.reset();
@@ -488,22 +501,29 @@ export class Voice {
       const phase = this.phaseModulated[o] ? 0 : this.v(ids.phase) - 0.5;
       st.phaseOffset = this.v(ids.phase) - 0.5;
       const rp = this.v(ids.randomPhase);
-      for (let i = 0; i < n; i++) st.phase[i] = phase + (rp > 0 ? rp * (this.rng.next() - 0.5) : 0);
+      // Vital draws 16 values per reset (left and right lane of 8 voice pairs), whatever the voice count;
+      // with an odd count the centre voice takes the first pair's right-lane draw.
+      const gen = this.random.osc[o]!;
+      const d = this.phaseDraws;
+      for (let k = 0; k < MAX_UNISON; k++) d[k] = gen.next();
+      const odd = (n & 1) === 1;
+      for (let i = 0; i < n; i++) st.phase[i] = phase + vitalRandomPhase(d[odd ? i + 1 : i]!, rp);
       for (let i = 0; i < n; i++) st.phase[i] = st.phase[i]! - Math.floor(st.phase[i]!);
       st.cycle.fill(null);
       st.prev.fill(null);
     }
   }
 
-  private lfoHz(i: number): number {
+  /** An LFO's rate from its (modulated) frequency, tempo or keytrack settings; `right`: the right channel's. */
+  private lfoHz(i: number, right = false): number {
     const ids = LFO[i]!;
     const r = this.rate;
-    r.frequency = this.v(ids.frequency);
+    r.frequency = right ? this.vR(ids.frequency) : this.v(ids.frequency);
     r.sync = Math.round(this.program.values[ids.sync]!);
-    r.tempo = this.program.values[ids.tempo]!;
+    r.tempo = right ? this.vR(ids.tempo) : this.v(ids.tempo);
     r.beatsPerSecond = this.ctx.beatsPerSecond;
-    r.keytrackTranspose = this.program.values[ids.keytrackTranspose]!;
-    r.keytrackTune = this.program.values[ids.keytrackTune]!;
+    r.keytrackTranspose = right ? this.vR(ids.keytrackTranspose) : this.v(ids.keytrackTranspose);
+    r.keytrackTune = right ? this.vR(ids.keytrackTune) : this.v(ids.keytrackTune);
     r.note = this.note;
     return rateHz(r);
   }
@@ -546,6 +566,7 @@ export class Voice {
     if (this.stereo) {
       this.sourcesR.set(this.sources);
       for (let i = 0; i < 8; i++) this.sourcesR[SRC_LFO + i] = this.lfosR[i]!.value;
+      for (let i = 0; i < 4; i++) this.sourcesR[SRC_RANDOM_LFO + i] = this.randomLfos[i]!.valueR;
       this.modulate(this.modsR, this.sourcesR, true);
     }
   }
@@ -580,6 +601,7 @@ export class Voice {
       const shaped = powerCurve(t, this.program.values[G.portamentoSlope]!);
       this.note = this.startNote + (this.targetNote - this.startNote) * shaped;
     } else this.note = this.targetNote;
+    const blockStartTransport = this.noteOnTransport + this.seconds;
     this.seconds += blockSeconds;
 
     // Control-rate generators (their own parameters use the previous block's modulation).
@@ -608,6 +630,7 @@ export class Voice {
       this.lfos[i]!.advance(b);
       if (this.stereo) {
         b.phaseOffset -= stereoPhase;
+        b.hz = this.lfoHz(i, true);
         this.lfosR[i]!.advance(b);
       }
     }
@@ -617,12 +640,20 @@ export class Voice {
       const r = this.rate;
       r.frequency = this.v(ids.frequency);
       r.sync = Math.round(this.program.values[ids.sync]!);
-      r.tempo = this.program.values[ids.tempo]!;
+      r.tempo = this.v(ids.tempo);
       r.beatsPerSecond = bps;
-      r.keytrackTranspose = this.program.values[ids.keytrackTranspose]!;
-      r.keytrackTune = this.program.values[ids.keytrackTune]!;
+      r.keytrackTranspose = this.v(ids.keytrackTranspose);
+      r.keytrackTune = this.v(ids.keytrackTune);
       r.note = this.note;
-      this.randomLfos[i]!.advance(rateHz(r), n, this.sr, Math.round(this.program.values[ids.style]!));
+      this.randomLfos[i]!.advance(
+        rateHz(r),
+        n,
+        this.sr,
+        Math.round(this.program.values[ids.style]!),
+        this.program.values[ids.stereo]! >= 0.5,
+        this.program.values[ids.syncType]! >= 0.5,
+        blockStartTransport,
+      );
     }
     this.updateSources();
     this.applyModulation();
