@@ -147,6 +147,31 @@ describe("Vital analytic starts", () => {
     expect(synth.unsupportedFeatures(back.patches[0]!)).toEqual([]);
   });
 
+  it("give a kick (a sine falling from 160 to 50 Hz, a click of noise) a sine with a pitch drop", () => {
+    const n = Math.round(0.4 * SR);
+    const x = new Float32Array(n);
+    let phase = 0;
+    let s = 99;
+    for (let i = 0; i < n; i++) {
+      const t = i / SR;
+      const hz = 50 * 2 ** ((20 * Math.exp(-t / 0.03)) / 12);
+      phase += (2 * Math.PI * hz) / SR;
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      const click = (s / 2 ** 31 - 1) * 0.3 * Math.exp(-t / 0.004);
+      x[i] = 0.8 * Math.sin(phase) * Math.exp(-t / 0.15) + click;
+    }
+    const target = analyseTarget(x, {});
+    const starts = vitalAnalyticStarts(synth, target);
+    const kick = starts.find((st) => st.source === "analytic kick + noise");
+    expect(kick).toBeDefined();
+    const p = kick!.patch as VitalPatch;
+    expect(p.modulations[0]).toMatchObject({ source: "env_3", destination: "osc_1_transpose" });
+    // The drop is about 20 semitones (slot amount × the transpose range of 96).
+    expect(p.settings.modulation_1_amount! * 96).toBeGreaterThan(15);
+    expect(p.settings.modulation_1_amount! * 96).toBeLessThan(25);
+    expect(scoreOf(p, target).loss).toBeLessThan(0.3 * scoreOf(synth.defaultPatch(), target).loss);
+  });
+
   it("give a decaying noise burst a filtered noise layer", () => {
     const n = Math.round(0.5 * SR);
     const x = new Float32Array(n);

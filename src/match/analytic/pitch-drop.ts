@@ -112,7 +112,7 @@ export function analysePitchDrop(x: Float32Array): PitchDrop | undefined {
     // The first frame is centred half a window in: the fit may extrapolate the drop back to t = 0.
     for (let d = 0.01; d <= 0.6; d *= 1.15) {
       for (let k = -10; k <= 10; k += 1) {
-        for (const scale of [1, 1.25, 1.5]) {
+        for (const scale of [1, 1.25, 1.5, 2, 2.5, 3]) {
           const D = drop * scale;
           let err = 0;
           for (let i = 0; i < frames; i++) {
