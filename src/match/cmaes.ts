@@ -27,6 +27,12 @@ export interface CmaesOptions {
   x0: ArrayLike<number>;
   /** Initial step size in [0, 1] units. Default 0.3. */
   sigma0?: number;
+  /**
+   * Per-coordinate scale of the initial step (the initial covariance is diag(scale²)); default 1 for all.
+   * A coordinate the caller trusts (e.g. a frequency ratio computed from the spectrum) starts narrow and
+   * widens only as the adaptation finds it useful.
+   */
+  stepScale?: ArrayLike<number>;
   /** Population size λ. Default 4 + ⌊3 ln n⌋. */
   popSize?: number;
   seed?: number;
@@ -164,6 +170,14 @@ export class Cmaes {
       for (let i = 0; i < n; i++) this.C[i * n + i] = this.B[i * n + i] = 1;
     }
     this.D = new Float64Array(n).fill(1);
+    if (opts.stepScale) {
+      for (let i = 0; i < n; i++) {
+        const sc = Math.max(1e-3, Number(opts.stepScale[i] ?? 1));
+        this.D[i] = sc;
+        if (this.diagonal) this.C[i] = sc * sc;
+        else this.C[i * n + i] = sc * sc;
+      }
+    }
     this.eigenEvery = this.diagonal ? 1 : Math.max(1, Math.floor(1 / ((c1 + cmu) * n * 10)));
 
     const margin = opts.discreteMargin ?? 0.3;
@@ -505,14 +519,21 @@ function median(xs: number[]): number {
 export interface SearchStart {
   x0: ArrayLike<number>;
   sigma0?: number;
+  /** Per-coordinate initial step scale for this run (see CmaesOptions.stepScale); default none. */
+  stepScale?: ArrayLike<number>;
 }
 
-export interface CmaesSearchOptions extends Omit<CmaesOptions, "x0" | "seed" | "popSize" | "sigma0"> {
+export interface CmaesSearchOptions extends Omit<
+  CmaesOptions,
+  "x0" | "seed" | "popSize" | "sigma0" | "stepScale"
+> {
   dim: number;
   seed?: number;
   /** Start of the first run; later runs start from `nextStart` or from a uniformly random point. */
   x0?: ArrayLike<number>;
   sigma0?: number;
+  /** Initial step scale of the first run (later runs: their SearchStart's). */
+  stepScale?: ArrayLike<number>;
   /** Default population size of the first run (and of the small-population regime). */
   popSize?: number;
   /** A start point for restart number `restart` (1-based), or undefined for a random one. */
@@ -548,7 +569,7 @@ export class CmaesSearch {
     this.rng = new Random(opts.seed ?? 1);
     this.defaultPop = opts.popSize ?? 4 + Math.floor(3 * Math.log(opts.dim));
     const x0 = opts.x0 ?? Float64Array.from({ length: opts.dim }, () => this.rng.next());
-    this.run = this.newRun(x0, opts.sigma0 ?? 0.3, this.defaultPop);
+    this.run = this.newRun(x0, opts.sigma0 ?? 0.3, this.defaultPop, opts.stepScale);
   }
 
   /** Population size of the current run. */
@@ -610,17 +631,23 @@ export class CmaesSearch {
       if (!start?.sigma0) sigma = sigmaDefault * Math.pow(10, -2 * this.rng.next());
       this.runIsLarge = false;
     }
-    this.run = this.newRun(x0, sigma, pop);
+    this.run = this.newRun(x0, sigma, pop, start?.stepScale);
     this.runStartEvaluations = this.evaluations;
   }
 
-  private newRun(x0: ArrayLike<number>, sigma0: number, popSize: number): Cmaes {
+  private newRun(
+    x0: ArrayLike<number>,
+    sigma0: number,
+    popSize: number,
+    stepScale?: ArrayLike<number>,
+  ): Cmaes {
     const o = this.opts;
     return new Cmaes({
       ...o,
       x0,
       sigma0,
       popSize,
+      stepScale,
       seed: this.rng.nextUint32(),
     });
   }

@@ -16,7 +16,7 @@ import { CmaesSearch, type DimensionKind } from "./cmaes.ts";
 import { patchToPoint, pointLength, Scorer, type SearchSpace } from "./evaluate.ts";
 import type { Evaluator } from "./evaluator.ts";
 import { levelMatch, type LossTerms } from "./loss.ts";
-import { defaultFreeParams } from "./profile.ts";
+import { defaultFreeParams, initialStepScale } from "./profile.ts";
 import type { MatchTarget } from "./target.ts";
 
 export interface StartPoint {
@@ -49,7 +49,11 @@ export interface MatchOptions {
   polishFraction?: number;
   /** Share of the budget spent on random exploration before refinement (default 0.15). */
   exploreFraction?: number;
-  /** Schema indices searched (default: the synth's search profile, src/match/profile.ts). */
+  /**
+   * Schema indices searched (default: the synth's search profile, src/match/profile.ts). When given, the
+   * space is fixed: every start contributes only these parameters and the others keep the synth's default
+   * patch's values (e.g. a benchmark replica's space), instead of each start keeping its own.
+   */
   free?: number[];
   signal?: AbortSignal;
   onProgress?: (p: MatchProgress) => void;
@@ -237,8 +241,13 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
   const elapsed = () => (performance.now() - t0) / 1000;
   const seed = opts.seed ?? 1;
   const free = opts.free ?? defaultFreeParams(synth);
-  // Each start is searched in its own space: its parameters outside `free` stay as the preset has them.
-  const spaceFor = (patch: unknown) => searchSpaceFor(synth, target, { basePatch: patch, free, seed });
+  // Each start is searched in its own space: its parameters outside `free` stay as the preset has them
+  // (unless the caller fixed the space by giving `free`).
+  const fixedSpace = opts.free
+    ? searchSpaceFor(synth, target, { basePatch: synth.defaultPatch(), free, seed })
+    : undefined;
+  const spaceFor = (patch: unknown) =>
+    fixedSpace ?? searchSpaceFor(synth, target, { basePatch: patch, free, seed });
   const archive = new Archive(256);
   let renders = 0;
   const checkAbort = () => {
@@ -334,6 +343,7 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
 
   // 2. Refinement.
   const { kinds, levels } = dimensionKinds(synth, bestPoint.space);
+  const stepScale = initialStepScale(synth, free, pointLength(bestPoint.space) - free.length);
   let nextWarm = 1;
   let space = bestPoint.space;
   let pending: { space: SearchSpace; source: string } | undefined;
@@ -343,6 +353,7 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
     seed,
     x0: bestPoint.point,
     sigma0: 0.12,
+    stepScale,
     kinds,
     levels,
     tolFun: 1e-4,
@@ -357,12 +368,12 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
       if (nextWarm < ranked.length) {
         const s = ranked[nextWarm++]!;
         pending = { space: s.space, source: `refined from ${s.source}` };
-        return { x0: s.point, sigma0: 0.12 };
+        return { x0: s.point, sigma0: 0.12, stepScale };
       }
       const best = archive.best;
       if (restart % 2 === 1 && best) {
         pending = { space: best.space, source: "restart near the best" };
-        return { x0: best.point, sigma0: 0.25 };
+        return { x0: best.point, sigma0: 0.25, stepScale };
       }
       pending = { space: scored[0]!.space, source: "random restart" };
       return undefined;
