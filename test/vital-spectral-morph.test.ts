@@ -324,18 +324,40 @@ describe("Vital spectral morphs: where each type puts the harmonics", () => {
     expect(vital.unsupportedFeatures(p).filter((m) => /morph/.test(m))).toEqual([]);
   });
 
-  it("a Shepard Tone swept by modulation is reported (its octave hand-over is not smoothed)", () => {
-    const p = patch({ osc_1_spectral_morph_type: 10, modulation_1_amount: 0.5 });
-    expect(vital.unsupportedFeatures(p).filter((m) => /Shepard/.test(m))).toEqual([]);
+  it("a Shepard Tone swept round its wrap keeps its pitch (the octave hand-over at the next cycle update)", () => {
+    // amount driven 0 → 1 by a rising saw LFO at 2 Hz (unsmoothed): at each wrap the shift jumps from 0 to 1;
+    // without the hand-over the pitch drops an octave until the next cycle update (one period of 1.84/f0)
+    const p = withFrames(
+      patch({
+        osc_1_spectral_morph_type: 10,
+        osc_1_spectral_morph_amount: 0,
+        lfo_1_sync: 0,
+        lfo_1_frequency: 1,
+        lfo_1_smooth_mode: 0,
+      }),
+      [{ 1: 1 }],
+    );
+    p.lfos[0] = { ...p.lfos[0]!, numPoints: 2, points: [0, 1, 1, 0], powers: [0, 0], smooth: false };
     p.modulations[0] = {
       source: "lfo_1",
       destination: "osc_1_spectral_morph_amount",
       lineMapping: null,
       extra: {},
     };
-    expect(vital.unsupportedFeatures(p).filter((m) => /Shepard/.test(m))).toEqual([
-      "oscillator 1: modulated Shepard Tone morph (the octave hand-over at the wrap is not smoothed)",
-    ]);
+    p.settings.modulation_1_amount = 1;
+    const x = render(p, 72, 0.8);
+    const f0 = 440 * Math.pow(2, 3 / 12);
+    const periods: number[] = [];
+    let last = -1;
+    for (let i = Math.round(0.47 * SR); i < Math.round(0.53 * SR); i++) {
+      if (x[i - 1]! < 0 && x[i]! >= 0) {
+        const t = i - 1 + x[i - 1]! / (x[i - 1]! - x[i]!);
+        if (last >= 0) periods.push(t - last);
+        last = t;
+      }
+    }
+    expect(periods.length).toBeGreaterThan(25);
+    for (const period of periods) expect(Math.abs((period * f0) / SR - 1)).toBeLessThan(0.12);
   });
 
   it("every morph type is reported as rendered", () => {

@@ -641,6 +641,13 @@ export class OscMorph {
   private readonly sampleRate: number;
   /** Per Vital pair (two unison voices): the morph parameter this block. */
   private readonly params = new Float64Array(8);
+  /**
+   * Shepard Tone: per pair, a wrap waiting for the next cycle update (+1 the octave shift jumped up, so the
+   * phase is halved; −1 it jumped down, so the phase is doubled). Until then the pitch is compensated.
+   */
+  private readonly pending = new Int8Array(8);
+  private updating = false;
+  private readonly handBuf: (Float32Array | null)[] = new Array(16).fill(null);
   private spectralUnison = false;
   private count = 1;
   private frame = 0;
@@ -670,15 +677,26 @@ export class OscMorph {
     count: number,
     frame: number,
     frameSpread: number,
+    update: boolean,
+    first: boolean,
   ): void {
     const type = this.type;
     const pairs = (count + (count & 1)) >> 1;
     const tScale = 1 / (Math.max(2, pairs) - 1);
     const spreadOn = spread !== 0;
+    if (this.updating) this.pending.fill(0);
     for (let p = 0; p < pairs; p++) {
       const value = morphValue(type, amount, spreadOn ? p * tScale * 2 * spread : 0);
-      this.params[p] = morphParameter(type, value);
+      const param = morphParameter(type, value);
+      if (type === MORPH_SHEPARD_TONE) {
+        const last = first ? param : this.params[p]!;
+        if (first) this.pending[p] = 0;
+        else if (last - param < -0.6) this.pending[p] = 1;
+        else if (last - param > 0.6) this.pending[p] = -1;
+      }
+      this.params[p] = param;
     }
+    this.updating = update;
     this.spectralUnison =
       spectralUnison &&
       ((pairs > 1 && this.params[0] !== this.params[1]) || frameSpread !== 0 || type === MORPH_VOCODE);
@@ -690,7 +708,54 @@ export class OscMorph {
   /** Pitch multiplier of unison voice `u` this block (Shepard Tone plays each pair 2^−shift lower). */
   pitchMult(u: number): number {
     if (this.type !== MORPH_SHEPARD_TONE) return 1;
-    return shepardPitchMult(this.params[this.pairOf(u)]!);
+    const p = this.pairOf(u);
+    const wrap = this.updating ? 0 : this.pending[p]!;
+    return shepardPitchMult(this.params[p]!) * (wrap > 0 ? 2 : wrap < 0 ? 0.5 : 1);
+  }
+
+  /**
+   * Shepard Tone's octave hand-over at a cycle update after the shift wrapped (Vital's Shepard wrap): the
+   * voice's phase and increment are halved (doubled) so the new cycle continues the old one, and the old
+   * cycle, still fading out, is replaced by a copy read at twice (half) the phase. Returns whether it acted.
+   */
+  handOver(u: number, phase: Float64Array, inc: Float64Array, prev: (Float32Array | null)[]): boolean {
+    if (this.type !== MORPH_SHEPARD_TONE || !this.updating) return false;
+    const wrap = this.pending[this.pairOf(u)]!;
+    const old = prev[u];
+    if (wrap === 0 || !old) return false;
+    let out = this.handBuf[u];
+    if (!out) {
+      out = new Float32Array(CYCLE_LENGTH);
+      this.handBuf[u] = out;
+    }
+    const n = FRAME_SIZE;
+    if (wrap > 0) {
+      for (let j = 0; j < n; j++) out[j + 1] = old[((2 * j) % n) + 1]!;
+      phase[u] = phase[u]! * 0.5;
+      inc[u] = inc[u]! * 0.5;
+    } else {
+      for (let j = 0; j < n; j++) {
+        const i = j >> 1;
+        if ((j & 1) === 0) out[j + 1] = old[i + 1]!;
+        else {
+          const x0 = old[i]!;
+          const x1 = old[i + 1]!;
+          const x2 = old[i + 2]!;
+          const x3 = old[i + 3]!;
+          const fr = 0.5;
+          out[j + 1] =
+            x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+        }
+      }
+      const ph = phase[u]! * 2;
+      phase[u] = ph - Math.floor(ph);
+      inc[u] = inc[u]! * 2;
+    }
+    out[0] = out[n]!;
+    out[n + 1] = out[1]!;
+    out[n + 2] = out[2]!;
+    prev[u] = out;
+    return true;
   }
 
   private pairOf(u: number): number {

@@ -946,18 +946,6 @@ export class Voice {
 
     const frame = this.v(ids.waveFrame);
     const frameSpread = this.v(ids.frameSpread);
-    const morph = this.morphs[o]!;
-    if (morph !== null) {
-      const spectralUnison = this.program.values[ids.spectralUnison]! >= 0.5;
-      morph.beginBlock(
-        this.v(ids.morphAmount),
-        this.v(ids.morphSpread),
-        spectralUnison,
-        count,
-        frame,
-        frameSpread,
-      );
-    }
     const frames = table.frameCount;
     const sr = this.sr;
     // Like Vital, pick a fresh band-limited cycle only every ~7 ms and cross-fade to it over that time.
@@ -965,6 +953,13 @@ export class Voice {
     const update = !st.started || st.sinceUpdate >= fadeLength;
     if (update) st.sinceUpdate = 0;
     st.sinceUpdate += n;
+    const morph = this.morphs[o]!;
+    if (morph !== null) {
+      const spectralUnison = this.program.values[ids.spectralUnison]! >= 0.5;
+      const amount = this.v(ids.morphAmount);
+      const spread = this.v(ids.morphSpread);
+      morph.beginBlock(amount, spread, spectralUnison, count, frame, frameSpread, update, !st.started);
+    }
     const fadeStep = 1 / fadeLength;
     const phaseMod = this.phaseModulated[o]!;
     const offTarget = phaseMod ? this.v(ids.phase) - 0.5 : 0;
@@ -999,6 +994,7 @@ export class Voice {
         cyc = next;
         st.cycle[u] = cyc;
         st.prev[u] = prev;
+        if (morph !== null && morph.handOver(u, st.phase, st.inc, st.prev)) prev = st.prev[u]!;
       }
       const prevInc = st.started ? st.inc[u]! : inc;
       st.inc[u] = inc;
