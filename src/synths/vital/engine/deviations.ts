@@ -89,21 +89,6 @@ export function engineDeviations(p: VitalPatch): string[] {
     );
     if (cubic) out.push(`oscillator ${o}: cubic keyframe interpolation (rendered linear)`);
   }
-  for (let o = 1; o <= 3; o++) {
-    if (!on(`osc_${o}_on`) || Math.round(s[`osc_${o}_spectral_morph_type`] ?? 0) !== 10) continue;
-    const swept = p.modulations.some(
-      (m, i) =>
-        (m.destination === `osc_${o}_spectral_morph_amount` ||
-          m.destination === `osc_${o}_spectral_morph_spread`) &&
-        (s[`modulation_${i + 1}_amount`] ?? 0) !== 0 &&
-        !on(`modulation_${i + 1}_bypass`),
-    );
-    // Vital hands the phase over an octave when the sweep wraps; here the pitch jumps at the wrap
-    if (swept)
-      out.push(
-        `oscillator ${o}: modulated Shepard Tone morph (the octave hand-over at the wrap is not smoothed)`,
-      );
-  }
   if (Math.round(s.oversampling ?? 1) >= 2) out.push("oversampling 4×/8× (rendered at 2×)");
   if ((s.stereo_routing ?? 1) !== 1) out.push("stereo routing width (not rendered)");
   return out;
