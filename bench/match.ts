@@ -481,7 +481,7 @@ function firstCandidateRun(
   wav: string,
   dir: string,
   threads: number,
-): Promise<{ wallSeconds: number; reportedSeconds: number; load1: number }> {
+): Promise<{ wallSeconds: number; reportedSeconds: number; cpuSeconds: number; load1: number }> {
   const out = path.join(dir, `first-${synthId}${synthId === "dx7" ? ".syx" : ".vital"}`);
   const watched = synthId === "dx7" ? out : path.join(dir, `first-${synthId}-1.vital`);
   rmSync(watched, { force: true });
@@ -524,12 +524,15 @@ function firstCandidateRun(
       clearInterval(poll);
       if (code !== 0) return reject(new Error(`match exited ${code}: ${stderr.trim()}`));
       let reported = NaN;
+      let cpu = NaN;
       try {
-        reported = Number(JSON.parse(stdout).firstCandidateSeconds ?? NaN);
+        const data = JSON.parse(stdout) as Record<string, number | undefined>;
+        reported = Number(data.firstCandidateSinceStartSeconds ?? NaN);
+        cpu = Number(data.firstCandidateCpuSeconds ?? NaN);
       } catch {
         /* reported stays NaN */
       }
-      resolve({ wallSeconds: wall, reportedSeconds: reported, load1 });
+      resolve({ wallSeconds: wall, reportedSeconds: reported, cpuSeconds: cpu, load1 });
     });
   });
 }
@@ -549,18 +552,23 @@ async function firstCandidateSet(
   const synths = (arg(args, "--synth") ?? "both") === "both" ? ["dx7", "vital"] : [arg(args, "--synth")!];
   const dir = mkdtempSync(path.join(os.tmpdir(), "patchsmith-first-"));
   const times: number[] = [];
+  const cpus: number[] = [];
   try {
     for (const synthId of synths)
       for (const p of picks) {
         const r = await firstCandidateRun(synthId, path.join(shared, "data/sounds", p.path), dir, threads);
         times.push(r.wallSeconds);
+        cpus.push(r.cpuSeconds);
         emit({
           name: `match/first-candidate/${synthId}/${p.path}`,
           metric: "first-candidate-seconds",
           value: r.wallSeconds,
           unit: "s",
           synth: synthId,
+          // Since the CLI process started (excludes spawning node), and the CPU seconds it had used by then:
+          // on a loaded machine the CPU time is what a quiet machine's wall time would be, roughly.
           reportedByCli: r.reportedSeconds,
+          cpuSeconds: r.cpuSeconds,
           loadAverage1m: r.load1,
           cores: os.cpus().length,
         });
@@ -578,6 +586,7 @@ async function firstCandidateSet(
       bar: b.bar,
       met: meets(b, value),
       median: median(times),
+      cpuSecondsMax: Math.max(...cpus),
       runs: times.length,
       loadAverage1m: os.loadavg()[0],
     });

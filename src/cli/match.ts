@@ -4,14 +4,19 @@ import { readAudioMono } from "../audio/decode.ts";
 import { PatchsmithError } from "../errors.ts";
 import { checkWritable, ensureDir, writeFileAtomic } from "../io/files.ts";
 import { defaultThreads } from "../jobs/pool.ts";
+import { analyticStarts } from "../match/analytic/index.ts";
 import { startsFor } from "../match/bank.ts";
+import { patchToPoint, type SearchSpace } from "../match/evaluate.ts";
 import { LocalEvaluator, PoolEvaluator, type Evaluator } from "../match/evaluator.ts";
-import { match, reportCandidate, type MatchCandidate } from "../match/pipeline.ts";
+import { match, reportCandidate, searchSpaceFor, type MatchCandidate } from "../match/pipeline.ts";
 import { analyseTarget } from "../match/target.ts";
 import { loadSynths } from "../synths/index.ts";
 import { getSynth, listSynths, type AnySynth } from "../synths/synth.ts";
 import type { CommandSpec } from "./context.ts";
 import { numberIn } from "./options.ts";
+
+/** Warm starts scored (after the init patch) for the first candidate, before the search starts. */
+const EARLY_STARTS = 3;
 
 /** Patch names: the sound's name and the rank, within the synth's name length. */
 function candidateName(base: string, rank: number, maxLength: number): string {
@@ -34,6 +39,58 @@ function writesBanks(synth: AnySynth, patches: unknown[]): boolean {
     return synth.codec.read(bytes).patches.length >= patches.length;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The worker pool, started only once `open()` is called (after the first candidate is written): on a
+ * two-core machine, workers loading their modules and the synth compete with the main thread scoring the
+ * first starting points, and the first candidate is what a user waits for.
+ */
+export class DeferredPoolEvaluator implements Evaluator {
+  readonly parallelism: number;
+  private pool: PoolEvaluator | undefined;
+  private warming: Promise<void> | undefined;
+  private release: () => void = () => {};
+  private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
+
+  constructor(
+    private readonly samples: Float32Array,
+    private readonly opts: { threads: number; signal?: AbortSignal },
+  ) {
+    this.parallelism = opts.threads;
+  }
+
+  /** Start the workers; with a point, also load the synth and the target in each of them. */
+  open(space?: SearchSpace, point?: ArrayLike<number>): void {
+    if (!this.pool) {
+      this.pool = new PoolEvaluator(this.samples, this.opts);
+      if (space && point) {
+        this.warming = this.pool.warmUp(space, point);
+        this.warming.catch(() => {});
+      }
+    }
+    this.release();
+  }
+
+  private async ready(): Promise<PoolEvaluator> {
+    await this.gate;
+    return this.pool!;
+  }
+
+  async warmUp(space: SearchSpace, point: ArrayLike<number>): Promise<void> {
+    const pool = await this.ready();
+    await (this.warming ?? pool.warmUp(space, point));
+  }
+
+  async evaluate(space: SearchSpace, points: ArrayLike<number>[]): Promise<Float64Array> {
+    return (await this.ready()).evaluate(space, points);
+  }
+
+  async close(): Promise<void> {
+    await this.warming?.catch(() => {});
+    await this.pool?.close();
+    this.release();
   }
 }
 
@@ -131,21 +188,14 @@ export const command: CommandSpec = {
 
     const threads = (opts.threads as number | undefined) ?? defaultThreads();
     const local = new LocalEvaluator(synth, target.loss, ctx.signal);
-    let evaluator: Evaluator = local;
-    if (threads > 0) {
-      const pool = new PoolEvaluator(target.samples, { threads, signal: ctx.signal });
-      evaluator = pool;
-    }
-    const starts = await startsFor(synth, target, {
+    const deferred =
+      threads > 0 ? new DeferredPoolEvaluator(target.samples, { threads, signal: ctx.signal }) : undefined;
+    const evaluator: Evaluator = deferred ?? local;
+    const warmStarts = await startsFor(synth, target, {
       store: opts.store as string | undefined,
       signal: ctx.signal,
+      analytic: false,
     });
-
-    const seconds = opts.time as number | undefined;
-    const renders = opts.renders as number | undefined;
-    const budgetSeconds = seconds ?? (renders !== undefined ? undefined : 30);
-    const bar = ctx.progress("match", renders ?? Math.round((budgetSeconds ?? 30) * 10));
-    let firstAfter: number | undefined;
     const named = (c: { patch: unknown }, k: number) =>
       synth.withName(c.patch, candidateName(stem, k + 1, synth.id === "dx7" ? 10 : 32));
     const writePatches = async (patches: unknown[], overwrite: boolean) => {
@@ -154,6 +204,43 @@ export const command: CommandSpec = {
         for (const [k, p] of patches.entries())
           await writeFileAtomic(outFiles[k]!, synth.codec.write([p]), { force: overwrite });
     };
+
+    // The first candidate: the best of the init patch and the first bank (or procedural) starts, scored in
+    // this thread before the workers start and before the analytic starts are computed (seconds, for some
+    // sounds). The search writes its own first candidate over it only if that one scores better.
+    let firstAfter: number | undefined;
+    /** CPU seconds of the whole process (every thread) when it was written: a load-independent measure. */
+    let firstCpu: number | undefined;
+    let firstLoss = Infinity;
+    {
+      let best: { patch: unknown; source: string; space: SearchSpace; point: Float64Array } | undefined;
+      for (const s of [
+        { patch: synth.defaultPatch(), source: "init" },
+        ...warmStarts.slice(0, EARLY_STARTS),
+      ]) {
+        const space = searchSpaceFor(synth, target, { basePatch: s.patch, free: [] });
+        const point = patchToPoint(synth, space, s.patch, target.holdSeconds);
+        const [loss] = await local.evaluate(space, [point]);
+        if (loss! < firstLoss || !best) {
+          firstLoss = loss!;
+          best = { ...s, space, point };
+        }
+      }
+      await writePatches([named(best!, 0)], force);
+      firstAfter = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage();
+      firstCpu = (cpu.user + cpu.system) / 1e6;
+      ctx.info(
+        `first candidate written after ${firstAfter.toFixed(2)} s, ${(performance.now() / 1000).toFixed(2)} s after start-up (${best!.source})`,
+      );
+      deferred?.open(best!.space, best!.point);
+    }
+    const starts = [...analyticStarts(synth, target), ...warmStarts];
+
+    const seconds = opts.time as number | undefined;
+    const renders = opts.renders as number | undefined;
+    const budgetSeconds = seconds ?? (renders !== undefined ? undefined : 30);
+    const bar = ctx.progress("match", renders ?? Math.round((budgetSeconds ?? 30) * 10));
     let result;
     try {
       result = await match({
@@ -169,9 +256,10 @@ export const command: CommandSpec = {
         signal: ctx.signal,
         onFirstCandidate: async (c: MatchCandidate) => {
           // A usable result early: the best starting point, replaced by the final candidates at the end.
-          await writePatches([named(c, 0)], force);
-          firstAfter = (performance.now() - t0) / 1000;
-          ctx.info(`first candidate written after ${firstAfter.toFixed(2)} s (${c.source})`);
+          if (c.loss < firstLoss) {
+            await writePatches([named(c, 0)], true);
+            firstLoss = c.loss;
+          }
         },
         onProgress: (p) => {
           const done = renders !== undefined ? p.renders : Math.round(p.elapsedSeconds * 10);
@@ -247,6 +335,8 @@ export const command: CommandSpec = {
         renders: result.renders,
         seconds: result.seconds,
         firstCandidateSeconds: firstAfter,
+        firstCandidateSinceStartSeconds: firstAfter === undefined ? undefined : firstAfter + t0 / 1000,
+        firstCandidateCpuSeconds: firstCpu,
         restarts: result.restarts,
         outputs: written,
         candidates: rows,

@@ -10,6 +10,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { ENVELOPE_FRAME } from "../audio/envelope.ts";
 import { PatchsmithError, type Warning } from "../errors.ts";
 import { ensureDir, writeFileAtomic } from "../io/files.ts";
 import { cancelFlagFor } from "../jobs/cancel.ts";
@@ -50,13 +51,21 @@ function bankDir(store: string | undefined, synthId: string): string {
   return path.join(storeDir(store), "banks", synthId);
 }
 
-/** The project's own presets for a synth (empty for synths without a generator yet). */
-export function proceduralPresets(synth: AnySynth, count: number, seed = 1): BankEntry[] {
+/**
+ * The project's own presets for a synth (empty for synths without a generator yet); only the drum
+ * archetypes with `drums`.
+ */
+export function proceduralPresets(
+  synth: AnySynth,
+  count: number,
+  seed = 1,
+  opts: { drums?: boolean } = {},
+): BankEntry[] {
   const patches: unknown[] =
     synth.id === "dx7"
-      ? proceduralDx7Voices(count, seed)
+      ? proceduralDx7Voices(count, seed, opts)
       : synth.id === "vital"
-        ? proceduralVitalPresets(synth, count, seed)
+        ? proceduralVitalPresets(synth, count, seed, opts)
         : [];
   return patches.map((patch) => ({ name: synth.patchName(patch), source: "procedural", patch }));
 }
@@ -269,9 +278,11 @@ export async function startsFor(
     bank?: Bank;
     exclude?: (e: BankEntry) => boolean;
     signal?: AbortSignal;
+    /** Include the analytic starts (first). Default true. */
+    analytic?: boolean;
   } = {},
 ): Promise<StartPoint[]> {
-  const analytic = analyticStarts(synth, target);
+  const analytic = opts.analytic === false ? [] : analyticStarts(synth, target);
   const bank = opts.bank ?? (await loadBank(synth, opts.store));
   if (bank) {
     return [
@@ -286,11 +297,29 @@ export async function startsFor(
     ];
   }
   // Vital renders are ~10× slower than DX7 ones: fewer procedural starts.
-  return [
-    ...analytic,
-    ...proceduralPresets(synth, synth.id === "vital" ? 12 : 32).map((e) => ({
-      patch: e.patch,
-      source: `procedural ${e.name.trim()}`,
-    })),
-  ];
+  const count = synth.id === "vital" ? 12 : 32;
+  const all = proceduralPresets(synth, count);
+  // A drum-like target tries drum voices first (the first starts also make the first candidate): half of
+  // the starts when it is unpitched, a quarter when it is pitched but decays like a hit.
+  const drums = !target.pitched ? count / 2 : isPercussive(target) ? count / 4 : 0;
+  const ordered =
+    drums > 0
+      ? [...proceduralPresets(synth, Math.ceil(drums), 1, { drums: true }), ...all].slice(0, count)
+      : all;
+  return [...analytic, ...ordered.map((e) => ({ patch: e.patch, source: `procedural ${e.name.trim()}` }))];
+}
+
+/**
+ * Whether a target sounds like a drum hit: unpitched, or falling 30 dB below its peak within 0.6 s of it
+ * (kicks and toms often have a pitch the tracker finds).
+ */
+export function isPercussive(target: MatchTarget): boolean {
+  if (!target.pitched) return true;
+  const env = target.envelopeDb;
+  let peakAt = 0;
+  for (let i = 1; i < env.length; i++) if (env[i]! > env[peakAt]!) peakAt = i;
+  const frameSeconds = ENVELOPE_FRAME / target.sampleRate;
+  for (let i = peakAt; i < env.length; i++)
+    if (env[i]! < env[peakAt]! - 30) return (i - peakAt) * frameSeconds < 0.6;
+  return false;
 }
