@@ -10,7 +10,7 @@ import { toMono } from "../src/audio/types.ts";
 import { melLsd } from "../src/metrics/index.ts";
 import { synth } from "../src/synths/vital/index.ts";
 import { defaultVitalPatch } from "../src/synths/vital/codec.ts";
-import { prepareProgram } from "../src/synths/vital/engine/program.ts";
+import { programFromSettings } from "../src/synths/vital/index.ts";
 import { renderProgramNote } from "../src/synths/vital/engine/instrument.ts";
 import {
   decodeEffectOrder,
@@ -59,7 +59,7 @@ async function score(dir: string, e: Ref): Promise<number> {
     settings: Record<string, unknown>;
   };
   const out = renderProgramNote(
-    prepareProgram(preset.settings),
+    programFromSettings(preset.settings),
     { note: e.note, velocity: e.velocity, noteOffSeconds: e.note_off_s, durationSeconds: e.dur_s },
     { sampleRate: 44100, seed: 1, beatsPerSecond: 2 },
   );
@@ -70,7 +70,7 @@ async function score(dir: string, e: Ref): Promise<number> {
 
 /** A chain over the init patch's defaults with `settings` on top, fed `L`/`R` in blocks; returns [L, R]. */
 function runChain(settings: Record<string, unknown>, L: Float32Array, R = L): [Float32Array, Float32Array] {
-  const program = prepareProgram(settings);
+  const program = programFromSettings(settings);
   const chain = new EffectChain(program, { sampleRate: SR, beatsPerSecond: 2, maxBlock: BLOCK });
   const outL = Float32Array.from(L);
   const outR = Float32Array.from(R);

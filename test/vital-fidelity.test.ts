@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { readAudioFile } from "../src/audio/decode.ts";
 import { toMono } from "../src/audio/types.ts";
 import { melLsd } from "../src/metrics/index.ts";
-import { prepareProgram } from "../src/synths/vital/engine/program.ts";
+import { programFromSettings } from "../src/synths/vital/index.ts";
 import { renderProgramNote } from "../src/synths/vital/engine/instrument.ts";
 import { coveredByCoreVoice, FIXTURE_IDS, type RefEntry } from "./fixtures/vital-refs/scope.ts";
 
@@ -58,7 +58,7 @@ async function score(dir: string, e: RefEntry): Promise<number> {
     settings: Record<string, unknown>;
   };
   const out = renderProgramNote(
-    prepareProgram(preset.settings),
+    programFromSettings(preset.settings),
     { note: e.note, velocity: e.velocity, noteOffSeconds: e.note_off_s, durationSeconds: e.dur_s },
     { sampleRate: 44100, seed: 1, beatsPerSecond: 2 },
   );

@@ -41,6 +41,16 @@ const MAX_RENDER_SECONDS = 3600;
 // object. Change a patch by making a new one (spread, `cloneVitalPatch`), never in place.
 const programs = new WeakMap<VitalPatch, VitalProgram>();
 
+/**
+ * The program of a .vital `settings` object (scalars by name plus `modulations`, `lfos`, `wavetables`,
+ * `sample`), read through the codec in lenient mode: missing keys take Vital's defaults.
+ */
+export function programFromSettings(settings: Record<string, unknown>): VitalProgram {
+  return programFromPatch(
+    readVital(JSON.stringify({ settings }), "settings.vital", { strict: false }).patches[0]!,
+  );
+}
+
 export function vitalProgram(p: VitalPatch): VitalProgram {
   let prog = programs.get(p);
   if (!prog) {

@@ -8,8 +8,13 @@
 //   renderLineShape(line, size)            a LineGenerator as a table of values 0 … 1 (LFOs, remaps)
 //   lineShapeValueAt(line, t)              one value of a LineGenerator, t in [0, 1]
 //   lineSourceFrame(line)                  a Line Source keyframe as a 2048-sample waveform (−1 … +1)
-//   buildWavetableFrames(table)            the frames an oscillator plays (keyframes interpolated, post-processed)
+//   buildWavetableFrames(table)            the frames an oscillator plays (keyframes interpolated, modifiers
+//                                          applied, post-processed): the one wavetable builder, used by the engine
+// Wavetable behaviour as described in ../shared/reference/vital.md §1.4 and §6.1 and Vital's source
+// (src/common/wavetable, GPL-3.0, Matt Tytel): facts only.
 
+import { renderLine } from "./engine/curves.ts";
+import { Fft } from "./engine/fft.ts";
 import { VITAL_FRAME_SIZE, type LineShape, type Wavetable, type WavetableComponent } from "./types.ts";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -169,193 +174,193 @@ export function lineSourceFrame(line: LineShape, out = new Float32Array(VITAL_FR
 
 // ---- Wavetable frames -----------------------------------------------------------------------------
 
+const N = VITAL_FRAME_SIZE;
+const HALF = N / 2;
+/**
+ * Vital uses the second keyframe's phase where the first has exactly no energy. Its float32 analysis leaves
+ * tiny nonzero values with arbitrary phases there instead; ours are far smaller, so only exact zeros count
+ * (measured: treating near-zero harmonics as empty makes the spectral refs 1.3 dB louder than Vital's after
+ * normalisation, while exact zeros leave 0.15 dB).
+ */
+const SILENT_HARMONIC = 0;
+const fft = new Fft(N);
+
 export interface WavetableFrames {
   /** One 2048-sample frame per position 0 … last keyframe position. */
   frames: Float32Array[];
-  /** Component types present that were not rendered (modifiers, audio-file and unknown sources). */
+  /** Component types present that were not rendered (unknown components, audio-file sources). */
   skipped: string[];
+  /** What the frames approximate, in words (skipped components, cubic keyframe interpolation). */
+  approximations: string[];
 }
 
-/** Frames of one component at every position 0 … count−1, or null if this component is not rendered. */
-function componentFrames(c: WavetableComponent, count: number): Float32Array[] | null {
-  let keys: Array<{ position: number; frame: Float32Array }>;
-  let spectral = false;
-  if (c.kind === "wave-source") {
-    keys = c.keyframes.map((k) => ({ position: k.position, frame: k.wave }));
-    spectral = c.interpolation === 1;
-  } else if (c.kind === "line-source") {
-    keys = c.keyframes.map((k) => ({ position: k.position, frame: lineSourceFrame(k.line) }));
-  } else {
-    return null;
-  }
-  keys = keys.filter((k) => k.frame.length === VITAL_FRAME_SIZE).sort((a, b) => a.position - b.position);
-  if (keys.length === 0) return null;
-  const spectra = spectral ? keys.map((k) => realSpectrum(k.frame)) : null;
-  const out: Float32Array[] = [];
-  for (let p = 0; p < count; p++) {
-    let j = 0;
-    while (j < keys.length - 1 && keys[j + 1]!.position <= p) j++;
-    const a = keys[j]!;
-    const b = keys[j + 1];
-    if (!b || p <= a.position || c.interpolationStyle === 0) {
-      out.push(a.frame);
-      continue;
-    }
-    let t = (p - a.position) / (b.position - a.position);
-    if (c.interpolationStyle === 2) t = t * t * (3 - 2 * t);
-    out.push(spectra ? spectralBlend(spectra[j]!, spectra[j + 1]!, t) : timeBlend(a.frame, b.frame, t));
-  }
-  return out;
+/** A Line Source keyframe as the engine plays it: the line over one cycle, mapped from 0 … 1 to −1 … +1. */
+function lineFrame(line: LineShape): Float32Array {
+  const t = renderLine(line, N);
+  const f = new Float32Array(N);
+  for (let i = 0; i < N; i++) f[i] = 2 * t[i]! - 1;
+  return f;
 }
 
-function timeBlend(a: Float32Array, b: Float32Array, t: number): Float32Array {
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! + (b[i]! - a[i]!) * t;
-  return out;
-}
-
-interface Spectrum {
-  mag: Float64Array;
-  phase: Float64Array;
-}
-
-/** Magnitude and phase of harmonics 0 … n/2 of a real frame. */
-function realSpectrum(frame: Float32Array): Spectrum {
-  const n = frame.length;
-  const re = new Float64Array(n);
-  const im = new Float64Array(n);
-  for (let i = 0; i < n; i++) re[i] = frame[i]!;
-  fft(re, im, false);
-  const half = n / 2 + 1;
-  const mag = new Float64Array(half);
-  const phase = new Float64Array(half);
-  for (let k = 0; k < half; k++) {
-    mag[k] = Math.hypot(re[k]!, im[k]!);
-    phase[k] = Math.atan2(im[k]!, re[k]!);
-  }
-  return { mag, phase };
-}
-
-/** Per harmonic: interpolate √magnitude and the phase along the shorter way round, then inverse FFT. */
-function spectralBlend(a: Spectrum, b: Spectrum, t: number): Float32Array {
-  const half = a.mag.length;
-  const n = (half - 1) * 2;
-  const re = new Float64Array(n);
-  const im = new Float64Array(n);
-  for (let k = 0; k < half; k++) {
-    const s = Math.sqrt(a.mag[k]!) + (Math.sqrt(b.mag[k]!) - Math.sqrt(a.mag[k]!)) * t;
-    let d = b.phase[k]! - a.phase[k]!;
-    d -= 2 * Math.PI * Math.round(d / (2 * Math.PI));
-    const ph = a.phase[k]! + d * t;
-    re[k] = s * s * Math.cos(ph);
-    im[k] = s * s * Math.sin(ph);
-    if (k > 0 && k < half - 1) {
-      re[n - k] = re[k]!;
-      im[n - k] = -im[k]!;
-    }
-  }
-  fft(re, im, true);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = re[i]! / n;
-  return out;
-}
-
-/** In-place iterative radix-2 FFT (length a power of two); `inverse` flips the sign of the exponent. */
-function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j]!, re[i]!];
-      [im[i], im[j]] = [im[j]!, im[i]!];
-    }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const ang = ((inverse ? 2 : -2) * Math.PI) / len;
-    const wr = Math.cos(ang);
-    const wi = Math.sin(ang);
-    for (let i = 0; i < n; i += len) {
-      let cr = 1;
-      let ci = 0;
-      for (let j = 0; j < len / 2; j++) {
-        const ar = re[i + j]!;
-        const ai = im[i + j]!;
-        const br = re[i + j + len / 2]! * cr - im[i + j + len / 2]! * ci;
-        const bi = re[i + j + len / 2]! * ci + im[i + j + len / 2]! * cr;
-        re[i + j] = ar + br;
-        im[i + j] = ai + bi;
-        re[i + j + len / 2] = ar - br;
-        im[i + j + len / 2] = ai - bi;
-        const nr = cr * wr - ci * wi;
-        ci = cr * wi + ci * wr;
-        cr = nr;
-      }
-    }
-  }
+function spectrumOf(frame: Float32Array): { re: Float64Array; im: Float64Array } {
+  const re = new Float64Array(N);
+  const im = new Float64Array(N);
+  for (let i = 0; i < N; i++) re[i] = frame[i]!;
+  fft.transform(re, im, false);
+  return { re, im };
 }
 
 /**
- * The frames an oscillator plays from a wavetable: each group renders its source components (Wave Source,
- * Shepard Tone Source, Line Source) keyframe by keyframe — a later source in a group replaces the earlier
- * one — the groups are averaged, then DC is removed per frame (`removeAllDc`) and all frames are scaled so
- * the largest peak-to-peak spans −1 … +1 (`fullNormalize`).
- * Approximations: modifiers and Audio File Sources are skipped (listed in `skipped`); cubic interpolation is
- * a smoothstep in position. A table with nothing renderable gives one silent frame.
+ * Frequency-domain blend as Vital's wave source does it: per harmonic the square roots of the magnitudes are
+ * interpolated (then squared) and the phase moves along the shorter way from the first keyframe's; where the
+ * first keyframe has no energy the second's phase is used. DC and the Nyquist bin blend linearly.
+ */
+function spectralBlend(a: Float32Array, b: Float32Array, t: number): Float32Array {
+  const sa = spectrumOf(a);
+  const sb = spectrumOf(b);
+  const re = new Float64Array(N);
+  const im = new Float64Array(N);
+  let peak = 0;
+  for (let k = 1; k < HALF; k++) peak = Math.max(peak, Math.hypot(sa.re[k]!, sa.im[k]!));
+  const silent = peak * SILENT_HARMONIC;
+  for (let k = 1; k < HALF; k++) {
+    const magA = Math.hypot(sa.re[k]!, sa.im[k]!);
+    const ma = Math.sqrt(magA);
+    const mb = Math.sqrt(Math.hypot(sb.re[k]!, sb.im[k]!));
+    const m = ma + (mb - ma) * t;
+    const pa = Math.atan2(sa.im[k]!, sa.re[k]!);
+    const pb = Math.atan2(sb.im[k]!, sb.re[k]!);
+    let p: number;
+    if (magA <= silent) p = pb;
+    else {
+      let d = pb - pa;
+      d -= 2 * Math.PI * Math.round(d / (2 * Math.PI));
+      p = pa + d * t;
+    }
+    re[k] = m * m * Math.cos(p);
+    im[k] = m * m * Math.sin(p);
+    re[N - k] = re[k]!;
+    im[N - k] = -im[k]!;
+  }
+  re[0] = sa.re[0]! + (sb.re[0]! - sa.re[0]!) * t;
+  re[HALF] = sa.re[HALF]! + (sb.re[HALF]! - sa.re[HALF]!) * t;
+  fft.transform(re, im, true);
+  const out = new Float32Array(N);
+  for (let i = 0; i < N; i++) out[i] = re[i]! / N;
+  return out;
+}
+
+const clampPosition = (p: number) => Math.max(0, Math.min(256, Math.round(p)));
+
+/**
+ * Frames of one source component at every position 0 … count−1, or null when it has nothing to render.
+ * Frames at or outside the keyframes are the keyframes' own arrays: callers copy before changing them.
+ */
+function sourceFrames(c: WavetableComponent, count: number, notes: Set<string>): Float32Array[] | null {
+  const keys: Array<{ position: number; frame: Float32Array }> = [];
+  let spectral = false;
+  if (c.kind === "wave-source") {
+    for (const k of c.keyframes) {
+      if (k.wave.length < N) continue;
+      keys.push({ position: clampPosition(k.position), frame: k.wave.subarray(0, N) });
+    }
+    spectral = c.interpolation === 1;
+  } else if (c.kind === "line-source") {
+    for (const k of c.keyframes) keys.push({ position: clampPosition(k.position), frame: lineFrame(k.line) });
+  } else return null;
+  if (keys.length === 0) return null;
+  keys.sort((a, b) => a.position - b.position);
+  const style = c.interpolationStyle;
+  if (style === 2) notes.add("cubic keyframe interpolation is approximated by linear");
+  const frames: Float32Array[] = [];
+  let k = 0;
+  for (let pos = 0; pos < count; pos++) {
+    while (k < keys.length - 1 && keys[k + 1]!.position <= pos) k++;
+    const a = keys[k]!;
+    const b = keys[Math.min(k + 1, keys.length - 1)]!;
+    if (pos <= a.position || b === a || style === 0) {
+      frames.push(a.frame);
+      continue;
+    }
+    if (pos >= b.position) {
+      frames.push(b.frame);
+      continue;
+    }
+    const t = (pos - a.position) / (b.position - a.position);
+    if (spectral) frames.push(spectralBlend(a.frame, b.frame, t));
+    else {
+      const f = new Float32Array(N);
+      for (let i = 0; i < N; i++) f[i] = a.frame[i]! + (b.frame[i]! - a.frame[i]!) * t;
+      frames.push(f);
+    }
+  }
+  return frames;
+}
+
+/**
+ * The frames an oscillator plays from a wavetable. Each group renders its components in order into one frame
+ * per position — a source (Wave Source, Shepard Tone Source, Line Source) replaces what came before it — the
+ * groups are averaged, then DC is removed per frame (`removeAllDc`) and all frames are scaled so the widest
+ * peak-to-peak spans −1 … +1 (`fullNormalize`). A table stored as a bare line is that line's single frame.
+ * Approximations (listed): cubic keyframe interpolation is linear; components it does not render are skipped.
+ * A table with nothing renderable gives one silent frame.
  */
 export function buildWavetableFrames(table: Wavetable): WavetableFrames {
+  const notes = new Set<string>();
   const skipped: string[] = [];
+  if (table.fromLine) {
+    return { frames: [lineFrame(table.fromLine)], skipped, approximations: [] };
+  }
   let last = 0;
   for (const g of table.groups)
     for (const c of g.components)
-      for (const k of c.keyframes) last = Math.max(last, Math.min(256, Math.max(0, k.position | 0)));
+      for (const k of c.keyframes) last = Math.max(last, clampPosition(k.position));
   const count = last + 1;
-  const sums: Float32Array[] = Array.from({ length: count }, () => new Float32Array(VITAL_FRAME_SIZE));
-  let groups = 0;
-  if (table.fromLine) {
-    sums[0]!.set(lineSourceFrame(table.fromLine));
-    groups = 1;
-  }
+  const sum: Float32Array[] = [];
+  for (let i = 0; i < count; i++) sum.push(new Float32Array(N));
+  let used = 0;
   for (const g of table.groups) {
     let groupFrames: Float32Array[] | null = null;
     for (const c of g.components) {
-      const f = componentFrames(c, count);
-      if (f) groupFrames = f;
-      else if (!skipped.includes(c.type)) skipped.push(c.type);
+      const fr = sourceFrames(c, count, notes);
+      if (fr) groupFrames = fr;
+      else {
+        notes.add(`wavetable component "${c.type}" is not rendered`);
+        if (!skipped.includes(c.type)) skipped.push(c.type);
+      }
     }
     if (!groupFrames) continue;
-    groups++;
-    for (let p = 0; p < count; p++) {
-      const s = sums[p]!;
-      const f = groupFrames[p]!;
-      for (let i = 0; i < VITAL_FRAME_SIZE; i++) s[i] = s[i]! + f[i]!;
+    used++;
+    for (let i = 0; i < count; i++) {
+      const s = sum[i]!;
+      const f = groupFrames[i]!;
+      for (let j = 0; j < N; j++) s[j] = s[j]! + f[j]!;
     }
   }
-  if (groups > 1) for (const s of sums) for (let i = 0; i < s.length; i++) s[i] = s[i]! / groups;
+  if (used > 1) for (const s of sum) for (let j = 0; j < N; j++) s[j] = s[j]! / used;
   if (table.removeAllDc) {
-    for (const s of sums) {
-      let mean = 0;
-      for (let i = 0; i < s.length; i++) mean += s[i]!;
-      mean /= s.length;
-      for (let i = 0; i < s.length; i++) s[i] = s[i]! - mean;
+    for (const s of sum) {
+      let dc = 0;
+      for (let j = 0; j < N; j++) dc += s[j]!;
+      dc /= N;
+      for (let j = 0; j < N; j++) s[j] = s[j]! - dc;
     }
   }
   if (table.fullNormalize) {
-    let widest = 0;
-    for (const s of sums) {
+    let maxPp = 0;
+    for (const s of sum) {
       let lo = Infinity;
       let hi = -Infinity;
-      for (let i = 0; i < s.length; i++) {
-        lo = Math.min(lo, s[i]!);
-        hi = Math.max(hi, s[i]!);
+      for (let j = 0; j < N; j++) {
+        lo = Math.min(lo, s[j]!);
+        hi = Math.max(hi, s[j]!);
       }
-      widest = Math.max(widest, hi - lo);
+      maxPp = Math.max(maxPp, hi - lo);
     }
-    if (widest > 0) {
-      const g = 2 / widest;
-      for (const s of sums) for (let i = 0; i < s.length; i++) s[i] = s[i]! * g;
+    if (maxPp > 0) {
+      const g = 2 / maxPp;
+      for (const s of sum) for (let j = 0; j < N; j++) s[j] = s[j]! * g;
     }
   }
-  return { frames: sums, skipped };
+  return { frames: sum, skipped, approximations: [...notes] };
 }

@@ -1,5 +1,6 @@
-// Bridge from the codec's typed VitalPatch to the engine's program. Type-only import of the patch types: the
-// engine stays free of the codec's runtime code and of Node modules.
+// Bridge from the codec's typed VitalPatch to the engine's program. It reads the patch's typed parts directly
+// (wavetables through buildWavetableFrames, the one wavetable builder); no Node modules, so it runs in worker
+// threads and the AudioWorklet.
 //
 // Preparation is proportional to what changed. Patches are immutable once made (a matcher candidate from
 // `fromVector` shares its base patch's wavetables, sample, LFO shapes and modulations), so the expensive parts
@@ -27,7 +28,8 @@ import {
   type SlotDescription,
   type VitalProgram,
 } from "./program.ts";
-import { buildWavetable, Wavetable } from "./wavetable.ts";
+import { buildWavetableFrames } from "../wavetable-data.ts";
+import { Wavetable } from "./wavetable.ts";
 
 /** A least-recently-used map of bounded size. */
 class Lru<K, V> {
@@ -141,37 +143,8 @@ function wavetableKey(t: PatchWavetable): string {
   return h.key();
 }
 
-/** The description `buildWavetable` reads (the .vital JSON form, with decoded waves). */
-function wavetableDescription(t: PatchWavetable): Record<string, unknown> {
-  if (t.fromLine) return line(t.fromLine) as unknown as Record<string, unknown>;
-  return {
-    remove_all_dc: t.removeAllDc,
-    full_normalize: t.fullNormalize,
-    groups: t.groups.map((g) => ({
-      components: g.components.map((c) => {
-        if (c.kind === "wave-source") {
-          return {
-            type: c.type,
-            interpolation: c.interpolation,
-            interpolation_style: c.interpolationStyle,
-            keyframes: c.keyframes.map((k) => ({ position: k.position, wave: k.wave })),
-          };
-        }
-        if (c.kind === "line-source") {
-          return {
-            type: c.type,
-            interpolation_style: c.interpolationStyle,
-            keyframes: c.keyframes.map((k) => ({ position: k.position, line: line(k.line) })),
-          };
-        }
-        return { type: c.type, keyframes: c.keyframes.map((k) => ({ position: k.position })) };
-      }),
-    })),
-  };
-}
-
 function buildPrepared(t: PatchWavetable): PreparedWavetable {
-  const built = buildWavetable(wavetableDescription(t));
+  const built = buildWavetableFrames(t);
   return { table: new Wavetable(built.frames), approximations: built.approximations };
 }
 

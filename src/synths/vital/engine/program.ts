@@ -1,18 +1,18 @@
 // A patch prepared for playback: raw parameter values by index, modulation slots, LFO tables, wavetables and
-// the sample, built once per patch from a .vital `settings` object and shared by every voice.
+// the sample, shared by every voice. Built from the codec's typed patch by programFromPatch (from-patch.ts).
 
-import { decodeInt16LE } from "./base64.ts";
+import { VITAL_PARAM_ROWS } from "../data/params-table.ts";
 import { upsample2 } from "./decimator.ts";
-import { asLine, isObj, renderLine, type Json, type LineShape } from "./curves.ts";
-import { PARAM_RANGES } from "./param-table.ts";
-import { buildWavetable, Wavetable } from "./wavetable.ts";
+import type { Wavetable } from "./wavetable.ts";
 
-export const PARAM_NAMES: readonly string[] = [...PARAM_RANGES.keys()];
+// Parameters by index, from Vital's parameter table (the codec's, data/params-table.ts): raw stored ranges
+// (modulation scaling and clamping) and defaults (float32) for keys a patch lacks.
+export const PARAM_NAMES: readonly string[] = VITAL_PARAM_ROWS.map((r) => r[0]);
 const INDEX = new Map(PARAM_NAMES.map((n, i) => [n, i]));
 export const PARAM_COUNT = PARAM_NAMES.length;
-export const PARAM_MIN = Float64Array.from(PARAM_NAMES, (n) => PARAM_RANGES.get(n)!.min);
-export const PARAM_MAX = Float64Array.from(PARAM_NAMES, (n) => PARAM_RANGES.get(n)!.max);
-export const PARAM_DEFAULT = Float64Array.from(PARAM_NAMES, (n) => PARAM_RANGES.get(n)!.default);
+export const PARAM_MIN = Float64Array.from(VITAL_PARAM_ROWS, (r) => r[2]);
+export const PARAM_MAX = Float64Array.from(VITAL_PARAM_ROWS, (r) => r[3]);
+export const PARAM_DEFAULT = Float64Array.from(VITAL_PARAM_ROWS, (r) => Math.fround(r[4]));
 
 /** Index of a parameter by name; throws for names the table does not know (a programming error). */
 export function pid(name: string): number {
@@ -111,8 +111,6 @@ export interface VitalProgram {
   skippedSlots: string[];
 }
 
-const TRIANGLE: LineShape = { points: [0, 1, 0.5, 0, 1, 1], powers: [0, 0, 0], smooth: false };
-
 /**
  * The sample oscillator's playback form of a mono or stereo sample at `rate` Hz (a right channel of another
  * length is ignored); an empty sample plays silence.
@@ -124,18 +122,6 @@ export function engineSample(left: Float32Array, right: Float32Array | null, rat
     return { channels: [l2, r2], sampleRate: 2 * (rate > 0 ? rate : 44100) };
   }
   return { channels: [new Float32Array(64), new Float32Array(64)], sampleRate: 44100 };
-}
-
-function decodeSample(x: unknown): EngineSample {
-  if (isObj(x) && (typeof x.samples === "string" || x.samples instanceof Float32Array)) {
-    const left =
-      x.samples instanceof Float32Array ? x.samples : decodeInt16LE(x.samples as string, 1 / 32767);
-    const st = x.samples_stereo;
-    const right =
-      st instanceof Float32Array ? st : typeof st === "string" ? decodeInt16LE(st, 1 / 32767) : left;
-    return engineSample(left, right, Number(x.sample_rate));
-  }
-  return engineSample(new Float32Array(0), null, 44100);
 }
 
 /** One modulation slot as the patch describes it (by name); its scalars live in the values array. */
@@ -204,53 +190,4 @@ export function assembleProgram(
     approximations: tables.approximations,
     skippedSlots,
   };
-}
-
-/**
- * Prepare a patch from a .vital `settings` object (scalars by name plus `modulations`, `lfos`,
- * `wavetables`, `sample`). Missing scalars take Vital's defaults; malformed parts degrade to defaults and
- * are listed in `approximations`.
- */
-export function prepareProgram(settings: Json): VitalProgram {
-  const values = new Float64Array(PARAM_COUNT);
-  for (let i = 0; i < PARAM_COUNT; i++) {
-    const name = PARAM_NAMES[i]!;
-    const v = settings[name];
-    values[i] = typeof v === "number" && Number.isFinite(v) ? v : PARAM_RANGES.get(name)!.default;
-  }
-  const approximations: string[] = [];
-  const mods = Array.isArray(settings.modulations) ? settings.modulations : [];
-  const slots = mods.map((m): SlotDescription | undefined => {
-    if (!isObj(m)) return undefined;
-    const line = asLine(m.line_mapping);
-    return {
-      source: String(m.source ?? ""),
-      destination: String(m.destination ?? ""),
-      mapping: line ? renderLine(line) : undefined,
-    };
-  });
-
-  const lfoJson = Array.isArray(settings.lfos) ? settings.lfos : [];
-  const lfoTables: Float32Array[] = [];
-  for (let i = 0; i < 8; i++) lfoTables.push(renderLine(asLine(lfoJson[i]) ?? TRIANGLE));
-
-  const wtJson = Array.isArray(settings.wavetables) ? settings.wavetables : [];
-  const wavetables: Wavetable[] = [];
-  for (let i = 0; i < 3; i++) {
-    const on = values[pid(`osc_${i + 1}_on`)]! >= 0.5;
-    if (!on) {
-      wavetables.push(new Wavetable([]));
-      continue;
-    }
-    const built = buildWavetable(wtJson[i]);
-    for (const a of built.approximations) approximations.push(`osc ${i + 1}: ${a}`);
-    wavetables.push(new Wavetable(built.frames));
-  }
-
-  return assembleProgram(values, slots, {
-    lfoTables,
-    wavetables,
-    sample: decodeSample(settings.sample),
-    approximations,
-  });
 }
