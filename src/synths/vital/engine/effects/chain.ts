@@ -77,6 +77,8 @@ export interface ChainOptions {
    * free-running phases depend on it (the reverb's chorus LFO); processing silence changes nothing else.
    */
   prerollSeconds?: number;
+  /** "wasm" (default): the WebAssembly SIMD kernels where available; "js": the JavaScript loops only. */
+  kernels?: "wasm" | "js";
 }
 
 export class EffectChain {
@@ -102,7 +104,11 @@ export class EffectChain {
     modulateEffectParams(source, this.slots, 60, this.program.values);
     this.order = decodeEffectOrder(source.values[ORDER]!);
     this.ctx = { sampleRate: opts.sampleRate, timeSeconds: 0, beatsPerSecond: opts.beatsPerSecond, note: 60 };
-    for (let e = 0; e < COUNT; e++) this.effects.push(this.isOn(e) ? this.create(e) : undefined);
+    for (let e = 0; e < COUNT; e++) {
+      const on = this.isOn(e);
+      this.effects.push(on ? this.create(e) : undefined);
+      this.wasOn[e] = on; // a new effect is already silent: no reset on the first block
+    }
   }
 
   /** Whether any effect is on (otherwise the chain is a no-op). */
@@ -163,7 +169,7 @@ export class EffectChain {
       case "phaser":
         return new Phaser(p);
       default:
-        return new Reverb(p, sampleRate, this.opts.prerollSeconds ?? 0);
+        return new Reverb(p, sampleRate, this.opts.prerollSeconds ?? 0, maxBlock, this.opts.kernels !== "js");
     }
   }
 

@@ -15,6 +15,11 @@ export class DelayLine {
     this.mask = size - 1;
   }
 
+  /** Length of the circular buffer (a power of two). */
+  get size(): number {
+    return this.mask + 1;
+  }
+
   get maxDelay(): number {
     return this.mask - 3;
   }

@@ -19,6 +19,7 @@ import {
   type Effect,
 } from "./common.ts";
 import { DelayLine } from "./delay-line.ts";
+import { ReverbKernel, reverbKernelModule } from "./reverb-kernel.ts";
 
 const P = {
   decay: pid("reverb_decay_time"),
@@ -87,11 +88,19 @@ export class Reverb implements Effect {
   private preHighCoef = 0;
   private predelay = 3;
 
-  /** `startSeconds`: time the reverb has been running before transport 0 (its chorus LFO is free-running). */
+  /** The WebAssembly SIMD network (reverb-kernel.ts), when available and wanted; else the loop below. */
+  private readonly kernel: ReverbKernel | undefined;
+
+  /**
+   * `startSeconds`: time the reverb has been running before transport 0 (its chorus LFO is free-running).
+   * `useKernel`: run the network in the WebAssembly kernel where available (false: the JavaScript loop).
+   */
   constructor(
     private readonly program: VitalProgram,
     private readonly sampleRate: number,
     private readonly startSeconds: number,
+    maxBlock = 128,
+    useKernel = true,
   ) {
     this.rateRatio = sampleRate / BASE_RATE;
     let scale = 1;
@@ -101,22 +110,26 @@ export class Reverb implements Effect {
     while (size < maxLine) size <<= 1;
     this.lineSize = size;
     this.lineMask = size - 1;
-    this.fb = new Float32Array(LINES * size);
+    const mod = useKernel ? reverbKernelModule() : null;
+    this.fb = new Float32Array(mod ? 0 : LINES * size);
     let apSize = 1;
     while (apSize < 1024 * scale + 4) apSize <<= 1;
     this.apSize = apSize;
     this.apMask = apSize - 1;
-    this.ap = new Float32Array(LINES * apSize);
+    this.ap = new Float32Array(mod ? 0 : LINES * apSize);
     for (let i = 0; i < LINES; i++) this.apDelay[i] = ALLPASS[i]! * scale + 1;
     this.out = [
       new DelayLine(Math.ceil(0.3 * sampleRate) + 8),
       new DelayLine(Math.ceil(0.3 * sampleRate) + 8),
     ];
+    // the JavaScript loop's memories (fb, ap) are empty when the kernel runs the network
+    if (mod) this.kernel = new ReverbKernel(mod, maxBlock, size, apSize, this.out[0]!.size, this.apDelay);
   }
 
   reset(): void {
     this.fb.fill(0);
     this.ap.fill(0);
+    this.kernel?.reset();
     for (const o of this.out) o.clear();
     this.highState.fill(0);
     this.lowState.fill(0);
@@ -167,7 +180,6 @@ export class Reverb implements Effect {
       this.predelay = predelay;
       this.started = true;
     }
-    const inv = 1 / n;
     const phase0 = chorusHz * (ctx.timeSeconds + this.startSeconds);
     const dPhase = (2 * Math.PI * chorusHz) / sr;
     const base0 = 2 * Math.PI * (phase0 - Math.floor(phase0));
@@ -179,6 +191,44 @@ export class Reverb implements Effect {
       cosv[j] = Math.cos(base0 + (j * 2 * Math.PI) / LINES);
       sinv[j] = Math.sin(base0 + (j * 2 * Math.PI) / LINES);
     }
+    if (this.kernel) {
+      const k = this.kernel;
+      k.setBlock(n, this.lineDelay, this.prevDecay, this.decay, cosv, sinv, this.chorusAmount, rc, rs);
+      k.setFilters(n, this.lowCoef, this.lowAmp, this.highCoef, highCoef, this.highAmp, highAmp);
+      k.setPreFilters(n, this.preLowCoef, preLowCoef, this.preHighCoef, preHighCoef);
+      k.setMix(n, this.predelay, predelay, this.wet, wet, this.dry, dry);
+      k.run(L, R, n);
+    } else this.network(L, R, n, highCoef, highAmp, preLowCoef, preHighCoef, wet, dry, predelay, rc, rs);
+    this.wet = wet;
+    this.dry = dry;
+    this.highCoef = highCoef;
+    this.highAmp = highAmp;
+    this.lowCoef = lowCoef;
+    this.lowAmp = lowAmp;
+    this.preLowCoef = preLowCoef;
+    this.preHighCoef = preHighCoef;
+    this.predelay = predelay;
+    this.prevDecay.set(this.decay);
+  }
+
+  /** The network in JavaScript (double precision; where the WebAssembly kernel is unavailable or unwanted). */
+  private network(
+    L: Float32Array,
+    R: Float32Array,
+    n: number,
+    highCoef: number,
+    highAmp: number,
+    preLowCoef: number,
+    preHighCoef: number,
+    wet: number,
+    dry: number,
+    predelay: number,
+    rc: number,
+    rs: number,
+  ): void {
+    const inv = 1 / n;
+    const cosv = this.cosv;
+    const sinv = this.sinv;
     const x = this.x;
     const w = this.w;
     const mod = this.mod;
@@ -312,16 +362,6 @@ export class Reverb implements Effect {
       highState[li] = flush(highState[li]!);
       lowState[li] = flush(lowState[li]!);
     }
-    this.wet = wet;
-    this.dry = dry;
-    this.highCoef = highCoef;
-    this.highAmp = highAmp;
-    this.lowCoef = lowCoef;
-    this.lowAmp = lowAmp;
-    this.preLowCoef = preLowCoef;
-    this.preHighCoef = preHighCoef;
-    this.predelay = predelay;
-    prevDecay.set(decay);
   }
 }
 

@@ -1,0 +1,112 @@
+// The WebAssembly SIMD kernels of the Vital effects against the JavaScript loops they replace: the same
+// output to single-precision rounding, at several sample rates and block lengths, with the effects'
+// parameters changing between blocks.
+import { describe, expect, it } from "vitest";
+import { defaultVitalPatch } from "../src/synths/vital/codec.ts";
+import type { Effect } from "../src/synths/vital/engine/effects/common.ts";
+import { Reverb } from "../src/synths/vital/engine/effects/reverb.ts";
+import { reverbKernelModule } from "../src/synths/vital/engine/effects/reverb-kernel.ts";
+import { pid } from "../src/synths/vital/engine/program.ts";
+import { vitalProgram } from "../src/synths/vital/index.ts";
+
+function program(settings: Record<string, number>) {
+  const prog = vitalProgram(defaultVitalPatch());
+  for (const [k, v] of Object.entries(settings)) prog.values[pid(k)] = v;
+  return prog;
+}
+
+/** A decaying two-tone burst, then silence, in stereo (different on each side). */
+function input(sampleRate: number, seconds: number): [Float32Array, Float32Array] {
+  const n = Math.round(sampleRate * seconds);
+  const L = new Float32Array(n);
+  const R = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = i / sampleRate;
+    const env = t < seconds / 3 ? Math.exp(-4 * t) : 0;
+    L[i] = env * (0.6 * Math.sin(2 * Math.PI * 220 * t) + 0.3 * Math.sin(2 * Math.PI * 1375 * t));
+    R[i] = env * 0.5 * Math.sin(2 * Math.PI * 330 * t + 1);
+  }
+  return [L, R];
+}
+
+type Make = (prog: ReturnType<typeof program>, sampleRate: number, useKernel: boolean) => Effect;
+
+function render(
+  make: Make,
+  settings: Record<string, number>,
+  useKernel: boolean,
+  sampleRate: number,
+  block: number,
+  change?: (values: Float64Array, blockIndex: number) => void,
+): [Float32Array, Float32Array] {
+  const prog = program(settings);
+  const effect = make(prog, sampleRate, useKernel);
+  const [L, R] = input(sampleRate, 0.6);
+  const bl = new Float32Array(128);
+  const br = new Float32Array(128);
+  for (let p = 0, b = 0; p < L.length; p += block, b++) {
+    const n = Math.min(block, L.length - p);
+    change?.(prog.values, b); // the effect reads its parameters from the program every block
+    bl.set(L.subarray(p, p + n));
+    br.set(R.subarray(p, p + n));
+    effect.process(bl, br, n, { sampleRate, timeSeconds: p / sampleRate, beatsPerSecond: 2, note: 48 });
+    L.set(bl.subarray(0, n), p);
+    R.set(br.subarray(0, n), p);
+  }
+  return [L, R];
+}
+
+function compare(a: [Float32Array, Float32Array], b: [Float32Array, Float32Array]) {
+  let diff = 0;
+  let peak = 0;
+  let tail = 0;
+  for (let c = 0; c < 2; c++) {
+    const x = a[c]!;
+    const y = b[c]!;
+    for (let i = 0; i < x.length; i++) {
+      diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
+      peak = Math.max(peak, Math.abs(x[i]!));
+      if (i > (x.length * 2) / 3) tail = Math.max(tail, Math.abs(x[i]!));
+    }
+  }
+  return { diff, peak, tail };
+}
+
+describe("Vital effect kernels (WebAssembly SIMD) match the JavaScript loops", () => {
+  it("the kernels are available on this runtime (so the comparisons below compare two implementations)", () => {
+    expect(reverbKernelModule()).not.toBeNull();
+  });
+
+  const reverb = { reverb_on: 1, reverb_dry_wet: 0.5, reverb_decay_time: 0.5, reverb_chorus_amount: 0.4 };
+  const makeReverb: Make = (prog, sr, k) => new Reverb(prog, sr, 1, 128, k);
+  for (const [sampleRate, block] of [
+    [88200, 64],
+    [44100, 37],
+    [96000, 128],
+  ] as const) {
+    it(`reverb at ${sampleRate} Hz in blocks of ${block}`, () => {
+      const a = render(makeReverb, reverb, false, sampleRate, block);
+      const b = render(makeReverb, reverb, true, sampleRate, block);
+      const { diff, peak, tail } = compare(a, b);
+      expect(tail).toBeGreaterThan(1e-3); // a reverb tail after the input stopped
+      expect(diff).toBeLessThan(2e-5 * Math.max(1, peak));
+    });
+  }
+
+  it("reverb with its size, decay, shelves, pre-delay and mix moving between blocks", () => {
+    const change = (v: Float64Array, b: number) => {
+      const s = Math.sin(b * 0.05);
+      v[pid("reverb_size")] = 0.5 + 0.3 * s;
+      v[pid("reverb_decay_time")] = 0.5 * s;
+      v[pid("reverb_high_shelf_gain")] = -6 + 5 * s;
+      v[pid("reverb_low_shelf_cutoff")] = 40 + 20 * s;
+      v[pid("reverb_delay")] = 0.02 + 0.015 * s;
+      v[pid("reverb_dry_wet")] = 0.5 + 0.4 * s;
+      v[pid("reverb_pre_high_cutoff")] = 100 + 10 * s;
+    };
+    const a = render(makeReverb, reverb, false, 88200, 64, change);
+    const b = render(makeReverb, reverb, true, 88200, 64, change);
+    const { diff, peak } = compare(a, b);
+    expect(diff).toBeLessThan(2e-5 * Math.max(1, peak));
+  });
+});
