@@ -239,6 +239,26 @@ describe("Vital spectral morphs: where each type puts the harmonics", () => {
     expect(amp(x, F48) / amp(y, F48)).toBeCloseTo(1, 2);
   });
 
+  it("spread gives each unison pair its own amount: amount + 2·spread·p/(P − 1)", () => {
+    // 4 voices, no detune: pair 0 (the inner voices) Low Pass at 0.2 (cutoff 5), pair 1 at 0.2 + 2·0.3 = 0.8
+    // (cutoff 257); harmonics above 5 come from the outer pair only, in its share of the blend
+    const uni = { osc_1_unison_voices: 4, osc_1_unison_detune: 0 };
+    const plainU = render(patch(uni));
+    const x = render(
+      patch({
+        ...uni,
+        osc_1_spectral_morph_type: 7,
+        osc_1_spectral_morph_amount: 0.2,
+        osc_1_spectral_morph_spread: 0.3,
+      }),
+    );
+    const blend = 0.8;
+    const c = 1 - 0.6 * blend;
+    const d = 0.6 * (1 - (1 - blend) * (1 - blend));
+    expect(amp(x, 2 * F48) / amp(plainU, 2 * F48)).toBeCloseTo(1, 2);
+    for (const k of [6, 10, 40]) expect(amp(x, k * F48) / amp(plainU, k * F48)).toBeCloseTo(d / (c + d), 2);
+  });
+
   it("a morph at its neutral amount renders bit for bit like no morph", () => {
     const none = render(patch({ osc_1_unison_voices: 3, osc_1_unison_detune: 2 }));
     const neutral: Array<[number, number]> = [
