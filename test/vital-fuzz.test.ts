@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { PatchsmithError } from "../src/errors.ts";
 import { readVital, writeVital } from "../src/synths/vital/codec.ts";
 import { describeVital } from "../src/synths/vital/describe.ts";
+import { ENGINE_SUPPORT } from "../src/synths/vital/index.ts";
 import { vitalUnsupportedFeatures } from "../src/synths/vital/unsupported.ts";
 import { decodeBase64, encodeBase64 } from "../src/synths/vital/wavetable-data.ts";
 import { repoRoot } from "./helpers.ts";
@@ -167,7 +168,10 @@ function check(input: string, label: string, tally: Record<string, number>): voi
   if (tally.repaired === undefined || tally.repaired % 5 === 0) {
     // inspect must cope with whatever a repair produced
     const d = describeVital(result.patches[0]!);
-    if (typeof d.text !== "string" || !Array.isArray(vitalUnsupportedFeatures(result.patches[0]!)))
+    if (
+      typeof d.text !== "string" ||
+      !Array.isArray(vitalUnsupportedFeatures(result.patches[0]!, ENGINE_SUPPORT))
+    )
       throw new Error(label);
   }
   const again = readVital(writeVital(result.patches[0]!), "again.vital");

@@ -13,16 +13,15 @@ import { DISTORTION_TYPES } from "./engine/osc-distortion.ts";
 import type { VitalProgram } from "./engine/program.ts";
 import { settingsFromVector, settingsToVector, VITAL_SOUND_PARAM_SPECS } from "./params.ts";
 import type { VitalPatch } from "./types.ts";
-import { VITAL_ENGINE_SUPPORT, vitalUnsupportedFeatures } from "./unsupported.ts";
+import { vitalUnsupportedFeatures, type VitalEngineSupport } from "./unsupported.ts";
 import { PatchsmithError } from "../../errors.ts";
 
 export type { VitalPatch } from "./types.ts";
 export { VitalInstrument, renderProgramNote } from "./engine/instrument.ts";
 export { programFromPatch } from "./engine/from-patch.ts";
 
-/** What this engine renders, for the codec's unsupported-feature report. */
-export const ENGINE_SUPPORT = {
-  ...VITAL_ENGINE_SUPPORT,
+/** What this engine renders (the one definition), for the unsupported-feature report (unsupported.ts). */
+export const ENGINE_SUPPORT: VitalEngineSupport = {
   filterModels: [0, 1, 2, 3, 4, 5, 6, 7],
   filterFallback: "approximated as analog",
   oscDistortionTypes: [...DISTORTION_TYPES],

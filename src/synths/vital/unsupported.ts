@@ -1,6 +1,6 @@
 // What a preset uses that patchsmith's Vital engine does not render exactly — reported, never silent.
-// Data-driven: `VITAL_ENGINE_SUPPORT` says what the engine renders; as the engine grows, widen it (or pass
-// your own) and the report shrinks. Only audible uses count: a distortion on an oscillator that is off, a
+// Data-driven: a `VitalEngineSupport` says what the engine renders (the Synth's is ENGINE_SUPPORT in
+// index.ts, the one definition); as the engine grows, widen it and the report shrinks. Only audible uses count: a distortion on an oscillator that is off, a
 // filter nothing reaches or an effect mixed fully dry is not reported.
 
 import { vitalParam } from "./params.ts";
@@ -24,23 +24,6 @@ export interface VitalEngineSupport {
   /** What happens to a producer routed to an unsupported destination. */
   destinationFallback: string;
 }
-
-/**
- * The engine of issue #4 (Vital's core voice): analog and digital filters, wave and line sources, no effects.
- * While no effect is rendered, a producer routed straight into an effect sounds as if sent to the effects bus,
- * so every destination counts as supported (the effect being on is reported on its own). The Synth's own
- * ENGINE_SUPPORT (index.ts) widens this to what the engine renders now (the effects of issue #5).
- */
-export const VITAL_ENGINE_SUPPORT: VitalEngineSupport = {
-  filterModels: [0, 3],
-  filterFallback: "approximated as analog",
-  oscDistortionTypes: [0],
-  spectralMorphTypes: [0],
-  effects: [],
-  wavetableComponents: ["Wave Source", "Line Source"],
-  destinations: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
-  destinationFallback: "sent to the effects bus instead",
-};
 
 const EFFECTS: ReadonlyArray<{ id: string; label: string; on: string; mix?: string }> = [
   { id: "chorus", label: "chorus", on: "chorus_on", mix: "chorus_dry_wet" },
@@ -135,10 +118,7 @@ const FILTER_MODEL_NAMES = ["analog", "dirty", "ladder", "digital", "diode", "fo
  * The features of `p` that the engine described by `support` does not render exactly, phrased for a person,
  * e.g. "filter 1: comb model (approximated as analog)". Empty when the render is faithful to these checks.
  */
-export function vitalUnsupportedFeatures(
-  p: VitalPatch,
-  support: VitalEngineSupport = VITAL_ENGINE_SUPPORT,
-): string[] {
+export function vitalUnsupportedFeatures(p: VitalPatch, support: VitalEngineSupport): string[] {
   const s = p.settings;
   const out: string[] = [];
   const audible = vitalAudibility(p);
