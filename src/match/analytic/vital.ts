@@ -116,19 +116,24 @@ export function vitalAnalyticStarts(
   const noisy =
     noiseAmp > 0 && harmonicRef > 0 && noiseAmp * mean(envelopeGain) > MIN_NOISE_RATIO * harmonicRef;
 
-  const patchOf = (amps: Float32Array[], noise: number | undefined): VitalPatch => {
+  // The residual over the envelope at each analysis time, for a noise level that follows it.
+  const noiseCurve = analysis.frames.map(
+    (f, j) => f.residualRms / Math.max(envelopeGain[j]!, 1e-3 * maxGain, 1e-9),
+  );
+  const noiseCurveMax = Math.max(...noiseCurve);
+
+  const patchOf = (amps: Float32Array[], noise: number | undefined, shaped = false): VitalPatch => {
     const table = resynthesise(amps, phases);
     // Oscillator output = level² · scale · amplitude; noise output = level² · NOISE_RMS · filter gain.
-    const level =
-      noise === undefined
-        ? undefined
-        : (table.scale * noise) / (NOISE_RMS * Math.max(1e-6, filter.noiseGain));
-    return make({
-      envelope,
-      table,
-      sweep,
-      ...(level === undefined ? {} : { noise: { filter, level } }),
-    });
+    const toRatio = (n: number) => (table.scale * n) / (NOISE_RMS * Math.max(1e-6, filter.noiseGain));
+    if (noise === undefined) return make({ envelope, table, sweep });
+    if (!shaped) return make({ envelope, table, sweep, noise: { filter, level: toRatio(noise) } });
+    const shape = {
+      // A line's first point is at x = 0 and its last at x = 1 exactly (Vital's rule).
+      x: Float64Array.from(times, (t, j) => (j === times.length - 1 ? 1 : t / sweep)),
+      gain: Float64Array.from(noiseCurve, (n) => n / noiseCurveMax),
+    };
+    return make({ envelope, table, sweep, noise: { filter, level: toRatio(noiseCurveMax), shape } });
   };
 
   const starts: StartPoint[] = kickStart();
@@ -149,6 +154,9 @@ export function vitalAnalyticStarts(
       patch = patchOf(amps, noise);
     }
     starts.push({ patch, source: name(corrections > 0 ? `${label}, corrected` : label) });
+  }
+  if (noisy && noiseCurveMax > 0) {
+    starts.push({ patch: patchOf(amplitudes, noiseAmp, true), source: name("wavetable + shaped noise") });
   }
   return starts;
 }
@@ -297,8 +305,12 @@ interface StartParts {
   /** A sine on oscillator 1 whose pitch falls (env_3 → osc_1_transpose), for kicks. */
   kick?: PitchDrop;
   sweep?: number;
-  /** Noise layer; `level` is the wanted noise-to-oscillator gain ratio (or the noise alone when no table). */
-  noise?: { filter: NoiseFilter; level: number };
+  /**
+   * Noise layer; `level` is the wanted noise-to-oscillator gain ratio (or the noise alone when no table).
+   * With `shape`, that is the loudest point and the level follows `gain` (0 … 1, relative) at the sweep's
+   * fractions `x` through lfo_2 → sample_level (an LFO cycle in envelope mode, like the sweep).
+   */
+  noise?: { filter: NoiseFilter; level: number; shape?: { x: Float64Array; gain: Float64Array } };
 }
 
 function resynthesisTable(frames: Float32Array[]): Wavetable {
@@ -417,6 +429,27 @@ function buildPatch(p: VitalPatch, target: MatchTarget, parts: StartParts): Vita
     set("filter_2_cutoff", f.cutoff);
     set("filter_2_resonance", f.resonance);
     set("filter_2_keytrack", 0);
+    const shape = parts.noise.shape;
+    if (shape) {
+      // sample_level is raw = √gain: 0 plus lfo_2 × amount, the LFO's points at √(relative gain).
+      set("sample_level", 0);
+      set("lfo_2_sync", 0);
+      set("lfo_2_sync_type", 2);
+      set("lfo_2_frequency", Math.log2(1 / (parts.sweep ?? 1)));
+      set("lfo_2_smooth_mode", 0);
+      const points: number[] = [];
+      shape.x.forEach((x, j) => points.push(f32(x), f32(1 - Math.sqrt(shape.gain[j]!))));
+      p.lfos[1] = {
+        name: "patchsmith noise level",
+        numPoints: shape.x.length,
+        points,
+        powers: Array.from(shape.x, () => 0),
+        smooth: false,
+        extra: {},
+      };
+      p.modulations[1] = { source: "lfo_2", destination: "sample_level", lineMapping: null, extra: {} };
+      set("modulation_2_amount", Math.sqrt(Math.min(1, noiseGain)));
+    }
   }
   return p;
 }
