@@ -662,9 +662,15 @@ export class OscMorph {
   private spectra: MorphSpectra | null = null;
   private table: Wavetable | null = null;
 
-  constructor(type: number, sampleRate: number) {
+  /** `table`: the oscillator's wavetable, analysed here (once per table) rather than at the first note. */
+  constructor(type: number, sampleRate: number, table?: Wavetable) {
     this.type = type;
     this.sampleRate = sampleRate;
+    if (table) {
+      this.table = table;
+      this.spectra = morphSpectraOf(table);
+    }
+    if (type === MORPH_RANDOM_AMPLITUDES) randomAmplitudeValues();
   }
 
   /**

@@ -359,9 +359,9 @@ export class Voice {
     this.lane = lane;
     this.volumeModulated = program.modulated.includes(G.volume);
     this.phaseModulated = OSC.map((ids) => program.modulated.includes(ids.phase));
-    this.morphs = OSC.map((ids) => {
+    this.morphs = OSC.map((ids, o) => {
       const type = Math.round(program.values[ids.morphType]!);
-      return type >= 1 && type <= 11 ? new OscMorph(type, this.sr) : null;
+      return type >= 1 && type <= 11 ? new OscMorph(type, this.sr, program.wavetables[o]!) : null;
     });
     this.distTypes = OSC.map((ids) => Math.round(program.values[ids.distortionType]!));
     this.oscOrder = processingOrder(this.distTypes);
