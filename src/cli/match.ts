@@ -4,7 +4,6 @@ import { readAudioMono } from "../audio/decode.ts";
 import { PatchsmithError } from "../errors.ts";
 import { checkWritable, ensureDir, writeFileAtomic } from "../io/files.ts";
 import { defaultThreads } from "../jobs/pool.ts";
-import { analyticStarts } from "../match/analytic/index.ts";
 import { startsFor } from "../match/bank.ts";
 import { patchToPoint, type SearchSpace } from "../match/evaluate.ts";
 import { LocalEvaluator, PoolEvaluator, type Evaluator } from "../match/evaluator.ts";
@@ -235,6 +234,7 @@ export const command: CommandSpec = {
       );
       deferred?.open(best!.space, best!.point);
     }
+    const { analyticStarts } = await import("../match/analytic/index.ts");
     const starts = [...analyticStarts(synth, target), ...warmStarts];
 
     const seconds = opts.time as number | undefined;

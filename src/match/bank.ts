@@ -16,7 +16,6 @@ import { ensureDir, writeFileAtomic } from "../io/files.ts";
 import { cancelFlagFor } from "../jobs/cancel.ts";
 import { batchRanges, WorkerPool } from "../jobs/pool.ts";
 import type { AnySynth } from "../synths/synth.ts";
-import { analyticStarts } from "./analytic/index.ts";
 import { embeddingDistance, embedSound, EMBED_DIMS } from "./embed.ts";
 import type { EmbedBatch, EmbedBatchResult } from "./embed-task.ts";
 import type { StartPoint } from "./pipeline.ts";
@@ -282,7 +281,10 @@ export async function startsFor(
     analytic?: boolean;
   } = {},
 ): Promise<StartPoint[]> {
-  const analytic = opts.analytic === false ? [] : analyticStarts(synth, target);
+  // Loaded on demand: the CLI asks for the bank's starts first and computes the analytic ones after writing
+  // its first candidate.
+  const analytic =
+    opts.analytic === false ? [] : (await import("./analytic/index.ts")).analyticStarts(synth, target);
   const bank = opts.bank ?? (await loadBank(synth, opts.store));
   if (bank) {
     return [
