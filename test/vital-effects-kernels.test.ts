@@ -3,6 +3,8 @@
 // parameters changing between blocks.
 import { describe, expect, it } from "vitest";
 import { defaultVitalPatch } from "../src/synths/vital/codec.ts";
+import { Chorus } from "../src/synths/vital/engine/effects/chorus.ts";
+import { chorusKernelModule } from "../src/synths/vital/engine/effects/chorus-kernel.ts";
 import type { Effect } from "../src/synths/vital/engine/effects/common.ts";
 import { Reverb } from "../src/synths/vital/engine/effects/reverb.ts";
 import { reverbKernelModule } from "../src/synths/vital/engine/effects/reverb-kernel.ts";
@@ -38,10 +40,15 @@ function render(
   sampleRate: number,
   block: number,
   change?: (values: Float64Array, blockIndex: number) => void,
+  gain = 1,
 ): [Float32Array, Float32Array] {
   const prog = program(settings);
   const effect = make(prog, sampleRate, useKernel);
   const [L, R] = input(sampleRate, 0.6);
+  for (let i = 0; i < L.length; i++) {
+    L[i] = L[i]! * gain;
+    R[i] = R[i]! * gain;
+  }
   const bl = new Float32Array(128);
   const br = new Float32Array(128);
   for (let p = 0, b = 0; p < L.length; p += block, b++) {
@@ -75,6 +82,7 @@ function compare(a: [Float32Array, Float32Array], b: [Float32Array, Float32Array
 describe("Vital effect kernels (WebAssembly SIMD) match the JavaScript loops", () => {
   it("the kernels are available on this runtime (so the comparisons below compare two implementations)", () => {
     expect(reverbKernelModule()).not.toBeNull();
+    expect(chorusKernelModule()).not.toBeNull();
   });
 
   const reverb = { reverb_on: 1, reverb_dry_wet: 0.5, reverb_decay_time: 0.5, reverb_chorus_amount: 0.4 };
@@ -107,6 +115,38 @@ describe("Vital effect kernels (WebAssembly SIMD) match the JavaScript loops", (
     const a = render(makeReverb, reverb, false, 88200, 64, change);
     const b = render(makeReverb, reverb, true, 88200, 64, change);
     const { diff, peak } = compare(a, b);
+    expect(diff).toBeLessThan(2e-5 * Math.max(1, peak));
+  });
+
+  const makeChorus: Make = (prog, sr, k) => new Chorus(prog, sr, 128, k);
+  const chorus = { chorus_on: 1, chorus_dry_wet: 0.6, chorus_voices: 4, chorus_feedback: 0.5 };
+  for (const [sampleRate, block] of [
+    [88200, 64],
+    [44100, 37],
+  ] as const) {
+    it(`chorus at ${sampleRate} Hz in blocks of ${block}`, () => {
+      const a = render(makeChorus, chorus, false, sampleRate, block);
+      const b = render(makeChorus, chorus, true, sampleRate, block);
+      const { diff, peak } = compare(a, b);
+      expect(peak).toBeGreaterThan(0.1);
+      expect(diff).toBeLessThan(2e-5 * Math.max(1, peak));
+    });
+  }
+
+  it("chorus with units switching on and off, saturating feedback and a moving depth, delay and mix", () => {
+    const change = (v: Float64Array, b: number) => {
+      const s = Math.sin(b * 0.07);
+      v[pid("chorus_voices")] = 1 + ((b >> 5) % 4);
+      v[pid("chorus_feedback")] = 0.95 * s;
+      v[pid("chorus_mod_depth")] = 0.5 + 0.5 * s;
+      v[pid("chorus_delay_1")] = -9 + 2 * s;
+      v[pid("chorus_dry_wet")] = 0.5 + 0.5 * s;
+    };
+    // input up to ±8: the loop's saturation (beyond ±5.28) is reached
+    const a = render(makeChorus, chorus, false, 88200, 64, change, 9);
+    const b = render(makeChorus, chorus, true, 88200, 64, change, 9);
+    const { diff, peak } = compare(a, b);
+    expect(peak).toBeGreaterThan(5.3);
     expect(diff).toBeLessThan(2e-5 * Math.max(1, peak));
   });
 });

@@ -153,7 +153,7 @@ export class EffectChain {
     const { sampleRate, maxBlock } = this.opts;
     switch (EFFECT_NAMES[e]) {
       case "chorus":
-        return new Chorus(p, sampleRate, maxBlock);
+        return new Chorus(p, sampleRate, maxBlock, this.opts.kernels !== "js");
       case "compressor":
         return new Compressor(p, sampleRate);
       case "delay":

@@ -19,7 +19,8 @@ import {
   type BlockContext,
   type Effect,
 } from "./common.ts";
-import { DelayLoop } from "./delay-line.ts";
+import { ChorusKernel, chorusKernelModule } from "./chorus-kernel.ts";
+import { DelayLine, DelayLoop } from "./delay-line.ts";
 
 const P = {
   voices: pid("chorus_voices"),
@@ -49,19 +50,31 @@ export class Chorus implements Effect {
   private readonly wetL: Float32Array;
   private readonly wetR: Float32Array;
 
+  /** The WebAssembly SIMD delay loops (chorus-kernel.ts), when available and wanted; else runTap below. */
+  private readonly kernel: ChorusKernel | undefined;
+  private readonly maxDelay: number;
+
+  /** `useKernel`: run the delay loops in the WebAssembly kernel where available (false: JavaScript). */
   constructor(
     private readonly program: VitalProgram,
     sampleRate: number,
     maxBlock: number,
+    useKernel = true,
   ) {
     const max = Math.ceil(MAX_DELAY * sampleRate) + 8;
-    for (let i = 0; i < 4 * TAPS; i++) this.taps.push(new DelayLoop(max));
+    const mod = useKernel ? chorusKernelModule() : null;
+    // with the kernel the taps only keep their rates and periods; their lines live in the kernel's memory
+    for (let i = 0; i < 4 * TAPS; i++) this.taps.push(new DelayLoop(mod ? 0 : max));
+    const line = new DelayLine(max);
+    this.maxDelay = line.maxDelay;
+    if (mod) this.kernel = new ChorusKernel(mod, maxBlock, line.size);
     this.wetL = new Float32Array(maxBlock);
     this.wetR = new Float32Array(maxBlock);
   }
 
   reset(): void {
     for (const t of this.taps) t.clear();
+    if (this.kernel) for (let u = 0; u < 4; u++) this.kernel.clearUnit(u);
     this.started = false;
     this.lastVoices = 0;
   }
@@ -70,8 +83,10 @@ export class Chorus implements Effect {
     const v = this.program.values;
     const sr = ctx.sampleRate;
     const voices = clamp(Math.round(v[P.voices]!), 1, 4);
-    for (let i = this.lastVoices; i < voices; i++)
+    for (let i = this.lastVoices; i < voices; i++) {
       for (let k = 0; k < TAPS; k++) this.taps[i * TAPS + k]!.clear();
+      this.kernel?.clearUnit(i);
+    }
     this.lastVoices = voices;
     const hz = syncedHz(v[P.frequency]!, v[P.sync]!, v[P.tempo]!, ctx.beatsPerSecond);
     // measured against Vital's renders: the phase leads the block's start by two blocks (re-aligned to the
@@ -91,10 +106,13 @@ export class Chorus implements Effect {
     const gain = highHz / lowHz + 1;
     const decay = Math.pow(0.5, n / (HALF_LIFE * sr));
     const first = !this.started;
+    const kernel = this.kernel;
     const wl = this.wetL;
     const wr = this.wetR;
-    wl.fill(0, 0, n);
-    wr.fill(0, 0, n);
+    if (!kernel) {
+      wl.fill(0, 0, n);
+      wr.fill(0, 0, n);
+    }
     for (let u = 0; u < voices; u++) {
       const unitOffset = (u * 0.25) / voices;
       const t = u > 0 ? u / (voices - 1) : 0;
@@ -108,10 +126,11 @@ export class Chorus implements Effect {
         const tap = this.taps[u * TAPS + k]!;
         const target = 1 / seconds;
         tap.hz = first || tap.hz === 0 ? target : target + (tap.hz - target) * decay;
-        const p = clamp(sr / tap.hz, 3, tap.line.maxDelay);
+        const p = clamp(sr / tap.hz, 3, this.maxDelay);
         const p0 = first || tap.period === 0 ? p : tap.period;
         const p1 = 0.5 * (p0 + p);
-        this.runTap(tap, right ? R : L, right ? wr : wl, n, p0, p1, fb, gain, lc, hc);
+        if (kernel) kernel.setTap(u * TAPS + k, p0, (p1 - p0) / n);
+        else this.runTap(tap, right ? R : L, right ? wr : wl, n, p0, p1, fb, gain, lc, hc);
         tap.period = p1;
       }
     }
@@ -122,6 +141,14 @@ export class Chorus implements Effect {
       this.wet = wet;
       this.dry = dry;
       this.started = true;
+    }
+    if (kernel) {
+      kernel.setLoop(voices, fb, gain, lc, hc);
+      kernel.setMix(n, this.wet, wet, this.dry, dry);
+      kernel.run(L, R, n);
+      this.wet = wet;
+      this.dry = dry;
+      return;
     }
     const dW = (wet - this.wet) / n;
     const dD = (dry - this.dry) / n;

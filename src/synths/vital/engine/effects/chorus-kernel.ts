@@ -1,0 +1,310 @@
+// The chorus's delay loops (chorus.ts) as a WebAssembly SIMD kernel: each unit's four taps (tap 1 left and
+// right, tap 2 left and right) are the four lanes of an f32x4, the same arithmetic as the JavaScript loop in
+// single precision. Per sample and unit: Catmull-Rom reads of the four lines at their ramped periods (one
+// 4-sample load per line, transposed), the saturated feedback, the loop's band-pass, the write; then the wet
+// sum and the equal-power dry/wet. Structure and constants are facts from Vital (GPL-3.0, Matt Tytel).
+
+import {
+  assemble,
+  block,
+  br,
+  brIf,
+  compileOrNull,
+  f32,
+  f32x4,
+  FunctionBuilder,
+  get,
+  I32,
+  i32,
+  i32x4,
+  ifThen,
+  loop,
+  set,
+  V128,
+  v128,
+  type Code,
+  type Local,
+} from "./wasm.ts";
+
+const UNITS = 4;
+/** Byte offsets in the control block (16-byte slots). Per unit u, the unit slots are at +16·u. */
+export const CTL = {
+  periodInt: 0, // 4 × i32x4: integer part of (period + 1) at the first sample, per tap
+  periodFrac: 64, // 4 × f32x4: the rest
+  periodStep: 128, // 4 × f32x4: per-sample step
+  low: 192, // 4 × f32x4: loop low-pass states (state)
+  high: 256, // 4 × f32x4: loop high-pass states (state)
+  lineBase: 320, // 4 × i32x4: byte address of each tap's line
+  loopParams: 384, // [feedback, band-pass gain, low-pass coefficient, high-pass coefficient]
+  mix: 400, // [wet before the first sample, its step, dry before the first sample, its step]
+  pos: 416, // i32: [write position (state), mask, bytes per line (without guard), active units]
+  io: 432, // i32: [block buffers address (L, then R), bytes per block buffer, 0, 0]
+  bytes: 448,
+} as const;
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const fn = new FunctionBuilder([I32, I32]);
+  const [ctl, n] = fn.params as [Local, Local];
+  const v = () => fn.local(V128);
+  const vs = (count: number) => Array.from({ length: count }, v);
+  const s = () => fn.local(I32);
+  const [i, pos, wpos, mask, lineBytes, units, bufL, bufR] = Array.from({ length: 8 }, s) as Local[];
+  const pInt = vs(UNITS);
+  const pFrac = vs(UNITS);
+  const pStep = vs(UNITS);
+  const low = vs(UNITS);
+  const high = vs(UNITS);
+  const lineBase = vs(UNITS);
+  const a = vs(4);
+  const t = vs(4);
+  const yv = vs(4);
+  const [params, fb, gain, lc, hc, wet, wetStep, dry, dryStep, maskV, readBase, writeOff] = vs(12);
+  const [xin, sum, fl, idx, f, rd, w, c, r, delta, lp, hp, k1, k2, k3, tmp] = vs(16);
+
+  const C = get(ctl);
+  const L = get;
+  const add = f32x4.add;
+  const sub = f32x4.sub;
+  const mul = f32x4.mul;
+  const k4 = (x: number) => f32x4.const(x, x, x, x);
+  const lane = (vec: Local, l: number) => v128.shuffle32(L(vec), L(vec), [l, l, l, l]);
+  const code: Code[] = [];
+  const emit = (...parts: Code[]) => code.push(...parts);
+
+  emit(
+    set(pos, i32.load(C, CTL.pos)),
+    set(mask, i32.load(C, CTL.pos + 4)),
+    set(lineBytes, i32.load(C, CTL.pos + 8)),
+    set(units, i32.load(C, CTL.pos + 12)),
+    set(bufL, i32.load(C, CTL.io)),
+    set(bufR, i32.add(L(bufL), i32.load(C, CTL.io + 4))),
+    set(params, v128.load(C, CTL.loopParams)),
+    set(fb, lane(params, 0)),
+    set(gain, lane(params, 1)),
+    set(lc, lane(params, 2)),
+    set(hc, lane(params, 3)),
+    set(tmp, v128.load(C, CTL.mix)),
+    set(wet, lane(tmp, 0)),
+    set(wetStep, lane(tmp, 1)),
+    set(dry, lane(tmp, 2)),
+    set(dryStep, lane(tmp, 3)),
+    set(maskV, i32x4.splat(L(mask))),
+    set(i, i32.const(0)),
+  );
+  for (let u = 0; u < UNITS; u++) {
+    emit(
+      set(pInt[u]!, v128.load(C, CTL.periodInt + 16 * u)),
+      set(pFrac[u]!, v128.load(C, CTL.periodFrac + 16 * u)),
+      set(pStep[u]!, v128.load(C, CTL.periodStep + 16 * u)),
+      set(low[u]!, v128.load(C, CTL.low + 16 * u)),
+      set(high[u]!, v128.load(C, CTL.high + 16 * u)),
+      set(lineBase[u]!, v128.load(C, CTL.lineBase + 16 * u)),
+    );
+  }
+
+  const body: Code[] = [];
+  const b = (...parts: Code[]) => body.push(...parts);
+  const i4 = i32.shl(L(i), i32.const(2));
+  b(
+    brIf(1, i32.geS(L(i), L(n))),
+    set(
+      xin,
+      v128.shuffle32(
+        f32x4.splat(f32.load(i32.add(L(bufL), i4))),
+        f32x4.splat(f32.load(i32.add(L(bufR), i4))),
+        [0, 4, 0, 4],
+      ),
+    ),
+    set(sum, k4(0)),
+    set(wpos, i32.and(i32.add(L(pos), i32.const(1)), L(mask))),
+    // the read window starts 2 samples before base = pos + 1 − ⌊delay⌋
+    set(readBase, i32x4.splat(i32.sub(L(pos), i32.const(1)))),
+    set(writeOff, i32x4.splat(i32.shl(L(wpos), i32.const(2)))),
+  );
+  for (let u = 0; u < UNITS; u++) {
+    const unit: Code[] = [];
+    const e = (...parts: Code[]) => unit.push(...parts);
+    e(
+      set(fl, f32x4.floor(L(pFrac[u]!))),
+      set(idx, i32x4.add(L(pInt[u]!), i32x4.truncSatF32x4S(L(fl)))),
+      set(f, sub(L(pFrac[u]!), L(fl))),
+      set(pFrac[u]!, add(L(pFrac[u]!), L(pStep[u]!))),
+      set(
+        idx,
+        i32x4.add(
+          i32x4.shl(v128.and(i32x4.sub(L(readBase), L(idx)), L(maskV)), i32.const(2)),
+          L(lineBase[u]!),
+        ),
+      ),
+    );
+    for (let j = 0; j < 4; j++) e(set(a[j]!, v128.load(i32x4.extractLane(L(idx), j))));
+    e(
+      set(t[0]!, v128.shuffle32(L(a[0]!), L(a[1]!), [0, 4, 1, 5])),
+      set(t[1]!, v128.shuffle32(L(a[2]!), L(a[3]!), [0, 4, 1, 5])),
+      set(t[2]!, v128.shuffle32(L(a[0]!), L(a[1]!), [2, 6, 3, 7])),
+      set(t[3]!, v128.shuffle32(L(a[2]!), L(a[3]!), [2, 6, 3, 7])),
+      set(yv[0]!, v128.shuffle32(L(t[0]!), L(t[1]!), [0, 1, 4, 5])),
+      set(yv[1]!, v128.shuffle32(L(t[0]!), L(t[1]!), [2, 3, 6, 7])),
+      set(yv[2]!, v128.shuffle32(L(t[2]!), L(t[3]!), [0, 1, 4, 5])),
+      set(yv[3]!, v128.shuffle32(L(t[2]!), L(t[3]!), [2, 3, 6, 7])),
+    );
+    const [y3, y2, y1, y0] = yv as [Local, Local, Local, Local];
+    e(
+      set(k1, mul(k4(0.5), sub(L(y2), L(y0)))),
+      set(k2, sub(add(sub(L(y0), mul(k4(2.5), L(y1))), mul(k4(2), L(y2))), mul(k4(0.5), L(y3)))),
+      set(k3, add(mul(k4(0.5), sub(L(y3), L(y0))), mul(k4(1.5), sub(L(y1), L(y2))))),
+      set(rd, add(mul(add(mul(add(mul(L(k3), L(f)), L(k2)), L(f)), L(k1)), L(f)), L(y1))),
+      set(sum, add(L(sum), L(rd))),
+      // w = 8·hardTanh((input + read·feedback)/8): linear within ±0.66, a tanh knee beyond
+      set(w, mul(add(L(xin), mul(L(rd), L(fb))), k4(0.125))),
+      set(c, f32x4.pmax(f32x4.pmin(L(w), k4(0.66)), k4(-0.66))),
+      set(r, mul(sub(L(w), L(c)), k4(1 / 0.34))),
+      set(tmp, f32x4.abs(L(r))),
+      set(
+        w,
+        f32x4.div(
+          mul(
+            L(r),
+            add(
+              add(k4(2.4555), mul(k4(2.4555), L(tmp))),
+              mul(mul(L(r), L(r)), add(k4(0.89323), mul(k4(0.82123), L(tmp)))),
+            ),
+          ),
+          add(
+            k4(2.44507),
+            mul(add(k4(2.44507), mul(L(r), L(r))), f32x4.abs(add(L(r), mul(mul(k4(0.81464), L(r)), L(tmp))))),
+          ),
+        ),
+      ),
+      set(w, mul(add(L(c), mul(k4(0.34), L(w))), k4(8))),
+      // the loop's band-pass: a low-pass, minus a lower low-pass of it
+      set(delta, mul(L(lc), sub(mul(L(w), L(gain)), L(low[u]!)))),
+      set(lp, add(L(low[u]!), L(delta))),
+      set(low[u]!, add(L(lp), L(delta))),
+      set(delta, mul(L(hc), sub(L(lp), L(high[u]!)))),
+      set(hp, add(L(high[u]!), L(delta))),
+      set(high[u]!, add(L(hp), L(delta))),
+      set(w, sub(L(lp), L(hp))),
+      set(idx, i32x4.add(L(lineBase[u]!), L(writeOff))),
+    );
+    for (let j = 0; j < 4; j++) e(v128.store32Lane(i32x4.extractLane(L(idx), j), L(w), j));
+    const guard: Code[] = [];
+    for (let j = 0; j < 4; j++)
+      guard.push(v128.store32Lane(i32.add(i32x4.extractLane(L(idx), j), L(lineBytes)), L(w), j));
+    e(ifThen(i32.ltU(L(wpos), i32.const(3)), ([] as number[]).concat(...guard)));
+    b(
+      u === 0
+        ? ([] as number[]).concat(...unit)
+        : ifThen(i32.gtS(L(units), i32.const(u)), ([] as number[]).concat(...unit)),
+    );
+  }
+  b(
+    set(pos, L(wpos)),
+    set(sum, add(L(sum), v128.shuffle32(L(sum), L(sum), [2, 3, 0, 1]))),
+    set(wet, add(L(wet), L(wetStep))),
+    set(dry, add(L(dry), L(dryStep))),
+    set(sum, add(mul(L(dry), L(xin)), mul(mul(L(wet), k4(0.5)), L(sum)))),
+    v128.store32Lane(i32.add(L(bufL), i4), L(sum), 0),
+    v128.store32Lane(i32.add(L(bufR), i4), L(sum), 1),
+    set(i, i32.add(L(i), i32.const(1))),
+    br(0),
+  );
+  emit(block(loop(...body)), i32.store(C, L(pos), CTL.pos));
+  for (let u = 0; u < UNITS; u++)
+    emit(v128.store(C, L(low[u]!), CTL.low + 16 * u), v128.store(C, L(high[u]!), CTL.high + 16 * u));
+  return assemble([{ name: "run", fn, body: ([] as number[]).concat(...code) }], 1);
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled kernel module (once per process; immutable), or null without WebAssembly SIMD. */
+export function chorusKernelModule(): WebAssembly.Module | null {
+  if (compiled === undefined) compiled = compileOrNull(moduleBytes);
+  return compiled;
+}
+
+const GUARD = 4;
+
+/** One chorus's kernel instance: control block, block buffers and the 16 lines. */
+export class ChorusKernel {
+  private readonly run_: (ctl: number, n: number) => void;
+  private readonly f: Float32Array;
+  private readonly i: Int32Array;
+  private readonly bufL: Float32Array;
+  private readonly bufR: Float32Array;
+  private readonly lineFloats: number;
+  private readonly lineStart: number;
+
+  constructor(mod: WebAssembly.Module, maxBlock: number, lineSize: number) {
+    const instance = new WebAssembly.Instance(mod, {});
+    const mem = instance.exports.mem as WebAssembly.Memory;
+    this.run_ = instance.exports.run as (ctl: number, n: number) => void;
+    const ioBase = CTL.bytes;
+    const blockBytes = maxBlock * 4;
+    const lineBase = ioBase + 2 * blockBytes;
+    const stride = (lineSize + GUARD) * 4;
+    const total = lineBase + UNITS * 4 * stride;
+    const pages = Math.ceil(total / 65536);
+    if (pages > 1) mem.grow(pages - 1);
+    this.f = new Float32Array(mem.buffer);
+    this.i = new Int32Array(mem.buffer);
+    this.lineFloats = lineSize + GUARD;
+    this.lineStart = lineBase / 4;
+    const I = this.i;
+    I[CTL.pos / 4 + 1] = lineSize - 1;
+    I[CTL.pos / 4 + 2] = lineSize * 4;
+    I[CTL.io / 4] = ioBase;
+    I[CTL.io / 4 + 1] = blockBytes;
+    for (let l = 0; l < UNITS * 4; l++) I[CTL.lineBase / 4 + l] = lineBase + l * stride;
+    this.bufL = this.f.subarray(ioBase / 4, ioBase / 4 + maxBlock);
+    this.bufR = this.f.subarray(ioBase / 4 + maxBlock, ioBase / 4 + 2 * maxBlock);
+  }
+
+  /** Silence unit u's four lines and loop filters. */
+  clearUnit(u: number): void {
+    const s = this.lineStart + u * 4 * this.lineFloats;
+    this.f.fill(0, s, s + 4 * this.lineFloats);
+    this.f.fill(0, CTL.low / 4 + 4 * u, CTL.low / 4 + 4 * u + 4);
+    this.f.fill(0, CTL.high / 4 + 4 * u, CTL.high / 4 + 4 * u + 4);
+  }
+
+  /** Tap `tap` (unit·4 + k) reads `period0 + step·i` samples back at sample i (Vital's period convention). */
+  setTap(tap: number, period0: number, step: number): void {
+    const d = period0 + 1;
+    const di = Math.floor(d);
+    this.i[CTL.periodInt / 4 + tap] = di;
+    this.f[CTL.periodFrac / 4 + tap] = d - di;
+    this.f[CTL.periodStep / 4 + tap] = step;
+  }
+
+  setLoop(units: number, feedback: number, gain: number, lowCoef: number, highCoef: number): void {
+    this.i[CTL.pos / 4 + 3] = units;
+    const o = CTL.loopParams / 4;
+    this.f[o] = feedback;
+    this.f[o + 1] = gain;
+    this.f[o + 2] = lowCoef;
+    this.f[o + 3] = highCoef;
+  }
+
+  setMix(n: number, wet0: number, wet1: number, dry0: number, dry1: number): void {
+    const o = CTL.mix / 4;
+    this.f[o] = wet0;
+    this.f[o + 1] = (wet1 - wet0) / n;
+    this.f[o + 2] = dry0;
+    this.f[o + 3] = (dry1 - dry0) / n;
+  }
+
+  /** Process n ≤ maxBlock samples of L/R in place. */
+  run(L: Float32Array, R: Float32Array, n: number): void {
+    this.bufL.set(L.subarray(0, n));
+    this.bufR.set(R.subarray(0, n));
+    this.run_(0, n);
+    L.set(this.bufL.subarray(0, n));
+    R.set(this.bufR.subarray(0, n));
+    const F = this.f;
+    for (let q = CTL.low / 4; q < CTL.lineBase / 4; q++) {
+      const x = F[q]!;
+      if (x < 1e-20 && x > -1e-20) F[q] = 0;
+    }
+  }
+}
