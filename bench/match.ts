@@ -483,7 +483,8 @@ function firstCandidateRun(
   threads: number,
 ): Promise<{ wallSeconds: number; reportedSeconds: number; cpuSeconds: number; load1: number }> {
   const out = path.join(dir, `first-${synthId}${synthId === "dx7" ? ".syx" : ".vital"}`);
-  const watched = synthId === "dx7" ? out : path.join(dir, `first-${synthId}-1.vital`);
+  // One candidate: a single file for every synth (a VCED voice, one .vital).
+  const watched = out;
   rmSync(watched, { force: true });
   const load1 = os.loadavg()[0]!;
   return new Promise((resolve, reject) => {
