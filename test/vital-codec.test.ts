@@ -214,16 +214,28 @@ describe("hand-made fixtures", () => {
     expect(jsonEqualF32(json(writeVital(p)), JSON.parse(bytes.toString()))).toBeNull();
   });
 
-  it("renders line-source keyframes into frames and reports what it skipped", () => {
+  it("renders line-source keyframes and modifiers into frames and reports what it skipped", () => {
     const p = readVital(readFixture("kitchen-sink.vital"), "k.vital").patches[0]!;
     const { frames, skipped } = buildWavetableFrames(p.wavetables[0]!);
     expect(frames).toHaveLength(33);
-    expect(skipped.sort()).toEqual(["Frequency Filter", "Wave Warp"]);
-    // frame 0 is the Linear line (a rising ramp); the widest frame is normalised to span −1 … +1
+    expect(skipped).toEqual([]); // its Wave Warp and Frequency Filter are rendered
+    expect(buildWavetableFrames(p.wavetables[1]!).skipped).toEqual(["Audio File Source"]);
+    // the widest frame is normalised to span −1 … +1; the table's Frequency Filter is a band-pass around
+    // harmonic 2^3.5 ≈ 11 (shape 0.25): frame 0, a warped rising ramp, keeps harmonic 11 and loses the fundamental
     const f0 = frames[0]!;
     const spans = frames.map((f) => Math.max(...f) - Math.min(...f));
     expect(Math.max(...spans)).toBeCloseTo(2, 5);
-    expect(f0[2047]! > f0[1024]! && f0[1024]! > f0[0]!).toBe(true);
+    const harmonic = (f: Float32Array, k: number) => {
+      let c = 0;
+      let q = 0;
+      for (let i = 0; i < f.length; i++) {
+        c += f[i]! * Math.cos((2 * Math.PI * k * i) / f.length);
+        q += f[i]! * Math.sin((2 * Math.PI * k * i) / f.length);
+      }
+      return Math.hypot(c, q);
+    };
+    expect(harmonic(f0, 11)).toBeGreaterThan(10);
+    expect(harmonic(f0, 1)).toBeLessThan(1e-3 * harmonic(f0, 11));
   });
 
   it("a real CC BY preset (Desolate, committed) round-trips to identical JSON and reads strictly", () => {

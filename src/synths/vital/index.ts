@@ -14,6 +14,7 @@ import type { VitalProgram } from "./engine/program.ts";
 import { settingsFromVector, settingsToVector, VITAL_SOUND_PARAM_SPECS } from "./params.ts";
 import type { VitalPatch } from "./types.ts";
 import { vitalUnsupportedFeatures, type VitalEngineSupport } from "./unsupported.ts";
+import { RENDERED_MODIFIERS } from "./wavetable-modifiers.ts";
 import { PatchsmithError } from "../../errors.ts";
 
 export type { VitalPatch } from "./types.ts";
@@ -26,7 +27,7 @@ export const ENGINE_SUPPORT: VitalEngineSupport = {
   filterFallback: "approximated as analog",
   oscDistortionTypes: [...DISTORTION_TYPES],
   spectralMorphTypes: [...MORPH_TYPES],
-  wavetableComponents: ["Wave Source", "Line Source", "Shepard Tone Source"],
+  wavetableComponents: ["Wave Source", "Line Source", "Shepard Tone Source", ...RENDERED_MODIFIERS],
   effects: [...EFFECT_NAMES],
   destinations: [0, 1, 2, 3, 4],
   destinationFallback: "sent to the effects bus instead (through the whole effect chain)",

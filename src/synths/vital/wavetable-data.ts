@@ -15,6 +15,7 @@
 
 import { renderLine } from "./engine/curves.ts";
 import { Fft } from "./engine/fft.ts";
+import { applyModifier } from "./wavetable-modifiers.ts";
 import { VITAL_FRAME_SIZE, type LineShape, type Wavetable, type WavetableComponent } from "./types.ts";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -188,7 +189,7 @@ const fft = new Fft(N);
 export interface WavetableFrames {
   /** One 2048-sample frame per position 0 … last keyframe position. */
   frames: Float32Array[];
-  /** Component types present that were not rendered (unknown components, audio-file sources). */
+  /** Component types present that were not rendered (unknown components, Audio File Sources). */
   skipped: string[];
   /** What the frames approximate, in words (skipped components, cubic keyframe interpolation). */
   approximations: string[];
@@ -299,7 +300,9 @@ function sourceFrames(c: WavetableComponent, count: number, notes: Set<string>):
 
 /**
  * The frames an oscillator plays from a wavetable. Each group renders its components in order into one frame
- * per position — a source (Wave Source, Shepard Tone Source, Line Source) replaces what came before it — the
+ * per position — a source (Wave Source, Shepard Tone Source, Line Source) replaces what came before it, a
+ * modifier (Phase Shift, Wave Window, Frequency Filter, Slew Limiter, Wave Folder, Wave Warp;
+ * wavetable-modifiers.ts) changes it — the
  * groups are averaged, then DC is removed per frame (`removeAllDc`) and all frames are scaled so the widest
  * peak-to-peak spans −1 … +1 (`fullNormalize`). A table stored as a bare line is that line's single frame.
  * Approximations (listed): cubic keyframe interpolation is linear; components it does not render are skipped.
@@ -322,6 +325,13 @@ export function buildWavetableFrames(table: Wavetable): WavetableFrames {
   for (const g of table.groups) {
     let groupFrames: Float32Array[] | null = null;
     for (const c of g.components) {
+      if (c.kind === "modifier") {
+        if (groupFrames && c.interpolationStyle === 2 && c.keyframes.length > 1) {
+          notes.add("cubic keyframe interpolation of modifiers is approximated by linear");
+        }
+        if (!groupFrames) continue; // a modifier before any source changes nothing here
+        if (applyModifier(c, groupFrames)) continue;
+      }
       const fr = sourceFrames(c, count, notes);
       if (fr) groupFrames = fr;
       else {
