@@ -12,7 +12,7 @@ import { PatchsmithError } from "../errors.ts";
 import { mss } from "../metrics/index.ts";
 import { denormalise, normalise, type AnySynth } from "../synths/synth.ts";
 import { Random } from "../util/random.ts";
-import { CmaesSearch, type DimensionKind } from "./cmaes.ts";
+import { Cmaes, CmaesSearch, type DimensionKind } from "./cmaes.ts";
 import { patchToPoint, pointLength, Scorer, type SearchSpace } from "./evaluate.ts";
 import type { Evaluator } from "./evaluator.ts";
 import { levelMatch, type LossTerms } from "./loss.ts";
@@ -23,6 +23,8 @@ export interface StartPoint {
   patch: unknown;
   /** Where it came from ("init", "bank: E.PIANO 1", "analytic envelope" …). */
   source: string;
+  /** Initial CMA-ES step from this start (normalised units; default 0.12): smaller for starts computed to fit. */
+  sigma?: number;
 }
 
 export interface MatchProgress {
@@ -49,6 +51,8 @@ export interface MatchOptions {
   polishFraction?: number;
   /** Share of the budget spent on random exploration before refinement (default 0.15). */
   exploreFraction?: number;
+  /** Share of the refinement budget spent on short runs from several distinct starts (default 0.4; 0: none). */
+  portfolioFraction?: number;
   /**
    * Schema indices searched (default: the synth's search profile, src/match/profile.ts). When given, the
    * space is fixed: every start contributes only these parameters and the others keep the synth's default
@@ -98,6 +102,15 @@ const EXPLORE_FRACTION = 0.15;
 
 /** Share of the budget left for the final polish (single-parameter steps). */
 const POLISH_FRACTION = 0.15;
+
+/** Initial CMA-ES step from a start that does not say otherwise. */
+const START_SIGMA = 0.12;
+
+/** Share of the refinement budget spent on the portfolio of short runs (successive halving). */
+const PORTFOLIO_FRACTION = 0.4;
+/** Most runs in the portfolio's first round, and the fewest generations each must get there. */
+const PORTFOLIO_RUNS = 4;
+const PORTFOLIO_MIN_GENERATIONS = 4;
 
 /** Points one step away from `point` in each coordinate (both directions), within [0, 1]. */
 export function neighbourPoints(synth: AnySynth, space: SearchSpace, point: Float64Array): Float64Array[] {
@@ -269,6 +282,7 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
       point: patchToPoint(synth, space, s.patch, target.holdSeconds),
       loss: Infinity,
       source: s.source,
+      sigma: s.sigma ?? START_SIGMA,
     };
   });
   const quick = opts.startEvaluator ? Math.min(scored.length, 1 + QUICK_STARTS) : scored.length;
@@ -329,7 +343,13 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
       const losses = await evaluator.evaluate(space0, pts);
       pts.forEach((point, i) => {
         archive.add(space0, point, losses[i]!, "random exploration");
-        found.push({ space: space0, point, loss: losses[i]!, source: "random exploration" });
+        found.push({
+          space: space0,
+          point,
+          loss: losses[i]!,
+          source: "random exploration",
+          sigma: START_SIGMA,
+        });
       });
       done += n;
       renders += n;
@@ -339,36 +359,112 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
     scored.push(...found.slice(0, 4));
   }
   const ranked = [...scored].sort((a, b) => a.loss - b.loss);
-  const bestPoint = ranked[0]!;
 
   // 2. Refinement.
-  const { kinds, levels } = dimensionKinds(synth, bestPoint.space);
-  const stepScale = initialStepScale(synth, free, pointLength(bestPoint.space) - free.length);
-  let nextWarm = 1;
-  let space = bestPoint.space;
+  const { kinds, levels } = dimensionKinds(synth, ranked[0]!.space);
+  const stepScale = initialStepScale(synth, free, pointLength(ranked[0]!.space) - free.length);
+  const polishFraction = opts.polishFraction ?? POLISH_FRACTION;
+  const budgetLeft = () => renders < maxRenders && elapsed() < seconds;
+  const cmaesSettings = { kinds, levels, tolFun: 1e-4, tolX: 1e-5, fullCovarianceMaxDim: 40 };
+
+  // Portfolio: short independent CMA-ES runs from the best distinct starts; after each round the better half
+  // goes on with twice the renders (successive halving). The winner's best point starts the main search.
+  // A single run from the best start alone often settles in the start's basin when another start's basin
+  // is deeper (FM spectra change non-monotonically with the index).
+  const used = new Set<(typeof ranked)[number]>();
+  const portfolio = await runPortfolio();
+  const first = portfolio ?? {
+    point: ranked[0]!.point,
+    space: ranked[0]!.space,
+    source: ranked[0]!.source,
+    sigma: ranked[0]!.sigma,
+  };
+
+  async function runPortfolio() {
+    const share = opts.portfolioFraction ?? PORTFOLIO_FRACTION;
+    const budget = share * (expectedRenders - renders) * (1 - polishFraction);
+    const lambda = 4 + Math.floor(3 * Math.log(pointLength(ranked[0]!.space)));
+    const rounds = (k: number) => Math.ceil(Math.log2(k)) + 1;
+    // As many runs as give each one at least a few generations in the first round.
+    let count = PORTFOLIO_RUNS;
+    while (count > 1 && budget / (count * rounds(count)) < PORTFOLIO_MIN_GENERATIONS * lambda) count--;
+    const picks: typeof ranked = [];
+    for (const s of ranked) {
+      if (picks.length >= count) break;
+      if (!Number.isFinite(s.loss)) continue;
+      if (picks.some((q) => q.space === s.space && distance(q.point, s.point) < 0.05)) continue;
+      picks.push(s);
+    }
+    if (picks.length < 2) return undefined;
+    const runs = picks.map((s, i) => ({
+      start: s,
+      cma: new Cmaes({ ...cmaesSettings, x0: s.point, sigma0: s.sigma, stepScale, seed: seed * 7919 + i }),
+      best: s.loss,
+      bestPoint: s.point,
+    }));
+    let alive = runs;
+    let perRun = Math.floor(budget / (picks.length * rounds(picks.length)));
+    while (alive.length > 1 && budgetLeft()) {
+      for (const run of alive) {
+        let spent = 0;
+        while (
+          spent + run.cma.lambda <= perRun &&
+          !run.cma.shouldStop() &&
+          renders + run.cma.lambda <= maxRenders &&
+          elapsed() < seconds
+        ) {
+          checkAbort();
+          const xs = run.cma.ask();
+          const losses = await evaluator.evaluate(run.start.space, xs);
+          renders += xs.length;
+          spent += xs.length;
+          xs.forEach((x, k) => {
+            archive.add(run.start.space, x, losses[k]!, `refined from ${run.start.source}`);
+            if (losses[k]! < run.best) {
+              run.best = losses[k]!;
+              run.bestPoint = Float64Array.from(x);
+            }
+          });
+          run.cma.tell(losses);
+          progress(0);
+        }
+      }
+      alive = [...alive].sort((a, b) => a.best - b.best).slice(0, Math.ceil(alive.length / 2));
+      perRun *= 2;
+    }
+    const w = alive[0]!;
+    for (const p of picks) used.add(p);
+    return {
+      point: w.bestPoint,
+      space: w.start.space,
+      source: w.start.source,
+      sigma: Math.min(w.start.sigma, Math.max(0.03, w.cma.stepSize)),
+    };
+  }
+
+  let nextWarm = 0;
+  let space = first.space;
   let pending: { space: SearchSpace; source: string } | undefined;
-  let source = `refined from ${bestPoint.source}`;
+  let source = `refined from ${first.source}`;
   const search = new CmaesSearch({
     dim: pointLength(space),
     seed,
-    x0: bestPoint.point,
-    sigma0: 0.12,
+    x0: first.point,
+    sigma0: first.sigma,
     stepScale,
-    kinds,
-    levels,
-    tolFun: 1e-4,
-    tolX: 1e-5,
-    // A full covariance needs ~n² samples to learn; at a few thousand renders the separable variant adapts
-    // far sooner above a few dozen dimensions (Ros & Hansen 2008).
-    fullCovarianceMaxDim: 40,
+    ...cmaesSettings,
     nextStart: (restart) => {
       // Further warm starts first (locally), then alternately near the best point so far with a wide step and
       // from BIPOP's random points (in the init patch's space).
-      while (nextWarm < ranked.length && !Number.isFinite(ranked[nextWarm]!.loss)) nextWarm++;
+      while (
+        nextWarm < ranked.length &&
+        (!Number.isFinite(ranked[nextWarm]!.loss) || used.has(ranked[nextWarm]!) || nextWarm === 0)
+      )
+        nextWarm++;
       if (nextWarm < ranked.length) {
         const s = ranked[nextWarm++]!;
         pending = { space: s.space, source: `refined from ${s.source}` };
-        return { x0: s.point, sigma0: 0.12, stepScale };
+        return { x0: s.point, sigma0: s.sigma, stepScale };
       }
       const best = archive.best;
       if (restart % 2 === 1 && best) {
@@ -381,9 +477,7 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
   });
   // CMA-ES until the last `polishFraction` of the budget, then the polish; a polish that converges early
   // hands the rest back to CMA-ES (its restarts) and polishes again at the end.
-  const polishFraction = opts.polishFraction ?? POLISH_FRACTION;
   const seen = new Map<SearchSpace, Set<string>>();
-  const budgetLeft = () => renders < maxRenders && elapsed() < seconds;
   while (budgetLeft()) {
     const refineRenders = Number.isFinite(maxRenders)
       ? renders + (maxRenders - renders) * (1 - polishFraction)

@@ -63,6 +63,8 @@ const TRAJECTORY_INDEX = [
   ...Array.from({ length: 56 }, (_, i) => 0.02 * ((4 * Math.PI) / 0.02) ** (i / 55)),
 ];
 const MIN_INDEX = 0.03;
+/** CMA-ES step from these starts: they are fitted, so refinement begins close by. */
+const ANALYTIC_SIGMA = 0.05;
 
 export interface FmPairFit {
   carrier: Ratio;
@@ -316,9 +318,10 @@ export function dx7AnalyticStarts(_synth: AnySynth, target: MatchTarget): StartP
     starts.push({
       patch: fmPairPatch(pair.carrier, carrier, pair.modulator, mod),
       source: `analytic FM pair ${pair.carrier.ratio.toFixed(2)}:${pair.modulator.ratio.toFixed(2)}`,
+      sigma: ANALYTIC_SIGMA,
     });
   }
   const add = additivePatch(target, sf, model.unitHz);
-  if (add) starts.push({ patch: add, source: "analytic additive" });
+  if (add) starts.push({ patch: add, source: "analytic additive", sigma: ANALYTIC_SIGMA });
   return starts;
 }
