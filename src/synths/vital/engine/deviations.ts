@@ -9,18 +9,18 @@ import { paramIndex, sourceId } from "./program.ts";
 const HONOURED = [
   /^osc_[123]_(level|pan|transpose|tune|wave_frame|unison_detune|detune_power|detune_range|unison_blend|stereo_spread|frame_spread|phase|random_phase|distortion_amount|distortion_phase|distortion_spread)$/,
   /^osc_[123]_spectral_morph_(amount|spread)$/,
-  /^filter_[12]_(cutoff|resonance|drive|blend|blend_transpose|keytrack|mix)$/,
+  /^filter_[12]_(cutoff|resonance|drive|blend|blend_transpose|keytrack|mix|formant_(x|y|transpose|resonance|spread))$/,
   /^env_[1-6]_(delay|attack|hold|decay|sustain|release)$/,
   /^lfo_[1-8]_(frequency|phase|fade_time|delay_time|smooth_time|tempo|keytrack_transpose|keytrack_tune)$/,
   /^random_[1-4]_(frequency|tempo|keytrack_transpose|keytrack_tune)$/,
   /^sample_(level|pan|transpose|tune)$/,
-  /^(velocity_track|voice_amplitude|voice_transpose|voice_tune|volume)$/,
+  /^(velocity_track|voice_amplitude|voice_transpose|voice_tune|volume|portamento_time|portamento_slope)$/,
   /^modulation_\d+_(amount|power)$/,
 ];
 
 /** Destinations whose left and right values the voice keeps apart (stereo slots, LFO stereo offsets). */
 const STEREO_DESTINATIONS =
-  /^(osc_[123]_(level|pan)|sample_(level|pan)|filter_[12]_(cutoff|resonance|drive|blend|blend_transpose|keytrack|mix)|lfo_[1-8]_(frequency|tempo|keytrack_transpose|keytrack_tune))$/;
+  /^(osc_[123]_(level|pan)|sample_(level|pan)|filter_[12]_(cutoff|resonance|drive|blend|blend_transpose|keytrack|mix|formant_(x|y|transpose|resonance|spread))|lfo_[1-8]_(frequency|tempo|keytrack_transpose|keytrack_tune))$/;
 
 export function engineDeviations(p: VitalPatch): string[] {
   const s = p.settings;

@@ -330,7 +330,8 @@ export class Voice {
   note = 60;
   private startNote = 60;
   private targetNote = 60;
-  private glideSeconds = 0;
+  /** Glide length in units of the (modulated) portamento time: 0 without glide, |Δnote|/12 with scaling. */
+  private glideScale = 0;
   private glideElapsed = 0;
   velocity = 0.7;
   private liftVelocity = 0.5;
@@ -434,11 +435,10 @@ export class Voice {
     const portamento = Math.pow(2, this.program.values[G.portamentoTime]!);
     if (fromNote !== undefined && portamento > 0.0011) {
       this.startNote = fromNote;
-      this.glideSeconds =
-        portamento * (this.program.values[G.portamentoScale]! >= 0.5 ? Math.abs(note - fromNote) / 12 : 1);
+      this.glideScale = this.program.values[G.portamentoScale]! >= 0.5 ? Math.abs(note - fromNote) / 12 : 1;
     } else {
       this.startNote = note;
-      this.glideSeconds = 0;
+      this.glideScale = 0;
     }
     this.glideElapsed = 0;
     this.note = this.startNote;
@@ -594,11 +594,12 @@ export class Voice {
   process(outL: Float32Array, outR: Float32Array, n: number): void {
     const blockSeconds = n / this.sr;
     this.age++;
-    // Portamento
-    if (this.glideSeconds > 0 && this.glideElapsed < this.glideSeconds) {
+    // Portamento (time and slope follow their modulation, block by block)
+    const glideSeconds = this.glideScale * Math.pow(2, this.v(G.portamentoTime));
+    if (glideSeconds > 0 && this.glideElapsed < glideSeconds) {
       this.glideElapsed += blockSeconds;
-      const t = Math.min(1, this.glideElapsed / this.glideSeconds);
-      const shaped = powerCurve(t, this.program.values[G.portamentoSlope]!);
+      const t = Math.min(1, this.glideElapsed / glideSeconds);
+      const shaped = powerCurve(t, this.v(G.portamentoSlope));
       this.note = this.startNote + (this.targetNote - this.startNote) * shaped;
     } else this.note = this.targetNote;
     const blockStartTransport = this.noteOnTransport + this.seconds;

@@ -1,0 +1,90 @@
+// Fidelity of the whole Vital engine (voice, modulation, effects) on real presets: the 71 CC BY presets of
+// ../shared/data/vital-presets rendered by Vital itself at MIDI 48 and 60 (../shared/refs/vital, group "ccby").
+// To keep the test short (≈ 18 s of CPU) it scores the MIDI 48 renders only, and their first second (the held
+// part, effects running); both notes and the release tails are scored by `npm run bench -- vital-fidelity`. The bounds are regression guards at the
+// values measured when they were set (docs/vital-engine.md, "Fidelity on real presets"), not targets.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { readAudioFile } from "../src/audio/decode.ts";
+import { toMono } from "../src/audio/types.ts";
+import { melLsd } from "../src/metrics/index.ts";
+import { readVital } from "../src/synths/vital/codec.ts";
+import { vitalProgram } from "../src/synths/vital/index.ts";
+import { renderProgramNote } from "../src/synths/vital/engine/instrument.ts";
+
+const repoRoot = path.resolve(import.meta.dirname, "..");
+const REFS = path.resolve(repoRoot, "../shared/refs/vital");
+const hasShared = existsSync(path.join(REFS, "manifest.json"));
+const SECONDS = 1;
+
+// Measured (MIDI 48, first second, seed 1): median 1.06 dB, p90 8.6 dB, 35 of 71 renders ≤ 1 dB.
+const MEDIAN_BOUND = 1.2;
+const P90_BOUND = 9.5;
+const CLOSE_COUNT = 33;
+/**
+ * Renders that are close only because Vital's random generators are reproduced (random start phases of
+ * detuned unison voices and layered oscillators; random LFOs for BullfrogsOnNeptune): measured with seed 1
+ * (Vital's run) → with seed 7 (other draws): D50Fantasia 0.05 → 4.6, SweetestStrings 0.04 → 4.5,
+ * SoutheastDemonsPad 0.11 → 6.1, UmbraLead 0.15 → 7.1, ArcadeKeysFM84 0.17 → 4.5, PlaystationSweep
+ * 0.09 → 4.4, NavigatorSynthBrass 0.07 → 3.3, JX300P 0.22 → 5.1, BullfrogsOnNeptune 6.5 → 19.8.
+ */
+const RANDOM_DEPENDENT: Record<string, number> = {
+  ccby_D50Fantasia_n48: 0.3,
+  ccby_SweetestStrings_n48: 0.3,
+  ccby_SoutheastDemonsPad_n48: 0.3,
+  ccby_UmbraLead_n48: 0.35,
+  ccby_ArcadeKeysFM84_n48: 0.35,
+  ccby_PlaystationSweep_n48: 0.3,
+  ccby_NavigatorSynthBrass_n48: 0.3,
+  ccby_JX300P_n48: 0.45,
+  ccby_BullfrogsOnNeptune_n48: 8,
+};
+
+interface Entry {
+  id: string;
+  preset: string;
+  note: number;
+  velocity: number;
+  wav: string;
+  group: string;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}
+
+async function scores(filter: (e: Entry) => boolean): Promise<Map<string, number>> {
+  const manifest = JSON.parse(readFileSync(path.join(REFS, "manifest.json"), "utf8")) as Entry[];
+  const out = new Map<string, number>();
+  for (const e of manifest.filter((x) => x.group === "ccby" && filter(x))) {
+    const file = path.join(REFS, e.preset);
+    const patch = readVital(readFileSync(file), path.basename(file)).patches[0]!;
+    const ours = renderProgramNote(
+      vitalProgram(patch),
+      { note: e.note, velocity: e.velocity, noteOffSeconds: 1, durationSeconds: SECONDS },
+      { sampleRate: 44100, seed: 1, beatsPerSecond: 2 },
+    );
+    const ref = toMono((await readAudioFile(path.join(REFS, e.wav))).audio);
+    const n = Math.round(SECONDS * 44100);
+    out.set(e.id, melLsd(ref.subarray(0, n), toMono({ sampleRate: 44100, channels: ours })));
+  }
+  return out;
+}
+
+describe.skipIf(!hasShared)("Vital engine fidelity on the CC BY presets (MIDI 48, first second)", () => {
+  it("holds the measured median, 90th percentile and the count of close renders", async () => {
+    const all = await scores((e) => e.note === 48);
+    expect(all.size).toBe(71);
+    const values = [...all.values()];
+    expect(quantile(values, 0.5)).toBeLessThanOrEqual(MEDIAN_BOUND);
+    expect(quantile(values, 0.9)).toBeLessThanOrEqual(P90_BOUND);
+    expect(values.filter((v) => v <= 1).length).toBeGreaterThanOrEqual(CLOSE_COUNT);
+    for (const [id, bound] of Object.entries(RANDOM_DEPENDENT))
+      expect(all.get(id), id).toBeLessThanOrEqual(bound);
+  }, 600_000);
+});
