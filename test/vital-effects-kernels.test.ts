@@ -6,6 +6,8 @@ import { defaultVitalPatch } from "../src/synths/vital/codec.ts";
 import { Chorus } from "../src/synths/vital/engine/effects/chorus.ts";
 import { chorusKernelModule } from "../src/synths/vital/engine/effects/chorus-kernel.ts";
 import type { Effect } from "../src/synths/vital/engine/effects/common.ts";
+import { Compressor } from "../src/synths/vital/engine/effects/compressor.ts";
+import { compressorKernelModule } from "../src/synths/vital/engine/effects/compressor-kernel.ts";
 import { Reverb } from "../src/synths/vital/engine/effects/reverb.ts";
 import { reverbKernelModule } from "../src/synths/vital/engine/effects/reverb-kernel.ts";
 import { pid } from "../src/synths/vital/engine/program.ts";
@@ -83,6 +85,7 @@ describe("Vital effect kernels (WebAssembly SIMD) match the JavaScript loops", (
   it("the kernels are available on this runtime (so the comparisons below compare two implementations)", () => {
     expect(reverbKernelModule()).not.toBeNull();
     expect(chorusKernelModule()).not.toBeNull();
+    expect(compressorKernelModule()).not.toBeNull();
   });
 
   const reverb = { reverb_on: 1, reverb_dry_wet: 0.5, reverb_decay_time: 0.5, reverb_chorus_amount: 0.4 };
@@ -149,4 +152,29 @@ describe("Vital effect kernels (WebAssembly SIMD) match the JavaScript loops", (
     expect(peak).toBeGreaterThan(5.3);
     expect(diff).toBeLessThan(2e-5 * Math.max(1, peak));
   });
+
+  const makeCompressor: Make = (prog, sr, k) => new Compressor(prog, sr, 128, k);
+  for (const bands of [0, 1, 2, 3]) {
+    it(`compressor (enabled bands ${bands}) with thresholds, ratios and gains moving, silence at the end`, () => {
+      const settings = {
+        compressor_on: 1,
+        compressor_enabled_bands: bands,
+        compressor_band_lower_ratio: -0.6, // upward for the middle band, expanding elsewhere (defaults)
+      };
+      const change = (v: Float64Array, b: number) => {
+        const s = Math.sin(b * 0.06);
+        v[pid("compressor_low_upper_threshold")] = -20 + 10 * s;
+        v[pid("compressor_band_lower_threshold")] = -40 + 10 * s;
+        v[pid("compressor_high_upper_ratio")] = 0.5 + 0.5 * s;
+        v[pid("compressor_mix")] = 0.7 + 0.3 * s;
+        v[pid("compressor_band_gain")] = 6 * s;
+        v[pid("compressor_attack")] = 0.5 + 0.4 * s;
+      };
+      const a = render(makeCompressor, settings, false, 88200, 64, change, 2);
+      const b = render(makeCompressor, settings, true, 88200, 64, change, 2);
+      const { diff, peak } = compare(a, b);
+      expect(peak).toBeGreaterThan(0.1);
+      expect(diff).toBeLessThan(5e-5 * Math.max(1, peak));
+    });
+  }
 });

@@ -155,7 +155,7 @@ export class EffectChain {
       case "chorus":
         return new Chorus(p, sampleRate, maxBlock, this.opts.kernels !== "js");
       case "compressor":
-        return new Compressor(p, sampleRate);
+        return new Compressor(p, sampleRate, maxBlock, this.opts.kernels !== "js");
       case "delay":
         return new Delay(p, sampleRate);
       case "distortion":

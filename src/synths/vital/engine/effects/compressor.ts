@@ -7,6 +7,7 @@
 
 import { pid, type VitalProgram } from "../program.ts";
 import { clamp, flush, type BlockContext, type Effect } from "./common.ts";
+import { CompressorKernel, compressorKernelModule, laneOf } from "./compressor-kernel.ts";
 
 const P = {
   attack: pid("compressor_attack"),
@@ -138,18 +139,27 @@ export class Compressor implements Effect {
   private readonly gains = new Float64Array(3);
   private readonly prevGains = new Float64Array(3);
 
+  /** The gain computers in WebAssembly SIMD (compressor-kernel.ts), when available and wanted. */
+  private readonly kernel: CompressorKernel | undefined;
+
+  /** `useKernel`: run the gain computers in the WebAssembly kernel where available (false: JavaScript). */
   constructor(
     private readonly program: VitalProgram,
     sampleRate: number,
+    maxBlock = 128,
+    useKernel = true,
   ) {
     this.splitLow = [new Crossover(120, sampleRate), new Crossover(120, sampleRate)];
     this.splitHigh = [new Crossover(2500, sampleRate), new Crossover(2500, sampleRate)];
     this.comps = [0, 1].map(() => [new BandCompressor(), new BandCompressor(), new BandCompressor()]);
+    const mod = useKernel ? compressorKernelModule() : null;
+    if (mod) this.kernel = new CompressorKernel(mod, maxBlock);
   }
 
   reset(): void {
     for (const c of [...this.splitLow, ...this.splitHigh]) c.reset();
     for (const ch of this.comps) for (const c of ch) c.reset();
+    this.kernel?.reset();
     this.mix = -1;
     this.lastBands = -1;
   }
@@ -178,6 +188,16 @@ export class Compressor implements Effect {
     const g0 = this.prevGains;
     if (g0[0]! < 0) g0.set(this.gains);
     const t = this.tmp;
+    if (this.kernel) {
+      this.processKernel(this.kernel, L, R, n, bands, m0, dm);
+      g0.set(this.gains);
+      this.mix = mix;
+      for (let c = 0; c < 2; c++) {
+        this.splitLow[c]!.flushState();
+        this.splitHigh[c]!.flushState();
+      }
+      return;
+    }
     for (let c = 0; c < 2; c++) {
       const buf = c === 0 ? L : R;
       const cs = this.comps[c]!;
@@ -213,6 +233,69 @@ export class Compressor implements Effect {
     for (let c = 0; c < 2; c++) {
       this.splitLow[c]!.flushState();
       this.splitHigh[c]!.flushState();
+    }
+  }
+
+  /** The band splits here, the gain computers in the kernel, then the band gains and the mix here. */
+  private processKernel(
+    kernel: CompressorKernel,
+    L: Float32Array,
+    R: Float32Array,
+    n: number,
+    bands: number,
+    m0: number,
+    dm: number,
+  ): void {
+    const t = this.tmp;
+    const rec = kernel.bands;
+    const active = bands === 0 ? 3 : bands === 3 ? 1 : 2;
+    for (let c = 0; c < 2; c++) {
+      for (let b = 0; b < 3; b++) kernel.set(b, c, this.comps[c]![b]!);
+      const buf = c === 0 ? L : R;
+      const lowX = this.splitLow[c]!;
+      const highX = this.splitHigh[c]!;
+      const l0 = laneOf(0, c);
+      const l1 = laneOf(1, c);
+      const l2 = laneOf(2, c);
+      for (let i = 0; i < n; i++) {
+        const x = buf[i]!;
+        const o = 8 * i;
+        if (bands === 0) {
+          lowX.split(x, t);
+          rec[o + l0] = t[0]!;
+          highX.split(t[1]!, t);
+          rec[o + l1] = t[0]!;
+          rec[o + l2] = t[1]!;
+        } else if (bands === 1 || bands === 2) {
+          (bands === 1 ? lowX : highX).split(x, t);
+          rec[o + l0] = t[0]!;
+          rec[o + l1] = t[1]!;
+          rec[o + l2] = 0;
+        } else {
+          rec[o + l0] = x;
+          rec[o + l1] = 0;
+          rec[o + l2] = 0;
+        }
+      }
+    }
+    kernel.run(n);
+    const g0 = this.prevGains;
+    const g = this.gains;
+    for (let c = 0; c < 2; c++) {
+      const buf = c === 0 ? L : R;
+      const l0 = laneOf(0, c);
+      const l1 = laneOf(1, c);
+      const l2 = laneOf(2, c);
+      for (let i = 0; i < n; i++) {
+        const k = (i + 1) / n;
+        const x = buf[i]!;
+        const o = 8 * i;
+        let y = rec[o + l0]! * (g0[0]! + (g[0]! - g0[0]!) * k);
+        if (active > 1) y += rec[o + l1]! * (g0[1]! + (g[1]! - g0[1]!) * k);
+        if (active > 2) y += rec[o + l2]! * (g0[2]! + (g[2]! - g0[2]!) * k);
+        const m = m0 + dm * (i + 1);
+        buf[i] = x + (y - x) * m;
+      }
     }
   }
 }

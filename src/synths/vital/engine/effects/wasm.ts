@@ -185,6 +185,9 @@ export const f32x4 = {
   le: vbin(0x45),
   ge: vbin(0x46),
   floor: vun(0x68),
+  /** Round to nearest, ties to even. */
+  nearest: vun(0x6a),
+  ne: vbin(0x42),
   abs: vun(0xe0),
   neg: vun(0xe1),
   add: vbin(0xe4),
@@ -205,6 +208,7 @@ export const i32x4 = {
   splat: vun(0x11),
   extractLane: (v: Code, lane: number): Code => cat(v, simd(0x1b), [lane]),
   shl: (v: Code, bits: Code): Code => cat(v, bits, simd(0xab)),
+  shrU: (v: Code, bits: Code): Code => cat(v, bits, simd(0xad)),
   add: vbin(0xae),
   sub: vbin(0xb1),
   mul: vbin(0xb5),
