@@ -45,6 +45,7 @@ import {
 } from "./program.ts";
 import { vitalRandomPhase, type VoicePairRandom } from "./random.ts";
 import { OscMorph } from "./spectral-morph.ts";
+import { isTransposeSnapping, snappedPitch, snapTable } from "./transpose-snap.ts";
 import { FRAME_SIZE, Wavetable } from "./wavetable.ts";
 
 export const MAX_BLOCK = 128;
@@ -77,6 +78,7 @@ function oscIds(n: number) {
     level: p("level"),
     pan: p("pan"),
     transpose: p("transpose"),
+    transposeQuantize: p("transpose_quantize"),
     tune: p("tune"),
     phase: p("phase"),
     randomPhase: p("random_phase"),
@@ -320,6 +322,8 @@ export class Voice {
   private readonly sampleRawR = new Float32Array(MAX_BLOCK);
   // oscillator distortions (osc-distortion.ts)
   private readonly distTypes: number[];
+  private readonly transposeQuantize: number[];
+  private readonly snapTables: (Float32Array | null)[];
   /** Oscillators in the order they run (a modulator before the oscillator it modulates). */
   private readonly oscOrder: number[];
   /** Some oscillator reads the sample: render the sample first, as Vital does. */
@@ -365,6 +369,8 @@ export class Voice {
       return type >= 1 && type <= 11 ? new OscMorph(type, this.sr, program.wavetables[o]!) : null;
     });
     this.distTypes = OSC.map((ids) => Math.round(program.values[ids.distortionType]!));
+    this.transposeQuantize = OSC.map((ids) => Math.round(program.values[ids.transposeQuantize]!));
+    this.snapTables = this.transposeQuantize.map((q) => (isTransposeSnapping(q) ? snapTable(q) : null));
     this.oscOrder = processingOrder(this.distTypes);
     this.sampleFirst = this.distTypes.some((t, o) => modulatorOf(o, t) === MODULATOR_SAMPLE);
     for (let i = 0; i < 6; i++) {
@@ -465,7 +471,12 @@ export class Voice {
     this.samplePos = 0;
     this.sampleDir = 1;
     if (this.program.values[G.sampleRandomPhase]! >= 0.5) {
-      this.samplePos = this.random.sample.next() * this.program.sample.channels[0]!.length;
+      // Vital draws two values per block while random phase is on (voice 1's lanes, then voice 0's); at the
+      // note's first block each voice takes its own (facts from Vital's sample source).
+      const first = this.random.sample.next();
+      const second = this.random.sample.next();
+      const u = this.lane === 0 ? second : first;
+      this.samplePos = Math.fround(u * this.program.sample.channels[0]!.length);
     }
     if (!wasActive) {
       for (const fs of this.filters) for (const f of fs) f.reset();
@@ -863,7 +874,9 @@ export class Voice {
     const table: Wavetable = this.program.wavetables[o]!;
     const count = st.count;
     const midi = this.program.values[ids.midiTrack]! >= 0.5 ? this.note : 48;
-    const pitch = midi + pitchBase + this.v(ids.transpose) + this.v(ids.tune);
+    const pitch =
+      snappedPitch(midi + pitchBase, this.v(ids.transpose), this.transposeQuantize[o]!, this.snapTables[o]!) +
+      this.v(ids.tune);
     const baseHz = 8.1757989156 * Math.pow(2, pitch / 12);
 
     // Unison layout.
