@@ -50,7 +50,6 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const [ctl, n] = fn.params as [Local, Local];
   const v = () => fn.local(V128);
   const vs = (count: number) => Array.from({ length: count }, v);
-  const i = fn.local(I32);
   const addr = fn.local(I32);
   const end = fn.local(I32);
   const [aS, aK, rS, rK, U, Lo, ur, lr, h, l] = [
