@@ -2,7 +2,7 @@
 //   npm run bench -- match [--set dx7-refs|vital-refs|vital-refs-ccby|sounds|spiegelib|first-candidate|all]
 //                          [--synth dx7|vital|both] [--quick] [--limit N] [--offset K] [--time S | --renders N]
 //                          [--per-class N] [--class kick,snare] [--group G] [--bank-corpus BANKS]
-//                          [--bank-notes 60,…] [--neighbours K] [--threads N] [--seed S] [--no-random]
+//                          [--bank-notes 60,…] [--neighbours K] [--threads N] [--seed S] [--no-random] [--no-bank]
 // Sets (read from ../shared at run time; nothing is copied into the repo):
 //   dx7-refs        corpus voices rendered by msfa at note 60 (refs/dx7, group "corpus"); the target's own
 //                   voice is excluded from the bank.
@@ -24,6 +24,7 @@
 // one synth's run costs; the target's result is the synth whose final loss is lower (the matcher's own
 // loss, not the benchmark's metric); it must beat every baseline of both synths to count as a win.
 // Metrics are computed on level-matched renders (src/match/loss.ts levelMatch), except MFCC-MAE (SpiegeLib).
+// --no-bank: start as the CLI does without a built bank (analytic, then procedural starts), no bank baseline.
 // Banks are built at run time: DX7 from ../shared/data/dx7/factory (+ --bank-corpus banks of the corpus) and
 // 256 procedural voices; Vital from the CC BY presets (data/vital-presets) and 48 procedural presets.
 // Every set ends with one summary line per bar of the issue: {name: "match/<set>/summary", metric, value,
@@ -54,6 +55,7 @@ import {
   nearestEntries,
   patchKey,
   proceduralPresets,
+  startsFor,
   type Bank,
   type BankEntry,
 } from "../src/match/bank.ts";
@@ -353,6 +355,8 @@ interface RunConfig {
   seed: number;
   neighbours: number;
   random: boolean;
+  /** Start from what the CLI uses without a built bank (analytic + procedural starts); no bank baseline. */
+  noBank: boolean;
   /** Budget per synth and target. */
   budget: (synthId: string, nSynths: number) => { seconds?: number; renders?: number };
   bank: (synth: AnySynth) => Promise<Bank | undefined>;
@@ -379,15 +383,18 @@ async function runOne(
   const truthKey =
     bt.truth !== undefined && bt.truthSynth === synth.id ? patchKey(synth, bt.truth) : undefined;
   const exclude = (e: BankEntry) => truthKey !== undefined && patchKey(synth, e.patch) === truthKey;
-  const starts = [
-    ...analyticStarts(synth, target),
-    ...(opts.bank
-      ? nearestEntries(opts.bank, target.samples, target.note, cfg.neighbours, exclude).map((e) => ({
-          patch: e.patch,
-          source: `bank ${e.name.trim()}`,
-        }))
-      : []),
-  ];
+  const starts = cfg.noBank
+    ? // What the CLI does without a built bank: analytic starts, then the procedural presets.
+      await startsFor(synth, target, { store: path.join(os.tmpdir(), "patchsmith-bench-no-bank") })
+    : [
+        ...analyticStarts(synth, target),
+        ...(opts.bank
+          ? nearestEntries(opts.bank, target.samples, target.note, cfg.neighbours, exclude).map((e) => ({
+              patch: e.patch,
+              source: `bank ${e.name.trim()}`,
+            }))
+          : []),
+      ];
   const t0 = performance.now();
   let first = NaN;
   try {
@@ -633,7 +640,7 @@ async function runSet(
   else throw new Error(`unknown set ${set}`);
 
   const banks = new Map<string, Bank | undefined>();
-  if (set !== "spiegelib") for (const s of synths) banks.set(s.id, await cfg.bank(s));
+  if (set !== "spiegelib" && !cfg.noBank) for (const s of synths) banks.set(s.id, await cfg.bank(s));
   const levelMatched = set !== "spiegelib";
   const pool = new WorkerPool({ threads: cfg.threads });
   const rows: Row[] = [];
@@ -817,6 +824,7 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
     seed: num(args, "--seed", 1),
     neighbours: num(args, "--neighbours", 16),
     random: !args.includes("--no-random"),
+    noBank: args.includes("--no-bank"),
     budget: (synthId, nSynths) => {
       // Each synth of a best-of run gets its share of the budget.
       if (seconds !== undefined) return { seconds: seconds / nSynths };
