@@ -6,6 +6,7 @@
 // unison voices share a morphed cycle, and recomputes a cycle only when its frame, band limit or amount moved.
 
 import { Fft, RealInverseFft } from "./fft.ts";
+import { VitalRandom } from "./random.ts";
 import { CYCLE_LENGTH, FRAME_SIZE, HARMONICS, type Wavetable } from "./wavetable.ts";
 
 export const MORPH_NONE = 0;
@@ -150,44 +151,32 @@ export function randomAmplitudeValues(): Float32Array {
   if (randomValues) return randomValues;
   const count = 4 * Math.floor(((RANDOM_AMPLITUDE_STAGES + 1) * (HARMONICS + 2)) / 4);
   const out = new Float32Array(count);
-  const next = mt19937(4);
-  const oneBelow = Math.fround(1 - 2 ** -24);
-  for (let i = 0; i < count; i++) {
-    let c = Math.fround(Math.fround(next()) / 4294967296);
-    if (c >= 1) c = oneBelow;
-    out[i] = Math.fround(Math.fround(c * 2) - 1);
-  }
+  const random = new VitalRandom(4, -1, 1);
+  for (let i = 0; i < count; i++) out[i] = random.next();
   randomValues = out;
   return out;
 }
 
-/** The Mersenne Twister MT19937 (as std::mt19937): a generator of uint32 values for a seed. */
-export function mt19937(seed: number): () => number {
-  const mt = new Uint32Array(624);
-  mt[0] = seed >>> 0;
-  for (let i = 1; i < 624; i++) {
-    const prev = mt[i - 1]!;
-    mt[i] = (Math.imul(1812433253, prev ^ (prev >>> 30)) + i) >>> 0;
+/**
+ * The wavetable frame unison voice `u` of `count` reads. As in Vital: with spectral unison on (and a frame
+ * spread), unison pair p of P plays `frame + spread·p/(P − 1)`; otherwise every voice plays `frame` (Vital
+ * ignores the frame spread). Truncated and clamped to the table.
+ */
+export function unisonFrameIndex(
+  frame: number,
+  frameSpread: number,
+  spectralUnison: boolean,
+  u: number,
+  count: number,
+  frameCount: number,
+): number {
+  let raw = frame;
+  if (spectralUnison) {
+    const pair = (count & 1) === 0 ? u >> 1 : (u + 1) >> 1;
+    const pairs = (count + (count & 1)) >> 1;
+    raw += (frameSpread * pair) / (Math.max(2, pairs) - 1);
   }
-  let index = 624;
-  const next = (): number => {
-    if (index >= 624) {
-      for (let i = 0; i < 624; i++) {
-        const y = (mt[i]! & 0x80000000) | (mt[(i + 1) % 624]! & 0x7fffffff);
-        let v = mt[(i + 397) % 624]! ^ (y >>> 1);
-        if (y & 1) v ^= 0x9908b0df;
-        mt[i] = v >>> 0;
-      }
-      index = 0;
-    }
-    let y = mt[index++]!;
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
-  };
-  return next;
+  return Math.min(frameCount - 1, Math.trunc(raw < 0 ? 0 : raw > FRAMES_MAX - 1 ? FRAMES_MAX - 1 : raw));
 }
 
 /**
@@ -798,12 +787,13 @@ export class OscMorph {
     }
     const spectra = this.spectra!;
     const pair = this.spectralUnison ? this.pairOf(u) : 0;
-    const pairs = (this.count + (this.count & 1)) >> 1;
-    const t = this.spectralUnison ? pair / (Math.max(2, pairs) - 1) : 0;
-    const raw = this.frame + t * this.frameSpread;
-    const frame = Math.min(
-      spectra.frameCount - 1,
-      Math.trunc(raw < 0 ? 0 : raw > FRAMES_MAX - 1 ? FRAMES_MAX - 1 : raw),
+    const frame = unisonFrameIndex(
+      this.frame,
+      this.frameSpread,
+      this.spectralUnison,
+      u,
+      this.count,
+      spectra.frameCount,
     );
     let param = this.params[pair]!;
     if (this.type === MORPH_VOCODE) param = vocodeShift(param, inc * this.sampleRate);

@@ -44,7 +44,8 @@ import {
   type VitalProgram,
 } from "./program.ts";
 import { vitalRandomPhase, type VoicePairRandom } from "./random.ts";
-import { OscMorph } from "./spectral-morph.ts";
+import { OscMorph, unisonFrameIndex } from "./spectral-morph.ts";
+import { isTransposeSnapping, snappedPitch, snapTable } from "./transpose-snap.ts";
 import { FRAME_SIZE, Wavetable } from "./wavetable.ts";
 
 export const MAX_BLOCK = 128;
@@ -77,6 +78,7 @@ function oscIds(n: number) {
     level: p("level"),
     pan: p("pan"),
     transpose: p("transpose"),
+    transposeQuantize: p("transpose_quantize"),
     tune: p("tune"),
     phase: p("phase"),
     randomPhase: p("random_phase"),
@@ -320,6 +322,8 @@ export class Voice {
   private readonly sampleRawR = new Float32Array(MAX_BLOCK);
   // oscillator distortions (osc-distortion.ts)
   private readonly distTypes: number[];
+  private readonly transposeQuantize: number[];
+  private readonly snapTables: (Float32Array | null)[];
   /** Oscillators in the order they run (a modulator before the oscillator it modulates). */
   private readonly oscOrder: number[];
   /** Some oscillator reads the sample: render the sample first, as Vital does. */
@@ -365,6 +369,8 @@ export class Voice {
       return type >= 1 && type <= 11 ? new OscMorph(type, this.sr, program.wavetables[o]!) : null;
     });
     this.distTypes = OSC.map((ids) => Math.round(program.values[ids.distortionType]!));
+    this.transposeQuantize = OSC.map((ids) => Math.round(program.values[ids.transposeQuantize]!));
+    this.snapTables = this.transposeQuantize.map((q) => (isTransposeSnapping(q) ? snapTable(q) : null));
     this.oscOrder = processingOrder(this.distTypes);
     this.sampleFirst = this.distTypes.some((t, o) => modulatorOf(o, t) === MODULATOR_SAMPLE);
     for (let i = 0; i < 6; i++) {
@@ -868,7 +874,9 @@ export class Voice {
     const table: Wavetable = this.program.wavetables[o]!;
     const count = st.count;
     const midi = this.program.values[ids.midiTrack]! >= 0.5 ? this.note : 48;
-    const pitch = midi + pitchBase + this.v(ids.transpose) + this.v(ids.tune);
+    const pitch =
+      snappedPitch(midi + pitchBase, this.v(ids.transpose), this.transposeQuantize[o]!, this.snapTables[o]!) +
+      this.v(ids.tune);
     const baseHz = 8.1757989156 * Math.pow(2, pitch / 12);
 
     // Unison layout.
@@ -953,6 +961,7 @@ export class Voice {
     const frame = this.v(ids.waveFrame);
     const frameSpread = this.v(ids.frameSpread);
     const frames = table.frameCount;
+    const unisonFrames = frameSpread !== 0 && this.program.values[ids.spectralUnison]! >= 0.5;
     const sr = this.sr;
     // Like Vital, pick a fresh band-limited cycle only every ~7 ms and cross-fade to it over that time.
     const fadeLength = Math.max(n, Math.round(CYCLE_UPDATE_SECONDS * sr));
@@ -984,7 +993,7 @@ export class Voice {
       let cyc = st.cycle[u]!;
       let prev = st.prev[u]!;
       if (update || cyc === null) {
-        const f = Math.max(0, Math.min(frames - 1, Math.floor(frame + frameSpread * st.spreadPos[u]!)));
+        const f = unisonFrameIndex(frame, frameSpread, unisonFrames, u, count, frames);
         const limit = Wavetable.harmonicLimit(inc * syncMult, this.ctx.harmonicLimit);
         const next =
           morph === null || morph.isIdentity(u)
