@@ -300,14 +300,15 @@ export async function startsFor(
   }
   // Vital renders are ~10× slower than DX7 ones: fewer procedural starts.
   const count = synth.id === "vital" ? 12 : 32;
-  const all = proceduralPresets(synth, count);
-  // A drum-like target tries drum voices first (the first starts also make the first candidate): half of
-  // the starts when it is unpitched, a quarter when it is pitched but decays like a hit.
+  // Drum voices first for a drum-like target (the first starts also make the first candidate): half of the
+  // starts when it is unpitched (then every archetype), a quarter when it is pitched but decays like a hit
+  // (then the tonal ones); a sustained pitched sound gets the tonal archetypes only.
   const drums = !target.pitched ? count / 2 : isPercussive(target) ? count / 4 : 0;
-  const ordered =
-    drums > 0
-      ? [...proceduralPresets(synth, Math.ceil(drums), 1, { drums: true }), ...all].slice(0, count)
-      : all;
+  const rest = proceduralPresets(synth, count, 1, target.pitched ? { drums: false } : {});
+  const ordered = [
+    ...(drums > 0 ? proceduralPresets(synth, Math.ceil(drums), 1, { drums: true }) : []),
+    ...rest,
+  ].slice(0, count);
   return [...analytic, ...ordered.map((e) => ({ patch: e.patch, source: `procedural ${e.name.trim()}` }))];
 }
 

@@ -15,6 +15,7 @@ type Tonal = "pluck" | "epiano" | "bell" | "organ" | "pad" | "brass" | "bass" | 
 export type DrumArchetype = "kick" | "tom" | "snare" | "clap" | "hat" | "cymbal";
 type Archetype = Tonal | DrumArchetype;
 export const DX7_DRUM_ARCHETYPES: DrumArchetype[] = ["kick", "snare", "hat", "tom", "clap", "cymbal"];
+const TONAL_ARCHETYPES: Tonal[] = ["pluck", "epiano", "bell", "organ", "pad", "brass", "bass", "perc"];
 const ARCHETYPES: Archetype[] = [
   "pluck",
   "kick",
@@ -252,11 +253,12 @@ export function proceduralDx7Voice(r: Random, a: Archetype, index: number): Dx7P
 }
 
 /**
- * `count` procedural voices, cycling through the archetypes (or only the drum ones with `drums`);
- * deterministic for a seed.
+ * `count` procedural voices, cycling through all archetypes (`drums` true: the drum ones only; false: the
+ * tonal ones only); deterministic for a seed.
  */
 export function proceduralDx7Voices(count: number, seed = 1, opts: { drums?: boolean } = {}): Dx7Patch[] {
   const r = new Random(seed);
-  const kinds: Archetype[] = opts.drums ? DX7_DRUM_ARCHETYPES : ARCHETYPES;
+  const kinds: Archetype[] =
+    opts.drums === true ? DX7_DRUM_ARCHETYPES : opts.drums === false ? TONAL_ARCHETYPES : ARCHETYPES;
   return Array.from({ length: count }, (_, i) => proceduralDx7Voice(r, kinds[i % kinds.length]!, i + 1));
 }

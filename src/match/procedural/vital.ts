@@ -30,6 +30,7 @@ const ARCHETYPES: Archetype[] = [
   "cymbal",
 ];
 export const VITAL_DRUM_ARCHETYPES: Drum[] = ["kick", "snare", "hat", "tom", "clap", "cymbal"];
+const TONAL_ARCHETYPES: Tonal[] = ["pluck", "pad", "bass", "lead", "keys", "hit"];
 const isDrum = (a: Archetype): a is Drum => (VITAL_DRUM_ARCHETYPES as string[]).includes(a);
 
 /** Vital's envelope times are v⁴ seconds: the normalised schema value for `seconds`. */
@@ -164,7 +165,7 @@ function drumBasePatch(base: unknown): unknown {
   return p;
 }
 
-/** `count` Vital presets cycling through the archetypes (only the drum ones with `drums`). */
+/** `count` Vital presets cycling through all archetypes (`drums` true: drums only; false: tonal only). */
 export function proceduralVitalPresets(
   synth: AnySynth,
   count: number,
@@ -176,7 +177,8 @@ export function proceduralVitalPresets(
   const index = new Map(synth.params.map((p, i) => [p.name, i]));
   const out: unknown[] = [];
   const drumBase = drumBasePatch(base);
-  const kinds: Archetype[] = opts.drums ? VITAL_DRUM_ARCHETYPES : ARCHETYPES;
+  const kinds: Archetype[] =
+    opts.drums === true ? VITAL_DRUM_ARCHETYPES : opts.drums === false ? TONAL_ARCHETYPES : ARCHETYPES;
   for (let k = 0; k < count; k++) {
     const a = kinds[k % kinds.length]!;
     if (isDrum(a)) {
