@@ -424,6 +424,32 @@ describe("Vital engine: modulated note articulation", () => {
   });
 });
 
+describe("Vital engine: master volume", () => {
+  it("a modulated volume is applied after the effect chain, like the preset's own volume", () => {
+    // a hard-driven distortion makes the level at the effects' input audible in the output
+    const fx = { distortion_on: 1, distortion_type: 2, distortion_drive: 20, osc_1_random_phase: 0 };
+    const fixed = withSettings(defaultVitalPatch(), { ...fx, volume: 5000 });
+    const modulated = withSettings(defaultVitalPatch(), {
+      ...fx,
+      volume: 0,
+      macro_control_1: 1,
+      modulation_1_amount: 5000 / 7399.4404,
+    });
+    modulated.modulations[0] = {
+      source: "macro_control_1",
+      destination: "volume",
+      lineMapping: null,
+      extra: {},
+    };
+    const a = render(fixed, 48, 89, 0.3, 0.2)[0]!;
+    const b = render(modulated, 48, 89, 0.3, 0.2)[0]!;
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+    expect(rms(a, 2000, 8000)).toBeGreaterThan(0.05);
+    expect(worst).toBeLessThan(1e-3 * Math.max(...a.map(Math.abs)));
+  });
+});
+
 describe("Vital synth object", () => {
   it("is registered for .vital and reports what it does not render", async () => {
     await loadSynths();

@@ -4,12 +4,13 @@
 
 import { Decimator2, OFFLINE_DROP } from "./decimator.ts";
 import { EffectChain } from "./effects/chain.ts";
-import { pid, type VitalProgram } from "./program.ts";
+import { PARAM_MAX, pid, type VitalProgram } from "./program.ts";
 import { VoicePairRandom } from "./random.ts";
-import { MAX_BLOCK, Voice } from "./voice.ts";
+import { MAX_BLOCK, Voice, volumeGain } from "./voice.ts";
 
 const HOST_BLOCK = 64;
 const VOLUME = pid("volume");
+const VOLUME_MAX = PARAM_MAX[VOLUME]!;
 const POLYPHONY = pid("polyphony");
 const OVERSAMPLING = pid("oversampling");
 const BPM = pid("beats_per_minute");
@@ -42,6 +43,11 @@ export class VitalInstrument {
   private readonly decL = new Decimator2();
   private readonly decR = new Decimator2();
   private readonly volumeGain: number;
+  /** Some slot modulates `volume`: the gain follows the newest voice's modulation (held when none sounds). */
+  private readonly volumeModulated: boolean;
+  private volumeModulation = 0;
+  private lastGain = 0;
+  private gainStarted = false;
   /** The right decimator's state equals the left's (both channels have been identical so far). */
   private rMirrorsL = true;
   /** Host time processed so far (the transport for LFOs in Sync mode). */
@@ -81,6 +87,7 @@ export class VitalInstrument {
     this.effectsOn = this.effects.active;
     const db = Math.sqrt(Math.max(0, program.values[VOLUME]!)) - 80;
     this.volumeGain = Math.pow(10, db / 20);
+    this.volumeModulated = program.modulated.includes(VOLUME);
   }
 
   /** Extra host-rate output latency of `process` (the decimator); renderNote removes it. */
@@ -171,8 +178,23 @@ export class VitalInstrument {
         outL.set(this.mixL.subarray(0, m), at);
         outR.set(this.mixR.subarray(0, m), at);
       }
-      const g = this.volumeGain;
+      // Vital applies the master volume after the effect chain; a modulated one (mono: the newest voice's
+      // value, kept when no voice sounds) is ramped across the block and mutes at −80 dB.
+      let g0 = this.volumeGain;
+      let g1 = this.volumeGain;
+      if (this.volumeModulated) {
+        let newest: Voice | undefined;
+        for (const v of this.voices) if (v.active && (!newest || v.age < newest.age)) newest = v;
+        if (newest) this.volumeModulation = newest.modulation[VOLUME]!;
+        const raw = Math.max(0, Math.min(VOLUME_MAX, this.program.values[VOLUME]! + this.volumeModulation));
+        g1 = raw > 0 ? volumeGain(raw) : 0;
+        g0 = this.gainStarted ? this.lastGain : g1;
+        this.lastGain = g1;
+        this.gainStarted = true;
+      }
+      const dg = (g1 - g0) / hostN;
       for (let i = at; i < at + hostN; i++) {
+        const g = g0 + dg * (i - at + 1);
         const l = outL[i]! * g;
         const r = outR[i]! * g;
         outL[i] = l > 2.1 ? 2.1 : l < -2.1 ? -2.1 : l;

@@ -348,12 +348,9 @@ export class Voice {
   private lastAmp = 0;
   held = false;
   age = 0;
-  private readonly volumeModulated: boolean;
   private readonly phaseModulated: boolean[];
   /** Per oscillator: its spectral morph state (spectral-morph.ts), null without a morph. */
   private readonly morphs: (OscMorph | null)[];
-  private volumeStarted = false;
-  private lastVolume = 1;
   private readonly ctx: VoiceContext;
 
   constructor(program: VitalProgram, ctx: VoiceContext, random: VoicePairRandom, lane: number) {
@@ -362,7 +359,6 @@ export class Voice {
     this.sr = ctx.sampleRate;
     this.random = random;
     this.lane = lane;
-    this.volumeModulated = program.modulated.includes(G.volume);
     this.phaseModulated = OSC.map((ids) => program.modulated.includes(ids.phase));
     this.morphs = OSC.map((ids, o) => {
       const type = Math.round(program.values[ids.morphType]!);
@@ -483,7 +479,6 @@ export class Voice {
       this.filterMirrored[0] = false;
       this.filterMirrored[1] = false;
       this.lastAmp = 0;
-      this.volumeStarted = false;
     }
     for (let o = 0; o < 3; o++) this.startOsc(o, !wasActive);
   }
@@ -679,16 +674,6 @@ export class Voice {
     for (let i = 0; i < n; i++) {
       const a = amp[i]! * scale;
       amp[i] = a * a;
-    }
-    if (this.volumeModulated) {
-      // master volume is global in Vital; a modulated volume is applied per voice relative to the preset's
-      const base = this.program.values[G.volume]!;
-      const target = volumeGain(this.v(G.volume)) / Math.max(volumeGain(base), 1e-12);
-      const start = this.volumeStarted ? this.lastVolume : target;
-      const step = (target - start) / n;
-      for (let i = 0; i < n; i++) amp[i] = amp[i]! * (start + step * (i + 1));
-      this.lastVolume = target;
-      this.volumeStarted = true;
     }
 
     const f1On = this.program.values[FILTER[0]!.on]! >= 0.5;
