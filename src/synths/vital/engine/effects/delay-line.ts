@@ -3,9 +3,10 @@
 // renders: `readVital` matches the fx refs to 0.02 dB where `read` is 0.6 dB off).
 
 export class DelayLine {
-  private readonly buf: Float32Array;
-  private readonly mask: number;
-  private pos = 0;
+  /** The circular buffer and its write position, public for loops that inline `read`/`push` (effects). */
+  readonly buf: Float32Array;
+  readonly mask: number;
+  pos = 0;
 
   /** Holds at least `maxSamples` of history. */
   constructor(maxSamples: number) {

@@ -131,6 +131,14 @@ export class Delay implements Effect {
     let highL = a.high;
     let lowR = b.low;
     let highR = b.high;
+    // the two lines' reads and pushes inlined (DelayLine.readVital(p) = read(p + 1), then push)
+    const bufA = a.line.buf;
+    const bufB = b.line.buf;
+    const mA = a.line.mask;
+    const mB = b.line.mask;
+    let posA = a.line.pos;
+    let posB = b.line.pos;
+    const lim = mA - 3;
     for (let i = 0; i < n; i++) {
       const t = i + 1;
       const w = this.wet + dWet * t;
@@ -140,16 +148,49 @@ export class Delay implements Effect {
       const hc = this.highCoef + dHigh * t;
       const xl = L[i]!;
       const xr = R[i]!;
-      const readL = a.line.readVital(p0L + dPL * i);
-      const readR = b.line.readVital(p0R + dPR * i);
+      let readL: number;
+      let readR: number;
+      {
+        let dl = p0L + dPL * i + 1;
+        dl = dl < 1 ? 1 : dl > lim ? lim : dl;
+        const il = Math.floor(dl);
+        const tl = dl - il;
+        const base = posA + 1 - il;
+        const y0 = bufA[(base + 1) & mA]!;
+        const y1 = bufA[base & mA]!;
+        const y2 = bufA[(base - 1) & mA]!;
+        const y3 = bufA[(base - 2) & mA]!;
+        const c1 = 0.5 * (y2 - y0);
+        const c2 = y0 - 2.5 * y1 + 2 * y2 - 0.5 * y3;
+        const c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
+        readL = ((c3 * tl + c2) * tl + c1) * tl + y1;
+      }
+      {
+        let dr = p0R + dPR * i + 1;
+        dr = dr < 1 ? 1 : dr > lim ? lim : dr;
+        const ir = Math.floor(dr);
+        const tr = dr - ir;
+        const base = posB + 1 - ir;
+        const y0 = bufB[(base + 1) & mB]!;
+        const y1 = bufB[base & mB]!;
+        const y2 = bufB[(base - 1) & mB]!;
+        const y3 = bufB[(base - 2) & mB]!;
+        const c1 = 0.5 * (y2 - y0);
+        const c2 = y0 - 2.5 * y1 + 2 * y2 - 0.5 * y3;
+        const c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
+        readR = ((c3 * tr + c2) * tr + c1) * tr + y1;
+      }
       let inL = xl;
       let inR = xr;
       if (monoIn) {
         inL = (xl + xr) * Math.SQRT1_2;
         inR = 0;
       }
-      let wl = 8 * hardTanh((inL + readL * (this.fbL + dFbL * t)) / 8);
-      let wr = 8 * hardTanh((inR + readR * (this.fbR + dFbR * t)) / 8);
+      // hardTanh is the identity within ±0.66 (checked here so the common case needs no call)
+      const ql = (inL + readL * (this.fbL + dFbL * t)) / 8;
+      const qr = (inR + readR * (this.fbR + dFbR * t)) / 8;
+      let wl = 8 * (ql <= 0.66 && ql >= -0.66 ? ql : hardTanh(ql));
+      let wr = 8 * (qr <= 0.66 && qr >= -0.66 ? qr : hardTanh(qr));
       if (swap) {
         const tmp = wl;
         wl = wr;
@@ -168,11 +209,15 @@ export class Delay implements Effect {
       delta = hc * (lpR - highR);
       const hpR = highR + delta;
       highR = hpR + delta;
-      a.line.push(lpL - hpL);
-      b.line.push(lpR - hpR);
+      posA = (posA + 1) & mA;
+      bufA[posA] = lpL - hpL;
+      posB = (posB + 1) & mB;
+      bufB[posB] = lpR - hpR;
       L[i] = d * xl + w * readL;
       R[i] = d * xr + w * readR;
     }
+    a.line.pos = posA;
+    b.line.pos = posB;
     a.low = flush(lowL);
     a.high = flush(highL);
     b.low = flush(lowR);
