@@ -98,6 +98,21 @@ describe("Vital transpose quantize", () => {
   });
 });
 
+describe("Vital modulated oscillator pitch", () => {
+  it("is not clamped to the transpose range: +48 plus a 12-semitone modulation plays 60 semitones up", () => {
+    const p = patch({ osc_1_transpose: 48, macro_control_1: 1, modulation_1_amount: 0.125 });
+    p.modulations[0] = {
+      source: "macro_control_1",
+      destination: "osc_1_transpose",
+      lineMapping: null,
+      extra: {},
+    };
+    const x = render(p, 36); // 36 + 60 = 96 (2093 Hz); a clamp would leave it at 84
+    expect(amp(x, hz(96))).toBeGreaterThan(10 * amp(x, hz(84)));
+    expect(amp(x, hz(96))).toBeGreaterThan(0.05);
+  });
+});
+
 describe("Vital unison frame spread", () => {
   it("gives unison pair p of P the frame wave_frame + spread·p/(P − 1) with spectral unison, else wave_frame", () => {
     // four voices = two pairs: pair 0 (voices 0, 1) at the frame, pair 1 (voices 2, 3) at frame + spread
@@ -131,36 +146,43 @@ describe("Vital unison frame spread", () => {
 const REFS = path.resolve(repoRoot, "../shared/refs/vital");
 const hasRefs = existsSync(path.join(REFS, "manifest.json"));
 
-describe.skipIf(!hasRefs)("Vital transpose quantize on the CC BY presets", () => {
+interface Entry {
+  id: string;
+  preset: string;
+  note: number;
+  velocity: number;
+  note_off_s: number;
+  wav: string;
+}
+
+/** The CC BY render `id`'s preset and a mel-LSD of a patch's first second against Vital's. */
+async function ccby(id: string) {
+  const manifest = JSON.parse(readFileSync(path.join(REFS, "manifest.json"), "utf8")) as Entry[];
+  const e = manifest.find((m) => m.id === id)!;
+  const preset = readVital(readFileSync(path.join(REFS, e.preset)), path.basename(e.preset)).patches[0]!;
+  const ref = toMono((await readAudioFile(path.join(REFS, e.wav))).audio).subarray(0, SR);
+  const lsd = (p: VitalPatch) => {
+    const perf = { note: e.note, velocity: e.velocity, noteOffSeconds: e.note_off_s, durationSeconds: 1 };
+    const out = renderProgramNote(vitalProgram(p), perf, { sampleRate: SR, seed: 1, beatsPerSecond: 2 });
+    return melLsd(ref, toMono({ sampleRate: SR, channels: out }));
+  };
+  return { preset, lsd };
+}
+
+describe.skipIf(!hasRefs)("Vital oscillator pitch on the CC BY presets", () => {
   it("MOS65818580 (quantized transpose swept by modulation) is far closer to Vital with the snap than without", async () => {
-    interface Entry {
-      id: string;
-      preset: string;
-      note: number;
-      velocity: number;
-      note_off_s: number;
-      dur_s: number;
-      wav: string;
-    }
-    const manifest = JSON.parse(readFileSync(path.join(REFS, "manifest.json"), "utf8")) as Entry[];
-    const e = manifest.find((m) => m.id === "ccby_MOS65818580_n48")!;
-    const p = readVital(readFileSync(path.join(REFS, e.preset)), "MOS65818580.vital").patches[0]!;
-    expect(p.settings.osc_1_transpose_quantize).toBeGreaterThan(0);
-    const ref = toMono((await readAudioFile(path.join(REFS, e.wav))).audio);
-    const lsd = (patch: VitalPatch) => {
-      const perf = { note: e.note, velocity: e.velocity, noteOffSeconds: e.note_off_s, durationSeconds: 1 };
-      const out = renderProgramNote(vitalProgram(patch), perf, {
-        sampleRate: SR,
-        seed: 1,
-        beatsPerSecond: 2,
-      });
-      return melLsd(ref.subarray(0, SR), toMono({ sampleRate: SR, channels: out }));
-    };
-    const unsnapped = cloneVitalPatch(p);
+    const { preset, lsd } = await ccby("ccby_MOS65818580_n48");
+    expect(preset.settings.osc_1_transpose_quantize).toBeGreaterThan(0);
+    const unsnapped = cloneVitalPatch(preset);
     unsnapped.settings.osc_1_transpose_quantize = 0;
-    const withSnap = lsd(p);
-    const without = lsd(unsnapped);
-    expect(withSnap).toBeLessThan(5);
-    expect(withSnap).toBeLessThan(without - 2);
+    const withSnap = lsd(preset);
+    expect(withSnap).toBeLessThan(5); // 3.7 dB over 2 s (8.96 dB before the snap)
+    expect(withSnap).toBeLessThan(lsd(unsnapped) - 2);
+  });
+
+  it("IceRain (an envelope sweeps osc 1's transpose of +30 past +48) follows Vital's pitch", async () => {
+    const { preset, lsd } = await ccby("ccby_IceRain_n48");
+    expect(preset.settings.osc_1_transpose).toBe(30);
+    expect(lsd(preset)).toBeLessThan(5); // 3.5 dB over 2 s (9.1 dB with the transpose clamped at +48)
   });
 });

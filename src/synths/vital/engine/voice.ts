@@ -423,6 +423,11 @@ export class Voice {
     return x < PARAM_MIN[i]! ? PARAM_MIN[i]! : x > PARAM_MAX[i]! ? PARAM_MAX[i]! : x;
   }
 
+  /** Value after modulation without the range clamp (Vital's modulation sum does not clamp; a processor may). */
+  private vFree(i: number): number {
+    return this.program.values[i]! + this.mods[i]!;
+  }
+
   /** Right-channel value (equals `v` unless the patch modulates in stereo). */
   private vR(i: number): number {
     if (!this.stereo) return this.v(i);
@@ -860,8 +865,8 @@ export class Voice {
     const count = st.count;
     const midi = this.program.values[ids.midiTrack]! >= 0.5 ? this.note : 48;
     const pitch =
-      snappedPitch(midi + pitchBase, this.v(ids.transpose), this.transposeQuantize[o]!, this.snapTables[o]!) +
-      this.v(ids.tune);
+      snappedPitch(midi + pitchBase, this.vFree(ids.transpose), this.transposeQuantize[o]!, this.snapTables[o]!) +
+      this.vFree(ids.tune);
     const baseHz = 8.1757989156 * Math.pow(2, pitch / 12);
 
     // Unison layout.
