@@ -9,6 +9,7 @@ import { getSynth } from "../src/synths/synth.ts";
 import { cloneVitalPatch, defaultVitalPatch } from "../src/synths/vital/codec.ts";
 import { synth as vital, programFromPatch, VitalInstrument } from "../src/synths/vital/index.ts";
 import { renderProgramNote } from "../src/synths/vital/engine/instrument.ts";
+import { RandomLfo } from "../src/synths/vital/engine/lfo.ts";
 import {
   GENERATORS_PER_VOICE_PAIR,
   Mt19937,
@@ -373,6 +374,44 @@ describe("Vital engine: Vital's own random generators", () => {
     expect([0, 1, 2, 3].map((k) => vitalSeed(0, 0, VitalGenerator.RandomLfo1 + k))).toEqual([16, 17, 18, 19]);
     expect(vitalSeed(1, 1, 0)).toBe(11 + GENERATORS_PER_VOICE_PAIR);
     expect(vitalSeed(2, 0, 0)).not.toBe(11);
+  });
+
+  it("random LFOs follow Vital's algorithm and draw order (Perlin: zero at whole cycles, draws as slopes)", () => {
+    const sr = 88200;
+    const n = 128;
+    const hz = sr / (4 * n); // one cycle every four blocks
+    const draws = (seed: number, count: number) => {
+      const r = new VitalRandom(seed);
+      return Array.from({ length: count }, () => r.next());
+    };
+    // mono: one draw per voice of the pair; lane 0 takes the first of each pair of draws
+    const d = draws(16, 6);
+    const perlin = new RandomLfo(new VitalRandom(16), 0);
+    perlin.trigger();
+    const values: number[] = [];
+    for (let b = 0; b < 8; b++) {
+      perlin.advance(hz, n, sr, 0, false, false, 0);
+      values.push(perlin.value);
+    }
+    const from = d[0]!;
+    const to = d[2]!;
+    // half a cycle: 2·lerp(from·t, to·(t − 1), 3t² − 2t³) at t = ½, mapped to 0 … 1
+    expect(values[1]).toBeCloseTo(0.5 + 0.5 * (0.5 * from - 0.5 * to), 6);
+    expect(values[3]).toBeCloseTo(0.5, 9); // whole cycle: zero crossing
+    // the next segment runs from `to` to the next draw (d[4]; d[5] is the other voice's)
+    expect(values[5]).toBeCloseTo(0.5 + 0.5 * (0.5 * to - 0.5 * d[4]!), 6);
+    // sample & hold, stereo: four draws per value, lane 0 takes the first two (left, right)
+    const sh = new RandomLfo(new VitalRandom(17), 0);
+    const e = draws(17, 4);
+    sh.trigger();
+    sh.advance(hz, n, sr, 1, true, false, 0);
+    expect(sh.value).toBeCloseTo(0.5 * e[0]! + 0.5, 6);
+    expect(sh.valueR).toBeCloseTo(0.5 * e[1]! + 0.5, 6);
+    // lane 1 (the pair's second voice) takes the second draw
+    const other = new RandomLfo(new VitalRandom(17), 1);
+    other.trigger();
+    other.advance(hz, n, sr, 1, false, false, 0);
+    expect(other.value).toBeCloseTo(0.5 * e[1]! + 0.5, 6);
   });
 
   it("a random start phase is Vital's draw: the same as that phase set statically", () => {
