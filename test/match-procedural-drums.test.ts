@@ -8,6 +8,7 @@ import { analyseTarget } from "../src/match/target.ts";
 import { synth as dx7 } from "../src/synths/dx7/index.ts";
 import { synth as vital } from "../src/synths/vital/index.ts";
 import type { AnySynth } from "../src/synths/synth.ts";
+import type { VitalPatch } from "../src/synths/vital/types.ts";
 
 const SR = 44100;
 
@@ -100,6 +101,23 @@ describe.each([
     const kick = render(synth, named(drums, "kick")[0]!.patch, 0.3);
     expect(highShare(hat)).toBeGreaterThan(0.3);
     expect(highShare(hat)).toBeGreaterThan(10 * highShare(kick));
+  });
+});
+
+describe("Vital drum presets as files", () => {
+  it("survive a strict .vital round trip (sine table, env 2 → transpose) and render the same", () => {
+    const [kick] = proceduralPresets(vital as AnySynth, 1, 1, { drums: true });
+    const back = vital.codec.read(vital.codec.write([kick!.patch as VitalPatch]), "kick.vital", {
+      strict: true,
+    });
+    expect(back.warnings).toEqual([]);
+    const p = back.patches[0]!;
+    expect(p.modulations[0]).toMatchObject({ source: "env_2", destination: "osc_1_transpose" });
+    expect(vital.unsupportedFeatures(p)).toEqual([]);
+    const a = render(vital, kick!.patch, 0.5);
+    const b = render(vital, p, 0.5);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(rmsDb(a, 0, 0.05)).toBeGreaterThan(-40);
   });
 });
 
