@@ -219,7 +219,7 @@ describe("hand-made fixtures", () => {
     const { frames, skipped } = buildWavetableFrames(p.wavetables[0]!);
     expect(frames).toHaveLength(33);
     expect(skipped).toEqual([]); // its Wave Warp and Frequency Filter are rendered
-    expect(buildWavetableFrames(p.wavetables[1]!).skipped).toEqual(["Audio File Source"]);
+    expect(buildWavetableFrames(p.wavetables[1]!).skipped).toEqual([]); // Audio File Source + Phase Shift
     // the widest frame is normalised to span −1 … +1; the table's Frequency Filter is a band-pass around
     // harmonic 2^3.5 ≈ 11 (shape 0.25): frame 0, a warped rising ramp, keeps harmonic 11 and loses the fundamental
     const f0 = frames[0]!;

@@ -10,7 +10,13 @@ import { melLsd } from "../src/metrics/index.ts";
 import { readVital } from "../src/synths/vital/codec.ts";
 import { renderProgramNote } from "../src/synths/vital/engine/instrument.ts";
 import { ENGINE_SUPPORT, programFromPatch, synth as vital } from "../src/synths/vital/index.ts";
-import type { ModifierComponent, VitalPatch, Wavetable } from "../src/synths/vital/types.ts";
+import type {
+  AudioFileSourceComponent,
+  ModifierComponent,
+  VitalPatch,
+  Wavetable,
+  WavetableComponent,
+} from "../src/synths/vital/types.ts";
 import { buildWavetableFrames } from "../src/synths/vital/wavetable-data.ts";
 
 const N = 2048;
@@ -244,6 +250,59 @@ describe("Vital wavetable modifiers on made tables", () => {
   });
 });
 
+describe("Vital Audio File Source on made audio", () => {
+  const period = 300;
+  const audio = Float32Array.from({ length: 10 * period }, (_, i) => Math.sin((2 * Math.PI * i) / period));
+  const source = (settings: Record<string, unknown>, starts = [0]): AudioFileSourceComponent => ({
+    kind: "audio-file-source",
+    type: "Audio File Source",
+    interpolationStyle: 1,
+    audio,
+    settings: { window_size: period, normalize_mult: false, ...settings },
+    keyframes: starts.map((start, k) => ({
+      position: k * 4,
+      values: { start_position: start, window_fade: 1 },
+    })),
+  });
+  const tableOf = (c: WavetableComponent): Wavetable => ({
+    ...table(sine),
+    groups: [{ extra: {}, components: [c] }],
+  });
+  const cycle = wave((x) => Math.sin(2 * Math.PI * x));
+
+  it("reads one window of audio per frame, resampled to 2048 samples", () => {
+    const [f] = frames(tableOf(source({ fade_style: 1 })));
+    expect(maxDiff(f!, cycle)).toBeLessThan(3e-3); // Catmull-Rom on a 300-sample period
+    // Keyframes at start 0 and 75 samples (a quarter period), four frames apart. Without interpolation
+    // (fade style 1) a window starts at a whole cycle, so frame 4 is frame 0 again; wave blend (style 0)
+    // starts it a quarter period later: a cosine, rotated like frame 0.
+    const snapped = frames(tableOf(source({ fade_style: 1 }, [0, 75])));
+    expect(snapped).toHaveLength(5);
+    expect(maxDiff(snapped[4]!, snapped[0]!)).toBeLessThan(1e-6);
+    const blended = frames(tableOf(source({ fade_style: 0 }, [0, 75])));
+    const start = Math.trunc(75 / (period / N) + period / 2 + N / 2) % N;
+    const cosine = wave((x) => Math.cos(2 * Math.PI * x));
+    const rotated = Float32Array.from({ length: N }, (_, i) => cosine[(i - start + N) % N]!);
+    expect(maxDiff(blended[4]!, rotated)).toBeLessThan(3e-3);
+  });
+
+  it("wave blend rotates the window to start mid-cycle and loops it seamlessly", () => {
+    const [f] = frames(tableOf(source({ fade_style: 0 })));
+    const start = (period / 2 + N / 2) % N; // start_position 0: window/2 + 1024
+    const rotated = Float32Array.from({ length: N }, (_, i) => cycle[(i - start + N) % N]!);
+    expect(maxDiff(f!, rotated)).toBeLessThan(3e-3);
+  });
+
+  it("vocode keeps each harmonic's magnitude and replaces its phase", () => {
+    const [plain] = frames(tableOf(source({ fade_style: 1 })));
+    const [vocoded] = frames(tableOf(source({ fade_style: 1, phase_style: 2, random_seed: 12345 })));
+    expect(harmonic(vocoded!, 1).mag).toBeCloseTo(harmonic(plain!, 1).mag, 4);
+    expect(maxDiff(vocoded!, plain!)).toBeGreaterThan(0.1);
+    const [again] = frames(tableOf(source({ fade_style: 1, phase_style: 2, random_seed: 12345 })));
+    expect(Array.from(again!)).toEqual(Array.from(vocoded!));
+  });
+});
+
 interface Ref {
   id: string;
   preset: string;
@@ -254,20 +313,25 @@ interface Ref {
   wav: string;
 }
 
-function withoutModifiers(p: VitalPatch): VitalPatch {
+function stripped(p: VitalPatch, kind: WavetableComponent["kind"]): VitalPatch {
   return {
     ...p,
     wavetables: p.wavetables.map((t) => ({
       ...t,
-      groups: t.groups.map((g) => ({ ...g, components: g.components.filter((c) => c.kind !== "modifier") })),
+      groups: t.groups.map((g) => ({ ...g, components: g.components.filter((c) => c.kind !== kind) })),
     })),
   };
 }
 
 describe.skipIf(!hasRefs)("CC BY presets with modifiers against Vital's renders (../shared)", () => {
-  // Wave Warp on all three oscillators; a Frequency Filter on oscillator 3.
-  for (const id of ["ccby_KorgM1Organ2_n48", "ccby_EggmanLead_n48"]) {
-    it(`${id} is closer to Vital with its modifiers rendered`, async () => {
+  // Wave Warp on all three oscillators; a Frequency Filter on oscillator 3; an Audio File Source (vocoded).
+  const cases: Array<[string, WavetableComponent["kind"]]> = [
+    ["ccby_KorgM1Organ2_n48", "modifier"],
+    ["ccby_EggmanLead_n48", "modifier"],
+    ["ccby_ProfanityFilter_n48", "audio-file-source"],
+  ];
+  for (const [id, kind] of cases) {
+    it(`${id} is closer to Vital with its ${kind} components rendered`, async () => {
       const manifest = JSON.parse(readFileSync(path.join(refsDir, "manifest.json"), "utf8")) as Ref[];
       const e = manifest.find((r) => r.id === id)!;
       const p = readVital(readFileSync(path.join(refsDir, e.preset)), "p.vital", { strict: false })
@@ -282,7 +346,7 @@ describe.skipIf(!hasRefs)("CC BY presets with modifiers against Vital's renders 
       const ref = toMono((await readAudioFile(path.join(refsDir, e.wav))).audio);
       const mono = (ch: Float32Array[]) => toMono({ sampleRate: 44100, channels: ch });
       const withMods = melLsd(ref, mono(renderProgramNote(programFromPatch(p), perf, opts)));
-      const without = melLsd(ref, mono(renderProgramNote(programFromPatch(withoutModifiers(p)), perf, opts)));
+      const without = melLsd(ref, mono(renderProgramNote(programFromPatch(stripped(p, kind)), perf, opts)));
       expect(withMods).toBeLessThan(0.8 * without);
     }, 60_000);
   }

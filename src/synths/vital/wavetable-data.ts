@@ -16,6 +16,7 @@
 import { renderLine } from "./engine/curves.ts";
 import { Fft } from "./engine/fft.ts";
 import { applyModifier } from "./wavetable-modifiers.ts";
+import { fileSourceFrames } from "./wavetable-file-source.ts";
 import { VITAL_FRAME_SIZE, type LineShape, type Wavetable, type WavetableComponent } from "./types.ts";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -268,6 +269,8 @@ function sourceFrames(c: WavetableComponent, count: number, notes: Set<string>):
     spectral = c.interpolation === 1;
   } else if (c.kind === "line-source") {
     for (const k of c.keyframes) keys.push({ position: clampPosition(k.position), frame: lineFrame(k.line) });
+  } else if (c.kind === "audio-file-source") {
+    return fileSourceFrames(c, count, notes);
   } else return null;
   if (keys.length === 0) return null;
   keys.sort((a, b) => a.position - b.position);

@@ -35,7 +35,7 @@ function num(x: unknown, fallback: number): number {
   return Number.isFinite(v) ? v : fallback;
 }
 
-type Values = Record<string, number>;
+export type Values = Record<string, number>;
 
 /**
  * The modifier's keyframe values at `position`, as Vital's component interpolation: before the first and after
@@ -43,7 +43,7 @@ type Values = Record<string, number>;
  * Vital's cubic style leaves a modifier's values unchanged from the previous position (it has no smooth
  * interpolation for modifiers); it is rendered as linear here.
  */
-function valuesAt(
+export function valuesAt(
   keys: Array<{ position: number; values: Values }>,
   position: number,
   style: number,
