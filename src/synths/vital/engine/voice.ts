@@ -212,7 +212,6 @@ class OscState {
   readonly gainR = new Float64Array(MAX_UNISON);
   readonly ratio = new Float64Array(MAX_UNISON);
   readonly cents = new Float64Array(MAX_UNISON);
-  readonly spreadPos = new Float64Array(MAX_UNISON);
   readonly cycle: (Float32Array | null)[] = new Array(MAX_UNISON).fill(null);
   readonly prev: (Float32Array | null)[] = new Array(MAX_UNISON).fill(null);
   /** Cross-fade position from `prev` to `cycle`, 0 … 1. */
@@ -900,7 +899,6 @@ export class Voice {
         st.ratio[v] = ratio;
         st.gainL[v] = g * (cs + sn);
         st.gainR[v] = g * (cs + sn);
-        st.spreadPos[v] = 0;
         v++;
         continue;
       }
@@ -910,14 +908,12 @@ export class Voice {
       st.ratio[v] = ratio;
       st.gainL[v] = g * cs;
       st.gainR[v] = g * sn;
-      st.spreadPos[v] = leftSign * t;
       v++;
       if (v < count) {
         st.cents[v] = -leftSign * cents;
         st.ratio[v] = ratio;
         st.gainL[v] = g * sn;
         st.gainR[v] = g * cs;
-        st.spreadPos[v] = -leftSign * t;
         v++;
       }
     }
