@@ -207,8 +207,38 @@ export class VoiceFilter {
     return Math.tan(Math.min(0.499 * Math.PI, s / (s + 1)));
   }
 
+  /**
+   * Filter a stereo pair: `this` runs `left` with `sL`, `right` runs `rightBuf` with `sR` (same model and
+   * style). The analog model runs both channels in one loop — the two recurrences are independent, so the
+   * CPU overlaps them — with the same result as two `process` calls; other models run one after the other.
+   */
+  processPair(
+    left: Float32Array,
+    rightBuf: Float32Array,
+    n: number,
+    sL: FilterSettings,
+    sR: FilterSettings,
+    right: VoiceFilter,
+  ): void {
+    const tL = this.configure(sL);
+    const tR = right.configure(sR);
+    if (this.model === MODEL_ANALOG && right.model === MODEL_ANALOG && this.style === right.style) {
+      this.processAnalogPair(left, rightBuf, n, tL, right, tR);
+      this.coef = tL;
+      right.coef = tR;
+    } else {
+      this.run(left, n, sL, tL);
+      right.run(rightBuf, n, sR, tR);
+    }
+  }
+
   /** Filter `n` samples of `buf` in place, ramping the cutoff from the previous block's to this one's. */
   process(buf: Float32Array, n: number, s: FilterSettings): void {
+    this.run(buf, n, s, this.configure(s));
+  }
+
+  /** Take over the block's settings; returns the cutoff coefficient the block ramps to. */
+  private configure(s: FilterSettings): number {
     // models without a renderer here fall back to analog (reported by unsupportedFeatures)
     const model =
       s.model >= MODEL_ANALOG && s.model <= MODEL_PHASER && (s.model !== MODEL_FORMANT || s.style <= 1)
@@ -227,6 +257,10 @@ export class VoiceFilter {
       this.coef = target;
       this.started = true;
     }
+    return target;
+  }
+
+  private run(buf: Float32Array, n: number, s: FilterSettings, target: number): void {
     if (this.model === MODEL_LADDER) {
       this.ladder.configure({
         style: this.style,
@@ -391,5 +425,105 @@ export class VoiceFilter {
     this.a2 = z2;
     this.b1 = y1;
     this.b2 = y2;
+  }
+
+  /** `processAnalog` on two channels at once (`this`, and `r` with its own settings); results are identical. */
+  private processAnalogPair(
+    bufL: Float32Array,
+    bufR: Float32Array,
+    n: number,
+    target: number,
+    r: VoiceFilter,
+    targetR: number,
+  ): void {
+    const rPct = Math.sqrt(this.res);
+    const R = 2.15 * rPct + 1.1 * this.drivePct * this.res;
+    const resScale = 2 * rPct * rPct + 1;
+    const D = this.compensatedDrive(this.driveGain / resScale);
+    const outGain = 1 / Math.sqrt(resScale * D);
+    const { lp, bp, hp } = this.weights;
+    const rPctR = Math.sqrt(r.res);
+    const RR = 2.15 * rPctR + 1.1 * r.drivePct * r.res;
+    const resScaleR = 2 * rPctR * rPctR + 1;
+    const DR = r.compensatedDrive(r.driveGain / resScaleR);
+    const outGainR = 1 / Math.sqrt(resScaleR * DR);
+    const lpR = r.weights.lp;
+    const bpR = r.weights.bp;
+    const hpR = r.weights.hp;
+    const dual = this.style === STYLE_NOTCH_SPREAD;
+    const twoStage = this.style !== STYLE_12DB;
+    let z1 = this.a1;
+    let z2 = this.a2;
+    let y1 = this.b1;
+    let y2 = this.b2;
+    let q1 = r.a1;
+    let q2 = r.a2;
+    let w1 = r.b1;
+    let w2 = r.b2;
+    const G0 = this.coef;
+    const dG = (target - G0) / n;
+    const H0 = r.coef;
+    const dH = (targetR - H0) / n;
+    for (let i = 0; i < n; i++) {
+      const G = G0 + dG * (i + 1);
+      const H = H0 + dH * (i + 1);
+      const omg = 1 - G;
+      const omh = 1 - H;
+      let x = bufL[i]!;
+      let xr = bufR[i]!;
+      if (twoStage) {
+        const u = (x - (-omg * omg * y1 + omg * y2)) / (1 + (G * G - G));
+        const d1 = G * (u - y1);
+        const s1 = y1 + d1;
+        y1 = s1 + d1;
+        const d2 = G * (s1 - y2);
+        const s2 = y2 + d2;
+        y2 = s2 + d2;
+        const band = s1 - s2;
+        x = lp * s2 + (dual ? 0 : bp * band) + hp * (u - s1 - band);
+        const ur = (xr - (-omh * omh * w1 + omh * w2)) / (1 + (H * H - H));
+        const e1 = H * (ur - w1);
+        const t1 = w1 + e1;
+        w1 = t1 + e1;
+        const e2 = H * (t1 - w2);
+        const t2 = w2 + e2;
+        w2 = t2 + e2;
+        const bandR = t1 - t2;
+        xr = lpR * t2 + (dual ? 0 : bpR * bandR) + hpR * (ur - t1 - bandR);
+      }
+      const Reff = R / Math.max(1, 0.97 + 0.18 * G);
+      const ReffR = RR / Math.max(1, 0.97 + 0.18 * H);
+      const u = tanhApprox((D * x - Reff * (-omg * omg * z1 + omg * z2)) / (1 + Reff * (G * G - G)));
+      const ur = tanhApprox((DR * xr - ReffR * (-omh * omh * q1 + omh * q2)) / (1 + ReffR * (H * H - H)));
+      const d1 = G * (u - z1);
+      const e1 = H * (ur - q1);
+      const s1 = z1 + d1;
+      const t1 = q1 + e1;
+      z1 = s1 + d1;
+      q1 = t1 + e1;
+      const d2 = G * (s1 - z2);
+      const e2 = H * (t1 - q2);
+      const s2 = z2 + d2;
+      const t2 = q2 + e2;
+      z2 = s2 + d2;
+      q2 = t2 + e2;
+      if (dual) {
+        bufL[i] = (hp * s2 + lp * (u - 2 * s1 + s2)) * outGain;
+        bufR[i] = (hpR * t2 + lpR * (ur - 2 * t1 + t2)) * outGainR;
+      } else {
+        const band = s1 - s2;
+        const bandR = t1 - t2;
+        bufL[i] = (lp * s2 + bp * band + hp * (u - s1 - band)) * outGain;
+        bufR[i] = (lpR * t2 + bpR * bandR + hpR * (ur - t1 - bandR)) * outGainR;
+      }
+    }
+    this.a1 = z1;
+    this.a2 = z2;
+    this.b1 = y1;
+    this.b2 = y2;
+    r.a1 = q1;
+    r.a2 = q2;
+    r.b1 = w1;
+    r.b2 = w2;
   }
 }

@@ -846,8 +846,7 @@ export class Voice {
         fr.copyStateFrom(fl);
         this.filterMirrored[k] = false;
       }
-      fl.process(L, n, s);
-      fr.process(R, n, sR);
+      fl.processPair(L, R, n, s, sR, fr);
     }
     if (mix < 1 || mixR < 1) {
       for (let i = 0; i < n; i++) {
