@@ -64,9 +64,8 @@ export function engineDeviations(p: VitalPatch): string[] {
     if (!on(`filter_${f}_on`)) continue;
     const model = Math.round(s[`filter_${f}_model`] ?? 0);
     const style = Math.round(s[`filter_${f}_style`] ?? 0);
-    if ((model === 0 || model === 3) && style === 3) {
-      out.push(`filter ${f}: notch spread style (the spacing set by blend transpose is not rendered)`);
-    }
+    // notch spread (style 3) on analog/digital: Vital spaces the notches by blend alone (blend_transpose
+    // reaches only the comb, phaser and formant filters), which filters.ts renders
     if (model === 5 && style >= 2)
       out.push(`filter ${f}: formant vocal-tract style (approximated as analog)`);
   }
