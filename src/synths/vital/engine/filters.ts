@@ -395,10 +395,15 @@ export class VoiceFilter {
     for (let i = 0; i < n; i++) {
       const G = G0 + dG * (i + 1);
       const omg = 1 - G;
+      // reciprocals of the state-independent denominators keep the divisions off the recurrence's path
+      const GG = G * G - G;
+      const inv1 = 1 / (1 + GG);
+      const Reff = R / Math.max(1, 0.97 + 0.18 * G);
+      const inv2 = 1 / (1 + Reff * GG);
       let x = buf[i]!;
       if (twoStage) {
         const fb = -omg * omg * y1 + omg * y2;
-        const u = (x - fb) / (1 + (G * G - G));
+        const u = (x - fb) * inv1;
         const d1 = G * (u - y1);
         const s1 = y1 + d1;
         y1 = s1 + d1;
@@ -408,9 +413,8 @@ export class VoiceFilter {
         const band = s1 - s2;
         x = lp * s2 + (dual ? 0 : bp * band) + hp * (u - s1 - band);
       }
-      const Reff = R / Math.max(1, 0.97 + 0.18 * G);
       const fb = -omg * omg * z1 + omg * z2;
-      const u = tanhApprox((D * x - Reff * fb) / (1 + Reff * (G * G - G)));
+      const u = tanhApprox((D * x - Reff * fb) * inv2);
       const d1 = G * (u - z1);
       const s1 = z1 + d1;
       z1 = s1 + d1;
