@@ -210,7 +210,7 @@ export class VoiceFilter {
   /**
    * Filter a stereo pair: `this` runs `left` with `sL`, `right` runs `rightBuf` with `sR` (same model and
    * style). The analog model runs both channels in one loop — the two recurrences are independent, so the
-   * CPU overlaps them — with the same result as two `process` calls; other models run one after the other.
+   * CPU overlaps them — with the same arithmetic as two `process` calls; other models run one after the other.
    */
   processPair(
     left: Float32Array,
@@ -431,7 +431,7 @@ export class VoiceFilter {
     this.b2 = y2;
   }
 
-  /** `processAnalog` on two channels at once (`this`, and `r` with its own settings); results are identical. */
+  /** `processAnalog` on two channels at once (`this`, and `r` with its own settings); same arithmetic. */
   private processAnalogPair(
     bufL: Float32Array,
     bufR: Float32Array,
@@ -473,10 +473,16 @@ export class VoiceFilter {
       const H = H0 + dH * (i + 1);
       const omg = 1 - G;
       const omh = 1 - H;
+      const GG = G * G - G;
+      const HH = H * H - H;
+      const Reff = R / Math.max(1, 0.97 + 0.18 * G);
+      const ReffR = RR / Math.max(1, 0.97 + 0.18 * H);
+      const inv2 = 1 / (1 + Reff * GG);
+      const inv2R = 1 / (1 + ReffR * HH);
       let x = bufL[i]!;
       let xr = bufR[i]!;
       if (twoStage) {
-        const u = (x - (-omg * omg * y1 + omg * y2)) / (1 + (G * G - G));
+        const u = (x - (-omg * omg * y1 + omg * y2)) * (1 / (1 + GG));
         const d1 = G * (u - y1);
         const s1 = y1 + d1;
         y1 = s1 + d1;
@@ -485,7 +491,7 @@ export class VoiceFilter {
         y2 = s2 + d2;
         const band = s1 - s2;
         x = lp * s2 + (dual ? 0 : bp * band) + hp * (u - s1 - band);
-        const ur = (xr - (-omh * omh * w1 + omh * w2)) / (1 + (H * H - H));
+        const ur = (xr - (-omh * omh * w1 + omh * w2)) * (1 / (1 + HH));
         const e1 = H * (ur - w1);
         const t1 = w1 + e1;
         w1 = t1 + e1;
@@ -495,10 +501,8 @@ export class VoiceFilter {
         const bandR = t1 - t2;
         xr = lpR * t2 + (dual ? 0 : bpR * bandR) + hpR * (ur - t1 - bandR);
       }
-      const Reff = R / Math.max(1, 0.97 + 0.18 * G);
-      const ReffR = RR / Math.max(1, 0.97 + 0.18 * H);
-      const u = tanhApprox((D * x - Reff * (-omg * omg * z1 + omg * z2)) / (1 + Reff * (G * G - G)));
-      const ur = tanhApprox((DR * xr - ReffR * (-omh * omh * q1 + omh * q2)) / (1 + ReffR * (H * H - H)));
+      const u = tanhApprox((D * x - Reff * (-omg * omg * z1 + omg * z2)) * inv2);
+      const ur = tanhApprox((DR * xr - ReffR * (-omh * omh * q1 + omh * q2)) * inv2R);
       const d1 = G * (u - z1);
       const e1 = H * (ur - q1);
       const s1 = z1 + d1;
