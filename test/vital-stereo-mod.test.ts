@@ -8,6 +8,9 @@ import {
   STYLE_NOTCH_SPREAD,
 } from "../src/synths/vital/engine/filters.ts";
 import { engineDeviations } from "../src/synths/vital/engine/deviations.ts";
+import { cloneVitalPatch, defaultVitalPatch } from "../src/synths/vital/codec.ts";
+import { synth as vital } from "../src/synths/vital/index.ts";
+import type { VitalPatch } from "../src/synths/vital/types.ts";
 
 const RATE = 48000;
 
@@ -77,5 +80,58 @@ describe("notch spread style", () => {
     const settings: Record<string, number> = { filter_1_on: 1, filter_1_model: 0, filter_1_style: 3 };
     const p = { settings, modulations: [] } as unknown as Parameters<typeof engineDeviations>[0];
     expect(engineDeviations(p).some((x) => x.includes("notch spread"))).toBe(false);
+  });
+});
+
+function withSettings(base: VitalPatch, settings: Record<string, number>): VitalPatch {
+  const p = cloneVitalPatch(base);
+  Object.assign(p.settings, settings);
+  return p;
+}
+
+function renderStereo(p: VitalPatch, note = 48): Float32Array[] {
+  return vital.render(
+    p,
+    { note, velocity: 100, noteOffSeconds: 0.4, durationSeconds: 0.5 },
+    { sampleRate: 44100, seed: 0 },
+  );
+}
+
+function rmsOf(x: Float32Array, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += x[i]! * x[i]!;
+  return Math.sqrt(s / (to - from));
+}
+
+describe("stereo modulation of distortion_filter_cutoff", () => {
+  // distortion with a low-pass before the shaper at cutoff 60, the note (from a voice) moving it by ±0.3·128
+  // semitones·(note/127); with the stereo flag the right channel moves the other way (Vital's stereo slots).
+  const base = withSettings(defaultVitalPatch(), {
+    osc_1_random_phase: 0,
+    distortion_on: 1,
+    distortion_type: 0,
+    distortion_drive: 0,
+    distortion_mix: 1,
+    distortion_filter_order: 1,
+    distortion_filter_cutoff: 60,
+    distortion_filter_blend: 0,
+    distortion_filter_resonance: 0.2,
+    modulation_1_amount: 0.3,
+  });
+  base.modulations[0] = { source: "note", destination: "distortion_filter_cutoff", lineMapping: null, extra: {} };
+
+  it("is the same on both channels without the stereo flag", () => {
+    const [l, r] = renderStereo(base);
+    expect(rmsOf(l!, 2000, 15000)).toBeGreaterThan(0.01);
+    expect(l).toEqual(r);
+  });
+
+  it("opens the left and closes the right filter with it, and is no longer reported", () => {
+    const [ml] = renderStereo(base);
+    const stereo = withSettings(base, { modulation_1_stereo: 1 });
+    const [l, r] = renderStereo(stereo);
+    expect(l).toEqual(ml); // the left channel is the mono rendering
+    expect(rmsOf(l!, 2000, 15000)).toBeGreaterThan(1.3 * rmsOf(r!, 2000, 15000));
+    expect(engineDeviations(stereo).filter((x) => x.includes("stereo modulation"))).toEqual([]);
   });
 });

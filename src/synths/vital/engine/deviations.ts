@@ -20,7 +20,7 @@ const HONOURED = [
 
 /** Destinations whose left and right values the voice keeps apart (stereo slots, LFO stereo offsets). */
 const STEREO_DESTINATIONS =
-  /^(osc_[123]_(level|pan)|sample_(level|pan)|filter_[12]_(cutoff|resonance|drive|blend|blend_transpose|keytrack|mix|formant_(x|y|transpose|resonance|spread))|lfo_[1-8]_(frequency|tempo|keytrack_transpose|keytrack_tune))$/;
+  /^(distortion_filter_cutoff|osc_[123]_(level|pan)|sample_(level|pan)|filter_[12]_(cutoff|resonance|drive|blend|blend_transpose|keytrack|mix|formant_(x|y|transpose|resonance|spread))|lfo_[1-8]_(frequency|tempo|keytrack_transpose|keytrack_tune))$/;
 
 export function engineDeviations(p: VitalPatch): string[] {
   const s = p.settings;

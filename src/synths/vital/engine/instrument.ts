@@ -157,10 +157,10 @@ export class VitalInstrument {
       this.mixR.fill(0, 0, m);
       for (const v of this.voices) if (v.active) v.process(this.mixL, this.mixR, m);
       if (this.effectsOn) {
-        // effect parameters follow the newest sounding voice's modulation (Vital's mono modulation)
+        // effect parameters follow the newest sounding voice's modulation (its right-channel values too)
         let newest: Voice | undefined;
         for (const v of this.voices) if (v.active && (!newest || v.age < newest.age)) newest = v;
-        this.effects.setVoiceModulation(newest?.modulation);
+        this.effects.setVoiceModulation(newest?.modulation, newest?.modulationR);
         this.effects.process(this.mixL, this.mixR, m);
       }
       const at = offset + done;

@@ -411,6 +411,11 @@ export class Voice {
     return this.mods;
   }
 
+  /** This block's right-channel offsets, when the patch modulates in stereo. */
+  get modulationR(): Float64Array | undefined {
+    return this.stereo ? this.modsR : undefined;
+  }
+
   /** The note this voice plays (its glide target). */
   get playingNote(): number {
     return this.targetNote;

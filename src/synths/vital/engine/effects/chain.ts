@@ -89,6 +89,8 @@ export class EffectChain {
   private samples = 0;
   /** The program the effects read: its values carry the global-source modulation of effect parameters. */
   private readonly program: VitalProgram;
+  /** The right channel's parameter values (differ from program.values only under stereo modulation). */
+  private readonly valuesR: Float64Array;
   private readonly slots: ModSlot[];
   /** Effect parameters any slot modulates (from any source). */
   private readonly fxDests: Int32Array;
@@ -102,6 +104,8 @@ export class EffectChain {
     this.fxDests = effectDestinations(source);
     this.program = { ...source, values: new Float64Array(source.values.length) };
     modulateEffectParams(source, this.slots, 60, this.program.values);
+    this.valuesR = new Float64Array(source.values.length);
+    modulateEffectParams(source, this.slots, 60, this.valuesR, true);
     this.order = decodeEffectOrder(source.values[ORDER]!);
     this.ctx = { sampleRate: opts.sampleRate, timeSeconds: 0, beatsPerSecond: opts.beatsPerSecond, note: 60 };
     for (let e = 0; e < COUNT; e++) {
@@ -119,27 +123,38 @@ export class EffectChain {
 
   setNote(note: number): void {
     this.ctx.note = note;
-    if (this.slots.length > 0) modulateEffectParams(this.source, this.slots, note, this.program.values);
+    if (this.slots.length > 0) {
+      modulateEffectParams(this.source, this.slots, note, this.program.values);
+      modulateEffectParams(this.source, this.slots, note, this.valuesR, true);
+    }
   }
 
   /**
    * Take effect-parameter modulation from a voice's per-parameter offsets (all sources, per block), or, with
-   * no voice sounding, keep the global-source modulation.
+   * no voice sounding, keep the global-source modulation. `modsR`: the voice's right-channel offsets when it
+   * modulates in stereo.
    */
-  setVoiceModulation(mods: Float64Array | undefined): void {
+  setVoiceModulation(mods: Float64Array | undefined, modsR?: Float64Array): void {
     const d = this.fxDests;
     if (d.length === 0) return;
     const out = this.program.values;
+    const outR = this.valuesR;
     const base = this.source.values;
     if (!mods) {
-      if (this.followingVoice) modulateEffectParams(this.source, this.slots, this.ctx.note, out);
+      if (this.followingVoice) {
+        modulateEffectParams(this.source, this.slots, this.ctx.note, out);
+        modulateEffectParams(this.source, this.slots, this.ctx.note, outR, true);
+      }
       this.followingVoice = false;
       return;
     }
+    const right = modsR ?? mods;
     for (let i = 0; i < d.length; i++) {
       const k = d[i]!;
       const x = base[k]! + mods[k]!;
       out[k] = x < PARAM_MIN[k]! ? PARAM_MIN[k]! : x > PARAM_MAX[k]! ? PARAM_MAX[k]! : x;
+      const y = base[k]! + right[k]!;
+      outR[k] = y < PARAM_MIN[k]! ? PARAM_MIN[k]! : y > PARAM_MAX[k]! ? PARAM_MAX[k]! : y;
     }
     this.followingVoice = true;
   }
@@ -159,7 +174,7 @@ export class EffectChain {
       case "delay":
         return new Delay(p, sampleRate);
       case "distortion":
-        return new Distortion(p, maxBlock);
+        return new Distortion(p, maxBlock, this.valuesR);
       case "eq":
         return new Eq(p);
       case "filter_fx":

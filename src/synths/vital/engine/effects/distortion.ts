@@ -60,9 +60,11 @@ export class Distortion implements Effect {
   private counter = 0;
   private pair = 0;
 
+  /** `valuesR`: the right channel's parameter values (the filter cutoff may be modulated in stereo). */
   constructor(
     private readonly program: VitalProgram,
     maxBlock: number,
+    private readonly valuesR: Float64Array = program.values,
   ) {
     this.dryL = new Float32Array(maxBlock);
     this.dryR = new Float32Array(maxBlock);
@@ -102,9 +104,8 @@ export class Distortion implements Effect {
   }
 
   private filter(L: Float32Array, R: Float32Array, n: number, ctx: BlockContext): void {
-    const cutoff = this.program.values[P.cutoff]!;
-    this.filters[0]!.process(L, n, cutoff, ctx.sampleRate);
-    this.filters[1]!.process(R, n, cutoff, ctx.sampleRate);
+    this.filters[0]!.process(L, n, this.program.values[P.cutoff]!, ctx.sampleRate);
+    this.filters[1]!.process(R, n, this.valuesR[P.cutoff]!, ctx.sampleRate);
   }
 
   private shapeBlock(

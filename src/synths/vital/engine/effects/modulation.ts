@@ -37,12 +37,16 @@ export function effectSlots(program: VitalProgram): ModSlot[] {
   return program.slots.filter((s) => EFFECT_PARAM.test(PARAM_NAMES[s.dest] ?? "") && globalSource(s.source));
 }
 
-/** Write program.values plus the global-source modulation of effect parameters into `out`. */
+/**
+ * Write program.values plus the global-source modulation of effect parameters into `out`; `right`: the right
+ * channel's values (stereo slots subtract their modulation there, as in the voice).
+ */
 export function modulateEffectParams(
   program: VitalProgram,
   slots: readonly ModSlot[],
   note: number,
   out: Float64Array,
+  right = false,
 ): void {
   out.set(program.values);
   if (slots.length === 0) return;
@@ -60,7 +64,8 @@ export function modulateEffectParams(
       const b = 2 * s - 1;
       x = 0.5 * (power !== 0 ? Math.sign(b) * powerCurve(Math.abs(b), -power) : b);
     } else x = power !== 0 ? Math.sign(s) * powerCurve(Math.abs(s), -power) : s;
-    out[slot.dest] = out[slot.dest]! + x * amount * slot.range;
+    const sign = right && slot.stereo ? -1 : 1;
+    out[slot.dest] = out[slot.dest]! + sign * x * amount * slot.range;
   }
   for (const slot of slots) {
     const i = slot.dest;
