@@ -10,7 +10,7 @@ import {
 import { engineDeviations } from "../src/synths/vital/engine/deviations.ts";
 import { cloneVitalPatch, defaultVitalPatch } from "../src/synths/vital/codec.ts";
 import { synth as vital } from "../src/synths/vital/index.ts";
-import type { VitalPatch } from "../src/synths/vital/types.ts";
+import type { VitalPatch, WaveSourceComponent } from "../src/synths/vital/types.ts";
 
 const RATE = 48000;
 
@@ -31,7 +31,7 @@ function gainDb(model: number, blend: number, hz: number, blendTranspose = 42): 
   for (let b = 0; b < 60; b++) {
     for (let i = 0; i < block; i++) buf[i] = 0.1 * Math.sin((2 * Math.PI * hz * (b * block + i)) / RATE);
     f.process(buf, block, s);
-    if (b >= 30) for (let i = 0; i < block; i++) (sum += buf[i]! * buf[i]!), count++;
+    if (b >= 30) for (let i = 0; i < block; i++) ((sum += buf[i]! * buf[i]!), count++);
   }
   return 20 * Math.log10(Math.sqrt(sum / count) / (0.1 / Math.SQRT2));
 }
@@ -42,7 +42,7 @@ function deepestNote(model: number, blend: number, lo: number, hi: number): numb
   let bestDb = Infinity;
   for (let n = lo; n <= hi; n += 0.25) {
     const db = gainDb(model, blend, midiToHz(n));
-    if (db < bestDb) (bestDb = db), (best = n);
+    if (db < bestDb) ((bestDb = db), (best = n));
   }
   return best;
 }
@@ -118,7 +118,12 @@ describe("stereo modulation of distortion_filter_cutoff", () => {
     distortion_filter_resonance: 0.2,
     modulation_1_amount: 0.3,
   });
-  base.modulations[0] = { source: "note", destination: "distortion_filter_cutoff", lineMapping: null, extra: {} };
+  base.modulations[0] = {
+    source: "note",
+    destination: "distortion_filter_cutoff",
+    lineMapping: null,
+    extra: {},
+  };
 
   it("is the same on both channels without the stereo flag", () => {
     const [l, r] = renderStereo(base);
@@ -133,5 +138,65 @@ describe("stereo modulation of distortion_filter_cutoff", () => {
     expect(l).toEqual(ml); // the left channel is the mono rendering
     expect(rmsOf(l!, 2000, 15000)).toBeGreaterThan(1.3 * rmsOf(r!, 2000, 15000));
     expect(engineDeviations(stereo).filter((x) => x.includes("stereo modulation"))).toEqual([]);
+  });
+});
+
+describe("stereo modulation of an oscillator's wave frame", () => {
+  // a two-keyframe table (sine at 0, square at 255); the macro moves the frame from 128 by ±128 frames
+  function framePatch(settings: Record<string, number>): VitalPatch {
+    const p = withSettings(defaultVitalPatch(), {
+      osc_1_random_phase: 0,
+      osc_1_unison_detune: 0,
+      osc_1_stereo_spread: 1,
+      osc_1_wave_frame: 128,
+      macro_control_1: 1,
+      modulation_1_amount: 0.5,
+      ...settings,
+    });
+    const sine = new Float32Array(2048);
+    const square = new Float32Array(2048);
+    for (let i = 0; i < 2048; i++) {
+      sine[i] = Math.sin((2 * Math.PI * i) / 2048);
+      square[i] = i < 1024 ? 0.8 : -0.8;
+    }
+    const comp = p.wavetables[0]!.groups[0]!.components[0] as WaveSourceComponent;
+    comp.keyframes = [
+      { position: 0, wave: sine, extra: {} },
+      { position: 255, wave: square, extra: {} },
+    ];
+    p.modulations[0] = {
+      source: "macro_control_1",
+      destination: "osc_1_wave_frame",
+      lineMapping: null,
+      extra: {},
+    };
+    return p;
+  }
+  const maxDiff = (a: Float32Array, b: Float32Array) => {
+    let d = 0;
+    for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    return d;
+  };
+
+  it("even unison: the left lane reads the left frame, the right lane the right frame", () => {
+    const mono = framePatch({ osc_1_unison_voices: 2 });
+    const [ml, mr] = renderStereo(mono);
+    expect(maxDiff(ml!, mr!)).toBe(0);
+    const stereo = framePatch({ osc_1_unison_voices: 2, modulation_1_stereo: 1 });
+    const [l, r] = renderStereo(stereo);
+    expect(maxDiff(l!, ml!)).toBe(0); // left: frame 255 as without the stereo flag
+    const [, sineR] = renderStereo(
+      framePatch({ osc_1_unison_voices: 2, osc_1_wave_frame: 0, modulation_1_amount: 0 }),
+    );
+    expect(maxDiff(r!, sineR!)).toBeLessThan(1e-6); // right: frame 0
+    expect(maxDiff(l!, r!)).toBeGreaterThan(0.1);
+    expect(engineDeviations(stereo)).toEqual([]);
+  });
+
+  it("odd unison (the centre voice spans both lanes): still the same on both channels, and reported", () => {
+    const stereo = framePatch({ osc_1_unison_voices: 1, modulation_1_stereo: 1 });
+    const [l, r] = renderStereo(stereo);
+    expect(maxDiff(l!, r!)).toBe(0);
+    expect(engineDeviations(stereo).some((x) => x.includes("osc_1_wave_frame"))).toBe(true);
   });
 });

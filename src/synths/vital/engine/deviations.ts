@@ -22,6 +22,19 @@ const HONOURED = [
 const STEREO_DESTINATIONS =
   /^(distortion_filter_cutoff|osc_[123]_(level|pan)|sample_(level|pan)|filter_[12]_(cutoff|resonance|drive|blend|blend_transpose|keytrack|mix|formant_(x|y|transpose|resonance|spread))|lfo_[1-8]_(frequency|tempo|keytrack_transpose|keytrack_tune))$/;
 
+/**
+ * Whether the voice keeps this destination's left and right values apart. A wave frame is per lane when every
+ * unison voice is one lane (even count) and no spectral morph picks the cycle.
+ */
+function stereoRendered(p: VitalPatch, destination: string): boolean {
+  if (STEREO_DESTINATIONS.test(destination)) return true;
+  const frame = /^osc_([123])_wave_frame$/.exec(destination);
+  if (!frame) return false;
+  const s = p.settings;
+  const voices = Math.round(s[`osc_${frame[1]}_unison_voices`] ?? 1);
+  return voices % 2 === 0 && Math.round(s[`osc_${frame[1]}_spectral_morph_type`] ?? 0) === 0;
+}
+
 export function engineDeviations(p: VitalPatch): string[] {
   const s = p.settings;
   const out: string[] = [];
@@ -43,7 +56,7 @@ export function engineDeviations(p: VitalPatch): string[] {
     if (!effectParam && !HONOURED.some((r) => r.test(m.destination))) {
       out.push(`modulation ${n}: destination ${m.destination} is not modulated by this engine`);
     }
-    if (on(`modulation_${n}_stereo`) && !STEREO_DESTINATIONS.test(m.destination))
+    if (on(`modulation_${n}_stereo`) && !stereoRendered(p, m.destination))
       out.push(`modulation ${n}: stereo modulation of ${m.destination} (rendered the same on both channels)`);
     if (/^(aftertouch|slide|stereo)$/.test(m.source))
       out.push(`modulation ${n}: source ${m.source} is held at 0`);
@@ -55,7 +68,7 @@ export function engineDeviations(p: VitalPatch): string[] {
         (m, i) =>
           m.source === `lfo_${k}` &&
           (s[`modulation_${i + 1}_amount`] ?? 0) !== 0 &&
-          !STEREO_DESTINATIONS.test(m.destination),
+          !stereoRendered(p, m.destination),
       );
       if (other) out.push(`LFO ${k}: stereo phase offset only reaches filter, level and pan destinations`);
     }

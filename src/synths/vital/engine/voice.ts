@@ -949,6 +949,9 @@ export class Voice {
     }
 
     const frame = this.v(ids.waveFrame);
+    // Stereo-modulated frame: with an even unison count every voice here is one lane of Vital's stereo pair
+    // (odd u: right lane), which reads the right channel's frame (odd counts: deviations.ts reports it).
+    const frameR = this.stereo && (count & 1) === 0 ? this.vR(ids.waveFrame) : frame;
     const frameSpread = this.v(ids.frameSpread);
     const frames = table.frameCount;
     const unisonFrames = frameSpread !== 0 && this.program.values[ids.spectralUnison]! >= 0.5;
@@ -983,7 +986,7 @@ export class Voice {
       let cyc = st.cycle[u]!;
       let prev = st.prev[u]!;
       if (update || cyc === null) {
-        const f = unisonFrameIndex(frame, frameSpread, unisonFrames, u, count, frames);
+        const f = unisonFrameIndex(u & 1 ? frameR : frame, frameSpread, unisonFrames, u, count, frames);
         const limit = Wavetable.harmonicLimit(inc * syncMult, this.ctx.harmonicLimit);
         const next =
           morph === null || morph.isIdentity(u)
