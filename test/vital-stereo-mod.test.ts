@@ -31,7 +31,11 @@ function gainDb(model: number, blend: number, hz: number, blendTranspose = 42): 
   for (let b = 0; b < 60; b++) {
     for (let i = 0; i < block; i++) buf[i] = 0.1 * Math.sin((2 * Math.PI * hz * (b * block + i)) / RATE);
     f.process(buf, block, s);
-    if (b >= 30) for (let i = 0; i < block; i++) ((sum += buf[i]! * buf[i]!), count++);
+    if (b < 30) continue;
+    for (let i = 0; i < block; i++) {
+      sum += buf[i]! * buf[i]!;
+      count++;
+    }
   }
   return 20 * Math.log10(Math.sqrt(sum / count) / (0.1 / Math.SQRT2));
 }
@@ -42,7 +46,10 @@ function deepestNote(model: number, blend: number, lo: number, hi: number): numb
   let bestDb = Infinity;
   for (let n = lo; n <= hi; n += 0.25) {
     const db = gainDb(model, blend, midiToHz(n));
-    if (db < bestDb) ((bestDb = db), (best = n));
+    if (db < bestDb) {
+      bestDb = db;
+      best = n;
+    }
   }
   return best;
 }

@@ -64,13 +64,16 @@ export function engineDeviations(p: VitalPatch): string[] {
   for (let k = 1; k <= 8; k++) {
     if (!usedSources.has(`lfo_${k}`)) continue;
     if ((s[`lfo_${k}_stereo`] ?? 0) !== 0) {
-      const other = p.modulations.some(
-        (m, i) =>
-          m.source === `lfo_${k}` &&
-          (s[`modulation_${i + 1}_amount`] ?? 0) !== 0 &&
-          !stereoRendered(p, m.destination),
-      );
-      if (other) out.push(`LFO ${k}: stereo phase offset only reaches filter, level and pan destinations`);
+      const missed = p.modulations
+        .filter(
+          (m, i) =>
+            m.source === `lfo_${k}` &&
+            (s[`modulation_${i + 1}_amount`] ?? 0) !== 0 &&
+            !stereoRendered(p, m.destination),
+        )
+        .map((m) => m.destination);
+      if (missed.length > 0)
+        out.push(`LFO ${k}: stereo phase offset does not reach ${missed.join(", ")} (same on both channels)`);
     }
   }
   for (let f = 1; f <= 2; f++) {
