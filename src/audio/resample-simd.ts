@@ -2,21 +2,7 @@
 // assembled here from its instructions so no build step or binary file is needed. About 4× faster
 // than the JavaScript loop; resample.ts falls back to JavaScript where WebAssembly SIMD is missing.
 
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
+import { section, uleb } from "../util/wasm-binary.ts";
 
 // Opcodes used below.
 const I32 = 0x7f;

@@ -6,6 +6,7 @@
 // compare the others with).
 // Integer behaviour of msfa's fm_op_kernel.cc (Google, Apache-2.0); see ../shared/reference/dx7.md §2.9.
 import { SIN_TD } from "./tables.ts";
+import { section, sleb, uleb } from "../../../util/wasm-binary.ts";
 
 export const N = 64;
 /** Words of the sine table at the start of the memory. */
@@ -142,32 +143,7 @@ function jsKernels(words: number): FmKernels {
 
 // ---- WebAssembly -----------------------------------------------------------------------------------------
 
-function uleb(n: number): number[] {
-  const o: number[] = [];
-  do {
-    let b = n & 127;
-    n >>>= 7;
-    if (n) b |= 128;
-    o.push(b);
-  } while (n);
-  return o;
-}
-
-function sleb(n: number): number[] {
-  const o: number[] = [];
-  for (;;) {
-    const b = n & 127;
-    n >>= 7;
-    if ((n === 0 && !(b & 64)) || (n === -1 && b & 64)) {
-      o.push(b);
-      return o;
-    }
-    o.push(b | 128);
-  }
-}
-
 const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 
 const I32 = 0x7f;

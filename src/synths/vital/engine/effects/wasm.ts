@@ -3,6 +3,8 @@
 // module builder. The kernels are assembled at run time from these instructions, so there is no build step
 // and no binary file. Encodings: the WebAssembly core and SIMD (128-bit) binary format specifications.
 
+import { section, sleb, uleb } from "../../../../util/wasm-binary.ts";
+
 export type Code = number[];
 
 export const I32 = 0x7f;
@@ -10,30 +12,6 @@ export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
 export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
-
-function uleb(n: number): number[] {
-  const o: number[] = [];
-  do {
-    let b = n & 127;
-    n >>>= 7;
-    if (n) b |= 128;
-    o.push(b);
-  } while (n);
-  return o;
-}
-
-function sleb(n: number): number[] {
-  const o: number[] = [];
-  for (;;) {
-    const b = n & 127;
-    n >>= 7;
-    if ((n === 0 && !(b & 64)) || (n === -1 && b & 64)) {
-      o.push(b);
-      return o;
-    }
-    o.push(b | 128);
-  }
-}
 
 const cat = (...parts: Code[]): Code => {
   const out: Code = [];
@@ -262,7 +240,6 @@ export interface ModuleFunction {
   body: Code;
 }
 
-const section = (id: number, body: Code): Code => cat([id], uleb(body.length), body);
 const name = (s: string): Code =>
   cat(
     uleb(s.length),
