@@ -77,10 +77,7 @@ export default async function (args: string[], emit: (r: BenchResult) => void): 
       { sampleRate: 44100, seed: 1, beatsPerSecond: 2 },
     );
     const ref = await readAudioFile(path.join(refsDir, e.wav));
-    const lsd = melLsd(
-      toMono(ref.audio),
-      toMono({ sampleRate: 44100, channels: out }),
-    );
+    const lsd = melLsd(toMono(ref.audio), toMono({ sampleRate: 44100, channels: out }));
     const unsupported = [...vitalUnsupportedFeatures(patch, ENGINE_SUPPORT), ...engineDeviations(patch)];
     const key = e.group === "ccby" ? "ccby" : "feature";
     for (const k of [e.group, key === "feature" && e.group !== "feature" ? "all-feature" : ""]) {

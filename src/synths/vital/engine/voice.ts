@@ -868,8 +868,12 @@ export class Voice {
     const count = st.count;
     const midi = this.program.values[ids.midiTrack]! >= 0.5 ? this.note : 48;
     const pitch =
-      snappedPitch(midi + pitchBase, this.vFree(ids.transpose), this.transposeQuantize[o]!, this.snapTables[o]!) +
-      this.vFree(ids.tune);
+      snappedPitch(
+        midi + pitchBase,
+        this.vFree(ids.transpose),
+        this.transposeQuantize[o]!,
+        this.snapTables[o]!,
+      ) + this.vFree(ids.tune);
     const baseHz = 8.1757989156 * Math.pow(2, pitch / 12);
 
     // Unison layout.
