@@ -9,7 +9,7 @@ import {
   block,
   br,
   brIf,
-  compileOrNull,
+  lazyModule,
   f32,
   f32x4,
   FunctionBuilder,
@@ -215,13 +215,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   return assemble([{ name: "run", fn, body: ([] as number[]).concat(...code) }], 1);
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
 /** The compiled kernel module (once per process; immutable), or null without WebAssembly SIMD. */
-export function chorusKernelModule(): WebAssembly.Module | null {
-  if (compiled === undefined) compiled = compileOrNull(moduleBytes);
-  return compiled;
-}
+export const chorusKernelModule = lazyModule(moduleBytes);
 
 const GUARD = 4;
 

@@ -11,7 +11,7 @@ import {
   block,
   br,
   brIf,
-  compileOrNull,
+  lazyModule,
   f32x4,
   FunctionBuilder,
   get,
@@ -176,13 +176,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   return assemble([{ name: "run", fn, body: ([] as number[]).concat(...code) }], 1);
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
 /** The compiled kernel module (once per process; immutable), or null without WebAssembly SIMD. */
-export function compressorKernelModule(): WebAssembly.Module | null {
-  if (compiled === undefined) compiled = compileOrNull(moduleBytes);
-  return compiled;
-}
+export const compressorKernelModule = lazyModule(moduleBytes);
 
 /** Lane of band b (0 low, 1 band, 2 high) and channel c in the per-sample 8-float record. */
 export const laneOf = (band: number, channel: number): number => (band === 2 ? 4 : band * 2) + channel;

@@ -10,7 +10,7 @@ import {
   block,
   br,
   brIf,
-  compileOrNull,
+  lazyModule,
   F32,
   f32,
   f32x4,
@@ -368,13 +368,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   return assemble([{ name: "run", fn, body: ([] as number[]).concat(...code) }], 1);
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
 /** The compiled kernel module (once per process; immutable), or null without WebAssembly SIMD. */
-export function reverbKernelModule(): WebAssembly.Module | null {
-  if (compiled === undefined) compiled = compileOrNull(moduleBytes);
-  return compiled;
-}
+export const reverbKernelModule = lazyModule(moduleBytes);
 
 /** For tests: assemble without catching, so an encoding error surfaces. */
 export function reverbKernelBytes(): Uint8Array<ArrayBuffer> {

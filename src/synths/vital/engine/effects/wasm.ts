@@ -279,3 +279,12 @@ export function compileOrNull(bytes: () => Uint8Array<ArrayBuffer>): WebAssembly
     return null;
   }
 }
+
+/** A getter that compiles the module on first use (once per process; immutable), or null without SIMD. */
+export function lazyModule(bytes: () => Uint8Array<ArrayBuffer>): () => WebAssembly.Module | null {
+  let compiled: WebAssembly.Module | null | undefined;
+  return () => {
+    if (compiled === undefined) compiled = compileOrNull(bytes);
+    return compiled;
+  };
+}
