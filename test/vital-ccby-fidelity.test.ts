@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readAudioFile } from "../src/audio/decode.ts";
+import { monoAsStoredPcm16 } from "../src/audio/pcm16.ts";
 import { toMono } from "../src/audio/types.ts";
 import { melLsd } from "../src/metrics/index.ts";
 import { readVital } from "../src/synths/vital/codec.ts";
@@ -48,6 +49,8 @@ interface Entry {
   velocity: number;
   wav: string;
   group: string;
+  format: string;
+  channels: number;
 }
 
 function quantile(xs: number[], q: number): number {
@@ -71,7 +74,11 @@ async function scores(filter: (e: Entry) => boolean): Promise<Map<string, number
     );
     const ref = toMono((await readAudioFile(path.join(REFS, e.wav))).audio);
     const n = Math.round(SECONDS * 44100);
-    out.set(e.id, melLsd(ref.subarray(0, n), toMono({ sampleRate: 44100, channels: ours })));
+    const mono =
+      e.format === "s16"
+        ? monoAsStoredPcm16(ours, e.channels, 44100)
+        : toMono({ sampleRate: 44100, channels: ours });
+    out.set(e.id, melLsd(ref.subarray(0, n), mono));
   }
   return out;
 }
