@@ -489,6 +489,34 @@ describe("Vital engine: master volume", () => {
   });
 });
 
+describe("Vital engine: Direct Out destination", () => {
+  it("an oscillator or the sample sent to Direct Out bypasses the effect chain but keeps the amp envelope", () => {
+    const fx = {
+      distortion_on: 1,
+      distortion_type: 2,
+      distortion_drive: 20,
+      reverb_on: 1,
+      reverb_dry_wet: 1,
+    };
+    const worstDiff = (a: Float32Array, b: Float32Array) => {
+      let w = 0;
+      for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i]! - b[i]!));
+      return w;
+    };
+    for (const src of ["osc_1", "sample"]) {
+      const on = src === "sample" ? { osc_1_on: 0, sample_on: 1 } : {};
+      const dry = render(sinePatch({ ...on, [`${src}_destination`]: 3 }), 48, 89, 0.6, 0.3)[0]!;
+      const direct = render(sinePatch({ ...on, ...fx, [`${src}_destination`]: 4 }), 48, 89, 0.6, 0.3)[0]!;
+      const wet = render(sinePatch({ ...on, ...fx, [`${src}_destination`]: 3 }), 48, 89, 0.6, 0.3)[0]!;
+      expect(rms(dry, 2000, 12000), src).toBeGreaterThan(0.01);
+      expect(worstDiff(dry, direct), src).toBeLessThan(1e-6);
+      expect(worstDiff(dry, wet), src).toBeGreaterThan(0.05);
+      // the amp envelope's release (0.09 s) still ends it: silent 0.2 s after the note-off
+      expect(rms(direct, Math.round(0.5 * SR), Math.round(0.6 * SR)), src).toBeLessThan(1e-5);
+    }
+  });
+});
+
 describe("Vital synth object", () => {
   it("is registered for .vital and reports what it does not render", async () => {
     await loadSynths();

@@ -16,6 +16,12 @@ const OVERSAMPLING = pid("oversampling");
 const BPM = pid("beats_per_minute");
 const LEGATO = pid("legato");
 const PORTAMENTO_FORCE = pid("portamento_force");
+/** Oscillator/sample destination "Direct Out" (bypasses the effect chain). */
+const DIRECT_OUT = 4;
+const DESTINATIONS = ["osc_1", "osc_2", "osc_3", "sample"].map((s) => [
+  pid(`${s}_on`),
+  pid(`${s}_destination`),
+]);
 
 /** Internal oversampling factor Vital uses at a host rate (1 or 2 here; 4× and 8× run at 2×). */
 export function oversamplingFactor(program: VitalProgram, hostRate: number): number {
@@ -40,6 +46,10 @@ export class VitalInstrument {
   private readonly voices: Voice[] = [];
   private readonly mixL = new Float32Array(MAX_BLOCK);
   private readonly mixR = new Float32Array(MAX_BLOCK);
+  /** Some sounding oscillator or the sample goes to Direct Out: mixed in after the effect chain. */
+  private readonly directOut: boolean;
+  private readonly directL = new Float32Array(MAX_BLOCK);
+  private readonly directR = new Float32Array(MAX_BLOCK);
   private readonly decL = new Decimator2();
   private readonly decR = new Decimator2();
   private readonly volumeGain: number;
@@ -85,6 +95,9 @@ export class VitalInstrument {
       prerollSeconds: opts.prerollSeconds ?? 0,
     });
     this.effectsOn = this.effects.active;
+    this.directOut = DESTINATIONS.some(
+      ([on, dest]) => program.values[on!]! >= 0.5 && Math.round(program.values[dest!]!) === DIRECT_OUT,
+    );
     const db = Math.sqrt(Math.max(0, program.values[VOLUME]!)) - 80;
     this.volumeGain = Math.pow(10, db / 20);
     this.volumeModulated = program.modulated.includes(VOLUME);
@@ -155,13 +168,25 @@ export class VitalInstrument {
       const m = hostN * f;
       this.mixL.fill(0, 0, m);
       this.mixR.fill(0, 0, m);
-      for (const v of this.voices) if (v.active) v.process(this.mixL, this.mixR, m);
+      const direct = this.directOut;
+      if (direct) {
+        this.directL.fill(0, 0, m);
+        this.directR.fill(0, 0, m);
+      }
+      for (const v of this.voices)
+        if (v.active) v.process(this.mixL, this.mixR, m, this.directL, this.directR);
       if (this.effectsOn) {
         // effect parameters follow the newest sounding voice's modulation (its right-channel values too)
         let newest: Voice | undefined;
         for (const v of this.voices) if (v.active && (!newest || v.age < newest.age)) newest = v;
         this.effects.setVoiceModulation(newest?.modulation, newest?.modulationR);
         this.effects.process(this.mixL, this.mixR, m);
+      }
+      if (direct) {
+        for (let i = 0; i < m; i++) {
+          this.mixL[i] = this.mixL[i]! + this.directL[i]!;
+          this.mixR[i] = this.mixR[i]! + this.directR[i]!;
+        }
       }
       const at = offset + done;
       if (f === 2) {

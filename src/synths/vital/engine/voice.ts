@@ -248,6 +248,8 @@ const ROUTE_F1 = 0;
 const ROUTE_F2 = 1;
 const ROUTE_BOTH = 2;
 const ROUTE_BUS = 3;
+/** Destination "Direct Out": past the effect chain, straight to the master output (still × amplitude). */
+const ROUTE_DIRECT = 4;
 
 export interface VoiceContext {
   /** Internal (oversampled) rate. */
@@ -311,6 +313,9 @@ export class Voice {
   private readonly f2R = new Float32Array(MAX_BLOCK);
   private readonly busL = new Float32Array(MAX_BLOCK);
   private readonly busR = new Float32Array(MAX_BLOCK);
+  private readonly directL = new Float32Array(MAX_BLOCK);
+  private readonly directR = new Float32Array(MAX_BLOCK);
+  private directUsed = false;
   private readonly dryL = new Float32Array(MAX_BLOCK);
   private readonly dryR = new Float32Array(MAX_BLOCK);
   private readonly amp = new Float32Array(MAX_BLOCK);
@@ -606,7 +611,14 @@ export class Voice {
   }
 
   /** Render `n` (≤ MAX_BLOCK) internal samples, adding the voice's output to outL/outR. */
-  process(outL: Float32Array, outR: Float32Array, n: number): void {
+  /** Adds this voice's effects-bound output to outL/outR and its Direct Out output to directL/directR. */
+  process(
+    outL: Float32Array,
+    outR: Float32Array,
+    n: number,
+    directL?: Float32Array,
+    directR?: Float32Array,
+  ): void {
     const blockSeconds = n / this.sr;
     this.age++;
     // Portamento (time and slope follow their modulation, block by block)
@@ -693,6 +705,12 @@ export class Voice {
     this.f2R.fill(0, 0, n);
     this.busL.fill(0, 0, n);
     this.busR.fill(0, 0, n);
+    if (this.directUsed) {
+      // cleared whole so that an unused buffer is always all zero
+      this.directL.fill(0);
+      this.directR.fill(0);
+      this.directUsed = false;
+    }
 
     const pitchBase =
       this.program.values[G.pitchWheel]! * this.program.values[G.pitchBendRange]! +
@@ -753,6 +771,15 @@ export class Voice {
       outL[i] = outL[i]! + bL[i]! * a;
       outR[i] = outR[i]! + bR[i]! * a;
     }
+    if (this.directUsed && directL && directR) {
+      const dL = this.directL;
+      const dR = this.directR;
+      for (let i = 0; i < n; i++) {
+        const a = amp[i]!;
+        directL[i] = directL[i]! + dL[i]! * a;
+        directR[i] = directR[i]! + dR[i]! * a;
+      }
+    }
     this.lastAmp = amp[n - 1]!;
   }
 
@@ -788,15 +815,31 @@ export class Voice {
     if (dest === 0) return f1On ? ROUTE_F1 : ROUTE_BUS;
     if (dest === 1) return f2On ? ROUTE_F2 : ROUTE_BUS;
     if (dest === 2) return f1On && f2On ? ROUTE_BOTH : f1On ? ROUTE_F1 : f2On ? ROUTE_F2 : ROUTE_BUS;
+    if (dest === ROUTE_DIRECT) {
+      this.directUsed = true;
+      return ROUTE_DIRECT;
+    }
     return ROUTE_BUS;
   }
 
   private routeL(route: number): Float32Array {
-    return route === ROUTE_F1 ? this.f1L : route === ROUTE_F2 ? this.f2L : this.busL;
+    return route === ROUTE_F1
+      ? this.f1L
+      : route === ROUTE_F2
+        ? this.f2L
+        : route === ROUTE_DIRECT
+          ? this.directL
+          : this.busL;
   }
 
   private routeR(route: number): Float32Array {
-    return route === ROUTE_F1 ? this.f1R : route === ROUTE_F2 ? this.f2R : this.busR;
+    return route === ROUTE_F1
+      ? this.f1R
+      : route === ROUTE_F2
+        ? this.f2R
+        : route === ROUTE_DIRECT
+          ? this.directR
+          : this.busR;
   }
 
   private runFilter(k: number, L: Float32Array, R: Float32Array, n: number): void {
