@@ -504,7 +504,7 @@ describe("Vital engine: Direct Out destination", () => {
       return w;
     };
     for (const src of ["osc_1", "sample"]) {
-      const on = src === "sample" ? { osc_1_on: 0, sample_on: 1 } : {};
+      const on: Record<string, number> = src === "sample" ? { osc_1_on: 0, sample_on: 1 } : {};
       const dry = render(sinePatch({ ...on, [`${src}_destination`]: 3 }), 48, 89, 0.6, 0.3)[0]!;
       const direct = render(sinePatch({ ...on, ...fx, [`${src}_destination`]: 4 }), 48, 89, 0.6, 0.3)[0]!;
       const wet = render(sinePatch({ ...on, ...fx, [`${src}_destination`]: 3 }), 48, 89, 0.6, 0.3)[0]!;
