@@ -813,7 +813,17 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
   const quick = args.includes("--quick");
   const threads = num(args, "--threads", 2);
   const seconds = arg(args, "--time") !== undefined ? num(args, "--time", 30) : undefined;
-  const renders = arg(args, "--renders") !== undefined ? num(args, "--renders", 2500) : undefined;
+  // --renders N (shared by the synths of a best-of run) or --renders dx7=2000,vital=500 (each synth its own).
+  const rendersArg = arg(args, "--renders");
+  const perSynthRenders = rendersArg?.includes("=")
+    ? new Map(
+        rendersArg
+          .split(",")
+          .map((kv) => kv.split("=") as [string, string])
+          .map(([k, v]) => [k, Number(v)]),
+      )
+    : undefined;
+  const renders = rendersArg !== undefined && !perSynthRenders ? num(args, "--renders", 2500) : undefined;
   const bankNotes = arg(args, "--bank-notes")?.split(",").map(Number) ?? (quick ? [60] : undefined);
   await loadSynths();
   const bankCache = new Map<string, Promise<Bank | undefined>>();
@@ -829,6 +839,8 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
       // Each synth of a best-of run gets its share of the budget.
       if (seconds !== undefined) return { seconds: seconds / nSynths };
       if (renders !== undefined) return { renders: Math.max(1, Math.floor(renders / nSynths)) };
+      const own = perSynthRenders?.get(synthId);
+      if (own !== undefined) return { renders: Math.max(1, Math.floor(own / nSynths)) };
       if (currentSet === "spiegelib") return { renders: quick ? 300 : 2500 };
       if (quick) return { renders: synthId === "vital" ? 40 : 150 };
       return { seconds: 30 / nSynths };

@@ -7,7 +7,8 @@ import {
   type VitalEnvelope,
 } from "../src/match/analytic/vital-envelope.ts";
 import { fitNoiseFilter, svfMagnitude } from "../src/match/analytic/vital-noise.ts";
-import { lossTerms, mixToMono } from "../src/match/loss.ts";
+import { levelMatch, lossTerms, mixToMono } from "../src/match/loss.ts";
+import { spectralConvergence } from "../src/metrics/index.ts";
 import { analyseTarget, type MatchTarget } from "../src/match/target.ts";
 import { loadSynths } from "../src/synths/index.ts";
 import { getSynth, type AnySynth, type Performance } from "../src/synths/synth.ts";
@@ -201,5 +202,52 @@ describe("Vital analytic starts", () => {
     const init = scoreOf(synth.defaultPatch(), target);
     expect(got.loss).toBeLessThan(0.5 * init.loss);
     expect(got.envelope).toBeLessThan(3);
+  });
+
+  it("give noise and inharmonic partials a spectral comb closer (SC) than a noise layer or one f0's harmonics", () => {
+    const sc = (patch: unknown, t: MatchTarget) => {
+      const audio = mixToMono(synth.render(patch, perfOf(t), { sampleRate: SR, seed: 1 }));
+      return spectralConvergence(t.samples, Float32Array.from(levelMatch(t.loss, audio).audio));
+    };
+    // A hat-like burst: white noise through a resonance that rises from 3 to 8 kHz while it decays.
+    const n = Math.round(0.3 * SR);
+    const hat = new Float32Array(n);
+    let s = 777;
+    let y1 = 0;
+    let y2 = 0;
+    for (let i = 0; i < n; i++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      const w = (2 * Math.PI * (3000 + (5000 * i) / n)) / SR;
+      const y = s / 2 ** 31 - 1 + 1.9 * Math.cos(w) * y1 - 0.9025 * y2;
+      y2 = y1;
+      y1 = y;
+      hat[i] = 0.05 * y * Math.exp(-i / (0.06 * SR));
+    }
+    const hatTarget = analyseTarget(hat, {});
+    const hatStarts = vitalAnalyticStarts(synth, hatTarget);
+    const comb = hatStarts.filter((st) => st.source.startsWith("analytic spectral comb"));
+    expect(comb.length).toBe(2);
+    const combSc = Math.min(...comb.map((st) => sc(st.patch, hatTarget)));
+    const noiseSc = sc(hatStarts.find((st) => st.source === "analytic noise")!.patch, hatTarget);
+    expect(combSc).toBeLessThan(0.6);
+    expect(combSc).toBeLessThan(0.75 * noiseSc);
+    const p = comb[0]!.patch as VitalPatch;
+    expect(p.modulations[0]).toMatchObject({ source: "lfo_1", destination: "osc_1_wave_frame" });
+    // A bell: partials at 1, 2.76 and 5.4 × 440 Hz, played (and analysed) as A4.
+    const bell = new Float32Array(Math.round(1.2 * SR));
+    for (let i = 0; i < bell.length; i++) {
+      const t = i / SR;
+      bell[i] =
+        0.5 * Math.sin(2 * Math.PI * 440 * t) * Math.exp(-t / 0.5) +
+        0.3 * Math.sin(2 * Math.PI * 1214.4 * t) * Math.exp(-t / 0.25) +
+        0.2 * Math.sin(2 * Math.PI * 2376 * t) * Math.exp(-t / 0.1);
+    }
+    const bellTarget = analyseTarget(bell, { note: 69 });
+    const bellStarts = vitalAnalyticStarts(synth, bellTarget);
+    const best = (pred: (src: string) => boolean) =>
+      Math.min(...bellStarts.filter((st) => pred(st.source)).map((st) => sc(st.patch, bellTarget)));
+    const bellComb = best((src) => src.startsWith("analytic spectral comb"));
+    expect(bellComb).toBeLessThan(0.3);
+    expect(bellComb).toBeLessThan(best((src) => src.startsWith("analytic wavetable")));
   });
 });

@@ -175,3 +175,77 @@ export function analyseHarmonics(x: Float32Array, opt: HarmonicOptions): Harmoni
   );
   return { f0Hz: opt.f0Hz, frames, bandHz, residualBandDb };
 }
+
+/** Hann window length of the comb analysis: the metrics' STFT frame (DESIGN §5). */
+export const COMB_WINDOW = 2048;
+
+/**
+ * The short-time power spectrum as the lines of a comb (for sounds without a usable harmonic structure:
+ * noise, inharmonic partials): at each time, a Hann-windowed 2048-sample spectrum whose bins are pooled into
+ * cells of width `combHz` around each multiple h·combHz; line h gets the amplitude of the sinusoid with the
+ * cell's power (Parseval over the window's energy). A wavetable played at combHz with these amplitudes has
+ * the same power spectrum at that resolution. Phases are fixed pseudo-random values, the same in every frame
+ * (a cycle of flat level, and keyframes that interpolate without cancelling). Residual: none.
+ */
+export function analyseComb(
+  x: Float32Array,
+  opt: { times: ArrayLike<number>; combHz: number; maxLines: number },
+): HarmonicAnalysis {
+  const n = COMB_WINDOW;
+  const fft = realFft(n);
+  const spec = new Float32Array(n);
+  const buf = new Float32Array(n);
+  const win = Float32Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
+  const binHz = SR / n;
+  const lines = Math.max(1, Math.min(opt.maxLines, Math.floor((0.5 * SR) / opt.combHz) - 1));
+  const phases = new Float32Array(lines);
+  let seed = 0x2545f491;
+  for (let h = 0; h < lines; h++) {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    phases[h] = (seed / 2 ** 32) * 2 * Math.PI;
+  }
+  const power = new Float64Array(n / 2 + 1);
+  const frames: HarmonicFrame[] = [];
+  for (let k = 0; k < opt.times.length; k++) {
+    const start = windowStart(opt.times[k]!, n, x.length);
+    let wsq = 0;
+    for (let i = 0; i < n; i++) {
+      const j = start + i;
+      const inside = j >= 0 && j < x.length;
+      buf[i] = inside ? x[j]! * win[i]! : 0;
+      if (inside) wsq += win[i]! * win[i]!;
+    }
+    fft.forward(buf, spec);
+    const cell = new Float64Array(lines);
+    for (let b = 0; b <= n / 2; b++)
+      power[b] = b === 0 || b === n / 2 ? 0 : spec[2 * b]! ** 2 + spec[2 * b + 1]! ** 2;
+    for (let b = 1; b < n / 2; b++) {
+      // A bin goes to the line nearest its peak (up to 2 bins uphill, the Hann main lobe): a partial's lobe
+      // stays one line instead of a cluster of lines beating against each other.
+      let peak = b;
+      for (let step = 0; step < 2; step++) {
+        const up =
+          power[peak + 1]! > power[peak]! ? peak + 1 : power[peak - 1]! > power[peak]! ? peak - 1 : peak;
+        if (up === peak || up < 1 || up >= n / 2) break;
+        peak = up;
+      }
+      const h = Math.round((peak * binHz) / opt.combHz);
+      if (h < 1 || h > lines) continue;
+      cell[h - 1]! += power[b]!;
+    }
+    // One side of the spectrum holds n·Σ(xw)²/2, and a sinusoid of amplitude A has Σ(xw)² ≈ A²·Σw²/2.
+    const scale = wsq > 0 ? 4 / (n * wsq) : 0;
+    const amplitudes = Float32Array.from(cell, (p) => Math.sqrt(p * scale));
+    let linePower = 0;
+    for (const a of amplitudes) linePower += (a * a) / 2;
+    frames.push({
+      timeSeconds: opt.times[k]!,
+      amplitudes,
+      phases: phases.slice(),
+      harmonicRms: Math.sqrt(linePower),
+      residualRms: 0,
+    });
+  }
+  const bandHz = bandCentres();
+  return { f0Hz: opt.combHz, frames, bandHz, residualBandDb: new Float32Array(bandHz.length).fill(NaN) };
+}

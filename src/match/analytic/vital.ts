@@ -19,9 +19,11 @@ import type { VitalPatch, Wavetable } from "../../synths/vital/types.ts";
 import type { StartPoint } from "../pipeline.ts";
 import type { MatchTarget } from "../target.ts";
 import {
+  analyseComb,
   analyseHarmonics,
   analysisWindow,
   blackmanHarris,
+  COMB_WINDOW,
   windowStart,
   type HarmonicAnalysis,
 } from "./harmonics.ts";
@@ -38,6 +40,12 @@ const FRAME_SIZE = 2048;
 /** Keyframes of the resynthesised table, and the positions between them (filled by Vital's interpolation). */
 export const KEYFRAMES = 24;
 export const KEYFRAME_SPACING = 2;
+/**
+ * The comb start's keyframes (more than the harmonic starts': a drum's spectrum changes within tens of
+ * milliseconds) and its line spacing: one 2048-sample cycle, i.e. one bin of the metrics' STFT per line.
+ */
+const COMB_KEYFRAMES = 64;
+const COMB_HZ = 44100 / FRAME_SIZE;
 /** Curve of the sweep (the LFO ramp's segment power): concave, so early (fast-changing) times get more frames. */
 const SWEEP_POWER = -3;
 /** lfo_1_frequency's lowest rate is 2^−7 Hz. */
@@ -88,10 +96,45 @@ export function vitalAnalyticStarts(
       },
     ];
   };
+  // The short-time spectrum as a comb of lines at ~21.5 Hz (one STFT bin each), for noise and inharmonic
+  // partials that one f0's harmonics cannot hold: oscillator 1 plays a wavetable of 2048-sample cycles (the
+  // lowest pitch its transpose reaches when the note is high), swept like the harmonic resynthesis.
+  const combStarts = (): StartPoint[] => {
+    // A pitched sound's comb is f0/k (its harmonics fall on every k-th line), at most 16 lines per harmonic
+    // (osc_1_transpose reaches −48 semitones).
+    const noteHz = 440 * 2 ** ((target.note - 69) / 12);
+    const k = target.pitched ? Math.min(16, Math.max(1, Math.ceil(target.f0Hz / COMB_HZ))) : 0;
+    const semitones = target.pitched
+      ? target.fineTuneCents / 100 - 12 * Math.log2(k)
+      : Math.max(-48, 12 * Math.log2(COMB_HZ / noteHz));
+    const combHz = target.pitched ? target.f0Hz / k : noteHz * 2 ** (semitones / 12);
+    const combTimes = keyframeTimes(sweep, COMB_KEYFRAMES);
+    const want = analyseComb(target.samples, { times: combTimes, combHz, maxLines: FRAME_SIZE / 2 - 1 });
+    const gain = windowedEnvelope(envelope, target, combTimes, COMB_WINDOW);
+    const top = Math.max(...gain);
+    const amps = want.frames.map((f, j) => {
+      const g = 1 / Math.max(gain[j]!, 1e-3 * top, 1e-9);
+      return Float32Array.from(f.amplitudes, (a) => a * g);
+    });
+    const combPhases = want.frames.map((f) => f.phases);
+    const combPatch = () => make({ envelope, table: resynthesise(amps, combPhases), sweep, semitones });
+    const first = combPatch();
+    const got = analyseComb(renderMono(synth, first, target), {
+      times: combTimes,
+      combHz,
+      maxLines: FRAME_SIZE / 2 - 1,
+    });
+    correctCombFrames(amps, want, got);
+    return [
+      { patch: first, source: name("spectral comb") },
+      { patch: combPatch(), source: name("spectral comb, corrected") },
+    ];
+  };
   if (!target.pitched) {
     return [
       { patch: make({ envelope, noise: { filter, level: 1 } }), source: name("noise") },
       ...kickStart(),
+      ...combStarts(),
     ];
   }
 
@@ -137,6 +180,7 @@ export function vitalAnalyticStarts(
   };
 
   const starts: StartPoint[] = kickStart();
+  starts.push(...combStarts());
   for (const withNoise of noisy ? [true, false] : [false]) {
     const amps = amplitudes.map((a) => a.slice());
     let noise = withNoise ? noiseAmp : undefined;
@@ -211,6 +255,42 @@ function correctFrames(amps: Float32Array[], want: HarmonicAnalysis, got: Harmon
   return rg > 0 ? Math.sqrt(rw / rg) / overall : 1;
 }
 
+/**
+ * The comb start's correction: like correctFrames, but with the power ratio smoothed over neighbouring lines
+ * (±6 % of the line's frequency, at least ±1 line). A render's lines leak into each other's bins with their
+ * random phases, so a ratio per line would chase that interference rather than the spectrum's shape.
+ */
+function correctCombFrames(amps: Float32Array[], want: HarmonicAnalysis, got: HarmonicAnalysis): void {
+  let tw = 0;
+  let tg = 0;
+  want.frames.forEach((f, j) => {
+    tw += f.harmonicRms ** 2;
+    tg += got.frames[j]!.harmonicRms ** 2;
+  });
+  const overall2 = tg > 0 ? tw / tg : 1;
+  want.frames.forEach((f, j) => {
+    const g = got.frames[j]!.amplitudes;
+    const t = f.amplitudes;
+    const n = t.length;
+    const cw = new Float64Array(n + 1);
+    const cg = new Float64Array(n + 1);
+    for (let h = 0; h < n; h++) {
+      cw[h + 1] = cw[h]! + t[h]! ** 2;
+      cg[h + 1] = cg[h]! + g[h]! ** 2 * overall2;
+    }
+    const a = amps[j]!;
+    for (let h = 0; h < n; h++) {
+      const reach = Math.max(1, Math.round(0.06 * (h + 1)));
+      const lo = Math.max(0, h - reach);
+      const hi = Math.min(n, h + reach + 1);
+      const w = cw[hi]! - cw[lo]!;
+      const r = cg[hi]! - cg[lo]!;
+      if (!(w > 0) || !(r > 0)) continue;
+      a[h] = a[h]! * Math.min(4, Math.max(0.25, Math.sqrt(w / r)));
+    }
+  });
+}
+
 function mean(x: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i]!;
@@ -228,10 +308,10 @@ function sweepSeconds(target: MatchTarget): number {
 }
 
 /** Analysis time of keyframe j: the sweep's ramp reaches j/(K − 1) of its range then. */
-export function keyframeTimes(sweep: number): Float64Array {
+export function keyframeTimes(sweep: number, count = KEYFRAMES): Float64Array {
   return Float64Array.from(
-    { length: KEYFRAMES },
-    (_, j) => sweep * inversePowerCurve(j / (KEYFRAMES - 1), SWEEP_POWER),
+    { length: count },
+    (_, j) => sweep * inversePowerCurve(j / (count - 1), SWEEP_POWER),
   );
 }
 
@@ -305,6 +385,8 @@ interface StartParts {
   /** A sine on oscillator 1 whose pitch falls (env_3 → osc_1_transpose), for kicks. */
   kick?: PitchDrop;
   sweep?: number;
+  /** Oscillator 1's pitch relative to the note played (default: the target's f0 offset). */
+  semitones?: number;
   /**
    * Noise layer; `level` is the wanted noise-to-oscillator gain ratio (or the noise alone when no table).
    * With `shape`, that is the loudest point and the level follows `gain` (0 … 1, relative) at the sweep's
@@ -373,7 +455,7 @@ function buildPatch(p: VitalPatch, target: MatchTarget, parts: StartParts): Vita
     set("osc_1_on", 1);
     set("osc_1_level", Math.sqrt(oscGain));
     // f0 can be far from the note played (a given note, another octave folded in): transpose the rest.
-    const semitones = target.fineTuneCents / 100;
+    const semitones = parts.semitones ?? target.fineTuneCents / 100;
     set("osc_1_transpose", Math.max(-48, Math.min(48, Math.round(semitones))));
     set("osc_1_tune", semitones - Math.round(semitones));
     set("osc_1_wave_frame", 0);
@@ -392,7 +474,7 @@ function buildPatch(p: VitalPatch, target: MatchTarget, parts: StartParts): Vita
       extra: {},
     };
     p.modulations[0] = { source: "lfo_1", destination: "osc_1_wave_frame", lineMapping: null, extra: {} };
-    set("modulation_1_amount", ((KEYFRAMES - 1) * KEYFRAME_SPACING + 0.5) / 256);
+    set("modulation_1_amount", ((parts.table.frames.length - 1) * KEYFRAME_SPACING + 0.5) / 256);
   } else if (parts.kick) {
     const k = parts.kick;
     const sine = new Float32Array(FRAME_SIZE);
