@@ -489,6 +489,61 @@ describe("Vital engine: master volume", () => {
   });
 });
 
+describe("Vital engine: LFO timing", () => {
+  /**
+   * When the rising level started, in samples: √(peak of each 32-sample window) rises linearly with the
+   * triangle (the level is squared), so a line fitted over 20 … 100 ms is extrapolated back to zero.
+   */
+  function riseStart(x: Float32Array): number {
+    let sx = 0;
+    let sy = 0;
+    let sxx = 0;
+    let sxy = 0;
+    let n = 0;
+    for (let i = Math.round(0.02 * SR); i + 32 <= 0.1 * SR; i += 32) {
+      let m = 0;
+      for (let k = i; k < i + 32; k++) m = Math.max(m, Math.abs(x[k]!));
+      const t = i + 16;
+      const y = Math.sqrt(m);
+      sx += t;
+      sy += y;
+      sxx += t * t;
+      sxy += t * y;
+      n++;
+    }
+    const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    const intercept = (sy - slope * sx) / n;
+    return -intercept / slope;
+  }
+
+  /** A 2 kHz sine whose level is the init triangle LFO (4 Hz: 0 at the note-on, 1 after 0.125 s). */
+  function lfoLevelPatch(syncType: number): VitalPatch {
+    const p = sinePatch({
+      osc_1_level: 0,
+      lfo_1_sync: 0,
+      lfo_1_frequency: 2,
+      lfo_1_sync_type: syncType,
+      lfo_1_smooth_mode: 0,
+    });
+    p.settings.modulation_1_amount = 1;
+    p.modulations[0] = { source: "lfo_1", destination: "osc_1_level", lineMapping: null, extra: {} };
+    return p;
+  }
+
+  it("an LFO reaches an audio-rate destination (oscillator level) without a block of lag", () => {
+    // Vital runs such an LFO per sample: the level rises from the note-on (a 64-sample block later before)
+    expect(Math.abs(riseStart(render(lfoLevelPatch(0), 96, 89, 0.3, 0.29)[0]!))).toBeLessThan(16);
+  });
+
+  it("offline renders start the transport like the reference renders (note-on 60 samples after time 0)", () => {
+    // the references' 1 s pre-roll runs in whole 64-sample blocks from −1 s: 690 blocks end at +60 samples,
+    // so an LFO in Sync mode is 60 samples further on than one triggered by the note
+    const trigger = riseStart(render(lfoLevelPatch(0), 96, 89, 0.3, 0.29)[0]!);
+    const sync = riseStart(render(lfoLevelPatch(1), 96, 89, 0.3, 0.29)[0]!);
+    expect(Math.abs(trigger - sync - 60)).toBeLessThan(8);
+  });
+});
+
 describe("Vital engine: Direct Out destination", () => {
   it("an oscillator or the sample sent to Direct Out bypasses the effect chain but keeps the amp envelope", () => {
     const fx = {

@@ -38,6 +38,8 @@ export interface InstrumentOptions {
   beatsPerSecond?: number;
   /** Seconds the effect chain has run before the first note (free-running effect LFO phases; default 0). */
   prerollSeconds?: number;
+  /** Transport time (s) of the first processed sample: LFOs in Sync mode take their phase from it (default 0). */
+  transportSeconds?: number;
 }
 
 export class VitalInstrument {
@@ -101,6 +103,7 @@ export class VitalInstrument {
     const db = Math.sqrt(Math.max(0, program.values[VOLUME]!)) - 80;
     this.volumeGain = Math.pow(10, db / 20);
     this.volumeModulated = program.modulated.includes(VOLUME);
+    this.seconds = opts.transportSeconds ?? 0;
   }
 
   /** Extra host-rate output latency of `process` (the decimator); renderNote removes it. */
@@ -245,8 +248,15 @@ export function renderProgramNote(
   perf: NotePerformance,
   opts: InstrumentOptions,
 ): Float32Array[] {
-  // Offline renders follow the reference renders' convention: 1 s of processing before the note-on.
-  const inst = new VitalInstrument(program, { ...opts, prerollSeconds: opts.prerollSeconds ?? 1 });
+  // Offline renders follow the reference renders' convention: 1 s of processing before the note-on, run in
+  // whole 64-sample blocks from transport time −1 s, so the note-on falls a fraction of a block after time 0.
+  const preroll = opts.prerollSeconds ?? 1;
+  const prerollBlocks = Math.ceil((preroll * opts.sampleRate) / HOST_BLOCK);
+  const inst = new VitalInstrument(program, {
+    ...opts,
+    prerollSeconds: preroll,
+    transportSeconds: opts.transportSeconds ?? (prerollBlocks * HOST_BLOCK) / opts.sampleRate - preroll,
+  });
   const sr = opts.sampleRate;
   const total = Math.max(0, Math.round(perf.durationSeconds * sr));
   const drop = inst.latencySamples;

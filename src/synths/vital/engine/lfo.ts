@@ -58,7 +58,14 @@ export class Lfo {
   private delayPassed = 0;
   private fade = 0;
   private smoothValue = 0;
+  private smoothAhead = 0;
   value = 0;
+  /**
+   * The value at the block's end phase. Vital runs an LFO that drives an audio-rate destination (oscillator
+   * level, pitch and phase, sample level, filter cutoff and formant) per sample; such destinations ramp across
+   * the block to this value instead of lagging one block behind.
+   */
+  valueAhead = 0;
   private table: Float32Array;
 
   constructor(table: Float32Array) {
@@ -75,6 +82,7 @@ export class Lfo {
     this.delayPassed = 0;
     this.fade = 0;
     this.smoothValue = 0;
+    this.smoothAhead = 0;
   }
 
   /** Advance one control block; the value is read at the block's starting phase, as Vital does. */
@@ -85,43 +93,57 @@ export class Lfo {
     const current = this.offset;
     this.offset += b.hz * passed;
     let x: number;
+    let xAhead: number;
     switch (b.syncType) {
       case SYNC_ENVELOPE:
         this.offset = Math.min(this.offset, 1);
         x = Math.min(current + phase, 1);
+        xAhead = Math.min(this.offset + phase, 1);
         break;
       case SYNC_SUSTAIN_ENVELOPE:
         this.offset = Math.min(this.offset, b.released ? 1 : phase);
         x = current;
+        xAhead = this.offset;
         break;
       case SYNC_LOOP_POINT:
         if (this.offset >= 1) this.offset = this.offset - 1 + phase;
         x = Math.min(current, 1);
+        xAhead = Math.min(this.offset, 1);
         break;
       case SYNC_LOOP_HOLD:
         if (!b.released && this.offset >= phase) this.offset -= phase;
         this.offset = Math.min(this.offset, 1);
         x = b.released ? current : Math.min(current, phase);
+        xAhead = b.released ? this.offset : Math.min(this.offset, phase);
         break;
       default: {
         this.offset -= Math.floor(this.offset);
         const p = current + phase;
         x = p - Math.floor(p);
+        const q = this.offset + phase;
+        xAhead = q - Math.floor(q);
       }
     }
     const v = readLine(this.table, x);
+    const vAhead = readLine(this.table, xAhead);
     let result: number;
+    let ahead: number;
     if (b.smooth) {
       const halfLife = b.smoothSeconds * HALF_LIFE_RATIO;
       const ratio = halfLife > MIN_HALF_LIFE ? Math.pow(2, -passed / halfLife) : 0;
       result = v + (this.smoothValue - v) * ratio;
       this.smoothValue = result;
+      ahead = vAhead + (this.smoothAhead - vAhead) * ratio;
+      this.smoothAhead = ahead;
     } else {
       if (b.fadeSeconds <= 0) this.fade = 1;
       else this.fade = Math.min(1, this.fade + passed / Math.max(passed, b.fadeSeconds, 1e-9));
       const start = readLine(this.table, phase - Math.floor(phase));
       result = start + (v - start) * this.fade;
+      // at audio rate Vital fades the value in from zero rather than from the start phase's value
+      ahead = vAhead * this.fade;
     }
+    this.valueAhead = ahead < -1 ? -1 : ahead > 1 ? 1 : ahead;
     this.value = result < -1 ? -1 : result > 1 ? 1 : result;
     return this.value;
   }

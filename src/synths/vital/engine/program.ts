@@ -86,7 +86,13 @@ export interface ModSlot {
   stereo: boolean;
   range: number;
   mapping: Float32Array | undefined;
+  /** The destination is one Vital modulates per sample (it reads LFOs at the block's end phase: lfo.ts). */
+  audioRate: boolean;
 }
+
+/** Per-voice destinations Vital creates as audio-rate modulation controls. */
+const AUDIO_RATE_DESTINATION =
+  /^(osc_[123]_(transpose|tune|level|phase)|sample_level|filter_[12]_(cutoff|formant_x|formant_y|formant_transpose))$/;
 
 export interface EngineSample {
   /** The preset's sample upsampled 2× (band-limited), so cubic reads stay flat up to the original Nyquist. */
@@ -168,6 +174,7 @@ export function assembleProgram(
       stereo: values[pid(`modulation_${n}_stereo`)]! >= 0.5,
       range: PARAM_MAX[dest]! - PARAM_MIN[dest]!,
       mapping: m.mapping,
+      audioRate: AUDIO_RATE_DESTINATION.test(dst),
     });
     destSet.add(dest);
   }

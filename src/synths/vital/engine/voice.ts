@@ -267,6 +267,9 @@ export class Voice {
   /** Right-channel modulation when the patch modulates in stereo (stereo slots, LFO stereo offsets). */
   private readonly modsR: Float64Array;
   private readonly sourcesR = new Float64Array(SOURCE_COUNT);
+  /** `sources` / `sourcesR` with the LFOs read at the block's end phase (for audio-rate destinations). */
+  private readonly sourcesAhead = new Float64Array(SOURCE_COUNT);
+  private readonly sourcesAheadR = new Float64Array(SOURCE_COUNT);
   private readonly lfosR: Lfo[] = [];
   private readonly stereo: boolean;
   private readonly filterSettingsR: FilterSettings = defaultFilterSettings();
@@ -582,21 +585,25 @@ export class Voice {
   }
 
   private applyModulation(): void {
-    this.modulate(this.mods, this.sources, false);
+    this.sourcesAhead.set(this.sources);
+    for (let i = 0; i < 8; i++) this.sourcesAhead[SRC_LFO + i] = this.lfos[i]!.valueAhead;
+    this.modulate(this.mods, this.sources, this.sourcesAhead, false);
     if (this.stereo) {
       this.sourcesR.set(this.sources);
       for (let i = 0; i < 8; i++) this.sourcesR[SRC_LFO + i] = this.lfosR[i]!.value;
       for (let i = 0; i < 4; i++) this.sourcesR[SRC_RANDOM_LFO + i] = this.randomLfos[i]!.valueR;
-      this.modulate(this.modsR, this.sourcesR, true);
+      this.sourcesAheadR.set(this.sourcesR);
+      for (let i = 0; i < 8; i++) this.sourcesAheadR[SRC_LFO + i] = this.lfosR[i]!.valueAhead;
+      this.modulate(this.modsR, this.sourcesR, this.sourcesAheadR, true);
     }
   }
 
-  private modulate(mods: Float64Array, sources: Float64Array, right: boolean): void {
+  private modulate(mods: Float64Array, sources: Float64Array, ahead: Float64Array, right: boolean): void {
     const p = this.program;
     for (let i = 0; i < p.modulated.length; i++) mods[p.modulated[i]!] = 0;
     for (let i = 0; i < p.slots.length; i++) {
       const slot = p.slots[i]!;
-      let s = sources[slot.source]!;
+      let s = slot.audioRate ? ahead[slot.source]! : sources[slot.source]!;
       if (slot.mapping) s = readLine(slot.mapping, s);
       const amount = Math.max(-1, Math.min(1, p.values[slot.amountIndex]! + mods[slot.amountIndex]!));
       const power = p.values[slot.powerIndex]! + mods[slot.powerIndex]!;
