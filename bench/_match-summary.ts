@@ -18,6 +18,8 @@ export interface Row {
   scores: Scores;
   /** The loss the matcher minimised (its final candidate's); the best-of choice uses it. */
   loss?: number;
+  /** Where the matcher's best candidate came from (its start, refined or not). */
+  source?: string;
   renders: number;
   seconds: number;
 }

@@ -3,6 +3,8 @@
 //                          [--synth dx7|vital|both] [--quick] [--limit N] [--offset K] [--time S | --renders N]
 //                          [--per-class N] [--class kick,snare] [--group G] [--bank-corpus BANKS]
 //                          [--bank-notes 60,…] [--neighbours K] [--threads N] [--seed S] [--no-random] [--no-bank]
+//                          [--bank-cache DIR | --no-bank-cache] [--near-db D] [--exclude-near]
+//                          [--explore F] [--portfolio F] [--portfolio-runs N]
 // Sets (read from ../shared at run time; nothing is copied into the repo):
 //   dx7-refs        corpus voices rendered by msfa at note 60 (refs/dx7, group "corpus"); the target's own
 //                   voice is excluded from the bank.
@@ -25,11 +27,19 @@
 // loss, not the benchmark's metric); it must beat every baseline of both synths to count as a win.
 // Metrics are computed on level-matched renders (src/match/loss.ts levelMatch), except MFCC-MAE (SpiegeLib).
 // --no-bank: start as the CLI does without a built bank (analytic, then procedural starts), no bank baseline.
-// Banks are built at run time: DX7 from ../shared/data/dx7/factory (+ --bank-corpus banks of the corpus) and
-// 256 procedural voices; Vital from the CC BY presets (data/vital-presets) and 48 procedural presets.
+// Banks are built at run time: DX7 from ../shared/data/dx7/factory (+ --bank-corpus N banks of the corpus, or
+// "all": its 970 banks, ~30,700 distinct voices) and 256 procedural voices; Vital from the CC BY presets
+// (data/vital-presets) and 48 procedural presets. The embeddings are cached between runs outside the repo
+// (--bank-cache, default <tmp>/patchsmith-bench-banks), keyed by the entries' parameters, notes and embedding code.
+// The bank holds one entry per distinct sound parameter set (names and don't-care bits ignored), so excluding
+// the target's voice excludes every copy of it. In-domain DX7 targets also report how many bank voices sound
+// nearly identical (mel-LSD < --near-db, default 1 dB, at the target's note, among its 300 nearest embeddings)
+// and the closest one's distance; --exclude-near removes those voices from the bank too.
+// --explore, --portfolio, --portfolio-runs: the pipeline's exploration share, portfolio share and size.
 // Every set ends with one summary line per bar of the issue: {name: "match/<set>/summary", metric, value,
 // bar, met}. --quick: 2 targets per set (3 SpiegeLib), small render budgets, banks at note 60 only.
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -49,17 +59,20 @@ import {
   type Scores,
 } from "./_match-summary.ts";
 import { readAudioMono } from "../src/audio/decode.ts";
+import { ensureDir, writeFileAtomic } from "../src/io/files.ts";
 import { WorkerPool } from "../src/jobs/pool.ts";
 import {
   buildBank,
   nearestEntries,
   patchKey,
   proceduralPresets,
+  REF_NOTES,
   startsFor,
   type Bank,
   type BankEntry,
 } from "../src/match/bank.ts";
 import { analyticStarts } from "../src/match/analytic/index.ts";
+import { EMBED_DIMS } from "../src/match/embed.ts";
 import { patchToPoint, Scorer } from "../src/match/evaluate.ts";
 import { PoolEvaluator } from "../src/match/evaluator.ts";
 import { levelMatch, mixToMono } from "../src/match/loss.ts";
@@ -324,10 +337,23 @@ function filesUnder(dir: string, ext: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
+/**
+ * The embeddings of a bank's entries, cached outside the repo between bench runs (the whole DX7 corpus takes
+ * minutes to embed): keyed by the entries' sound parameters, the reference notes and the embedding's code.
+ */
+function bankCacheFile(synth: AnySynth, entries: BankEntry[], notes: number[], dir: string): string {
+  const h = createHash("sha1");
+  h.update(JSON.stringify({ synth: synth.id, notes, dims: EMBED_DIMS }));
+  for (const f of ["src/match/embed.ts", "src/match/embed-task.ts"])
+    h.update(readFileSync(path.join(repoRoot, f)));
+  for (const e of entries) h.update(patchKey(synth, e.patch) + "\n");
+  return path.join(dir, `${synth.id}-${entries.length}-${h.digest("hex").slice(0, 16)}.f32`);
+}
+
 /** The bench's bank for a synth (see the header), built at run time. */
 async function benchBank(
   synth: AnySynth,
-  opts: { corpusBanks: number; threads: number; notes?: number[]; quick: boolean },
+  opts: { corpusBanks: number; threads: number; notes?: number[]; quick: boolean; cacheDir?: string },
 ): Promise<Bank | undefined> {
   const entries: BankEntry[] = [];
   const seen = new Set<string>();
@@ -342,10 +368,25 @@ async function benchBank(
     entries.push(...proceduralPresets(synth, opts.quick ? 24 : 48));
   } else return undefined;
   const t0 = performance.now();
-  const bank = await buildBank(synth, entries, { threads: opts.threads, notes: opts.notes });
+  const notes = opts.notes ?? REF_NOTES;
+  const cache = opts.cacheDir ? bankCacheFile(synth, entries, notes, opts.cacheDir) : undefined;
+  if (cache && existsSync(cache)) {
+    const raw = readFileSync(cache);
+    const embeddings = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    if (embeddings.length === entries.length * notes.length * EMBED_DIMS) {
+      process.stderr.write(`bank ${synth.id}: ${entries.length} presets, embeddings from ${cache}\n`);
+      return { synthId: synth.id, notes, entries, embeddings };
+    }
+  }
+  const bank = await buildBank(synth, entries, { threads: opts.threads, notes });
   process.stderr.write(
     `bank ${synth.id}: ${entries.length} presets embedded in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
   );
+  if (cache) {
+    await ensureDir(path.dirname(cache));
+    const e = bank.embeddings;
+    await writeFileAtomic(cache, new Uint8Array(e.buffer, e.byteOffset, e.byteLength), { force: true });
+  }
   return bank;
 }
 
@@ -357,9 +398,44 @@ interface RunConfig {
   random: boolean;
   /** Start from what the CLI uses without a built bank (analytic + procedural starts); no bank baseline. */
   noBank: boolean;
+  /** The pipeline's shares and portfolio size (undefined: its defaults). */
+  exploreFraction?: number;
+  portfolioFraction?: number;
+  portfolioRuns?: number;
+  /** Bank voices within this mel-LSD of an in-domain target are counted (0: not checked) … */
+  nearDb: number;
+  /** … and excluded from its bank. */
+  excludeNear: boolean;
   /** Budget per synth and target. */
   budget: (synthId: string, nSynths: number) => { seconds?: number; renders?: number };
   bank: (synth: AnySynth) => Promise<Bank | undefined>;
+}
+
+/** Embedding neighbours checked for near-identical sounds (a sound that close is also close in the embedding). */
+const NEAR_CHECKED = 300;
+
+/**
+ * The bank voices (among the target's NEAR_CHECKED nearest embeddings) whose render at the target's note,
+ * velocity and hold is within `db` mel-LSD of the target (level-matched), and the closest such distance.
+ */
+function nearIdentical(
+  synth: AnySynth,
+  bank: Bank,
+  target: MatchTarget,
+  exclude: (e: BankEntry) => boolean,
+  db: number,
+): { voices: Set<BankEntry>; closestDb: number } {
+  const voices = new Set<BankEntry>();
+  let closestDb = Infinity;
+  for (const e of nearestEntries(bank, target.samples, target.note, NEAR_CHECKED, exclude)) {
+    const audio = Float32Array.from(
+      levelMatch(target.loss, renderMono(synth, e.patch, target, target.holdSeconds)).audio,
+    );
+    const d = melLsd(target.samples, audio);
+    closestDb = Math.min(closestDb, d);
+    if (d < db) voices.add(e);
+  }
+  return { voices, closestDb };
 }
 
 /** One synth's matcher and baselines on one target. */
@@ -376,13 +452,21 @@ async function runOne(
     seconds?: number;
     renders?: number;
   },
-): Promise<{ rows: Row[]; first: number }> {
+): Promise<{ rows: Row[]; first: number; near?: { count: number; closestDb: number } }> {
   const rows: Row[] = [];
   const base = { id: bt.id, cls: bt.cls, synth: synth.id };
   const evaluator = new PoolEvaluator(target.samples, { pool });
   const truthKey =
     bt.truth !== undefined && bt.truthSynth === synth.id ? patchKey(synth, bt.truth) : undefined;
-  const exclude = (e: BankEntry) => truthKey !== undefined && patchKey(synth, e.patch) === truthKey;
+  const sameVoice = (e: BankEntry) => truthKey !== undefined && patchKey(synth, e.patch) === truthKey;
+  // Bank voices that sound nearly like the target (another voice with other parameters, or a copy with a
+  // tiny edit): counted for honesty, excluded with --exclude-near.
+  const near =
+    opts.bank && truthKey !== undefined && synth.id === "dx7" && cfg.nearDb > 0
+      ? nearIdentical(synth, opts.bank, target, sameVoice, cfg.nearDb)
+      : undefined;
+  const exclude = (e: BankEntry) =>
+    sameVoice(e) || (cfg.excludeNear && near !== undefined && near.voices.has(e));
   const starts = cfg.noBank
     ? // What the CLI does without a built bank: analytic starts, then the procedural presets.
       await startsFor(synth, target, { store: path.join(os.tmpdir(), "patchsmith-bench-no-bank") })
@@ -408,6 +492,9 @@ async function runOne(
       candidates: 1,
       starts,
       free: opts.free,
+      exploreFraction: cfg.exploreFraction,
+      portfolioFraction: cfg.portfolioFraction,
+      portfolioRuns: cfg.portfolioRuns,
       onFirstCandidate: () => {
         first = (performance.now() - t0) / 1000;
       },
@@ -418,6 +505,7 @@ async function runOne(
       method: "matcher",
       scores: scoreAudio(target, renderMono(synth, best.patch, target, best.holdSeconds), opts.levelMatched),
       loss: best.loss,
+      source: best.source,
       renders: res.renders,
       seconds: res.seconds,
     });
@@ -479,7 +567,7 @@ async function runOne(
   } finally {
     await evaluator.close();
   }
-  return { rows, first };
+  return { rows, first, near: near && { count: near.voices.size, closestDb: near.closestDb } };
 }
 
 /** The CLI started cold on a sound: wall seconds from spawn to its first output file (and what it reports). */
@@ -655,6 +743,7 @@ async function runSet(
       });
       const mine: Row[] = [];
       const firsts: Record<string, number> = {};
+      const nears: Record<string, { count: number; closestDb: number } | undefined> = {};
       for (const synth of synths) {
         const budget = cfg.budget(synth.id, synths.length);
         const r = await runOne(synth, bt, target, pool, cfg, {
@@ -665,6 +754,7 @@ async function runSet(
         });
         mine.push(...r.rows);
         firsts[synth.id] = r.first;
+        nears[synth.id] = r.near;
         firstTimes.push(r.first);
       }
       if (synths.length > 1) {
@@ -683,11 +773,19 @@ async function runSet(
           ...(bt.cls ? { class: bt.cls } : {}),
           ...x.scores,
           loss: x.loss ?? null,
+          ...(x.source ? { source: x.source } : {}),
           renders: x.renders,
           seconds: x.seconds,
           note: target.note,
           pitched: target.pitched,
           ...(x.method === "matcher" ? { firstCandidateSeconds: firsts[x.synth] } : {}),
+          ...(x.method === "matcher" && nears[x.synth]
+            ? {
+                nearIdenticalBankVoices: nears[x.synth]!.count,
+                closestBankVoiceDb: nears[x.synth]!.closestDb,
+                nearExcluded: cfg.excludeNear,
+              }
+            : {}),
           ...(x.method === "best-of" || (x.method === "matcher" && synths.length === 1)
             ? { beatsEveryBaseline: beatsEveryBaseline(mine, key) }
             : {}),
@@ -835,6 +933,11 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
     neighbours: num(args, "--neighbours", 16),
     random: !args.includes("--no-random"),
     noBank: args.includes("--no-bank"),
+    nearDb: num(args, "--near-db", quick ? 0 : 1),
+    excludeNear: args.includes("--exclude-near"),
+    exploreFraction: arg(args, "--explore") !== undefined ? num(args, "--explore", 0.15) : undefined,
+    portfolioFraction: arg(args, "--portfolio") !== undefined ? num(args, "--portfolio", 0.4) : undefined,
+    portfolioRuns: arg(args, "--portfolio-runs") !== undefined ? num(args, "--portfolio-runs", 4) : undefined,
     budget: (synthId, nSynths) => {
       // Each synth of a best-of run gets its share of the budget.
       if (seconds !== undefined) return { seconds: seconds / nSynths };
@@ -849,7 +952,10 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
       let b = bankCache.get(synth.id);
       if (!b) {
         b = benchBank(synth, {
-          corpusBanks: num(args, "--bank-corpus", 0),
+          corpusBanks: arg(args, "--bank-corpus") === "all" ? Infinity : num(args, "--bank-corpus", 0),
+          cacheDir: args.includes("--no-bank-cache")
+            ? undefined
+            : (arg(args, "--bank-cache") ?? path.join(os.tmpdir(), "patchsmith-bench-banks")),
           threads,
           notes: bankNotes,
           quick,

@@ -53,6 +53,8 @@ export interface MatchOptions {
   exploreFraction?: number;
   /** Share of the refinement budget spent on short runs from several distinct starts (default 0.4; 0: none). */
   portfolioFraction?: number;
+  /** Most runs in the portfolio's first round (default 4). */
+  portfolioRuns?: number;
   /**
    * Schema indices searched (default: the synth's search profile, src/match/profile.ts). When given, the
    * space is fixed: every start contributes only these parameters and the others keep the synth's default
@@ -386,7 +388,7 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
     const lambda = 4 + Math.floor(3 * Math.log(pointLength(ranked[0]!.space)));
     const rounds = (k: number) => Math.ceil(Math.log2(k)) + 1;
     // As many runs as give each one at least a few generations in the first round.
-    let count = PORTFOLIO_RUNS;
+    let count = opts.portfolioRuns ?? PORTFOLIO_RUNS;
     while (count > 1 && budget / (count * rounds(count)) < PORTFOLIO_MIN_GENERATIONS * lambda) count--;
     const picks: typeof ranked = [];
     for (const s of ranked) {
