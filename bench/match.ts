@@ -77,7 +77,7 @@ import { patchToPoint, Scorer } from "../src/match/evaluate.ts";
 import { PoolEvaluator } from "../src/match/evaluator.ts";
 import { levelMatch, mixToMono } from "../src/match/loss.ts";
 import { match, searchSpaceFor } from "../src/match/pipeline.ts";
-import { defaultFreeParams } from "../src/match/profile.ts";
+import { bankStartCount, defaultFreeParams } from "../src/match/profile.ts";
 import { analyseTarget, type MatchTarget } from "../src/match/target.ts";
 import { melLsd, mfccMaeSpiegelib, mss, spectralConvergence } from "../src/metrics/index.ts";
 import { loadSynths } from "../src/synths/index.ts";
@@ -394,7 +394,8 @@ interface RunConfig {
   quick: boolean;
   threads: number;
   seed: number;
-  neighbours: number;
+  /** Bank starts per target (default: the synth's, src/match/profile.ts bankStartCount). */
+  neighbours?: number;
   random: boolean;
   /** Start from what the CLI uses without a built bank (analytic + procedural starts); no bank baseline. */
   noBank: boolean;
@@ -473,7 +474,13 @@ async function runOne(
     : [
         ...analyticStarts(synth, target),
         ...(opts.bank
-          ? nearestEntries(opts.bank, target.samples, target.note, cfg.neighbours, exclude).map((e) => ({
+          ? nearestEntries(
+              opts.bank,
+              target.samples,
+              target.note,
+              cfg.neighbours ?? bankStartCount(synth),
+              exclude,
+            ).map((e) => ({
               patch: e.patch,
               source: `bank ${e.name.trim()}`,
             }))
@@ -930,7 +937,7 @@ export default async function bench(args: string[], emit: (r: BenchResult) => vo
     quick,
     threads,
     seed: num(args, "--seed", 1),
-    neighbours: num(args, "--neighbours", 16),
+    neighbours: arg(args, "--neighbours") !== undefined ? num(args, "--neighbours", 16) : undefined,
     random: !args.includes("--no-random"),
     noBank: args.includes("--no-bank"),
     nearDb: num(args, "--near-db", quick ? 0 : 1),

@@ -20,6 +20,7 @@ import { embeddingDistance, embedSound, EMBED_DIMS } from "./embed.ts";
 import type { EmbedBatch, EmbedBatchResult } from "./embed-task.ts";
 import type { StartPoint } from "./pipeline.ts";
 import { proceduralDx7Voices } from "./procedural/dx7.ts";
+import { bankStartCount } from "./profile.ts";
 import { proceduralVitalPresets } from "./procedural/vital.ts";
 import type { MatchTarget } from "./target.ts";
 
@@ -289,7 +290,13 @@ export async function startsFor(
   if (bank) {
     return [
       ...analytic,
-      ...nearestEntries(bank, target.samples, target.note, opts.neighbours ?? 16, opts.exclude).map((e) => ({
+      ...nearestEntries(
+        bank,
+        target.samples,
+        target.note,
+        opts.neighbours ?? bankStartCount(synth),
+        opts.exclude,
+      ).map((e) => ({
         patch: e.patch,
         source:
           e.source === "procedural"

@@ -64,3 +64,15 @@ export function initialStepScale(synth: AnySynth, free: number[], extra = 0): Fl
   });
   return scale;
 }
+
+/**
+ * How many of the bank's nearest presets become starts. Every start is scored by the loss at the target's
+ * note before the search (one parallel batch), which re-ranks the embedding's coarse choice: the embedding's
+ * nearest preset is often not the one that sounds closest (measured on dx7-refs, docs/matcher.md). DX7
+ * renders cost a few milliseconds, so it gets many; Vital's cost ten times more.
+ */
+const BANK_STARTS_BY_SYNTH: Record<string, number> = { dx7: 200 };
+
+export function bankStartCount(synth: AnySynth): number {
+  return BANK_STARTS_BY_SYNTH[synth.id] ?? 16;
+}
