@@ -11,7 +11,7 @@
  * Nothing is rendered: spectra come from Bessel functions (fm-spectrum.ts) and envelopes from the engine's
  * own EG (dx7-eg.ts), so these starts cost analysis time but no renders of the search budget.
  */
-import { initPatch, type Dx7Operator, type Dx7Patch } from "../../synths/dx7/params.ts";
+import { clonePatch, initPatch, type Dx7Operator, type Dx7Patch } from "../../synths/dx7/params.ts";
 import type { AnySynth } from "../../synths/synth.ts";
 import type { StartPoint } from "../pipeline.ts";
 import type { MatchTarget } from "../target.ts";
@@ -247,11 +247,16 @@ function strongestPartials(sf: SpectralFrames, count: number, unitHz: number): P
   return chosen;
 }
 
-/** Additive voice: algorithm 32, one carrier per strong partial, each with its own fitted EG and level. */
-function additivePatch(target: MatchTarget, sf: SpectralFrames, unitHz: number): Dx7Patch | undefined {
-  const partials = strongestPartials(sf, 6, unitHz);
-  if (partials.length === 0) return undefined;
-  const fits = partials.map((p) => {
+interface PartialFit {
+  p: Partial;
+  eg: EgValues;
+  /** Peak of the partial's track (log2). */
+  peak: number;
+}
+
+/** Each partial's amplitude track over the frames, with an EG fitted to it. */
+function fitPartials(target: MatchTarget, sf: SpectralFrames, partials: Partial[]): PartialFit[] {
+  return partials.map((p) => {
     const track = new Float64Array(sf.frames);
     for (let t = 0; t < sf.frames; t++) {
       let acc = 0;
@@ -270,18 +275,65 @@ function additivePatch(target: MatchTarget, sf: SpectralFrames, unitHz: number):
     const { eg } = fitEg(curve, target.holdSeconds);
     return { p, eg, peak };
   });
+}
+
+/** A carrier playing one partial, its output level set by the partial's peak relative to `loudest` (log2). */
+function setPartialCarrier(op: Dx7Operator, f: PartialFit, unitHz: number, loudest: number): void {
+  // The EG's own peak sits at its L1..L3 maximum; the output level sets the partial's share (0.75 dB steps).
+  const egPeak = Math.max(f.eg.levels[0], f.eg.levels[1], f.eg.levels[2]);
+  const ol = Math.round(99 + ((f.peak - loudest) * 6.0206) / 0.75 + (99 - egPeak));
+  setOperator(op, nearestDx7Ratio(f.p.hz / unitHz), { ...f.eg, outputLevel: Math.min(99, Math.max(0, ol)) });
+}
+
+/** Additive voice: algorithm 32, one carrier per strong partial, each with its own fitted EG and level. */
+function additivePatch(target: MatchTarget, sf: SpectralFrames, unitHz: number): Dx7Patch | undefined {
+  const partials = strongestPartials(sf, 6, unitHz);
+  if (partials.length === 0) return undefined;
+  const fits = fitPartials(target, sf, partials);
   const loudest = Math.max(...fits.map((f) => f.peak));
   const patch = initPatch();
   patch.name = "ANALYT ADD";
   patch.algorithm = 32;
-  fits.forEach((f, k) => {
-    const r = nearestDx7Ratio(f.p.hz / unitHz);
-    // The EG's own peak sits at its L1..L3 maximum; the output level sets the partial's share (0.75 dB steps).
-    const egPeak = Math.max(f.eg.levels[0], f.eg.levels[1], f.eg.levels[2]);
-    const ol = Math.round(99 + ((f.peak - loudest) * 6.0206) / 0.75 + (99 - egPeak));
-    setOperator(patch.operators[k]!, r, { ...f.eg, outputLevel: Math.min(99, Math.max(0, ol)) });
-  });
+  fits.forEach((f, k) => setPartialCarrier(patch.operators[k]!, f, unitHz, loudest));
   for (let k = fits.length; k < 6; k++) patch.operators[k]!.outputLevel = 0;
+  return patch;
+}
+
+/**
+ * The FM pair with the partials it does not explain added: algorithm 5 (three pairs 2→1, 4→3, 6→5), the pair
+ * on OP1/OP2, the two strongest partials off the pair's lines (c + k·m, within 2 %) on carriers OP3 and OP5
+ * with their own EGs and levels relative to the loudest partial, their modulators OP4 and OP6 silent (the
+ * search can bring them in). Corpus voices mostly sum two or three carriers: a single pair misses a layer.
+ */
+function pairPlusPartialsPatch(
+  pairPatch: Dx7Patch,
+  pair: FmPairFit,
+  target: MatchTarget,
+  sf: SpectralFrames,
+  unitHz: number,
+): Dx7Patch | undefined {
+  const c = pair.carrier.ratio;
+  const m = pair.modulator.ratio;
+  const onPair = (r: number) => {
+    for (let k = -12; k <= 12; k++) {
+      const line = Math.abs(c + k * m);
+      if (line > 0 && Math.abs(Math.log(r / line)) < 0.02) return true;
+    }
+    return false;
+  };
+  const partials = strongestPartials(sf, 12, unitHz);
+  const off = partials.filter((p) => !onPair(p.hz / unitHz)).slice(0, 2);
+  if (off.length === 0 || partials.length === 0) return undefined;
+  const fits = fitPartials(target, sf, off);
+  const loudest = fitPartials(target, sf, partials.slice(0, 1))[0]!.peak;
+  const patch = clonePatch(pairPatch);
+  patch.name = "ANALYT PR+";
+  patch.algorithm = 5;
+  patch.feedback = 0;
+  for (let k = 2; k < 6; k++) patch.operators[k]!.outputLevel = 0;
+  fits.forEach((f, i) =>
+    setPartialCarrier(patch.operators[2 + 2 * i]!, f, unitHz, Math.max(loudest, f.peak)),
+  );
   return patch;
 }
 
@@ -312,14 +364,15 @@ export function dx7AnalyticStarts(_synth: AnySynth, target: MatchTarget): StartP
     );
     if (!same) pairs.push(r);
   }
-  for (const pair of pairs) {
+  for (const [k, pair] of pairs.entries()) {
     const { index } = indexTrajectory(model, pair.carrier.ratio, pair.modulator.ratio);
     const mod = fitEg(modulatorCurve(sf, index), target.holdSeconds).eg;
-    starts.push({
-      patch: fmPairPatch(pair.carrier, carrier, pair.modulator, mod),
-      source: `analytic FM pair ${pair.carrier.ratio.toFixed(2)}:${pair.modulator.ratio.toFixed(2)}`,
-      sigma: ANALYTIC_SIGMA,
-    });
+    const patch = fmPairPatch(pair.carrier, carrier, pair.modulator, mod);
+    const name = `${pair.carrier.ratio.toFixed(2)}:${pair.modulator.ratio.toFixed(2)}`;
+    starts.push({ patch, source: `analytic FM pair ${name}`, sigma: ANALYTIC_SIGMA });
+    const plus = k === 0 ? pairPlusPartialsPatch(patch, pair, target, sf, model.unitHz) : undefined;
+    if (plus)
+      starts.push({ patch: plus, source: `analytic FM pair ${name} + partials`, sigma: ANALYTIC_SIGMA });
   }
   const add = additivePatch(target, sf, model.unitHz);
   if (add) starts.push({ patch: add, source: "analytic additive", sigma: ANALYTIC_SIGMA });
