@@ -113,6 +113,33 @@ describe("DX7 analytic starts", () => {
     }
   });
 
+  it("add the partial an FM pair cannot explain as a second carrier (algorithm 5)", () => {
+    // A 1:3 pair (lines at odd multiples of the note) plus a sine carrier at ratio 1.41, off those lines.
+    const p = pair(3, 0, 70);
+    p.algorithm = 5;
+    const extra = p.operators[2];
+    extra.coarse = 1;
+    extra.fine = 41;
+    extra.outputLevel = 92;
+    extra.egRate = [99, 40, 30, 60];
+    extra.egLevel = [99, 85, 70, 0];
+    const samples = render(p, 57);
+    const target = analyseTarget(samples, { note: 57, holdSeconds: 0.8 });
+    const starts = dx7AnalyticStarts(dx7 as AnySynth, target);
+    const plus = starts.find((s) => s.source.endsWith("+ partials"));
+    expect(plus).toBeDefined();
+    const v = plus!.patch as Dx7Patch;
+    expect(v.algorithm).toBe(5);
+    const ratioOf = (k: number) => {
+      const op = v.operators[k]!;
+      return op.outputLevel > 0 ? (op.coarse === 0 ? 0.5 : op.coarse) * (1 + op.fine / 100) : NaN;
+    };
+    expect([ratioOf(2), ratioOf(4)].some((r) => Math.abs(r / 1.41 - 1) < 0.01)).toBe(true);
+    // The pair itself is kept on OP1/OP2 and the added carriers' modulators stay silent.
+    expect(v.operators[3].outputLevel).toBe(0);
+    expect(v.operators[5].outputLevel).toBe(0);
+  });
+
   it("give the matcher a better result at a small render budget than its other starts alone", async () => {
     const truth = pair(5, 50, 78, { rates: [99, 55, 40, 60], levels: [99, 70, 40, 0] });
     const samples = render(truth, 48);
