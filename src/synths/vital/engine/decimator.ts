@@ -45,57 +45,69 @@ const UP_COEFS = halfBand(UP_TAPS, 9);
  */
 export const OFFLINE_DROP = (CENTER - 3) / 2;
 
+const C0 = COEFS[CENTER]!;
+const C1 = COEFS[CENTER + 1]!;
+const C3 = COEFS[CENTER + 3]!;
+const C5 = COEFS[CENTER + 5]!;
+const C7 = COEFS[CENTER + 7]!;
+const C9 = COEFS[CENTER + 9]!;
+const C11 = COEFS[CENTER + 11]!;
+const C13 = COEFS[CENTER + 13]!;
+const C15 = COEFS[CENTER + 15]!;
+/** Input samples a window reaches back before the newest one. */
+const HISTORY = TAPS - 1;
+
 export class Decimator2 {
-  private readonly hist = new Float64Array(TAPS * 2);
-  private pos = 0;
+  /** The last HISTORY inputs, then the block being processed (grown once if a block is longer). */
+  private work = new Float64Array(HISTORY + 256);
+  /** Parity of the number of inputs consumed so far (an output follows every even-indexed input). */
   private count = 0;
 
   /** Whether this decimator's state equals `o`'s (so identical input gives identical output). */
   mirrors(o: Decimator2): boolean {
-    if (this.pos !== o.pos || this.count !== o.count) return false;
-    // comparing the live window is enough: the mirrored half holds the same values
-    const a = this.hist;
-    const b = o.hist;
-    for (let i = 0; i < TAPS; i++) if (a[i] !== b[i]) return false;
+    if (this.count !== o.count) return false;
+    const a = this.work;
+    const b = o.work;
+    for (let i = 0; i < HISTORY; i++) if (a[i] !== b[i]) return false;
     return true;
   }
 
   copyFrom(o: Decimator2): void {
-    this.hist.set(o.hist);
-    this.pos = o.pos;
+    this.work.set(o.work.subarray(0, HISTORY));
     this.count = o.count;
   }
 
   reset(): void {
-    this.hist.fill(0);
-    this.pos = 0;
+    this.work.fill(0);
     this.count = 0;
   }
 
   /** Consume `n` oversampled samples of `input`; write n/2 outputs to `out` from `outOffset`. Returns outputs. */
   process(input: Float32Array, n: number, out: Float32Array, outOffset: number): number {
-    const h = this.hist;
-    let w = outOffset;
-    let pos = this.pos;
-    let count = this.count;
-    const c = COEFS[CENTER]!;
-    for (let i = 0; i < n; i++) {
-      const x = input[i]!;
-      h[pos] = x;
-      h[pos + TAPS] = x; // mirrored so a window never wraps
-      pos = pos + 1 === TAPS ? 0 : pos + 1;
-      if ((count & 1) === 0) {
-        // newest sample is at pos − 1; window oldest → newest is h[pos … pos + TAPS − 1]
-        const base = pos;
-        let acc = c * h[base + CENTER]!;
-        for (let m = 1; m <= CENTER; m += 2)
-          acc += COEFS[CENTER + m]! * (h[base + CENTER - m]! + h[base + CENTER + m]!);
-        out[w++] = acc;
-      }
-      count++;
+    if (HISTORY + n > this.work.length) {
+      const grown = new Float64Array(HISTORY + n);
+      grown.set(this.work.subarray(0, HISTORY));
+      this.work = grown;
     }
-    this.pos = pos;
-    this.count = count & 1;
+    const h = this.work;
+    for (let i = 0; i < n; i++) h[HISTORY + i] = input[i]!;
+    let w = outOffset;
+    // the output after input i is centred CENTER samples before it: window h[i … i + TAPS − 1]
+    for (let i = this.count; i < n; i += 2) {
+      const c = i + CENTER;
+      let acc = C0 * h[c]!;
+      acc += C1 * (h[c - 1]! + h[c + 1]!);
+      acc += C3 * (h[c - 3]! + h[c + 3]!);
+      acc += C5 * (h[c - 5]! + h[c + 5]!);
+      acc += C7 * (h[c - 7]! + h[c + 7]!);
+      acc += C9 * (h[c - 9]! + h[c + 9]!);
+      acc += C11 * (h[c - 11]! + h[c + 11]!);
+      acc += C13 * (h[c - 13]! + h[c + 13]!);
+      acc += C15 * (h[c - 15]! + h[c + 15]!);
+      out[w++] = acc;
+    }
+    this.count = (this.count + n) & 1;
+    h.copyWithin(0, n, n + HISTORY);
     return w - outOffset;
   }
 }
