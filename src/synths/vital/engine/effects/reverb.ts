@@ -87,6 +87,10 @@ export class Reverb implements Effect {
   private preLowCoef = 0;
   private preHighCoef = 0;
   private predelay = 3;
+  /** The size, decay and chorus-amount values `decay`, `lineDelay` and `chorusAmount` were computed for. */
+  private linesSize = NaN;
+  private linesDecay = NaN;
+  private linesChorus = NaN;
 
   /** The WebAssembly SIMD network (reverb-kernel.ts), when available and wanted; else the loop below. */
   private readonly kernel: ReverbKernel | undefined;
@@ -149,21 +153,29 @@ export class Reverb implements Effect {
     const highCoef = coefficient(v[P.highCutoff]!, sr);
     const lowAmp = 1 - Math.pow(10, clamp(v[P.lowGain]!, -24, 0) / 20);
     const highAmp = Math.pow(10, clamp(v[P.highGain]!, -24, 0) / 20);
-    const size = clamp(v[P.size]!, 0, 1);
-    const sizeMult = Math.pow(2, size * 4 - 3);
-    const decaySeconds = clamp(Math.pow(2, v[P.decay]!), 0.1, 100);
-    const decayPeriod = sizeMult / (decaySeconds * BASE_RATE);
-    for (let i = 0; i < LINES; i++) {
-      this.decay[i] = Math.pow(T60, FEEDBACK[i]! * decayPeriod);
-      this.lineDelay[i] = sizeMult * FEEDBACK[i]! * this.rateRatio;
-    }
-    // chorus depth per lane (samples), limited by the shortest line of that lane
+    // line decays, lengths and chorus depths depend on three values only: recomputed when one changes
+    const sizeValue = v[P.size]!;
+    const decayValue = v[P.decay]!;
     const ca = v[P.chorusAmount]!;
-    const amount = clamp(ca * ca, 0, 1) * MAX_CHORUS_DRIFT * this.rateRatio;
-    for (let j = 0; j < 4; j++) {
-      let a = amount;
-      for (let k = 0; k < 4; k++) a = Math.min(a, this.lineDelay[k * 4 + j]! - 32);
-      this.chorusAmount[j] = Math.max(0, a) * sizeMult;
+    if (sizeValue !== this.linesSize || decayValue !== this.linesDecay || ca !== this.linesChorus) {
+      this.linesSize = sizeValue;
+      this.linesDecay = decayValue;
+      this.linesChorus = ca;
+      const size = clamp(sizeValue, 0, 1);
+      const sizeMult = Math.pow(2, size * 4 - 3);
+      const decaySeconds = clamp(Math.pow(2, decayValue), 0.1, 100);
+      const decayPeriod = sizeMult / (decaySeconds * BASE_RATE);
+      for (let i = 0; i < LINES; i++) {
+        this.decay[i] = Math.pow(T60, FEEDBACK[i]! * decayPeriod);
+        this.lineDelay[i] = sizeMult * FEEDBACK[i]! * this.rateRatio;
+      }
+      // chorus depth per lane (samples), limited by the shortest line of that lane
+      const amount = clamp(ca * ca, 0, 1) * MAX_CHORUS_DRIFT * this.rateRatio;
+      for (let j = 0; j < 4; j++) {
+        let a = amount;
+        for (let k = 0; k < 4; k++) a = Math.min(a, this.lineDelay[k * 4 + j]! - 32);
+        this.chorusAmount[j] = Math.max(0, a) * sizeMult;
+      }
     }
     const chorusHz = clamp(Math.pow(2, v[P.chorusFrequency]!), 0, MAX_CHORUS_HZ);
     const predelay = clamp(v[P.delay]! * sr, 3, this.out[0]!.maxDelay);
