@@ -67,6 +67,14 @@ export class Lfo {
    */
   valueAhead = 0;
   private table: Float32Array;
+  // Per-sample state, run alongside the control-rate one when the LFO feeds a destination Vital modulates per
+  // sample (its SynthLfo keeps the two apart; both restart at the trigger).
+  private aOffset = 0;
+  private aPhase = 0;
+  private aDelayPassed = 0;
+  private aFade = 0;
+  private aSmooth = 0;
+  private aTriggered = true;
 
   constructor(table: Float32Array) {
     this.table = table;
@@ -83,6 +91,92 @@ export class Lfo {
     this.fade = 0;
     this.smoothValue = 0;
     this.smoothAhead = 0;
+    this.aOffset = this.offset;
+    this.aDelayPassed = 0;
+    this.aFade = 0;
+    this.aSmooth = 0;
+    this.aTriggered = true;
+  }
+
+  /**
+   * The per-sample output of one block (`b` as for `advance`, `tick` = 1 / sample rate) into `out`: the phase
+   * offset ramps from the previous block's, the fade is an amplitude ramp and smoothing runs per sample, and
+   * the value is not clamped — Vital's audio-rate LFO.
+   */
+  renderAudio(out: Float32Array, n: number, b: LfoBlock, tick: number): void {
+    const table = this.table;
+    const type = b.syncType;
+    let phase = this.aPhase;
+    const target = b.phaseOffset;
+    if (this.aTriggered) phase = type === SYNC_SUSTAIN_ENVELOPE ? 0 : target;
+    this.aTriggered = false;
+    this.aPhase = target;
+    const dPhase = (target - phase) / n;
+    const delta = b.hz * tick;
+    const delay = b.delaySeconds;
+    let passed = this.aDelayPassed;
+    const delaying = delay > passed;
+    let amp = this.aFade;
+    const fadeInc = tick / Math.max(tick, b.fadeSeconds);
+    let smoothMult = 0;
+    if (b.smooth) {
+      const halfLife = b.smoothSeconds * HALF_LIFE_RATIO;
+      smoothMult = halfLife > MIN_HALF_LIFE ? Math.pow(2, -tick / halfLife) : 0;
+      amp = 1;
+    }
+    let value = this.aSmooth;
+    let offset = Math.max(0, this.aOffset);
+    const held = !b.released;
+    for (let i = 0; i < n; i++) {
+      passed += tick;
+      const past = passed >= delay;
+      if (past) amp = amp + fadeInc > 1 ? 1 : amp + fadeInc;
+      const step = past ? delta : 0;
+      let x: number;
+      switch (type) {
+        case SYNC_ENVELOPE:
+          x = Math.min(offset + phase, 1);
+          offset = Math.min(offset + step, 1);
+          break;
+        case SYNC_SUSTAIN_ENVELOPE:
+          x = offset;
+          offset = Math.min(offset + step, held ? phase : 1);
+          break;
+        case SYNC_LOOP_POINT:
+          offset += step;
+          if (offset >= 1) offset = offset - 1 + phase;
+          offset = Math.min(offset, 1);
+          x = offset;
+          break;
+        case SYNC_LOOP_HOLD:
+          offset += step;
+          if (held && offset >= phase) offset -= phase;
+          offset = Math.min(offset, 1);
+          x = offset;
+          break;
+        default: {
+          const p = offset + phase;
+          x = p - Math.floor(p);
+          offset += step;
+          offset -= Math.floor(offset);
+        }
+      }
+      const v = readLine(table, x);
+      value = v + (value - v) * smoothMult;
+      out[i] = amp * value;
+      phase += dPhase;
+    }
+    this.aSmooth = value;
+    this.aFade = amp;
+    this.aDelayPassed = passed;
+    if (type === SYNC_TRIGGER || type === SYNC_SYNC) {
+      if (!delaying) {
+        const o = this.aOffset + delta * n;
+        offset = o - Math.floor(o);
+      }
+    } else if (type === SYNC_ENVELOPE) offset = Math.min(offset, 1);
+    else if (type === SYNC_SUSTAIN_ENVELOPE) offset = Math.min(offset, held ? phase : 1);
+    this.aOffset = offset;
   }
 
   /** Advance one control block; the value is read at the block's starting phase, as Vital does. */
@@ -177,6 +271,14 @@ export class RandomLfo {
   private syncStarted = false;
   value = 0.5;
   valueR = 0.5;
+  /**
+   * Per-sample outputs, set when the LFO feeds a destination Vital modulates per sample: Vital's audio-rate
+   * random LFO ramps from the previous block's value (steps where sample & hold wraps, per sample for Lorenz).
+   */
+  audioL: Float32Array | null = null;
+  audioR: Float32Array | null = null;
+  private startL = 0.5;
+  private startR = 0.5;
   private readonly gen: VitalRandom;
   private readonly lane: number;
   private readonly pair = new Float64Array(2);
@@ -225,6 +327,8 @@ export class RandomLfo {
       this.lorenz(hz, samples, sampleRate, stereo, sync);
       return;
     }
+    this.startL = this.value;
+    this.startR = this.valueR;
     const delta = (hz / sampleRate) * samples;
     let wrapped = false;
     if (sync) {
@@ -244,11 +348,15 @@ export class RandomLfo {
         this.draw(stereo);
         this.nextL = this.pair[0]!;
         this.nextR = this.pair[1]!;
+        this.startL = 0.5 * this.lastL + 0.5;
+        this.startR = 0.5 * this.lastR + 0.5;
       }
       this.offset += delta;
       wrapped = this.offset >= 1;
       this.offset -= Math.floor(this.offset);
     }
+    const heldL = 0.5 * this.lastL + 0.5;
+    const heldR = 0.5 * this.lastR + 0.5;
     if (wrapped) {
       this.lastL = this.nextL;
       this.lastR = this.nextR;
@@ -258,6 +366,17 @@ export class RandomLfo {
     }
     this.value = this.shape(this.lastL, this.nextL, style);
     this.valueR = stereo ? this.shape(this.lastR, this.nextR, style) : this.value;
+    if (this.audioL !== null) {
+      if (style === 1) {
+        // Vital's step index divides by the block's phase delta, so the step falls on sample 0 or 1
+        const change = wrapped ? Math.round(this.offset / (delta > 0 ? delta : 1)) : -1;
+        fillStep(this.audioL, samples, heldL, this.value, change);
+        if (this.audioR !== null) fillStep(this.audioR, samples, heldR, this.valueR, change);
+      } else {
+        fillRamp(this.audioL, samples, this.startL, this.value);
+        if (this.audioR !== null) fillRamp(this.audioR, samples, this.startR, this.valueR);
+      }
+    }
   }
 
   private shape(from: number, to: number, style: number): number {
@@ -288,13 +407,23 @@ export class RandomLfo {
     this.pendingReset = false;
     const t = Math.min(LORENZ_MAX_STEP, (hz * 0.5) / sampleRate);
     // the control value is the state after the block's first step (Vital reads the first sample)
-    this.value = lorenzSteps(L, samples, t);
-    this.valueR = stereo ? lorenzSteps(R, samples, t) : this.value;
+    this.value = lorenzSteps(L, samples, t, this.audioL);
+    this.valueR = stereo ? lorenzSteps(R, samples, t, this.audioR) : this.value;
+    if (!stereo && this.audioR !== null) this.audioR.set(this.audioL!.subarray(0, samples));
   }
 }
 
-/** Run `n` Euler steps in place; returns the output (x/40 + ½) after the first step. */
-function lorenzSteps(s: Float64Array, n: number, t: number): number {
+function fillRamp(out: Float32Array, n: number, from: number, to: number): void {
+  const step = (to - from) / n;
+  for (let i = 0; i < n; i++) out[i] = from + step * (i + 1);
+}
+
+function fillStep(out: Float32Array, n: number, from: number, to: number, change: number): void {
+  for (let i = 0; i < n; i++) out[i] = i > change ? to : from;
+}
+
+/** Run `n` Euler steps in place (outputs x/40 + ½ per step into `out` when given); returns the first step's. */
+function lorenzSteps(s: Float64Array, n: number, t: number, out: Float32Array | null = null): number {
   let x = s[0]!;
   let y = s[1]!;
   let z = s[2]!;
@@ -306,6 +435,7 @@ function lorenzSteps(s: Float64Array, n: number, t: number): number {
     x += dx * t;
     y += dy * t;
     z += dz * t;
+    if (out !== null) out[i] = x / 40 + 0.5;
     if (i === 0) first = x / 40 + 0.5;
   }
   s[0] = x;

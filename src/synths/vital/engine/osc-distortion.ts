@@ -185,6 +185,85 @@ export class DistortedVoiceReader {
   }
 
   /**
+   * As `advance`, with per-sample modulation: each sample's increment is scaled by `incMult[i]` (null: 1) and
+   * its phase offset is `off[i]` (cycles).
+   */
+  advanceBuffers(
+    ph: number,
+    curInc: number,
+    dInc: number,
+    incMult: Float64Array | null,
+    off: Float64Array,
+    n: number,
+  ): number {
+    const q = this.q;
+    for (let i = 0; i < n; i++) {
+      curInc += dInc;
+      ph += incMult === null ? curInc : curInc * incMult[i]!;
+      if (ph >= 1) ph -= Math.floor(ph);
+      const x = ph + off[i]!;
+      q[i] = x - Math.floor(x);
+    }
+    return ph;
+  }
+
+  /** The fade position where the last `readPlain` ended. */
+  fadeOut = 1;
+
+  /**
+   * An undistorted voice on the per-sample path in one pass: `advanceBuffers` and `read` fused (no warp).
+   * Returns the phase at the end of the block; the fade position is left in `fadeOut`.
+   */
+  readPlain(
+    ph: number,
+    curInc: number,
+    dInc: number,
+    incMult: Float64Array | null,
+    off: Float64Array,
+    n: number,
+    cyc: Float32Array,
+    prev: Float32Array,
+    fade: number,
+    fadeStep: number,
+    frameSize: number,
+    gl: number,
+    gr: number,
+    accL: Float32Array,
+    accR: Float32Array,
+  ): number {
+    for (let i = 0; i < n; i++) {
+      curInc += dInc;
+      ph += incMult === null ? curInc : curInc * incMult[i]!;
+      if (ph >= 1) ph -= Math.floor(ph);
+      let q = ph + off[i]!;
+      q -= Math.floor(q);
+      const pos = q * frameSize;
+      const idx = pos | 0;
+      const fr = pos - idx;
+      let x0 = cyc[idx]!;
+      let x1 = cyc[idx + 1]!;
+      let x2 = cyc[idx + 2]!;
+      let x3 = cyc[idx + 3]!;
+      let y =
+        x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+      if (fade < 1) {
+        x0 = prev[idx]!;
+        x1 = prev[idx + 1]!;
+        x2 = prev[idx + 2]!;
+        x3 = prev[idx + 3]!;
+        const yOld =
+          x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+        fade = fade + fadeStep < 1 ? fade + fadeStep : 1;
+        y = yOld + (y - yOld) * fade;
+      }
+      accL[i] = accL[i]! + y * gl;
+      accR[i] = accR[i]! + y * gr;
+    }
+    this.fadeOut = fade;
+    return ph;
+  }
+
+  /**
    * Warps the phases of the last `advance` into read positions and window gains. The value ramps from `dFrom`
    * to `dTo` and the distortion phase from `pFrom` to `pTo` (the shorter way round) across the block; `mod`
    * is the modulator's signal for FM/RM (null: silent modulator).

@@ -25,6 +25,7 @@ import {
   PARAM_COUNT,
   PARAM_MAX,
   PARAM_MIN,
+  PARAM_NAMES,
   pid,
   SOURCE_COUNT,
   SRC_AFTERTOUCH,
@@ -41,6 +42,7 @@ import {
   SRC_SLIDE,
   SRC_STEREO,
   SRC_VELOCITY,
+  type ModSlot,
   type VitalProgram,
 } from "./program.ts";
 import { vitalRandomPhase, type VoicePairRandom } from "./random.ts";
@@ -50,6 +52,35 @@ import { FRAME_SIZE, Wavetable } from "./wavetable.ts";
 
 export const MAX_BLOCK = 128;
 const MAX_UNISON = 16;
+/** Where the right lane of an odd unison count's centre voice keeps its phase (a slot odd counts never use). */
+const CENTRE_R = MAX_UNISON - 1;
+/** Destinations Vital sums per sample (ModulationSum) and the voice reads per sample. */
+const PER_SAMPLE_DESTINATION = /^osc_[123]_(transpose|tune|phase|level)$/;
+/** Of those, the ones whose left and right values need the oscillator's lanes rendered apart. */
+const LANE_DESTINATION = /^osc_[123]_(transpose|tune|phase)$/;
+
+/** `perSampleLanes` flags: no per-sample path, per-sample pitch, left and right lanes differ. */
+const LANES_NONE = 0;
+const LANES_ON = 1;
+const LANES_PITCH = 2;
+const LANES_SPLIT = 4;
+
+/** Envelopes, LFOs and random LFOs: Vital runs them per sample when they reach a per-sample destination. */
+function isAudioRateSource(source: number): boolean {
+  return source >= SRC_ENV && source < SRC_RANDOM_LFO + 4;
+}
+
+/**
+ * One destination's per-sample modulation (offset from the parameter's value) for the left and right lane:
+ * the control-rate slots' sum ramped across the block, plus every per-sample slot.
+ */
+class PerSampleDestination {
+  readonly L = new Float32Array(MAX_BLOCK);
+  readonly R = new Float32Array(MAX_BLOCK);
+  ctrlL = 0;
+  ctrlR = 0;
+  constructor(readonly param: number) {}
+}
 /** How often an oscillator rebuilds its band-limited cycle (and the length of the cross-fade), as Vital. */
 const CYCLE_UPDATE_SECONDS = 0.007;
 const STACK_RATIOS: number[][] = (() => {
@@ -212,6 +243,8 @@ class OscState {
   readonly gainR = new Float64Array(MAX_UNISON);
   readonly ratio = new Float64Array(MAX_UNISON);
   readonly cents = new Float64Array(MAX_UNISON);
+  /** Per-sample path: the voice's increment relative to the oscillator's base (stack ratio · detune). */
+  readonly mult = new Float64Array(MAX_UNISON);
   readonly cycle: (Float32Array | null)[] = new Array(MAX_UNISON).fill(null);
   readonly prev: (Float32Array | null)[] = new Array(MAX_UNISON).fill(null);
   /** Cross-fade position from `prev` to `cycle`, 0 … 1. */
@@ -226,9 +259,17 @@ class OscState {
   /** Level applied at the end of the previous block, for the per-block ramp. */
   lastL = 0;
   lastR = 0;
+  /** Pan gains of the previous block (per-sample level path). */
+  panL = 0;
+  panR = 0;
 }
 
 function sameSignal(a: Float32Array, b: Float32Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameSignal64(a: Float64Array, b: Float64Array, n: number): boolean {
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
   return true;
 }
@@ -242,6 +283,37 @@ function quartic(x: number): number {
   const y = x > 0 ? x : 0;
   const y2 = y * y;
   return y2 * y2;
+}
+
+function clampUnit(x: number): number {
+  return x < -1 ? -1 : x > 1 ? 1 : x;
+}
+
+/**
+ * Adds one per-sample slot into `out`: the source shaped as `Voice.modulate` does (remap, power, bipolar)
+ * times the amount ramped from `from` to `to` (amount × destination range, right lane negated for a stereo slot).
+ */
+function addSlot(
+  slot: ModSlot,
+  src: Float32Array,
+  out: Float32Array,
+  from: number,
+  to: number,
+  power: number,
+  n: number,
+): void {
+  const step = (to - from) / n;
+  const mapping = slot.mapping;
+  for (let i = 0; i < n; i++) {
+    let s = src[i]!;
+    if (mapping) s = readLine(mapping, s);
+    let x: number;
+    if (slot.bipolar) {
+      const b = 2 * s - 1;
+      x = 0.5 * (power !== 0 ? Math.sign(b) * powerCurve(Math.abs(b), -power) : b);
+    } else x = power !== 0 ? Math.sign(s) * powerCurve(Math.abs(s), -power) : s;
+    out[i] = out[i]! + x * (from + step * (i + 1));
+  }
 }
 
 const ROUTE_F1 = 0;
@@ -356,6 +428,22 @@ export class Voice {
   held = false;
   age = 0;
   private readonly phaseModulated: boolean[];
+  // Per-sample modulation (Vital's audio-rate connections): slots from an envelope, LFO or random LFO to an
+  // oscillator's transpose, tune, phase or level. Empty for most patches, which then pay nothing.
+  private readonly audioSlot: Uint8Array;
+  private readonly audioSlots: number[] = [];
+  private readonly slotAmountL: Float64Array;
+  private readonly slotAmountR: Float64Array;
+  private readonly perSample: (PerSampleDestination | null)[];
+  private readonly perSampleDests: PerSampleDestination[] = [];
+  private readonly srcL: (Float32Array | null)[] = new Array<Float32Array | null>(SOURCE_COUNT).fill(null);
+  private readonly srcR: (Float32Array | null)[] = new Array<Float32Array | null>(SOURCE_COUNT).fill(null);
+  private perSampleStarted = false;
+  // per-oscillator scratch for the per-sample path
+  private readonly incMultL = new Float64Array(MAX_BLOCK);
+  private readonly incMultR = new Float64Array(MAX_BLOCK);
+  private readonly phaseOffL = new Float64Array(MAX_BLOCK);
+  private readonly phaseOffR = new Float64Array(MAX_BLOCK);
   /** Per oscillator: its spectral morph state (spectral-morph.ts), null without a morph. */
   private readonly morphs: (OscMorph | null)[];
   private readonly ctx: VoiceContext;
@@ -408,6 +496,50 @@ export class Voice {
       [new VoiceFilter(this.sr), new VoiceFilter(this.sr)],
       [new VoiceFilter(this.sr), new VoiceFilter(this.sr)],
     ];
+    const slots = program.slots;
+    this.audioSlot = new Uint8Array(slots.length);
+    this.slotAmountL = new Float64Array(slots.length);
+    this.slotAmountR = new Float64Array(slots.length);
+    this.perSample = new Array<PerSampleDestination | null>(PARAM_COUNT).fill(null);
+    const perSampleDest = (param: number) => {
+      if (this.perSample[param] === null) {
+        const d = new PerSampleDestination(param);
+        this.perSample[param] = d;
+        this.perSampleDests.push(d);
+      }
+    };
+    slots.forEach((slot, i) => {
+      const name = PARAM_NAMES[slot.dest]!;
+      if (isAudioRateSource(slot.source) && PER_SAMPLE_DESTINATION.test(name)) {
+        this.audioSlot[i] = 1;
+        this.audioSlots.push(i);
+        perSampleDest(slot.dest);
+        const src = slot.source;
+        if (this.srcL[src] === null) {
+          this.srcL[src] = new Float32Array(MAX_BLOCK);
+          if (this.stereo && src >= SRC_LFO) this.srcR[src] = new Float32Array(MAX_BLOCK);
+        }
+      } else if (this.stereo && LANE_DESTINATION.test(name) && this.slotDiffersByChannel(slot)) {
+        perSampleDest(slot.dest);
+      }
+    });
+    for (let i = 0; i < 4; i++) {
+      this.randomLfos[i]!.audioL = this.srcL[SRC_RANDOM_LFO + i];
+      this.randomLfos[i]!.audioR = this.srcR[SRC_RANDOM_LFO + i];
+    }
+  }
+
+  /** Whether a slot can give the left and right channel different values (stereo slot or stereo source). */
+  private slotDiffersByChannel(slot: ModSlot): boolean {
+    if (slot.stereo) return true;
+    const v = this.program.values;
+    if (slot.source >= SRC_LFO && slot.source < SRC_LFO + 8) {
+      const ids = LFO[slot.source - SRC_LFO]!;
+      return v[ids.stereo]! !== 0 || this.program.modulated.includes(ids.stereo);
+    }
+    if (slot.source >= SRC_RANDOM_LFO && slot.source < SRC_RANDOM_LFO + 4)
+      return v[RANDOM_LFO[slot.source - SRC_RANDOM_LFO]!.stereo]! >= 0.5;
+    return false;
   }
 
   get active(): boolean {
@@ -467,6 +599,7 @@ export class Voice {
     this.seconds = 0;
     this.noteOnTransport = transportSeconds;
     this.randomValue = this.random.trigger.next();
+    this.perSampleStarted = false;
     this.mods.fill(0);
     this.updateSources();
     this.applyModulation();
@@ -532,6 +665,7 @@ export class Voice {
       const odd = (n & 1) === 1;
       for (let i = 0; i < n; i++) st.phase[i] = phase + vitalRandomPhase(d[odd ? i + 1 : i]!, rp);
       for (let i = 0; i < n; i++) st.phase[i] = st.phase[i]! - Math.floor(st.phase[i]!);
+      if (odd) st.phase[CENTRE_R] = st.phase[0]!;
       st.cycle.fill(null);
       st.prev.fill(null);
     }
@@ -601,7 +735,9 @@ export class Voice {
   private modulate(mods: Float64Array, sources: Float64Array, ahead: Float64Array, right: boolean): void {
     const p = this.program;
     for (let i = 0; i < p.modulated.length; i++) mods[p.modulated[i]!] = 0;
+    const audio = this.audioSlot;
     for (let i = 0; i < p.slots.length; i++) {
+      if (audio[i] === 1) continue; // summed per sample (renderPerSample)
       const slot = p.slots[i]!;
       let s = slot.audioRate ? ahead[slot.source]! : sources[slot.source]!;
       if (slot.mapping) s = readLine(slot.mapping, s);
@@ -614,6 +750,57 @@ export class Voice {
       } else x = power !== 0 ? Math.sign(s) * powerCurve(Math.abs(s), -power) : s;
       const sign = right && slot.stereo ? -1 : 1;
       mods[slot.dest] = mods[slot.dest]! + sign * x * amount * slot.range;
+    }
+  }
+
+  /**
+   * The per-sample destinations of this block: the control-rate sum (already in mods/modsR) ramped from the
+   * previous block's, plus each per-sample slot (source per sample, amount ramped as Vital's connection does).
+   * Leaves each destination's last value in mods/modsR for the block-rate readers.
+   */
+  private renderPerSample(n: number): void {
+    const first = !this.perSampleStarted;
+    this.perSampleStarted = true;
+    const stereo = this.stereo;
+    for (const d of this.perSampleDests) {
+      const cL = this.mods[d.param]!;
+      const cR = stereo ? this.modsR[d.param]! : cL;
+      const fromL = first ? cL : d.ctrlL;
+      const fromR = first ? cR : d.ctrlR;
+      const stepL = (cL - fromL) / n;
+      const stepR = (cR - fromR) / n;
+      const L = d.L;
+      const R = d.R;
+      for (let i = 0; i < n; i++) {
+        L[i] = fromL + stepL * (i + 1);
+        R[i] = fromR + stepR * (i + 1);
+      }
+      d.ctrlL = cL;
+      d.ctrlR = cR;
+    }
+    const p = this.program;
+    for (let k = 0; k < this.audioSlots.length; k++) {
+      const si = this.audioSlots[k]!;
+      const slot = p.slots[si]!;
+      const d = this.perSample[slot.dest]!;
+      const srcL = this.srcL[slot.source]!;
+      const amount = clampUnit(p.values[slot.amountIndex]! + this.mods[slot.amountIndex]!) * slot.range;
+      const power = p.values[slot.powerIndex]! + this.mods[slot.powerIndex]!;
+      addSlot(slot, srcL, d.L, first ? amount : this.slotAmountL[si]!, amount, power, n);
+      this.slotAmountL[si] = amount;
+      if (stereo) {
+        const sign = slot.stereo ? -1 : 1;
+        const amountR =
+          sign * clampUnit(p.values[slot.amountIndex]! + this.modsR[slot.amountIndex]!) * slot.range;
+        const powerR = p.values[slot.powerIndex]! + this.modsR[slot.powerIndex]!;
+        const srcR = this.srcR[slot.source] ?? srcL;
+        addSlot(slot, srcR, d.R, first ? amountR : this.slotAmountR[si]!, amountR, powerR, n);
+        this.slotAmountR[si] = amountR;
+      }
+    }
+    for (const d of this.perSampleDests) {
+      this.mods[d.param] = d.L[n - 1]!;
+      if (stereo) this.modsR[d.param] = d.R[n - 1]!;
     }
   }
 
@@ -644,7 +831,9 @@ export class Voice {
     for (let i = 1; i < 6; i++) {
       if (used[SRC_ENV + i] === 0) continue;
       this.updateEnvTimes(i);
-      this.envs[i]!.advance(n, this.envTimes[i]!);
+      const audio = this.srcL[SRC_ENV + i]!;
+      if (audio !== null) this.envs[i]!.render(audio, n, this.envTimes[i]!);
+      else this.envs[i]!.advance(n, this.envTimes[i]!);
     }
     const bps = this.ctx.beatsPerSecond;
     const released = !this.held;
@@ -663,10 +852,14 @@ export class Voice {
       b.blockSeconds = blockSeconds;
       b.released = released;
       this.lfos[i]!.advance(b);
+      const audioL = this.srcL[SRC_LFO + i]!;
+      if (audioL !== null) this.lfos[i]!.renderAudio(audioL, n, b, 1 / this.sr);
       if (this.stereo) {
         b.phaseOffset -= stereoPhase;
         b.hz = this.lfoHz(i, true);
         this.lfosR[i]!.advance(b);
+        const audioR = this.srcR[SRC_LFO + i]!;
+        if (audioR !== null) this.lfosR[i]!.renderAudio(audioR, n, b, 1 / this.sr);
       }
     }
     for (let i = 0; i < 4; i++) {
@@ -691,12 +884,22 @@ export class Voice {
       );
     }
     this.updateSources();
+    // an envelope running per sample hands its block's first value to control-rate readers, as in Vital
+    for (let i = 1; i < 6; i++) {
+      const audio = this.srcL[SRC_ENV + i]!;
+      if (audio !== null) this.sources[SRC_ENV + i] = audio[0]!;
+    }
     this.applyModulation();
 
     // Amplitude envelope at audio rate: A² with A = env_1 · lerp(1, velocity, track) · voice_amplitude.
     this.updateEnvTimes(0);
     const amp = this.amp;
     this.envs[0]!.render(amp, n, this.envTimes[0]!);
+    if (this.perSampleDests.length > 0) {
+      const env1 = this.srcL[SRC_ENV]!;
+      if (env1 !== null) env1.set(amp.subarray(0, n));
+      this.renderPerSample(n);
+    }
     const track = this.v(G.velocityTrack);
     const scale = (1 + (this.velocity - 1) * track) * this.v(G.voiceAmplitude);
     for (let i = 0; i < n; i++) {
@@ -1032,9 +1235,11 @@ export class Voice {
     const accR = this.oscRawR[o]!;
     accL.fill(0, 0, n);
     accR.fill(0, 0, n);
+    const lanes = this.perSampleLanes(o, n, midi + pitchBase, pitch, offStart, offStep);
     for (let u = 0; u < count; u++) {
-      let hz = baseHz * st.ratio[u]! * Math.pow(2, st.cents[u]! / 1200);
-      if (morph !== null) hz *= morph.pitchMult(u);
+      let mult = st.ratio[u]! * Math.pow(2, st.cents[u]! / 1200);
+      if (morph !== null) mult *= morph.pitchMult(u);
+      const hz = baseHz * mult;
       // beyond the internal Nyquist the pitch folds; keep the increment below one cycle per sample
       const inc = Math.min(hz / sr, 0.999);
       let cyc = st.cycle[u]!;
@@ -1066,7 +1271,17 @@ export class Voice {
       const dInc = (inc - prevInc) / n;
       let curInc = prevInc;
       let fade = st.fade[u]!;
-      if (distType !== 0) {
+      if (lanes !== LANES_NONE) {
+        // per-sample pitch/phase: the increment's pitch part comes from the lane's buffer, only the unison
+        // ratio ramps (Vital's phase_inc_mult)
+        const base = baseHz / sr;
+        const prevMult = st.started ? st.mult[u]! : mult;
+        st.mult[u] = mult;
+        const pitched = (lanes & LANES_PITCH) !== 0;
+        const from = pitched ? base * prevMult : prevInc;
+        const step = pitched ? (base * mult - from) / n : dInc;
+        ph = this.renderLaneVoice(o, u, ph, from, step, pitched, lanes, n, cyc, prev, fadeStep, cs, sn);
+      } else if (distType !== 0) {
         const off = phaseMod ? offStart : 0;
         const step = phaseMod ? offStep : 0;
         ph = this.renderDistortedVoice(o, u, ph, curInc, dInc, off, step, n, cyc, prev, fadeStep, cs, sn);
@@ -1150,14 +1365,185 @@ export class Voice {
       }
       st.phase[u] = ph;
     }
-    for (let i = 0; i < n; i++) {
-      const k = i + 1;
-      outL[i] = outL[i]! + accL[i]! * (startL + stepL * k);
-      outR[i] = outR[i]! + accR[i]! * (startR + stepR * k);
+    const levelMod = this.perSample[ids.level]!;
+    if (levelMod !== null) {
+      // level per sample (squared, floored at 0), pan ramped per block
+      const base = this.program.values[ids.level]!;
+      const fromPanL = st.started ? st.panL : panL;
+      const fromPanR = st.started ? st.panR : panR;
+      const dPanL = (panL - fromPanL) / n;
+      const dPanR = (panR - fromPanR) / n;
+      const mR = this.stereo ? levelMod.R : levelMod.L;
+      for (let i = 0; i < n; i++) {
+        const k = i + 1;
+        const a = Math.max(0, base + levelMod.L[i]!);
+        const b = Math.max(0, base + mR[i]!);
+        outL[i] = outL[i]! + accL[i]! * a * a * (fromPanL + dPanL * k);
+        outR[i] = outR[i]! + accR[i]! * b * b * (fromPanR + dPanR * k);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const k = i + 1;
+        outL[i] = outL[i]! + accL[i]! * (startL + stepL * k);
+        outR[i] = outR[i]! + accR[i]! * (startR + stepR * k);
+      }
     }
     st.lastL = targetL;
     st.lastR = targetR;
+    st.panL = panL;
+    st.panR = panR;
     st.started = true;
+  }
+
+  /**
+   * Fills the per-sample increment multipliers (relative to `pitchEnd`, the block's last pitch) and phase
+   * offsets of oscillator `o` for both lanes when its transpose, tune or phase is modulated per sample or apart
+   * per channel; returns LANES_* flags (LANES_NONE: the block-rate path serves).
+   */
+  private perSampleLanes(
+    o: number,
+    n: number,
+    midi: number,
+    pitchEnd: number,
+    offStart: number,
+    offStep: number,
+  ): number {
+    const ids = OSC[o]!;
+    const tr = this.perSample[ids.transpose]!;
+    const tu = this.perSample[ids.tune]!;
+    const phase = this.perSample[ids.phase]!;
+    if (tr === null && tu === null && phase === null) return LANES_NONE;
+    const v = this.program.values;
+    const stereo = this.stereo;
+    let flags = LANES_ON;
+    let split = false;
+    if (tr !== null || tu !== null) {
+      flags |= LANES_PITCH;
+      const q = this.transposeQuantize[o]!;
+      const table = this.snapTables[o]!;
+      const trBase = v[ids.transpose]!;
+      const tuBase = v[ids.tune]!;
+      const lanes = stereo ? 2 : 1;
+      for (let lane = 0; lane < lanes; lane++) {
+        const mods = lane === 0 ? this.mods : this.modsR;
+        const out = lane === 0 ? this.incMultL : this.incMultR;
+        const trBuf = tr === null ? null : lane === 0 ? tr.L : tr.R;
+        const tuBuf = tu === null ? null : lane === 0 ? tu.L : tu.R;
+        const trFixed = trBase + mods[ids.transpose]!;
+        const tuFixed = tuBase + mods[ids.tune]!;
+        for (let i = 0; i < n; i++) {
+          const t = trBuf === null ? trFixed : trBase + trBuf[i]!;
+          const c = tuBuf === null ? tuFixed : tuBase + tuBuf[i]!;
+          out[i] = Math.pow(2, (snappedPitch(midi, t, q, table) + c - pitchEnd) / 12);
+        }
+      }
+      if (stereo) split = !sameSignal64(this.incMultL, this.incMultR, n);
+    }
+    const offL = this.phaseOffL;
+    const offR = this.phaseOffR;
+    if (phase !== null) {
+      const base = v[ids.phase]! - 0.5;
+      for (let i = 0; i < n; i++) {
+        offL[i] = base + phase.L[i]!;
+        offR[i] = base + phase.R[i]!;
+      }
+      if (stereo) split = split || !sameSignal64(offL, offR, n);
+    } else {
+      for (let i = 0; i < n; i++) offL[i] = offR[i] = offStart + offStep * (i + 1);
+    }
+    return split ? flags | LANES_SPLIT : flags;
+  }
+
+  /**
+   * One unison voice on the per-sample path (any distortion included): the voice reads its lane's increment
+   * multipliers and phase offsets — left lane flat on even pairs, as the unison layout — and the centre voice
+   * of an odd count, in both lanes, is rendered once per lane when they differ (its right lane keeps its own
+   * phase in CENTRE_R, starting from the left lane's, as Vital's reset copies it).
+   */
+  private renderLaneVoice(
+    o: number,
+    u: number,
+    ph: number,
+    curInc: number,
+    dInc: number,
+    pitched: boolean,
+    lanes: number,
+    n: number,
+    cyc: Float32Array,
+    prev: Float32Array,
+    fadeStep: number,
+    cs: number,
+    sn: number,
+  ): number {
+    const st = this.osc[o]!;
+    const type = this.distTypes[o]!;
+    const ds = this.distStates[o]!;
+    const reader = this.distReader;
+    const accL = this.oscRawL[o]!;
+    const accR = this.oscRawR[o]!;
+    const even = (st.count & 1) === 0;
+    const pair = even ? u >> 1 : (u + 1) >> 1;
+    const dFrom = ds.from[pair]!;
+    const dTo = ds.to[pair]!;
+    const gl = st.gainL[u]!;
+    const gr = st.gainR[u]!;
+    const fade = st.fade[u]!;
+    const split = (lanes & LANES_SPLIT) !== 0;
+    const incL = pitched ? this.incMultL : null;
+    const incR = pitched ? (split ? this.incMultR : this.incMultL) : null;
+    const offL = this.phaseOffL;
+    const offR = split ? this.phaseOffR : offL;
+    const src = type === 0 ? -1 : modulatorOf(o, type);
+    let modL: Float32Array | null = null;
+    let modR: Float32Array | null = null;
+    if (src === MODULATOR_SAMPLE) {
+      modL = this.sampleRawL;
+      modR = this.sampleRawR;
+    } else if (src >= 0) {
+      modL = this.oscRawL[src]!;
+      modR = this.oscRawR[src]!;
+    }
+    const centre = !even && u === 0;
+    if (type === 0 && (!centre || !split)) {
+      const leftLane = !split || (even ? (u & 1) === 0 : (u & 1) === 1);
+      const end = reader.readPlain(
+        ph,
+        curInc,
+        dInc,
+        leftLane ? incL : incR,
+        leftLane ? offL : offR,
+        n,
+        cyc,
+        prev,
+        fade,
+        fadeStep,
+        FRAME_SIZE,
+        gl,
+        gr,
+        accL,
+        accR,
+      );
+      st.fade[u] = reader.fadeOut;
+      if (centre) st.phase[CENTRE_R] = end;
+      return end;
+    }
+    if (centre && (split || (modL !== null && modR !== null && !sameSignal(modL, modR, n)))) {
+      const g = gl / (cs + sn);
+      const end = reader.advanceBuffers(ph, curInc, dInc, incL, offL, n);
+      reader.warp(type, n, dFrom, dTo, ds.phaseFrom, ds.phaseTo, modL);
+      reader.read(cyc, prev, fade, fadeStep, n, FRAME_SIZE, g * cs, g * sn, accL, accR);
+      const endR = reader.advanceBuffers(split ? st.phase[CENTRE_R]! : ph, curInc, dInc, incR, offR, n);
+      reader.warp(type, n, dFrom, dTo, ds.phaseFrom, ds.phaseTo, modR);
+      st.fade[u] = reader.read(cyc, prev, fade, fadeStep, n, FRAME_SIZE, g * sn, g * cs, accL, accR);
+      st.phase[CENTRE_R] = endR;
+      return end;
+    }
+    const leftLane = even ? (u & 1) === 0 : (u & 1) === 1 || u === 0;
+    const end = reader.advanceBuffers(ph, curInc, dInc, leftLane ? incL : incR, leftLane ? offL : offR, n);
+    reader.warp(type, n, dFrom, dTo, ds.phaseFrom, ds.phaseTo, leftLane ? modL : modR);
+    st.fade[u] = reader.read(cyc, prev, fade, fadeStep, n, FRAME_SIZE, gl, gr, accL, accR);
+    if (centre) st.phase[CENTRE_R] = end;
+    return end;
   }
 
   /**
