@@ -23,7 +23,7 @@ const HONOURED = [
  * oscillator's transpose, tune and phase per unison lane (voice.ts, per-sample path).
  */
 const STEREO_DESTINATIONS =
-  /^(distortion_filter_cutoff|osc_[123]_(level|pan|transpose|tune|phase)|sample_(level|pan)|filter_[12]_(cutoff|resonance|drive|blend|blend_transpose|keytrack|mix|formant_(x|y|transpose|resonance|spread))|lfo_[1-8]_(frequency|tempo|keytrack_transpose|keytrack_tune))$/;
+  /^(distortion_filter_cutoff|osc_[123]_(level|pan|transpose|tune|phase|distortion_(amount|spread|phase))|sample_(level|pan)|filter_[12]_(cutoff|resonance|drive|blend|blend_transpose|keytrack|mix|formant_(x|y|transpose|resonance|spread))|lfo_[1-8]_(frequency|tempo|keytrack_transpose|keytrack_tune))$/;
 
 /**
  * Whether the voice keeps this destination's left and right values apart. A wave frame is per lane when every

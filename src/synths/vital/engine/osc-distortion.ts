@@ -129,7 +129,8 @@ function signedPhase(x: number): number {
  * across the pairs, 0 at the centre to 2 × spread at the outermost pair) and the distortion phase, with the
  * previous block's values to ramp from.
  */
-export class OscDistortionState {
+/** One lane's distortion values per unison pair, ramped from the previous block's. */
+export class DistortionLane {
   readonly from = new Float64Array(MAX_PAIRS);
   readonly to = new Float64Array(MAX_PAIRS);
   phaseFrom = 0;
@@ -148,6 +149,35 @@ export class OscDistortionState {
     const dp = usesDistortionPhase(type) ? phase - 0.5 : 0;
     this.phaseFrom = restart ? dp : this.phaseTo;
     this.phaseTo = dp;
+  }
+
+  equals(o: DistortionLane): boolean {
+    if (this.phaseFrom !== o.phaseFrom || this.phaseTo !== o.phaseTo) return false;
+    for (let p = 0; p < MAX_PAIRS; p++)
+      if (this.from[p] !== o.from[p] || this.to[p] !== o.to[p]) return false;
+    return true;
+  }
+}
+
+/**
+ * The distortion values of an oscillator: the left lane's and, when the amount, spread or phase is modulated
+ * apart per channel (Vital keeps them per lane), the right lane's.
+ */
+export class OscDistortionState extends DistortionLane {
+  readonly right = new DistortionLane();
+  /** The right lane's values differ from the left's this block. */
+  split = false;
+
+  updateRight(
+    type: number,
+    amount: number,
+    spread: number,
+    phase: number,
+    pairs: number,
+    restart: boolean,
+  ): void {
+    this.right.update(type, amount, spread, phase, pairs, restart);
+    this.split = !this.equals(this.right);
   }
 }
 

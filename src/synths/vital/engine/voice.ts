@@ -1202,6 +1202,11 @@ export class Voice {
       const amount = this.v(ids.distortionAmount);
       const spread = this.v(ids.distortionSpread);
       ds.update(distType, amount, spread, this.v(ids.distortionPhase), pairs, !st.started);
+      if (this.stereo) {
+        const amountR = this.vR(ids.distortionAmount);
+        const spreadR = this.vR(ids.distortionSpread);
+        ds.updateRight(distType, amountR, spreadR, this.vR(ids.distortionPhase), pairs, !st.started);
+      }
       syncMult = frequencyMult(distType, ds.to[0]!);
     }
 
@@ -1483,12 +1488,11 @@ export class Voice {
     const accR = this.oscRawR[o]!;
     const even = (st.count & 1) === 0;
     const pair = even ? u >> 1 : (u + 1) >> 1;
-    const dFrom = ds.from[pair]!;
-    const dTo = ds.to[pair]!;
     const gl = st.gainL[u]!;
     const gr = st.gainR[u]!;
     const fade = st.fade[u]!;
     const split = (lanes & LANES_SPLIT) !== 0;
+    const right = type !== 0 && ds.split ? ds.right : ds;
     const incL = pitched ? this.incMultL : null;
     const incR = pitched ? (split ? this.incMultR : this.incMultL) : null;
     const offL = this.phaseOffL;
@@ -1527,20 +1531,30 @@ export class Voice {
       if (centre) st.phase[CENTRE_R] = end;
       return end;
     }
-    if (centre && (split || (modL !== null && modR !== null && !sameSignal(modL, modR, n)))) {
+    const differs = split || right !== ds || (modL !== null && modR !== null && !sameSignal(modL, modR, n));
+    if (centre && differs) {
       const g = gl / (cs + sn);
       const end = reader.advanceBuffers(ph, curInc, dInc, incL, offL, n);
-      reader.warp(type, n, dFrom, dTo, ds.phaseFrom, ds.phaseTo, modL);
+      reader.warp(type, n, ds.from[pair]!, ds.to[pair]!, ds.phaseFrom, ds.phaseTo, modL);
       reader.read(cyc, prev, fade, fadeStep, n, FRAME_SIZE, g * cs, g * sn, accL, accR);
       const endR = reader.advanceBuffers(split ? st.phase[CENTRE_R]! : ph, curInc, dInc, incR, offR, n);
-      reader.warp(type, n, dFrom, dTo, ds.phaseFrom, ds.phaseTo, modR);
+      reader.warp(type, n, right.from[pair]!, right.to[pair]!, right.phaseFrom, right.phaseTo, modR);
       st.fade[u] = reader.read(cyc, prev, fade, fadeStep, n, FRAME_SIZE, g * sn, g * cs, accL, accR);
       st.phase[CENTRE_R] = endR;
       return end;
     }
     const leftLane = even ? (u & 1) === 0 : (u & 1) === 1 || u === 0;
     const end = reader.advanceBuffers(ph, curInc, dInc, leftLane ? incL : incR, leftLane ? offL : offR, n);
-    reader.warp(type, n, dFrom, dTo, ds.phaseFrom, ds.phaseTo, leftLane ? modL : modR);
+    const lane = leftLane ? ds : right;
+    reader.warp(
+      type,
+      n,
+      lane.from[pair]!,
+      lane.to[pair]!,
+      lane.phaseFrom,
+      lane.phaseTo,
+      leftLane ? modL : modR,
+    );
     st.fade[u] = reader.read(cyc, prev, fade, fadeStep, n, FRAME_SIZE, gl, gr, accL, accR);
     if (centre) st.phase[CENTRE_R] = end;
     return end;
@@ -1574,8 +1588,7 @@ export class Voice {
     const accR = this.oscRawR[o]!;
     const even = (st.count & 1) === 0;
     const pair = even ? u >> 1 : (u + 1) >> 1;
-    const dFrom = ds.from[pair]!;
-    const dTo = ds.to[pair]!;
+    const right = ds.split ? ds.right : ds;
     const gl = st.gainL[u]!;
     const gr = st.gainR[u]!;
     const fade = st.fade[u]!;
@@ -1590,15 +1603,26 @@ export class Voice {
       modL = this.oscRawL[src]!;
       modR = this.oscRawR[src]!;
     }
-    if (modL !== null && modR !== null && !even && u === 0 && !sameSignal(modL, modR, n)) {
+    const centreSplit =
+      !even && u === 0 && (ds.split || (modL !== null && modR !== null && !sameSignal(modL, modR, n)));
+    if (centreSplit) {
       const g = gl / (cs + sn);
-      reader.warp(type, n, dFrom, dTo, ds.phaseFrom, ds.phaseTo, modL);
+      reader.warp(type, n, ds.from[pair]!, ds.to[pair]!, ds.phaseFrom, ds.phaseTo, modL);
       reader.read(cyc, prev, fade, fadeStep, n, FRAME_SIZE, g * cs, g * sn, accL, accR);
-      reader.warp(type, n, dFrom, dTo, ds.phaseFrom, ds.phaseTo, modR);
+      reader.warp(type, n, right.from[pair]!, right.to[pair]!, right.phaseFrom, right.phaseTo, modR);
       st.fade[u] = reader.read(cyc, prev, fade, fadeStep, n, FRAME_SIZE, g * sn, g * cs, accL, accR);
     } else {
       const leftLane = even ? (u & 1) === 0 : (u & 1) === 1 || u === 0;
-      reader.warp(type, n, dFrom, dTo, ds.phaseFrom, ds.phaseTo, leftLane ? modL : modR);
+      const lane = leftLane ? ds : right;
+      reader.warp(
+        type,
+        n,
+        lane.from[pair]!,
+        lane.to[pair]!,
+        lane.phaseFrom,
+        lane.phaseTo,
+        leftLane ? modL : modR,
+      );
       st.fade[u] = reader.read(cyc, prev, fade, fadeStep, n, FRAME_SIZE, gl, gr, accL, accR);
     }
     return end;
