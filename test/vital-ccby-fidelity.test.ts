@@ -42,6 +42,18 @@ const RANDOM_DEPENDENT: Record<string, number> = {
   ccby_BullfrogsOnNeptune_n48: 8,
 };
 
+/**
+ * Renders that rely on per-sample (audio-rate) oscillator modulation and per-lane stereo modulation (voice.ts);
+ * measured (first second): FakeFullTines 12.7 → 1.55 (keytracked LFOs phase-modulating three oscillators),
+ * Superdark → 0.38, KingKruleBleeps → 1.63, MOS65818580 → 2.95 (per-lane distortion amount).
+ */
+const PER_SAMPLE_MODULATION: Record<string, number> = {
+  ccby_FakeFullTines_n48: 1.8,
+  ccby_Superdark_n48: 0.5,
+  ccby_KingKruleBleeps_n48: 1.85,
+  ccby_MOS65818580_n48: 3.2,
+};
+
 interface Entry {
   id: string;
   preset: string;
@@ -91,7 +103,7 @@ describe.skipIf(!hasShared)("Vital engine fidelity on the CC BY presets (MIDI 48
     expect(quantile(values, 0.5)).toBeLessThanOrEqual(MEDIAN_BOUND);
     expect(quantile(values, 0.9)).toBeLessThanOrEqual(P90_BOUND);
     expect(values.filter((v) => v <= 1).length).toBeGreaterThanOrEqual(CLOSE_COUNT);
-    for (const [id, bound] of Object.entries(RANDOM_DEPENDENT))
+    for (const [id, bound] of Object.entries({ ...RANDOM_DEPENDENT, ...PER_SAMPLE_MODULATION }))
       expect(all.get(id), id).toBeLessThanOrEqual(bound);
   }, 600_000);
 });

@@ -79,4 +79,26 @@ describe("per-sample oscillator modulation", () => {
     expect(left / right).toBeLessThan(2.1);
     expect(engineDeviations(p).filter((x) => x.includes("stereo"))).toEqual([]);
   });
+
+  it("an LFO's stereo offset gives each channel its own distortion amount (pulse width)", () => {
+    // pulse distortion: amount 0.5 on the left (half of each cycle silent), 0 on the right (the plain sine)
+    const p = sinePatch("lfo_1", "osc_1_distortion_amount", {
+      osc_1_distortion_type: 6,
+      osc_1_distortion_amount: 0,
+      lfo_1_sync: 0,
+      lfo_1_frequency: -7,
+      lfo_1_phase: 0.25,
+      lfo_1_stereo: 0.5,
+      modulation_1_amount: 0.5,
+    });
+    const [l, r] = render(p, 57);
+    const rms = (x: Float32Array) => {
+      let s2 = 0;
+      for (let i = 4410; i < 17640; i++) s2 += x[i]! * x[i]!;
+      return Math.sqrt(s2 / (17640 - 4410));
+    };
+    expect(rms(r!)).toBeGreaterThan(0.05);
+    expect(rms(l!)).toBeLessThan(0.8 * rms(r!));
+    expect(engineDeviations(p).filter((x) => x.includes("stereo"))).toEqual([]);
+  });
 });
