@@ -96,7 +96,8 @@ describe("DX7 EG fit", () => {
 });
 
 describe("DX7 analytic starts", () => {
-  it("recover a pair's modulator ratio, harmonic and inharmonic", () => {
+  // Analysis-heavy (a few seconds of CPU per target): a longer timeout for loaded machines.
+  it("recover a pair's modulator ratio, harmonic and inharmonic", { timeout: 300_000 }, () => {
     for (const [coarse, fine] of [
       [3, 0],
       [1, 41],
@@ -113,52 +114,78 @@ describe("DX7 analytic starts", () => {
     }
   });
 
-  it("add the partial an FM pair cannot explain as a second carrier (algorithm 5)", () => {
-    // A 1:3 pair (lines at odd multiples of the note) plus a sine carrier at ratio 1.41, off those lines.
-    const p = pair(3, 0, 70);
-    p.algorithm = 5;
-    const extra = p.operators[2];
-    extra.coarse = 1;
-    extra.fine = 41;
-    extra.outputLevel = 92;
-    extra.egRate = [99, 40, 30, 60];
-    extra.egLevel = [99, 85, 70, 0];
-    const samples = render(p, 57);
-    const target = analyseTarget(samples, { note: 57, holdSeconds: 0.8 });
-    const starts = dx7AnalyticStarts(dx7 as AnySynth, target);
-    const plus = starts.find((s) => s.source.endsWith("+ partials"));
-    expect(plus).toBeDefined();
-    const v = plus!.patch as Dx7Patch;
-    expect(v.algorithm).toBe(5);
-    const ratioOf = (k: number) => {
-      const op = v.operators[k]!;
-      return op.outputLevel > 0 ? (op.coarse === 0 ? 0.5 : op.coarse) * (1 + op.fine / 100) : NaN;
+  it(
+    "add the partial an FM pair cannot explain as a second carrier (algorithm 5)",
+    { timeout: 120_000 },
+    () => {
+      // A 1:3 pair (lines at odd multiples of the note) plus a sine carrier at ratio 1.41, off those lines.
+      const p = pair(3, 0, 70);
+      p.algorithm = 5;
+      const extra = p.operators[2];
+      extra.coarse = 1;
+      extra.fine = 41;
+      extra.outputLevel = 92;
+      extra.egRate = [99, 40, 30, 60];
+      extra.egLevel = [99, 85, 70, 0];
+      const samples = render(p, 57);
+      const target = analyseTarget(samples, { note: 57, holdSeconds: 0.8 });
+      const starts = dx7AnalyticStarts(dx7 as AnySynth, target);
+      const plus = starts.find((s) => s.source.endsWith("+ partials"));
+      expect(plus).toBeDefined();
+      const v = plus!.patch as Dx7Patch;
+      expect(v.algorithm).toBe(5);
+      const ratioOf = (k: number) => {
+        const op = v.operators[k]!;
+        return op.outputLevel > 0 ? (op.coarse === 0 ? 0.5 : op.coarse) * (1 + op.fine / 100) : NaN;
+      };
+      expect([ratioOf(2), ratioOf(4)].some((r) => Math.abs(r / 1.41 - 1) < 0.01)).toBe(true);
+      // The pair itself is kept on OP1/OP2 and the added carriers' modulators stay silent.
+      expect(v.operators[3].outputLevel).toBe(0);
+      expect(v.operators[5].outputLevel).toBe(0);
+    },
+  );
+
+  it("recover the ratio of a nearly silent modulator (sidebands 60–70 dB down)", { timeout: 120_000 }, () => {
+    // OL 54 with EG levels 40: index ≈ 2π · 2^((82·32 + 34·64 − 4256)/256 − 14) ≈ 0.0017.
+    const flat = {
+      rates: [99, 99, 99, 60] as EgValues["rates"],
+      levels: [40, 40, 40, 0] as EgValues["levels"],
     };
-    expect([ratioOf(2), ratioOf(4)].some((r) => Math.abs(r / 1.41 - 1) < 0.01)).toBe(true);
-    // The pair itself is kept on OP1/OP2 and the added carriers' modulators stay silent.
-    expect(v.operators[3].outputLevel).toBe(0);
-    expect(v.operators[5].outputLevel).toBe(0);
+    const p = pair(5, 15, 54, flat);
+    p.operators[0].egRate = [99, 99, 99, 99];
+    p.operators[0].egLevel = [99, 99, 99, 0];
+    const samples = render(p, 48, 1, 1);
+    const target = analyseTarget(samples, { note: 48, holdSeconds: 1 });
+    const fm = dx7AnalyticStarts(dx7 as AnySynth, target).find((s) =>
+      s.source.startsWith("analytic FM pair"),
+    )!;
+    const op2 = (fm.patch as Dx7Patch).operators[1];
+    expect((op2.coarse === 0 ? 0.5 : op2.coarse) * (1 + op2.fine / 100)).toBeCloseTo(5.75, 6);
   });
 
-  it("give the matcher a better result at a small render budget than its other starts alone", async () => {
-    const truth = pair(5, 50, 78, { rates: [99, 55, 40, 60], levels: [99, 70, 40, 0] });
-    const samples = render(truth, 48);
-    const target = analyseTarget(samples, { note: 48, holdSeconds: 0.8, velocity: 100 });
-    const run = async (withAnalytic: boolean) =>
-      (
-        await match({
-          synth: dx7 as AnySynth,
-          target,
-          evaluator: new LocalEvaluator(dx7 as AnySynth, target.loss),
-          renders: 120,
-          seed: 2,
-          candidates: 1,
-          starts: withAnalytic ? dx7AnalyticStarts(dx7 as AnySynth, target) : [],
-        })
-      ).candidates[0]!.loss;
-    const without = await run(false);
-    const withStarts = await run(true);
-    expect(withStarts).toBeLessThan(0.5 * without);
-    expect(withStarts).toBeLessThan(1.2);
-  });
+  it(
+    "give the matcher a better result at a small render budget than its other starts alone",
+    { timeout: 180_000 },
+    async () => {
+      const truth = pair(5, 50, 78, { rates: [99, 55, 40, 60], levels: [99, 70, 40, 0] });
+      const samples = render(truth, 48);
+      const target = analyseTarget(samples, { note: 48, holdSeconds: 0.8, velocity: 100 });
+      const run = async (withAnalytic: boolean) =>
+        (
+          await match({
+            synth: dx7 as AnySynth,
+            target,
+            evaluator: new LocalEvaluator(dx7 as AnySynth, target.loss),
+            renders: 120,
+            seed: 2,
+            candidates: 1,
+            starts: withAnalytic ? dx7AnalyticStarts(dx7 as AnySynth, target) : [],
+          })
+        ).candidates[0]!.loss;
+      const without = await run(false);
+      const withStarts = await run(true);
+      expect(withStarts).toBeLessThan(0.5 * without);
+      expect(withStarts).toBeLessThan(1.2);
+    },
+  );
 });

@@ -15,8 +15,16 @@ import { clonePatch, initPatch, type Dx7Operator, type Dx7Patch } from "../../sy
 import type { AnySynth } from "../../synths/synth.ts";
 import type { StartPoint } from "../pipeline.ts";
 import type { MatchTarget } from "../target.ts";
-import { fitEg, indexToLog2, type Curve, type EgValues } from "./dx7-eg.ts";
-import { FmPairModel, spectralFrames, type SpectralFrames } from "./fm-spectrum.ts";
+import { fitEg, fitEgToSpectra, indexToLog2, type Curve, type EgValues } from "./dx7-eg.ts";
+import {
+  FmPairModel,
+  indexDistanceTable,
+  indexGridPosition,
+  INDEX_GRID_MIN,
+  INDEX_GRID_STEPS,
+  spectralFrames,
+  type SpectralFrames,
+} from "./fm-spectrum.ts";
 
 interface Ratio {
   ratio: number;
@@ -56,13 +64,17 @@ export function nearestDx7Ratio(r: number): Ratio {
   return best;
 }
 
-const SWEEP_INDEX = [0, 0.03, 0.07, 0.14, 0.25, 0.45, 0.8, 1.3, 2, 3, 4.4, 6.3, 9, 12.5];
-/** Index grid for the trajectory: 0 and a geometric grid up to the DX7's maximum (4π). */
+const SWEEP_INDEX = [0, 0.001, 0.003, 0.01, 0.03, 0.07, 0.14, 0.25, 0.45, 0.8, 1.3, 2, 3, 4.4, 6.3, 9, 12.5];
+/** Index grid for the trajectory: 0 and a geometric grid from the smallest index the engine plays to its maximum (4π). */
 const TRAJECTORY_INDEX = [
   0,
-  ...Array.from({ length: 56 }, (_, i) => 0.02 * ((4 * Math.PI) / 0.02) ** (i / 55)),
+  ...Array.from({ length: 70 }, (_, i) => INDEX_GRID_MIN * ((4 * Math.PI) / INDEX_GRID_MIN) ** (i / 69)),
 ];
 const MIN_INDEX = 0.03;
+/** Distinct ratio pairs whose modulator EG is fitted (the best two by that fit become starts). */
+const FITTED_PAIRS = 3;
+/** The attack, fitted on shorter frames too (s × 44.1 kHz). */
+const ATTACK_SAMPLES = 0.3 * 44100;
 /** CMA-ES step from these starts: they are fitted, so refinement begins close by. */
 const ANALYTIC_SIGMA = 0.05;
 
@@ -353,10 +365,11 @@ export function dx7AnalyticStarts(_synth: AnySynth, target: MatchTarget): StartP
   const { model, ranked } = best!;
   const carrier = fitEg(carrierCurve(target), target.holdSeconds).eg;
   const starts: StartPoint[] = [];
-  // The two best pairs with distinct sounds (ratios that are not the same up to 2 %).
+  // The best pairs with distinct sounds (ratios that are not the same up to 2 %), each with its modulator EG
+  // fitted to finer frames through the index table; ranked again by that fit.
   const pairs: FmPairFit[] = [];
   for (const r of ranked) {
-    if (pairs.length >= 2) break;
+    if (pairs.length >= FITTED_PAIRS) break;
     const same = pairs.some(
       (q) =>
         Math.abs(Math.log(q.modulator.ratio / r.modulator.ratio)) < 0.02 &&
@@ -364,10 +377,47 @@ export function dx7AnalyticStarts(_synth: AnySynth, target: MatchTarget): StartP
     );
     if (!same) pairs.push(r);
   }
-  for (const [k, pair] of pairs.entries()) {
+  // Two resolutions: 2048-sample frames over the whole sound, 1024-sample frames over the attack.
+  const resolutions = [
+    { frames: spectralFrames(target.samples, 2048, 256), until: Infinity },
+    {
+      frames: spectralFrames(target.samples.subarray(0, ATTACK_SAMPLES + 1024), 1024, 128),
+      until: ATTACK_SAMPLES,
+    },
+  ].map(({ frames, until }) => ({
+    frames,
+    model: new FmPairModel(frames, model.unitHz),
+    frameStart: Float64Array.from({ length: frames.frames }, (_, t) => t * frames.hop),
+    weights: Float64Array.from(frames.levelDb, (l, t) =>
+      l > frames.peakDb - 45 && t * frames.hop < until ? 1 : 0,
+    ),
+  }));
+  const fitted = pairs.map((pair) => {
     const { index } = indexTrajectory(model, pair.carrier.ratio, pair.modulator.ratio);
-    const mod = fitEg(modulatorCurve(sf, index), target.holdSeconds).eg;
-    const patch = fmPairPatch(pair.carrier, carrier, pair.modulator, mod);
+    const fromTrack = fitEg(modulatorCurve(sf, index), target.holdSeconds).eg;
+    const tables = resolutions.map((r) => ({
+      distances: indexDistanceTable(r.model, pair.carrier.ratio, pair.modulator.ratio),
+      columns: INDEX_GRID_STEPS + 1,
+      position: indexGridPosition,
+      frameStart: r.frameStart,
+      nFft: r.frames.nFft,
+      weights: r.weights,
+    }));
+    const fit = fitEgToSpectra(tables, target.holdSeconds, [fromTrack], { screened: 400, kept: 2 });
+    return { pair, eg: fit.eg, error: fit.error, tables };
+  });
+  fitted.sort((a, b) => a.error - b.error);
+  // The best pair's fit again with a wider screening (the fit is multimodal; its budget matters most there).
+  if (fitted[0]) {
+    const again = fitEgToSpectra(fitted[0].tables, target.holdSeconds, [fitted[0].eg], {
+      screened: 4000,
+      kept: 8,
+      seed: 2,
+    });
+    if (again.error < fitted[0].error) Object.assign(fitted[0], { eg: again.eg, error: again.error });
+  }
+  for (const [k, { pair, eg }] of fitted.slice(0, 2).entries()) {
+    const patch = fmPairPatch(pair.carrier, carrier, pair.modulator, eg);
     const name = `${pair.carrier.ratio.toFixed(2)}:${pair.modulator.ratio.toFixed(2)}`;
     starts.push({ patch, source: `analytic FM pair ${name}`, sigma: ANALYTIC_SIGMA });
     const plus = k === 0 ? pairPlusPartialsPatch(patch, pair, target, sf, model.unitHz) : undefined;

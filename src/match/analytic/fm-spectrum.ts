@@ -2,10 +2,11 @@
  * Spectra of a two-operator phase-modulation pair, predicted analytically and compared with a sound's
  * short-time spectra: sin(2π c u t + I sin(2π m u t)) = Σ_k J_k(I) sin(2π (c + k m) u t) (Bessel functions
  * of the first kind), lines below 0 Hz folded with a sign change, lines above Nyquist aliased (an engine
- * without band-limiting, as the DX7's, aliases them). Each line spreads over the bins of the Hann window's
- * main lobe. Used to pick an FM pair's frequency ratios and its index over time without rendering anything.
+ * without band-limiting, as the DX7's, aliases them). Each line spreads over the bins of the Blackman-Harris
+ * window's main lobe. Used to pick an FM pair's frequency ratios and its index over time without rendering anything.
  */
-import { stft } from "../../audio/stft.ts";
+import { realFft } from "../../audio/fft.ts";
+import { blackmanHarris } from "./harmonics.ts";
 
 const SR = 44100;
 
@@ -29,7 +30,7 @@ export interface SpectralFrames {
   floorDb: Float64Array;
 }
 
-const RANGE_DB = 60;
+const RANGE_DB = 80;
 
 export function spectralFrames(
   samples: Float32Array,
@@ -37,32 +38,47 @@ export function spectralFrames(
   hop = 1024,
   maxHz = 12000,
 ): SpectralFrames {
-  const spec = stft(samples, { nFft, hop });
   const binHz = SR / nFft;
-  const bins = Math.min(spec.bins, Math.floor(maxHz / binHz) + 1);
-  const frames = spec.frames;
+  const bins = Math.min(nFft / 2 + 1, Math.floor(maxHz / binHz) + 1);
+  // Whole windows only: a window running past the end sees the sound cut off (broadband leakage).
+  const frames = Math.max(1, Math.floor((samples.length - nFft) / hop) + 1);
+  const fft = realFft(nFft);
+  const win = Float32Array.from({ length: nFft }, (_, i) => blackmanHarris(i, nFft));
+  const heap = fft.heap();
+  const inBase = fft.inIndex;
+  const outBase = fft.outIndex;
+  const power = new Float64Array(bins);
   const db = new Float32Array(frames * bins);
   const levelDb = new Float64Array(frames);
   const times = new Float64Array(frames);
   const floorDb = new Float64Array(frames);
   let peakDb = -Infinity;
   for (let t = 0; t < frames; t++) {
+    const start = t * hop;
+    for (let i = 0; i < nFft; i++) {
+      const j = start + i;
+      heap[inBase + i] = j < samples.length ? samples[j]! * win[i]! : 0;
+    }
+    fft.run();
     let total = 0;
     let max = 0;
     for (let b = 0; b < bins; b++) {
-      const p = spec.data[t * spec.bins + b]!;
+      const re = b === 0 ? heap[outBase]! : b === nFft / 2 ? heap[outBase + 1]! : heap[outBase + 2 * b]!;
+      const im = b === 0 || b === nFft / 2 ? 0 : heap[outBase + 2 * b + 1]!;
+      const p = re * re + im * im;
+      power[b] = p;
       total += p;
       if (p > max) max = p;
     }
     const floor = 10 * Math.log10(Math.max(max, 1e-30)) - RANGE_DB;
     floorDb[t] = floor;
     for (let b = 0; b < bins; b++) {
-      const d = 10 * Math.log10(Math.max(spec.data[t * spec.bins + b]!, 1e-30));
+      const d = 10 * Math.log10(Math.max(power[b]!, 1e-30));
       db[t * bins + b] = d > floor ? d : floor;
     }
     levelDb[t] = 10 * Math.log10(Math.max(total, 1e-30));
     if (levelDb[t]! > peakDb) peakDb = levelDb[t]!;
-    times[t] = (t * hop + nFft / 2) / SR;
+    times[t] = (start + nFft / 2) / SR;
   }
   return { nFft, hop, binHz, bins, frames, times, db, levelDb, peakDb, floorDb };
 }
@@ -98,17 +114,22 @@ export function besselJ(x: number, K: number, out: Float64Array): void {
   for (let i = 0; i <= K; i++) out[i]! /= norm;
 }
 
-/** Power response of the periodic Hann window at an offset of `d` bins (|W(d)|² / |W(0)|²), |d| < 3. */
+/**
+ * Power response of the 4-term Blackman-Harris window at an offset of `d` bins (|W(d)|² / |W(0)|²), |d| < 4:
+ * its sidelobes (−92 dB) stay below the frames' 80 dB range, so a line is its main lobe alone.
+ */
 const KERNEL_RES = 64;
-const KERNEL_HALF = 3;
+const KERNEL_HALF = 4;
+const BH = [0.35875, 0.48829, 0.14128, 0.01168];
 const KERNEL = (() => {
   const n = 2 * KERNEL_HALF * KERNEL_RES + 1;
   const k = new Float64Array(n);
   const sinc = (x: number) => (Math.abs(x) < 1e-12 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x));
   for (let i = 0; i < n; i++) {
     const d = i / KERNEL_RES - KERNEL_HALF;
-    const w = 0.5 * sinc(d) + 0.25 * sinc(d - 1) + 0.25 * sinc(d + 1);
-    k[i] = (w * w) / 0.25;
+    let w = BH[0]! * sinc(d);
+    for (let j = 1; j < 4; j++) w += (BH[j]! / 2) * (sinc(d - j) + sinc(d + j));
+    k[i] = (w * w) / (BH[0]! * BH[0]!);
   }
   return k;
 })();
@@ -238,4 +259,40 @@ export class FmPairModel {
     }
     return acc / bins;
   }
+}
+
+/**
+ * Index grid for distance tables: 0, then geometric from the smallest index the DX7 engine plays (below a
+ * gain of 1120/2^24 it skips the operator: index 2π · 6.7e-5 ≈ 4.2e-4) to its largest (4π).
+ */
+export const INDEX_GRID_MIN = 4e-4;
+export const INDEX_GRID_STEPS = 120;
+export const INDEX_GRID = Float64Array.from({ length: INDEX_GRID_STEPS + 1 }, (_, i) =>
+  i === 0 ? 0 : INDEX_GRID_MIN * ((4 * Math.PI) / INDEX_GRID_MIN) ** ((i - 1) / (INDEX_GRID_STEPS - 1)),
+);
+
+/** Fractional column of `index` in INDEX_GRID (linear in the index below the first step, in log above). */
+export function indexGridPosition(index: number): number {
+  if (index <= 0) return 0;
+  if (index < INDEX_GRID_MIN) return index / INDEX_GRID_MIN;
+  const pos =
+    1 +
+    ((INDEX_GRID_STEPS - 1) * Math.log(index / INDEX_GRID_MIN)) / Math.log((4 * Math.PI) / INDEX_GRID_MIN);
+  return Math.min(INDEX_GRID_STEPS, pos);
+}
+
+/**
+ * The pair's spectral distance to every frame at every index of INDEX_GRID: frames × (INDEX_GRID_STEPS + 1).
+ * An envelope fit then looks its index trajectory up here instead of fitting an index measured per frame
+ * (at high indices several indices explain a frame almost equally well; the table keeps them all).
+ */
+export function indexDistanceTable(model: FmPairModel, c: number, m: number): Float32Array {
+  const { frames } = model.frames;
+  const cols = INDEX_GRID_STEPS + 1;
+  const out = new Float32Array(frames * cols);
+  for (let g = 0; g < cols; g++) {
+    model.predict(c, m, INDEX_GRID[g]!);
+    for (let t = 0; t < frames; t++) out[t * cols + g] = model.distance(t);
+  }
+  return out;
 }
