@@ -35,9 +35,6 @@ const KNOWN_GAPS: Record<string, number> = {
   wt_spectral_frame128_n72: 0.3,
   wt_spectral_frame192_n48: 0.25,
   wt_spectral_frame256_n48: 0.25,
-  // Slowed-down noise: Vital's resampler leaves images ~85 dB down where ours leaves less.
-  noise_keytrack_n48: 2.8,
-  noise_keytrack_n36: 2.6,
   // LFO-driven refs: control-block timing differs slightly from Vital's (its blocks are not aligned to the
   // note-on); wave-frame modulation also depends on when the 7 ms cycle updates fall.
   mod_lfo_vibrato_n72: 0.3,

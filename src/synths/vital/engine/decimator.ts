@@ -32,10 +32,6 @@ function halfBand(taps: number, beta: number): Float64Array {
 }
 
 const COEFS = halfBand(TAPS, 8);
-/** A longer filter for the one-off upsampling of the sample oscillator's audio (sharper band edge). */
-const UP_TAPS = 255;
-const UP_CENTER = (UP_TAPS - 1) / 2;
-const UP_COEFS = halfBand(UP_TAPS, 9);
 
 /**
  * Streaming 2:1 decimator. Each output is produced after an even-indexed input sample and is centred
@@ -120,28 +116,4 @@ export class Decimator2 {
     h.copyWithin(0, n, n + HISTORY);
     return w - outOffset;
   }
-}
-
-/**
- * Band-limited 2× upsampling with the same half-band filter (zero-phase, circular at the ends so looped
- * samples stay seamless). Used once per patch for the sample oscillator.
- */
-export function upsample2(x: Float32Array): Float32Array {
-  const n = x.length;
-  const y = new Float32Array(2 * n);
-  if (n === 0) return y;
-  for (let i = 0; i < n; i++) {
-    y[2 * i] = x[i]!;
-    let acc = 0;
-    // odd output 2i+1 sits between x[i] and x[i+1]; taps at input offsets (m+1)/2 on either side
-    for (let m = 1; m <= UP_CENTER; m += 2) {
-      const a = i - (m - 1) / 2;
-      const b = i + (m + 1) / 2;
-      const xa = x[((a % n) + n) % n]!;
-      const xb = x[b % n]!;
-      acc += UP_COEFS[UP_CENTER + m]! * (xa + xb);
-    }
-    y[2 * i + 1] = 2 * acc;
-  }
-  return y;
 }

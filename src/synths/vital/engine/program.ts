@@ -2,7 +2,7 @@
 // the sample, shared by every voice. Built from the codec's typed patch by programFromPatch (from-patch.ts).
 
 import { VITAL_PARAM_ROWS } from "../data/params-table.ts";
-import { upsample2 } from "./decimator.ts";
+import { sampleLevels, type SampleLevels } from "./sample-levels.ts";
 import type { Wavetable } from "./wavetable.ts";
 
 // Parameters by index, from Vital's parameter table (the codec's, data/params-table.ts): raw stored ranges
@@ -95,8 +95,10 @@ const AUDIO_RATE_DESTINATION =
   /^(osc_[123]_(transpose|tune|level|phase)|sample_level|filter_[12]_(cutoff|formant_x|formant_y|formant_transpose))$/;
 
 export interface EngineSample {
-  /** The preset's sample upsampled 2× (band-limited), so cubic reads stay flat up to the original Nyquist. */
-  channels: Float32Array[];
+  /** Playback buffers (sample-levels.ts) of the left and right channel (the same object for a mono sample). */
+  channels: SampleLevels[];
+  /** The sample's length in samples (0: the sample oscillator is silent). */
+  length: number;
   sampleRate: number;
 }
 
@@ -123,11 +125,12 @@ export interface VitalProgram {
  */
 export function engineSample(left: Float32Array, right: Float32Array | null, rate: number): EngineSample {
   if (left.length >= 1) {
-    const l2 = upsample2(left);
-    const r2 = !right || right === left || right.length !== left.length ? l2 : upsample2(right);
-    return { channels: [l2, r2], sampleRate: 2 * (rate > 0 ? rate : 44100) };
+    const l = sampleLevels(left);
+    const r = !right || right === left || right.length !== left.length ? l : sampleLevels(right);
+    return { channels: [l, r], length: left.length, sampleRate: rate > 0 ? rate : 44100 };
   }
-  return { channels: [new Float32Array(64), new Float32Array(64)], sampleRate: 44100 };
+  const silent = sampleLevels(new Float32Array(1));
+  return { channels: [silent, silent], length: 0, sampleRate: 44100 };
 }
 
 /** One modulation slot as the patch describes it (by name); its scalars live in the values array. */

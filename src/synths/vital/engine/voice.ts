@@ -46,6 +46,7 @@ import {
   type VitalProgram,
 } from "./program.ts";
 import { vitalRandomPhase, type VoicePairRandom } from "./random.ts";
+import { sampleLevelIndex } from "./sample-levels.ts";
 import { OscMorph, unisonFrameIndex } from "./spectral-morph.ts";
 import { isTransposeSnapping, snappedPitch, snapTable } from "./transpose-snap.ts";
 import { FRAME_SIZE, Wavetable } from "./wavetable.ts";
@@ -422,8 +423,12 @@ export class Voice {
   private seconds = 0;
   /** Host time of the note-on (transport-synced random LFOs). */
   private noteOnTransport = 0;
-  private samplePos = 0;
-  private sampleDir = 1;
+  /** Sample read position in level-0 (2× upsampled) samples: whole part, fraction, and the reversed half of a bounce. */
+  private sampleIndex = 0;
+  private sampleFraction = 0;
+  private sampleBounced = false;
+  /** Level-0 samples per voice sample at the end of the last block (0: none yet, take the first block's). */
+  private sampleInc = 0;
   private lastAmp = 0;
   held = false;
   age = 0;
@@ -614,15 +619,19 @@ export class Voice {
       if (this.stereo) this.lfosR[i]!.trigger(sync ? this.lfoHz(i) * transportSeconds : 0);
     }
     for (const r of this.randomLfos) r.trigger();
-    this.samplePos = 0;
-    this.sampleDir = 1;
+    this.sampleIndex = 0;
+    this.sampleFraction = 0;
+    this.sampleBounced = false;
+    this.sampleInc = 0;
     if (this.program.values[G.sampleRandomPhase]! >= 0.5) {
       // Vital draws two values per block while random phase is on (voice 1's lanes, then voice 0's); at the
       // note's first block each voice takes its own (facts from Vital's sample source).
       const first = this.random.sample.next();
       const second = this.random.sample.next();
       const u = this.lane === 0 ? second : first;
-      this.samplePos = Math.fround(u * this.program.sample.channels[0]!.length);
+      const start = Math.fround(u * 2 * this.program.sample.length);
+      this.sampleIndex = Math.floor(start);
+      this.sampleFraction = start - this.sampleIndex;
     }
     if (!wasActive) {
       for (const fs of this.filters) for (const f of fs) f.reset();
@@ -1630,63 +1639,81 @@ export class Voice {
 
   private renderSample(outL: Float32Array, outR: Float32Array, n: number, pitchBase: number): void {
     const smp = this.program.sample;
-    const left = smp.channels[0]!;
-    const right = smp.channels[1] ?? left;
-    const len = left.length;
-    if (len < 2) return;
+    const rawL = this.sampleRawL;
+    const rawR = this.sampleRawR;
+    if (smp.length < 1) {
+      rawL.fill(0, 0, n);
+      rawR.fill(0, 0, n);
+      return;
+    }
     const keytrack = this.program.values[G.sampleKeytrack]! >= 0.5;
-    const semis =
-      (keytrack ? this.note - 60 : 0) + pitchBase + this.v(G.sampleTranspose) + this.v(G.sampleTune);
-    const step = (smp.sampleRate / this.sr) * Math.pow(2, semis / 12);
+    const semis = Math.max(
+      -96,
+      Math.min(
+        96,
+        (keytrack ? this.note - 60 : 0) + pitchBase + this.v(G.sampleTranspose) + this.v(G.sampleTune),
+      ),
+    );
+    // Vital reads a 2× upsampled sample (level 0) or a halved one when that would skip samples.
+    const inc = Math.fround(Math.pow(2, semis / 12) * ((2 * smp.sampleRate) / this.sr));
+    const startInc = this.sampleInc > 0 ? this.sampleInc : inc;
+    this.sampleInc = inc;
+    const dInc = (inc - startInc) / n;
+    const mip = sampleLevelIndex(inc, smp.channels[0]!.play.length);
+    const mult = 1 / (1 << mip);
+    const loop = this.program.values[G.sampleLoop]! >= 0.5;
+    const bounce = this.program.values[G.sampleBounce]! >= 0.5;
+    const bufL = (loop && !bounce ? smp.channels[0]!.loop : smp.channels[0]!.play)[mip]!;
+    const bufR = (loop && !bounce ? smp.channels[1]!.loop : smp.channels[1]!.play)[mip]!;
     const level = Math.max(0, this.v(G.sampleLevel));
     const levelR = Math.max(0, this.vR(G.sampleLevel));
     const gL = level * level * Math.SQRT2 * Math.sin(2 * Math.PI * (1 / 8 - this.v(G.samplePan) / 8));
     const gR = levelR * levelR * Math.SQRT2 * Math.sin(2 * Math.PI * (1 / 8 + this.vR(G.samplePan) / 8));
-    const loop = this.program.values[G.sampleLoop]! >= 0.5;
-    const bounce = this.program.values[G.sampleBounce]! >= 0.5;
-    let pos = this.samplePos;
-    let dir = this.sampleDir;
-    const rawL = this.sampleRawL;
-    const rawR = this.sampleRawR;
-    rawL.fill(0, 0, n);
-    rawR.fill(0, 0, n);
+    const length = 2 * smp.length;
+    let index = this.sampleIndex;
+    let fraction = this.sampleFraction;
+    let bounced = this.sampleBounced;
+    let curInc = startInc;
+    const stereo = bufR !== bufL;
     for (let i = 0; i < n; i++) {
-      if (pos >= len - 2 || pos < 1) {
-        if (!loop && pos >= len - 2) break;
-        if (bounce) {
-          if (pos >= len - 2) {
-            dir = -1;
-            pos = 2 * (len - 2) - pos;
-          } else if (pos < 1 && dir < 0) {
-            dir = 1;
-            pos = 2 - pos;
-          }
-        } else if (pos >= len - 2) pos -= len - 3;
-      }
-      const idx = pos | 0;
-      const fr = pos - idx;
-      let x0 = left[idx - 1] ?? 0;
-      let x1 = left[idx]!;
-      let x2 = left[idx + 1]!;
-      let x3 = left[idx + 2] ?? 0;
-      const l =
-        x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
-      let r = l;
-      if (right !== left) {
-        x0 = right[idx - 1] ?? 0;
-        x1 = right[idx]!;
-        x2 = right[idx + 1]!;
-        x3 = right[idx + 2] ?? 0;
-        r = x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
-      }
+      curInc += dInc;
+      const adjusted = bounced ? length - index : index;
+      const indexPhase = Math.max(adjusted, 0) * mult;
+      const s = Math.floor(indexPhase);
+      let t = indexPhase - s + fraction * mult;
+      if (bounced) t = 1 - t;
+      const ht = 0.5 * t;
+      const ht2 = t * ht;
+      const ht3 = ht2 * t;
+      const w0 = 2 * ht2 - ht3 - ht;
+      const w1 = 3 * ht3 - 5 * ht2 + 1;
+      const w2 = ht + 4 * ht2 - 3 * ht3;
+      const w3 = ht3 - ht2;
+      const l = w0 * bufL[s]! + w1 * bufL[s + 1]! + w2 * bufL[s + 2]! + w3 * bufL[s + 3]!;
+      const r = stereo ? w0 * bufR[s]! + w1 * bufR[s + 1]! + w2 * bufR[s + 2]! + w3 * bufR[s + 3]! : l;
       rawL[i] = l;
       rawR[i] = r;
       outL[i] = outL[i]! + l * gL;
       outR[i] = outR[i]! + r * gR;
-      pos += step * dir;
+      fraction += curInc;
+      const whole = Math.floor(fraction);
+      fraction -= whole;
+      index += whole;
+      if (index >= length) {
+        if (!bounced && bounce) {
+          bounced = true;
+          index -= length;
+        } else if (loop) {
+          bounced = false;
+          index -= length;
+        }
+        if (index > length) index = length;
+        fraction = 0;
+      }
     }
-    this.samplePos = pos;
-    this.sampleDir = dir;
+    this.sampleIndex = index;
+    this.sampleFraction = fraction;
+    this.sampleBounced = bounced;
   }
 
   /** Digital-model check used by `unsupported`: whether a filter model is one this engine renders. */
