@@ -680,6 +680,16 @@ export class Voice {
     }
   }
 
+  /**
+   * The voice's note as Vital's keytracking, LFO rates and the `note` source see it: the (gliding) note plus
+   * pitch bend, voice tune and voice transpose, with their current modulation.
+   */
+  private bentNote(right = false): number {
+    const bend = this.program.values[G.pitchWheel]! * this.program.values[G.pitchBendRange]!;
+    if (right) return this.note + bend + this.vR(G.voiceTranspose) + this.vR(G.voiceTune);
+    return this.note + bend + this.v(G.voiceTranspose) + this.v(G.voiceTune);
+  }
+
   /** An LFO's rate from its (modulated) frequency, tempo or keytrack settings; `right`: the right channel's. */
   private lfoHz(i: number, right = false): number {
     const ids = LFO[i]!;
@@ -690,7 +700,7 @@ export class Voice {
     r.beatsPerSecond = this.ctx.beatsPerSecond;
     r.keytrackTranspose = right ? this.vR(ids.keytrackTranspose) : this.v(ids.keytrackTranspose);
     r.keytrackTune = right ? this.vR(ids.keytrackTune) : this.v(ids.keytrackTune);
-    r.note = this.note;
+    r.note = this.bentNote(right);
     return rateHz(r);
   }
 
@@ -715,7 +725,7 @@ export class Voice {
     for (let i = 0; i < 8; i++) s[SRC_LFO + i] = this.lfos[i]!.value;
     for (let i = 0; i < 4; i++) s[SRC_RANDOM_LFO + i] = this.randomLfos[i]!.value;
     s[SRC_VELOCITY] = this.velocity;
-    s[SRC_NOTE] = this.note / 127;
+    s[SRC_NOTE] = this.bentNote() / 127;
     s[SRC_NOTE_IN_OCTAVE] = (((this.note % 12) + 12) % 12) / 12;
     s[SRC_RANDOM] = this.randomValue;
     for (let i = 0; i < 4; i++) s[SRC_MACRO + i] = this.program.values[G.macros[i]!]!;
@@ -881,7 +891,7 @@ export class Voice {
       r.beatsPerSecond = bps;
       r.keytrackTranspose = this.v(ids.keytrackTranspose);
       r.keytrackTune = this.v(ids.keytrackTune);
-      r.note = this.note;
+      r.note = this.bentNote();
       this.randomLfos[i]!.advance(
         rateHz(r),
         n,
@@ -1066,7 +1076,7 @@ export class Voice {
     const s = this.filterSettings;
     s.model = Math.round(this.program.values[ids.model]!);
     s.style = Math.round(this.program.values[ids.style]!);
-    s.cutoffNote = this.v(ids.cutoff) + this.v(ids.keytrack) * (this.note - 60);
+    s.cutoffNote = this.v(ids.cutoff) + this.v(ids.keytrack) * (this.bentNote() - 60);
     s.resonance = this.v(ids.resonance);
     s.driveDb = this.v(ids.drive);
     s.blend = this.v(ids.blend);
@@ -1081,7 +1091,7 @@ export class Voice {
       sR = this.filterSettingsR;
       sR.model = s.model;
       sR.style = s.style;
-      sR.cutoffNote = this.vR(ids.cutoff) + this.vR(ids.keytrack) * (this.note - 60);
+      sR.cutoffNote = this.vR(ids.cutoff) + this.vR(ids.keytrack) * (this.bentNote(true) - 60);
       sR.resonance = this.vR(ids.resonance);
       sR.driveDb = this.vR(ids.drive);
       sR.blend = this.vR(ids.blend);

@@ -25,6 +25,12 @@ function crushStep(db: number): number {
   return clamp(d * d, MIN_MULT, 1);
 }
 
+/** The down-sampler's hold period in sample pairs at 88.2 kHz: longer as the drive rises (Vital's scale). */
+function downSamplePeriod(db: number): number {
+  const d = 1 - Math.max(db + 30, 0) / 60;
+  return Math.max((1 / clamp(d * d, MIN_MULT, 1)) * 0.99, 1);
+}
+
 /** One sample through shaper `type` with the drive already converted (gain, or step for the crusher). */
 export function shape(type: number, x: number, drive: number): number {
   switch (type) {
@@ -123,8 +129,7 @@ export class Distortion implements Effect {
     }
     if (type === 5) {
       // sample-and-hold of every other sample, period from the drive (counted in sample pairs)
-      const step = crushStep(db);
-      const period = Math.max((1 / step) * 0.99, 1) * PERIOD_SCALE * rate;
+      const period = downSamplePeriod(db) * PERIOD_SCALE * rate;
       for (let i = 0; i < n; i++) {
         if (this.pair === 0) {
           this.counter += 1;
