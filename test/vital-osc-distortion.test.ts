@@ -320,11 +320,13 @@ const refsDir = path.resolve(repoRoot, "../shared/refs/vital");
 const haveRefs = existsSync(path.join(refsDir, "manifest.json"));
 
 describe.skipIf(!haveRefs)("oscillator distortions: CC BY presets against Vital's renders", () => {
-  // one preset per distortion type the CC BY set uses (no preset uses FM/RM from the sample or RM from B)
+  // one preset per distortion type the CC BY set uses (no preset uses FM/RM from the sample or RM from B).
+  // Quantize is left out: its presets are WorldOneIntro, whose quantized oscillator sits at level 0 and only
+  // sounds through an LFO (Vital's own renders with and without it differ by 0.15 dB, well inside our
+  // remaining 1.6 dB), and MOS65818580, whose distortion amount takes an LFO's stereo offset we do not render.
   const cases = [
     "ccby_Thaisync_n48", // sync
     "ccby_AgeOfLove_n48", // formant
-    "ccby_WorldOneIntro_n48", // quantize
     "ccby_KingKruleBleeps_n48", // bend
     "ccby_NierBassLayerOne_n48", // squeeze
     "ccby_SIDLead_n48", // pulse
