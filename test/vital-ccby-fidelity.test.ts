@@ -54,6 +54,20 @@ const PER_SAMPLE_MODULATION: Record<string, number> = {
   ccby_MOS65818580_n48: 3.2,
 };
 
+/**
+ * Renders fixed by the sample oscillator's playback levels, keytracking from the bent note and the Down Sample
+ * period; measured (first second) before → after: YelloMinorFall 2.44 → 0.46 (filter keytrack follows the
+ * LFO-modulated voice transpose), WorldOneIntro 5.24 → 2.42 (Down Sample at −16.5 dB), NierBassLayerOne
+ * 3.66 → 0.88, LexaproPad 1.06 → 0.04 and Panflute 0.93 → 0.42 (noise samples read as Vital reads them).
+ */
+const SAMPLE_AND_KEYTRACK: Record<string, number> = {
+  ccby_YelloMinorFall_n48: 0.6,
+  ccby_WorldOneIntro_n48: 2.6,
+  ccby_NierBassLayerOne_n48: 1.0,
+  ccby_LexaproPad_n48: 0.15,
+  ccby_Panflute_n48: 0.5,
+};
+
 interface Entry {
   id: string;
   preset: string;
@@ -103,7 +117,11 @@ describe.skipIf(!hasShared)("Vital engine fidelity on the CC BY presets (MIDI 48
     expect(quantile(values, 0.5)).toBeLessThanOrEqual(MEDIAN_BOUND);
     expect(quantile(values, 0.9)).toBeLessThanOrEqual(P90_BOUND);
     expect(values.filter((v) => v <= 1).length).toBeGreaterThanOrEqual(CLOSE_COUNT);
-    for (const [id, bound] of Object.entries({ ...RANDOM_DEPENDENT, ...PER_SAMPLE_MODULATION }))
+    for (const [id, bound] of Object.entries({
+      ...RANDOM_DEPENDENT,
+      ...PER_SAMPLE_MODULATION,
+      ...SAMPLE_AND_KEYTRACK,
+    }))
       expect(all.get(id), id).toBeLessThanOrEqual(bound);
   }, 600_000);
 });
