@@ -28,7 +28,8 @@ const CLOSE_COUNT = 33;
  * detuned unison voices and layered oscillators; random LFOs for BullfrogsOnNeptune): measured with seed 1
  * (Vital's run) → with seed 7 (other draws): D50Fantasia 0.05 → 4.6, SweetestStrings 0.04 → 4.5,
  * SoutheastDemonsPad 0.11 → 6.1, UmbraLead 0.15 → 7.1, ArcadeKeysFM84 0.17 → 4.5, PlaystationSweep
- * 0.09 → 4.4, NavigatorSynthBrass 0.07 → 3.3, JX300P 0.22 → 5.1, BullfrogsOnNeptune 6.5 → 19.8.
+ * 0.09 → 4.4, NavigatorSynthBrass 0.07 → 3.3, JX300P 0.22 → 5.1; random LFOs seeded in Vital's clone order
+ * (random.ts): BullfrogsOnNeptune 3.2 → 19.0, Desolate 1.54 → 3.18, MajorLazerBamBamLead 0.22 → 4.2.
  */
 const RANDOM_DEPENDENT: Record<string, number> = {
   ccby_D50Fantasia_n48: 0.3,
@@ -39,7 +40,9 @@ const RANDOM_DEPENDENT: Record<string, number> = {
   ccby_PlaystationSweep_n48: 0.3,
   ccby_NavigatorSynthBrass_n48: 0.3,
   ccby_JX300P_n48: 0.45,
-  ccby_BullfrogsOnNeptune_n48: 8,
+  ccby_BullfrogsOnNeptune_n48: 3.5,
+  ccby_Desolate_n48: 1.7,
+  ccby_MajorLazerBamBamLead_n48: 0.35,
 };
 
 /**

@@ -12,6 +12,7 @@ import { renderProgramNote } from "../src/synths/vital/engine/instrument.ts";
 import { RandomLfo } from "../src/synths/vital/engine/lfo.ts";
 import {
   GENERATORS_PER_VOICE_PAIR,
+  generatorPositions,
   Mt19937,
   VitalGenerator,
   VitalRandom,
@@ -369,9 +370,34 @@ describe("Vital engine: Vital's own random generators", () => {
     }
   });
 
-  it("seeds the first voice pair's oscillators 11, 12, 13 and random LFOs 16–19, as a fresh Vital does", () => {
-    expect([0, 1, 2].map((o) => vitalSeed(1, 0, o))).toEqual([11, 12, 13]);
-    expect([0, 1, 2, 3].map((k) => vitalSeed(0, 0, VitalGenerator.RandomLfo1 + k))).toEqual([16, 17, 18, 19]);
+  it("seeds the first voice pair's generators 11–19 in Vital's clone order, as a fresh Vital does", () => {
+    const seeds = (pos: Uint8Array, g: number) => vitalSeed(1, 0, pos[g]!);
+    const plain = generatorPositions([]);
+    expect([0, 1, 2].map((o) => seeds(plain, VitalGenerator.Osc1 + o))).toEqual([11, 12, 13]);
+    expect(seeds(plain, VitalGenerator.Sample)).toBe(14);
+    // unconnected: random LFOs 4 … 1, then the trigger random
+    expect([0, 1, 2, 3].map((k) => seeds(plain, VitalGenerator.RandomLfo1 + k))).toEqual([18, 17, 16, 15]);
+    expect(seeds(plain, VitalGenerator.TriggerRandom)).toBe(19);
+    // each connected random source moves to the front, slot by slot (orders measured on Vital: Desolate,
+    // Progwank and RobotsInThisGuys)
+    const desolate = generatorPositions(["note", "lfo_1", "random_1", "note", "env_2"]);
+    expect(seeds(desolate, VitalGenerator.RandomLfo1)).toBe(11);
+    expect([0, 1, 2].map((o) => seeds(desolate, VitalGenerator.Osc1 + o))).toEqual([12, 13, 14]);
+    const progwank = generatorPositions(["lfo_1", "random_1", "random_1", "random_2"]);
+    expect([1, 0].map((k) => seeds(progwank, VitalGenerator.RandomLfo1 + k))).toEqual([11, 12]);
+    const robots = generatorPositions([
+      "random_1",
+      "random_2",
+      "random_3",
+      "random_4",
+      "random_3",
+      "random_1",
+      "random_4",
+      "random_3",
+    ]);
+    expect([2, 3, 0, 1].map((k) => seeds(robots, VitalGenerator.RandomLfo1 + k))).toEqual([11, 12, 13, 14]);
+    expect(seeds(robots, VitalGenerator.TriggerRandom)).toBe(19);
+    expect(seeds(generatorPositions(["random_2", "random"]), VitalGenerator.TriggerRandom)).toBe(11);
     expect(vitalSeed(1, 1, 0)).toBe(11 + GENERATORS_PER_VOICE_PAIR);
     expect(vitalSeed(2, 0, 0)).not.toBe(11);
   });

@@ -80,7 +80,7 @@ export class VitalInstrument {
     // Vital runs voices in pairs, each pair with its own random generators (shared by its two voices).
     let pair: VoicePairRandom | undefined;
     for (let i = 0; i < count; i++) {
-      if (i % 2 === 0) pair = new VoicePairRandom(opts.seed, i / 2);
+      if (i % 2 === 0) pair = new VoicePairRandom(opts.seed, i / 2, program.generatorPositions);
       this.voices.push(
         new Voice(
           program,

@@ -3,6 +3,7 @@
 
 import { VITAL_PARAM_ROWS } from "../data/params-table.ts";
 import { sampleLevels, type SampleLevels } from "./sample-levels.ts";
+import { generatorPositions } from "./random.ts";
 import type { Wavetable } from "./wavetable.ts";
 
 // Parameters by index, from Vital's parameter table (the codec's, data/params-table.ts): raw stored ranges
@@ -117,6 +118,8 @@ export interface VitalProgram {
   approximations: string[];
   /** Modulation slots skipped because their source or destination is unknown. */
   skippedSlots: string[];
+  /** Where each of a voice pair's random generators comes in Vital's seeding order (random.ts). */
+  generatorPositions: Uint8Array;
 }
 
 /**
@@ -154,12 +157,14 @@ export function assembleProgram(
   const skippedSlots: string[] = [];
   const slots: ModSlot[] = [];
   const destSet = new Set<number>();
+  const connected: string[] = [];
   for (let i = 0; i < Math.min(64, mods.length); i++) {
     const m = mods[i];
     if (!m) continue;
     const src = m.source;
     const dst = m.destination;
     if (!src || !dst) continue;
+    connected.push(src);
     const n = i + 1;
     if (values[pid(`modulation_${n}_bypass`)]! >= 0.5) continue;
     const source = sourceId(src);
@@ -199,5 +204,6 @@ export function assembleProgram(
     sample: tables.sample,
     approximations: tables.approximations,
     skippedSlots,
+    generatorPositions: generatorPositions(connected),
   };
 }

@@ -70,7 +70,7 @@ export class VitalRandom {
   }
 }
 
-/** Generators each of Vital's voice processors owns, in the order Vital seeds them. */
+/** Generators each of Vital's voice processors owns. */
 export const enum VitalGenerator {
   Osc1 = 0,
   Osc2 = 1,
@@ -90,17 +90,57 @@ const FIRST_VOICE_SEED = 11;
 const SEED_STRIDE = 1009;
 
 /**
- * The mt19937 seed of generator `g` of voice pair `pair`. Seeds 0 and 1 reproduce a freshly started Vital
- * (0 is the library's default, 1 the CLI's); every other seed shifts all generators to other seeds.
+ * Vital clones a voice's processors (each clone seeding its generator from the counter) in the voice router's
+ * processing order at the first block after the preset is loaded. That order starts as oscillators 1–3, the
+ * sample, random LFOs 4, 3, 2, 1 and the trigger random (source "random"); connecting a modulation then moves
+ * its source processor to the front, slot by slot, bypassed slots too (measured on an instrumented Vital).
+ * Returns each generator's position in the clone order, by `VitalGenerator`.
  */
-export function vitalSeed(seed: number, pair: number, g: VitalGenerator | number): number {
+export function generatorPositions(connectedSources: readonly string[]): Uint8Array {
+  const order: number[] = [
+    VitalGenerator.Osc1,
+    VitalGenerator.Osc2,
+    VitalGenerator.Osc3,
+    VitalGenerator.Sample,
+    VitalGenerator.RandomLfo1 + 3,
+    VitalGenerator.RandomLfo1 + 2,
+    VitalGenerator.RandomLfo1 + 1,
+    VitalGenerator.RandomLfo1,
+    VitalGenerator.TriggerRandom,
+  ];
+  for (const src of connectedSources) {
+    const m = /^random_([1-4])$/.exec(src);
+    const g = m
+      ? VitalGenerator.RandomLfo1 + Number(m[1]) - 1
+      : src === "random"
+        ? VitalGenerator.TriggerRandom
+        : -1;
+    if (g < 0) continue;
+    order.splice(order.indexOf(g), 1);
+    order.unshift(g);
+  }
+  const pos = new Uint8Array(GENERATORS_PER_VOICE_PAIR);
+  order.forEach((g, i) => (pos[g] = i));
+  return pos;
+}
+
+/** The clone order of a patch without modulations from random sources. */
+export const DEFAULT_GENERATOR_POSITIONS = generatorPositions([]);
+
+/**
+ * The mt19937 seed of the generator at clone position `position` of voice pair `pair`. Seeds 0 and 1
+ * reproduce a freshly started Vital (0 is the library's default, 1 the CLI's); every other seed shifts all
+ * generators to other seeds.
+ */
+export function vitalSeed(seed: number, pair: number, position: number): number {
   const run = seed <= 1 ? 0 : seed - 1;
-  return (FIRST_VOICE_SEED + pair * GENERATORS_PER_VOICE_PAIR + g + run * SEED_STRIDE) >>> 0;
+  return (FIRST_VOICE_SEED + pair * GENERATORS_PER_VOICE_PAIR + position + run * SEED_STRIDE) >>> 0;
 }
 
 /**
  * Vital's generators for one pair of voices, shared by both voices of the pair as in Vital (where both run in
- * the same processor). `lane` 0 or 1 says which voice of the pair draws.
+ * the same processor). `lane` 0 or 1 says which voice of the pair draws. `positions` is the clone order
+ * (`generatorPositions`).
  */
 export class VoicePairRandom {
   readonly osc: VitalRandom[];
@@ -108,13 +148,12 @@ export class VoicePairRandom {
   readonly trigger: VitalRandom;
   readonly randomLfos: VitalRandom[];
 
-  constructor(seed: number, pair: number) {
-    this.osc = [0, 1, 2].map((o) => new VitalRandom(vitalSeed(seed, pair, o), -1, 1));
-    this.sample = new VitalRandom(vitalSeed(seed, pair, VitalGenerator.Sample), 0, 1);
-    this.trigger = new VitalRandom(vitalSeed(seed, pair, VitalGenerator.TriggerRandom), 0, 1);
-    this.randomLfos = [0, 1, 2, 3].map(
-      (k) => new VitalRandom(vitalSeed(seed, pair, VitalGenerator.RandomLfo1 + k), -1, 1),
-    );
+  constructor(seed: number, pair: number, positions: Uint8Array = DEFAULT_GENERATOR_POSITIONS) {
+    const at = (g: number) => vitalSeed(seed, pair, positions[g]!);
+    this.osc = [0, 1, 2].map((o) => new VitalRandom(at(VitalGenerator.Osc1 + o), -1, 1));
+    this.sample = new VitalRandom(at(VitalGenerator.Sample), 0, 1);
+    this.trigger = new VitalRandom(at(VitalGenerator.TriggerRandom), 0, 1);
+    this.randomLfos = [0, 1, 2, 3].map((k) => new VitalRandom(at(VitalGenerator.RandomLfo1 + k), -1, 1));
   }
 }
 
