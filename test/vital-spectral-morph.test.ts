@@ -165,6 +165,42 @@ describe("Vital spectral morphs: where each type puts the harmonics", () => {
     }
   });
 
+  it("Vocode reads the frame at the spacing of the audio an Audio File Source cut it from", () => {
+    // the same formant frame plus a silent Audio File Source group with 4096-sample windows of 44.1 kHz audio:
+    // Vital's table then holds frequency ratio 2, so bin 12 is read at 12·44100/4096 = 129 Hz (258 Hz without)
+    const formant = { 10: 1, 11: 1, 12: 1, 13: 1, 14: 1 };
+    const p = withFrames(patch({ osc_1_spectral_morph_type: 1, osc_1_spectral_morph_amount: 0.5 }), [
+      formant,
+    ]);
+    p.wavetables[0]!.groups.push({
+      extra: {},
+      components: [
+        {
+          kind: "audio-file-source",
+          type: "Audio File Source",
+          interpolationStyle: 1,
+          audio: new Float32Array(8192),
+          settings: { window_size: 4096, audio_sample_rate: 44100, normalize_mult: false },
+          keyframes: [{ position: 0, values: { start_position: 0, window_fade: 1 } }],
+        },
+      ],
+    });
+    for (const note of [36, 48]) {
+      const f0 = 440 * Math.pow(2, (note - 69) / 12);
+      const x = render(p, note);
+      let best = 0;
+      let bestK = 0;
+      for (let k = 1; k <= 12; k++) {
+        const a = amp(x, k * f0);
+        if (a > best) {
+          best = a;
+          bestK = k;
+        }
+      }
+      expect(Math.abs(bestK * f0 - (12 * 44100) / 4096)).toBeLessThan(f0 / 2);
+    }
+  });
+
   it("Shepard Tone plays 2^−(1 − amount) lower, odd partials at amount, even ones blended an octave up", () => {
     // cosine frame, amount 0.5: pitch × 0.707; partial 1 at 0.5; partial 2 = lerp(h2, h1, ½) whose phasor is
     // lerp((0, 1), (1, 0), ½) — Vital gives a harmonic that is silent in every frame the phase +90° — so 0.354

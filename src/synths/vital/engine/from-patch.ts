@@ -136,7 +136,10 @@ function wavetableKey(t: PatchWavetable): string {
       } else if (c.kind === "line-source") {
         for (const k of c.keyframes) h.num(k.position).line(k.line);
       } else {
-        for (const k of c.keyframes) h.num(k.position);
+        // modifiers and audio file sources: their settings, audio and keyframe values shape the frames too
+        if (c.kind === "audio-file-source") h.floats(c.audio);
+        h.str(JSON.stringify(c.settings));
+        for (const k of c.keyframes) h.num(k.position).str(JSON.stringify(k.values));
       }
     }
   }
@@ -145,7 +148,19 @@ function wavetableKey(t: PatchWavetable): string {
 
 function buildPrepared(t: PatchWavetable): PreparedWavetable {
   const built = buildWavetableFrames(t);
-  return { table: new Wavetable(built.frames), approximations: built.approximations };
+  // Vital's table keeps the window and sample rate its last Audio File Source set on the shared frame
+  let source: { frequencyRatio: number; sampleRate: number } | undefined;
+  for (const g of t.groups)
+    for (const c of g.components) {
+      if (c.kind !== "audio-file-source" || c.audio.length === 0) continue;
+      const window = Number(c.settings.window_size ?? 2048);
+      const rate = Number(c.settings.audio_sample_rate ?? 44100);
+      source = {
+        frequencyRatio: (Number.isFinite(window) && window > 0 ? window : 2048) / 2048,
+        sampleRate: Number.isFinite(rate) && rate > 0 ? rate : 44100,
+      };
+    }
+  return { table: new Wavetable(built.frames, source), approximations: built.approximations };
 }
 
 function preparedWavetable(t: PatchWavetable, memo: boolean): PreparedWavetable {

@@ -796,7 +796,8 @@ export class OscMorph {
       spectra.frameCount,
     );
     let param = this.params[pair]!;
-    if (this.type === MORPH_VOCODE) param = vocodeShift(param, inc * this.sampleRate);
+    if (this.type === MORPH_VOCODE)
+      param = vocodeShift(param, inc * this.sampleRate, table.sampleRate, table.frequencyRatio);
     const cur = this.current[u];
     if (cur && this.keyFrame[u] === frame && this.keyTop[u] === top && this.keyParam[u] === param) return cur;
     let out = this.bufA[u] === cur ? this.bufB[u] : this.bufA[u];

@@ -35,7 +35,16 @@ export class Wavetable {
   private readonly workRe = new Float64Array(HARMONICS + 1);
   private readonly workIm = new Float64Array(HARMONICS + 1);
 
-  constructor(frames: Float32Array[]) {
+  /**
+   * Window length / 2048 and sample rate of the audio an Audio File Source cut the frames from (Vital keeps the
+   * last such component's; 1 and 44100 otherwise). Vocode reads the frames as spectra at this spacing.
+   */
+  readonly frequencyRatio: number;
+  readonly sampleRate: number;
+
+  constructor(frames: Float32Array[], source: { frequencyRatio?: number; sampleRate?: number } = {}) {
+    this.frequencyRatio = source.frequencyRatio ?? 1;
+    this.sampleRate = source.sampleRate ?? 44100;
     this.frames = frames.length > 0 ? frames : [new Float32Array(FRAME_SIZE)];
     this.spectra = new Array(this.frames.length).fill(undefined);
   }
