@@ -207,3 +207,17 @@ describe("stereo modulation of an oscillator's wave frame", () => {
     expect(engineDeviations(stereo).some((x) => x.includes("osc_1_wave_frame"))).toBe(true);
   });
 });
+
+describe("stereo random LFOs", () => {
+  it("are reported where their two channels' values do not reach the destination apart", () => {
+    const deviations = (destination: string) => {
+      const p = withSettings(defaultVitalPatch(), { random_1_stereo: 1, modulation_1_amount: 0.5 });
+      p.modulations[0] = { source: "random_1", destination, lineMapping: null, extra: {} };
+      return engineDeviations(p).filter((x) => x.startsWith("random 1"));
+    };
+    expect(deviations("osc_1_transpose")).toEqual([
+      "random 1: stereo values do not reach osc_1_transpose (same on both channels)",
+    ]);
+    expect(deviations("osc_1_pan")).toEqual([]);
+  });
+});

@@ -79,6 +79,19 @@ export function engineDeviations(p: VitalPatch): string[] {
         out.push(`LFO ${k}: stereo phase offset does not reach ${missed.join(", ")} (same on both channels)`);
     }
   }
+  for (let k = 1; k <= 4; k++) {
+    if (!usedSources.has(`random_${k}`) || (s[`random_${k}_stereo`] ?? 0) < 0.5) continue;
+    const missed = p.modulations
+      .filter(
+        (m, i) =>
+          m.source === `random_${k}` &&
+          (s[`modulation_${i + 1}_amount`] ?? 0) !== 0 &&
+          !stereoRendered(p, m.destination),
+      )
+      .map((m) => m.destination);
+    if (missed.length > 0)
+      out.push(`random ${k}: stereo values do not reach ${missed.join(", ")} (same on both channels)`);
+  }
   for (let f = 1; f <= 2; f++) {
     if (!on(`filter_${f}_on`)) continue;
     const model = Math.round(s[`filter_${f}_model`] ?? 0);
