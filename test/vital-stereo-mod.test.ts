@@ -215,8 +215,8 @@ describe("stereo random LFOs", () => {
       p.modulations[0] = { source: "random_1", destination, lineMapping: null, extra: {} };
       return engineDeviations(p).filter((x) => x.startsWith("random 1"));
     };
-    expect(deviations("osc_1_transpose")).toEqual([
-      "random 1: stereo values do not reach osc_1_transpose (same on both channels)",
+    expect(deviations("osc_1_unison_detune")).toEqual([
+      "random 1: stereo values do not reach osc_1_unison_detune (same on both channels)",
     ]);
     expect(deviations("osc_1_pan")).toEqual([]);
   });
