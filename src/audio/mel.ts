@@ -5,6 +5,7 @@
 //   1 kHz and log step ln(6.4)/27 above; n_mels + 2 points from fmin to fmax; weight
 //   max(0, min(rising, falling)); each row scaled by 2 / (upper edge − lower edge) in Hz).
 import { realFft } from "./fft.ts";
+import { melFrameKernel, powerToDbKernel } from "./mel-simd.ts";
 import { frameCount, hannPower, loadFrame, type Spectrogram } from "./stft.ts";
 
 /** A sparse mel filterbank: band m covers bins start[m] … start[m] + count[m] − 1. */
@@ -170,7 +171,8 @@ export function log10Positive(v: number): number {
 /**
  * dB = 10·log10(max(P, amin)), then floored at (max − topDb) over the whole matrix (in place into `out`).
  * With amin 1e-10 and topDb 80 this is both DESIGN §5's floored dB and librosa's power_to_db(ref=1).
- * `p` holds float32 powers; amin must be a normal float32 (≥ 1.2e-38).
+ * `p` holds float32 powers; amin must be a normal float32 (≥ 1.2e-38). Runs in the WebAssembly kernel
+ * (mel-simd.ts, the same values to the last bit) where available, unless `kernel` is false.
  */
 export function powerToDb(
   p: Float32Array,
@@ -178,7 +180,9 @@ export function powerToDb(
   out: Float32Array,
   amin = 1e-10,
   topDb = 80,
+  kernel = true,
 ): Float32Array {
+  if (kernel && n >= 64 && powerToDbKernel(p, n, out, amin, topDb)) return out;
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
     const v = p[i]!;
@@ -195,11 +199,13 @@ export function powerToDb(
  * Mel power spectrogram straight from the signal (STFT → |X|² → filterbank, one frame at a time, without
  * storing the linear spectrogram). Framing as in `stft` (§5 framing, or librosa-style with `center`).
  * Returns frames × bands, frame-major; `out` is reused when large enough.
+ * Each frame's window, power and filterbank run in a WebAssembly SIMD kernel (mel-simd.ts) where available,
+ * with the same result to the last bit as the JavaScript loop below (`kernel: false` forces that loop).
  */
 export function melPowerSpectrogram(
   x: Float32Array,
   fb: MelFilterbank,
-  opt: { nFft: number; hop: number; center?: boolean },
+  opt: { nFft: number; hop: number; center?: boolean; kernel?: boolean },
   out?: Float32Array,
 ): { frames: number; bands: number; data: Float32Array } {
   const { nFft, hop } = opt;
@@ -214,6 +220,15 @@ export function melPowerSpectrogram(
   const bins = nFft / 2 + 1;
   const power = scratchRow(bins);
   const shift = center ? -(nFft >> 1) : 0;
+  const kernel = opt.kernel === false ? null : melFrameKernel(fb, nFft);
+  if (kernel) {
+    for (let t = 0; t < frames; t++) {
+      loadFrame(heap, inBase, nFft, x, t * hop + shift);
+      fft.run();
+      kernel.run(heap, outBase, data, t * bands);
+    }
+    return { frames, bands, data };
+  }
   for (let t = 0; t < frames; t++) {
     loadFrame(heap, inBase, nFft, x, t * hop + shift);
     fft.run();
