@@ -6,6 +6,7 @@
 // constants are facts from Vital (GPL-3.0, Matt Tytel), see ../shared/reference/vital.md §5.3.
 import { DelayLine } from "./effects/delay-line.ts";
 import { hardTanh } from "./tanh.ts";
+import { flush } from "./effects/common.ts";
 
 const FLANGE_SCALE = Math.SQRT1_2;
 const INPUT_SCALE = 0.5;
@@ -160,17 +161,17 @@ export class CombFilter {
       lp2 = low2 + d;
       const filtered = stage1 - low2;
       if (loop === 0) {
-        mem.push(hardTanh(filtered));
+        mem.push(flush(hardTanh(filtered)));
         buf[i] = filtered;
       } else {
         const scaled = x * FLANGE_SCALE;
         const sign = loop === 1 ? 1 : -1;
-        mem.push(scaled + sign * hardTanh(filtered * fb));
+        mem.push(flush(scaled + sign * hardTanh(filtered * fb)));
         buf[i] = scaled * sc + sign * filtered;
       }
     }
-    this.lp1 = lp1;
-    this.lp2 = lp2;
+    this.lp1 = flush(lp1);
+    this.lp2 = flush(lp2);
     this.period = period;
     this.feedback = feedback;
     this.scale = scale;

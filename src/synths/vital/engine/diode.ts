@@ -5,6 +5,7 @@
 // (resonance 0.7 … 17 on resonance³) are facts from Vital (GPL-3.0, Matt Tytel), see
 // ../shared/reference/vital.md §5.3. One instance filters one channel.
 import { tanhApprox } from "./tanh.ts";
+import { flush } from "./effects/common.ts";
 
 const MIN_RESONANCE = 0.7;
 const MAX_RESONANCE = 17;
@@ -39,6 +40,21 @@ export class DiodeFilter {
     this.s1 = this.s1sat = this.s2 = this.s3 = this.s4 = this.s4sat = 0;
   }
 
+  /** Every state is zero (silent input then gives silent output). */
+  atRest(): boolean {
+    return (
+      this.hp1 === 0 &&
+      this.hp2 === 0 &&
+      this.loopHp === 0 &&
+      this.s1 === 0 &&
+      this.s1sat === 0 &&
+      this.s2 === 0 &&
+      this.s3 === 0 &&
+      this.s4 === 0 &&
+      this.s4sat === 0
+    );
+  }
+
   copyStateFrom(o: DiodeFilter): void {
     this.hp1 = o.hp1;
     this.hp2 = o.hp2;
@@ -62,6 +78,9 @@ export class DiodeFilter {
     const hpRatio = lowShelf ? 0.5 : Math.pow(2, half * 8 - 9);
     const hpAmount = lowShelf ? half * half : 1;
     const fbCoef = this.loopHpCoef;
+    const hpPass = 1 - fbCoef;
+    const halfDrive = 0.5 * drive;
+    const halfRes = 0.5 * res;
     let hp1 = this.hp1;
     let hp2 = this.hp2;
     let loopHp = this.loopHp;
@@ -86,38 +105,38 @@ export class DiodeFilter {
       const o2 = hp2 + d;
       hp2 = o2 + d;
       const hpOut = x + (hpIn - 2 * o1 + o2 - x) * hpAmount;
-      // the diode ladder
-      const satIn = tanhApprox((drive * hpOut - res * s4sat) * 0.5);
-      const fbIn = satIn + s2;
-      d = fbCoef * (fbIn - loopHp);
-      const lowPart = loopHp + d;
-      loopHp = lowPart + d;
-      d = g * (fbIn - lowPart - s1sat);
+      // The diode ladder. Each update is written as (weight · newest value) + (terms known earlier), so the
+      // per-sample chain through the two tanh stages and the feedback stays short; same equations as Vital's.
+      const satIn = tanhApprox(halfDrive * hpOut - halfRes * s4sat);
+      const loopHpIn = satIn + s2;
+      // input of stage 1: (1 − c)·(in − loopHp) − s1sat, the loop high-pass's output less the stage's feedback
+      const k = g * hpPass;
+      d = k * satIn + (k * s2 - k * loopHp - g * s1sat);
+      loopHp = loopHp + 2 * fbCoef * (loopHpIn - loopHp);
       s1 += d;
       const c1 = tanhApprox(s1);
       s1 += d;
       s1sat = tanhApprox(s1);
-      d = g * ((c1 + s3) * 0.5 - s2);
-      const c2 = s2 + d;
-      s2 = c2 + d;
-      d = g * ((c2 + s4sat) * 0.5 - s3);
-      const c3 = s3 + d;
-      s3 = c3 + d;
-      d = g * (c3 - s4sat);
+      const halfG = 0.5 * g;
+      const c2 = halfG * c1 + (s2 + halfG * s3 - g * s2);
+      s2 = 2 * c2 - s2;
+      const c3 = halfG * c2 + (s3 + halfG * s4sat - g * s3);
+      s3 = 2 * c3 - s3;
+      d = g * c3 - g * s4sat;
       s4 += d;
       const c4 = s4 > 1 ? 1 : s4 < -1 ? -1 : s4;
       s4 += d;
       s4sat = s4 > 1 ? 1 : s4 < -1 ? -1 : s4;
       buf[i] = c4 * post;
     }
-    this.hp1 = hp1;
-    this.hp2 = hp2;
-    this.loopHp = loopHp;
-    this.s1 = s1;
-    this.s1sat = s1sat;
-    this.s2 = s2;
-    this.s3 = s3;
-    this.s4 = s4;
-    this.s4sat = s4sat;
+    this.hp1 = flush(hp1);
+    this.hp2 = flush(hp2);
+    this.loopHp = flush(loopHp);
+    this.s1 = flush(s1);
+    this.s1sat = flush(s1sat);
+    this.s2 = flush(s2);
+    this.s3 = flush(s3);
+    this.s4 = flush(s4);
+    this.s4sat = flush(s4sat);
   }
 }

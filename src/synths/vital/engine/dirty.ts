@@ -4,6 +4,7 @@
 // 1.4, drive boost 0.05, minimum drive 0.1) are facts from Vital (GPL-3.0, Matt Tytel), see
 // ../shared/reference/vital.md §5.3. One instance filters one channel.
 import { tanhApprox } from "./tanh.ts";
+import { flush } from "./effects/common.ts";
 
 const MIN_RESONANCE = 0.1;
 const MAX_RESONANCE = 2.15;
@@ -11,9 +12,10 @@ const SATURATION_BOOST = 1.4;
 const DRIVE_RESONANCE_BOOST = 0.05;
 const MIN_DRIVE = 0.1;
 
+/** x / (x²/(3 + 0.2·x²) + 1), over one common denominator. */
 function quickTanh(x: number): number {
   const x2 = x * x;
-  return x / (x2 / (3 + 0.2 * x2) + 1);
+  return (x * (3 + 0.2 * x2)) / (3 + 1.2 * x2);
 }
 
 export interface DirtySettings {
@@ -43,6 +45,20 @@ export class DirtyFilter {
 
   reset(): void {
     this.p1 = this.p2 = this.s1 = this.s2 = this.s3 = this.s3sat = this.s4 = this.s4sat = 0;
+  }
+
+  /** Every state is zero (silent input then gives silent output). */
+  atRest(): boolean {
+    return (
+      this.p1 === 0 &&
+      this.p2 === 0 &&
+      this.s1 === 0 &&
+      this.s2 === 0 &&
+      this.s3 === 0 &&
+      this.s3sat === 0 &&
+      this.s4 === 0 &&
+      this.s4sat === 0
+    );
   }
 
   copyStateFrom(o: DirtyFilter): void {
@@ -108,25 +124,27 @@ export class DirtyFilter {
       const band = o1 - o2;
       const high = in1 - o1 - band;
       const pass = dual ? lp * o2 + hp * high : lp * o2 + bp * band + hp * high;
-      const fb = s4sat + pass + g * (pass - s3sat);
-      const loop = tanhApprox(drive * pass + r * feedMult * fb);
-      d = g * (loop - s3sat);
+      // The loop, each update written as (weight · newest value) + (terms known earlier) to keep the per-sample
+      // chain through the three saturators short: feedback s4sat + pass + g·(pass − s3sat), then two one-poles.
+      const fbMult = r * feedMult;
+      const loop = tanhApprox(drive * pass + fbMult * (pass + g * pass - g * s3sat) + fbMult * s4sat);
+      d = g * loop - g * s3sat;
       s3 += d;
       const o3 = quickTanh(s3);
       s3 += d;
       s3sat = quickTanh(s3);
-      d = g * (loop - o3 - s4sat);
-      s4 += 2 * d;
+      const g2 = 2 * g;
+      s4 = g2 * loop - g2 * o3 + (s4 - g2 * s4sat);
       s4sat = quickTanh(s4);
       buf[i] = loop / SATURATION_BOOST;
     }
-    this.p1 = p1;
-    this.p2 = p2;
-    this.s1 = s1;
-    this.s2 = s2;
-    this.s3 = s3;
-    this.s3sat = s3sat;
-    this.s4 = s4;
-    this.s4sat = s4sat;
+    this.p1 = flush(p1);
+    this.p2 = flush(p2);
+    this.s1 = flush(s1);
+    this.s2 = flush(s2);
+    this.s3 = flush(s3);
+    this.s3sat = flush(s3sat);
+    this.s4 = flush(s4);
+    this.s4sat = flush(s4sat);
   }
 }

@@ -4,6 +4,7 @@
 // channel; coefficients are set once per block and ramped linearly across it.
 
 import { hardTanh, tanhApprox } from "./tanh.ts";
+import { flush } from "./effects/common.ts";
 import { LadderFilter, LADDER_MAX_CUTOFF_HZ } from "./ladder.ts";
 import { DirtyFilter, type DirtySettings } from "./dirty.ts";
 import { DiodeFilter, type DiodeSettings } from "./diode.ts";
@@ -222,7 +223,8 @@ export class VoiceFilter {
   ): void {
     const tL = this.configure(sL);
     const tR = right.configure(sR);
-    if (this.model === MODEL_ANALOG && right.model === MODEL_ANALOG && this.style === right.style) {
+    const paired = this.model === MODEL_ANALOG && right.model === MODEL_ANALOG && this.style === right.style;
+    if (paired && !(this.resting(left, n) && right.resting(rightBuf, n))) {
       this.processAnalogPair(left, rightBuf, n, tL, right, tR);
       this.coef = tL;
       right.coef = tR;
@@ -230,6 +232,24 @@ export class VoiceFilter {
       this.run(left, n, sL, tL);
       right.run(rightBuf, n, sR, tR);
     }
+  }
+
+  /**
+   * Whether this block can be skipped: silent input into a filter whose states are all zero stays silent.
+   * Only for the models whose one ramped value is the cutoff coefficient (comb and formant ramp more).
+   */
+  private resting(buf: Float32Array, n: number): boolean {
+    let still: boolean;
+    if (this.model === MODEL_ANALOG || this.model === MODEL_DIGITAL)
+      still = this.a1 === 0 && this.a2 === 0 && this.b1 === 0 && this.b2 === 0;
+    else if (this.model === MODEL_LADDER) still = this.ladder.atRest();
+    else if (this.model === MODEL_DIRTY) still = this.dirty.atRest();
+    else if (this.model === MODEL_DIODE) still = this.diode.atRest();
+    else if (this.model === MODEL_PHASER) still = this.phaser.atRest();
+    else return false;
+    if (!still) return false;
+    for (let i = 0; i < n; i++) if (buf[i] !== 0) return false;
+    return true;
   }
 
   /** Filter `n` samples of `buf` in place, ramping the cutoff from the previous block's to this one's. */
@@ -261,6 +281,11 @@ export class VoiceFilter {
   }
 
   private run(buf: Float32Array, n: number, s: FilterSettings, target: number): void {
+    if (!this.resting(buf, n)) this.filter(buf, n, s, target);
+    this.coef = target;
+  }
+
+  private filter(buf: Float32Array, n: number, s: FilterSettings, target: number): void {
     if (this.model === MODEL_LADDER) {
       this.ladder.configure({
         style: this.style,
@@ -317,7 +342,6 @@ export class VoiceFilter {
       this.phaser.process(buf, n, this.coef, target, p);
     } else if (this.model === MODEL_DIGITAL) this.processDigital(buf, n, target);
     else this.processAnalog(buf, n, target);
-    this.coef = target;
   }
 
   private compensatedDrive(compensated: number): number {
@@ -371,10 +395,10 @@ export class VoiceFilter {
       ic2 = 2 * v2 - ic2;
       buf[i] = hardTanh(e0 * x + e1 * v1 + e2 * v2) * outGain;
     }
-    this.a1 = ic1;
-    this.a2 = ic2;
-    this.b1 = jc1;
-    this.b2 = jc2;
+    this.a1 = flush(ic1);
+    this.a2 = flush(ic2);
+    this.b1 = flush(jc1);
+    this.b2 = flush(jc2);
   }
 
   private processAnalog(buf: Float32Array, n: number, target: number): void {
@@ -395,40 +419,43 @@ export class VoiceFilter {
     for (let i = 0; i < n; i++) {
       const G = G0 + dG * (i + 1);
       const omg = 1 - G;
-      // reciprocals of the state-independent denominators keep the divisions off the recurrence's path
       const GG = G * G - G;
-      const inv1 = 1 / (1 + GG);
       const Reff = R / Math.max(1, 0.97 + 0.18 * G);
       const inv2 = 1 / (1 + Reff * GG);
+      // The integrator pair in state-space form (z' = 2s − z with s = (1 − G)·z + G·in, the second fed by the
+      // first): each new state is one multiply-add away from the input, which keeps the per-sample recurrence
+      // through the tanh short.
+      const a = 1 - 2 * G;
+      const g2 = 2 * G;
+      const g2omg = g2 * omg;
+      const g2G = g2 * G;
       let x = buf[i]!;
       if (twoStage) {
-        const fb = -omg * omg * y1 + omg * y2;
-        const u = (x - fb) * inv1;
-        const d1 = G * (u - y1);
-        const s1 = y1 + d1;
-        y1 = s1 + d1;
-        const d2 = G * (s1 - y2);
-        const s2 = y2 + d2;
-        y2 = s2 + d2;
+        const inv1 = 1 / (1 + GG);
+        const fbY2 = inv1 * omg;
+        const u = inv1 * x + (fbY2 * omg * y1 - fbY2 * y2);
+        const s1 = omg * y1 + G * u;
+        const s2 = omg * y2 + G * s1;
+        y2 = a * y2 + g2omg * y1 + g2G * u;
+        y1 = a * y1 + g2 * u;
         const band = s1 - s2;
         x = lp * s2 + (dual ? 0 : bp * band) + hp * (u - s1 - band);
       }
-      const fb = -omg * omg * z1 + omg * z2;
-      const u = tanhApprox((D * x - Reff * fb) * inv2);
-      const d1 = G * (u - z1);
-      const s1 = z1 + d1;
-      z1 = s1 + d1;
-      const d2 = G * (s1 - z2);
-      const s2 = z2 + d2;
-      z2 = s2 + d2;
+      const fbZ2 = Reff * inv2 * omg;
+      const fbZ1 = fbZ2 * omg;
+      const u = tanhApprox(D * inv2 * x + (fbZ1 * z1 - fbZ2 * z2));
+      const s1 = omg * z1 + G * u;
+      const s2 = omg * z2 + G * s1;
+      z2 = a * z2 + g2omg * z1 + g2G * u;
+      z1 = a * z1 + g2 * u;
       const band = s1 - s2;
       if (dual) buf[i] = (hp * s2 + lp * (u - 2 * s1 + s2)) * outGain;
       else buf[i] = (lp * s2 + bp * band + hp * (u - s1 - band)) * outGain;
     }
-    this.a1 = z1;
-    this.a2 = z2;
-    this.b1 = y1;
-    this.b2 = y2;
+    this.a1 = flush(z1);
+    this.a2 = flush(z2);
+    this.b1 = flush(y1);
+    this.b2 = flush(y2);
   }
 
   /** `processAnalog` on two channels at once (`this`, and `r` with its own settings); same arithmetic. */
@@ -479,42 +506,50 @@ export class VoiceFilter {
       const ReffR = RR / Math.max(1, 0.97 + 0.18 * H);
       const inv2 = 1 / (1 + Reff * GG);
       const inv2R = 1 / (1 + ReffR * HH);
+      const a = 1 - 2 * G;
+      const g2 = 2 * G;
+      const g2omg = g2 * omg;
+      const g2G = g2 * G;
+      const aR = 1 - 2 * H;
+      const h2 = 2 * H;
+      const h2omh = h2 * omh;
+      const h2H = h2 * H;
       let x = bufL[i]!;
       let xr = bufR[i]!;
       if (twoStage) {
-        const u = (x - (-omg * omg * y1 + omg * y2)) * (1 / (1 + GG));
-        const d1 = G * (u - y1);
-        const s1 = y1 + d1;
-        y1 = s1 + d1;
-        const d2 = G * (s1 - y2);
-        const s2 = y2 + d2;
-        y2 = s2 + d2;
+        const inv1 = 1 / (1 + GG);
+        const fbY2 = inv1 * omg;
+        const u = inv1 * x + (fbY2 * omg * y1 - fbY2 * y2);
+        const s1 = omg * y1 + G * u;
+        const s2 = omg * y2 + G * s1;
+        y2 = a * y2 + g2omg * y1 + g2G * u;
+        y1 = a * y1 + g2 * u;
         const band = s1 - s2;
         x = lp * s2 + (dual ? 0 : bp * band) + hp * (u - s1 - band);
-        const ur = (xr - (-omh * omh * w1 + omh * w2)) * (1 / (1 + HH));
-        const e1 = H * (ur - w1);
-        const t1 = w1 + e1;
-        w1 = t1 + e1;
-        const e2 = H * (t1 - w2);
-        const t2 = w2 + e2;
-        w2 = t2 + e2;
+        const inv1R = 1 / (1 + HH);
+        const fbW2 = inv1R * omh;
+        const ur = inv1R * xr + (fbW2 * omh * w1 - fbW2 * w2);
+        const t1 = omh * w1 + H * ur;
+        const t2 = omh * w2 + H * t1;
+        w2 = aR * w2 + h2omh * w1 + h2H * ur;
+        w1 = aR * w1 + h2 * ur;
         const bandR = t1 - t2;
         xr = lpR * t2 + (dual ? 0 : bpR * bandR) + hpR * (ur - t1 - bandR);
       }
-      const u = tanhApprox((D * x - Reff * (-omg * omg * z1 + omg * z2)) * inv2);
-      const ur = tanhApprox((DR * xr - ReffR * (-omh * omh * q1 + omh * q2)) * inv2R);
-      const d1 = G * (u - z1);
-      const e1 = H * (ur - q1);
-      const s1 = z1 + d1;
-      const t1 = q1 + e1;
-      z1 = s1 + d1;
-      q1 = t1 + e1;
-      const d2 = G * (s1 - z2);
-      const e2 = H * (t1 - q2);
-      const s2 = z2 + d2;
-      const t2 = q2 + e2;
-      z2 = s2 + d2;
-      q2 = t2 + e2;
+      const fbZ2 = Reff * inv2 * omg;
+      const fbZ1 = fbZ2 * omg;
+      const fbQ2 = ReffR * inv2R * omh;
+      const fbQ1 = fbQ2 * omh;
+      const u = tanhApprox(D * inv2 * x + (fbZ1 * z1 - fbZ2 * z2));
+      const ur = tanhApprox(DR * inv2R * xr + (fbQ1 * q1 - fbQ2 * q2));
+      const s1 = omg * z1 + G * u;
+      const t1 = omh * q1 + H * ur;
+      const s2 = omg * z2 + G * s1;
+      const t2 = omh * q2 + H * t1;
+      z2 = a * z2 + g2omg * z1 + g2G * u;
+      q2 = aR * q2 + h2omh * q1 + h2H * ur;
+      z1 = a * z1 + g2 * u;
+      q1 = aR * q1 + h2 * ur;
       if (dual) {
         bufL[i] = (hp * s2 + lp * (u - 2 * s1 + s2)) * outGain;
         bufR[i] = (hpR * t2 + lpR * (ur - 2 * t1 + t2)) * outGainR;
@@ -525,13 +560,13 @@ export class VoiceFilter {
         bufR[i] = (lpR * t2 + bpR * bandR + hpR * (ur - t1 - bandR)) * outGainR;
       }
     }
-    this.a1 = z1;
-    this.a2 = z2;
-    this.b1 = y1;
-    this.b2 = y2;
-    r.a1 = q1;
-    r.a2 = q2;
-    r.b1 = w1;
-    r.b2 = w2;
+    this.a1 = flush(z1);
+    this.a2 = flush(z2);
+    this.b1 = flush(y1);
+    this.b2 = flush(y2);
+    r.a1 = flush(q1);
+    r.a2 = flush(q2);
+    r.b1 = flush(w1);
+    r.b2 = flush(w2);
   }
 }

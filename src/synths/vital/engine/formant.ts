@@ -4,6 +4,7 @@
 // formant resonance (Q 4 … 30 on resonance³). The filter cutoff is not used. Vowel table and structure are facts
 // from Vital (GPL-3.0, Matt Tytel), see ../shared/reference/vital.md §5.3. One instance filters one channel.
 import { hardTanh } from "./tanh.ts";
+import { flush } from "./effects/common.ts";
 
 const FORMANTS = 4;
 const CENTRE_NOTE = 80;
@@ -134,6 +135,10 @@ export class FormantFilter {
         out += hardTanh(v1) * this.post[f]!;
       }
       buf[i] = out;
+    }
+    for (let f = 0; f < FORMANTS; f++) {
+      this.ic1[f] = flush(this.ic1[f]!);
+      this.ic2[f] = flush(this.ic2[f]!);
     }
     this.g.set(this.gTarget);
   }

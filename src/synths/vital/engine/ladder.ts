@@ -3,6 +3,7 @@
 // resonance 0.001 … 4.1 plus a drive boost, 20 kHz cutoff limit, tap weights per style) are facts from Vital
 // (GPL-3.0, Matt Tytel), see ../shared/reference/vital.md §5.3. One instance filters one channel.
 import { tanhApprox } from "./tanh.ts";
+import { flush } from "./effects/common.ts";
 
 const RESONANCE_TUNING = 1.66;
 const MIN_RESONANCE = 0.001;
@@ -19,7 +20,8 @@ const BP12 = [0, 1, -1, 0, 0] as const;
 const HP12 = [1, -2, 1, 0, 0] as const;
 
 function saturate(x: number): number {
-  return x - (0.9 * x * x * x) / (x * x + 3);
+  const x2 = x * x;
+  return x - (0.9 * x * x2) / (x2 + 3);
 }
 
 export interface LadderSettings {
@@ -43,6 +45,11 @@ export class LadderFilter {
   reset(): void {
     this.z.fill(0);
     this.zs.fill(0);
+  }
+
+  /** Every state is zero (silent input then gives silent output). */
+  atRest(): boolean {
+    return this.z.every((v) => v === 0) && this.zs.every((v) => v === 0);
   }
 
   copyStateFrom(o: LadderFilter): void {
@@ -121,8 +128,10 @@ export class LadderFilter {
       let x = tanhApprox(buf[i]! * drive - res * fb);
       t[0] = x;
       for (let s = 0; s < 4; s++) {
-        const d = g * (x - zs[s]!);
-        let st = z[s]! + d;
+        // the stage input arrives last, so it is added last: z + g·(x − zs) as g·x + (z − g·zs)
+        const gz = g * zs[s]!;
+        const d = g * x - gz;
+        let st = g * x + (z[s]! - gz);
         x = saturate(st);
         st += d;
         z[s] = st;
@@ -130,6 +139,10 @@ export class LadderFilter {
         t[s + 1] = x;
       }
       buf[i] = (sc[0]! * t[0]! + sc[1]! * t[1]! + sc[2]! * t[2]! + sc[3]! * t[3]! + sc[4]! * t[4]!) * post;
+    }
+    for (let s = 0; s < 4; s++) {
+      z[s] = flush(z[s]!);
+      zs[s] = flush(zs[s]!);
     }
   }
 }

@@ -4,6 +4,7 @@
 // of input and all-pass output. The voice filter is Vital's non-"clean" variant: feedback unsaturated, the
 // all-pass input hard-tanh-saturated. Facts from Vital (GPL-3.0, Matt Tytel), ../shared/reference/vital.md §5.3.
 import { hardTanh } from "./tanh.ts";
+import { flush } from "./effects/common.ts";
 
 const STAGES = 12;
 const PEAK_STAGES = 4;
@@ -25,6 +26,11 @@ export class PhaserFilter {
   reset(): void {
     this.stages.fill(0);
     this.lows = this.highs = this.allpass = 0;
+  }
+
+  /** Every state is zero (silent input then gives silent output). */
+  atRest(): boolean {
+    return this.lows === 0 && this.highs === 0 && this.allpass === 0 && this.stages.every((v) => v === 0);
   }
 
   copyStateFrom(o: PhaserFilter): void {
@@ -71,8 +77,9 @@ export class PhaserFilter {
       allpass = p1 * out1 + p3 * out3 + p5 * y;
       buf[i] = (x + invert * allpass) * 0.5;
     }
-    this.lows = lows;
-    this.highs = highs;
-    this.allpass = allpass;
+    for (let k = 0; k < STAGES; k++) stages[k] = flush(stages[k]!);
+    this.lows = flush(lows);
+    this.highs = flush(highs);
+    this.allpass = flush(allpass);
   }
 }
