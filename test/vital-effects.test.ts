@@ -17,6 +17,8 @@ import {
   EffectChain,
   encodeEffectOrder,
 } from "../src/synths/vital/engine/effects/chain.ts";
+import { staysAtOrBelowZero } from "../src/synths/vital/engine/effects/modulation.ts";
+import { pid } from "../src/synths/vital/engine/program.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "..");
 const SHARED_REFS = path.resolve(repoRoot, "../shared/refs/vital");
@@ -289,6 +291,48 @@ describe("modulation of effect parameters", () => {
     const echo = (y: Float32Array) => rms(y, p - 400, p + 400);
     expect(echo(runChain(patch(1), impulse(0.4))[0])).toBeGreaterThan(1e-3);
     expect(echo(runChain(patch(0), impulse(0.4))[0])).toBeLessThan(1e-6);
+  });
+});
+
+describe("effects whose mix stays at 0", () => {
+  const MIXES: [string, string][] = [
+    ["chorus", "chorus_dry_wet"],
+    ["compressor", "compressor_mix"],
+    ["delay", "delay_dry_wet"],
+    ["distortion", "distortion_mix"],
+    ["filter_fx", "filter_fx_mix"],
+    ["flanger", "flanger_dry_wet"],
+    ["phaser", "phaser_dry_wet"],
+    ["reverb", "reverb_dry_wet"],
+  ];
+  const driven = (fx: string, mix: string, source: string, macro = 0) => ({
+    [`${fx}_on`]: 1,
+    [mix]: 0,
+    macro_control_1: macro,
+    modulation_1_amount: 0.5,
+    modulations: [{ source, destination: mix }],
+  });
+
+  it("is known from the preset: a macro at 0 keeps it there; a moved macro or an envelope may not", () => {
+    const held = (settings: Record<string, unknown>) =>
+      staysAtOrBelowZero(programFromSettings(settings), pid("reverb_dry_wet"));
+    expect(held(driven("reverb", "reverb_dry_wet", "macro_control_1"))).toBe(true);
+    expect(held(driven("reverb", "reverb_dry_wet", "macro_control_1", 0.5))).toBe(false);
+    expect(held(driven("reverb", "reverb_dry_wet", "env_2"))).toBe(false);
+    expect(held({ reverb_on: 1, reverb_dry_wet: 0.3 })).toBe(false);
+    expect(held({ reverb_on: 1, reverb_dry_wet: 0 })).toBe(true);
+  });
+
+  it("passes the input through bit for bit, whether the effect is skipped or runs at mix 0", () => {
+    const x = sine(220, 0.1, 0.9);
+    const firstDifference = (y: Float32Array) => y.findIndex((v, i) => v !== x[i]);
+    for (const [fx, mix] of MIXES) {
+      // macro at 0: the chain skips the effect; envelope (absent without a voice): it runs at mix 0
+      for (const source of ["macro_control_1", "env_2"]) {
+        const [l, r] = runChain(driven(fx, mix, source), x);
+        expect([firstDifference(l), firstDifference(r)], `${fx} ${source}`).toEqual([-1, -1]);
+      }
+    }
   });
 });
 

@@ -11,7 +11,7 @@ import { Distortion } from "./distortion.ts";
 import { Eq } from "./eq.ts";
 import { FilterFx } from "./filter-fx.ts";
 import { Flanger } from "./flanger.ts";
-import { effectDestinations, effectSlots, modulateEffectParams } from "./modulation.ts";
+import { effectDestinations, effectSlots, modulateEffectParams, staysAtOrBelowZero } from "./modulation.ts";
 import { Phaser } from "./phaser.ts";
 import { Reverb } from "./reverb.ts";
 
@@ -39,6 +39,18 @@ const ON_IDS = [
   "phaser_on",
   "reverb_on",
 ].map(pid);
+/** Each effect's dry/wet (the EQ has none). */
+const MIX_IDS = [
+  "chorus_dry_wet",
+  "compressor_mix",
+  "delay_dry_wet",
+  "distortion_mix",
+  undefined,
+  "filter_fx_mix",
+  "flanger_dry_wet",
+  "phaser_dry_wet",
+  "reverb_dry_wet",
+].map((name) => (name === undefined ? -1 : pid(name)));
 const ORDER = pid("effect_chain_order");
 
 /** Decode `effect_chain_order` into effect numbers in processing order (vital.md §2.5). */
@@ -85,6 +97,8 @@ export class EffectChain {
   private readonly effects: (Effect | undefined)[] = [];
   private readonly order: number[];
   private readonly wasOn: boolean[] = new Array<boolean>(COUNT).fill(false);
+  /** Effects whose mix stays at 0 for the whole render: their output is their input, so they do not run. */
+  private readonly dry: boolean[];
   private readonly ctx: BlockContext;
   private samples = 0;
   /** The program the effects read: its values carry the global-source modulation of effect parameters. */
@@ -108,16 +122,17 @@ export class EffectChain {
     modulateEffectParams(source, this.slots, 60, this.valuesR, true);
     this.order = decodeEffectOrder(source.values[ORDER]!);
     this.ctx = { sampleRate: opts.sampleRate, timeSeconds: 0, beatsPerSecond: opts.beatsPerSecond, note: 60 };
+    this.dry = MIX_IDS.map((id) => id >= 0 && staysAtOrBelowZero(source, id));
     for (let e = 0; e < COUNT; e++) {
-      const on = this.isOn(e);
+      const on = this.isOn(e) && !this.dry[e];
       this.effects.push(on ? this.create(e) : undefined);
       this.wasOn[e] = on; // a new effect is already silent: no reset on the first block
     }
   }
 
-  /** Whether any effect is on (otherwise the chain is a no-op). */
+  /** Whether any effect is on and heard (otherwise the chain is a no-op). */
   get active(): boolean {
-    for (let e = 0; e < COUNT; e++) if (this.isOn(e)) return true;
+    for (let e = 0; e < COUNT; e++) if (this.isOn(e) && !this.dry[e]) return true;
     return false;
   }
 
@@ -193,6 +208,7 @@ export class EffectChain {
     this.ctx.timeSeconds = this.samples / this.opts.sampleRate;
     for (let i = 0; i < COUNT; i++) {
       const e = this.order[i]!;
+      if (this.dry[e]) continue;
       const on = this.isOn(e);
       if (on && !this.wasOn[e]) {
         // switching an effect on starts it from silence, as Vital resets it

@@ -72,3 +72,23 @@ export function modulateEffectParams(
     out[i] = Math.min(PARAM_MAX[i]!, Math.max(PARAM_MIN[i]!, out[i]!));
   }
 }
+
+/**
+ * Whether `param` stays at or below 0 through a whole render: its value is ≤ 0 and every slot driving it is a
+ * macro whose (mapped) value makes the slot's contribution exactly 0 (a macro nothing modulates), so the
+ * voices' and the global modulation both leave it at its value. An effect whose mix stays at 0 passes its
+ * input through unchanged and its state is never heard.
+ */
+export function staysAtOrBelowZero(program: VitalProgram, param: number): boolean {
+  const p = program.values;
+  if (!(p[param]! <= 0)) return false;
+  for (const slot of program.slots) {
+    if (slot.dest !== param) continue;
+    const macro = MACROS[slot.source - SRC_MACRO];
+    if (macro === undefined || program.slots.some((s) => s.dest === macro)) return false;
+    const s = slot.mapping ? readLine(slot.mapping, p[macro]!) : p[macro]!;
+    // a zero source (bipolar: a centred one) gives a zero contribution whatever the amount and power
+    if ((slot.bipolar ? 2 * s - 1 : s) !== 0) return false;
+  }
+  return true;
+}
