@@ -13,7 +13,8 @@ export const F64 = 0x7c;
 export const V128 = 0x7b;
 export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
-const cat = (...parts: Code[]): Code => {
+/** Concatenated code. */
+export const cat = (...parts: Code[]): Code => {
   const out: Code = [];
   for (const p of parts) for (const b of p) out.push(b);
   return out;
@@ -137,6 +138,8 @@ export const v128 = {
   /** Store 64-bit lane `lane` (32-bit lanes 2·lane, 2·lane + 1) of `vec` at addr + offset. */
   store64Lane: (addr: Code, vec: Code, lane: number, offset = 0): Code =>
     cat(addr, vec, simd(0x5b), memarg(0, offset), [lane]),
+  /** 1 if any bit of `a` is set, else 0 (an i32). */
+  anyTrue: vun(0x53),
   and: vbin(0x4e),
   or: vbin(0x50),
   xor: vbin(0x51),
