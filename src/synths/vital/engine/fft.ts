@@ -3,19 +3,26 @@
 
 export class Fft {
   readonly size: number;
-  private readonly cos: Float64Array;
-  private readonly sin: Float64Array;
+  /**
+   * Twiddles stage by stage: the stage joining blocks of `half` points reads cos/sin(2π·k/(2·half)) for
+   * k < half at index half − 1 + k (n − 1 entries in all), so each stage reads its own contiguous run.
+   */
+  private readonly twCos: Float64Array;
+  private readonly twSin: Float64Array;
   private readonly rev: Uint32Array;
 
   constructor(size: number) {
     if (size < 2 || (size & (size - 1)) !== 0)
       throw new Error(`FFT size must be a power of two, got ${size}`);
     this.size = size;
-    this.cos = new Float64Array(size / 2);
-    this.sin = new Float64Array(size / 2);
-    for (let i = 0; i < size / 2; i++) {
-      this.cos[i] = Math.cos((2 * Math.PI * i) / size);
-      this.sin[i] = Math.sin((2 * Math.PI * i) / size);
+    this.twCos = new Float64Array(size - 1);
+    this.twSin = new Float64Array(size - 1);
+    for (let half = 1; half < size; half <<= 1) {
+      const step = size / (2 * half);
+      for (let k = 0; k < half; k++) {
+        this.twCos[half - 1 + k] = Math.cos((2 * Math.PI * k * step) / size);
+        this.twSin[half - 1 + k] = Math.sin((2 * Math.PI * k * step) / size);
+      }
     }
     this.rev = new Uint32Array(size);
     const bits = Math.log2(size);
@@ -41,15 +48,25 @@ export class Fft {
         im[j] = ti;
       }
     }
+    // the first stage's only twiddle is 1: plain sums and differences of neighbours
+    for (let a = 0; a < n; a += 2) {
+      const xr = re[a + 1]!;
+      const xi = im[a + 1]!;
+      re[a + 1] = re[a]! - xr;
+      im[a + 1] = im[a]! - xi;
+      re[a] = re[a]! + xr;
+      im[a] = im[a]! + xi;
+    }
     const sgn = inverse ? 1 : -1;
-    for (let len = 2; len <= n; len <<= 1) {
-      const half = len >> 1;
-      const step = n / len;
-      for (let start = 0; start < n; start += len) {
-        for (let k = 0; k < half; k++) {
-          const wr = this.cos[k * step]!;
-          const wi = sgn * this.sin[k * step]!;
-          const a = start + k;
+    const twCos = this.twCos;
+    const twSin = this.twSin;
+    for (let half = 2; half < n; half <<= 1) {
+      const len = half << 1;
+      // one twiddle at a time across all blocks of the stage (the early stages have few twiddles, many blocks)
+      for (let k = 0; k < half; k++) {
+        const wr = twCos[half - 1 + k]!;
+        const wi = sgn * twSin[half - 1 + k]!;
+        for (let a = k; a < n; a += len) {
           const b = a + half;
           const xr = re[b]! * wr - im[b]! * wi;
           const xi = re[b]! * wi + im[b]! * wr;

@@ -6,7 +6,7 @@ import { Decimator2, OFFLINE_DROP } from "./decimator.ts";
 import { EffectChain } from "./effects/chain.ts";
 import { PARAM_MAX, pid, type VitalProgram } from "./program.ts";
 import { VoicePairRandom } from "./random.ts";
-import { MAX_BLOCK, Voice, volumeGain } from "./voice.ts";
+import { MAX_BLOCK, Voice, volumeGain, type VoiceContext } from "./voice.ts";
 
 const HOST_BLOCK = 64;
 const VOLUME = pid("volume");
@@ -45,7 +45,13 @@ export interface InstrumentOptions {
 export class VitalInstrument {
   readonly sampleRate: number;
   readonly factor: number;
+  /** Voices made so far (made on demand, in index order, up to the patch's polyphony). */
   private readonly voices: Voice[] = [];
+  private readonly polyphony: number;
+  private readonly voiceContext: VoiceContext;
+  private readonly seed: number;
+  /** The random generators of the newest voice pair (each pair shares one). */
+  private pairRandom: VoicePairRandom | undefined;
   private readonly mixL = new Float32Array(MAX_BLOCK);
   private readonly mixR = new Float32Array(MAX_BLOCK);
   /** Some sounding oscillator or the sample goes to Direct Out: mixed in after the effect chain. */
@@ -76,20 +82,9 @@ export class VitalInstrument {
     this.factor = oversamplingFactor(program, opts.sampleRate);
     const internal = opts.sampleRate * this.factor;
     const bps = opts.beatsPerSecond ?? program.values[BPM]!;
-    const count = Math.max(1, Math.min(32, Math.round(program.values[POLYPHONY]!)));
-    // Vital runs voices in pairs, each pair with its own random generators (shared by its two voices).
-    let pair: VoicePairRandom | undefined;
-    for (let i = 0; i < count; i++) {
-      if (i % 2 === 0) pair = new VoicePairRandom(opts.seed, i / 2, program.generatorPositions);
-      this.voices.push(
-        new Voice(
-          program,
-          { sampleRate: internal, harmonicLimit: 0.5 / this.factor, beatsPerSecond: bps },
-          pair!,
-          i % 2,
-        ),
-      );
-    }
+    this.polyphony = Math.max(1, Math.min(32, Math.round(program.values[POLYPHONY]!)));
+    this.voiceContext = { sampleRate: internal, harmonicLimit: 0.5 / this.factor, beatsPerSecond: bps };
+    this.seed = opts.seed;
     this.effects = new EffectChain(program, {
       sampleRate: internal,
       beatsPerSecond: bps,
@@ -129,11 +124,32 @@ export class VitalInstrument {
       }
     }
     let voice = this.voices.find((v) => !v.active);
+    if (!voice && this.voices.length < this.polyphony) voice = this.newVoice();
     if (!voice) {
       voice = this.voices.reduce((a, b) => (b.age > a.age ? b : a));
       voice.kill();
     }
     voice.noteOn(note, velocity, glideFrom, this.seconds);
+  }
+
+  /**
+   * The next voice. Making voices on demand gives the same voices as making them all up front: voice i's
+   * generators depend only on the seed and its pair number, and a voice never made would never have sounded
+   * (notes take the first free voice in index order).
+   */
+  private newVoice(): Voice {
+    const i = this.voices.length;
+    if (i % 2 === 0) {
+      this.pairRandom = new VoicePairRandom(this.seed, i / 2, this.program.generatorPositions);
+    }
+    const voice = new Voice(this.program, this.voiceContext, this.pairRandom!, i % 2);
+    this.voices.push(voice);
+    return voice;
+  }
+
+  /** Make the first `count` voices now (up to the polyphony) rather than at the notes that need them. */
+  reserveVoices(count: number): void {
+    while (this.voices.length < Math.min(count, this.polyphony)) this.newVoice();
   }
 
   noteOff(note: number, liftVelocity = 0.5): void {
@@ -152,6 +168,15 @@ export class VitalInstrument {
     let n = 0;
     for (const v of this.voices) if (v.active) n++;
     return n;
+  }
+
+  private newestActiveVoice(): Voice | undefined {
+    let newest: Voice | undefined;
+    for (let i = 0; i < this.voices.length; i++) {
+      const v = this.voices[i]!;
+      if (v.active && (!newest || v.age < newest.age)) newest = v;
+    }
+    return newest;
   }
 
   /** Whether both channels of the mix are identical this block (centred patches: decimate once). */
@@ -176,12 +201,14 @@ export class VitalInstrument {
         this.directL.fill(0, 0, m);
         this.directR.fill(0, 0, m);
       }
-      for (const v of this.voices)
+      const voices = this.voices;
+      for (let i = 0; i < voices.length; i++) {
+        const v = voices[i]!;
         if (v.active) v.process(this.mixL, this.mixR, m, this.directL, this.directR);
+      }
       if (this.effectsOn) {
         // effect parameters follow the newest sounding voice's modulation (its right-channel values too)
-        let newest: Voice | undefined;
-        for (const v of this.voices) if (v.active && (!newest || v.age < newest.age)) newest = v;
+        const newest = this.newestActiveVoice();
         this.effects.setVoiceModulation(newest?.modulation, newest?.modulationR);
         this.effects.process(this.mixL, this.mixR, m);
       }
@@ -200,19 +227,21 @@ export class VitalInstrument {
           this.rMirrorsL = false;
         }
         this.decL.process(this.mixL, m, outL, at);
-        if (same && this.rMirrorsL) outR.set(outL.subarray(at, at + hostN), at);
+        if (same && this.rMirrorsL) for (let i = at; i < at + hostN; i++) outR[i] = outL[i]!;
         else this.decR.process(this.mixR, m, outR, at);
       } else {
-        outL.set(this.mixL.subarray(0, m), at);
-        outR.set(this.mixR.subarray(0, m), at);
+        // copied by loop: subarray() would allocate a view per block
+        for (let i = 0; i < m; i++) {
+          outL[at + i] = this.mixL[i]!;
+          outR[at + i] = this.mixR[i]!;
+        }
       }
       // Vital applies the master volume after the effect chain; a modulated one (mono: the newest voice's
       // value, kept when no voice sounds) is ramped across the block and mutes at −80 dB.
       let g0 = this.volumeGain;
       let g1 = this.volumeGain;
       if (this.volumeModulated) {
-        let newest: Voice | undefined;
-        for (const v of this.voices) if (v.active && (!newest || v.age < newest.age)) newest = v;
+        const newest = this.newestActiveVoice();
         if (newest) this.volumeModulation = newest.modulation[VOLUME]!;
         const raw = Math.max(0, Math.min(VOLUME_MAX, this.program.values[VOLUME]! + this.volumeModulation));
         g1 = raw > 0 ? volumeGain(raw) : 0;
@@ -242,12 +271,23 @@ export interface NotePerformance {
   durationSeconds: number;
 }
 
-/** Render one note offline: note-on at sample 0, note-off at noteOffSeconds, stereo [L, R]. */
-export function renderProgramNote(
+/** An offline one-note render that is set up (instrument built, output allocated) but not yet run. */
+export interface PreparedNote {
+  readonly instrument: VitalInstrument;
+  /** Run the note (note-on at sample 0, note-off at noteOffSeconds); stereo [L, R]. Call once. */
+  run(): Float32Array[];
+}
+
+/**
+ * Set up an offline render of one note: the instrument, the voice the note takes and the pre-roll state
+ * (effect LFO phases, the transport) are built here, so `run()` does only the note's own processing (what
+ * bench/vital.ts times, as Vital's speed figures do).
+ */
+export function prepareProgramNote(
   program: VitalProgram,
   perf: NotePerformance,
   opts: InstrumentOptions,
-): Float32Array[] {
+): PreparedNote {
   // Offline renders follow the reference renders' convention: 1 s of processing before the note-on, run in
   // whole 64-sample blocks from transport time −1 s, so the note-on falls a fraction of a block after time 0.
   const preroll = opts.prerollSeconds ?? 1;
@@ -257,6 +297,7 @@ export function renderProgramNote(
     prerollSeconds: preroll,
     transportSeconds: opts.transportSeconds ?? (prerollBlocks * HOST_BLOCK) / opts.sampleRate - preroll,
   });
+  inst.reserveVoices(1); // the voice the note takes: Vital's voices exist before the note too
   const sr = opts.sampleRate;
   const total = Math.max(0, Math.round(perf.durationSeconds * sr));
   const drop = inst.latencySamples;
@@ -264,15 +305,29 @@ export function renderProgramNote(
   const L = new Float32Array(len);
   const R = new Float32Array(len);
   const off = Math.max(0, Math.min(len, Math.round(perf.noteOffSeconds * sr)));
-  inst.noteOn(perf.note, perf.velocity);
-  let pos = 0;
-  // blocks run on a fixed 64-sample grid; the note-off splits the block it falls into
-  while (pos < len) {
-    let n = Math.min(HOST_BLOCK - (pos % HOST_BLOCK), len - pos);
-    if (pos < off && pos + n > off) n = off - pos;
-    if (pos === off) inst.noteOff(perf.note);
-    inst.process(L, R, pos, n);
-    pos += n;
-  }
-  return [L.slice(drop), R.slice(drop)];
+  return {
+    instrument: inst,
+    run() {
+      inst.noteOn(perf.note, perf.velocity);
+      let pos = 0;
+      // blocks run on a fixed 64-sample grid; the note-off splits the block it falls into
+      while (pos < len) {
+        let n = Math.min(HOST_BLOCK - (pos % HOST_BLOCK), len - pos);
+        if (pos < off && pos + n > off) n = off - pos;
+        if (pos === off) inst.noteOff(perf.note);
+        inst.process(L, R, pos, n);
+        pos += n;
+      }
+      return drop === 0 ? [L, R] : [L.slice(drop), R.slice(drop)];
+    },
+  };
+}
+
+/** Render one note offline: note-on at sample 0, note-off at noteOffSeconds, stereo [L, R]. */
+export function renderProgramNote(
+  program: VitalProgram,
+  perf: NotePerformance,
+  opts: InstrumentOptions,
+): Float32Array[] {
+  return prepareProgramNote(program, perf, opts).run();
 }
