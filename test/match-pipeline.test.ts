@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { PatchsmithError } from "../src/errors.ts";
 import { patchToPoint } from "../src/match/evaluate.ts";
+import { Random } from "../src/util/random.ts";
 import { LocalEvaluator, PoolEvaluator } from "../src/match/evaluator.ts";
 import { match, pickDistinct, reportCandidate, searchSpaceFor } from "../src/match/pipeline.ts";
 import { analyseTarget } from "../src/match/target.ts";
@@ -240,5 +241,11 @@ describe("match pipeline with the DX7 in worker threads", async () => {
     expect(inWorkers[0]).toBeLessThan(1e-3);
     const res = await match({ synth, target, evaluator, renders: 120, seed: 1 });
     expect(res.candidates[0]!.loss).toBeLessThan(res.bestStartLoss);
+    // Batches are sized from the measured cost per point once known: the losses still come back in order.
+    const r = new Random(5);
+    const many = Array.from({ length: 23 }, () => Float64Array.from(points[1]!, () => r.next()));
+    const manyInWorkers = Array.from(await evaluator.evaluate(space, many));
+    expect(new Set(manyInWorkers).size).toBeGreaterThan(10);
+    expect(manyInWorkers).toEqual(Array.from(await local.evaluate(space, many)));
   });
 });

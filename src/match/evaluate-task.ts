@@ -31,6 +31,8 @@ export interface EvalBatchResult {
   losses: Float64Array;
   /** Points scored before a cancel (all of them normally). */
   done: number;
+  /** Wall milliseconds the worker spent scoring them (the evaluator sizes its batches from it). */
+  ms?: number;
   missing?: boolean;
 }
 
@@ -76,10 +78,11 @@ export default async function evaluateBatch(batch: EvalBatch): Promise<EvalBatch
   }
   const scorer = await scorerPromise;
   const losses = new Float64Array(count).fill(Infinity);
+  const t0 = performance.now();
   let done = 0;
   for (; done < count; done++) {
     if (isCancelled(batch.cancel)) break;
     losses[done] = scorer.score(batch.points.subarray(done * batch.dim, (done + 1) * batch.dim));
   }
-  return { losses, done };
+  return { losses, done, ms: performance.now() - t0 };
 }

@@ -1,7 +1,8 @@
 /**
- * Scoring many points at once: in worker threads (PoolEvaluator: points split into one or two batches per
- * worker, the target shared through a SharedArrayBuffer and prepared once per worker) or in this thread
- * (LocalEvaluator, for one core, tests and synths that are not importable by workers).
+ * Scoring many points at once: in worker threads (PoolEvaluator: points split into batches of about
+ * TASK_MS of work each, handed to whichever worker is free, the target shared through a SharedArrayBuffer
+ * and prepared once per worker) or in this thread (LocalEvaluator, for one core, tests and synths that are
+ * not importable by workers).
  */
 import { cancelFlagFor, type CancelFlag } from "../jobs/cancel.ts";
 import { batchRanges, WorkerPool } from "../jobs/pool.ts";
@@ -60,6 +61,14 @@ export class LocalEvaluator implements Evaluator {
 }
 
 const taskModule = new URL("./evaluate-task.ts", import.meta.url).href;
+
+/**
+ * Work per message (ms). A generation waits for its slowest batch while the other workers idle, and render
+ * costs vary a lot between points (Vital: 15 to 170 ms around one start, with unison voices and filters
+ * switching on), so batches are kept short: one point each for a synth costing this much or more per point,
+ * a few for cheap ones, where a message's own cost (~0.1 ms) would start to count.
+ */
+const TASK_MS = 10;
 let contextCounter = 0;
 
 export class PoolEvaluator implements Evaluator {
@@ -70,6 +79,8 @@ export class PoolEvaluator implements Evaluator {
   private readonly targetId: string;
   private readonly cancel: CancelFlag;
   private readonly contexts = new WeakMap<SearchSpace, { id: string; sentFull: number }>();
+  /** Running mean of the workers' milliseconds per point (undefined until the first batch returns). */
+  private msPerPoint: number | undefined;
 
   /** `targetSamples`: the target (mono 44.1 kHz from the onset); copied once into shared memory. */
   constructor(
@@ -102,11 +113,7 @@ export class PoolEvaluator implements Evaluator {
       this.contexts.set(space, ctx);
     }
     const out = new Float64Array(points.length);
-    const ranges = batchRanges(
-      points.length,
-      this.parallelism,
-      points.length >= 4 * this.parallelism ? 2 : 1,
-    );
+    const ranges = this.batches(points.length);
     await Promise.all(
       ranges.map(async ([a, b]) => {
         const packed = new Float64Array((b - a) * dim);
@@ -126,12 +133,25 @@ export class PoolEvaluator implements Evaluator {
         if (full) ctx.sentFull++;
         let res = await send(full);
         if (res.missing) res = await send(true);
+        if (res.ms !== undefined && res.done > 0) {
+          const ms = res.ms / res.done;
+          this.msPerPoint = this.msPerPoint === undefined ? ms : 0.8 * this.msPerPoint + 0.2 * ms;
+        }
         out.set(res.losses.subarray(0, b - a), a);
         if (res.done < b - a) throw interrupted();
       }),
     );
     if (this.signal?.aborted) throw interrupted();
     return out;
+  }
+
+  /** Contiguous ranges of `count` points, each about TASK_MS of work (two per worker until that is known). */
+  private batches(count: number): Array<[number, number]> {
+    if (this.msPerPoint === undefined)
+      return batchRanges(count, this.parallelism, count >= 4 * this.parallelism ? 2 : 1);
+    const perBatch = Math.max(1, Math.floor(TASK_MS / Math.max(1e-3, this.msPerPoint)));
+    const batches = Math.max(Math.min(count, this.parallelism), Math.ceil(count / perBatch));
+    return batchRanges(count, batches, 1);
   }
 
   async close(): Promise<void> {
