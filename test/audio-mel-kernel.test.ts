@@ -20,6 +20,11 @@ function signals(): Array<[string, Float32Array]> {
   const clicks = new Float32Array(n);
   for (let i = 0; i < n; i += 4410) clicks[i] = 1;
   const loud = noise.map((v) => v * 1e4);
+  // A sound that stops: the kernel path skips the silent frames at the end.
+  const stops = Float32Array.from(tone);
+  stops.fill(0, 17000);
+  const lastSampleOnly = new Float32Array(n);
+  lastSampleOnly[n - 1] = 0.25;
   return [
     ["tone", tone],
     ["sweep", sweep],
@@ -28,6 +33,8 @@ function signals(): Array<[string, Float32Array]> {
     ["clicks", clicks],
     ["loud noise", loud],
     ["silence", new Float32Array(5000)],
+    ["stops", stops],
+    ["last sample only", lastSampleOnly],
     ["short", noise.subarray(0, 300)],
   ];
 }
@@ -51,7 +58,7 @@ const configs: Array<[string, MelFilterbank, { nFft: number; hop: number; center
 
 const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
-describe("the mel WebAssembly kernel (src/audio/mel-simd.ts)", () => {
+describe("the mel WebAssembly kernel (src/audio/mel-simd.ts) and the silent-frame skip", () => {
   it("is available in this runtime (otherwise the comparisons below test nothing)", () => {
     expect(melFrameKernel(htkMelFilterbank(2048, 44100, 128), 2048)).not.toBeNull();
   });

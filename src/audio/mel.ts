@@ -200,7 +200,8 @@ export function powerToDb(
  * storing the linear spectrogram). Framing as in `stft` (§5 framing, or librosa-style with `center`).
  * Returns frames × bands, frame-major; `out` is reused when large enough.
  * Each frame's window, power and filterbank run in a WebAssembly SIMD kernel (mel-simd.ts) where available,
- * with the same result to the last bit as the JavaScript loop below (`kernel: false` forces that loop).
+ * and silent frames at the end are not transformed, with the same result to the last bit as the JavaScript
+ * loop below (`kernel: false` forces that loop).
  */
 export function melPowerSpectrogram(
   x: Float32Array,
@@ -222,7 +223,15 @@ export function melPowerSpectrogram(
   const shift = center ? -(nFft >> 1) : 0;
   const kernel = opt.kernel === false ? null : melFrameKernel(fb, nFft);
   if (kernel) {
+    // Frames past the last non-zero sample are silent: their mel powers are exactly +0, as the FFT of zeros
+    // would give (renders that decay often end in tens of silent frames).
+    let last = x.length - 1;
+    while (last >= 0 && x[last] === 0) last--;
     for (let t = 0; t < frames; t++) {
+      if (t * hop + shift > last) {
+        data.fill(0, t * bands, frames * bands);
+        break;
+      }
       loadFrame(heap, inBase, nFft, x, t * hop + shift);
       fft.run();
       kernel.run(heap, outBase, data, t * bands);

@@ -34,6 +34,8 @@ const UNSUPPORTED_PENALTY = 50;
 export class Scorer {
   private readonly full: Float32Array;
   private readonly baseUnsupported: number;
+  /** The mono mix of a multi-channel render, reused between scores (a render is often stereo). */
+  private mono = new Float32Array(0);
 
   constructor(
     readonly synth: AnySynth,
@@ -88,7 +90,9 @@ export class Scorer {
         sampleRate: 44100,
         seed: this.space.seed,
       });
-      return lossTerms(this.target, mixToMono(channels)).loss + penalty;
+      const n = channels[0]?.length ?? 0;
+      if (channels.length > 1 && this.mono.length < n) this.mono = new Float32Array(n);
+      return lossTerms(this.target, mixToMono(channels, this.mono)).loss + penalty;
     } catch {
       return Infinity;
     }
