@@ -7,8 +7,8 @@
 //      waits for its slowest batch).
 //   2. match() in the worker pool with --renders (default DX7 2000, Vital 500) from the analytic starts and
 //      --procedural presets (default DX7 200, Vital 16: the bank's start counts; no bank is loaded, quality is
-//      bench/match.ts's job): CPU ms per render of the whole process (main thread and workers), wall renders
-//      per second, and the final loss (a pure speed change must leave it unchanged).
+//      bench/match.ts's job), the workers warmed up first: CPU ms per render of the whole process (main thread
+//      and workers), wall renders per second, and the final loss (a pure speed change must leave it unchanged).
 // CPU figures hold on a loaded machine; wall figures only on a quiet one. `rendersPer30sAtFullUse` is
 // 30 s × threads / (CPU ms per render): what 30 s gives when every core scores all the time.
 import { readFileSync } from "node:fs";
@@ -145,6 +145,8 @@ export default async function run(args: string[], emit: (r: BenchResult) => void
       // 2. A match in the pool.
       const evaluator = new PoolEvaluator(target.samples, { pool });
       try {
+        // Workers load their modules and the synth first (a CLI run pays that once, before its search).
+        await evaluator.warmUp(space, patchToPoint(synth, space, base, target.holdSeconds));
         const c0 = cpuMs();
         const t0 = performance.now();
         const res = await match({ synth, target, evaluator, renders, seed, candidates: 1, starts });
