@@ -35,17 +35,27 @@ import {
 } from "./vital-envelope.ts";
 import { analysePitchDrop, MIN_DROP, type PitchDrop } from "./pitch-drop.ts";
 import { fitNoiseFilter, type NoiseFilter } from "./vital-noise.ts";
+import { bestCombDivisor } from "./comb-divisor.ts";
 
 const FRAME_SIZE = 2048;
 /** Keyframes of the resynthesised table, and the positions between them (filled by Vital's interpolation). */
 export const KEYFRAMES = 24;
 export const KEYFRAME_SPACING = 2;
 /**
- * The comb start's keyframes (more than the harmonic starts': a drum's spectrum changes within tens of
- * milliseconds) and its line spacing: one 2048-sample cycle, i.e. one bin of the metrics' STFT per line.
+ * The comb start's keyframes: one per wavetable position (a drum's spectrum changes within tens of
+ * milliseconds, and a sustained sound's noise, unison and chorus from one analysis window to the next; 64
+ * keyframes instead: best start's mel-LSD median 3.6 → 2.8 dB on 16 CC BY presets), and its line spacing: one
+ * 2048-sample cycle, i.e. one bin of the metrics' STFT per line.
  */
-const COMB_KEYFRAMES = 64;
+const COMB_KEYFRAMES = 256;
+/**
+ * The comb's sweep curve: less concave than the harmonic tables' (with 256 keyframes the early frames are
+ * dense enough already, and a sustained sound's later frames matter as much to the metrics).
+ */
+const COMB_POWER = -1;
 const COMB_HZ = 44100 / FRAME_SIZE;
+/** A comb finer than COMB_HZ must still reach this high (its 1023 lines end at 1023 × spacing). */
+const MIN_COMB_TOP_HZ = 16000;
 /** Curve of the sweep (the LFO ramp's segment power): concave, so early (fast-changing) times get more frames. */
 const SWEEP_POWER = -3;
 /** lfo_1_frequency's lowest rate is 2^−7 Hz. */
@@ -99,16 +109,13 @@ export function vitalAnalyticStarts(
   // The short-time spectrum as a comb of lines at ~21.5 Hz (one STFT bin each), for noise and inharmonic
   // partials that one f0's harmonics cannot hold: oscillator 1 plays a wavetable of 2048-sample cycles (the
   // lowest pitch its transpose reaches when the note is high), swept like the harmonic resynthesis.
-  const combStarts = (): StartPoint[] => {
-    // A pitched sound's comb is f0/k (its harmonics fall on every k-th line), at most 16 lines per harmonic
-    // (osc_1_transpose reaches −48 semitones).
+  const combStart = (k: number): StartPoint[] => {
     const noteHz = 440 * 2 ** ((target.note - 69) / 12);
-    const k = target.pitched ? Math.min(16, Math.max(1, Math.ceil(target.f0Hz / COMB_HZ))) : 0;
     const semitones = target.pitched
       ? target.fineTuneCents / 100 - 12 * Math.log2(k)
       : Math.max(-48, 12 * Math.log2(COMB_HZ / noteHz));
     const combHz = target.pitched ? target.f0Hz / k : noteHz * 2 ** (semitones / 12);
-    const combTimes = keyframeTimes(sweep, COMB_KEYFRAMES);
+    const combTimes = keyframeTimes(sweep, COMB_KEYFRAMES, COMB_POWER);
     const want = analyseComb(target.samples, { times: combTimes, combHz, maxLines: FRAME_SIZE / 2 - 1 });
     const gain = windowedEnvelope(envelope, target, combTimes, COMB_WINDOW);
     const top = Math.max(...gain);
@@ -117,7 +124,8 @@ export function vitalAnalyticStarts(
       return Float32Array.from(f.amplitudes, (a) => a * g);
     });
     const combPhases = want.frames.map((f) => f.phases);
-    const combPatch = () => make({ envelope, table: resynthesise(amps, combPhases), sweep, semitones });
+    const combPatch = () =>
+      make({ envelope, table: resynthesise(amps, combPhases), sweep, semitones, sweepPower: COMB_POWER });
     const first = combPatch();
     const got = analyseComb(renderMono(synth, first, target), {
       times: combTimes,
@@ -125,10 +133,24 @@ export function vitalAnalyticStarts(
       maxLines: FRAME_SIZE / 2 - 1,
     });
     correctCombFrames(amps, want, got);
+    const label = target.pitched ? `spectral comb f0/${k}` : "spectral comb";
     return [
-      { patch: first, source: name("spectral comb") },
-      { patch: combPatch(), source: name("spectral comb, corrected") },
+      { patch: first, source: name(label) },
+      { patch: combPatch(), source: name(`${label}, corrected`) },
     ];
+  };
+  const combStarts = (): StartPoint[] => {
+    if (!target.pitched) return combStart(0);
+    // A pitched sound's comb is f0/k (its harmonics fall on every k-th line), at most 16 lines per harmonic
+    // (osc_1_transpose reaches −48 semitones). The smallest k covers the most spectrum; another k may put the
+    // partials that are not f0's harmonics on lines too (comb-divisor.ts): both are offered.
+    const kMin = Math.min(16, Math.max(1, Math.ceil(target.f0Hz / COMB_HZ)));
+    const kMax = Math.max(
+      kMin,
+      Math.min(16, 2 * kMin, Math.floor(((FRAME_SIZE / 2 - 1) * target.f0Hz) / MIN_COMB_TOP_HZ)),
+    );
+    const kFit = bestCombDivisor(target.samples, { f0Hz: target.f0Hz, times: loudTimes(target), kMin, kMax });
+    return [...combStart(kMin), ...(kFit !== kMin ? combStart(kFit) : [])];
   };
   if (!target.pitched) {
     return [
@@ -297,6 +319,17 @@ function mean(x: ArrayLike<number>): number {
   return s / Math.max(1, x.length);
 }
 
+/** Up to 8 times spread over the part of the sound within 20 dB of its peak (for its steady spectrum). */
+function loudTimes(target: MatchTarget): number[] {
+  const dt = ENVELOPE_FRAME / 44100;
+  const loud: number[] = [];
+  target.envelopeDb.forEach((v, i) => {
+    if (v > target.peakDb - 20) loud.push((i + 0.5) * dt);
+  });
+  const count = Math.min(8, loud.length);
+  return Array.from({ length: count }, (_, j) => loud[Math.floor(((j + 0.5) * loud.length) / count)]!);
+}
+
 /** How long the wavetable sweep runs: until the sound has faded (50 dB down). */
 function sweepSeconds(target: MatchTarget): number {
   const dt = ENVELOPE_FRAME / 44100;
@@ -308,11 +341,8 @@ function sweepSeconds(target: MatchTarget): number {
 }
 
 /** Analysis time of keyframe j: the sweep's ramp reaches j/(K − 1) of its range then. */
-export function keyframeTimes(sweep: number, count = KEYFRAMES): Float64Array {
-  return Float64Array.from(
-    { length: count },
-    (_, j) => sweep * inversePowerCurve(j / (count - 1), SWEEP_POWER),
-  );
+export function keyframeTimes(sweep: number, count = KEYFRAMES, power = SWEEP_POWER): Float64Array {
+  return Float64Array.from({ length: count }, (_, j) => sweep * inversePowerCurve(j / (count - 1), power));
 }
 
 /** The fitted envelope's gain (value²) averaged with the analysis window's weights around each time. */
@@ -343,6 +373,8 @@ function windowedEnvelope(
 
 interface Resynthesis {
   frames: Float32Array[];
+  /** Wavetable positions between keyframes (at most 256 positions in all). */
+  spacing: number;
   /** Factor from the analysis's amplitudes (divided by the envelope) to the stored frames (peak-to-peak ≤ 2). */
   scale: number;
 }
@@ -376,7 +408,11 @@ function resynthesise(amplitudes: Float32Array[], phases: Float32Array[]): Resyn
   }
   const scale = pp > 0 ? 2 / pp : 1;
   for (const fr of frames) for (let i = 0; i < FRAME_SIZE; i++) fr[i] = f32(fr[i]! * scale);
-  return { frames, scale };
+  return {
+    frames,
+    scale,
+    spacing: Math.max(1, Math.min(KEYFRAME_SPACING, Math.floor(255 / Math.max(1, frames.length - 1)))),
+  };
 }
 
 interface StartParts {
@@ -385,6 +421,8 @@ interface StartParts {
   /** A sine on oscillator 1 whose pitch falls (env_3 → osc_1_transpose), for kicks. */
   kick?: PitchDrop;
   sweep?: number;
+  /** Curve of the sweep's ramp (default SWEEP_POWER). */
+  sweepPower?: number;
   /** Oscillator 1's pitch relative to the note played (default: the target's f0 offset). */
   semitones?: number;
   /**
@@ -395,7 +433,7 @@ interface StartParts {
   noise?: { filter: NoiseFilter; level: number; shape?: { x: Float64Array; gain: Float64Array } };
 }
 
-function resynthesisTable(frames: Float32Array[]): Wavetable {
+function resynthesisTable(frames: Float32Array[], spacing = KEYFRAME_SPACING): Wavetable {
   return {
     name: "patchsmith resynthesis",
     author: "",
@@ -410,7 +448,7 @@ function resynthesisTable(frames: Float32Array[]): Wavetable {
             type: "Wave Source",
             interpolationStyle: 1,
             interpolation: 1,
-            keyframes: frames.map((wave, j) => ({ position: j * KEYFRAME_SPACING, wave, extra: {} })),
+            keyframes: frames.map((wave, j) => ({ position: j * spacing, wave, extra: {} })),
             extra: {},
           },
         ],
@@ -451,7 +489,7 @@ function buildPatch(p: VitalPatch, target: MatchTarget, parts: StartParts): Vita
   }
 
   if (parts.table) {
-    p.wavetables[0] = resynthesisTable(parts.table.frames);
+    p.wavetables[0] = resynthesisTable(parts.table.frames, parts.table.spacing);
     set("osc_1_on", 1);
     set("osc_1_level", Math.sqrt(oscGain));
     // f0 can be far from the note played (a given note, another octave folded in): transpose the rest.
@@ -469,12 +507,12 @@ function buildPatch(p: VitalPatch, target: MatchTarget, parts: StartParts): Vita
       name: "patchsmith sweep",
       numPoints: 2,
       points: [0, 1, 1, 0],
-      powers: [SWEEP_POWER, 0],
+      powers: [parts.sweepPower ?? SWEEP_POWER, 0],
       smooth: false,
       extra: {},
     };
     p.modulations[0] = { source: "lfo_1", destination: "osc_1_wave_frame", lineMapping: null, extra: {} };
-    set("modulation_1_amount", ((parts.table.frames.length - 1) * KEYFRAME_SPACING + 0.5) / 256);
+    set("modulation_1_amount", ((parts.table.frames.length - 1) * parts.table.spacing + 0.5) / 256);
   } else if (parts.kick) {
     const k = parts.kick;
     const sine = new Float32Array(FRAME_SIZE);
