@@ -121,3 +121,39 @@ export function aggregates(rows: Row[], set: string): Record<string, number> {
     targets: ids.length,
   };
 }
+
+/** The best baseline row of a target (all synths' baselines) by `key`, undefined when there is none. */
+export function bestBaseline(rows: Row[], key: keyof Scores): Row | undefined {
+  let best: Row | undefined;
+  for (const r of rows)
+    if (BASELINES.includes(r.method) && (!best || r.scores[key] < best.scores[key])) best = r;
+  return best;
+}
+
+/** The targets the primary method did not beat every baseline on, with the baselines that were as good. */
+export function losses(
+  rows: Row[],
+  key: keyof Scores,
+): Array<{
+  id: string;
+  cls: string;
+  value: number;
+  beatenBy: Array<{ method: string; synth: string; value: number }>;
+}> {
+  const out = [];
+  for (const id of new Set(rows.map((r) => r.id))) {
+    const mine = rows.filter((r) => r.id === id);
+    if (beatsEveryBaseline(mine, key)) continue;
+    const me = mine.find((r) => r.method === primaryMethod(mine));
+    const value = me ? me.scores[key] : NaN;
+    out.push({
+      id,
+      cls: mine[0]!.cls,
+      value,
+      beatenBy: mine
+        .filter((r) => BASELINES.includes(r.method) && !(value < r.scores[key]))
+        .map((r) => ({ method: r.method, synth: r.synth, value: r.scores[key] })),
+    });
+  }
+  return out;
+}

@@ -48,9 +48,11 @@ import type { BenchResult } from "./run.ts";
 import {
   aggregates,
   barsFor,
+  bestBaseline,
   bestOf,
   beatsEveryBaseline,
   keyOf,
+  losses,
   median,
   mean,
   meets,
@@ -737,6 +739,7 @@ async function runSet(
   const banks = new Map<string, Bank | undefined>();
   if (set !== "spiegelib" && !cfg.noBank) for (const s of synths) banks.set(s.id, await cfg.bank(s));
   const levelMatched = set !== "spiegelib";
+  const cost = startCost(label, targets.length, synths, cfg);
   const pool = new WorkerPool({ threads: cfg.threads });
   const rows: Row[] = [];
   const firstTimes: number[] = [];
@@ -803,6 +806,50 @@ async function runSet(
     await pool.close();
   }
   summarise(label, set, rows, firstTimes, cfg, emit);
+  emitCost(label, cost, rows, emit);
+}
+
+interface CostStart {
+  wall0: number;
+  cpu0: NodeJS.CpuUsage;
+  load0: number;
+  targets: number;
+}
+
+/**
+ * A set's run costs the matcher's budget per target plus the random-search baseline at the same render count
+ * (about as long again) and the analysis: say so before it starts, measure it at the end.
+ */
+function startCost(label: string, targets: number, synths: AnySynth[], cfg: RunConfig): CostStart {
+  const budgets = synths.map((s) => cfg.budget(s.id, synths.length));
+  const seconds = budgets.reduce((a, b) => a + (b.seconds ?? NaN), 0);
+  const per = Number.isFinite(seconds)
+    ? `${seconds.toFixed(0)} s of matching per target (${synths.map((s) => s.id).join(" + ")}), about as long again for the random-search baseline${cfg.random ? "" : " (off: --no-random)"}`
+    : `${budgets.map((b, i) => `${synths[i]!.id} ${b.renders} renders`).join(", ")} per target, the random-search baseline${cfg.random ? " as many again" : " off"}`;
+  const estimate = Number.isFinite(seconds)
+    ? `: expect ≈ ${((targets * seconds * (cfg.random ? 2 : 1)) / 60).toFixed(0)} min plus analysis on a quiet machine`
+    : "";
+  process.stderr.write(`match/${label}: ${targets} targets, ${per}${estimate}\n`);
+  return { wall0: performance.now(), cpu0: process.cpuUsage(), load0: os.loadavg()[0]!, targets };
+}
+
+function emitCost(label: string, c: CostStart, rows: Row[], emit: (r: BenchResult) => void): void {
+  const wall = (performance.now() - c.wall0) / 1000;
+  const cpu = process.cpuUsage(c.cpu0);
+  const sum = (method: string) => rows.filter((r) => r.method === method).reduce((a, r) => a + r.seconds, 0);
+  emit({
+    name: `match/${label}/cost`,
+    metric: "wall-seconds",
+    value: wall,
+    unit: "s",
+    targets: c.targets,
+    wallSecondsPerTarget: wall / Math.max(1, c.targets),
+    // All threads of this process (the worker pool's too).
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    matcherSeconds: sum("matcher"),
+    randomBaselineSeconds: sum("random"),
+    loadAverage1m: { start: c.load0, end: os.loadavg()[0] },
+  });
 }
 
 function summarise(
@@ -851,6 +898,12 @@ function summarise(
         set,
       );
       const prim = rows.filter((r) => r.cls === cls && r.method === primaryMethod(rows));
+      const baselineBest = prim.map((p) =>
+        bestBaseline(
+          rows.filter((r) => r.id === p.id),
+          key,
+        ),
+      );
       emit({
         name: `match/${label}/class/${cls}`,
         metric: `${key === "melLsd" ? "mel-lsd" : key === "sc" ? "sc" : "mfcc-mae-spiegelib"}-median`,
@@ -872,6 +925,11 @@ function summarise(
           ]),
         ),
         chosen: prim.map((r) => r.synth).join(","),
+        // Per target: the best baseline (method, synth, score) it had to beat.
+        bestBaselines: baselineBest.map((b) =>
+          b ? `${b.method} ${b.synth} ${b.scores[key].toFixed(3)}` : "none",
+        ),
+        wins: `${Math.round(a["beats-every-baseline"]! * a.targets!)}/${a.targets}`,
       });
     }
   const a = aggregates(rows, set);
@@ -907,7 +965,7 @@ function summarise(
       met: meets(b, a[b.metric]!),
       method: primaryMethod(rows),
       targets: a.targets,
-      ...(b.metric === "beats-every-baseline" ? { by: key } : {}),
+      ...(b.metric === "beats-every-baseline" ? { by: key, lost: losses(rows, key) } : {}),
     });
 }
 

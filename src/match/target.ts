@@ -4,7 +4,7 @@
  * (`prepareLossTarget`). The sound to match is the part from the onset on, capped at `maxSeconds`.
  */
 import { ENVELOPE_FRAME, rmsEnvelope } from "../audio/envelope.ts";
-import { hzToMidi, maskedMedian, pitchTrack } from "../audio/pitch.ts";
+import { hzToMidi, midiToHz, pitchTrack } from "../audio/pitch.ts";
 import { PatchsmithError } from "../errors.ts";
 import { LOSS_SAMPLE_RATE, prepareLossTarget, type LossTarget } from "./loss.ts";
 
@@ -135,30 +135,100 @@ export function findOnset(x: Float32Array): number {
   return Math.max(0, t * frame);
 }
 
-/** Median f0 of the voiced frames, if enough of the sound is voiced to call it pitched. */
+/** Frames quieter than this below the loudest are left out of the pitch decision. */
+const PITCH_QUIET_DB = 40;
+/** Pitched: at least this share of the non-quiet frames is voiced … */
+const MIN_VOICED_FRAMES = 0.3;
+/** … and the voiced frames hold at least this share of their amplitude (a hum in a drum's tail does not). */
+const MIN_VOICED_AMPLITUDE = 0.3;
+/** Frames within this many semitones of one another count as one pitch (vibrato, glides, tuning drift). */
+const CLUSTER_SEMITONES = 0.75;
+/** A frame's f0 explains a given note when it is within this many semitones of one of the note's multiples. */
+const NOTE_MATCH_SEMITONES = 0.6;
+/** The multiples of a given note's f0 a frame's f0 may have locked to (sub-octaves and harmonics). */
+const NOTE_MULTIPLES = [1 / 8, 1 / 4, 1 / 2, 1, 2, 3, 4, 5, 6, 8];
+
+/**
+ * f0 of a sound, if enough of it is periodic to call it pitched: the dominant pitch of the voiced frames
+ * (amplitude-weighted: the pitch the loud part holds longest, not a median of frames that alternate between
+ * the note and a low rumble or hum), the median of that pitch's frames. With a known note, frames locked to
+ * one of the note's multiples or sub-octaves count too, folded to it; if none does, the note's own frequency.
+ */
 export function detectPitch(
   x: Float32Array,
   sampleRate: number,
   knownNote?: number,
 ): { f0Hz: number; pitched: boolean } {
   const track = pitchTrack(x, sampleRate, { fMinHz: 27, fMaxHz: 4200 });
-  let voiced = 0;
+  const quietDb = Math.max(...track.levelDb) - PITCH_QUIET_DB;
+  const midi: number[] = [];
+  const weight: number[] = [];
   let analysed = 0;
-  const quietDb = Math.max(...track.levelDb) - 40;
+  let amplitude = 0;
+  let voicedAmplitude = 0;
   for (let t = 0; t < track.frames; t++) {
     if (track.levelDb[t]! < quietDb) continue;
+    const a = 10 ** (track.levelDb[t]! / 20);
     analysed++;
-    if (track.voiced[t]) voiced++;
+    amplitude += a;
+    if (!track.voiced[t] || !(track.f0Hz[t]! > 0)) continue;
+    voicedAmplitude += a;
+    midi.push(hzToMidi(track.f0Hz[t]!));
+    weight.push(a);
   }
-  const f0 = maskedMedian(track.f0Hz, track.voiced);
-  const pitched = Number.isFinite(f0) && f0 > 0 && voiced >= 3 && voiced >= 0.3 * analysed;
-  if (!pitched && knownNote !== undefined) return { f0Hz: 440 * 2 ** ((knownNote - 69) / 12), pitched: true };
-  if (pitched && knownNote !== undefined) {
-    // A given note fixes the octave: fold the measured f0 to the octave nearest the note.
-    const k = Math.round((hzToMidi(f0) - knownNote) / 12);
-    return { f0Hz: f0 / 2 ** k, pitched: true };
+  if (knownNote !== undefined) {
+    const folded: number[] = [];
+    const w: number[] = [];
+    midi.forEach((m, i) => {
+      for (const h of NOTE_MULTIPLES) {
+        const f = m - 12 * Math.log2(h);
+        if (Math.abs(f - knownNote) <= NOTE_MATCH_SEMITONES) {
+          folded.push(f);
+          w.push(weight[i]!);
+          break;
+        }
+      }
+    });
+    const m = dominantPitch(folded, w);
+    return { f0Hz: midiToHz(Number.isFinite(m) ? m : knownNote), pitched: true };
   }
-  return { f0Hz: pitched ? f0 : NaN, pitched };
+  const m = dominantPitch(midi, weight);
+  const pitched =
+    Number.isFinite(m) &&
+    midi.length >= 3 &&
+    midi.length >= MIN_VOICED_FRAMES * analysed &&
+    voicedAmplitude >= MIN_VOICED_AMPLITUDE * amplitude;
+  return { f0Hz: pitched ? midiToHz(m) : NaN, pitched };
+}
+
+/**
+ * The pitch (MIDI, fractional) held by the most weight: each frame's weight goes to every frame within
+ * CLUSTER_SEMITONES, the heaviest frame's neighbourhood wins, and its frames' weighted median is returned.
+ * NaN when there are no frames.
+ */
+export function dominantPitch(midi: number[], weight: number[]): number {
+  let best = -1;
+  let bestWeight = 0;
+  for (let i = 0; i < midi.length; i++) {
+    let w = 0;
+    for (let j = 0; j < midi.length; j++)
+      if (Math.abs(midi[j]! - midi[i]!) < CLUSTER_SEMITONES) w += weight[j]!;
+    if (w > bestWeight) {
+      bestWeight = w;
+      best = i;
+    }
+  }
+  if (best < 0) return NaN;
+  const members = midi
+    .map((m, j) => ({ m, w: weight[j]! }))
+    .filter((e) => Math.abs(e.m - midi[best]!) < CLUSTER_SEMITONES)
+    .sort((a, b) => a.m - b.m);
+  let acc = 0;
+  for (const e of members) {
+    acc += e.w;
+    if (acc >= bestWeight / 2) return e.m;
+  }
+  return members[members.length - 1]!.m;
 }
 
 /**
