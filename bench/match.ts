@@ -1,7 +1,7 @@
 // The matcher against its baselines at equal render budget, in the same run (DESIGN §6, issue #6):
 //   npm run bench -- match [--set dx7-refs|vital-refs|vital-refs-ccby|sounds|spiegelib|first-candidate|all]
 //                          [--synth dx7|vital|both] [--quick] [--limit N] [--offset K] [--time S | --renders N]
-//                          [--per-class N] [--class kick,snare] [--group G] [--bank-corpus BANKS]
+//                          [--per-class N] [--class kick,snare] [--id a,b] [--group G] [--bank-corpus BANKS]
 //                          [--bank-notes 60,…] [--neighbours K] [--threads N] [--seed S] [--no-random] [--no-bank]
 //                          [--bank-cache DIR | --no-bank-cache] [--near-db D] [--exclude-near]
 //                          [--explore F] [--portfolio F] [--portfolio-runs N]
@@ -11,7 +11,8 @@
 //   vital-refs      renders by Vital itself of the feature presets (refs/vital, every group but ccby; --group G
 //                   for one group); vital-refs-ccby: the CC BY presets' renders (their own preset excluded).
 //   sounds          real recorded one-shots (data/sounds), out of domain; note from the manifest when known;
-//                   --per-class N takes N targets of every class (--class to choose classes). Default synth
+//                   --per-class N takes N targets of every class (--class to choose classes; --id keeps the
+//                   picked targets whose path contains one of the given strings). Default synth
 //                   "both": best of DX7 and Vital (below).
 //   spiegelib       SpiegeLib-style replica: DX7 algorithm 1, OP1 a flat sine carrier, OP2 with 9 free
 //                   parameters (coarse, fine, output level, EG rates 1–3, EG levels 1–3 — our reading of
@@ -725,7 +726,13 @@ async function runSet(
   else if (set === "sounds") {
     const perClass = arg(args, "--per-class") !== undefined ? num(args, "--per-class", 1) : undefined;
     const classes = arg(args, "--class")?.split(",");
-    targets = await soundTargets(pickSounds(soundManifest(), { limit, offset, perClass, classes }));
+    // --id a,b: only the picked targets whose path contains one of these (e.g. to re-run a few of a pick).
+    const ids = arg(args, "--id")?.split(",");
+    targets = await soundTargets(
+      pickSounds(soundManifest(), { limit, offset, perClass, classes }).filter(
+        (r) => !ids || ids.some((id) => r.path.includes(id)),
+      ),
+    );
   } else if (set === "vital-refs" || set === "vital-refs-ccby")
     targets = await vitalRefTargets(
       getSynth("vital"),

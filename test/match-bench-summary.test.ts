@@ -1,6 +1,15 @@
 // bench/match's best-of-synths selection, win counting and bars (bench/_match-summary.ts).
 import { describe, expect, it } from "vitest";
-import { aggregates, barsFor, beatsEveryBaseline, bestOf, meets, type Row } from "../bench/_match-summary.ts";
+import {
+  aggregates,
+  barsFor,
+  beatsEveryBaseline,
+  bestBaseline,
+  bestOf,
+  losses,
+  meets,
+  type Row,
+} from "../bench/_match-summary.ts";
 
 function row(id: string, synth: string, method: string, sc: number, melLsd: number, loss?: number): Row {
   return {
@@ -66,5 +75,35 @@ describe("best of DX7/Vital", () => {
     expect(meets(sc!, NaN)).toBe(false);
     for (const set of ["dx7-refs", "vital-refs", "vital-refs-ccby", "sounds", "spiegelib", "first-candidate"])
       expect(barsFor(set).length, set).toBeGreaterThan(0);
+  });
+
+  it("names the targets lost and the baselines that were as good", () => {
+    const rows = [
+      row("synth/a", "dx7", "matcher", 0.15, 3, 2),
+      row("synth/a", "vital", "matcher", 0.12, 2, 1),
+      row("synth/a", "dx7", "init", 0.1, 5),
+      row("synth/a", "vital", "random", 0.12, 6),
+      row("synth/a", "vital", "init", 0.9, 9),
+      row("kick/b", "vital", "matcher", 0.3, 3, 1),
+      row("kick/b", "vital", "random", 0.6, 6),
+    ];
+    rows.push(
+      bestOf(rows.filter((r) => r.id === "synth/a"))!,
+      bestOf(rows.filter((r) => r.id === "kick/b"))!,
+    );
+    const lost = losses(rows, "sc");
+    expect(lost.map((l) => l.id)).toEqual(["synth/a"]);
+    expect(lost[0]!.value).toBe(0.12);
+    // A tie is not a win: the random baseline at 0.12 is listed with the DX7 init patch.
+    expect(lost[0]!.beatenBy.map((b) => `${b.method} ${b.synth}`).sort()).toEqual([
+      "init dx7",
+      "random vital",
+    ]);
+    const best = bestBaseline(
+      rows.filter((r) => r.id === "synth/a"),
+      "sc",
+    )!;
+    expect([best.method, best.synth]).toEqual(["init", "dx7"]);
+    expect(bestBaseline([row("x", "dx7", "matcher", 1, 1)], "sc")).toBeUndefined();
   });
 });
