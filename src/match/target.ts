@@ -203,7 +203,8 @@ export function detectPitch(
 
 /**
  * The pitch (MIDI, fractional) held by the most weight: each frame's weight goes to every frame within
- * CLUSTER_SEMITONES, the heaviest frame's neighbourhood wins, and its frames' weighted median is returned.
+ * CLUSTER_SEMITONES, the heaviest frame's neighbourhood wins, and the median of its frames is returned (the
+ * weights choose the pitch; within it every frame counts alike, as in the loss's dB terms).
  * NaN when there are no frames.
  */
 export function dominantPitch(midi: number[], weight: number[]): number {
@@ -219,16 +220,9 @@ export function dominantPitch(midi: number[], weight: number[]): number {
     }
   }
   if (best < 0) return NaN;
-  const members = midi
-    .map((m, j) => ({ m, w: weight[j]! }))
-    .filter((e) => Math.abs(e.m - midi[best]!) < CLUSTER_SEMITONES)
-    .sort((a, b) => a.m - b.m);
-  let acc = 0;
-  for (const e of members) {
-    acc += e.w;
-    if (acc >= bestWeight / 2) return e.m;
-  }
-  return members[members.length - 1]!.m;
+  const members = midi.filter((m) => Math.abs(m - midi[best]!) < CLUSTER_SEMITONES).sort((a, b) => a - b);
+  const h = members.length >> 1;
+  return members.length % 2 ? members[h]! : 0.5 * (members[h - 1]! + members[h]!);
 }
 
 /**
