@@ -63,8 +63,7 @@ export class FilterFx implements Effect {
       this.dryL.set(L.subarray(0, n));
       this.dryR.set(R.subarray(0, n));
     }
-    this.filters[0]!.process(L, n, s);
-    this.filters[1]!.process(R, n, s);
+    this.filters[0]!.processPair(L, R, n, s, s, this.filters[1]!);
     if (mix < 1) {
       const dl = this.dryL;
       const dr = this.dryR;
