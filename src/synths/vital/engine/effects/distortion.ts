@@ -110,8 +110,8 @@ export class Distortion implements Effect {
   }
 
   private filter(L: Float32Array, R: Float32Array, n: number, ctx: BlockContext): void {
-    this.filters[0]!.process(L, n, this.program.values[P.cutoff]!, ctx.sampleRate);
-    this.filters[1]!.process(R, n, this.valuesR[P.cutoff]!, ctx.sampleRate);
+    const cutoffL = this.program.values[P.cutoff]!;
+    this.filters[0]!.processPair(L, R, n, cutoffL, this.valuesR[P.cutoff]!, ctx.sampleRate, this.filters[1]!);
   }
 
   private shapeBlock(

@@ -44,8 +44,7 @@ export class Eq implements Effect {
     this.band(2, highPass ? SVF_PASS : SVF_SHELF, highPass ? 0 : 2, square(v[P.highRes]!), v[P.highGain]!);
     for (let b = 0; b < 3; b++) {
       const cutoff = v[b === 0 ? P.lowCutoff : b === 1 ? P.bandCutoff : P.highCutoff]!;
-      this.bands[b]![0]!.process(L, n, cutoff, ctx.sampleRate);
-      this.bands[b]![1]!.process(R, n, cutoff, ctx.sampleRate);
+      this.bands[b]![0]!.processPair(L, R, n, cutoff, cutoff, ctx.sampleRate, this.bands[b]![1]!);
     }
   }
 

@@ -16,6 +16,8 @@ export class BasicSvf {
   private c1 = 0;
   private c2 = 0;
   private k = 1;
+  // the last setup's arguments (blocks repeat them; the coefficients need pow and sqrt)
+  private setupKey = [NaN, NaN, NaN, NaN];
 
   reset(): void {
     this.ic1 = this.ic2 = 0;
@@ -27,6 +29,12 @@ export class BasicSvf {
    * bell, high shelf), `resonance` 0 … 1 (Q = 0.5 + 15.5·r³), `gainDb` only for the shelf.
    */
   setup(style: number, blend: number, resonance: number, gainDb: number): void {
+    const key = this.setupKey;
+    if (key[0] === style && key[1] === blend && key[2] === resonance && key[3] === gainDb) return;
+    key[0] = style;
+    key[1] = blend;
+    key[2] = resonance;
+    key[3] = gainDb;
     const rp = Math.min(1, Math.max(0, resonance));
     const k = 1 / (0.5 + 15.5 * rp * rp * rp);
     const b = Math.min(1, Math.max(-1, blend - 1));
@@ -57,33 +65,65 @@ export class BasicSvf {
     this.c2 = low - high;
   }
 
-  /** Filter n samples in place; the cutoff (MIDI note) ramps from the previous block's to this one. */
-  process(buf: Float32Array, n: number, cutoffNote: number, sampleRate: number): void {
+  private target(cutoffNote: number, sampleRate: number): number {
     const hz = 8.1757989156 * Math.pow(2, cutoffNote / 12);
-    const target = Math.tan(Math.PI * Math.min(Math.max(hz, 1) / sampleRate, 0.499));
-    const g0 = this.g < 0 ? target : this.g;
-    const dg = (target - g0) / n;
-    const k = this.k;
-    const c0 = this.c0;
-    const c1 = this.c1;
-    const c2 = this.c2;
+    return Math.tan(Math.PI * Math.min(Math.max(hz, 1) / sampleRate, 0.499));
+  }
+
+  /**
+   * Filter a stereo pair in place: `this` runs `bufL` at `cutoffL`, `r` runs `bufR` at `cutoffR` (MIDI notes),
+   * each cutoff ramping from its previous block's. Both channels share one loop so their recurrences overlap.
+   */
+  processPair(
+    bufL: Float32Array,
+    bufR: Float32Array,
+    n: number,
+    cutoffL: number,
+    cutoffR: number,
+    sampleRate: number,
+    r: BasicSvf,
+  ): void {
+    const targetL = this.target(cutoffL, sampleRate);
+    const targetR = r.target(cutoffR, sampleRate);
+    const gL = this.g < 0 ? targetL : this.g;
+    const gR = r.g < 0 ? targetR : r.g;
+    const dgL = (targetL - gL) / n;
+    const dgR = (targetR - gR) / n;
+    const { k: kL, c0: c0L, c1: c1L, c2: c2L } = this;
+    const { k: kR, c0: c0R, c1: c1R, c2: c2R } = r;
     let ic1 = this.ic1;
     let ic2 = this.ic2;
+    let jc1 = r.ic1;
+    let jc2 = r.ic2;
     for (let i = 0; i < n; i++) {
-      const g = g0 + dg * (i + 1);
-      const a1 = 1 / (1 + g * (g + k));
+      const g = gL + dgL * (i + 1);
+      const h = gR + dgR * (i + 1);
+      const a1 = 1 / (1 + g * (g + kL));
+      const b1 = 1 / (1 + h * (h + kR));
       const a2 = g * a1;
+      const b2 = h * b1;
       const a3 = g * a2;
-      const x = buf[i]!;
+      const b3 = h * b2;
+      const x = bufL[i]!;
+      const y = bufR[i]!;
       const v3 = x - ic2;
+      const w3 = y - jc2;
       const v1 = a1 * ic1 + a2 * v3;
+      const w1 = b1 * jc1 + b2 * w3;
       const v2 = ic2 + a2 * ic1 + a3 * v3;
+      const w2 = jc2 + b2 * jc1 + b3 * w3;
       ic1 = 2 * v1 - ic1;
+      jc1 = 2 * w1 - jc1;
       ic2 = 2 * v2 - ic2;
-      buf[i] = c0 * x + c1 * v1 + c2 * v2;
+      jc2 = 2 * w2 - jc2;
+      bufL[i] = c0L * x + c1L * v1 + c2L * v2;
+      bufR[i] = c0R * y + c1R * w1 + c2R * w2;
     }
     this.ic1 = flush(ic1);
     this.ic2 = flush(ic2);
-    this.g = target;
+    this.g = targetL;
+    r.ic1 = flush(jc1);
+    r.ic2 = flush(jc2);
+    r.g = targetR;
   }
 }
