@@ -122,6 +122,8 @@ export class VoiceFilter {
   // block-ramped coefficient (G for analog, g for digital) and its target
   private coef = 0;
   private readonly weights: MixWeights = { lp: 1, bp: 0, hp: 0, compensation: 1, compensationMult: 1 };
+  private readonly gains: AnalogGains = { R: 0, D: 1, outGain: 1 };
+  private readonly analogCoefs = new AnalogCoefficients();
   private model = MODEL_ANALOG;
   private style = STYLE_12DB;
   private res = 0;
@@ -401,15 +403,23 @@ export class VoiceFilter {
     this.b2 = flush(jc2);
   }
 
-  private processAnalog(buf: Float32Array, n: number, target: number): void {
+  /** Resonance (R), input drive (D) and output gain of the analog model for this block's settings. */
+  private analogGains(out: AnalogGains): void {
     const rPct = Math.sqrt(this.res);
-    const R = 2.15 * rPct + 1.1 * this.drivePct * this.res;
     const resScale = 2 * rPct * rPct + 1;
-    const D = this.compensatedDrive(this.driveGain / resScale);
-    const outGain = 1 / Math.sqrt(resScale * D);
+    out.R = 2.15 * rPct + 1.1 * this.drivePct * this.res;
+    out.D = this.compensatedDrive(this.driveGain / resScale);
+    out.outGain = 1 / Math.sqrt(resScale * out.D);
+  }
+
+  private processAnalog(buf: Float32Array, n: number, target: number): void {
+    const gains = this.gains;
+    this.analogGains(gains);
     const { lp, bp, hp } = this.weights;
+    const outGain = gains.outGain;
     const dual = this.style === STYLE_NOTCH_SPREAD;
     const twoStage = this.style !== STYLE_12DB;
+    const c = this.analogCoefs;
     let z1 = this.a1;
     let z2 = this.a2;
     let y1 = this.b1;
@@ -417,23 +427,11 @@ export class VoiceFilter {
     const G0 = this.coef;
     const dG = (target - G0) / n;
     for (let i = 0; i < n; i++) {
-      const G = G0 + dG * (i + 1);
-      const omg = 1 - G;
-      const GG = G * G - G;
-      const Reff = R / Math.max(1, 0.97 + 0.18 * G);
-      const inv2 = 1 / (1 + Reff * GG);
-      // The integrator pair in state-space form (z' = 2s − z with s = (1 − G)·z + G·in, the second fed by the
-      // first): each new state is one multiply-add away from the input, which keeps the per-sample recurrence
-      // through the tanh short.
-      const a = 1 - 2 * G;
-      const g2 = 2 * G;
-      const g2omg = g2 * omg;
-      const g2G = g2 * G;
+      if (i === 0 || dG !== 0) c.set(G0 + dG * (i + 1), gains);
+      const { G, omg, a, g2, g2omg, g2G } = c;
       let x = buf[i]!;
       if (twoStage) {
-        const inv1 = 1 / (1 + GG);
-        const fbY2 = inv1 * omg;
-        const u = inv1 * x + (fbY2 * omg * y1 - fbY2 * y2);
+        const u = c.inv1 * x + (c.fbY1 * y1 - c.fbY2 * y2);
         const s1 = omg * y1 + G * u;
         const s2 = omg * y2 + G * s1;
         y2 = a * y2 + g2omg * y1 + g2G * u;
@@ -441,9 +439,7 @@ export class VoiceFilter {
         const band = s1 - s2;
         x = lp * s2 + (dual ? 0 : bp * band) + hp * (u - s1 - band);
       }
-      const fbZ2 = Reff * inv2 * omg;
-      const fbZ1 = fbZ2 * omg;
-      const u = tanhApprox(D * inv2 * x + (fbZ1 * z1 - fbZ2 * z2));
+      const u = tanhApprox(c.dInv2 * x + (c.fbZ1 * z1 - c.fbZ2 * z2));
       const s1 = omg * z1 + G * u;
       const s2 = omg * z2 + G * s1;
       z2 = a * z2 + g2omg * z1 + g2G * u;
@@ -467,22 +463,20 @@ export class VoiceFilter {
     r: VoiceFilter,
     targetR: number,
   ): void {
-    const rPct = Math.sqrt(this.res);
-    const R = 2.15 * rPct + 1.1 * this.drivePct * this.res;
-    const resScale = 2 * rPct * rPct + 1;
-    const D = this.compensatedDrive(this.driveGain / resScale);
-    const outGain = 1 / Math.sqrt(resScale * D);
+    const gains = this.gains;
+    const gainsR = r.gains;
+    this.analogGains(gains);
+    r.analogGains(gainsR);
     const { lp, bp, hp } = this.weights;
-    const rPctR = Math.sqrt(r.res);
-    const RR = 2.15 * rPctR + 1.1 * r.drivePct * r.res;
-    const resScaleR = 2 * rPctR * rPctR + 1;
-    const DR = r.compensatedDrive(r.driveGain / resScaleR);
-    const outGainR = 1 / Math.sqrt(resScaleR * DR);
     const lpR = r.weights.lp;
     const bpR = r.weights.bp;
     const hpR = r.weights.hp;
+    const outGain = gains.outGain;
+    const outGainR = gainsR.outGain;
     const dual = this.style === STYLE_NOTCH_SPREAD;
     const twoStage = this.style !== STYLE_12DB;
+    const c = this.analogCoefs;
+    const e = r.analogCoefs;
     let z1 = this.a1;
     let z2 = this.a2;
     let y1 = this.b1;
@@ -496,60 +490,39 @@ export class VoiceFilter {
     const H0 = r.coef;
     const dH = (targetR - H0) / n;
     for (let i = 0; i < n; i++) {
-      const G = G0 + dG * (i + 1);
-      const H = H0 + dH * (i + 1);
-      const omg = 1 - G;
-      const omh = 1 - H;
-      const GG = G * G - G;
-      const HH = H * H - H;
-      const Reff = R / Math.max(1, 0.97 + 0.18 * G);
-      const ReffR = RR / Math.max(1, 0.97 + 0.18 * H);
-      const inv2 = 1 / (1 + Reff * GG);
-      const inv2R = 1 / (1 + ReffR * HH);
-      const a = 1 - 2 * G;
-      const g2 = 2 * G;
-      const g2omg = g2 * omg;
-      const g2G = g2 * G;
-      const aR = 1 - 2 * H;
-      const h2 = 2 * H;
-      const h2omh = h2 * omh;
-      const h2H = h2 * H;
+      if (i === 0 || dG !== 0) c.set(G0 + dG * (i + 1), gains);
+      if (i === 0 || dH !== 0) e.set(H0 + dH * (i + 1), gainsR);
+      const { G, omg, a, g2, g2omg, g2G } = c;
+      const H = e.G;
+      const omh = e.omg;
       let x = bufL[i]!;
       let xr = bufR[i]!;
       if (twoStage) {
-        const inv1 = 1 / (1 + GG);
-        const fbY2 = inv1 * omg;
-        const u = inv1 * x + (fbY2 * omg * y1 - fbY2 * y2);
+        const u = c.inv1 * x + (c.fbY1 * y1 - c.fbY2 * y2);
+        const ur = e.inv1 * xr + (e.fbY1 * w1 - e.fbY2 * w2);
         const s1 = omg * y1 + G * u;
-        const s2 = omg * y2 + G * s1;
-        y2 = a * y2 + g2omg * y1 + g2G * u;
-        y1 = a * y1 + g2 * u;
-        const band = s1 - s2;
-        x = lp * s2 + (dual ? 0 : bp * band) + hp * (u - s1 - band);
-        const inv1R = 1 / (1 + HH);
-        const fbW2 = inv1R * omh;
-        const ur = inv1R * xr + (fbW2 * omh * w1 - fbW2 * w2);
         const t1 = omh * w1 + H * ur;
+        const s2 = omg * y2 + G * s1;
         const t2 = omh * w2 + H * t1;
-        w2 = aR * w2 + h2omh * w1 + h2H * ur;
-        w1 = aR * w1 + h2 * ur;
+        y2 = a * y2 + g2omg * y1 + g2G * u;
+        w2 = e.a * w2 + e.g2omg * w1 + e.g2G * ur;
+        y1 = a * y1 + g2 * u;
+        w1 = e.a * w1 + e.g2 * ur;
+        const band = s1 - s2;
         const bandR = t1 - t2;
+        x = lp * s2 + (dual ? 0 : bp * band) + hp * (u - s1 - band);
         xr = lpR * t2 + (dual ? 0 : bpR * bandR) + hpR * (ur - t1 - bandR);
       }
-      const fbZ2 = Reff * inv2 * omg;
-      const fbZ1 = fbZ2 * omg;
-      const fbQ2 = ReffR * inv2R * omh;
-      const fbQ1 = fbQ2 * omh;
-      const u = tanhApprox(D * inv2 * x + (fbZ1 * z1 - fbZ2 * z2));
-      const ur = tanhApprox(DR * inv2R * xr + (fbQ1 * q1 - fbQ2 * q2));
+      const u = tanhApprox(c.dInv2 * x + (c.fbZ1 * z1 - c.fbZ2 * z2));
+      const ur = tanhApprox(e.dInv2 * xr + (e.fbZ1 * q1 - e.fbZ2 * q2));
       const s1 = omg * z1 + G * u;
       const t1 = omh * q1 + H * ur;
       const s2 = omg * z2 + G * s1;
       const t2 = omh * q2 + H * t1;
       z2 = a * z2 + g2omg * z1 + g2G * u;
-      q2 = aR * q2 + h2omh * q1 + h2H * ur;
+      q2 = e.a * q2 + e.g2omg * q1 + e.g2G * ur;
       z1 = a * z1 + g2 * u;
-      q1 = aR * q1 + h2 * ur;
+      q1 = e.a * q1 + e.g2 * ur;
       if (dual) {
         bufL[i] = (hp * s2 + lp * (u - 2 * s1 + s2)) * outGain;
         bufR[i] = (hpR * t2 + lpR * (ur - 2 * t1 + t2)) * outGainR;
@@ -568,5 +541,52 @@ export class VoiceFilter {
     r.a2 = flush(q2);
     r.b1 = flush(w1);
     r.b2 = flush(w2);
+  }
+}
+
+interface AnalogGains {
+  R: number;
+  D: number;
+  outGain: number;
+}
+
+/**
+ * The analog model's per-sample coefficients at one cutoff coefficient G (kept while the cutoff holds). The two
+ * integrators are in state-space form — z' = 2s − z with s = (1 − G)·z + G·in, the second fed by the first —
+ * so each new state is one multiply-add from the input and the per-sample chain through the tanh stays short.
+ */
+class AnalogCoefficients {
+  G = 0;
+  omg = 0;
+  a = 0;
+  g2 = 0;
+  g2omg = 0;
+  g2G = 0;
+  /** First (linear) stage of the 24 dB styles: input scale and feedback weights. */
+  inv1 = 0;
+  fbY1 = 0;
+  fbY2 = 0;
+  /** Saturating stage: input scale (drive · normaliser) and feedback weights. */
+  dInv2 = 0;
+  fbZ1 = 0;
+  fbZ2 = 0;
+
+  set(G: number, gains: AnalogGains): void {
+    const omg = 1 - G;
+    const GG = G * G - G;
+    const Reff = gains.R / Math.max(1, 0.97 + 0.18 * G);
+    const inv2 = 1 / (1 + Reff * GG);
+    this.G = G;
+    this.omg = omg;
+    this.a = 1 - 2 * G;
+    this.g2 = 2 * G;
+    this.g2omg = this.g2 * omg;
+    this.g2G = this.g2 * G;
+    this.inv1 = 1 / (1 + GG);
+    this.fbY2 = this.inv1 * omg;
+    this.fbY1 = this.fbY2 * omg;
+    this.dInv2 = gains.D * inv2;
+    this.fbZ2 = Reff * inv2 * omg;
+    this.fbZ1 = this.fbZ2 * omg;
   }
 }
