@@ -41,6 +41,7 @@ const F32_REINTERPRET_I32 = 0xbe;
 const F64_CONVERT_I32_S = 0xb7;
 const F64_PROMOTE_F32 = 0xbb;
 const IF = 0x04;
+const ELSE = 0x05;
 const F32_DEMOTE_F64 = 0xb6;
 const BLOCK = 0x02;
 const LOOP = 0x03;
@@ -92,7 +93,7 @@ const DB_P = 0; // byte address of the f32 powers
 const DB_N = 1;
 const DB_OUT = 2; // byte address of the f32 dB values (may equal DB_P)
 const DB_AMIN = 3; // f64
-const DB_AMIN32 = 4; // f32: amin rounded to float32
+const DB_OF_AMIN = 4; // f64: 10·log10Positive(amin), the value of every power ≤ amin (silence)
 const DB_TOP = 5; // f64
 const DB_I = 6;
 const DB_BITS = 7;
@@ -117,10 +118,10 @@ function toDbBody(): number[] {
     I32_CONST, 0, ...set(DB_I),
     BLOCK, VOID, LOOP, VOID,
     ...get(DB_I), ...get(DB_N), I32_GE_S, BR_IF, 1,
-    // x = p > amin ? p : amin (as float32, like log10Positive's cast)
+    // p ≤ amin (silent frames: many): the dB of amin, computed once by the caller
     ...elementAt(DB_P), F32_LOAD, 2, 0, ...set(DB_X),
-    ...get(DB_X), F64_PROMOTE_F32, ...get(DB_AMIN), F64_GT, I32_EQZ,
-    IF, VOID, ...get(DB_AMIN32), ...set(DB_X), END,
+    ...get(DB_X), F64_PROMOTE_F32, ...get(DB_AMIN), F64_GT,
+    IF, F64,
     // log10Positive: exponent from the bits, mantissa folded into [√½, √2], atanh series to t⁹
     ...get(DB_X), I32_REINTERPRET_F32, ...set(DB_BITS),
     ...get(DB_BITS), I32_CONST, 23, I32_SHR_U, I32_CONST, ...sleb(127), I32_SUB, F64_CONVERT_I32_S, ...set(DB_E),
@@ -145,7 +146,9 @@ function toDbBody(): number[] {
     F64_MUL,
     // db = 10 · (e·log10 2 + ln·log10 e)
     ...f64(LOG10_E), F64_MUL, ...get(DB_E), ...f64(LOG10_2), F64_MUL, F64_ADD,
-    ...f64(10), F64_MUL, ...set(DB_DB),
+    ...f64(10), F64_MUL,
+    ELSE, ...get(DB_OF_AMIN),
+    END, ...set(DB_DB),
     ...elementAt(DB_OUT), ...get(DB_DB), F32_DEMOTE_F64, F32_STORE, 2, 0,
     ...get(DB_DB), ...get(DB_MAX), F64_GT, IF, VOID, ...get(DB_DB), ...set(DB_MAX), END,
     ...get(DB_I), I32_CONST, 1, I32_ADD, ...set(DB_I),
@@ -219,7 +222,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     ...section(1, [
       2,
       0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0, // frame: (7 × i32) → ()
-      0x60, 6, I32, I32, I32, F64, F32, F64, 0, // todb: (p, n, out, amin, amin32, topDb) → ()
+      0x60, 6, I32, I32, I32, F64, F64, F64, 0, // todb: (p, n, out, amin, dB of amin, topDb) → ()
     ]),
     ...section(3, [2, 0, 1]),
     ...section(5, [1, 0x00, 1]), // one memory, min 1 page
@@ -355,8 +358,8 @@ export function melFrameKernel(fb: MelFilterbank, nFft: number): MelFrameKernel 
 }
 
 /**
- * powerToDb (mel.ts) in the kernel: the same values to the last bit. Returns false (and does nothing) when
- * WebAssembly SIMD is unavailable.
+ * powerToDb (mel.ts) in the kernel: the same values to the last bit (`dbOfAmin` = 10·log10Positive(amin), the
+ * value of every power ≤ amin). Returns false (and does nothing) when WebAssembly SIMD is unavailable.
  */
 export function powerToDbKernel(
   p: Float32Array,
@@ -364,6 +367,7 @@ export function powerToDbKernel(
   out: Float32Array,
   amin: number,
   topDb: number,
+  dbOfAmin: number,
 ): boolean {
   const k = kernel();
   if (!k) return false;
@@ -373,7 +377,7 @@ export function powerToDbKernel(
   }
   const at = k.scratch >> 2;
   k.f32.set(n === p.length ? p : p.subarray(0, n), at);
-  k.todb(k.scratch, n, k.scratch, amin, amin, topDb);
+  k.todb(k.scratch, n, k.scratch, amin, dbOfAmin, topDb);
   out.set(k.f32.subarray(at, at + n));
   return true;
 }

@@ -182,7 +182,7 @@ export function powerToDb(
   topDb = 80,
   kernel = true,
 ): Float32Array {
-  if (kernel && n >= 64 && powerToDbKernel(p, n, out, amin, topDb)) return out;
+  if (kernel && n >= 64 && powerToDbKernel(p, n, out, amin, topDb, 10 * log10Positive(amin))) return out;
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
     const v = p[i]!;
