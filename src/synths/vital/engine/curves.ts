@@ -2,9 +2,12 @@
 // LineGenerator segments, and the rendering of a LineGenerator into a lookup table.
 // Formulas as described in ../shared/reference/vital.md (§1.3, §4), facts from Vital (GPL-3.0, Matt Tytel).
 
+/** Below this |k| `powerCurve` is the identity. */
+export const POWER_LINEAR = 0.005;
+
 /** P(p, k) = (e^{k·p} − 1) / (e^{k} − 1), identity for tiny |k|. p in [0, 1]. */
 export function powerCurve(p: number, k: number): number {
-  if (Math.abs(k) < 0.005) return p;
+  if (Math.abs(k) < POWER_LINEAR) return p;
   return (Math.exp(k * p) - 1) / (Math.exp(k) - 1);
 }
 

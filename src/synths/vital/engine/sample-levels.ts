@@ -67,10 +67,13 @@ function halved(x: Float32Array, circular: boolean): Float32Array {
   const y = new Float32Array(m);
   for (let i = 0; i < m; i++) {
     const c = 2 * i;
+    // only taps past either end wrap around or read zeros
+    const inside = c - DOWN_RADIUS >= 0 && c + DOWN_RADIUS < n;
     let acc = 0;
     for (let j = c - DOWN_RADIUS; j <= c + DOWN_RADIUS; j++) {
       let v: number;
-      if (circular) v = x[((j % n) + n) % n]!;
+      if (inside) v = x[j]!;
+      else if (circular) v = x[((j % n) + n) % n]!;
       else v = j >= 0 && j < n ? x[j]! : 0;
       acc += DOWN_HALF[Math.abs(j - c)]! * v;
     }

@@ -3,7 +3,7 @@
 // Signal flow and gain structure as described in ../shared/reference/vital.md §3–§7 (facts from Vital,
 // GPL-3.0, Matt Tytel). Everything is preallocated in the constructor; `process` allocates nothing.
 
-import { powerCurve, readLine } from "./curves.ts";
+import { POWER_LINEAR, powerCurve, readLine } from "./curves.ts";
 import { Envelope, type EnvelopeTimes } from "./envelope.ts";
 import {
   defaultFilterSettings,
@@ -280,6 +280,22 @@ export function volumeGain(raw: number): number {
   return Math.pow(10, (Math.sqrt(Math.max(0, raw)) - 80) / 20);
 }
 
+/** 2^k for whole k in [-EXP2_RANGE, EXP2_RANGE]. */
+const EXP2_RANGE = 64;
+const EXP2_WHOLE = Float64Array.from({ length: 2 * EXP2_RANGE + 1 }, (_, i) => Math.pow(2, i - EXP2_RANGE));
+
+/**
+ * 2^x as Vital's per-sample pitch takes it (futils::exp2): 2 to the nearest whole power times a fifth-order
+ * polynomial of the remainder, within 6.2e-6 of the exact value (coefficients from Vital, GPL-3.0, Matt Tytel).
+ */
+export function exp2Fast(x: number): number {
+  const whole = Math.round(x);
+  if (whole < -EXP2_RANGE || whole > EXP2_RANGE) return Math.pow(2, x);
+  const t = x - whole;
+  const cubic = t * (t * (t * (32 / 24483) + 80 / 8161) + 1360 / 24483) + 1960 / 8161;
+  return EXP2_WHOLE[whole + EXP2_RANGE]! * (t * (t * cubic + 16970 / 24483) + 1);
+}
+
 function quartic(x: number): number {
   const y = x > 0 ? x : 0;
   const y2 = y * y;
@@ -305,14 +321,17 @@ function addSlot(
 ): void {
   const step = (to - from) / n;
   const mapping = slot.mapping;
+  const bipolar = slot.bipolar;
+  // powerCurve(|s|, -power) with its denominator taken once per block
+  const k = -power;
+  const curved = power !== 0 && Math.abs(k) >= POWER_LINEAR;
+  const denominator = Math.exp(k) - 1;
   for (let i = 0; i < n; i++) {
     let s = src[i]!;
     if (mapping) s = readLine(mapping, s);
-    let x: number;
-    if (slot.bipolar) {
-      const b = 2 * s - 1;
-      x = 0.5 * (power !== 0 ? Math.sign(b) * powerCurve(Math.abs(b), -power) : b);
-    } else x = power !== 0 ? Math.sign(s) * powerCurve(Math.abs(s), -power) : s;
+    if (bipolar) s = 2 * s - 1;
+    let x = curved ? (Math.sign(s) * (Math.exp(k * Math.abs(s)) - 1)) / denominator : s;
+    if (bipolar) x *= 0.5;
     out[i] = out[i]! + x * (from + step * (i + 1));
   }
 }
@@ -1458,7 +1477,7 @@ export class Voice {
         for (let i = 0; i < n; i++) {
           const t = trBuf === null ? trFixed : trBase + trBuf[i]!;
           const c = tuBuf === null ? tuFixed : tuBase + tuBuf[i]!;
-          out[i] = Math.pow(2, (snappedPitch(midi, t, q, table) + c - pitchEnd) / 12);
+          out[i] = exp2Fast((snappedPitch(midi, t, q, table) + c - pitchEnd) / 12);
         }
       }
       if (stereo) split = !sameSignal64(this.incMultL, this.incMultR, n);
