@@ -42,6 +42,26 @@ export const STYLE_STEREO = 1;
 export const STYLE_PING_PONG = 2;
 export const STYLE_MID_PING_PONG = 3;
 
+const TIMING = [P.style, P.frequency, P.sync, P.tempo, P.auxFrequency, P.auxSync, P.auxTempo];
+
+/**
+ * Samples of history the lines need: the patch's own (fixed) periods when no slot moves the delay's time and
+ * the tempo is known, else MAX_SECONDS. A line only ever reads a few samples beyond the period, so a shorter
+ * line gives the same output with less memory to allocate and clear (4 s at 88.2 kHz is 4 MB per delay).
+ */
+function historyNeeded(program: VitalProgram, sampleRate: number, beatsPerSecond?: number): number {
+  const max = Math.ceil(MAX_SECONDS * sampleRate) + 8;
+  if (beatsPerSecond === undefined || TIMING.some((p) => program.modulated.includes(p))) return max;
+  const v = program.values;
+  const style = Math.round(v[P.style]!);
+  const hzMain = syncedHz(v[P.frequency]!, v[P.sync]!, v[P.tempo]!, beatsPerSecond);
+  const hzAux = syncedHz(v[P.auxFrequency]!, v[P.auxSync]!, v[P.auxTempo]!, beatsPerSecond);
+  let periodL = sampleRate / Math.max(hzMain, 1e-3);
+  const periodR = sampleRate / Math.max(style === STYLE_MONO ? hzMain : hzAux, 1e-3);
+  if (style === STYLE_MID_PING_PONG) periodL += periodR;
+  return Math.min(max, Math.ceil(Math.max(periodL, periodR)) + 8);
+}
+
 export class Delay implements Effect {
   private readonly lanes: DelayLoop[];
   private started = false;
@@ -53,12 +73,14 @@ export class Delay implements Effect {
   private lowCoef = 0;
   private highCoef = 0;
 
+  /** `beatsPerSecond`: the tempo the chain runs at (fixed); without it the lines hold MAX_SECONDS. */
   constructor(
     private readonly program: VitalProgram,
     sampleRate: number,
+    beatsPerSecond?: number,
   ) {
-    const max = Math.ceil(MAX_SECONDS * sampleRate) + 8;
-    this.lanes = [new DelayLoop(max), new DelayLoop(max)];
+    const history = historyNeeded(program, sampleRate, beatsPerSecond);
+    this.lanes = [new DelayLoop(history), new DelayLoop(history)];
   }
 
   reset(): void {
