@@ -7,6 +7,8 @@ import { Chorus } from "../src/synths/vital/engine/effects/chorus.ts";
 import { chorusKernelModule } from "../src/synths/vital/engine/effects/chorus-kernel.ts";
 import type { Effect } from "../src/synths/vital/engine/effects/common.ts";
 import { Compressor } from "../src/synths/vital/engine/effects/compressor.ts";
+import { Delay } from "../src/synths/vital/engine/effects/delay.ts";
+import { delayKernelModule } from "../src/synths/vital/engine/effects/delay-kernel.ts";
 import { compressorKernelModule } from "../src/synths/vital/engine/effects/compressor-kernel.ts";
 import { Reverb } from "../src/synths/vital/engine/effects/reverb.ts";
 import { reverbKernelModule } from "../src/synths/vital/engine/effects/reverb-kernel.ts";
@@ -43,10 +45,11 @@ function render(
   block: number,
   change?: (values: Float64Array, blockIndex: number) => void,
   gain = 1,
+  seconds = 0.6,
 ): [Float32Array, Float32Array] {
   const prog = program(settings);
   const effect = make(prog, sampleRate, useKernel);
-  const [L, R] = input(sampleRate, 0.6);
+  const [L, R] = input(sampleRate, seconds);
   for (let i = 0; i < L.length; i++) {
     L[i] = L[i]! * gain;
     R[i] = R[i]! * gain;
@@ -86,6 +89,7 @@ describe("Vital effect kernels (WebAssembly SIMD) match the JavaScript loops", (
     expect(reverbKernelModule()).not.toBeNull();
     expect(chorusKernelModule()).not.toBeNull();
     expect(compressorKernelModule()).not.toBeNull();
+    expect(delayKernelModule()).not.toBeNull();
   });
 
   const reverb = { reverb_on: 1, reverb_dry_wet: 0.5, reverb_decay_time: 0.5, reverb_chorus_amount: 0.4 };
@@ -150,6 +154,44 @@ describe("Vital effect kernels (WebAssembly SIMD) match the JavaScript loops", (
     const b = render(makeChorus, chorus, true, 88200, 64, change, 9);
     const { diff, peak } = compare(a, b);
     expect(peak).toBeGreaterThan(5.3);
+    expect(diff).toBeLessThan(2e-5 * Math.max(1, peak));
+  });
+
+  const makeDelay: Make = (prog, sr, k) => new Delay(prog, sr, undefined, 128, k);
+  for (const [style, sampleRate, block] of [
+    [0, 88200, 64],
+    [1, 44100, 37],
+    [2, 88200, 128],
+    [3, 96000, 50],
+  ] as const) {
+    it(`delay (style ${style}) at ${sampleRate} Hz in blocks of ${block}, times, feedback and mix moving`, () => {
+      const settings = { delay_on: 1, delay_style: style, delay_dry_wet: 0.5, delay_feedback: 0.7 };
+      const change = (v: Float64Array, b: number) => {
+        const s = Math.sin(b * 0.06);
+        v[pid("delay_frequency")] = 4 + 2 * s;
+        v[pid("delay_aux_frequency")] = 5 - 2 * s;
+        v[pid("delay_feedback")] = 0.95 * s;
+        v[pid("delay_dry_wet")] = 0.5 + 0.4 * s;
+        v[pid("delay_filter_cutoff")] = 60 + 20 * s;
+        // a stretch at the longest time (the line's end: the JavaScript loop takes over the kernel's lines)
+        if ((b >> 6) % 3 === 2) v[pid("delay_frequency")] = -12;
+      };
+      // input up to ±8: the loop's saturation (beyond ±5.28) is reached
+      const a = render(makeDelay, settings, false, sampleRate, block, change, 9);
+      const b = render(makeDelay, settings, true, sampleRate, block, change, 9);
+      const { diff, peak, tail } = compare(a, b);
+      expect(peak).toBeGreaterThan(5.3);
+      expect(tail).toBeGreaterThan(1e-3); // echoes after the input stopped
+      expect(diff).toBeLessThan(2e-5 * Math.max(1, peak));
+    });
+  }
+
+  it("delay with its lines wrapping around (1.5 s echoes read across the line's end after 6 s)", () => {
+    const settings = { delay_on: 1, delay_dry_wet: 0.5, delay_feedback: 0.9, delay_frequency: -0.58 };
+    const a = render(makeDelay, settings, false, 44100, 64, undefined, 1, 7.6);
+    const b = render(makeDelay, settings, true, 44100, 64, undefined, 1, 7.6);
+    const { diff, peak, tail } = compare(a, b);
+    expect(tail).toBeGreaterThan(0.01);
     expect(diff).toBeLessThan(2e-5 * Math.max(1, peak));
   });
 

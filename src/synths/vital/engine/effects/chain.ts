@@ -187,7 +187,7 @@ export class EffectChain {
       case "compressor":
         return new Compressor(p, sampleRate, maxBlock, this.opts.kernels !== "js");
       case "delay":
-        return new Delay(p, sampleRate, this.opts.beatsPerSecond);
+        return new Delay(p, sampleRate, this.opts.beatsPerSecond, maxBlock, this.opts.kernels !== "js");
       case "distortion":
         return new Distortion(p, maxBlock, this.valuesR);
       case "eq":

@@ -9,7 +9,6 @@ import {
   block,
   br,
   brIf,
-  cat,
   lazyModule,
   f32,
   f32x4,
@@ -26,6 +25,8 @@ import {
   type Code,
   type Local,
 } from "./wasm.ts";
+import { copyBlock } from "./common.ts";
+import { hardTanhInPlace } from "./saturation-kernel.ts";
 
 const UNITS = 4;
 /** Byte offsets in the control block (16-byte slots). Per unit u, the unit slots are at +16·u. */
@@ -156,37 +157,9 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       set(k3, add(mul(k4(0.5), sub(L(y3), L(y0))), mul(k4(1.5), sub(L(y1), L(y2))))),
       set(rd, add(mul(add(mul(add(mul(L(k3), L(f)), L(k2)), L(f)), L(k1)), L(f)), L(y1))),
       set(sum, add(L(sum), L(rd))),
-      // w = 8·hardTanh((input + read·feedback)/8): linear within ±0.66 (no lane beyond: nothing to do), a
-      // tanh knee beyond
+      // w = 8·hardTanh((input + read·feedback)/8)
       set(w, mul(add(L(xin), mul(L(rd), L(fb))), k4(0.125))),
-      ifThen(
-        v128.anyTrue(f32x4.gt(f32x4.abs(L(w)), k4(0.66))),
-        cat(
-          set(c, f32x4.pmax(f32x4.pmin(L(w), k4(0.66)), k4(-0.66))),
-          set(r, mul(sub(L(w), L(c)), k4(1 / 0.34))),
-          set(tmp, f32x4.abs(L(r))),
-          set(
-            w,
-            f32x4.div(
-              mul(
-                L(r),
-                add(
-                  add(k4(2.4555), mul(k4(2.4555), L(tmp))),
-                  mul(mul(L(r), L(r)), add(k4(0.89323), mul(k4(0.82123), L(tmp)))),
-                ),
-              ),
-              add(
-                k4(2.44507),
-                mul(
-                  add(k4(2.44507), mul(L(r), L(r))),
-                  f32x4.abs(add(L(r), mul(mul(k4(0.81464), L(r)), L(tmp)))),
-                ),
-              ),
-            ),
-          ),
-          set(w, add(L(c), mul(k4(0.34), L(w)))),
-        ),
-      ),
+      hardTanhInPlace(w, c, r, tmp),
       set(w, mul(L(w), k4(8))),
       // the loop's band-pass: a low-pass, minus a lower low-pass of it
       set(delta, mul(L(lc), sub(mul(L(w), L(gain)), L(low[u]!)))),
@@ -302,11 +275,11 @@ export class ChorusKernel {
 
   /** Process n ≤ maxBlock samples of L/R in place. */
   run(L: Float32Array, R: Float32Array, n: number): void {
-    this.bufL.set(L.subarray(0, n));
-    this.bufR.set(R.subarray(0, n));
+    copyBlock(this.bufL, L, n);
+    copyBlock(this.bufR, R, n);
     this.run_(0, n);
-    L.set(this.bufL.subarray(0, n));
-    R.set(this.bufR.subarray(0, n));
+    copyBlock(L, this.bufL, n);
+    copyBlock(R, this.bufR, n);
     const F = this.f;
     for (let q = CTL.low / 4; q < CTL.lineBase / 4; q++) {
       const x = F[q]!;

@@ -8,11 +8,10 @@ export class DelayLine {
   readonly mask: number;
   pos = 0;
 
-  /** Holds at least `maxSamples` of history. */
-  constructor(maxSamples: number) {
-    let size = 4;
-    while (size < maxSamples + 4) size <<= 1;
-    this.buf = new Float32Array(size);
+  /** Holds at least `maxSamples` of history; in `memory` (at least `lineSize(maxSamples)` long) if given. */
+  constructor(maxSamples: number, memory?: Float32Array) {
+    const size = lineSize(maxSamples);
+    this.buf = memory ?? new Float32Array(size);
     this.mask = size - 1;
   }
 
@@ -66,6 +65,13 @@ export class DelayLine {
   }
 }
 
+/** The power-of-two length of a line holding at least `maxSamples` of history. */
+export function lineSize(maxSamples: number): number {
+  let size = 4;
+  while (size < maxSamples + 4) size <<= 1;
+  return size;
+}
+
 /** A feedback delay loop of one channel: its line, the states of its low/high-cut filters, its period. */
 export class DelayLoop {
   readonly line: DelayLine;
@@ -73,8 +79,8 @@ export class DelayLoop {
   high = 0;
   hz = 0;
   period = 0;
-  constructor(maxSamples: number) {
-    this.line = new DelayLine(maxSamples);
+  constructor(maxSamples: number, memory?: Float32Array) {
+    this.line = new DelayLine(maxSamples, memory);
   }
   clear(): void {
     this.line.clear();

@@ -17,7 +17,8 @@ import {
   type BlockContext,
   type Effect,
 } from "./common.ts";
-import { DelayLoop } from "./delay-line.ts";
+import { DelayKernel, delayKernelModule, MONO_IN, SWAP } from "./delay-kernel.ts";
+import { DelayLoop, lineSize } from "./delay-line.ts";
 
 const P = {
   on: pid("delay_on"),
@@ -73,18 +74,30 @@ export class Delay implements Effect {
   private lowCoef = 0;
   private highCoef = 0;
 
-  /** `beatsPerSecond`: the tempo the chain runs at (fixed); without it the lines hold MAX_SECONDS. */
+  /** The WebAssembly SIMD loops (delay-kernel.ts), when available and wanted; the lanes' lines live in it. */
+  private readonly kernel: DelayKernel | undefined;
+
+  /**
+   * `beatsPerSecond`: the tempo the chain runs at (fixed); without it the lines hold MAX_SECONDS. `useKernel`:
+   * run the loops in the WebAssembly kernel where available (false: the JavaScript loop).
+   */
   constructor(
     private readonly program: VitalProgram,
     sampleRate: number,
     beatsPerSecond?: number,
+    maxBlock = 128,
+    useKernel = true,
   ) {
     const history = historyNeeded(program, sampleRate, beatsPerSecond);
-    this.lanes = [new DelayLoop(history), new DelayLoop(history)];
+    const mod = useKernel ? delayKernelModule() : null;
+    if (mod) this.kernel = new DelayKernel(mod, maxBlock, lineSize(history));
+    const lines = this.kernel?.lines;
+    this.lanes = [new DelayLoop(history, lines?.[0]), new DelayLoop(history, lines?.[1])];
   }
 
   reset(): void {
     for (const l of this.lanes) l.clear();
+    this.kernel?.clearStates();
     this.started = false;
   }
 
@@ -149,6 +162,21 @@ export class Delay implements Effect {
     const dPR = (p1R - p0R) * inv;
     const swap = style === STYLE_PING_PONG || style === STYLE_MID_PING_PONG;
     const monoIn = style === STYLE_PING_PONG;
+    const kernel = this.kernel;
+    // the kernel reads without clamping the read position: periods within the line (all but the longest)
+    if (kernel && Math.max(p0L, p1L, p0R, p1R) + 1 <= a.line.mask - 3) {
+      kernel.setPeriod(0, p0L, dPL);
+      kernel.setPeriod(1, p0R, dPR);
+      kernel.setStyle((monoIn ? MONO_IN : 0) | (swap ? SWAP : 0));
+      kernel.setFeedback(n, this.fbL, fbL, this.fbR, fbR);
+      kernel.setFilter(n, this.gain, gain, this.lowCoef, lowCoef, this.highCoef, highCoef);
+      kernel.setMix(n, this.wet, wet, this.dry, dry);
+      kernel.run(L, R, n);
+      this.finish(p1L, p1R, wet, dry, fbL, fbR, gain, lowCoef, highCoef);
+      return;
+    }
+    // (with the kernel, on its lines, states and write position)
+    if (kernel) kernel.exportState(a, b);
     let lowL = a.low;
     let highL = a.high;
     let lowR = b.low;
@@ -240,10 +268,35 @@ export class Delay implements Effect {
     }
     a.line.pos = posA;
     b.line.pos = posB;
-    a.low = flush(lowL);
-    a.high = flush(highL);
-    b.low = flush(lowR);
-    b.high = flush(highR);
+    a.low = lowL;
+    a.high = highL;
+    b.low = lowR;
+    b.high = highR;
+    if (kernel) kernel.importState(a, b);
+    this.finish(p1L, p1R, wet, dry, fbL, fbR, gain, lowCoef, highCoef);
+  }
+
+  /** The block's end: filter states flushed, this block's values kept as the next block's start. */
+  private finish(
+    p1L: number,
+    p1R: number,
+    wet: number,
+    dry: number,
+    fbL: number,
+    fbR: number,
+    gain: number,
+    lowCoef: number,
+    highCoef: number,
+  ): void {
+    const a = this.lanes[0]!;
+    const b = this.lanes[1]!;
+    if (this.kernel) this.kernel.flushStates();
+    else {
+      a.low = flush(a.low);
+      a.high = flush(a.high);
+      b.low = flush(b.low);
+      b.high = flush(b.high);
+    }
     a.period = p1L;
     b.period = p1R;
     this.wet = wet;

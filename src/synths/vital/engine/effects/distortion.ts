@@ -4,7 +4,7 @@
 // processes stereo frames two at a time; only the down-sampler's timing depends on that.
 
 import { pid, type VitalProgram } from "../program.ts";
-import { clamp, tanhApprox, type BlockContext, type Effect } from "./common.ts";
+import { clamp, tanhApprox, type BlockContext, type Effect, copyBlock } from "./common.ts";
 import { BasicSvf, SVF_PASS } from "./svf.ts";
 
 const P = {
@@ -89,8 +89,8 @@ export class Distortion implements Effect {
     const type = Math.round(v[P.type]!);
     const order = Math.round(v[P.order]!);
     const mix = clamp(v[P.mix]!, 0, 1);
-    this.dryL.set(L.subarray(0, n));
-    this.dryR.set(R.subarray(0, n));
+    copyBlock(this.dryL, L, n);
+    copyBlock(this.dryR, R, n);
     if (order >= 1) {
       for (const f of this.filters) f.setup(SVF_PASS, v[P.blend]!, v[P.resonance]!, 0);
     }

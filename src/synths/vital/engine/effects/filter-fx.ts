@@ -3,7 +3,7 @@
 
 import { defaultFilterSettings, VoiceFilter, type FilterSettings } from "../filters.ts";
 import { pid, type VitalProgram } from "../program.ts";
-import { clamp, type BlockContext, type Effect } from "./common.ts";
+import { clamp, type BlockContext, type Effect, copyBlock } from "./common.ts";
 
 const P = {
   model: pid("filter_fx_model"),
@@ -60,8 +60,8 @@ export class FilterFx implements Effect {
     s.formantResonance = v[P.formantResonance]!;
     const mix = clamp(v[P.mix]!, 0, 1);
     if (mix < 1) {
-      this.dryL.set(L.subarray(0, n));
-      this.dryR.set(R.subarray(0, n));
+      copyBlock(this.dryL, L, n);
+      copyBlock(this.dryR, R, n);
     }
     this.filters[0]!.processPair(L, R, n, s, s, this.filters[1]!);
     if (mix < 1) {

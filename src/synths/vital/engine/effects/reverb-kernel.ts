@@ -27,6 +27,7 @@ import {
   type Code,
   type Local,
 } from "./wasm.ts";
+import { copyBlock } from "./common.ts";
 
 /** Byte offsets in the control block (16-byte slots; see ReverbKernel for who writes what). */
 export const CTL = {
@@ -550,11 +551,11 @@ export class ReverbKernel {
 
   /** Process n ≤ maxBlock samples of L/R in place. */
   run(L: Float32Array, R: Float32Array, n: number): void {
-    this.inL.set(L.subarray(0, n));
-    this.inR.set(R.subarray(0, n));
+    copyBlock(this.inL, L, n);
+    copyBlock(this.inR, R, n);
     this.run_(this.ctl, n);
-    L.set(this.outL.subarray(0, n));
-    R.set(this.outR.subarray(0, n));
+    copyBlock(L, this.outL, n);
+    copyBlock(R, this.outR, n);
     // states decaying in silence would otherwise reach slow subnormals
     const F = this.f;
     const c = this.ctl / 4;

@@ -1,0 +1,333 @@
+// The delay effect's two feedback loops (delay.ts) as a WebAssembly SIMD kernel: the left and right loop are
+// lanes 0 and 1 of an f32x4, the same arithmetic as the JavaScript loop in single precision. Per sample: the
+// Catmull-Rom reads of both lines at their ramped periods (one 4-sample load per line), the saturated
+// feedback, the sides swapped for ping-pong, the loop's band-pass, the writes and the dry/wet. Structure and
+// constants are facts from Vital (GPL-3.0, Matt Tytel); see delay.ts.
+
+import {
+  assemble,
+  block,
+  br,
+  brIf,
+  f32,
+  f32x4,
+  FunctionBuilder,
+  get as L,
+  I32,
+  i32,
+  i32x4,
+  ifThen,
+  lazyModule,
+  loop,
+  set,
+  V128,
+  v128,
+  type Code,
+  type Local,
+} from "./wasm.ts";
+import { copyBlock } from "./common.ts";
+import { hardTanhInPlace } from "./saturation-kernel.ts";
+
+/** Byte offsets in the control block (16-byte slots; lanes 0 and 1 = left and right loop). */
+export const CTL = {
+  periodInt: 0, // i32x4: integer part of (period + 1) at the first sample
+  periodFrac: 16, // f32x4: the rest
+  periodStep: 32, // f32x4: per-sample step
+  feedback: 48, // f32x4: feedback before the first sample
+  feedbackStep: 64,
+  gain: 80, // [band-pass gain, low-pass coefficient, high-pass coefficient, 0] before the first sample
+  gainStep: 96,
+  mix: 112, // [wet before the first sample, its step, dry before the first sample, its step]
+  low: 128, // f32x4: loop low-pass states (state)
+  high: 144, // f32x4: loop high-pass states (state)
+  pos: 160, // i32: [write position (state), mask, bytes per line (without guard), style flags]
+  io: 176, // i32: [block buffers address (L, then R), bytes per block buffer, left line, right line addresses]
+  bytes: 192,
+} as const;
+
+/** What the JavaScript loops keep of one side's loop (delay-line.ts DelayLoop). */
+interface LoopState {
+  line: { pos: number };
+  low: number;
+  high: number;
+}
+
+/** Style flags: the left input is the mono sum and the right input silent (ping-pong); the sides swap. */
+export const MONO_IN = 1;
+export const SWAP = 2;
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const fn = new FunctionBuilder([I32, I32]);
+  const [ctl, n] = fn.params as [Local, Local];
+  const vs = (count: number) => Array.from({ length: count }, () => fn.local(V128));
+  const [i, pos, mask, lineBytes, style, bufL, bufR, lineL, lineR, rdL, rdR] = Array.from(
+    { length: 11 },
+    () => fn.local(I32),
+  ) as Local[];
+  const [pInt, pFrac, pStep, fb, fbStep, coefs, coefStep, wet, wetStep, dry, dryStep, low, high] = vs(13);
+  const [xin, x, fl, idx, f, a, b, y0, y1, y2, y3, rd, w, c, r, s, k1, k2, k3, g, lc, hc, delta, lp, hp] =
+    vs(25);
+
+  const C = L(ctl);
+  const { add, sub, mul } = f32x4;
+  const k4 = (v: number) => f32x4.const(v, v, v, v);
+  const lane = (vec: Local, l: number) => v128.shuffle32(L(vec), L(vec), [l, l, l, l]);
+  const code: Code[] = [];
+  const emit = (...parts: Code[]) => code.push(...parts);
+
+  emit(
+    set(pos, i32.load(C, CTL.pos)),
+    set(mask, i32.load(C, CTL.pos + 4)),
+    set(lineBytes, i32.load(C, CTL.pos + 8)),
+    set(style, i32.load(C, CTL.pos + 12)),
+    set(bufL, i32.load(C, CTL.io)),
+    set(bufR, i32.add(L(bufL), i32.load(C, CTL.io + 4))),
+    set(lineL, i32.load(C, CTL.io + 8)),
+    set(lineR, i32.load(C, CTL.io + 12)),
+    set(pInt, v128.load(C, CTL.periodInt)),
+    set(pFrac, v128.load(C, CTL.periodFrac)),
+    set(pStep, v128.load(C, CTL.periodStep)),
+    set(fb, v128.load(C, CTL.feedback)),
+    set(fbStep, v128.load(C, CTL.feedbackStep)),
+    set(coefs, v128.load(C, CTL.gain)),
+    set(coefStep, v128.load(C, CTL.gainStep)),
+    set(s, v128.load(C, CTL.mix)),
+    set(wet, lane(s, 0)),
+    set(wetStep, lane(s, 1)),
+    set(dry, lane(s, 2)),
+    set(dryStep, lane(s, 3)),
+    set(low, v128.load(C, CTL.low)),
+    set(high, v128.load(C, CTL.high)),
+    set(i, i32.const(0)),
+  );
+
+  const body: Code[] = [];
+  const e = (...parts: Code[]) => body.push(...parts);
+  const i4 = i32.shl(L(i), i32.const(2));
+  e(
+    brIf(1, i32.geS(L(i), L(n))),
+    // the ramps: the value at sample i is the block's start plus (i + 1) steps (the period: plus i steps)
+    set(fb, add(L(fb), L(fbStep))),
+    set(coefs, add(L(coefs), L(coefStep))),
+    set(wet, add(L(wet), L(wetStep))),
+    set(dry, add(L(dry), L(dryStep))),
+    set(g, lane(coefs, 0)),
+    set(lc, lane(coefs, 1)),
+    set(hc, lane(coefs, 2)),
+    set(
+      x,
+      v128.shuffle32(
+        f32x4.splat(f32.load(i32.add(L(bufL), i4))),
+        f32x4.splat(f32.load(i32.add(L(bufR), i4))),
+        [0, 4, 0, 4],
+      ),
+    ),
+    // four consecutive samples of each line (oldest first) from (pos − 1 − ⌊delay⌋) & mask
+    set(fl, f32x4.floor(L(pFrac))),
+    set(idx, i32x4.add(L(pInt), i32x4.truncSatF32x4S(L(fl)))),
+    set(f, sub(L(pFrac), L(fl))),
+    set(pFrac, add(L(pFrac), L(pStep))),
+    set(
+      idx,
+      i32x4.shl(
+        v128.and(i32x4.sub(i32x4.splat(i32.sub(L(pos), i32.const(1))), L(idx)), i32x4.splat(L(mask))),
+        i32.const(2),
+      ),
+    ),
+    set(rdL, i32.add(L(lineL), i32x4.extractLane(L(idx), 0))),
+    set(rdR, i32.add(L(lineR), i32x4.extractLane(L(idx), 1))),
+    set(a, v128.load(L(rdL))),
+    set(b, v128.load(L(rdR))),
+    set(y3, v128.shuffle32(L(a), L(b), [0, 4, 0, 4])),
+    set(y2, v128.shuffle32(L(a), L(b), [1, 5, 1, 5])),
+    set(y1, v128.shuffle32(L(a), L(b), [2, 6, 2, 6])),
+    set(y0, v128.shuffle32(L(a), L(b), [3, 7, 3, 7])),
+    // Catmull-Rom between y1 (f = 0) and y2 (f = 1)
+    set(k1, mul(k4(0.5), sub(L(y2), L(y0)))),
+    set(k2, sub(add(sub(L(y0), mul(k4(2.5), L(y1))), mul(k4(2), L(y2))), mul(k4(0.5), L(y3)))),
+    set(k3, add(mul(k4(0.5), sub(L(y3), L(y0))), mul(k4(1.5), sub(L(y1), L(y2))))),
+    set(rd, add(mul(add(mul(add(mul(L(k3), L(f)), L(k2)), L(f)), L(k1)), L(f)), L(y1))),
+    // ping-pong: the mono sum into the left loop only
+    set(xin, L(x)),
+    ifThen(
+      i32.and(L(style), i32.const(MONO_IN)),
+      set(
+        xin,
+        v128.and(
+          mul(add(L(x), v128.shuffle32(L(x), L(x), [1, 0, 3, 2])), k4(Math.SQRT1_2)),
+          i32x4.const(-1, 0, 0, 0),
+        ),
+      ),
+    ),
+    // w = 8·hardTanh((input + read·feedback)/8)
+    set(w, mul(add(L(xin), mul(L(rd), L(fb))), k4(0.125))),
+    hardTanhInPlace(w, c, r, s),
+    set(w, mul(L(w), k4(8))),
+    ifThen(i32.and(L(style), i32.const(SWAP)), set(w, v128.shuffle32(L(w), L(w), [1, 0, 3, 2]))),
+    // the loop's band-pass: a low-pass, minus a lower low-pass of it
+    set(delta, mul(L(lc), sub(mul(L(w), L(g)), L(low)))),
+    set(lp, add(L(low), L(delta))),
+    set(low, add(L(lp), L(delta))),
+    set(delta, mul(L(hc), sub(L(lp), L(high)))),
+    set(hp, add(L(high), L(delta))),
+    set(high, add(L(hp), L(delta))),
+    set(w, sub(L(lp), L(hp))),
+    set(pos, i32.and(i32.add(L(pos), i32.const(1)), L(mask))),
+    v128.store32Lane(i32.add(L(lineL), i32.shl(L(pos), i32.const(2))), L(w), 0),
+    v128.store32Lane(i32.add(L(lineR), i32.shl(L(pos), i32.const(2))), L(w), 1),
+    // the guard samples after each line mirror its first three (so 4-sample reads never wrap)
+    ifThen(
+      i32.ltU(L(pos), i32.const(3)),
+      v128.store32Lane(i32.add(i32.add(L(lineL), L(lineBytes)), i32.shl(L(pos), i32.const(2))), L(w), 0),
+    ),
+    ifThen(
+      i32.ltU(L(pos), i32.const(3)),
+      v128.store32Lane(i32.add(i32.add(L(lineR), L(lineBytes)), i32.shl(L(pos), i32.const(2))), L(w), 1),
+    ),
+    set(s, add(mul(L(dry), L(x)), mul(L(wet), L(rd)))),
+    v128.store32Lane(i32.add(L(bufL), i4), L(s), 0),
+    v128.store32Lane(i32.add(L(bufR), i4), L(s), 1),
+    set(i, i32.add(L(i), i32.const(1))),
+    br(0),
+  );
+  emit(
+    block(loop(...body)),
+    i32.store(C, L(pos), CTL.pos),
+    v128.store(C, L(low), CTL.low),
+    v128.store(C, L(high), CTL.high),
+  );
+  return assemble([{ name: "run", fn, body: ([] as number[]).concat(...code) }], 1);
+}
+
+/** The compiled kernel module (once per process; immutable), or null without WebAssembly SIMD. */
+export const delayKernelModule = lazyModule(moduleBytes);
+
+/** Guard samples after each line (copies of its first three) so that 4-sample reads never wrap. */
+const GUARD = 4;
+
+/** One delay's kernel instance: control block, block buffers and the two lines (`lines`, for delay.ts too). */
+export class DelayKernel {
+  private readonly run_: (ctl: number, n: number) => void;
+  private readonly f: Float32Array;
+  private readonly i: Int32Array;
+  private readonly bufL: Float32Array;
+  private readonly bufR: Float32Array;
+  /** The left and right lines (each `lineSize` + GUARD long), in the kernel's memory. */
+  readonly lines: [Float32Array, Float32Array];
+
+  /** `lineSize`: a power of two. */
+  constructor(mod: WebAssembly.Module, maxBlock: number, lineSize: number) {
+    const instance = new WebAssembly.Instance(mod, {});
+    const mem = instance.exports.mem as WebAssembly.Memory;
+    this.run_ = instance.exports.run as (ctl: number, n: number) => void;
+    const ioBase = CTL.bytes;
+    const blockBytes = maxBlock * 4;
+    const lineBase = ioBase + 2 * blockBytes;
+    const stride = (lineSize + GUARD) * 4;
+    const total = lineBase + 2 * stride;
+    const pages = Math.ceil(total / 65536);
+    if (pages > 1) mem.grow(pages - 1);
+    this.f = new Float32Array(mem.buffer);
+    this.i = new Int32Array(mem.buffer);
+    const I = this.i;
+    I[CTL.pos / 4 + 1] = lineSize - 1;
+    I[CTL.pos / 4 + 2] = lineSize * 4;
+    I[CTL.io / 4] = ioBase;
+    I[CTL.io / 4 + 1] = blockBytes;
+    I[CTL.io / 4 + 2] = lineBase;
+    I[CTL.io / 4 + 3] = lineBase + stride;
+    this.bufL = this.f.subarray(ioBase / 4, ioBase / 4 + maxBlock);
+    this.bufR = this.f.subarray(ioBase / 4 + maxBlock, ioBase / 4 + 2 * maxBlock);
+    const l0 = lineBase / 4;
+    const s = lineSize + GUARD;
+    this.lines = [this.f.subarray(l0, l0 + s), this.f.subarray(l0 + s, l0 + 2 * s)];
+  }
+
+  /** Forget the loop filters' states and the write position. */
+  clearStates(): void {
+    this.f.fill(0, CTL.low / 4, CTL.high / 4 + 4);
+    this.i[CTL.pos / 4] = 0;
+  }
+
+  /** Flush the loop filters' states (in silence they would otherwise reach slow subnormals). */
+  flushStates(): void {
+    const F = this.f;
+    for (let q = CTL.low / 4; q < CTL.high / 4 + 4; q++) {
+      const x = F[q]!;
+      if (x < 1e-20 && x > -1e-20) F[q] = 0;
+    }
+  }
+
+  /** Hand the write position and filter states to the JavaScript loops (left, right)… */
+  exportState(left: LoopState, right: LoopState): void {
+    left.line.pos = right.line.pos = this.i[CTL.pos / 4]!;
+    left.low = this.f[CTL.low / 4]!;
+    left.high = this.f[CTL.high / 4]!;
+    right.low = this.f[CTL.low / 4 + 1]!;
+    right.high = this.f[CTL.high / 4 + 1]!;
+  }
+
+  /** … and take them back (and the lines' first samples, which their guard samples mirror). */
+  importState(left: LoopState, right: LoopState): void {
+    for (const line of this.lines) line.copyWithin(line.length - GUARD, 0, GUARD);
+    this.i[CTL.pos / 4] = left.line.pos;
+    this.f[CTL.low / 4] = left.low;
+    this.f[CTL.high / 4] = left.high;
+    this.f[CTL.low / 4 + 1] = right.low;
+    this.f[CTL.high / 4 + 1] = right.high;
+  }
+
+  /** Side `side` reads `period0 + step·i` samples back at sample i (Vital's period convention). */
+  setPeriod(side: number, period0: number, step: number): void {
+    const d = period0 + 1;
+    const di = Math.floor(d);
+    this.i[CTL.periodInt / 4 + side] = di;
+    this.f[CTL.periodFrac / 4 + side] = d - di;
+    this.f[CTL.periodStep / 4 + side] = step;
+  }
+
+  /** Ping-pong flags (MONO_IN, SWAP) for the next blocks. */
+  setStyle(flags: number): void {
+    this.i[CTL.pos / 4 + 3] = flags;
+  }
+
+  /** The feedback of each side, from its first value to its second over the block. */
+  setFeedback(n: number, left0: number, left1: number, right0: number, right1: number): void {
+    this.ramp(n, CTL.feedback / 4, CTL.feedbackStep / 4, left0, left1);
+    this.ramp(n, CTL.feedback / 4 + 1, CTL.feedbackStep / 4 + 1, right0, right1);
+  }
+
+  /** The band-pass gain and its two coefficients, each from its first value to its second over the block. */
+  setFilter(
+    n: number,
+    gain0: number,
+    gain1: number,
+    low0: number,
+    low1: number,
+    high0: number,
+    high1: number,
+  ): void {
+    this.ramp(n, CTL.gain / 4, CTL.gainStep / 4, gain0, gain1);
+    this.ramp(n, CTL.gain / 4 + 1, CTL.gainStep / 4 + 1, low0, low1);
+    this.ramp(n, CTL.gain / 4 + 2, CTL.gainStep / 4 + 2, high0, high1);
+  }
+
+  setMix(n: number, wet0: number, wet1: number, dry0: number, dry1: number): void {
+    this.ramp(n, CTL.mix / 4, CTL.mix / 4 + 1, wet0, wet1);
+    this.ramp(n, CTL.mix / 4 + 2, CTL.mix / 4 + 3, dry0, dry1);
+  }
+
+  private ramp(n: number, at: number, step: number, first: number, last: number): void {
+    this.f[at] = first;
+    this.f[step] = (last - first) / n;
+  }
+
+  /** Process n ≤ maxBlock samples of L/R in place. */
+  run(Lb: Float32Array, Rb: Float32Array, n: number): void {
+    copyBlock(this.bufL, Lb, n);
+    copyBlock(this.bufR, Rb, n);
+    this.run_(0, n);
+    copyBlock(Lb, this.bufL, n);
+    copyBlock(Rb, this.bufR, n);
+  }
+}
