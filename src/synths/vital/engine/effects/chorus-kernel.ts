@@ -25,8 +25,8 @@ import {
   type Code,
   type Local,
 } from "./wasm.ts";
-import { copyBlock } from "./common.ts";
-import { hardTanhInPlace } from "./saturation-kernel.ts";
+import { catmullRom, hardTanhInPlace } from "./kernel-math.ts";
+import { GUARD, StereoLoopKernel } from "./stereo-kernel.ts";
 
 const UNITS = 4;
 /** Byte offsets in the control block (16-byte slots). Per unit u, the unit slots are at +16·u. */
@@ -150,12 +150,10 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       set(yv[2]!, v128.shuffle32(L(t[2]!), L(t[3]!), [0, 1, 4, 5])),
       set(yv[3]!, v128.shuffle32(L(t[2]!), L(t[3]!), [2, 3, 6, 7])),
     );
-    const [y3, y2, y1, y0] = yv as [Local, Local, Local, Local];
+    const interp = catmullRom(yv, f, [k1, k2, k3]);
     e(
-      set(k1, mul(k4(0.5), sub(L(y2), L(y0)))),
-      set(k2, sub(add(sub(L(y0), mul(k4(2.5), L(y1))), mul(k4(2), L(y2))), mul(k4(0.5), L(y3)))),
-      set(k3, add(mul(k4(0.5), sub(L(y3), L(y0))), mul(k4(1.5), sub(L(y1), L(y2))))),
-      set(rd, add(mul(add(mul(add(mul(L(k3), L(f)), L(k2)), L(f)), L(k1)), L(f)), L(y1))),
+      interp.setup,
+      set(rd, interp.value),
       set(sum, add(L(sum), L(rd))),
       // w = 8·hardTanh((input + read·feedback)/8)
       set(w, mul(add(L(xin), mul(L(rd), L(fb))), k4(0.125))),
@@ -202,41 +200,19 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 /** The compiled kernel module (once per process; immutable), or null without WebAssembly SIMD. */
 export const chorusKernelModule = lazyModule(moduleBytes);
 
-const GUARD = 4;
-
 /** One chorus's kernel instance: control block, block buffers and the 16 lines. */
-export class ChorusKernel {
-  private readonly run_: (ctl: number, n: number) => void;
-  private readonly f: Float32Array;
-  private readonly i: Int32Array;
-  private readonly bufL: Float32Array;
-  private readonly bufR: Float32Array;
+export class ChorusKernel extends StereoLoopKernel {
   private readonly lineFloats: number;
   private readonly lineStart: number;
 
   constructor(mod: WebAssembly.Module, maxBlock: number, lineSize: number) {
-    const instance = new WebAssembly.Instance(mod, {});
-    const mem = instance.exports.mem as WebAssembly.Memory;
-    this.run_ = instance.exports.run as (ctl: number, n: number) => void;
-    const ioBase = CTL.bytes;
-    const blockBytes = maxBlock * 4;
-    const lineBase = ioBase + 2 * blockBytes;
-    const stride = (lineSize + GUARD) * 4;
-    const total = lineBase + UNITS * 4 * stride;
-    const pages = Math.ceil(total / 65536);
-    if (pages > 1) mem.grow(pages - 1);
-    this.f = new Float32Array(mem.buffer);
-    this.i = new Int32Array(mem.buffer);
+    super(mod, CTL.bytes, CTL.io, maxBlock, UNITS * 4, lineSize);
     this.lineFloats = lineSize + GUARD;
-    this.lineStart = lineBase / 4;
+    this.lineStart = this.lineBase / 4;
     const I = this.i;
     I[CTL.pos / 4 + 1] = lineSize - 1;
     I[CTL.pos / 4 + 2] = lineSize * 4;
-    I[CTL.io / 4] = ioBase;
-    I[CTL.io / 4 + 1] = blockBytes;
-    for (let l = 0; l < UNITS * 4; l++) I[CTL.lineBase / 4 + l] = lineBase + l * stride;
-    this.bufL = this.f.subarray(ioBase / 4, ioBase / 4 + maxBlock);
-    this.bufR = this.f.subarray(ioBase / 4 + maxBlock, ioBase / 4 + 2 * maxBlock);
+    for (let l = 0; l < UNITS * 4; l++) I[CTL.lineBase / 4 + l] = this.lineBase + l * this.stride;
   }
 
   /** Silence unit u's four lines and loop filters. */
@@ -274,16 +250,8 @@ export class ChorusKernel {
   }
 
   /** Process n ≤ maxBlock samples of L/R in place. */
-  run(L: Float32Array, R: Float32Array, n: number): void {
-    copyBlock(this.bufL, L, n);
-    copyBlock(this.bufR, R, n);
-    this.run_(0, n);
-    copyBlock(L, this.bufL, n);
-    copyBlock(R, this.bufR, n);
-    const F = this.f;
-    for (let q = CTL.low / 4; q < CTL.lineBase / 4; q++) {
-      const x = F[q]!;
-      if (x < 1e-20 && x > -1e-20) F[q] = 0;
-    }
+  override run(L: Float32Array, R: Float32Array, n: number): void {
+    super.run(L, R, n);
+    this.flush(CTL.low / 4, CTL.lineBase / 4);
   }
 }

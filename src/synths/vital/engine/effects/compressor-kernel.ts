@@ -11,6 +11,7 @@ import {
   block,
   br,
   brIf,
+  instantiate,
   lazyModule,
   f32x4,
   FunctionBuilder,
@@ -200,14 +201,11 @@ export class CompressorKernel {
   readonly bands: Float32Array;
 
   constructor(mod: WebAssembly.Module, maxBlock: number) {
-    const instance = new WebAssembly.Instance(mod, {});
-    const mem = instance.exports.mem as WebAssembly.Memory;
-    this.run_ = instance.exports.run as (ctl: number, n: number) => void;
     const total = CTL.bytes + maxBlock * 32;
-    const pages = Math.ceil(total / 65536);
-    if (pages > 1) mem.grow(pages - 1);
-    this.f = new Float32Array(mem.buffer);
-    new Int32Array(mem.buffer)[CTL.io / 4] = CTL.bytes;
+    const kernel = instantiate(mod, total);
+    this.run_ = kernel.run;
+    this.f = kernel.f;
+    kernel.i[CTL.io / 4] = CTL.bytes;
     this.bands = this.f.subarray(CTL.bytes / 4, CTL.bytes / 4 + maxBlock * 8);
   }
 

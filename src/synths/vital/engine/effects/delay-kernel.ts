@@ -25,8 +25,8 @@ import {
   type Code,
   type Local,
 } from "./wasm.ts";
-import { copyBlock } from "./common.ts";
-import { hardTanhInPlace } from "./saturation-kernel.ts";
+import { catmullRom, hardTanhInPlace } from "./kernel-math.ts";
+import { GUARD, StereoLoopKernel } from "./stereo-kernel.ts";
 
 /** Byte offsets in the control block (16-byte slots; lanes 0 and 1 = left and right loop). */
 export const CTL = {
@@ -101,6 +101,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(i, i32.const(0)),
   );
 
+  const interp = catmullRom([y3, y2, y1, y0], f, [k1, k2, k3]);
   const body: Code[] = [];
   const e = (...parts: Code[]) => body.push(...parts);
   const i4 = i32.shl(L(i), i32.const(2));
@@ -142,11 +143,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(y2, v128.shuffle32(L(a), L(b), [1, 5, 1, 5])),
     set(y1, v128.shuffle32(L(a), L(b), [2, 6, 2, 6])),
     set(y0, v128.shuffle32(L(a), L(b), [3, 7, 3, 7])),
-    // Catmull-Rom between y1 (f = 0) and y2 (f = 1)
-    set(k1, mul(k4(0.5), sub(L(y2), L(y0)))),
-    set(k2, sub(add(sub(L(y0), mul(k4(2.5), L(y1))), mul(k4(2), L(y2))), mul(k4(0.5), L(y3)))),
-    set(k3, add(mul(k4(0.5), sub(L(y3), L(y0))), mul(k4(1.5), sub(L(y1), L(y2))))),
-    set(rd, add(mul(add(mul(add(mul(L(k3), L(f)), L(k2)), L(f)), L(k1)), L(f)), L(y1))),
+    interp.setup,
+    set(rd, interp.value),
     // ping-pong: the mono sum into the left loop only
     set(xin, L(x)),
     ifThen(
@@ -202,43 +200,20 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 /** The compiled kernel module (once per process; immutable), or null without WebAssembly SIMD. */
 export const delayKernelModule = lazyModule(moduleBytes);
 
-/** Guard samples after each line (copies of its first three) so that 4-sample reads never wrap. */
-const GUARD = 4;
-
 /** One delay's kernel instance: control block, block buffers and the two lines (`lines`, for delay.ts too). */
-export class DelayKernel {
-  private readonly run_: (ctl: number, n: number) => void;
-  private readonly f: Float32Array;
-  private readonly i: Int32Array;
-  private readonly bufL: Float32Array;
-  private readonly bufR: Float32Array;
+export class DelayKernel extends StereoLoopKernel {
   /** The left and right lines (each `lineSize` + GUARD long), in the kernel's memory. */
   readonly lines: [Float32Array, Float32Array];
 
   /** `lineSize`: a power of two. */
   constructor(mod: WebAssembly.Module, maxBlock: number, lineSize: number) {
-    const instance = new WebAssembly.Instance(mod, {});
-    const mem = instance.exports.mem as WebAssembly.Memory;
-    this.run_ = instance.exports.run as (ctl: number, n: number) => void;
-    const ioBase = CTL.bytes;
-    const blockBytes = maxBlock * 4;
-    const lineBase = ioBase + 2 * blockBytes;
-    const stride = (lineSize + GUARD) * 4;
-    const total = lineBase + 2 * stride;
-    const pages = Math.ceil(total / 65536);
-    if (pages > 1) mem.grow(pages - 1);
-    this.f = new Float32Array(mem.buffer);
-    this.i = new Int32Array(mem.buffer);
+    super(mod, CTL.bytes, CTL.io, maxBlock, 2, lineSize);
     const I = this.i;
     I[CTL.pos / 4 + 1] = lineSize - 1;
     I[CTL.pos / 4 + 2] = lineSize * 4;
-    I[CTL.io / 4] = ioBase;
-    I[CTL.io / 4 + 1] = blockBytes;
-    I[CTL.io / 4 + 2] = lineBase;
-    I[CTL.io / 4 + 3] = lineBase + stride;
-    this.bufL = this.f.subarray(ioBase / 4, ioBase / 4 + maxBlock);
-    this.bufR = this.f.subarray(ioBase / 4 + maxBlock, ioBase / 4 + 2 * maxBlock);
-    const l0 = lineBase / 4;
+    I[CTL.io / 4 + 2] = this.lineBase;
+    I[CTL.io / 4 + 3] = this.lineBase + this.stride;
+    const l0 = this.lineBase / 4;
     const s = lineSize + GUARD;
     this.lines = [this.f.subarray(l0, l0 + s), this.f.subarray(l0 + s, l0 + 2 * s)];
   }
@@ -251,11 +226,7 @@ export class DelayKernel {
 
   /** Flush the loop filters' states (in silence they would otherwise reach slow subnormals). */
   flushStates(): void {
-    const F = this.f;
-    for (let q = CTL.low / 4; q < CTL.high / 4 + 4; q++) {
-      const x = F[q]!;
-      if (x < 1e-20 && x > -1e-20) F[q] = 0;
-    }
+    this.flush(CTL.low / 4, CTL.high / 4 + 4);
   }
 
   /** Hand the write position and filter states to the JavaScript loops (left, right)… */
@@ -320,14 +291,5 @@ export class DelayKernel {
   private ramp(n: number, at: number, step: number, first: number, last: number): void {
     this.f[at] = first;
     this.f[step] = (last - first) / n;
-  }
-
-  /** Process n ≤ maxBlock samples of L/R in place. */
-  run(Lb: Float32Array, Rb: Float32Array, n: number): void {
-    copyBlock(this.bufL, Lb, n);
-    copyBlock(this.bufR, Rb, n);
-    this.run_(0, n);
-    copyBlock(Lb, this.bufL, n);
-    copyBlock(Rb, this.bufR, n);
   }
 }

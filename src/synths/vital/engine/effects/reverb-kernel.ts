@@ -10,6 +10,7 @@ import {
   block,
   br,
   brIf,
+  instantiate,
   lazyModule,
   F32,
   f32,
@@ -28,6 +29,7 @@ import {
   type Local,
 } from "./wasm.ts";
 import { copyBlock } from "./common.ts";
+import { catmullRom } from "./kernel-math.ts";
 
 /** Byte offsets in the control block (16-byte slots; see ReverbKernel for who writes what). */
 export const CTL = {
@@ -236,14 +238,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       set(yv[2]!, v128.shuffle32(L(t[2]!), L(t[3]!), [0, 1, 4, 5])),
       set(yv[3]!, v128.shuffle32(L(t[2]!), L(t[3]!), [2, 3, 6, 7])),
     );
-    const [y3, y2, y1, y0] = yv as [Local, Local, Local, Local];
-    // Catmull-Rom between y1 (f = 0) and y2 (f = 1)
-    b(
-      set(k1, mul(k4(0.5), sub(L(y2), L(y0)))),
-      set(k2, sub(add(sub(L(y0), mul(k4(2.5), L(y1))), mul(k4(2), L(y2))), mul(k4(0.5), L(y3)))),
-      set(k3, add(mul(k4(0.5), sub(L(y3), L(y0))), mul(k4(1.5), sub(L(y1), L(y2))))),
-      set(fbRead, add(mul(add(mul(add(mul(L(k3), L(f)), L(k2)), L(f)), L(k1)), L(f)), L(y1))),
-    );
+    const lineRead = catmullRom(yv, f, [k1, k2, k3]);
+    b(lineRead.setup, set(fbRead, lineRead.value));
     // the diffusers: each lane reads its stereo neighbour's all-pass memory
     b(
       set(
@@ -333,15 +329,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(yv[1]!, at(1)),
     set(yv[0]!, at(2)),
   );
-  {
-    const [y3, y2, y1, y0] = yv as [Local, Local, Local, Local];
-    b(
-      set(k1, mul(k4(0.5), sub(L(y2), L(y0)))),
-      set(k2, sub(add(sub(L(y0), mul(k4(2.5), L(y1))), mul(k4(2), L(y2))), mul(k4(0.5), L(y3)))),
-      set(k3, add(mul(k4(0.5), sub(L(y3), L(y0))), mul(k4(1.5), sub(L(y1), L(y2))))),
-      set(tmp, add(mul(add(mul(add(mul(L(k3), L(frac)), L(k2)), L(frac)), L(k1)), L(frac)), L(y1))),
-    );
-  }
+  const delayRead = catmullRom(yv, frac, [k1, k2, k3]);
+  b(delayRead.setup, set(tmp, delayRead.value));
   b(
     set(ringPos, i32.and(i32.add(L(ringPos), i32.const(1)), L(ringMask))),
     v128.store64Lane(i32.add(L(ringBase), i32.shl(L(ringPos), i32.const(3))), L(outV), 0),
@@ -409,9 +398,6 @@ export class ReverbKernel {
     ringSize: number,
     apDelay: Int32Array,
   ) {
-    const instance = new WebAssembly.Instance(mod, {});
-    const mem = instance.exports.mem as WebAssembly.Memory;
-    this.run_ = instance.exports.run as (ctl: number, n: number) => void;
     this.maxBlock = maxBlock;
     const blockBytes = maxBlock * 4;
     this.ioBase = CTL.bytes;
@@ -421,10 +407,7 @@ export class ReverbKernel {
     const lineStride = (lineSize + GUARD) * 4;
     const ringBase = fbBase + LINES * lineStride;
     const total = ringBase + ringSize * 8;
-    const pages = Math.ceil(total / 65536);
-    if (pages > 1) mem.grow(pages - 1);
-    this.f = new Float32Array(mem.buffer);
-    this.i = new Int32Array(mem.buffer);
+    ({ run: this.run_, f: this.f, i: this.i } = instantiate(mod, total));
     this.lineBytes = lineSize * 4;
     this.memStart = apBase;
     this.memEnd = total;

@@ -291,3 +291,19 @@ export function lazyModule(bytes: () => Uint8Array<ArrayBuffer>): () => WebAssem
     return compiled;
   };
 }
+
+/** A kernel's instance with at least `bytes` of memory: its `run(ctl, n)` export and views of its memory. */
+export function instantiate(
+  mod: WebAssembly.Module,
+  bytes: number,
+): { run: (ctl: number, n: number) => void; f: Float32Array; i: Int32Array } {
+  const instance = new WebAssembly.Instance(mod, {});
+  const mem = instance.exports.mem as WebAssembly.Memory;
+  const pages = Math.ceil(bytes / 65536);
+  if (pages > 1) mem.grow(pages - 1);
+  return {
+    run: instance.exports.run as (ctl: number, n: number) => void,
+    f: new Float32Array(mem.buffer),
+    i: new Int32Array(mem.buffer),
+  };
+}

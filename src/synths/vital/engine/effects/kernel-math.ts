@@ -1,10 +1,30 @@
-// Vital's hardTanh (common.ts) as kernel code shared by the delay-loop kernels: the identity within ±0.66 and a
-// rational tanh knee beyond. The knee is skipped when no lane leaves the linear range (the same output: the
-// knee adds exactly 0 there).
+// Arithmetic shared by the effect kernels, as kernel code: Catmull-Rom interpolation (the delay memories' reads)
+// and Vital's hardTanh (common.ts: the identity within ±0.66, a rational tanh knee beyond; the knee is skipped
+// when no lane leaves the linear range — the same output, the knee adds exactly 0 there).
 
 import { cat, f32x4, ifThen, set, v128, get as L, type Code, type Local } from "./wasm.ts";
 
 const k4 = (x: number) => f32x4.const(x, x, x, x);
+
+/**
+ * Catmull-Rom between y1 (f = 0) and y2 (f = 1), lane-wise (as DelayLine.read): code setting `k1` … `k3`, and
+ * the interpolated value as an expression.
+ */
+export function catmullRom(
+  [y3, y2, y1, y0]: readonly Local[],
+  f: Local,
+  [k1, k2, k3]: readonly Local[],
+): { setup: Code; value: Code } {
+  const { add, sub, mul } = f32x4;
+  return {
+    setup: cat(
+      set(k1!, mul(k4(0.5), sub(L(y2!), L(y0!)))),
+      set(k2!, sub(add(sub(L(y0!), mul(k4(2.5), L(y1!))), mul(k4(2), L(y2!))), mul(k4(0.5), L(y3!)))),
+      set(k3!, add(mul(k4(0.5), sub(L(y3!), L(y0!))), mul(k4(1.5), sub(L(y1!), L(y2!))))),
+    ),
+    value: add(mul(add(mul(add(mul(L(k3!), L(f)), L(k2!)), L(f)), L(k1!)), L(f)), L(y1!)),
+  };
+}
 
 /** Code replacing `w` by hardTanh(w), lane-wise; `c`, `r`, `a`: scratch vectors. */
 export function hardTanhInPlace(w: Local, c: Local, r: Local, a: Local): Code {
