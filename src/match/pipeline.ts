@@ -16,7 +16,8 @@ import { Cmaes, CmaesSearch, type DimensionKind } from "./cmaes.ts";
 import { patchToPoint, pointLength, Scorer, type SearchSpace } from "./evaluate.ts";
 import type { Evaluator } from "./evaluator.ts";
 import { levelMatch, type LossTerms } from "./loss.ts";
-import { defaultFreeParams, initialStepScale } from "./profile.ts";
+import { defaultFreeParams, initialStepScale, recombinationProfile, searchBlocks } from "./profile.ts";
+import { recombinations } from "./recombine.ts";
 import type { MatchTarget } from "./target.ts";
 
 export interface StartPoint {
@@ -55,6 +56,10 @@ export interface MatchOptions {
   portfolioFraction?: number;
   /** Most runs in the portfolio's first round (default 4). */
   portfolioRuns?: number;
+  /** Share of the budget spent on recombining the best starts (default 0.1; synths with a profile only). */
+  recombineFraction?: number;
+  /** Share of the refinement budget spent on block-wise CMA-ES runs (default 0.4; synths with blocks only). */
+  blockFraction?: number;
   /**
    * Schema indices searched (default: the synth's search profile, src/match/profile.ts). When given, the
    * space is fixed: every start contributes only these parameters and the others keep the synth's default
@@ -113,6 +118,17 @@ const PORTFOLIO_FRACTION = 0.4;
 /** Most runs in the portfolio's first round, and the fewest generations each must get there. */
 const PORTFOLIO_RUNS = 4;
 const PORTFOLIO_MIN_GENERATIONS = 4;
+
+/** Share of the budget spent on recombining the best starts, the starts that give parts, parents tried. */
+const RECOMBINE_FRACTION = 0.1;
+const RECOMBINE_DONORS = 16;
+const RECOMBINE_PARENTS = 3;
+/** Recombined presets that join the starts. */
+const RECOMBINED_STARTS = 4;
+
+/** Share of the refinement budget spent on block-wise runs, and the generations of each block's run. */
+const BLOCK_FRACTION = 0.4;
+const BLOCK_GENERATIONS = 8;
 
 /** Points one step away from `point` in each coordinate (both directions), within [0, 1]. */
 export function neighbourPoints(synth: AnySynth, space: SearchSpace, point: Float64Array): Float64Array[] {
@@ -323,10 +339,54 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
   const bestStart = [...scored].sort((a, b) => a.loss - b.loss)[0]!;
   progress(0);
 
-  // Exploration: a share of the budget on uniform random points of the init patch's space; the best of them
-  // join the starts. Rugged dimensions (frequency ratios, algorithms) defeat a purely local search.
+  // Recombination: the best starts with one parameter group of another good start (src/match/recombine.ts),
+  // greedily, while it improves; the best children join the starts.
+  const recombination = recombinationProfile(synth);
   const rate = renders / Math.max(1e-3, elapsed());
   const expectedRenders = Math.min(maxRenders, Number.isFinite(seconds) ? rate * seconds : maxRenders);
+  if (recombination && !opts.free) {
+    let budget = Math.floor((opts.recombineFraction ?? RECOMBINE_FRACTION) * expectedRenders);
+    const pool = scored
+      .filter((s) => Number.isFinite(s.loss))
+      .sort((a, b) => a.loss - b.loss)
+      .slice(0, RECOMBINE_DONORS);
+    const donors = pool.map((s) => ({ patch: s.space.basePatch, source: s.source }));
+    const children: typeof scored = [];
+    for (let p = 0, parents = 0; p < pool.length && parents < RECOMBINE_PARENTS && budget > 0; p++) {
+      let parent = pool[p]!;
+      let kids = recombinations(synth, recombination, parent.space.basePatch, donors);
+      if (kids.length === 0) continue;
+      parents++;
+      while (kids.length > 0 && budget > 0 && elapsed() < seconds) {
+        checkAbort();
+        const batch = kids.slice(0, budget).map((k) => {
+          const space = spaceFor(k.patch);
+          return {
+            space,
+            point: patchToPoint(synth, space, k.patch, target.holdSeconds),
+            loss: Infinity,
+            source: `${parent.source} + ${k.source}`,
+            sigma: parent.sigma,
+          };
+        });
+        (await evaluateStarts(evaluator, batch)).forEach((l, i) => (batch[i]!.loss = l));
+        renders += batch.length;
+        budget -= batch.length;
+        for (const c of batch) archive.add(c.space, c.point, c.loss, c.source);
+        children.push(...batch);
+        progress(0);
+        const best = batch.reduce((a, b) => (b.loss < a.loss ? b : a));
+        if (!(best.loss < parent.loss)) break;
+        parent = best;
+        kids = recombinations(synth, recombination, parent.space.basePatch, donors);
+      }
+    }
+    children.sort((a, b) => a.loss - b.loss);
+    scored.push(...children.slice(0, RECOMBINED_STARTS));
+  }
+
+  // Exploration: a share of the budget on uniform random points of the init patch's space; the best of them
+  // join the starts. Rugged dimensions (frequency ratios, algorithms) defeat a purely local search.
   const explore = Math.floor(
     Math.min(
       (opts.exploreFraction ?? EXPLORE_FRACTION) * expectedRenders,
@@ -375,12 +435,85 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
   // is deeper (FM spectra change non-monotonically with the index).
   const used = new Set<(typeof ranked)[number]>();
   const portfolio = await runPortfolio();
-  const first = portfolio ?? {
+  const afterPortfolio = portfolio ?? {
     point: ranked[0]!.point,
     space: ranked[0]!.space,
     source: ranked[0]!.source,
     sigma: ranked[0]!.sigma,
+    loss: ranked[0]!.loss,
   };
+  const first = (await runBlocks(afterPortfolio)) ?? afterPortfolio;
+
+  /**
+   * Block-wise refinement: short CMA-ES runs on one group of parameters at a time (a DX7 operator: its
+   * ratio, level and envelope), the others held at the best point so far, cycling through the groups. In a
+   * space of ~100 dimensions a full-dimensional step moves every operator at once and the step size
+   * collapses before any one operator is fitted; a block's run adapts in a dozen dimensions.
+   */
+  async function runBlocks(from: typeof afterPortfolio) {
+    const blocks = opts.free ? [] : searchBlocks(synth, free);
+    if (blocks.length === 0) return undefined;
+    const budget = Math.floor(
+      (opts.blockFraction ?? BLOCK_FRACTION) * (expectedRenders - renders) * (1 - polishFraction),
+    );
+    let spent = 0;
+    let bestLoss = from.loss;
+    let bestSpace = from.space;
+    let bestPoint = from.point;
+    let improvedAny = false;
+    for (let b = 0; spent < budget && budgetLeft(); b = (b + 1) % blocks.length) {
+      checkAbort();
+      const basePatch = new Scorer(synth, bestSpace, target.loss).patch(bestPoint);
+      const hold = holdOf(bestSpace, bestPoint);
+      const sub = searchSpaceFor(synth, target, { basePatch, free: blocks[b]!, seed });
+      const { kinds: k, levels: l } = dimensionKinds(synth, sub);
+      const x0 = patchToPoint(synth, sub, basePatch, hold);
+      const cma = new Cmaes({
+        kinds: k,
+        levels: l,
+        tolFun: 1e-4,
+        tolX: 1e-5,
+        x0,
+        sigma0: START_SIGMA,
+        stepScale: initialStepScale(synth, blocks[b]!, pointLength(sub) - blocks[b]!.length),
+        seed: seed * 104729 + spent,
+      });
+      let blockBest = bestLoss;
+      let blockPoint: Float64Array | undefined;
+      for (let g = 0; g < BLOCK_GENERATIONS && !cma.shouldStop() && spent < budget; g++) {
+        if (renders + cma.lambda > maxRenders || elapsed() >= seconds) break;
+        checkAbort();
+        const xs = cma.ask();
+        const losses = await evaluator.evaluate(sub, xs);
+        renders += xs.length;
+        spent += xs.length;
+        xs.forEach((x, i) => {
+          archive.add(sub, x, losses[i]!, `${from.source}, by blocks`);
+          if (losses[i]! < blockBest) {
+            blockBest = losses[i]!;
+            blockPoint = Float64Array.from(x);
+          }
+        });
+        cma.tell(losses);
+        progress(0);
+      }
+      if (blockPoint) {
+        const patch = new Scorer(synth, sub, target.loss).patch(blockPoint);
+        bestSpace = spaceFor(patch);
+        bestPoint = patchToPoint(synth, bestSpace, patch, holdOf(sub, blockPoint));
+        bestLoss = blockBest;
+        improvedAny = true;
+      }
+    }
+    if (!improvedAny) return undefined;
+    return {
+      point: bestPoint,
+      space: bestSpace,
+      source: `${from.source}, by blocks`,
+      sigma: from.sigma,
+      loss: bestLoss,
+    };
+  }
 
   async function runPortfolio() {
     const share = opts.portfolioFraction ?? PORTFOLIO_FRACTION;
@@ -441,6 +574,7 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
       space: w.start.space,
       source: w.start.source,
       sigma: Math.min(w.start.sigma, Math.max(0.03, w.cma.stepSize)),
+      loss: w.best,
     };
   }
 

@@ -5,6 +5,7 @@
  * them at the starting preset's values, which keeps the space smaller without losing any sound.
  */
 import type { AnySynth } from "../synths/synth.ts";
+import type { RecombinationProfile } from "./recombine.ts";
 
 const FIXED_BY_SYNTH: Record<string, RegExp> = {
   dx7: /_(break_point|left_depth|right_depth|left_curve|right_curve|rate_scaling|velocity_sens)$|^transpose$|^osc_key_sync$|^lfo_key_sync$/,
@@ -75,4 +76,43 @@ const BANK_STARTS_BY_SYNTH: Record<string, number> = { dx7: 200 };
 
 export function bankStartCount(synth: AnySynth): number {
   return BANK_STARTS_BY_SYNTH[synth.id] ?? 16;
+}
+
+/**
+ * Parameter groups exchanged between good starts before the search (src/match/recombine.ts). DX7: whole
+ * operators, the pitch EG and the LFO, between voices of the same algorithm (feedback stays the parent's).
+ */
+const RECOMBINATION_BY_SYNTH: Record<string, RecombinationProfile> = {
+  dx7: { groups: /^(op[1-6]|pitch_eg|lfo)$/, same: ["algorithm"] },
+};
+
+export function recombinationProfile(synth: AnySynth): RecombinationProfile | undefined {
+  return RECOMBINATION_BY_SYNTH[synth.id];
+}
+
+/**
+ * Groups of parameters refined one at a time before the full-dimensional search (src/match/pipeline.ts).
+ * DX7: each operator; the rest (pitch EG, algorithm, feedback, LFO) as one more block.
+ */
+const SEARCH_BLOCKS_BY_SYNTH: Record<string, RegExp> = {
+  dx7: /^op[1-6]$/,
+};
+
+/** The searched parameters (`free`, schema indices) split into blocks; empty for synths without blocks. */
+export function searchBlocks(synth: AnySynth, free: number[]): number[][] {
+  const pattern = SEARCH_BLOCKS_BY_SYNTH[synth.id];
+  if (!pattern) return [];
+  const byGroup = new Map<string, number[]>();
+  const rest: number[] = [];
+  for (const k of free) {
+    const group = synth.params[k]!.group;
+    if (group === undefined || !pattern.test(group)) {
+      rest.push(k);
+      continue;
+    }
+    const list = byGroup.get(group);
+    if (list) list.push(k);
+    else byGroup.set(group, [k]);
+  }
+  return [...byGroup.values(), ...(rest.length > 0 ? [rest] : [])];
 }
