@@ -5,15 +5,13 @@
 // (no fused multiply-add in either), so the results are equal to the last bit. mel.ts falls back to
 // JavaScript where WebAssembly SIMD is missing.
 
-import { section, sleb, uleb } from "../util/wasm-binary.ts";
+import { localGet as get, localSet as set, section, sleb, uleb } from "../util/wasm-binary.ts";
 import type { MelFilterbank } from "./mel.ts";
 
 const I32 = 0x7f;
 const F32 = 0x7d;
 const F64 = 0x7c;
 const V128 = 0x7b;
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
 const I32_CONST = 0x41;
 const F64_CONST = 0x44;
 const I32_EQZ = 0x45;
@@ -76,8 +74,6 @@ const CNT = 12;
 const ACC = 13;
 const W = 14;
 
-const get = (i: number) => [LOCAL_GET, i];
-const set = (i: number) => [LOCAL_SET, i];
 const f64 = (v: number) => [F64_CONST, ...new Uint8Array(new Float64Array([v]).buffer)];
 /** X at byte address ADDR + offset, promoted to (re, im) in f64. */
 const complexAt = (offset: number) => [

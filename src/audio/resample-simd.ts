@@ -2,13 +2,11 @@
 // assembled here from its instructions so no build step or binary file is needed. About 4× faster
 // than the JavaScript loop; resample.ts falls back to JavaScript where WebAssembly SIMD is missing.
 
-import { section, uleb } from "../util/wasm-binary.ts";
+import { localGet as get, localSet as set, section, uleb } from "../util/wasm-binary.ts";
 
 // Opcodes used below.
 const I32 = 0x7f;
 const V128 = 0x7b;
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
 const LOCAL_TEE = 0x22;
 const I32_CONST = 0x41;
 const I32_ADD = 0x6a;
@@ -48,9 +46,6 @@ const ROW_BYTES = 11;
 const STEP = 12;
 const HP = 13;
 const ACC = 14;
-
-const get = (i: number) => [LOCAL_GET, i];
-const set = (i: number) => [LOCAL_SET, i];
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   // prettier-ignore

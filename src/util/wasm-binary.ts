@@ -31,3 +31,7 @@ export function sleb(n: number): number[] {
 export function section(id: number, body: number[]): number[] {
   return [id, ...uleb(body.length), ...body];
 }
+
+/** `local.get i` and `local.set i`. */
+export const localGet = (i: number): number[] => [0x20, ...uleb(i)];
+export const localSet = (i: number): number[] => [0x21, ...uleb(i)];
