@@ -104,6 +104,8 @@ interface BenchTarget {
   note?: number;
   hold?: number;
   velocity?: number;
+  /** Tempo it was rendered at (BPM; the Vital refs' manifest), else the matcher's default. */
+  bpm?: number;
   /** The patch that made it (in-domain sets) and its synth: excluded from that synth's bank. */
   truth?: unknown;
   truthSynth?: string;
@@ -125,7 +127,7 @@ function renderMono(synth: AnySynth, patch: unknown, t: MatchTarget, hold: numbe
     synth.render(
       patch,
       { note: t.note, velocity: t.velocity, noteOffSeconds: hold, durationSeconds: t.durationSeconds },
-      { sampleRate: 44100, seed: 1 },
+      { sampleRate: 44100, seed: 1, bpm: t.bpm },
     ),
   );
 }
@@ -187,6 +189,7 @@ async function vitalRefTargets(
       note: Number(m.note),
       hold: Number(m.note_off_s),
       velocity: Math.max(1, Math.round(Number(m.velocity) * 127)),
+      bpm: m.bpm === undefined ? undefined : Number(m.bpm),
       truth,
       truthSynth: "vital",
     });
@@ -757,6 +760,7 @@ async function runSet(
         note: bt.note,
         holdSeconds: bt.hold,
         velocity: bt.velocity,
+        bpm: bt.bpm,
       });
       const mine: Row[] = [];
       const firsts: Record<string, number> = {};

@@ -8,7 +8,7 @@ import { startsFor } from "../match/bank.ts";
 import { patchToPoint, type SearchSpace } from "../match/evaluate.ts";
 import { LocalEvaluator, PoolEvaluator, type Evaluator } from "../match/evaluator.ts";
 import { match, reportCandidate, searchSpaceFor, type MatchCandidate } from "../match/pipeline.ts";
-import { analyseTarget } from "../match/target.ts";
+import { analyseTarget, DEFAULT_BPM } from "../match/target.ts";
 import { loadSynths } from "../synths/index.ts";
 import { getSynth, listSynths, type AnySynth } from "../synths/synth.ts";
 import type { CommandSpec } from "./context.ts";
@@ -124,6 +124,12 @@ export const command: CommandSpec = {
       )
       .option("--velocity <v>", "MIDI velocity the candidates are played with", numberIn(1, 127, true), 100)
       .option(
+        "--bpm <tempo>",
+        "tempo the sound was played at, for tempo-synced LFOs and effects",
+        numberIn(1, 999),
+        DEFAULT_BPM,
+      )
+      .option(
         "--max-length <seconds>",
         "longest part of the sound matched, from its onset",
         numberIn(0.05, 60),
@@ -162,6 +168,7 @@ export const command: CommandSpec = {
       note: opts.note as number | undefined,
       holdSeconds: opts.hold as number | undefined,
       velocity: opts.velocity as number,
+      bpm: opts.bpm as number,
       maxSeconds: opts.maxLength as number,
     });
     ctx.info(
@@ -329,6 +336,7 @@ export const command: CommandSpec = {
           note: target.note,
           fineTuneCents: target.fineTuneCents,
           velocity: target.velocity,
+          bpm: target.bpm,
           holdSeconds: target.holdSeconds,
           holdKnown: target.holdKnown,
         },

@@ -31,6 +31,11 @@ export const command: CommandSpec = {
       .option("--length <seconds>", "length of the render in seconds", numberIn(0.01, 600), 2)
       .option("--sample-rate <hz>", "output sample rate", numberIn(8000, 192000, true), 44100)
       .option("--seed <n>", "seed for anything random in the engine", numberIn(0, 2 ** 32 - 1, true), 1)
+      .option(
+        "--bpm <tempo>",
+        "host tempo for tempo-synced parts (default: the preset's own)",
+        numberIn(1, 999),
+      )
       .addOption(
         new Option("--format <f>", "WAV sample format (default: the synth's native)").choices([
           "pcm16",
@@ -92,6 +97,7 @@ export const command: CommandSpec = {
       const channels = synth.render(job.patch, perf, {
         sampleRate: opts.sampleRate as number,
         seed: opts.seed as number,
+        bpm: opts.bpm as number | undefined,
       });
       const peak = channels.reduce((m, ch) => {
         for (let k = 0; k < ch.length; k++) m = Math.max(m, Math.abs(ch[k]!));

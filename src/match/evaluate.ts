@@ -20,6 +20,8 @@ export interface SearchSpace {
   holdRange?: [number, number];
   /** The performance; noteOffSeconds is the default when holdRange is not set. */
   performance: Performance;
+  /** Host tempo (BPM) the candidates are rendered at; the synth's patch tempo when absent. */
+  bpm?: number;
   seed: number;
 }
 
@@ -68,6 +70,7 @@ export class Scorer {
     const channels = this.synth.render(this.patch(point), this.performance(point), {
       sampleRate: 44100,
       seed: this.space.seed,
+      bpm: this.space.bpm,
     });
     return mixToMono(channels);
   }
@@ -89,6 +92,7 @@ export class Scorer {
       const channels = this.synth.render(patch, this.performance(point), {
         sampleRate: 44100,
         seed: this.space.seed,
+        bpm: this.space.bpm,
       });
       const n = channels[0]?.length ?? 0;
       if (channels.length > 1 && this.mono.length < n) this.mono = new Float32Array(n);

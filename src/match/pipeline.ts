@@ -243,6 +243,7 @@ export function searchSpaceFor(
       noteOffSeconds: target.holdSeconds,
       durationSeconds: target.durationSeconds,
     },
+    bpm: target.bpm,
     seed: opts.seed ?? 1,
   };
 }

@@ -17,6 +17,8 @@ export interface TargetOptions {
   holdSeconds?: number;
   /** Known velocity 1–127. */
   velocity?: number;
+  /** Tempo the sound was played at (BPM), for tempo-synced parts of the candidates. Default 120, like a host. */
+  bpm?: number;
   /** Name used in error messages. */
   file?: string;
 }
@@ -36,6 +38,8 @@ export interface MatchTarget {
   /** f0 relative to `note` (cents), 0 when unpitched. */
   fineTuneCents: number;
   velocity: number;
+  /** Tempo candidates are rendered at (BPM). */
+  bpm: number;
   /** Estimated (or given) note-off time after the onset (s). */
   holdSeconds: number;
   /** Whether holdSeconds was given rather than estimated (then the search does not move it). */
@@ -47,6 +51,8 @@ export interface MatchTarget {
 }
 
 const MIN_SECONDS = 0.05;
+/** What a host plays at unless told otherwise (and the tempo Vital's reference renders use). */
+export const DEFAULT_BPM = 120;
 const SILENCE_PEAK = 1e-4; // -80 dBFS
 
 /** Analyse a mono 44.1 kHz sound for matching. Throws `silent` or `too-short` for unusable input. */
@@ -104,6 +110,7 @@ export function analyseTarget(samples: Float32Array, opts: TargetOptions = {}): 
     note,
     fineTuneCents,
     velocity: opts.velocity ?? 100,
+    bpm: opts.bpm ?? DEFAULT_BPM,
     holdSeconds,
     holdKnown,
     envelopeDb,

@@ -33,6 +33,11 @@ export interface RenderOptions {
   sampleRate?: number;
   /** Seed for anything random in the engine (random phase, noise, random LFOs). */
   seed?: number;
+  /**
+   * Host tempo in beats per minute, for tempo-synced parts (LFOs, delays, chorus rates). Without it a synth
+   * uses the tempo its patch stores; synths without tempo-synced parts ignore it.
+   */
+  bpm?: number;
 }
 
 export interface DecodeResult<P> {

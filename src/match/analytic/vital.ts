@@ -236,7 +236,7 @@ function renderMono(synth: AnySynth, patch: unknown, target: MatchTarget): Float
       noteOffSeconds: target.holdSeconds,
       durationSeconds: target.durationSeconds,
     },
-    { sampleRate: 44100, seed: 1 },
+    { sampleRate: 44100, seed: 1, bpm: target.bpm },
   );
   const n = channels[0]!.length;
   const out = new Float32Array(n);

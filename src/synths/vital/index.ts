@@ -98,6 +98,9 @@ export const synth: Synth<VitalPatch> = {
         `render length ${perf.durationSeconds} s is over ${MAX_RENDER_SECONDS} s`,
       );
     }
+    if (opt.bpm !== undefined && !(opt.bpm >= 1 && opt.bpm <= 999)) {
+      throw new PatchsmithError("bad-request", `tempo ${opt.bpm} BPM is outside 1 … 999`);
+    }
     const note = Math.min(127, Math.max(0, perf.note));
     const velocity = Math.min(127, Math.max(0, perf.velocity)) / 127;
     return renderProgramNote(
@@ -108,7 +111,11 @@ export const synth: Synth<VitalPatch> = {
         noteOffSeconds: Math.max(0, perf.noteOffSeconds),
         durationSeconds: Math.max(0, perf.durationSeconds),
       },
-      { sampleRate, seed: opt.seed ?? 0 },
+      {
+        sampleRate,
+        seed: opt.seed ?? 0,
+        beatsPerSecond: opt.bpm === undefined ? undefined : opt.bpm / 60,
+      },
     );
   },
   codec: {
