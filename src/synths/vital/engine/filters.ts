@@ -5,7 +5,7 @@
 
 import { hardTanh, tanhApprox } from "./tanh.ts";
 import { flush } from "./effects/common.ts";
-import { LadderFilter, LADDER_MAX_CUTOFF_HZ } from "./ladder.ts";
+import { LadderFilter, LADDER_MAX_CUTOFF_HZ, type LadderSettings } from "./ladder.ts";
 import { DirtyFilter, type DirtySettings } from "./dirty.ts";
 import { DiodeFilter, type DiodeSettings } from "./diode.ts";
 import { PhaserFilter, type PhaserFilterSettings } from "./phaser-filter.ts";
@@ -132,6 +132,13 @@ export class VoiceFilter {
   private started = false;
   private readonly sampleRate: number;
   private readonly ladder = new LadderFilter();
+  private readonly ladderSettings: LadderSettings = {
+    style: 0,
+    resonance: 0,
+    driveGain: 1,
+    drivePct: 0,
+    blend: 0,
+  };
   private readonly dirty = new DirtyFilter();
   private readonly diode: DiodeFilter;
   private readonly diodeSettings: DiodeSettings = { style: 0, resonance: 0, driveGain: 1, blend: 0 };
@@ -225,9 +232,19 @@ export class VoiceFilter {
   ): void {
     const tL = this.configure(sL);
     const tR = right.configure(sR);
-    const paired = this.model === MODEL_ANALOG && right.model === MODEL_ANALOG && this.style === right.style;
-    if (paired && !(this.resting(left, n) && right.resting(rightBuf, n))) {
+    const paired = this.model === right.model && this.style === right.style;
+    if (paired && this.model === MODEL_ANALOG && !(this.resting(left, n) && right.resting(rightBuf, n))) {
       this.processAnalogPair(left, rightBuf, n, tL, right, tR);
+      this.coef = tL;
+      right.coef = tR;
+    } else if (
+      paired &&
+      this.model === MODEL_LADDER &&
+      !(this.resting(left, n) && right.resting(rightBuf, n))
+    ) {
+      this.configureLadder(sL);
+      right.configureLadder(sR);
+      this.ladder.processPair(left, rightBuf, n, this.coef, tL, right.ladder, right.coef, tR);
       this.coef = tL;
       right.coef = tR;
     } else {
@@ -289,13 +306,7 @@ export class VoiceFilter {
 
   private filter(buf: Float32Array, n: number, s: FilterSettings, target: number): void {
     if (this.model === MODEL_LADDER) {
-      this.ladder.configure({
-        style: this.style,
-        resonance: this.res,
-        driveGain: this.driveGain,
-        drivePct: this.drivePct,
-        blend: s.blend,
-      });
+      this.configureLadder(s);
       this.ladder.process(buf, n, this.coef, target);
     } else if (this.model === MODEL_DIRTY) {
       const d = this.dirtySettings;
@@ -344,6 +355,16 @@ export class VoiceFilter {
       this.phaser.process(buf, n, this.coef, target, p);
     } else if (this.model === MODEL_DIGITAL) this.processDigital(buf, n, target);
     else this.processAnalog(buf, n, target);
+  }
+
+  private configureLadder(s: FilterSettings): void {
+    const l = this.ladderSettings;
+    l.style = this.style;
+    l.resonance = this.res;
+    l.driveGain = this.driveGain;
+    l.drivePct = this.drivePct;
+    l.blend = s.blend;
+    this.ladder.configure(l);
   }
 
   private compensatedDrive(compensated: number): number {

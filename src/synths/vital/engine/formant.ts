@@ -76,6 +76,8 @@ export class FormantFilter {
   private readonly post = new Float64Array(FORMANTS);
   private started = false;
   private readonly sampleRate: number;
+  /** The block's output, summed over the formants. */
+  private sum = new Float64Array(256);
 
   constructor(sampleRate: number) {
     this.sampleRate = sampleRate;
@@ -92,6 +94,11 @@ export class FormantFilter {
     this.ic2.set(o.ic2);
     this.g.set(o.g);
     this.started = o.started;
+  }
+
+  private sumBuffer(n: number): Float64Array {
+    if (this.sum.length < n) this.sum = new Float64Array(n);
+    return this.sum;
   }
 
   process(buf: Float32Array, n: number, s: FormantSettings): void {
@@ -115,31 +122,40 @@ export class FormantFilter {
       this.g.set(this.gTarget);
       this.started = true;
     }
+    // formant after formant over the block (states and coefficients in locals), summed in formant order
+    const sum = this.sumBuffer(n);
+    sum.fill(0, 0, n);
     const inv = 1 / n;
-    for (let i = 0; i < n; i++) {
-      const xin = buf[i]!;
-      let out = 0;
-      for (let f = 0; f < FORMANTS; f++) {
-        const g = this.g[f]! + (this.gTarget[f]! - this.g[f]!) * (i + 1) * inv;
-        const k = this.k[f]!;
-        const a1 = 1 / (1 + g * (g + k));
-        const a2 = g * a1;
-        const a3 = g * a2;
-        const ic1 = this.ic1[f]!;
-        const ic2 = this.ic2[f]!;
-        const v3 = this.drive[f]! * xin - ic2;
+    for (let f = 0; f < FORMANTS; f++) {
+      const g0 = this.g[f]!;
+      const dg = this.gTarget[f]! - g0;
+      const k = this.k[f]!;
+      const drive = this.drive[f]!;
+      const post = this.post[f]!;
+      let ic1 = this.ic1[f]!;
+      let ic2 = this.ic2[f]!;
+      // a held cutoff (no ramp) keeps its coefficients across the block
+      let a1 = 1 / (1 + g0 * (g0 + k));
+      let a2 = g0 * a1;
+      let a3 = g0 * a2;
+      for (let i = 0; i < n; i++) {
+        if (dg !== 0) {
+          const g = g0 + dg * (i + 1) * inv;
+          a1 = 1 / (1 + g * (g + k));
+          a2 = g * a1;
+          a3 = g * a2;
+        }
+        const v3 = drive * buf[i]! - ic2;
         const v1 = a1 * ic1 + a2 * v3;
         const v2 = ic2 + a2 * ic1 + a3 * v3;
-        this.ic1[f] = 2 * v1 - ic1;
-        this.ic2[f] = 2 * v2 - ic2;
-        out += hardTanh(v1) * this.post[f]!;
+        ic1 = 2 * v1 - ic1;
+        ic2 = 2 * v2 - ic2;
+        sum[i] = sum[i]! + hardTanh(v1) * post;
       }
-      buf[i] = out;
+      this.ic1[f] = flush(ic1);
+      this.ic2[f] = flush(ic2);
     }
-    for (let f = 0; f < FORMANTS; f++) {
-      this.ic1[f] = flush(this.ic1[f]!);
-      this.ic2[f] = flush(this.ic2[f]!);
-    }
+    for (let i = 0; i < n; i++) buf[i] = sum[i]!;
     this.g.set(this.gTarget);
   }
 }

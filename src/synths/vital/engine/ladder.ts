@@ -33,28 +33,54 @@ export interface LadderSettings {
 }
 
 export class LadderFilter {
-  // per stage: integrator state and its saturated value
-  private readonly z = new Float64Array(4);
-  private readonly zs = new Float64Array(4);
-  private readonly taps = new Float64Array(5);
+  // per stage: integrator state and its saturated value (scalar fields: a stereo pair's two channels are
+  // stepped in one loop, so the CPU overlaps their independent chains of divisions)
+  private z0 = 0;
+  private z1 = 0;
+  private z2 = 0;
+  private z3 = 0;
+  private zs0 = 0;
+  private zs1 = 0;
+  private zs2 = 0;
+  private zs3 = 0;
   private readonly scales = new Float64Array(5);
+  private w0 = 0;
+  private w1 = 0;
+  private w2 = 0;
+  private w3 = 0;
+  private w4 = 0;
   private resonance = 0;
   private drive = 1;
   private post = 1;
 
   reset(): void {
-    this.z.fill(0);
-    this.zs.fill(0);
+    this.z0 = this.z1 = this.z2 = this.z3 = 0;
+    this.zs0 = this.zs1 = this.zs2 = this.zs3 = 0;
   }
 
   /** Every state is zero (silent input then gives silent output). */
   atRest(): boolean {
-    return this.z.every((v) => v === 0) && this.zs.every((v) => v === 0);
+    return (
+      this.z0 === 0 &&
+      this.z1 === 0 &&
+      this.z2 === 0 &&
+      this.z3 === 0 &&
+      this.zs0 === 0 &&
+      this.zs1 === 0 &&
+      this.zs2 === 0 &&
+      this.zs3 === 0
+    );
   }
 
   copyStateFrom(o: LadderFilter): void {
-    this.z.set(o.z);
-    this.zs.set(o.zs);
+    this.z0 = o.z0;
+    this.z1 = o.z1;
+    this.z2 = o.z2;
+    this.z3 = o.z3;
+    this.zs0 = o.zs0;
+    this.zs1 = o.zs1;
+    this.zs2 = o.zs2;
+    this.zs3 = o.zs3;
   }
 
   /** Set up resonance, drive and tap weights for a block. */
@@ -107,42 +133,80 @@ export class LadderFilter {
     } else {
       for (let i = 0; i < 5; i++) sc[i] = lp * LP12[i]! + bp * BP12[i]! + hp * HP12[i]!;
     }
+    this.w0 = sc[0]!;
+    this.w1 = sc[1]!;
+    this.w2 = sc[2]!;
+    this.w3 = sc[3]!;
+    this.w4 = sc[4]!;
   }
 
   /** Filter `n` samples in place with the one-pole coefficient ramped from `g0` to `g1`. */
   process(buf: Float32Array, n: number, g0: number, g1: number): void {
-    const z = this.z;
-    const zs = this.zs;
-    const t = this.taps;
-    const sc = this.scales;
-    const res = this.resonance;
-    const drive = this.drive;
-    const post = this.post;
     const dg = (g1 - g0) / n;
+    for (let i = 0; i < n; i++) buf[i] = this.tick(buf[i]!, g0 + dg * (i + 1));
+    this.flushStates();
+  }
+
+  /** `process` on a stereo pair: `this` filters `bufL` (g0 → g1), `r` filters `bufR` (h0 → h1). */
+  processPair(
+    bufL: Float32Array,
+    bufR: Float32Array,
+    n: number,
+    g0: number,
+    g1: number,
+    r: LadderFilter,
+    h0: number,
+    h1: number,
+  ): void {
+    const dg = (g1 - g0) / n;
+    const dh = (h1 - h0) / n;
     for (let i = 0; i < n; i++) {
-      const g = g0 + dg * (i + 1);
-      const k1 = g * RESONANCE_TUNING;
-      const k2 = k1 * k1;
-      const k3 = k1 * k2;
-      const fb = zs[3]! + k1 * zs[2]! + k2 * zs[1]! + k3 * zs[0]!;
-      let x = tanhApprox(buf[i]! * drive - res * fb);
-      t[0] = x;
-      for (let s = 0; s < 4; s++) {
-        // the stage input arrives last, so it is added last: z + g·(x − zs) as g·x + (z − g·zs)
-        const gz = g * zs[s]!;
-        const d = g * x - gz;
-        let st = g * x + (z[s]! - gz);
-        x = saturate(st);
-        st += d;
-        z[s] = st;
-        zs[s] = saturate(st);
-        t[s + 1] = x;
-      }
-      buf[i] = (sc[0]! * t[0]! + sc[1]! * t[1]! + sc[2]! * t[2]! + sc[3]! * t[3]! + sc[4]! * t[4]!) * post;
+      bufL[i] = this.tick(bufL[i]!, g0 + dg * (i + 1));
+      bufR[i] = r.tick(bufR[i]!, h0 + dh * (i + 1));
     }
-    for (let s = 0; s < 4; s++) {
-      z[s] = flush(z[s]!);
-      zs[s] = flush(zs[s]!);
-    }
+    this.flushStates();
+    r.flushStates();
+  }
+
+  /** One sample through the ladder with one-pole coefficient `g`. */
+  private tick(input: number, g: number): number {
+    const k1 = g * RESONANCE_TUNING;
+    const k2 = k1 * k1;
+    const k3 = k1 * k2;
+    const fb = this.zs3 + k1 * this.zs2 + k2 * this.zs1 + k3 * this.zs0;
+    const t0 = tanhApprox(input * this.drive - this.resonance * fb);
+    // each stage: the stage input arrives last, so it is added last: z + g·(x − zs) as g·x + (z − g·zs)
+    let gz = g * this.zs0;
+    let st = g * t0 + (this.z0 - gz);
+    const t1 = saturate(st);
+    this.z0 = st + (g * t0 - gz);
+    this.zs0 = saturate(this.z0);
+    gz = g * this.zs1;
+    st = g * t1 + (this.z1 - gz);
+    const t2 = saturate(st);
+    this.z1 = st + (g * t1 - gz);
+    this.zs1 = saturate(this.z1);
+    gz = g * this.zs2;
+    st = g * t2 + (this.z2 - gz);
+    const t3 = saturate(st);
+    this.z2 = st + (g * t2 - gz);
+    this.zs2 = saturate(this.z2);
+    gz = g * this.zs3;
+    st = g * t3 + (this.z3 - gz);
+    const t4 = saturate(st);
+    this.z3 = st + (g * t3 - gz);
+    this.zs3 = saturate(this.z3);
+    return (this.w0 * t0 + this.w1 * t1 + this.w2 * t2 + this.w3 * t3 + this.w4 * t4) * this.post;
+  }
+
+  private flushStates(): void {
+    this.z0 = flush(this.z0);
+    this.z1 = flush(this.z1);
+    this.z2 = flush(this.z2);
+    this.z3 = flush(this.z3);
+    this.zs0 = flush(this.zs0);
+    this.zs1 = flush(this.zs1);
+    this.zs2 = flush(this.zs2);
+    this.zs3 = flush(this.zs3);
   }
 }

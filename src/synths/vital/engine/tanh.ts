@@ -11,6 +11,8 @@ export function tanhApprox(x: number): number {
 
 /** Linear up to ±0.66, then a tanh knee (the digital filter's output stage). */
 export function hardTanh(x: number): number {
+  // linear range: the knee term below is tanhApprox(+0) = +0, so the result is exactly x + 0 (−0 becomes +0)
+  if (x <= 0.66 && x >= -0.66) return x + 0;
   const c = x > 0.66 ? 0.66 : x < -0.66 ? -0.66 : x;
   return c + 0.34 * tanhApprox((x - c) / 0.34);
 }
