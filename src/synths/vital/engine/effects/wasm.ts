@@ -196,6 +196,15 @@ export const i32x4 = {
   truncSatF32x4S: vun(0xf8),
 };
 
+/** Two 64-bit float lanes (the same IEEE operations as JS numbers, lane by lane). */
+export const f64x2 = {
+  splat: vun(0x14),
+  add: vbin(0xf0),
+  mul: vbin(0xf2),
+  /** Both lanes rounded to f32 (round to nearest even, as a store to a Float32Array) in lanes 0–1; 2–3 zero. */
+  demoteToF32x4: vun(0x5e),
+};
+
 // ---- functions and modules -------------------------------------------------------------------------------
 
 export class FunctionBuilder {
