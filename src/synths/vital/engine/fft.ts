@@ -57,6 +57,20 @@ export class Fft {
         im[j] = ti;
       }
     }
+    this.transformBitReversed(re, im, inverse);
+  }
+
+  /** Index i's position in bit-reversed order. */
+  bitReversed(i: number): number {
+    return this.rev[i]!;
+  }
+
+  /**
+   * `transform` of input already in bit-reversed order (x[k] at bitReversed(k)), for callers that can write it
+   * there directly; the output is in natural order.
+   */
+  transformBitReversed(re: Float64Array, im: Float64Array, inverse: boolean): void {
+    const n = this.size;
     const first = Fft.firstQuarter(n);
     if (first === 2) {
       // the radix-2 stage's only twiddle is 1: sums and differences of neighbours
@@ -127,6 +141,8 @@ export class RealInverseFft {
   private readonly wi: Float64Array;
   private readonly zr: Float64Array;
   private readonly zi: Float64Array;
+  /** Bit-reversed positions of the half-size transform's inputs. */
+  private readonly rev: Uint32Array;
 
   constructor(size: number) {
     this.size = size;
@@ -140,6 +156,7 @@ export class RealInverseFft {
     }
     this.zr = new Float64Array(m);
     this.zi = new Float64Array(m);
+    this.rev = Uint32Array.from({ length: m }, (_, k) => this.half.bitReversed(k));
   }
 
   /** `re`/`im` hold bins 0 … n/2; writes n samples (times n) to `out` starting at `offset`. */
@@ -147,6 +164,7 @@ export class RealInverseFft {
     const m = this.size / 2;
     const zr = this.zr;
     const zi = this.zi;
+    const rev = this.rev;
     for (let k = 0; k < m; k++) {
       const ar = re[k]!;
       const ai = im[k]!;
@@ -159,11 +177,12 @@ export class RealInverseFft {
       // O = d · e^{+2πjk/n}
       const or = dr * this.wr[k]! - di * this.wi[k]!;
       const oi = dr * this.wi[k]! + di * this.wr[k]!;
-      // Z = E + j·O
-      zr[k] = er - oi;
-      zi[k] = ei + or;
+      // Z = E + j·O, stored in the bit-reversed order the transform's butterflies start from
+      const at = rev[k]!;
+      zr[at] = er - oi;
+      zi[at] = ei + or;
     }
-    this.half.transform(zr, zi, true);
+    this.half.transformBitReversed(zr, zi, true);
     const s = 2 * scale; // unscaled size-m inverse is n/2 times the signal; match the size-n convention
     for (let i = 0; i < m; i++) {
       out[offset + 2 * i] = zr[i]! * s;
