@@ -16,7 +16,16 @@ import { Cmaes, CmaesSearch, type DimensionKind } from "./cmaes.ts";
 import { patchToPoint, pointLength, Scorer, type SearchSpace } from "./evaluate.ts";
 import type { Evaluator } from "./evaluator.ts";
 import { levelMatch, type LossTerms } from "./loss.ts";
-import { defaultFreeParams, initialStepScale, recombinationProfile, searchBlocks } from "./profile.ts";
+import { refineLocally } from "./local-search.ts";
+import {
+  defaultFreeParams,
+  initialStepScale,
+  isStructural,
+  recombinationProfile,
+  refinementOf,
+  searchBlocks,
+  structuralMoves,
+} from "./profile.ts";
 import { recombinations } from "./recombine.ts";
 import type { MatchTarget } from "./target.ts";
 
@@ -161,6 +170,9 @@ export function neighbourPoints(synth: AnySynth, space: SearchSpace, point: Floa
   }
   return out;
 }
+
+/** Climbers of the local search (distinct starts, successive halving). */
+const LOCAL_CLIMBERS = 4;
 
 /** Starting points scored in this thread before the workers are ready (besides the init patch). */
 const QUICK_STARTS = 3;
@@ -391,10 +403,12 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
   }
 
   // Exploration: a share of the budget on uniform random points of the init patch's space; the best of them
-  // join the starts. Rugged dimensions (frequency ratios, algorithms) defeat a purely local search.
+  // join the starts. Rugged dimensions (frequency ratios, algorithms) defeat a purely local search. The local
+  // search has structural moves of its own and none by default.
+  const local = refinementOf(synth) === "local" && !opts.free;
   const explore = Math.floor(
     Math.min(
-      (opts.exploreFraction ?? EXPLORE_FRACTION) * expectedRenders,
+      (opts.exploreFraction ?? (local ? 0 : EXPLORE_FRACTION)) * expectedRenders,
       20 * pointLength(scored[0]!.space),
     ),
   );
@@ -427,7 +441,68 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
   }
   const ranked = [...scored].sort((a, b) => a.loss - b.loss);
 
-  // 2. Refinement.
+  /** The best distinct candidates from the archive. */
+  const finish = (restarts: number): MatchResult => {
+    const chosen = pickDistinct(archive.entries, opts.candidates ?? 5, 0.02);
+    const candidates = chosen.map((e) => ({
+      patch: new Scorer(synth, e.space, target.loss).patch(e.point),
+      point: e.point,
+      space: e.space,
+      loss: e.loss,
+      source: e.source,
+      holdSeconds: holdOf(e.space, e.point),
+    }));
+    return {
+      candidates,
+      renders,
+      seconds: elapsed(),
+      restarts,
+      space: bestStart.space,
+      bestStartLoss: bestStart.loss,
+    };
+  };
+
+  // 2. Refinement: the synth's structured local search (src/match/local-search.ts) from the best distinct
+  // starts, or CMA-ES below.
+  if (local) {
+    const r0 = renders;
+    const t1 = elapsed();
+    const picks: typeof ranked = [];
+    for (const s of ranked) {
+      if (picks.length >= LOCAL_CLIMBERS) break;
+      if (!Number.isFinite(s.loss)) continue;
+      if (picks.some((q) => q.space === s.space && distance(q.point, s.point) < 0.05)) continue;
+      picks.push(s);
+    }
+    const result = await refineLocally(
+      {
+        synth,
+        evaluator,
+        seed,
+        moves: structuralMoves(synth),
+        structural: (index) => isStructural(synth, index),
+        record: (space, point, loss, source) => archive.add(space, point, loss, source),
+        progress: () =>
+          Math.max(
+            Number.isFinite(maxRenders) ? (renders - r0) / Math.max(1, maxRenders - r0) : 0,
+            Number.isFinite(seconds) ? (elapsed() - t1) / Math.max(1e-3, seconds - t1) : 0,
+          ),
+        take: (wanted) => {
+          if (renders >= maxRenders || elapsed() >= seconds) return 0;
+          const n = Math.max(0, Math.min(wanted, maxRenders - renders));
+          renders += n;
+          progress(0);
+          return n;
+        },
+        checkAbort,
+      },
+      picks,
+    );
+    checkAbort();
+    return finish(result.kicks);
+  }
+
+  // 2. Refinement (CMA-ES).
   const { kinds, levels } = dimensionKinds(synth, ranked[0]!.space);
   const stepScale = initialStepScale(synth, free, pointLength(ranked[0]!.space) - free.length);
   const polishFraction = opts.polishFraction ?? POLISH_FRACTION;
@@ -692,23 +767,7 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
   }
 
   // 3. Distinct candidates.
-  const chosen = pickDistinct(archive.entries, opts.candidates ?? 5, 0.02);
-  const candidates = chosen.map((e) => ({
-    patch: new Scorer(synth, e.space, target.loss).patch(e.point),
-    point: e.point,
-    space: e.space,
-    loss: e.loss,
-    source: e.source,
-    holdSeconds: holdOf(e.space, e.point),
-  }));
-  return {
-    candidates,
-    renders,
-    seconds: elapsed(),
-    restarts: search.restarts,
-    space: bestStart.space,
-    bestStartLoss: bestStart.loss,
-  };
+  return finish(search.restarts);
 }
 
 /** Median f0 (cents relative to MIDI) of a sound's voiced frames, NaN when unvoiced. */

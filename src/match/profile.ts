@@ -4,7 +4,9 @@
  * sensitivity, transpose) are redundant with others there (output level, rates, ratios): the search leaves
  * them at the starting preset's values, which keeps the space smaller without losing any sound.
  */
+import { carriersOf } from "../synths/dx7/describe.ts";
 import type { AnySynth } from "../synths/synth.ts";
+import type { StructuralMove, StructuralMoves } from "./local-search.ts";
 import type { RecombinationProfile } from "./recombine.ts";
 
 const FIXED_BY_SYNTH: Record<string, RegExp> = {
@@ -115,4 +117,124 @@ export function searchBlocks(synth: AnySynth, free: number[]): number[][] {
     else byGroup.set(group, [k]);
   }
   return [...byGroup.values(), ...(rest.length > 0 ? [rest] : [])];
+}
+
+/**
+ * How a synth's starts are refined (src/match/pipeline.ts): "local" — the structured local search of
+ * src/match/local-search.ts (DX7: every parameter discrete, ~100 of them, where CMA-ES never improved on a
+ * good start, docs/matcher.md) — or CMA-ES (the default; also whenever the caller fixes the space).
+ */
+const REFINEMENT_BY_SYNTH: Record<string, "local" | "cmaes"> = { dx7: "local" };
+
+export function refinementOf(synth: AnySynth): "local" | "cmaes" {
+  return REFINEMENT_BY_SYNTH[synth.id] ?? "cmaes";
+}
+
+/** Whether a parameter (schema index) is structural (see STRUCTURAL_BY_SYNTH). */
+export function isStructural(synth: AnySynth, index: number): boolean {
+  return STRUCTURAL_BY_SYNTH[synth.id]?.test(synth.params[index]!.name) ?? false;
+}
+
+/** The structural moves of the local search for a synth (undefined: coordinate moves only). */
+export function structuralMoves(synth: AnySynth): StructuralMoves | undefined {
+  return synth.id === "dx7" ? dx7Moves(synth) : undefined;
+}
+
+/** Coarse ratios a DX7 operator jumps to (0 plays ½). */
+const DX7_COARSE_JUMPS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16];
+/** Output levels a silent operator is brought in at; shifts of an envelope's levels or rates. */
+const DX7_UNMUTE_LEVELS = [50, 70, 85];
+const DX7_SHIFTS = [-12, -4, 4, 12];
+
+/**
+ * DX7 moves: an operator's ratio to another harmonic (fine tune 0) or to its harmonic without the fine tune;
+ * two operators' frequencies swapped; a modulator muted, a silent operator brought in; an operator's EG
+ * levels 1–3 shifted together (its shape kept), its rates 1–3 together (its timing scaled), its output level
+ * and EG levels together (a modulator's index over the whole note); another algorithm with the same carriers
+ * (the modulators' wiring changes, the sound's loudest parts stay).
+ */
+function dx7Moves(synth: AnySynth): StructuralMoves {
+  const at = (name: string) => {
+    const i = synth.params.findIndex((p) => p.name === name);
+    if (i < 0) throw new Error(`dx7 profile: no parameter ${name}`);
+    return i;
+  };
+  const ops = [1, 2, 3, 4, 5, 6].map((k) => ({
+    k,
+    coarse: at(`op${k}_coarse`),
+    fine: at(`op${k}_fine`),
+    mode: at(`op${k}_osc_mode`),
+    level: at(`op${k}_output_level`),
+    egLevels: [1, 2, 3].map((j) => at(`op${k}_eg_level_${j}`)),
+    egRates: [1, 2, 3].map((j) => at(`op${k}_eg_rate_${j}`)),
+  }));
+  const algorithm = at("algorithm");
+  const clamp99 = (v: number) => Math.min(99, Math.max(0, v));
+  return (value) => {
+    const moves: StructuralMove[] = [];
+    const carriers = carriersOf(value(algorithm) + 1);
+    for (const op of ops) {
+      const fixed = value(op.mode) === 1;
+      if (!fixed) {
+        for (const c of DX7_COARSE_JUMPS) {
+          if (c === value(op.coarse)) continue;
+          moves.push({
+            changes: [
+              [op.coarse, c],
+              [op.fine, 0],
+            ],
+            label: `op${op.k} ratio ${c}`,
+          });
+        }
+        if (value(op.fine) !== 0) moves.push({ changes: [[op.fine, 0]], label: `op${op.k} fine 0` });
+      }
+      const level = value(op.level);
+      if (level > 0 && !carriers.includes(op.k))
+        moves.push({ changes: [[op.level, 0]], label: `op${op.k} muted` });
+      if (level === 0)
+        for (const l of DX7_UNMUTE_LEVELS)
+          moves.push({ changes: [[op.level, l]], label: `op${op.k} in at ${l}` });
+      for (const d of DX7_SHIFTS) {
+        moves.push({
+          changes: op.egLevels.map((i) => [i, clamp99(value(i) + d)]),
+          label: `op${op.k} EG levels ${d}`,
+        });
+        moves.push({
+          changes: op.egRates.map((i) => [i, clamp99(value(i) + d)]),
+          label: `op${op.k} EG rates ${d}`,
+        });
+        if (Math.abs(d) === 4)
+          moves.push({
+            changes: [
+              [op.level, clamp99(level + d)],
+              ...op.egLevels.map((i): [number, number] => [i, clamp99(value(i) + d)]),
+            ],
+            label: `op${op.k} level and EG ${d}`,
+          });
+      }
+      for (const other of ops) {
+        if (other.k <= op.k) continue;
+        const a = [value(op.coarse), value(op.fine), value(op.mode)];
+        const b = [value(other.coarse), value(other.fine), value(other.mode)];
+        if (a.every((v, j) => v === b[j])) continue;
+        moves.push({
+          changes: [
+            [op.coarse, b[0]!],
+            [op.fine, b[1]!],
+            [op.mode, b[2]!],
+            [other.coarse, a[0]!],
+            [other.fine, a[1]!],
+            [other.mode, a[2]!],
+          ],
+          label: `op${op.k} and op${other.k} frequencies swapped`,
+        });
+      }
+    }
+    const key = carriers.join();
+    for (let a = 1; a <= 32; a++) {
+      if (a - 1 !== value(algorithm) && carriersOf(a).join() === key)
+        moves.push({ changes: [[algorithm, a - 1]], label: `algorithm ${a}` });
+    }
+    return moves;
+  };
 }
