@@ -40,6 +40,8 @@ export interface InstrumentOptions {
   prerollSeconds?: number;
   /** Transport time (s) of the first processed sample: LFOs in Sync mode take their phase from it (default 0). */
   transportSeconds?: number;
+  /** Render the oscillators with the JavaScript loops only, never the SIMD unison kernel (for tests). */
+  scalarOscillators?: boolean;
 }
 
 export class VitalInstrument {
@@ -83,7 +85,12 @@ export class VitalInstrument {
     const internal = opts.sampleRate * this.factor;
     const bps = opts.beatsPerSecond ?? program.values[BPM]!;
     this.polyphony = Math.max(1, Math.min(32, Math.round(program.values[POLYPHONY]!)));
-    this.voiceContext = { sampleRate: internal, harmonicLimit: 0.5 / this.factor, beatsPerSecond: bps };
+    this.voiceContext = {
+      sampleRate: internal,
+      harmonicLimit: 0.5 / this.factor,
+      beatsPerSecond: bps,
+      scalarOscillators: opts.scalarOscillators,
+    };
     this.seed = opts.seed;
     this.effects = new EffectChain(program, {
       sampleRate: internal,

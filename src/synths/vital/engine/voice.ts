@@ -49,6 +49,7 @@ import { vitalRandomPhase, type VoicePairRandom } from "./random.ts";
 import { sampleLevelIndex } from "./sample-levels.ts";
 import { OscMorph, unisonFrameIndex } from "./spectral-morph.ts";
 import { isTransposeSnapping, snappedPitch, snapTable } from "./transpose-snap.ts";
+import { PHASE_SCALE, UnisonKernel, unisonKernelModule } from "./unison-kernel.ts";
 import { FRAME_SIZE, Wavetable } from "./wavetable.ts";
 
 export const MAX_BLOCK = 128;
@@ -82,6 +83,9 @@ class PerSampleDestination {
   ctrlR = 0;
   constructor(readonly param: number) {}
 }
+/** Unison counts from which an undistorted oscillator runs in the SIMD kernel (unison-kernel.ts). */
+const KERNEL_MIN_VOICES = 3;
+
 /** How often an oscillator rebuilds its band-limited cycle (and the length of the cross-fade), as Vital. */
 const CYCLE_UPDATE_SECONDS = 0.007;
 const STACK_RATIOS: number[][] = (() => {
@@ -296,6 +300,18 @@ export function exp2Fast(x: number): number {
   return EXP2_WHOLE[whole + EXP2_RANGE]! * (t * (t * cubic + 16970 / 24483) + 1);
 }
 
+/** Phase offsets in cycles as 32-bit phases (the kernel's units), wrapped into one cycle. */
+function toPhaseUnits(off: Float64Array, out: Uint32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const x = off[i]!;
+    out[i] = (x - Math.floor(x)) * PHASE_SCALE;
+  }
+}
+
+function minusOne(x: Float64Array, out: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = x[i]! - 1;
+}
+
 function quartic(x: number): number {
   const y = x > 0 ? x : 0;
   const y2 = y * y;
@@ -349,6 +365,8 @@ export interface VoiceContext {
   /** Highest oscillator harmonic frequency in cycles per internal sample (the host Nyquist). */
   harmonicLimit: number;
   beatsPerSecond: number;
+  /** Render every oscillator with the JavaScript loops, never the SIMD unison kernel (tests compare the two). */
+  scalarOscillators?: boolean;
 }
 
 export class Voice {
@@ -471,6 +489,12 @@ export class Voice {
   /** Per oscillator: its spectral morph state (spectral-morph.ts), null without a morph. */
   private readonly morphs: (OscMorph | null)[];
   private readonly ctx: VoiceContext;
+  /** The SIMD unison kernel (made on first use; null: not available or not wanted), and its staging. */
+  private unison: UnisonKernel | null | undefined;
+  private readonly kernelFrom = new Float64Array(MAX_UNISON);
+  private readonly kernelStep = new Float64Array(MAX_UNISON);
+  private readonly kernelCycles: Float32Array[] = [];
+  private readonly kernelAddr = new Int32Array(2 * MAX_UNISON);
 
   constructor(program: VitalProgram, ctx: VoiceContext, random: VoicePairRandom, lane: number) {
     this.program = program;
@@ -1279,6 +1303,7 @@ export class Voice {
     accL.fill(0, 0, n);
     accR.fill(0, 0, n);
     const lanes = this.perSampleLanes(o, n, midi + pitchBase, pitch, offStart, offStep);
+    const kernel = distType === 0 && count >= KERNEL_MIN_VOICES ? this.unisonKernel() : null;
     for (let u = 0; u < count; u++) {
       let mult = st.ratio[u]! * Math.pow(2, st.cents[u]! / 1200);
       if (morph !== null) mult *= morph.pitchMult(u);
@@ -1294,6 +1319,8 @@ export class Voice {
           morph === null || morph.isIdentity(u)
             ? table.cycle(f, limit)
             : morph.cycle(u, table, inc * syncMult, limit);
+        // a morph rewrites its cycles in place: the kernel's copy of a cycle new to this voice may be stale
+        if (kernel !== null && morph !== null && next !== cyc) kernel.forget(o, next);
         if (!st.started || cyc === null) {
           prev = next;
           st.fade[u] = 1;
@@ -1304,7 +1331,10 @@ export class Voice {
         cyc = next;
         st.cycle[u] = cyc;
         st.prev[u] = prev;
-        if (morph !== null && morph.handOver(u, st.phase, st.inc, st.prev)) prev = st.prev[u]!;
+        if (morph !== null && morph.handOver(u, st.phase, st.inc, st.prev)) {
+          prev = st.prev[u]!;
+          if (kernel !== null) kernel.forget(o, prev);
+        }
       }
       const prevInc = st.started ? st.inc[u]! : inc;
       st.inc[u] = inc;
@@ -1314,6 +1344,20 @@ export class Voice {
       const dInc = (inc - prevInc) / n;
       let curInc = prevInc;
       let fade = st.fade[u]!;
+      if (kernel !== null) {
+        // staged here, rendered together after the loop (the phase is written back then)
+        if ((lanes & LANES_PITCH) !== 0) {
+          const base = baseHz / sr;
+          const prevMult = st.started ? st.mult[u]! : mult;
+          st.mult[u] = mult;
+          this.kernelFrom[u] = base * prevMult;
+          this.kernelStep[u] = (base * mult - base * prevMult) / n;
+        } else {
+          this.kernelFrom[u] = prevInc;
+          this.kernelStep[u] = dInc;
+        }
+        continue;
+      }
       if (lanes !== LANES_NONE) {
         // per-sample pitch/phase: the increment's pitch part comes from the lane's buffer, only the unison
         // ratio ramps (Vital's phase_inc_mult)
@@ -1408,6 +1452,8 @@ export class Voice {
       }
       st.phase[u] = ph;
     }
+    if (kernel !== null)
+      this.runUnisonKernel(kernel, o, n, lanes, phaseMod, offStart, offStep, fadeStep, cs, sn);
     const levelMod = this.perSample[ids.level]!;
     if (levelMod !== null) {
       // level per sample (squared, floored at 0), pan ramped per block
@@ -1436,6 +1482,111 @@ export class Voice {
     st.panL = panL;
     st.panR = panR;
     st.started = true;
+  }
+
+  private unisonKernel(): UnisonKernel | null {
+    if (this.unison === undefined) {
+      const mod = this.ctx.scalarOscillators ? null : unisonKernelModule();
+      this.unison = mod === null ? null : new UnisonKernel(mod);
+    }
+    return this.unison;
+  }
+
+  /**
+   * Oscillator o's unison voices, staged by renderOsc, in the SIMD kernel: the same lanes, gains and phases as
+   * the JavaScript paths (renderLaneVoice for the per-sample path; the centre voice of an odd count, when its
+   * lanes differ, is one more kernel voice reading the right lane from CENTRE_R's phase).
+   */
+  private runUnisonKernel(
+    kernel: UnisonKernel,
+    o: number,
+    n: number,
+    lanes: number,
+    phaseMod: boolean,
+    offStart: number,
+    offStep: number,
+    fadeStep: number,
+    cs: number,
+    sn: number,
+  ): void {
+    const st = this.osc[o]!;
+    const count = st.count;
+    const even = (count & 1) === 0;
+    const split = (lanes & LANES_SPLIT) !== 0;
+    const pitched = (lanes & LANES_PITCH) !== 0;
+    const centreSplit = !even && split;
+    const cycles = this.kernelCycles;
+    for (let u = 0; u < count; u++) {
+      cycles[2 * u] = st.cycle[u]!;
+      cycles[2 * u + 1] = st.prev[u]!;
+    }
+    const addr = this.kernelAddr;
+    kernel.resolve(o, cycles, 2 * count, addr);
+    const offsets = lanes !== LANES_NONE || phaseMod;
+    kernel.begin(pitched, offsets, split, fadeStep);
+    if (pitched) {
+      minusOne(this.incMultL, kernel.incL, n);
+      if (split) minusOne(this.incMultR, kernel.incR, n);
+    }
+    if (lanes !== LANES_NONE) {
+      toPhaseUnits(this.phaseOffL, kernel.offL, n);
+      if (split) toPhaseUnits(this.phaseOffR, kernel.offR, n);
+    } else if (phaseMod) {
+      const off = this.phaseOffL;
+      for (let i = 0; i < n; i++) off[i] = offStart + offStep * (i + 1);
+      toPhaseUnits(off, kernel.offL, n);
+    }
+    for (let u = 0; u < count; u++) {
+      // left lane flat on even pairs: even counts' odd voices and odd counts' even voices (but the centre)
+      const right = split && (even ? (u & 1) === 1 : (u & 1) === 0 && u !== 0);
+      let gl = st.gainL[u]!;
+      let gr = st.gainR[u]!;
+      if (centreSplit && u === 0) {
+        const g = gl / (cs + sn);
+        gl = g * cs;
+        gr = g * sn;
+      }
+      const from = this.kernelFrom[u]!;
+      const step = this.kernelStep[u]!;
+      kernel.setVoice(
+        u,
+        st.phase[u]!,
+        from,
+        step,
+        st.fade[u]!,
+        gl,
+        gr,
+        addr[2 * u]!,
+        addr[2 * u + 1]!,
+        right,
+      );
+    }
+    if (centreSplit) {
+      const g = st.gainL[0]! / (cs + sn);
+      const from = this.kernelFrom[0]!;
+      const step = this.kernelStep[0]!;
+      kernel.setVoice(
+        count,
+        st.phase[CENTRE_R]!,
+        from,
+        step,
+        st.fade[0]!,
+        g * sn,
+        g * cs,
+        addr[0]!,
+        addr[1]!,
+        true,
+      );
+    }
+    kernel.run(n);
+    for (let u = 0; u < count; u++) {
+      st.phase[u] = kernel.phaseOf(u);
+      st.fade[u] = kernel.fadeOf(u);
+    }
+    if (!even && lanes !== LANES_NONE)
+      st.phase[CENTRE_R] = centreSplit ? kernel.phaseOf(count) : st.phase[0]!;
+    this.oscRawL[o]!.set(kernel.accL.subarray(0, n));
+    this.oscRawR[o]!.set(kernel.accR.subarray(0, n));
   }
 
   /**

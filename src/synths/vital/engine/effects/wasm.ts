@@ -133,6 +133,8 @@ export const v128 = {
   /** Store lane `lane` of `vec` (32 bits) at addr + offset. */
   store32Lane: (addr: Code, vec: Code, lane: number, offset = 0): Code =>
     cat(addr, vec, simd(0x5a), memarg(0, offset), [lane]),
+  /** The 32-bit value at addr + offset in all four lanes. */
+  load32Splat: (addr: Code, offset = 0): Code => cat(addr, simd(0x09), memarg(0, offset)),
   /** Load 64 bits into lanes 0–1 (as 32-bit lanes), zeroing the rest. */
   load64Zero: (addr: Code, offset = 0): Code => cat(addr, simd(0x5d), memarg(0, offset)),
   /** Store 64-bit lane `lane` (32-bit lanes 2·lane, 2·lane + 1) of `vec` at addr + offset. */
@@ -194,6 +196,8 @@ export const i32x4 = {
   sub: vbin(0xb1),
   mul: vbin(0xb5),
   truncSatF32x4S: vun(0xf8),
+  /** Truncate toward zero to unsigned 32 bits, saturating (negative and NaN lanes give 0). */
+  truncSatF32x4U: vun(0xf9),
 };
 
 /** Two 64-bit float lanes (the same IEEE operations as JS numbers, lane by lane). */

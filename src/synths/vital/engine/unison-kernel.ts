@@ -1,0 +1,405 @@
+// An oscillator's unison voices as a WebAssembly SIMD kernel: four voices are the four lanes of a vector, as
+// Vital runs its voices (poly_float). Per sample and group of four: the phase advances by the voice's ramped
+// increment times its lane's per-sample pitch multiplier (32-bit wrapping phase, as Vital's), its lane's phase
+// offset is added, the four 4-sample reads of the band-limited cycles are transposed and interpolated (the
+// same cubic as voice.ts), cross-faded from the previous cycle while a fade runs, and the panned sum is added
+// to the oscillator's raw output. Single precision where voice.ts computes in double: the same output to
+// float rounding. Interpolation as described in ../shared/reference/vital.md §6 (facts from Vital, GPL-3.0,
+// Matt Tytel).
+
+import {
+  assemble,
+  block,
+  brIf,
+  cat,
+  f32,
+  f32x4,
+  FunctionBuilder,
+  get as L,
+  I32,
+  i32,
+  i32x4,
+  ifThen,
+  instantiate,
+  lazyModule,
+  loop,
+  set,
+  V128,
+  v128,
+  type Code,
+  type Local,
+} from "./effects/wasm.ts";
+import { CYCLE_LENGTH, FRAME_SIZE } from "./wavetable.ts";
+
+const MAX_BLOCK = 128;
+/** Voices per vector. */
+const LANES = 4;
+/** Up to 16 unison voices plus the right lane of an odd count's centre voice. */
+const MAX_VOICES = 17;
+const MAX_GROUPS = Math.ceil(MAX_VOICES / LANES);
+/** Phase bits below the cycle index: FRAME_SIZE = 2^11 positions in a 32-bit phase. */
+const FRACTION_BITS = 32 - Math.log2(FRAME_SIZE);
+export const PHASE_SCALE = 4294967296;
+
+/** Byte offsets of one group's block (16-byte vectors, one lane per voice). */
+const G = {
+  phase: 0, // u32 phases (state)
+  incWhole: 16, // the increment before the first sample in phase units (2^32 per cycle), rounded (u32)
+  incRest: 32, // the rounding's remainder (f32)
+  incFrom: 48, // the increment before the first sample (f32)
+  incStep: 64, // its per-sample step (f32)
+  fade: 80, // cross-fade position, previous cycle → cycle (state)
+  gainL: 96,
+  gainR: 112,
+  cycle: 128, // byte address of each voice's cycle
+  prev: 144, // … and of the cycle it fades from
+  right: 160, // all ones: the voice reads the right lane's multipliers and offsets
+  carry: 176, // the phase's part below one unit, in units (f32; state)
+  bytes: 192,
+} as const;
+
+/** Byte layout of the memory. */
+const M = {
+  groups: 0,
+  /**
+   * i32: addresses of the left and right lanes' pitch multipliers (stored minus 1) and phase offsets (u32),
+   * then the cross-fade step (f32).
+   */
+  lanes: MAX_GROUPS * G.bytes,
+  incL: 1024,
+  incR: 1024 + 4 * MAX_BLOCK,
+  offL: 1024 + 8 * MAX_BLOCK,
+  offR: 1024 + 12 * MAX_BLOCK,
+  zeros: 1024 + 16 * MAX_BLOCK,
+  accL: 1024 + 20 * MAX_BLOCK,
+  accR: 1024 + 24 * MAX_BLOCK,
+  silent: 1024 + 28 * MAX_BLOCK,
+} as const;
+const SLOT_BYTES = Math.ceil((CYCLE_LENGTH * 4) / 16) * 16;
+const SLOTS_START = M.silent + SLOT_BYTES;
+/** Cycle slots per oscillator: each voice's cycle and the one it fades from, all distinct at worst. */
+const SLOTS = 2 * 16;
+const OSCILLATORS = 3;
+const MEMORY_BYTES = SLOTS_START + OSCILLATORS * SLOTS * SLOT_BYTES;
+
+const k4 = (x: number) => f32x4.const(x, x, x, x);
+
+/** y = x1 + ½f(x2 − x0 + f(2x0 − 5x1 + 4x2 − x3 + f(3(x1 − x2) + x3 − x0))), lane-wise (voice.ts's read). */
+function cubic([x0, x1, x2, x3]: readonly Local[], f: Local): Code {
+  const { add, sub, mul } = f32x4;
+  const inner = sub(add(mul(k4(3), sub(L(x1!), L(x2!))), L(x3!)), L(x0!));
+  const middle = add(
+    sub(add(sub(mul(k4(2), L(x0!)), mul(k4(5), L(x1!))), mul(k4(4), L(x2!))), L(x3!)),
+    mul(L(f), inner),
+  );
+  return add(L(x1!), mul(mul(k4(0.5), L(f)), add(sub(L(x2!), L(x0!)), mul(L(f), middle))));
+}
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const fn = new FunctionBuilder([I32, I32, I32]);
+  const [g, n, fading] = fn.params as [Local, Local, Local];
+  const v = () => fn.local(V128);
+  const s = () => fn.local(I32);
+  const [i4, end, incL, incR, offL, offR] = Array.from({ length: 6 }, s) as Local[];
+  const [phase, incWhole, incRest, incFrom, incStep, fade, fadeStep, gainL, gainR, cycle, prev, right] =
+    Array.from({ length: 12 }, v);
+  const [k, ramp, carry, whole, q, fr, idx4, y, yOld, sum] = Array.from({ length: 10 }, v);
+  const rows = Array.from({ length: 4 }, v);
+  const x = Array.from({ length: 4 }, v);
+  const { add, sub, mul } = f32x4;
+  const G0 = L(g);
+
+  /** The four voices' 4-sample reads at byte addresses base + idx4 (lane-wise), transposed into x0 … x3. */
+  const read = (base: Local): Code => {
+    const addr = i32x4.add(L(idx4), L(base));
+    const loads = rows.map((r, lane) => set(r, v128.load(i32x4.extractLane(addr, lane))));
+    const [a, b, c, d] = rows as [Local, Local, Local, Local];
+    const lo1 = v128.shuffle32(L(a), L(b), [0, 4, 1, 5]);
+    const lo2 = v128.shuffle32(L(c), L(d), [0, 4, 1, 5]);
+    const hi1 = v128.shuffle32(L(a), L(b), [2, 6, 3, 7]);
+    const hi2 = v128.shuffle32(L(c), L(d), [2, 6, 3, 7]);
+    return cat(
+      ...loads,
+      set(x[0]!, v128.shuffle32(lo1, lo2, [0, 1, 4, 5])),
+      set(x[1]!, v128.shuffle32(lo1, lo2, [2, 3, 6, 7])),
+      set(x[2]!, v128.shuffle32(hi1, hi2, [0, 1, 4, 5])),
+      set(x[3]!, v128.shuffle32(hi1, hi2, [2, 3, 6, 7])),
+    );
+  };
+  /** A lane-wise pick between the left lane's and the right lane's value of this sample. */
+  const laneValue = (left: Local, rightAddr: Local): Code =>
+    v128.bitselect(
+      v128.load32Splat(i32.add(L(rightAddr), L(i4))),
+      v128.load32Splat(i32.add(L(left), L(i4))),
+      L(right),
+    );
+
+  const sample = (withFade: boolean): Code => {
+    // increment = (from + step·k)·multiplier as a whole part exact in 32 bits plus a small rest in float,
+    // rest + step·k + (from + step·k)·(multiplier − 1); the rest goes through the carry (no drift)
+    const rest = add(add(L(incRest), L(ramp)), mul(add(L(incFrom), L(ramp)), laneValue(incL, incR)));
+    const fraction = f32x4.convertI32x4S(v128.and(L(q), i32x4.const(...rep4((1 << FRACTION_BITS) - 1))));
+    const crossFade = withFade
+      ? cat(
+          set(y, cubic(x, fr)),
+          read(prev),
+          set(yOld, cubic(x, fr)),
+          set(fade, f32x4.pmin(add(L(fade), L(fadeStep)), k4(1))),
+          set(y, add(L(yOld), mul(sub(L(y), L(yOld)), L(fade)))),
+        )
+      : set(y, cubic(x, fr));
+    const l = mul(L(y), L(gainL));
+    const r = mul(L(y), L(gainR));
+    // [l0 + l2, l1 + l3, r0 + r2, r1 + r3], then lane 0 = Σl, lane 2 = Σr
+    const pairs = add(v128.shuffle32(l, r, [0, 1, 4, 5]), v128.shuffle32(l, r, [2, 3, 6, 7]));
+    const accumulate = (acc: number, lane: number) =>
+      f32.store(L(i4), f32.add(f32.load(L(i4), acc), f32x4.extractLane(L(sum), lane)), acc);
+    return loop(
+      set(k, add(L(k), k4(1))),
+      set(ramp, mul(L(incStep), L(k))),
+      set(carry, add(L(carry), rest)),
+      set(whole, f32x4.nearest(L(carry))),
+      set(carry, sub(L(carry), L(whole))),
+      set(phase, i32x4.add(L(phase), i32x4.add(L(incWhole), i32x4.truncSatF32x4S(L(whole))))),
+      set(q, i32x4.add(L(phase), laneValue(offL, offR))),
+      set(fr, mul(fraction, k4(Math.pow(2, -FRACTION_BITS)))),
+      set(idx4, i32x4.shl(i32x4.shrU(L(q), i32.const(FRACTION_BITS)), i32.const(2))),
+      read(cycle),
+      crossFade,
+      set(sum, pairs),
+      set(sum, add(L(sum), v128.shuffle32(L(sum), L(sum), [1, 0, 3, 2]))),
+      accumulate(M.accL, 0),
+      accumulate(M.accR, 2),
+      set(i4, i32.add(L(i4), i32.const(4))),
+      brIf(0, i32.ltS(L(i4), L(end))),
+    );
+  };
+
+  const body = cat(
+    set(phase, v128.load(G0, G.phase)),
+    set(incWhole, v128.load(G0, G.incWhole)),
+    set(incRest, v128.load(G0, G.incRest)),
+    set(incFrom, v128.load(G0, G.incFrom)),
+    set(incStep, v128.load(G0, G.incStep)),
+    set(fade, v128.load(G0, G.fade)),
+    set(carry, v128.load(G0, G.carry)),
+    set(gainL, v128.load(G0, G.gainL)),
+    set(gainR, v128.load(G0, G.gainR)),
+    set(cycle, v128.load(G0, G.cycle)),
+    set(prev, v128.load(G0, G.prev)),
+    set(right, v128.load(G0, G.right)),
+    set(incL, i32.load(i32.const(M.lanes))),
+    set(incR, i32.load(i32.const(M.lanes), 4)),
+    set(offL, i32.load(i32.const(M.lanes), 8)),
+    set(offR, i32.load(i32.const(M.lanes), 12)),
+    set(fadeStep, v128.load32Splat(i32.const(M.lanes), 16)),
+    set(k, k4(0)),
+    set(i4, i32.const(0)),
+    set(end, i32.shl(L(n), i32.const(2))),
+    block(brIf(0, i32.eqz(L(n))), ifThen(L(fading), sample(true), sample(false))),
+    v128.store(G0, L(phase), G.phase),
+    v128.store(G0, L(fade), G.fade),
+    v128.store(G0, L(carry), G.carry),
+  );
+  return assemble([{ name: "run", fn, body }], Math.ceil(MEMORY_BYTES / 65536));
+}
+
+function rep4(x: number): [number, number, number, number] {
+  return [x, x, x, x];
+}
+
+/** The compiled kernel (once per process), or null where WebAssembly SIMD is missing. */
+export const unisonKernelModule = lazyModule(moduleBytes);
+
+/**
+ * One voice's instance of the kernel: the oscillators' cycles live in its memory (a pool of slots per
+ * oscillator, each cycle copied once while voices use it). Per block, per oscillator: `setVoice` for each
+ * voice, the lanes' buffers, `run`, then read back `phaseOf` / `fadeOf`.
+ */
+export class UnisonKernel {
+  private readonly run_: (g: number, n: number, fading: number) => void;
+  private readonly f: Float32Array;
+  private readonly i: Int32Array;
+  private readonly u: Uint32Array;
+  /** The cycle each slot holds, per oscillator. */
+  private readonly slotCycle: (Float32Array | null)[][] = [];
+  /** Stamp of the last `resolve` that needed the slot. */
+  private readonly slotStamp: Int32Array[] = [];
+  private stamp = 0;
+  /** Per oscillator: the arrays of the last `resolve` and their addresses (reused while nothing changes). */
+  private readonly lastCycles: (Float32Array | null)[][] = [];
+  private readonly lastAddr: Int32Array[] = [];
+  private readonly lastCount = new Int32Array(OSCILLATORS);
+  /**
+   * The left and right lanes' pitch multipliers minus 1 and phase offsets (32-bit phases) for this block
+   * (views of the memory).
+   */
+  readonly incL: Float32Array;
+  readonly incR: Float32Array;
+  readonly offL: Uint32Array;
+  readonly offR: Uint32Array;
+  /** The raw output of the last `run`. */
+  readonly accL: Float32Array;
+  readonly accR: Float32Array;
+  private voices = 0;
+  private fading = false;
+
+  constructor(mod: WebAssembly.Module) {
+    const k = instantiate(mod, MEMORY_BYTES);
+    this.run_ = (k as unknown as { run: (g: number, n: number, fading: number) => void }).run;
+    this.f = k.f;
+    this.i = k.i;
+    this.u = new Uint32Array(k.f.buffer);
+    const f32 = (byte: number) => this.f.subarray(byte / 4, byte / 4 + MAX_BLOCK);
+    const u32 = (byte: number) => this.u.subarray(byte / 4, byte / 4 + MAX_BLOCK);
+    this.incL = f32(M.incL);
+    this.incR = f32(M.incR);
+    this.offL = u32(M.offL);
+    this.offR = u32(M.offR);
+    this.accL = f32(M.accL);
+    this.accR = f32(M.accR);
+    for (let o = 0; o < OSCILLATORS; o++) {
+      this.slotCycle.push(new Array<Float32Array | null>(SLOTS).fill(null));
+      this.slotStamp.push(new Int32Array(SLOTS).fill(-1));
+      this.lastCycles.push(new Array<Float32Array | null>(2 * MAX_VOICES).fill(null));
+      this.lastAddr.push(new Int32Array(2 * MAX_VOICES));
+    }
+  }
+
+  /**
+   * Where the voices of oscillator `o` read this block: the byte address of each array's slot (`addr[k]` for
+   * `cycles[k]`), copying a cycle into a free slot when no slot holds it.
+   */
+  resolve(o: number, cycles: Float32Array[], count: number, addr: Int32Array): void {
+    const last = this.lastCycles[o]!;
+    let same = count === this.lastCount[o];
+    for (let c = 0; same && c < count; c++) same = cycles[c] === last[c];
+    if (same) {
+      addr.set(this.lastAddr[o]!.subarray(0, count));
+      return;
+    }
+    this.resolveSlots(o, cycles, count, addr);
+    for (let c = 0; c < count; c++) last[c] = cycles[c]!;
+    this.lastAddr[o]!.set(addr.subarray(0, count));
+    this.lastCount[o] = count;
+  }
+
+  private resolveSlots(o: number, cycles: Float32Array[], count: number, addr: Int32Array): void {
+    const held = this.slotCycle[o]!;
+    const stamps = this.slotStamp[o]!;
+    const stamp = ++this.stamp;
+    for (let c = 0; c < count; c++) {
+      addr[c] = -1;
+      const slot = held.indexOf(cycles[c]!);
+      if (slot >= 0) {
+        stamps[slot] = stamp;
+        addr[c] = this.slotAddress(o, slot);
+      }
+    }
+    let free = 0;
+    for (let c = 0; c < count; c++) {
+      if (addr[c]! >= 0) continue;
+      const same = cycles.indexOf(cycles[c]!);
+      if (same < c) {
+        addr[c] = addr[same]!;
+        continue;
+      }
+      while (stamps[free] === stamp) free++;
+      held[free] = cycles[c]!;
+      stamps[free] = stamp;
+      const a = this.slotAddress(o, free);
+      this.f.set(cycles[c]!, a / 4);
+      addr[c] = a;
+    }
+  }
+
+  /** Drop oscillator o's copy of `cycle` (its contents changed). */
+  forget(o: number, cycle: Float32Array): void {
+    const held = this.slotCycle[o]!;
+    const slot = held.indexOf(cycle);
+    if (slot >= 0) held[slot] = null;
+    this.lastCount[o] = -1;
+  }
+
+  private slotAddress(o: number, slot: number): number {
+    return SLOTS_START + (o * SLOTS + slot) * SLOT_BYTES;
+  }
+
+  /** Start a block of one oscillator: the lanes' buffers (null: multipliers all 1, offsets all 0). */
+  begin(pitched: boolean, offsets: boolean, split: boolean, fadeStep: number): void {
+    const I = this.i;
+    const w = M.lanes / 4;
+    I[w] = pitched ? M.incL : M.zeros;
+    I[w + 1] = pitched ? (split ? M.incR : M.incL) : M.zeros;
+    I[w + 2] = offsets ? M.offL : M.zeros;
+    I[w + 3] = offsets ? (split ? M.offR : M.offL) : M.zeros;
+    this.f[w + 4] = fadeStep;
+    this.accL.fill(0);
+    this.accR.fill(0);
+    this.voices = 0;
+    this.fading = false;
+  }
+
+  /**
+   * Add voice `v` (in order from 0): phase in cycles, increment at sample 0 and its step (cycles per sample),
+   * fade position, gains, cycle addresses (from `resolve`), and whether it reads the right lane.
+   */
+  setVoice(
+    v: number,
+    phase: number,
+    incFrom: number,
+    incStep: number,
+    fade: number,
+    gainL: number,
+    gainR: number,
+    cycle: number,
+    prev: number,
+    right: boolean,
+  ): void {
+    const base = (M.groups + Math.floor(v / LANES) * G.bytes) / 4 + (v % LANES);
+    const units = phase * PHASE_SCALE;
+    const unit = Math.floor(units);
+    this.u[base + G.phase / 4] = unit;
+    this.f[base + G.carry / 4] = units - unit;
+    const from = incFrom * PHASE_SCALE;
+    const whole = Math.round(from);
+    this.u[base + G.incWhole / 4] = whole;
+    this.f[base + G.incRest / 4] = from - whole;
+    this.f[base + G.incFrom / 4] = from;
+    this.f[base + G.incStep / 4] = incStep * PHASE_SCALE;
+    this.f[base + G.fade / 4] = fade;
+    this.f[base + G.gainL / 4] = gainL;
+    this.f[base + G.gainR / 4] = gainR;
+    this.i[base + G.cycle / 4] = cycle;
+    this.i[base + G.prev / 4] = fade < 1 ? prev : cycle;
+    this.i[base + G.right / 4] = right ? -1 : 0;
+    if (fade < 1) this.fading = true;
+    this.voices = v + 1;
+  }
+
+  /** Render the block: the voices' panned sum into accL / accR. */
+  run(n: number): void {
+    for (let v = this.voices; v % LANES !== 0; v++) {
+      this.setVoice(v, 0, 0, 0, 1, 0, 0, M.silent, M.silent, false);
+    }
+    const groups = Math.ceil(this.voices / LANES);
+    for (let g = 0; g < groups; g++) this.run_(M.groups + g * G.bytes, n, this.fading ? 1 : 0);
+  }
+
+  /** Voice v's phase (cycles) after the last `run`. */
+  phaseOf(v: number): number {
+    const base = (M.groups + Math.floor(v / LANES) * G.bytes) / 4 + (v % LANES);
+    const units = this.u[base + G.phase / 4]! + this.f[base + G.carry / 4]!;
+    return units >= PHASE_SCALE
+      ? units / PHASE_SCALE - 1
+      : units < 0
+        ? units / PHASE_SCALE + 1
+        : units / PHASE_SCALE;
+  }
+
+  /** Voice v's fade position after the last `run`. */
+  fadeOf(v: number): number {
+    const base = (M.groups + Math.floor(v / LANES) * G.bytes) / 4 + (v % LANES);
+    return this.f[base + G.fade / 4]!;
+  }
+}
