@@ -349,7 +349,7 @@ function loudTimes(target: MatchTarget): number[] {
  * How late a wavetable frame is heard after the sweep reaches it: Vital's oscillator picks a new cycle every
  * 7 ms and cross-fades to it over the next 7 ms, so what sounds at time t is on average the frame the sweep
  * reached at t − 7 ms. A comb keyframe j (reached at times[j]) is therefore analysed at times[j] + FRAME_LAG
- * (measured on 16 CC BY targets: best comb start's mel-LSD median 2.66 → 2.1 dB; 8.5 ms gave the same). The
+ * (measured on 16 CC BY targets: the best start's mel-LSD median 2.66 → 2.19 dB; 8.5 ms gave the same). The
  * harmonic tables keep their analysis times: with the lag, PS-20 Oboe's wavetable start got worse (loss
  * 1.39 → 1.52) — their long Blackman-Harris windows (≥ 9 periods) and 24 keyframes blur time more anyway.
  */
