@@ -48,6 +48,8 @@ function render(
   seconds = 0.6,
 ): [Float32Array, Float32Array] {
   const prog = program(settings);
+  // parameters that change() moves count as modulated (effects size their memories for any value of those)
+  if (change) prog.modulated = Int32Array.from(prog.values.keys());
   const effect = make(prog, sampleRate, useKernel);
   const [L, R] = input(sampleRate, seconds);
   for (let i = 0; i < L.length; i++) {

@@ -20,7 +20,6 @@ import {
   I32,
   i32,
   i32x4,
-  ifThen,
   loop,
   set,
   V128,
@@ -62,6 +61,7 @@ export const CTL = {
 } as const;
 
 const ALLPASS_GAIN = 0.6;
+const LINES = 16;
 /** Values below this are flushed to zero where they enter the delay memories (no subnormals in long tails). */
 const FLUSH = 1e-20;
 
@@ -176,6 +176,12 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(ringBase, i32.load(c, CTL.ring + 8)),
     set(i, i32.const(0)),
   );
+  // the guard samples after each line mirror its first four, so that 4-sample reads never wrap: once per block
+  // (as Vital), since no read reaches a sample written in the same block (lines are ≥ 340 samples long)
+  for (let line = 0; line < LINES; line++) {
+    const base = i32.load(c, CTL.lineBase + 4 * line);
+    emit(v128.store(i32.add(base, L(lineBytes)), v128.load(base)));
+  }
 
   const body: Code[] = [];
   const b = (...parts: Code[]) => body.push(...parts);
@@ -301,11 +307,6 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       set(idx, i32x4.add(L(lineBase[k]!), L(writeOff))),
     );
     for (let j = 0; j < 4; j++) b(v128.store32Lane(i32x4.extractLane(L(idx), j), L(st[k]!), j));
-    // the guard samples after each line mirror its first three (so 4-sample reads never wrap)
-    const guard: Code[] = [];
-    for (let j = 0; j < 4; j++)
-      guard.push(v128.store32Lane(i32.add(i32x4.extractLane(L(idx), j), L(lineBytes)), L(st[k]!), j));
-    b(ifThen(i32.ltU(L(fbW), i32.const(3)), ([] as number[]).concat(...guard)));
   }
   // feed-forward of the stored values through the same mix, weighted by the decays, ⅛
   b(...householder(st), set(ff, k4(0)));
@@ -366,7 +367,6 @@ export function reverbKernelBytes(): Uint8Array<ArrayBuffer> {
   return moduleBytes();
 }
 
-const LINES = 16;
 /** Guard samples after each line (copies of its first three) so that 4-sample reads never wrap. */
 const GUARD = 4;
 

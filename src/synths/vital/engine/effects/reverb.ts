@@ -18,7 +18,7 @@ import {
   type BlockContext,
   type Effect,
 } from "./common.ts";
-import { DelayLine } from "./delay-line.ts";
+import { DelayLine, lineSize } from "./delay-line.ts";
 import { ReverbKernel, reverbKernelModule } from "./reverb-kernel.ts";
 
 const P = {
@@ -42,6 +42,8 @@ const FEEDBACK = [
   4521.54, 6518.97, 5265.56, 5630.25,
 ];
 const LINES = 16;
+const LONGEST_LINE = Math.max(...FEEDBACK);
+const MAX_PREDELAY_SECONDS = 0.3;
 const BASE_RATE = 44100;
 const ALLPASS_GAIN = 0.6;
 const MAX_CHORUS_DRIFT = 2500;
@@ -87,6 +89,8 @@ export class Reverb implements Effect {
   private preLowCoef = 0;
   private preHighCoef = 0;
   private predelay = 3;
+  /** The longest pre-delay (samples) whatever the memory's size (the memory holds what the patch can read). */
+  private readonly maxPredelay: number;
   /** The size, decay and chorus-amount values `decay`, `lineDelay` and `chorusAmount` were computed for. */
   private linesSize = NaN;
   private linesDecay = NaN;
@@ -109,23 +113,26 @@ export class Reverb implements Effect {
     this.rateRatio = sampleRate / BASE_RATE;
     let scale = 1;
     while (scale < this.rateRatio) scale *= 2;
-    const maxLine = Math.ceil(11328.5 * 2 * this.rateRatio + MAX_CHORUS_DRIFT * this.rateRatio * 2) + 16;
+    // the memories hold what the patch's room can read (a smaller memory: fewer pages to fault in and clear)
+    const v = program.values;
+    const fixed = (id: number) => !program.modulated.includes(id);
+    const sizeMult = fixed(P.size) ? sizeMultiplier(v[P.size]!) : sizeMultiplier(1);
+    const maxLine = Math.ceil((LONGEST_LINE + MAX_CHORUS_DRIFT) * sizeMult * this.rateRatio) + 16;
     let size = 4;
     while (size < maxLine) size <<= 1;
     this.lineSize = size;
     this.lineMask = size - 1;
     const mod = useKernel ? reverbKernelModule() : null;
     this.fb = new Float32Array(mod ? 0 : LINES * size);
+    for (let i = 0; i < LINES; i++) this.apDelay[i] = ALLPASS[i]! * scale + 1;
     let apSize = 1;
-    while (apSize < 1024 * scale + 4) apSize <<= 1;
+    while (apSize <= Math.max(...this.apDelay)) apSize <<= 1;
     this.apSize = apSize;
     this.apMask = apSize - 1;
     this.ap = new Float32Array(mod ? 0 : LINES * apSize);
-    for (let i = 0; i < LINES; i++) this.apDelay[i] = ALLPASS[i]! * scale + 1;
-    this.out = [
-      new DelayLine(Math.ceil(0.3 * sampleRate) + 8),
-      new DelayLine(Math.ceil(0.3 * sampleRate) + 8),
-    ];
+    this.maxPredelay = lineSize(Math.ceil(MAX_PREDELAY_SECONDS * sampleRate) + 8) - 4;
+    const predelay = fixed(P.delay) ? clamp(v[P.delay]! * sampleRate, 3, this.maxPredelay) : this.maxPredelay;
+    this.out = [new DelayLine(Math.ceil(predelay) + 8), new DelayLine(Math.ceil(predelay) + 8)];
     // the JavaScript loop's memories (fb, ap) are empty when the kernel runs the network
     if (mod) this.kernel = new ReverbKernel(mod, maxBlock, size, apSize, this.out[0]!.size, this.apDelay);
   }
@@ -161,8 +168,7 @@ export class Reverb implements Effect {
       this.linesSize = sizeValue;
       this.linesDecay = decayValue;
       this.linesChorus = ca;
-      const size = clamp(sizeValue, 0, 1);
-      const sizeMult = Math.pow(2, size * 4 - 3);
+      const sizeMult = sizeMultiplier(sizeValue);
       const decaySeconds = clamp(Math.pow(2, decayValue), 0.1, 100);
       const decayPeriod = sizeMult / (decaySeconds * BASE_RATE);
       for (let i = 0; i < LINES; i++) {
@@ -178,7 +184,7 @@ export class Reverb implements Effect {
       }
     }
     const chorusHz = clamp(Math.pow(2, v[P.chorusFrequency]!), 0, MAX_CHORUS_HZ);
-    const predelay = clamp(v[P.delay]! * sr, 3, this.out[0]!.maxDelay);
+    const predelay = clamp(v[P.delay]! * sr, 3, this.maxPredelay);
     if (!this.started) {
       this.wet = wet;
       this.dry = dry;
@@ -375,6 +381,11 @@ export class Reverb implements Effect {
       lowState[li] = flush(lowState[li]!);
     }
   }
+}
+
+/** Line-length multiplier of `reverb_size`: 2^(4·size − 3). */
+function sizeMultiplier(size: number): number {
+  return Math.pow(2, clamp(size, 0, 1) * 4 - 3);
 }
 
 function coefficient(note: number, sampleRate: number): number {
