@@ -1,5 +1,7 @@
-// The compressor's gain computers (compressor.ts, BandCompressor.tick) as a WebAssembly SIMD kernel: the six
-// band × channel followers as lanes of two f32x4 ([low L, low R, band L, band R] and [high L, high R, –, –]),
+// The compressor (compressor.ts) as a WebAssembly SIMD kernel. First the band split (Crossover.splitBlock): the
+// Linkwitz-Riley biquads in double precision with the two channels as the lanes of f64x2 — the same IEEE
+// arithmetic in the same order as the JavaScript loop, so the same values. Then the gain computers
+// (BandCompressor.tick): the six band × channel followers as lanes of two f32x4 ([low L, low R, band L, band R] and [high L, high R, –, –]),
 // in single precision. Per sample: the attack/release mean-square followers clamped at the thresholds, and
 // the gain (U/h)^ur · (L/l)^lr = exp(ur·ln(U/h) + lr·ln(L/l)), clamped to [0, 32], applied to the band
 // signal in place. ln and exp are computed here to single precision: ln(m) = 2·atanh((m − 1)/(m + 1)) to the
@@ -13,19 +15,32 @@ import {
   brIf,
   instantiate,
   lazyModule,
+  f32,
   f32x4,
+  f64,
+  f64x2,
   FunctionBuilder,
   get,
   I32,
   i32,
   i32x4,
+  ifThen,
   loop,
+  cat,
   set,
   V128,
   v128,
   type Code,
   type Local,
 } from "./wasm.ts";
+import { flush } from "./common.ts";
+
+/**
+ * Per crossover: low-pass then high-pass coefficients (c0 … c4, f64), then the states: 4 biquads × [x1, x2,
+ * y1, y2], each an f64x2 [left, right].
+ */
+const COEF_BYTES = 10 * 8;
+const CROSSOVER_BYTES = COEF_BYTES + 16 * 16;
 
 /** Byte offsets in the control block: per vector g (0: lanes low/band, 1: high), slots at +16·g. */
 export const CTL = {
@@ -40,8 +55,14 @@ export const CTL = {
   high: 256, // upper follower (state)
   low: 288, // lower follower (state)
   io: 320, // i32: [band buffer address (per sample: vector 0 then vector 1, 32 bytes), 0, 0, 0]
-  bytes: 336,
+  split: 336, // i32: [split mode (SPLIT_*), input L address, input R address, 0]
+  crossover: 352, // 2 crossovers (the first splits the input, the second the first's high side): CROSSOVER_BYTES
+  bytes: 352 + 2 * CROSSOVER_BYTES,
 } as const;
+
+export const SPLIT_TWO = 0;
+export const SPLIT_ONE = 1;
+export const SPLIT_NONE = 2;
 
 const MAX_EXPAND = 32;
 const LN2 = Math.LN2;
@@ -106,6 +127,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(out, mul(poly(z, [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040]), L(ex))),
   ];
 
+  emit(...splitPass(fn, ctl, n));
   for (let q = 0; q < 2; q++) {
     emit(
       set(aS[q]!, v128.load(C, CTL.attackSamples + 16 * q)),
@@ -177,6 +199,112 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   return assemble([{ name: "run", fn, body: ([] as number[]).concat(...code) }], 1);
 }
 
+/**
+ * The band split into the band records: per sample, [left, right] through the first crossover (low, high), and
+ * in SPLIT_TWO its high side through the second; records [low, band | high, –] as f32 (SPLIT_ONE: [low, high],
+ * SPLIT_NONE: the input as the one band).
+ */
+function splitPass(fn: FunctionBuilder, ctl: Local, n: Local): Code[] {
+  const L = get;
+  const C = get(ctl);
+  const v = () => fn.local(V128);
+  const mode = fn.local(I32);
+  const i = fn.local(I32);
+  const rec = fn.local(I32);
+  const inL = fn.local(I32);
+  const inR = fn.local(I32);
+  const [x, lo, hi, band, high, tmp] = [v(), v(), v(), v(), v(), v()];
+  const { add, mul } = f64x2;
+  /** A crossover's coefficients and states as locals, loaded from and stored back to the control block. */
+  const crossover = (k: number) => {
+    const base = CTL.crossover + k * CROSSOVER_BYTES;
+    const coef = Array.from({ length: 10 }, v);
+    const state = Array.from({ length: 16 }, v);
+    const load = [
+      ...coef.map((c, j) => set(c, f64x2.splat(f64.load(C, base + 8 * j)))),
+      ...state.map((st, j) => set(st, v128.load(C, base + COEF_BYTES + 16 * j))),
+    ];
+    const store = state.map((st, j) => v128.store(C, L(st), base + COEF_BYTES + 16 * j));
+    /** One biquad (coefficients c0 … c4 from `co`, states from `so`): out = c0·x + c1·x1 + c2·x2 + c3·y1 + c4·y2. */
+    const biquad = (out: Local, input: Local, co: number, so: number): Code[] => {
+      const [x1, x2, y1, y2] = state.slice(so, so + 4) as [Local, Local, Local, Local];
+      const c = coef.slice(co, co + 5);
+      return [
+        set(
+          out,
+          add(
+            add(
+              add(add(mul(L(c[0]!), L(input)), mul(L(c[1]!), L(x1))), mul(L(c[2]!), L(x2))),
+              mul(L(c[3]!), L(y1)),
+            ),
+            mul(L(c[4]!), L(y2)),
+          ),
+        ),
+        set(x2, L(x1)),
+        set(x1, L(input)),
+        set(y2, L(y1)),
+        set(y1, L(out)),
+      ];
+    };
+    /** Code splitting `input` into `low` and `high` (two cascaded biquads each). */
+    const split = (input: Local, low: Local, highOut: Local): Code[] => [
+      ...biquad(tmp, input, 0, 0),
+      ...biquad(low, tmp, 0, 4),
+      ...biquad(tmp, input, 5, 8),
+      ...biquad(highOut, tmp, 5, 12),
+    ];
+    return { load, store, split };
+  };
+  const first = crossover(0);
+  const second = crossover(1);
+  const demote = (val: Local) => f64x2.demoteToF32x4Zero(L(val));
+  const loopOver = (body: Code[]): Code =>
+    block(
+      loop(
+        brIf(1, i32.geS(L(i), L(n))),
+        set(
+          x,
+          f64x2.promoteLowF32x4(
+            f32x4.replaceLane(
+              f32x4.splat(f32.load(i32.add(L(inL), i32.shl(L(i), i32.const(2))))),
+              1,
+              f32.load(i32.add(L(inR), i32.shl(L(i), i32.const(2)))),
+            ),
+          ),
+        ),
+        ...body,
+        set(rec, i32.add(L(rec), i32.const(32))),
+        set(i, i32.add(L(i), i32.const(1))),
+        br(0),
+      ),
+    );
+  const zero = f32x4.const(0, 0, 0, 0);
+  const two = loopOver([
+    ...first.split(x, lo, hi),
+    ...second.split(hi, band, high),
+    v128.store(L(rec), v128.shuffle32(demote(lo), demote(band), [0, 1, 4, 5])),
+    v128.store(L(rec), demote(high), 16),
+  ]);
+  const one = loopOver([
+    ...first.split(x, lo, hi),
+    v128.store(L(rec), v128.shuffle32(demote(lo), demote(hi), [0, 1, 4, 5])),
+    v128.store(L(rec), zero, 16),
+  ]);
+  const none = loopOver([v128.store(L(rec), demote(x)), v128.store(L(rec), zero, 16)]);
+  return [
+    set(mode, i32.load(C, CTL.split)),
+    set(inL, i32.load(C, CTL.split + 4)),
+    set(inR, i32.load(C, CTL.split + 8)),
+    set(rec, i32.load(C, CTL.io)),
+    set(i, i32.const(0)),
+    ifThen(
+      i32.eq(L(mode), i32.const(SPLIT_TWO)),
+      cat(...first.load, ...second.load, two, ...first.store, ...second.store),
+      ifThen(i32.eq(L(mode), i32.const(SPLIT_ONE)), cat(...first.load, one, ...first.store), none),
+    ),
+  ];
+}
+
 /** The compiled kernel module (once per process; immutable), or null without WebAssembly SIMD. */
 export const compressorKernelModule = lazyModule(moduleBytes);
 
@@ -198,19 +326,46 @@ export interface BandSettings {
 export class CompressorKernel {
   private readonly run_: (ctl: number, n: number) => void;
   private readonly f: Float32Array;
+  private readonly d: Float64Array;
+  private readonly i: Int32Array;
   readonly bands: Float32Array;
+  /** The block's input (left, right), split by run(). */
+  readonly inL: Float32Array;
+  readonly inR: Float32Array;
 
   constructor(mod: WebAssembly.Module, maxBlock: number) {
-    const total = CTL.bytes + maxBlock * 32;
+    const inputs = CTL.bytes + maxBlock * 32;
+    const total = inputs + maxBlock * 8;
     const kernel = instantiate(mod, total);
     this.run_ = kernel.run;
     this.f = kernel.f;
+    this.d = new Float64Array(kernel.f.buffer);
+    this.i = kernel.i;
     kernel.i[CTL.io / 4] = CTL.bytes;
+    kernel.i[CTL.split / 4 + 1] = inputs;
+    kernel.i[CTL.split / 4 + 2] = inputs + maxBlock * 4;
     this.bands = this.f.subarray(CTL.bytes / 4, CTL.bytes / 4 + maxBlock * 8);
+    this.inL = this.f.subarray(inputs / 4, inputs / 4 + maxBlock);
+    this.inR = this.f.subarray(inputs / 4 + maxBlock, inputs / 4 + 2 * maxBlock);
   }
 
   reset(): void {
     this.f.fill(0, CTL.high / 4, CTL.io / 4);
+    for (let k = 0; k < 2; k++) this.d.fill(0, ...this.stateRange(k));
+  }
+
+  /**
+   * How run() splits the input: SPLIT_TWO through `first` then its high side through `second`, SPLIT_ONE
+   * through `first`, SPLIT_NONE not at all; each crossover as its low-pass and high-pass coefficients.
+   */
+  setSplit(mode: number, first?: readonly Float64Array[], second?: readonly Float64Array[]): void {
+    this.i[CTL.split / 4] = mode;
+    [first, second].forEach((c, k) => {
+      if (!c) return;
+      const o = (CTL.crossover + k * CROSSOVER_BYTES) / 8;
+      this.d.set(c[0]!, o);
+      this.d.set(c[1]!, o + 5);
+    });
   }
 
   set(band: number, channel: number, s: BandSettings): void {
@@ -226,7 +381,7 @@ export class CompressorKernel {
     F[CTL.lowerRatio / 4 + k] = s.lowerRatio;
   }
 
-  /** Apply the gain computers to the n samples in `bands` (in place). */
+  /** Split the n samples of inL/inR into `bands` and apply the gain computers there. */
   run(n: number): void {
     this.run_(0, n);
     const F = this.f;
@@ -234,5 +389,17 @@ export class CompressorKernel {
       const y = F[q]!;
       if (y < 1e-30 && y > -1e-30) F[q] = 0;
     }
+    // the crossovers' states, as Crossover.flushState
+    const D = this.d;
+    for (let k = 0; k < 2; k++) {
+      const [from, to] = this.stateRange(k);
+      for (let q = from; q < to; q++) D[q] = flush(D[q]!);
+    }
+  }
+
+  /** Float64 indices of crossover k's states. */
+  private stateRange(k: number): [number, number] {
+    const from = (CTL.crossover + k * CROSSOVER_BYTES + COEF_BYTES) / 8;
+    return [from, from + 32];
   }
 }

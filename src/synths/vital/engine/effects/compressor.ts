@@ -6,8 +6,15 @@
 // 2 rest + high (split at 2500 Hz), 3 one band (the band settings).
 
 import { pid, type VitalProgram } from "../program.ts";
-import { clamp, flush, type BlockContext, type Effect } from "./common.ts";
-import { CompressorKernel, compressorKernelModule, laneOf } from "./compressor-kernel.ts";
+import { clamp, copyBlock, flush, type BlockContext, type Effect } from "./common.ts";
+import {
+  CompressorKernel,
+  compressorKernelModule,
+  laneOf,
+  SPLIT_NONE,
+  SPLIT_ONE,
+  SPLIT_TWO,
+} from "./compressor-kernel.ts";
 
 const P = {
   attack: pid("compressor_attack"),
@@ -33,8 +40,9 @@ const MAX_EXPAND = 32;
 
 /** Linkwitz-Riley 4th-order low/high split (two cascaded Butterworth biquads each). */
 class Crossover {
-  private readonly a = new Float64Array(5);
-  private readonly h = new Float64Array(5);
+  /** Low-pass and high-pass biquad coefficients: c0, c1, c2 (inputs), c3, c4 (outputs). */
+  readonly a = new Float64Array(5);
+  readonly h = new Float64Array(5);
   /** low a, low b, high a, high b: x1, x2, y1, y2 each */
   private readonly s = new Float64Array(16);
 
@@ -60,84 +68,6 @@ class Crossover {
   split(x: number, out: Float64Array): void {
     out[0] = this.biquad(this.biquad(x, this.a, 0), this.a, 4);
     out[1] = this.biquad(this.biquad(x, this.h, 8), this.h, 12);
-  }
-
-  /**
-   * split() over a block with the states in locals: `low[i]`, `high[i]` from `x[i]` (the same arithmetic, so
-   * the same values as n calls of split).
-   */
-  splitBlock(x: ArrayLike<number>, n: number, low: Float64Array, high: Float64Array): void {
-    const a = this.a;
-    const h = this.h;
-    const s = this.s;
-    const a0 = a[0]!,
-      a1 = a[1]!,
-      a2 = a[2]!,
-      a3 = a[3]!,
-      a4 = a[4]!;
-    const h0 = h[0]!,
-      h1 = h[1]!,
-      h2 = h[2]!,
-      h3 = h[3]!,
-      h4 = h[4]!;
-    let p0 = s[0]!,
-      p1 = s[1]!,
-      p2 = s[2]!,
-      p3 = s[3]!;
-    let q0 = s[4]!,
-      q1 = s[5]!,
-      q2 = s[6]!,
-      q3 = s[7]!;
-    let r0 = s[8]!,
-      r1 = s[9]!,
-      r2 = s[10]!,
-      r3 = s[11]!;
-    let u0 = s[12]!,
-      u1 = s[13]!,
-      u2 = s[14]!,
-      u3 = s[15]!;
-    for (let i = 0; i < n; i++) {
-      const v = x[i]!;
-      // each biquad: y = c0·x + c1·x1 + c2·x2 + c3·y1 + c4·y2; states x1, x2, y1, y2
-      const y1 = a0 * v + a1 * p0 + a2 * p1 + a3 * p2 + a4 * p3;
-      p1 = p0;
-      p0 = v;
-      p3 = p2;
-      p2 = y1;
-      const y2 = a0 * y1 + a1 * q0 + a2 * q1 + a3 * q2 + a4 * q3;
-      q1 = q0;
-      q0 = y1;
-      q3 = q2;
-      q2 = y2;
-      low[i] = y2;
-      const z1 = h0 * v + h1 * r0 + h2 * r1 + h3 * r2 + h4 * r3;
-      r1 = r0;
-      r0 = v;
-      r3 = r2;
-      r2 = z1;
-      const z2 = h0 * z1 + h1 * u0 + h2 * u1 + h3 * u2 + h4 * u3;
-      u1 = u0;
-      u0 = z1;
-      u3 = u2;
-      u2 = z2;
-      high[i] = z2;
-    }
-    s[0] = p0;
-    s[1] = p1;
-    s[2] = p2;
-    s[3] = p3;
-    s[4] = q0;
-    s[5] = q1;
-    s[6] = q2;
-    s[7] = q3;
-    s[8] = r0;
-    s[9] = r1;
-    s[10] = r2;
-    s[11] = r3;
-    s[12] = u0;
-    s[13] = u1;
-    s[14] = u2;
-    s[15] = u3;
   }
 
   private biquad(x: number, c: Float64Array, o: number): number {
@@ -219,10 +149,7 @@ export class Compressor implements Effect {
 
   /** The gain computers in WebAssembly SIMD (compressor-kernel.ts), when available and wanted. */
   private readonly kernel: CompressorKernel | undefined;
-  /** Kernel path: one block of the three bands and the splitter's remainder (one channel at a time). */
-  private readonly blockBands: [Float64Array, Float64Array, Float64Array, Float64Array];
-
-  /** `useKernel`: run the gain computers in the WebAssembly kernel where available (false: JavaScript). */
+  /** `useKernel`: run the band split and the gain computers in the WebAssembly kernel where available (false: JavaScript). */
   constructor(
     private readonly program: VitalProgram,
     sampleRate: number,
@@ -234,12 +161,6 @@ export class Compressor implements Effect {
     this.comps = [0, 1].map(() => [new BandCompressor(), new BandCompressor(), new BandCompressor()]);
     const mod = useKernel ? compressorKernelModule() : null;
     if (mod) this.kernel = new CompressorKernel(mod, maxBlock);
-    this.blockBands = [0, 1, 2, 3].map(() => new Float64Array(mod ? maxBlock : 0)) as [
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-    ];
   }
 
   reset(): void {
@@ -257,6 +178,10 @@ export class Compressor implements Effect {
       if (this.lastBands >= 0) this.reset();
       this.lastBands = bands;
       this.prevGains.fill(-1);
+      const [low, high] = [this.splitLow[0]!, this.splitHigh[0]!].map((c) => [c.a, c.h]);
+      if (bands === 0) this.kernel?.setSplit(SPLIT_TWO, low, high);
+      else if (bands === 3) this.kernel?.setSplit(SPLIT_NONE);
+      else this.kernel?.setSplit(SPLIT_ONE, bands === 1 ? low : high);
     }
     const attack = v[P.attack]!;
     const release = v[P.release]!;
@@ -278,10 +203,6 @@ export class Compressor implements Effect {
       this.processKernel(this.kernel, L, R, n, bands, m0, dm);
       g0.set(this.gains);
       this.mix = mix;
-      for (let c = 0; c < 2; c++) {
-        this.splitLow[c]!.flushState();
-        this.splitHigh[c]!.flushState();
-      }
       return;
     }
     for (let c = 0; c < 2; c++) {
@@ -322,7 +243,7 @@ export class Compressor implements Effect {
     }
   }
 
-  /** The band splits here, the gain computers in the kernel, then the band gains and the mix here. */
+  /** The band splits and the gain computers in the kernel, then the band gains and the mix here. */
   private processKernel(
     kernel: CompressorKernel,
     L: Float32Array,
@@ -334,31 +255,9 @@ export class Compressor implements Effect {
   ): void {
     const rec = kernel.bands;
     const active = bands === 0 ? 3 : bands === 3 ? 1 : 2;
-    const [b0, b1, b2, rest] = this.blockBands;
-    for (let c = 0; c < 2; c++) {
-      for (let b = 0; b < 3; b++) kernel.set(b, c, this.comps[c]![b]!);
-      const buf = c === 0 ? L : R;
-      if (bands === 0) {
-        this.splitLow[c]!.splitBlock(buf, n, b0, rest);
-        this.splitHigh[c]!.splitBlock(rest, n, b1, b2);
-      } else if (bands === 1 || bands === 2) {
-        (bands === 1 ? this.splitLow[c]! : this.splitHigh[c]!).splitBlock(buf, n, b0, b1);
-        b2.fill(0, 0, n);
-      } else {
-        for (let i = 0; i < n; i++) b0[i] = buf[i]!;
-        b1.fill(0, 0, n);
-        b2.fill(0, 0, n);
-      }
-      const l0 = laneOf(0, c);
-      const l1 = laneOf(1, c);
-      const l2 = laneOf(2, c);
-      for (let i = 0; i < n; i++) {
-        const o = 8 * i;
-        rec[o + l0] = b0[i]!;
-        rec[o + l1] = b1[i]!;
-        rec[o + l2] = b2[i]!;
-      }
-    }
+    for (let c = 0; c < 2; c++) for (let b = 0; b < 3; b++) kernel.set(b, c, this.comps[c]![b]!);
+    copyBlock(kernel.inL, L, n);
+    copyBlock(kernel.inR, R, n);
     kernel.run(n);
     const g0 = this.prevGains;
     const g = this.gains;
