@@ -257,7 +257,7 @@ function splitPass(fn: FunctionBuilder, ctl: Local, n: Local): Code[] {
   };
   const first = crossover(0);
   const second = crossover(1);
-  const demote = (val: Local) => f64x2.demoteToF32x4Zero(L(val));
+  const demote = (val: Local) => f64x2.demoteToF32x4(L(val));
   const loopOver = (body: Code[]): Code =>
     block(
       loop(

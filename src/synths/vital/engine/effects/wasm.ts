@@ -185,19 +185,6 @@ export const f32x4 = {
   convertI32x4S: vun(0xfa),
 };
 
-/** Two double-precision lanes (the same IEEE arithmetic as JavaScript numbers, lane by lane). */
-export const f64x2 = {
-  splat: vun(0x14),
-  replaceLane: (v: Code, lane: number, x: Code): Code => cat(v, x, simd(0x22), [lane]),
-  add: vbin(0xf0),
-  sub: vbin(0xf1),
-  mul: vbin(0xf2),
-  /** Lanes 0–1 of an f32x4 as doubles (exact). */
-  promoteLowF32x4: vun(0x5f),
-  /** The two doubles rounded to f32 lanes 0–1 (to nearest, as a Float32Array store), lanes 2–3 zero. */
-  demoteToF32x4Zero: vun(0x5e),
-};
-
 export const i32x4 = {
   const: (a: number, b: number, c: number, d: number): Code =>
     cat(simd(0x0c), ...[a, b, c, d].map((x) => Array.from(new Uint8Array(new Int32Array([x]).buffer)))),
@@ -216,10 +203,14 @@ export const i32x4 = {
 /** Two 64-bit float lanes (the same IEEE operations as JS numbers, lane by lane). */
 export const f64x2 = {
   splat: vun(0x14),
+  replaceLane: (v: Code, lane: number, x: Code): Code => cat(v, x, simd(0x22), [lane]),
   add: vbin(0xf0),
+  sub: vbin(0xf1),
   mul: vbin(0xf2),
   /** Both lanes rounded to f32 (round to nearest even, as a store to a Float32Array) in lanes 0–1; 2–3 zero. */
   demoteToF32x4: vun(0x5e),
+  /** Lanes 0–1 of an f32x4 as doubles (exact). */
+  promoteLowF32x4: vun(0x5f),
 };
 
 // ---- functions and modules -------------------------------------------------------------------------------
