@@ -196,8 +196,6 @@ export const i32x4 = {
   sub: vbin(0xb1),
   mul: vbin(0xb5),
   truncSatF32x4S: vun(0xf8),
-  /** Truncate toward zero to unsigned 32 bits, saturating (negative and NaN lanes give 0). */
-  truncSatF32x4U: vun(0xf9),
 };
 
 /** Two 64-bit float lanes (the same IEEE operations as JS numbers, lane by lane). */
