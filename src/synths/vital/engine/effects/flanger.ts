@@ -50,8 +50,15 @@ export class Flanger implements Effect {
     private readonly program: VitalProgram,
     sampleRate: number,
   ) {
-    // Vital keeps 40000 samples; enough for the lowest centre at full depth at 88.2 kHz
-    const max = Math.max(40000, Math.ceil(sampleRate * 0.16)) + 8;
+    // Vital keeps 40000 samples; enough for the lowest centre at full depth at 88.2 kHz. With the centre and
+    // depth fixed, the lines hold the longest period they can reach (the same reads; a memory that stays in cache)
+    let max = Math.max(40000, Math.ceil(sampleRate * 0.16)) + 8;
+    if (!program.modulated.includes(P.center) && !program.modulated.includes(P.depth)) {
+      const v = program.values;
+      const base = 1 / midiToHz(v[P.center]!);
+      const longest = Math.abs(base - BUFFER_SECONDS) * (1 + Math.abs(v[P.depth]!)) + BUFFER_SECONDS;
+      max = Math.min(max, Math.ceil(longest * sampleRate) + 8);
+    }
     this.lines = [new DelayLine(max), new DelayLine(max)];
   }
 
