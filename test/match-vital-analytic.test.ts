@@ -226,7 +226,13 @@ describe("Vital analytic starts", () => {
     const hatTarget = analyseTarget(hat, {});
     const hatStarts = vitalAnalyticStarts(synth, hatTarget);
     const comb = hatStarts.filter((st) => st.source.startsWith("analytic spectral comb"));
-    expect(comb.length).toBe(2);
+    // The comb and its correction, at the sweep's own times and on the metrics' frames.
+    expect(comb.map((st) => st.source)).toEqual([
+      "analytic spectral comb",
+      "analytic spectral comb, corrected",
+      "analytic spectral comb on frames",
+      "analytic spectral comb on frames, corrected",
+    ]);
     const combSc = Math.min(...comb.map((st) => sc(st.patch, hatTarget)));
     const noiseSc = sc(hatStarts.find((st) => st.source === "analytic noise")!.patch, hatTarget);
     expect(combSc).toBeLessThan(0.6);

@@ -155,7 +155,7 @@ export function vitalAnalyticStarts(
     ];
   };
   const combStarts = (): StartPoint[] => {
-    if (!target.pitched) return combStart(0);
+    if (!target.pitched) return [...combStart(0), ...combStart(0, true)];
     // A pitched sound's comb is f0/k (its harmonics fall on every k-th line), at most 16 lines per harmonic
     // (osc_1_transpose reaches −48 semitones). The smallest k covers the most spectrum; another k may put the
     // partials that are not f0's harmonics on lines too (comb-divisor.ts): both are offered.
