@@ -1,6 +1,30 @@
 // In-place iterative radix-2 complex FFT with precomputed twiddles and bit-reversal table.
 // Used off the audio path (wavetable preparation) and at the oscillator's control rate.
 
+import { fftKernel, fftKernelBytes, type FftKernel } from "./fft-kernel.ts";
+import { lazyModule } from "./effects/wasm.ts";
+
+/** Angle of twiddle j (1 … 3) at index k of the radix-4 stage that joins four blocks of h points. */
+function twiddleAngle(j: number, k: number, h: number): number {
+  return (2 * Math.PI * j * k) / (4 * h);
+}
+
+/** The inverse butterflies' WebAssembly module per transform size (compiled once; null without SIMD). */
+const inverseKernels = new Map<number, () => WebAssembly.Module | null>();
+
+function inverseKernel(size: number): FftKernel | null {
+  let mod = inverseKernels.get(size);
+  if (!mod) {
+    mod = lazyModule(() => fftKernelBytes(size));
+    inverseKernels.set(size, mod);
+  }
+  const compiled = mod();
+  if (!compiled) return null;
+  return fftKernel(compiled, size, (h, k) =>
+    [1, 2, 3].flatMap((j) => [Math.cos(twiddleAngle(j, k, h)), Math.sin(twiddleAngle(j, k, h))]),
+  );
+}
+
 export class Fft {
   readonly size: number;
   /**
@@ -18,7 +42,7 @@ export class Fft {
     for (let h = Fft.firstQuarter(size); 4 * h <= size; h *= 4) {
       for (let k = 0; k < h; k++) {
         for (let j = 1; j <= 3; j++) {
-          const angle = (2 * Math.PI * j * k) / (4 * h);
+          const angle = twiddleAngle(j, k, h);
           tw.push(Math.cos(angle), Math.sin(angle));
         }
       }
@@ -143,6 +167,8 @@ export class RealInverseFft {
   private readonly zi: Float64Array;
   /** Bit-reversed positions of the half-size transform's inputs. */
   private readonly rev: Uint32Array;
+  /** The half-size inverse's butterflies in WebAssembly (null where it is missing: `half` runs them). */
+  private readonly kernel: FftKernel | null;
 
   constructor(size: number) {
     this.size = size;
@@ -154,8 +180,9 @@ export class RealInverseFft {
       this.wr[k] = Math.cos((2 * Math.PI * k) / size);
       this.wi[k] = Math.sin((2 * Math.PI * k) / size);
     }
-    this.zr = new Float64Array(m);
-    this.zi = new Float64Array(m);
+    this.kernel = m >= 16 ? inverseKernel(m) : null;
+    this.zr = this.kernel ? this.kernel.re : new Float64Array(m);
+    this.zi = this.kernel ? this.kernel.im : new Float64Array(m);
     this.rev = Uint32Array.from({ length: m }, (_, k) => this.half.bitReversed(k));
   }
 
@@ -182,7 +209,8 @@ export class RealInverseFft {
       zr[at] = er - oi;
       zi[at] = ei + or;
     }
-    this.half.transformBitReversed(zr, zi, true);
+    if (this.kernel) this.kernel.run();
+    else this.half.transformBitReversed(zr, zi, true);
     const s = 2 * scale; // unscaled size-m inverse is n/2 times the signal; match the size-n convention
     for (let i = 0; i < m; i++) {
       out[offset + 2 * i] = zr[i]! * s;

@@ -111,6 +111,7 @@ export const f64 = {
   add: bin(0xa0),
   sub: bin(0xa1),
   mul: bin(0xa2),
+  neg: un(0x9a),
   promoteF32: un(0xbb),
 };
 
@@ -202,6 +203,7 @@ export const i32x4 = {
 export const f64x2 = {
   splat: vun(0x14),
   replaceLane: (v: Code, lane: number, x: Code): Code => cat(v, x, simd(0x22), [lane]),
+  neg: vun(0xed),
   add: vbin(0xf0),
   sub: vbin(0xf1),
   mul: vbin(0xf2),
