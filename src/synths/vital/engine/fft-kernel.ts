@@ -1,9 +1,12 @@
-// The inverse complex FFT's butterflies (Fft.transformBitReversed with inverse = true) as a WebAssembly
-// kernel, for the real inverse that renders morphed wavetable cycles every block. The same operations in the
-// same order as fft.ts, so the same output bits: the radix-2 stage (odd powers of two) and the first radix-4
-// stage (twiddles 1) in scalar code, every later radix-4 stage on two neighbouring butterflies per step (one
-// per 64-bit lane), which share a block and read consecutive twiddles.
-// Memory: re (f64 × size), im (f64 × size), then per SIMD stage the twiddle rows w1r w1i w2r w2i w3r w3i.
+// The real inverse FFT that renders morphed wavetable cycles every block (RealInverseFft.inverse in fft.ts) as a
+// WebAssembly kernel: the half spectrum folded into a half-size complex spectrum, the inverse complex
+// butterflies (Fft.transformBitReversed), and the interleaved scaled output. The same operations in the same
+// order as fft.ts, so the same output bits: the fold, the radix-2 stage (odd powers of two) and the first
+// radix-4 stage (twiddles 1) in scalar code, every later radix-4 stage on two neighbouring butterflies per step
+// (one per 64-bit lane: they share a block and read consecutive twiddles), the output two samples per step.
+// Memory (f64 unless said): z re and im (m each), per SIMD stage the twiddle rows w1r w1i w2r w2i w3r w3i, the
+// spectrum re and im (m + 2 each), the fold's twiddles wr and wi (m each), the bit-reversed byte offsets (i32 ×
+// m), the output scale, the output (f32 × 2m).
 
 import {
   assemble,
@@ -27,12 +30,14 @@ import {
   type Local,
 } from "./effects/wasm.ts";
 
-export interface FftKernel {
-  /** Real parts, input in bit-reversed order, output in natural order. */
+export interface RealInverseKernel {
+  /** Spectrum bins 0 … m (real and imaginary parts; m + 2 slots). */
   readonly re: Float64Array;
   readonly im: Float64Array;
-  /** Inverse transform of re/im in place. */
-  run(): void;
+  /** The 2m output samples of the last run. */
+  readonly out: Float32Array;
+  /** Transform the spectrum into `out`, multiplied by `scale` (RealInverseFft.inverse's 2 · scale). */
+  run(scale: number): void;
 }
 
 /** Stage block sizes h of the radix-4 stages (each joins four blocks of h points), as fft.ts runs them. */
@@ -42,6 +47,7 @@ function radix4Stages(size: number): number[] {
   return stages;
 }
 
+/** Byte addresses of the kernel's arrays for a half-size (complex) transform of `size` points. */
 function layout(size: number) {
   const re = 0;
   const im = size * 8;
@@ -52,7 +58,14 @@ function layout(size: number) {
     twiddles.set(h, at);
     at += 6 * h * 8;
   }
-  return { re, im, twiddles, bytes: at };
+  const specRe = at;
+  const specIm = specRe + (size + 2) * 8;
+  const wr = specIm + (size + 2) * 8;
+  const wi = wr + size * 8;
+  const rev = wi + size * 8;
+  const scale = rev + size * 4;
+  const out = scale + 8;
+  return { re, im, twiddles, specRe, specIm, wr, wi, rev, scale, out, bytes: out + size * 8 };
 }
 
 /** `for (v = from; v < to; v += step) body` over i32 byte offsets. */
@@ -130,7 +143,7 @@ const TEMPS = [
   "d1i",
 ];
 
-export function fftKernelBytes(size: number): Uint8Array<ArrayBuffer> {
+export function realInverseKernelBytes(size: number): Uint8Array<ArrayBuffer> {
   const mem = layout(size);
   const fn = new FunctionBuilder([I32, I32]);
   const a = fn.local(I32); // byte offset of point 0 of the butterfly (or of the lane pair)
@@ -139,7 +152,7 @@ export function fftKernelBytes(size: number): Uint8Array<ArrayBuffer> {
   const lanes = new Map(TEMPS.map((n) => [n, fn.local(V128)]));
   const tw = ["w1r", "w1i", "w2r", "w2i", "w3r", "w3i"].map(() => fn.local(V128));
   const base = (imag: boolean) => (imag ? mem.im : mem.re);
-  const code: Code[] = [];
+  const code: Code[] = [fold(size, mem, a, k, (n) => scalar.get(n)!)];
 
   if (Math.log2(size) % 2 === 1) {
     // radix-2 stage: sums and differences of neighbours, the second one first (as fft.ts)
@@ -204,20 +217,92 @@ export function fftKernelBytes(size: number): Uint8Array<ArrayBuffer> {
       ),
     );
   }
+  code.push(output(size, mem, a, lanes.get("b1r")!, lanes.get("b1i")!, lanes.get("b2r")!));
   return assemble([{ name: "run", fn, body: cat(...code) }], Math.ceil(mem.bytes / 65536));
 }
 
 /**
- * An instance for `size` points, its twiddle rows filled from `twiddle(h, k)` (cos and the inverse's sin of
- * 2π·j·k/(4h), j = 1 … 3, as fft.ts stores them).
+ * Bins k and m − k of the half spectrum → point k of the half-size spectrum Z = E + j·O (E, O: the even and odd
+ * samples' spectra, O = d · e^{+2πjk/n}), stored at its bit-reversed position.
  */
-export function fftKernel(
+function fold(
+  size: number,
+  mem: ReturnType<typeof layout>,
+  kb: Local,
+  mk: Local,
+  t: (n: string) => Local,
+): Code {
+  const { add, sub, mul, neg } = f64;
+  const half = (x: Code) => mul(f64.const(0.5), x);
+  const g = (n: string) => get(t(n));
+  // temporaries: ar ai br bi er ei dr di or oi (reusing the butterfly's scalar locals)
+  const [ar, ai, br, bi, er, ei, dr, di, or, oi] = [
+    "b1r",
+    "b1i",
+    "b2r",
+    "b2i",
+    "b3r",
+    "b3i",
+    "s0r",
+    "s0i",
+    "d0r",
+    "d0i",
+  ];
+  const position = i32.load(i32.shrS(get(kb), i32.const(1)), mem.rev);
+  return forRange(
+    kb,
+    i32.const(0),
+    i32.const(size * 8),
+    8,
+    set(mk, i32.sub(i32.const(size * 8), get(kb))),
+    set(t(ar!), f64.load(get(kb), mem.specRe)),
+    set(t(ai!), f64.load(get(kb), mem.specIm)),
+    set(t(br!), f64.load(get(mk), mem.specRe)),
+    set(t(bi!), neg(f64.load(get(mk), mem.specIm))),
+    set(t(er!), half(add(g(ar!), g(br!)))),
+    set(t(ei!), half(add(g(ai!), g(bi!)))),
+    set(t(dr!), half(sub(g(ar!), g(br!)))),
+    set(t(di!), half(sub(g(ai!), g(bi!)))),
+    set(t(or!), sub(mul(g(dr!), f64.load(get(kb), mem.wr)), mul(g(di!), f64.load(get(kb), mem.wi)))),
+    set(t(oi!), add(mul(g(dr!), f64.load(get(kb), mem.wi)), mul(g(di!), f64.load(get(kb), mem.wr)))),
+    // stored at the bit-reversed position (the table holds its byte offset)
+    f64.store(position, sub(g(er!), g(oi!)), mem.re),
+    f64.store(position, add(g(ei!), g(or!)), mem.im),
+  );
+}
+
+/** out[2i] = z_re[i] · scale, out[2i + 1] = z_im[i] · scale (as f32), two i per step. */
+function output(size: number, mem: ReturnType<typeof layout>, a: Local, s: Local, x: Local, y: Local): Code {
+  return cat(
+    set(s, f64x2.splat(f64.load(i32.const(0), mem.scale))),
+    forRange(
+      a,
+      i32.const(0),
+      i32.const(size * 8),
+      16,
+      set(x, f64x2.demoteToF32x4(f64x2.mul(v128.load(get(a), mem.re), get(s)))),
+      set(y, f64x2.demoteToF32x4(f64x2.mul(v128.load(get(a), mem.im), get(s)))),
+      // the output's byte offset for samples 2i, 2i + 1 is 8i, the z arrays' offset for i
+      v128.store(get(a), v128.shuffle32(get(x), get(y), [0, 4, 1, 5]), mem.out),
+    ),
+  );
+}
+
+/**
+ * An instance for a real inverse of 2·`size` points: `twiddle(h, k)` gives the butterflies' twiddle rows (cos
+ * and the inverse's sin of 2π·j·k/(4h), j = 1 … 3, as fft.ts stores them), `wr`/`wi` the fold's twiddles and
+ * `rev` the bit-reversed positions.
+ */
+export function realInverseKernel(
   mod: WebAssembly.Module,
   size: number,
   twiddle: (h: number, k: number) => readonly number[],
-): FftKernel {
+  wr: Float64Array,
+  wi: Float64Array,
+  rev: Uint32Array,
+): RealInverseKernel {
   const mem = layout(size);
-  const { run, f } = instantiate(mod, mem.bytes);
+  const { run, f, i } = instantiate(mod, mem.bytes);
   const all = new Float64Array(f.buffer);
   for (const [h, at] of mem.twiddles) {
     for (let k = 0; k < h; k++) {
@@ -225,9 +310,17 @@ export function fftKernel(
       for (let r = 0; r < 6; r++) all[at / 8 + r * h + k] = w[r]!;
     }
   }
+  all.set(wr, mem.wr / 8);
+  all.set(wi, mem.wi / 8);
+  for (let k = 0; k < size; k++) i[mem.rev / 4 + k] = rev[k]! * 8;
+  const scale = new Float64Array(f.buffer, mem.scale, 1);
   return {
-    re: new Float64Array(f.buffer, mem.re, size),
-    im: new Float64Array(f.buffer, mem.im, size),
-    run: () => run(0, 0),
+    re: new Float64Array(f.buffer, mem.specRe, size + 2),
+    im: new Float64Array(f.buffer, mem.specIm, size + 2),
+    out: new Float32Array(f.buffer, mem.out, 2 * size),
+    run: (s) => {
+      scale[0] = s;
+      run(0, 0);
+    },
   };
 }

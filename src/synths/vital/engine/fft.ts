@@ -1,7 +1,7 @@
 // In-place iterative radix-2 complex FFT with precomputed twiddles and bit-reversal table.
 // Used off the audio path (wavetable preparation) and at the oscillator's control rate.
 
-import { fftKernel, fftKernelBytes, type FftKernel } from "./fft-kernel.ts";
+import { realInverseKernel, realInverseKernelBytes, type RealInverseKernel } from "./fft-kernel.ts";
 import { lazyModule } from "./effects/wasm.ts";
 
 /** Angle of twiddle j (1 … 3) at index k of the radix-4 stage that joins four blocks of h points. */
@@ -9,20 +9,16 @@ function twiddleAngle(j: number, k: number, h: number): number {
   return (2 * Math.PI * j * k) / (4 * h);
 }
 
-/** The inverse butterflies' WebAssembly module per transform size (compiled once; null without SIMD). */
-const inverseKernels = new Map<number, () => WebAssembly.Module | null>();
+/** The real inverse's WebAssembly module per half size (compiled once; null without SIMD). */
+const realInverseModules = new Map<number, () => WebAssembly.Module | null>();
 
-function inverseKernel(size: number): FftKernel | null {
-  let mod = inverseKernels.get(size);
+function realInverseModule(half: number): WebAssembly.Module | null {
+  let mod = realInverseModules.get(half);
   if (!mod) {
-    mod = lazyModule(() => fftKernelBytes(size));
-    inverseKernels.set(size, mod);
+    mod = lazyModule(() => realInverseKernelBytes(half));
+    realInverseModules.set(half, mod);
   }
-  const compiled = mod();
-  if (!compiled) return null;
-  return fftKernel(compiled, size, (h, k) =>
-    [1, 2, 3].flatMap((j) => [Math.cos(twiddleAngle(j, k, h)), Math.sin(twiddleAngle(j, k, h))]),
-  );
+  return mod();
 }
 
 export class Fft {
@@ -167,8 +163,8 @@ export class RealInverseFft {
   private readonly zi: Float64Array;
   /** Bit-reversed positions of the half-size transform's inputs. */
   private readonly rev: Uint32Array;
-  /** The half-size inverse's butterflies in WebAssembly (null where it is missing: `half` runs them). */
-  private readonly kernel: FftKernel | null;
+  /** The whole inverse in WebAssembly (null where it is missing: the scalar code below runs). */
+  private readonly kernel: RealInverseKernel | null;
 
   constructor(size: number) {
     this.size = size;
@@ -180,18 +176,46 @@ export class RealInverseFft {
       this.wr[k] = Math.cos((2 * Math.PI * k) / size);
       this.wi[k] = Math.sin((2 * Math.PI * k) / size);
     }
-    this.kernel = m >= 16 ? inverseKernel(m) : null;
-    this.zr = this.kernel ? this.kernel.re : new Float64Array(m);
-    this.zi = this.kernel ? this.kernel.im : new Float64Array(m);
+    this.zr = new Float64Array(m);
+    this.zi = new Float64Array(m);
     this.rev = Uint32Array.from({ length: m }, (_, k) => this.half.bitReversed(k));
+    const mod = m >= 16 ? realInverseModule(m) : null;
+    this.kernel = mod
+      ? realInverseKernel(
+          mod,
+          m,
+          (h, k) =>
+            [1, 2, 3].flatMap((j) => [Math.cos(twiddleAngle(j, k, h)), Math.sin(twiddleAngle(j, k, h))]),
+          this.wr,
+          this.wi,
+          this.rev,
+        )
+      : null;
   }
 
   /** `re`/`im` hold bins 0 … n/2; writes n samples (times n) to `out` starting at `offset`. */
   inverse(re: Float64Array, im: Float64Array, out: Float32Array, offset: number, scale: number): void {
     const m = this.size / 2;
+    const k = this.kernel;
+    if (k) {
+      if (re.length <= m + 2 && im.length <= m + 2) {
+        k.re.set(re);
+        k.im.set(im);
+      } else {
+        for (let i = 0; i <= m; i++) {
+          k.re[i] = re[i]!;
+          k.im[i] = im[i]!;
+        }
+      }
+      k.run(2 * scale);
+      out.set(k.out, offset);
+      return;
+    }
     const zr = this.zr;
     const zi = this.zi;
     const rev = this.rev;
+    const wr = this.wr;
+    const wi = this.wi;
     for (let k = 0; k < m; k++) {
       const ar = re[k]!;
       const ai = im[k]!;
@@ -202,15 +226,14 @@ export class RealInverseFft {
       const dr = 0.5 * (ar - br);
       const di = 0.5 * (ai - bi);
       // O = d · e^{+2πjk/n}
-      const or = dr * this.wr[k]! - di * this.wi[k]!;
-      const oi = dr * this.wi[k]! + di * this.wr[k]!;
+      const or = dr * wr[k]! - di * wi[k]!;
+      const oi = dr * wi[k]! + di * wr[k]!;
       // Z = E + j·O, stored in the bit-reversed order the transform's butterflies start from
       const at = rev[k]!;
       zr[at] = er - oi;
       zi[at] = ei + or;
     }
-    if (this.kernel) this.kernel.run();
-    else this.half.transformBitReversed(zr, zi, true);
+    this.half.transformBitReversed(zr, zi, true);
     const s = 2 * scale; // unscaled size-m inverse is n/2 times the signal; match the size-n convention
     for (let i = 0; i < m; i++) {
       out[offset + 2 * i] = zr[i]! * s;
