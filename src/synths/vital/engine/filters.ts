@@ -11,6 +11,16 @@ import { DiodeFilter, type DiodeSettings } from "./diode.ts";
 import { PhaserFilter, type PhaserFilterSettings } from "./phaser-filter.ts";
 import { CombFilter, type CombSettings } from "./comb.ts";
 import { FormantFilter, type FormantSettings } from "./formant.ts";
+import {
+  analogPairKernel,
+  analogPairKernelBytes,
+  KERNEL_BLOCK,
+  SLOT,
+  type AnalogPairKernel,
+} from "./analog-pair-kernel.ts";
+import { lazyModule } from "./effects/wasm.ts";
+
+const analogPairModule = lazyModule(analogPairKernelBytes);
 
 export { tanhApprox };
 
@@ -124,6 +134,8 @@ export class VoiceFilter {
   private readonly weights: MixWeights = { lp: 1, bp: 0, hp: 0, compensation: 1, compensationMult: 1 };
   private readonly gains: AnalogGains = { R: 0, D: 1, outGain: 1 };
   private readonly analogCoefs = new AnalogCoefficients();
+  /** The 12 dB stereo pair's WebAssembly kernel (made at first use; null without WebAssembly SIMD). */
+  private analogKernel: AnalogPairKernel | null | undefined;
   private model = MODEL_ANALOG;
   private style = STYLE_12DB;
   private res = 0;
@@ -475,6 +487,57 @@ export class VoiceFilter {
     this.b2 = flush(y2);
   }
 
+  /**
+   * The 12 dB style of `processAnalogPair` in the WebAssembly kernel (gains already set). False where there is
+   * no kernel (WebAssembly SIMD missing): the caller runs the scalar loop.
+   */
+  private runAnalogKernel(
+    bufL: Float32Array,
+    bufR: Float32Array,
+    n: number,
+    target: number,
+    r: VoiceFilter,
+    targetR: number,
+  ): boolean {
+    if (this.analogKernel === undefined) {
+      const mod = analogPairModule();
+      this.analogKernel = mod ? analogPairKernel(mod) : null;
+    }
+    const k = this.analogKernel;
+    if (!k) return false;
+    const ctl = k.ctl;
+    setSlot(ctl, SLOT.g0, this.coef, r.coef);
+    setSlot(ctl, SLOT.dg, (target - this.coef) / n, (targetR - r.coef) / n);
+    setSlot(ctl, SLOT.r, this.gains.R, r.gains.R);
+    setSlot(ctl, SLOT.d, this.gains.D, r.gains.D);
+    setSlot(ctl, SLOT.lp, this.weights.lp, r.weights.lp);
+    setSlot(ctl, SLOT.bp, this.weights.bp, r.weights.bp);
+    setSlot(ctl, SLOT.hp, this.weights.hp, r.weights.hp);
+    setSlot(ctl, SLOT.outGain, this.gains.outGain, r.gains.outGain);
+    setSlot(ctl, SLOT.z1, this.a1, r.a1);
+    setSlot(ctl, SLOT.z2, this.a2, r.a2);
+    const kl = k.left;
+    const kr = k.right;
+    for (let i = 0; i < n; i++) {
+      kl[i] = bufL[i]!;
+      kr[i] = bufR[i]!;
+    }
+    k.run(n);
+    for (let i = 0; i < n; i++) {
+      bufL[i] = kl[i]!;
+      bufR[i] = kr[i]!;
+    }
+    this.a1 = flush(ctl[2 * SLOT.z1]!);
+    this.a2 = flush(ctl[2 * SLOT.z2]!);
+    r.a1 = flush(ctl[2 * SLOT.z1 + 1]!);
+    r.a2 = flush(ctl[2 * SLOT.z2 + 1]!);
+    this.b1 = flush(this.b1);
+    this.b2 = flush(this.b2);
+    r.b1 = flush(r.b1);
+    r.b2 = flush(r.b2);
+    return true;
+  }
+
   /** `processAnalog` on two channels at once (`this`, and `r` with its own settings); same arithmetic. */
   private processAnalogPair(
     bufL: Float32Array,
@@ -488,6 +551,12 @@ export class VoiceFilter {
     const gainsR = r.gains;
     this.analogGains(gains);
     r.analogGains(gainsR);
+    if (
+      this.style === STYLE_12DB &&
+      n <= KERNEL_BLOCK &&
+      this.runAnalogKernel(bufL, bufR, n, target, r, targetR)
+    )
+      return;
     const { lp, bp, hp } = this.weights;
     const lpR = r.weights.lp;
     const bpR = r.weights.bp;
@@ -563,6 +632,12 @@ export class VoiceFilter {
     r.b1 = flush(w1);
     r.b2 = flush(w2);
   }
+}
+
+/** Put a (left, right) pair in a kernel control slot. */
+function setSlot(ctl: Float64Array, slot: number, left: number, right: number): void {
+  ctl[2 * slot] = left;
+  ctl[2 * slot + 1] = right;
 }
 
 interface AnalogGains {

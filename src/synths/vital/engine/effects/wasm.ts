@@ -203,10 +203,14 @@ export const i32x4 = {
 export const f64x2 = {
   splat: vun(0x14),
   replaceLane: (v: Code, lane: number, x: Code): Code => cat(v, x, simd(0x22), [lane]),
+  abs: vun(0xec),
   neg: vun(0xed),
   add: vbin(0xf0),
   sub: vbin(0xf1),
   mul: vbin(0xf2),
+  div: vbin(0xf3),
+  /** Lane-wise IEEE maximum (NaN if either is NaN; +0 above −0). */
+  max: vbin(0xf5),
   /** Both lanes rounded to f32 (round to nearest even, as a store to a Float32Array) in lanes 0–1; 2–3 zero. */
   demoteToF32x4: vun(0x5e),
   /** Lanes 0–1 of an f32x4 as doubles (exact). */
