@@ -48,8 +48,8 @@ function run(model: number, style: number, paired: boolean, scalar = false): [Fl
   const [l, r] = signal();
   const fl = new VoiceFilter(SR);
   const fr = new VoiceFilter(SR);
-  // the scalar pair loop, which runs where WebAssembly SIMD is missing (analog 12 dB has a kernel)
-  if (scalar) Object.assign(fl, { analogKernel: null });
+  // the scalar pair loops, which run where WebAssembly SIMD is missing (analog 12 dB and ladder have kernels)
+  if (scalar) Object.assign(fl, { analogKernel: null, ladderKernel: null });
   for (let b = 0; b < BLOCKS; b++) {
     const bl = l.subarray(b * BLOCK, (b + 1) * BLOCK);
     const br = r.subarray(b * BLOCK, (b + 1) * BLOCK);
@@ -65,12 +65,18 @@ function run(model: number, style: number, paired: boolean, scalar = false): [Fl
 }
 
 describe("VoiceFilter.processPair", () => {
-  it("analog 12 dB: the WebAssembly kernel and the scalar pair loop give the same bits", () => {
-    const [kl, kr] = run(MODEL_ANALOG, STYLE_12DB, true);
-    const [sl, sr] = run(MODEL_ANALOG, STYLE_12DB, true, true);
-    expect(Array.from(kl)).toEqual(Array.from(sl));
-    expect(Array.from(kr)).toEqual(Array.from(sr));
-  });
+  for (const [model, style] of [
+    [MODEL_ANALOG, STYLE_12DB],
+    [MODEL_LADDER, STYLE_12DB],
+    [MODEL_LADDER, STYLE_NOTCH_SPREAD],
+  ] as const) {
+    it(`model ${model} style ${style}: the WebAssembly kernel and the scalar pair loop give the same bits`, () => {
+      const [kl, kr] = run(model, style, true);
+      const [sl, sr] = run(model, style, true, true);
+      expect(Array.from(kl)).toEqual(Array.from(sl));
+      expect(Array.from(kr)).toEqual(Array.from(sr));
+    });
+  }
 
   const styles = [STYLE_12DB, STYLE_24DB, STYLE_NOTCH_BLEND, STYLE_NOTCH_SPREAD, STYLE_BPN];
   for (const model of [MODEL_ANALOG, MODEL_DIGITAL, MODEL_LADDER]) {

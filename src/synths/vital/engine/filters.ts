@@ -12,15 +12,22 @@ import { PhaserFilter, type PhaserFilterSettings } from "./phaser-filter.ts";
 import { CombFilter, type CombSettings } from "./comb.ts";
 import { FormantFilter, type FormantSettings } from "./formant.ts";
 import {
-  analogPairKernel,
+  ANALOG_SLOT,
   analogPairKernelBytes,
   KERNEL_BLOCK,
-  SLOT,
-  type AnalogPairKernel,
-} from "./analog-pair-kernel.ts";
+  ladderPairKernelBytes,
+  PairKernel,
+} from "./filter-pair-kernels.ts";
 import { lazyModule } from "./effects/wasm.ts";
 
 const analogPairModule = lazyModule(analogPairKernelBytes);
+const ladderPairModule = lazyModule(ladderPairKernelBytes);
+
+/** A kernel instance of `mod` (null where WebAssembly SIMD is missing). */
+function pairKernel(mod: () => WebAssembly.Module | null): PairKernel | null {
+  const compiled = mod();
+  return compiled ? new PairKernel(compiled) : null;
+}
 
 export { tanhApprox };
 
@@ -134,8 +141,9 @@ export class VoiceFilter {
   private readonly weights: MixWeights = { lp: 1, bp: 0, hp: 0, compensation: 1, compensationMult: 1 };
   private readonly gains: AnalogGains = { R: 0, D: 1, outGain: 1 };
   private readonly analogCoefs = new AnalogCoefficients();
-  /** The 12 dB stereo pair's WebAssembly kernel (made at first use; null without WebAssembly SIMD). */
-  private analogKernel: AnalogPairKernel | null | undefined;
+  /** The stereo pair kernels (made at first use; null without WebAssembly SIMD): analog 12 dB, ladder. */
+  private analogKernel: PairKernel | null | undefined;
+  private ladderKernel: PairKernel | null | undefined;
   private model = MODEL_ANALOG;
   private style = STYLE_12DB;
   private res = 0;
@@ -256,7 +264,18 @@ export class VoiceFilter {
     ) {
       this.configureLadder(sL);
       right.configureLadder(sR);
-      this.ladder.processPair(left, rightBuf, n, this.coef, tL, right.ladder, right.coef, tR);
+      if (this.ladderKernel === undefined) this.ladderKernel = pairKernel(ladderPairModule);
+      this.ladder.processPair(
+        left,
+        rightBuf,
+        n,
+        this.coef,
+        tL,
+        right.ladder,
+        right.coef,
+        tR,
+        this.ladderKernel,
+      );
       this.coef = tL;
       right.coef = tR;
     } else {
@@ -499,38 +518,26 @@ export class VoiceFilter {
     r: VoiceFilter,
     targetR: number,
   ): boolean {
-    if (this.analogKernel === undefined) {
-      const mod = analogPairModule();
-      this.analogKernel = mod ? analogPairKernel(mod) : null;
-    }
+    if (this.analogKernel === undefined) this.analogKernel = pairKernel(analogPairModule);
     const k = this.analogKernel;
     if (!k) return false;
+    const S = ANALOG_SLOT;
+    k.set(S.g0, this.coef, r.coef);
+    k.set(S.dg, (target - this.coef) / n, (targetR - r.coef) / n);
+    k.set(S.r, this.gains.R, r.gains.R);
+    k.set(S.d, this.gains.D, r.gains.D);
+    k.set(S.lp, this.weights.lp, r.weights.lp);
+    k.set(S.bp, this.weights.bp, r.weights.bp);
+    k.set(S.hp, this.weights.hp, r.weights.hp);
+    k.set(S.outGain, this.gains.outGain, r.gains.outGain);
+    k.set(S.z1, this.a1, r.a1);
+    k.set(S.z2, this.a2, r.a2);
+    k.run(bufL, bufR, n);
     const ctl = k.ctl;
-    setSlot(ctl, SLOT.g0, this.coef, r.coef);
-    setSlot(ctl, SLOT.dg, (target - this.coef) / n, (targetR - r.coef) / n);
-    setSlot(ctl, SLOT.r, this.gains.R, r.gains.R);
-    setSlot(ctl, SLOT.d, this.gains.D, r.gains.D);
-    setSlot(ctl, SLOT.lp, this.weights.lp, r.weights.lp);
-    setSlot(ctl, SLOT.bp, this.weights.bp, r.weights.bp);
-    setSlot(ctl, SLOT.hp, this.weights.hp, r.weights.hp);
-    setSlot(ctl, SLOT.outGain, this.gains.outGain, r.gains.outGain);
-    setSlot(ctl, SLOT.z1, this.a1, r.a1);
-    setSlot(ctl, SLOT.z2, this.a2, r.a2);
-    const kl = k.left;
-    const kr = k.right;
-    for (let i = 0; i < n; i++) {
-      kl[i] = bufL[i]!;
-      kr[i] = bufR[i]!;
-    }
-    k.run(n);
-    for (let i = 0; i < n; i++) {
-      bufL[i] = kl[i]!;
-      bufR[i] = kr[i]!;
-    }
-    this.a1 = flush(ctl[2 * SLOT.z1]!);
-    this.a2 = flush(ctl[2 * SLOT.z2]!);
-    r.a1 = flush(ctl[2 * SLOT.z1 + 1]!);
-    r.a2 = flush(ctl[2 * SLOT.z2 + 1]!);
+    this.a1 = flush(ctl[2 * S.z1]!);
+    this.a2 = flush(ctl[2 * S.z2]!);
+    r.a1 = flush(ctl[2 * S.z1 + 1]!);
+    r.a2 = flush(ctl[2 * S.z2 + 1]!);
     this.b1 = flush(this.b1);
     this.b2 = flush(this.b2);
     r.b1 = flush(r.b1);
@@ -632,12 +639,6 @@ export class VoiceFilter {
     r.b1 = flush(w1);
     r.b2 = flush(w2);
   }
-}
-
-/** Put a (left, right) pair in a kernel control slot. */
-function setSlot(ctl: Float64Array, slot: number, left: number, right: number): void {
-  ctl[2 * slot] = left;
-  ctl[2 * slot + 1] = right;
 }
 
 interface AnalogGains {

@@ -4,6 +4,7 @@
 // (GPL-3.0, Matt Tytel), see ../shared/reference/vital.md §5.3. One instance filters one channel.
 import { tanhApprox } from "./tanh.ts";
 import { flush } from "./effects/common.ts";
+import { KERNEL_BLOCK, LADDER_SLOT, type PairKernel } from "./filter-pair-kernels.ts";
 
 const RESONANCE_TUNING = 1.66;
 const MIN_RESONANCE = 0.001;
@@ -147,7 +148,10 @@ export class LadderFilter {
     this.flushStates();
   }
 
-  /** `process` on a stereo pair: `this` filters `bufL` (g0 → g1), `r` filters `bufR` (h0 → h1). */
+  /**
+   * `process` on a stereo pair: `this` filters `bufL` (g0 → g1), `r` filters `bufR` (h0 → h1), in `kernel` (the
+   * ladder pair kernel) when there is one.
+   */
   processPair(
     bufL: Float32Array,
     bufR: Float32Array,
@@ -157,15 +161,65 @@ export class LadderFilter {
     r: LadderFilter,
     h0: number,
     h1: number,
+    kernel: PairKernel | null,
   ): void {
     const dg = (g1 - g0) / n;
     const dh = (h1 - h0) / n;
+    if (kernel && n <= KERNEL_BLOCK) {
+      this.runKernel(kernel, bufL, bufR, n, g0, dg, r, h0, dh);
+      return;
+    }
     for (let i = 0; i < n; i++) {
       bufL[i] = this.tick(bufL[i]!, g0 + dg * (i + 1));
       bufR[i] = r.tick(bufR[i]!, h0 + dh * (i + 1));
     }
     this.flushStates();
     r.flushStates();
+  }
+
+  private runKernel(
+    k: PairKernel,
+    bufL: Float32Array,
+    bufR: Float32Array,
+    n: number,
+    g0: number,
+    dg: number,
+    r: LadderFilter,
+    h0: number,
+    dh: number,
+  ): void {
+    const S = LADDER_SLOT;
+    k.set(S.g0, g0, h0);
+    k.set(S.dg, dg, dh);
+    k.set(S.resonance, this.resonance, r.resonance);
+    k.set(S.drive, this.drive, r.drive);
+    k.set(S.post, this.post, r.post);
+    k.set(S.w0, this.w0, r.w0);
+    k.set(S.w1, this.w1, r.w1);
+    k.set(S.w2, this.w2, r.w2);
+    k.set(S.w3, this.w3, r.w3);
+    k.set(S.w4, this.w4, r.w4);
+    k.set(S.z0, this.z0, r.z0);
+    k.set(S.z1, this.z1, r.z1);
+    k.set(S.z2, this.z2, r.z2);
+    k.set(S.z3, this.z3, r.z3);
+    k.set(S.zs0, this.zs0, r.zs0);
+    k.set(S.zs1, this.zs1, r.zs1);
+    k.set(S.zs2, this.zs2, r.zs2);
+    k.set(S.zs3, this.zs3, r.zs3);
+    k.run(bufL, bufR, n);
+    const c = k.ctl;
+    for (const [f, ch] of [[this, 0] as const, [r, 1] as const]) {
+      f.z0 = c[2 * S.z0 + ch]!;
+      f.z1 = c[2 * S.z1 + ch]!;
+      f.z2 = c[2 * S.z2 + ch]!;
+      f.z3 = c[2 * S.z3 + ch]!;
+      f.zs0 = c[2 * S.zs0 + ch]!;
+      f.zs1 = c[2 * S.zs1 + ch]!;
+      f.zs2 = c[2 * S.zs2 + ch]!;
+      f.zs3 = c[2 * S.zs3 + ch]!;
+      f.flushStates();
+    }
   }
 
   /** One sample through the ladder with one-pole coefficient `g`. */
