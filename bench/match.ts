@@ -434,7 +434,14 @@ function nearIdentical(
 ): { voices: Set<BankEntry>; closestDb: number } {
   const voices = new Set<BankEntry>();
   let closestDb = Infinity;
-  for (const e of nearestEntries(bank, target.samples, target.note, NEAR_CHECKED, exclude)) {
+  for (const e of nearestEntries(
+    bank,
+    target.samples,
+    target.note,
+    NEAR_CHECKED,
+    exclude,
+    target.holdSeconds,
+  )) {
     const audio = Float32Array.from(
       levelMatch(target.loss, renderMono(synth, e.patch, target, target.holdSeconds)).audio,
     );
@@ -486,6 +493,7 @@ async function runOne(
               target.note,
               cfg.neighbours ?? bankStartCount(synth),
               exclude,
+              target.holdSeconds,
             ).map((e) => ({
               patch: e.patch,
               source: `bank ${e.name.trim()}`,
@@ -532,7 +540,14 @@ async function runOne(
       seconds: 0,
     });
     if (opts.bank) {
-      const nearest = nearestEntries(opts.bank, target.samples, target.note, 1, exclude)[0];
+      const nearest = nearestEntries(
+        opts.bank,
+        target.samples,
+        target.note,
+        1,
+        exclude,
+        target.holdSeconds,
+      )[0];
       if (nearest)
         rows.push({
           ...base,

@@ -16,8 +16,9 @@ import { ensureDir, writeFileAtomic } from "../io/files.ts";
 import { cancelFlagFor } from "../jobs/cancel.ts";
 import { batchRanges, WorkerPool } from "../jobs/pool.ts";
 import type { AnySynth } from "../synths/synth.ts";
-import { embeddingDistance, embedSound, EMBED_DIMS } from "./embed.ts";
-import type { EmbedBatch, EmbedBatchResult } from "./embed-task.ts";
+import { embedSound, EMBED_DIMS } from "./embed.ts";
+import { embeddingMask, maskedDistance } from "./embed-mask.ts";
+import { EMBED_HOLD_SECONDS, type EmbedBatch, type EmbedBatchResult } from "./embed-task.ts";
 import type { StartPoint } from "./pipeline.ts";
 import { proceduralDx7Voices } from "./procedural/dx7.ts";
 import { bankStartCount } from "./profile.ts";
@@ -244,15 +245,21 @@ export async function loadBank(synth: AnySynth, store?: string): Promise<Bank | 
   return { synthId: meta.synthId, notes: meta.notes, entries, embeddings };
 }
 
-/** The `k` entries nearest to a sound (embedded at the reference note nearest to `note`), nearest first. */
+/**
+ * The `k` entries nearest to a sound (embedded at the reference note nearest to `note`), nearest first. A
+ * sound held past the bank renders' note-off (`holdSeconds`) is compared on the part before it
+ * (src/match/embed-mask.ts).
+ */
 export function nearestEntries(
   bank: Bank,
   samples: Float32Array,
   note: number,
   k: number,
   exclude?: (e: BankEntry) => boolean,
+  holdSeconds?: number,
 ): BankEntry[] {
   const q = embedSound(samples);
+  const mask = holdSeconds === undefined ? undefined : embeddingMask(holdSeconds, EMBED_HOLD_SECONDS);
   let j = 0;
   bank.notes.forEach((n, i) => {
     if (Math.abs(n - note) < Math.abs(bank.notes[j]! - note)) j = i;
@@ -260,7 +267,7 @@ export function nearestEntries(
   const per = bank.notes.length * EMBED_DIMS;
   const scored: Array<{ d: number; i: number }> = [];
   for (let i = 0; i < bank.entries.length; i++) {
-    const d = embeddingDistance(bank.embeddings, i * per + j * EMBED_DIMS, q);
+    const d = maskedDistance(bank.embeddings, i * per + j * EMBED_DIMS, q, mask);
     if (!Number.isFinite(d) || exclude?.(bank.entries[i]!)) continue;
     scored.push({ d, i });
   }
@@ -296,6 +303,7 @@ export async function startsFor(
         target.note,
         opts.neighbours ?? bankStartCount(synth),
         opts.exclude,
+        target.holdSeconds,
       ).map((e) => ({
         patch: e.patch,
         source:
