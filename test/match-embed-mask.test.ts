@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { nearestEntries, type Bank } from "../src/match/bank.ts";
 import { embeddingMask, maskedDistance } from "../src/match/embed-mask.ts";
 import { embedSound, EMBED_DIMS } from "../src/match/embed.ts";
 import { EMBED_HOLD_SECONDS } from "../src/match/embed-task.ts";
@@ -70,5 +71,27 @@ describe("embedding mask", () => {
       maskedDistance(bankOther, 0, target, mask),
     );
     expect(maskedDistance(bankOrgan, 0, target, mask)).toBeLessThan(1e-6);
+  });
+
+  it("takes the masked and the whole-embedding rankings in turn for a target held longer", () => {
+    const x = tone();
+    const q = embedSound(x);
+    const mask = embeddingMask(1, EMBED_HOLD_SECONDS)!;
+    // "early": the target until the note-off, far after it; "whole": a little off everywhere; "far": off early.
+    const early = Float32Array.from(q, (v, i) => (mask[i] ? v : v + 1));
+    const whole = Float32Array.from(q, (v) => v + 0.05);
+    const far = Float32Array.from(q, (v, i) => (mask[i] ? v + 0.5 : v));
+    const names = ["early", "whole", "far"];
+    const bank: Bank = {
+      synthId: "dx7",
+      notes: [60],
+      entries: names.map((name) => ({ name, source: "test", patch: initPatch() })),
+      embeddings: Float32Array.from([...early, ...whole, ...far]),
+    };
+    const order = (hold?: number) => nearestEntries(bank, x, 60, 3, undefined, hold).map((e) => e.name);
+    expect(order()).toEqual(["whole", "far", "early"]);
+    expect(order(0.5)).toEqual(["whole", "far", "early"]);
+    expect(order(1)).toEqual(["early", "whole", "far"]);
+    expect(nearestEntries(bank, x, 60, 1, undefined, 1).map((e) => e.name)).toEqual(["early"]);
   });
 });

@@ -247,8 +247,9 @@ export async function loadBank(synth: AnySynth, store?: string): Promise<Bank | 
 
 /**
  * The `k` entries nearest to a sound (embedded at the reference note nearest to `note`), nearest first. A
- * sound held past the bank renders' note-off (`holdSeconds`) is compared on the part before it
- * (src/match/embed-mask.ts).
+ * sound held past the bank renders' note-off (`holdSeconds`) is compared both ways, on the part before it
+ * (src/match/embed-mask.ts: a near-copy differs after it only by the performance) and on the whole second
+ * (the later spectrum still tells sustained timbres apart), the two rankings taken in turn, masked first.
  */
 export function nearestEntries(
   bank: Bank,
@@ -265,14 +266,20 @@ export function nearestEntries(
     if (Math.abs(n - note) < Math.abs(bank.notes[j]! - note)) j = i;
   });
   const per = bank.notes.length * EMBED_DIMS;
-  const scored: Array<{ d: number; i: number }> = [];
-  for (let i = 0; i < bank.entries.length; i++) {
-    const d = maskedDistance(bank.embeddings, i * per + j * EMBED_DIMS, q, mask);
-    if (!Number.isFinite(d) || exclude?.(bank.entries[i]!)) continue;
-    scored.push({ d, i });
-  }
-  scored.sort((a, b) => a.d - b.d);
-  return scored.slice(0, k).map((s) => bank.entries[s.i]!);
+  const ranking = (m: Float32Array | undefined) => {
+    const scored: Array<{ d: number; i: number }> = [];
+    for (let i = 0; i < bank.entries.length; i++) {
+      const d = maskedDistance(bank.embeddings, i * per + j * EMBED_DIMS, q, m);
+      if (!Number.isFinite(d) || exclude?.(bank.entries[i]!)) continue;
+      scored.push({ d, i });
+    }
+    return scored.sort((a, b) => a.d - b.d).slice(0, k);
+  };
+  const orders = mask ? [ranking(mask), ranking(undefined)] : [ranking(undefined)];
+  const chosen = new Set<number>();
+  for (let r = 0; r < k && chosen.size < k; r++)
+    for (const order of orders) if (r < order.length && chosen.size < k) chosen.add(order[r]!.i);
+  return [...chosen].map((i) => bank.entries[i]!);
 }
 
 /** Warm starts for a target: the bank's nearest presets, or the procedural presets when no bank is built. */
