@@ -1697,27 +1697,34 @@ export class Voice {
       modR = this.oscRawR[src]!;
     }
     const centre = !even && u === 0;
-    if (type === 0 && (!centre || !split)) {
-      const leftLane = !split || (even ? (u & 1) === 0 : (u & 1) === 1);
-      const end = reader.readPlain(
-        ph,
-        curInc,
-        dInc,
-        leftLane ? incL : incR,
-        leftLane ? offL : offR,
-        n,
-        cyc,
-        prev,
-        fade,
-        fadeStep,
-        FRAME_SIZE,
-        gl,
-        gr,
-        accL,
-        accR,
-      );
+    if (type === 0) {
+      // a centre voice whose lanes differ is read once per lane, each panned by its share of the centre's gain
+      const bothLanes = centre && split;
+      const g = gl / (cs + sn);
+      let end = ph;
+      for (let lane = 0; lane < (bothLanes ? 2 : 1); lane++) {
+        const leftLane = bothLanes ? lane === 0 : !split || (even ? (u & 1) === 0 : (u & 1) === 1);
+        const laneEnd = reader.readPlain(
+          lane === 0 ? ph : st.phase[CENTRE_R]!,
+          curInc,
+          dInc,
+          leftLane ? incL : incR,
+          leftLane ? offL : offR,
+          n,
+          cyc,
+          prev,
+          fade,
+          fadeStep,
+          FRAME_SIZE,
+          bothLanes ? g * (leftLane ? cs : sn) : gl,
+          bothLanes ? g * (leftLane ? sn : cs) : gr,
+          accL,
+          accR,
+        );
+        if (lane === 0) end = laneEnd;
+        if (centre && (lane === 1 || !bothLanes)) st.phase[CENTRE_R] = laneEnd;
+      }
       st.fade[u] = reader.fadeOut;
-      if (centre) st.phase[CENTRE_R] = end;
       return end;
     }
     const differs = split || right !== ds || (modL !== null && modR !== null && !sameSignal(modL, modR, n));
