@@ -143,6 +143,9 @@ const TEMPS = [
   "d1i",
 ];
 
+/** The first ten of TEMPS, named for another use. */
+type TenNames = [string, string, string, string, string, string, string, string, string, string];
+
 export function realInverseKernelBytes(size: number): Uint8Array<ArrayBuffer> {
   const mem = layout(size);
   const fn = new FunctionBuilder([I32, I32]);
@@ -235,19 +238,8 @@ function fold(
   const { add, sub, mul, neg } = f64;
   const half = (x: Code) => mul(f64.const(0.5), x);
   const g = (n: string) => get(t(n));
-  // temporaries: ar ai br bi er ei dr di or oi (reusing the butterfly's scalar locals)
-  const [ar, ai, br, bi, er, ei, dr, di, or, oi] = [
-    "b1r",
-    "b1i",
-    "b2r",
-    "b2i",
-    "b3r",
-    "b3i",
-    "s0r",
-    "s0i",
-    "d0r",
-    "d0i",
-  ];
+  // temporaries ar ai br bi er ei dr di or oi: the butterfly's first ten scalar locals, reused
+  const [ar, ai, br, bi, er, ei, dr, di, or, oi] = TEMPS as TenNames;
   const position = i32.load(i32.shrS(get(kb), i32.const(1)), mem.rev);
   return forRange(
     kb,
