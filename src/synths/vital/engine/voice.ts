@@ -81,7 +81,12 @@ class PerSampleDestination {
   readonly R = new Float32Array(MAX_BLOCK);
   ctrlL = 0;
   ctrlR = 0;
+  /** This block's right lane differs from the left (else `R` is stale and `right` is `L`). */
+  split = false;
   constructor(readonly param: number) {}
+  get right(): Float32Array {
+    return this.split ? this.R : this.L;
+  }
 }
 /** Unison counts from which an undistorted oscillator runs in the SIMD kernel (unison-kernel.ts). */
 const KERNEL_MIN_VOICES = 3;
@@ -308,6 +313,11 @@ function toPhaseUnits(off: Float64Array, out: Uint32Array, n: number): void {
   }
 }
 
+function rampInto(out: Float32Array, from: number, to: number, n: number): void {
+  const step = (to - from) / n;
+  for (let i = 0; i < n; i++) out[i] = from + step * (i + 1);
+}
+
 function minusOne(x: Float64Array, out: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) out[i] = x[i]! - 1;
 }
@@ -476,6 +486,11 @@ export class Voice {
   private readonly audioSlots: number[] = [];
   private readonly slotAmountL: Float64Array;
   private readonly slotAmountR: Float64Array;
+  /** This block's per-sample slot amounts and powers (left; right), before they become the `slotAmount*`. */
+  private readonly slotAmount: Float64Array;
+  private readonly slotAmountNextR: Float64Array;
+  private readonly slotPower: Float64Array;
+  private readonly slotPowerR: Float64Array;
   private readonly perSample: (PerSampleDestination | null)[];
   private readonly perSampleDests: PerSampleDestination[] = [];
   private readonly srcL: (Float32Array | null)[] = new Array<Float32Array | null>(SOURCE_COUNT).fill(null);
@@ -548,6 +563,10 @@ export class Voice {
     this.audioSlot = new Uint8Array(slots.length);
     this.slotAmountL = new Float64Array(slots.length);
     this.slotAmountR = new Float64Array(slots.length);
+    this.slotAmount = new Float64Array(slots.length);
+    this.slotAmountNextR = new Float64Array(slots.length);
+    this.slotPower = new Float64Array(slots.length);
+    this.slotPowerR = new Float64Array(slots.length);
     this.perSample = new Array<PerSampleDestination | null>(PARAM_COUNT).fill(null);
     const perSampleDest = (param: number) => {
       if (this.perSample[param] === null) {
@@ -824,45 +843,66 @@ export class Voice {
     const first = !this.perSampleStarted;
     this.perSampleStarted = true;
     const stereo = this.stereo;
+    const p = this.program;
+    const slots = this.audioSlots;
     for (const d of this.perSampleDests) {
       const cL = this.mods[d.param]!;
       const cR = stereo ? this.modsR[d.param]! : cL;
+      if (first) d.ctrlL = d.ctrlR = 0;
+      d.split = stereo && (cR !== cL || (!first && d.ctrlR !== d.ctrlL));
+    }
+    // this block's amounts and powers (right lane: negated for a stereo slot); a right lane is computed only
+    // when one of its inputs differs from the left lane's
+    for (let k = 0; k < slots.length; k++) {
+      const si = slots[k]!;
+      const slot = p.slots[si]!;
+      const amount = clampUnit(p.values[slot.amountIndex]! + this.mods[slot.amountIndex]!) * slot.range;
+      this.slotAmount[si] = amount;
+      this.slotPower[si] = p.values[slot.powerIndex]! + this.mods[slot.powerIndex]!;
+      if (!stereo) continue;
+      const sign = slot.stereo ? -1 : 1;
+      const amountR =
+        sign * clampUnit(p.values[slot.amountIndex]! + this.modsR[slot.amountIndex]!) * slot.range;
+      this.slotAmountNextR[si] = amountR;
+      this.slotPowerR[si] = p.values[slot.powerIndex]! + this.modsR[slot.powerIndex]!;
+      const d = this.perSample[slot.dest]!;
+      if (d.split) continue;
+      const srcR = this.srcR[slot.source];
+      d.split =
+        amountR !== amount ||
+        this.slotPowerR[si] !== this.slotPower[si] ||
+        (!first && this.slotAmountR[si] !== this.slotAmountL[si]) ||
+        (srcR !== null && !sameSignal(this.srcL[slot.source]!, srcR, n));
+    }
+    for (const d of this.perSampleDests) {
+      const cL = this.mods[d.param]!;
       const fromL = first ? cL : d.ctrlL;
-      const fromR = first ? cR : d.ctrlR;
-      const stepL = (cL - fromL) / n;
-      const stepR = (cR - fromR) / n;
-      const L = d.L;
-      const R = d.R;
-      for (let i = 0; i < n; i++) {
-        L[i] = fromL + stepL * (i + 1);
-        R[i] = fromR + stepR * (i + 1);
-      }
+      rampInto(d.L, fromL, cL, n);
       d.ctrlL = cL;
+      const cR = stereo ? this.modsR[d.param]! : cL;
+      if (d.split) rampInto(d.R, first ? cR : d.ctrlR, cR, n);
       d.ctrlR = cR;
     }
-    const p = this.program;
-    for (let k = 0; k < this.audioSlots.length; k++) {
-      const si = this.audioSlots[k]!;
+    for (let k = 0; k < slots.length; k++) {
+      const si = slots[k]!;
       const slot = p.slots[si]!;
       const d = this.perSample[slot.dest]!;
       const srcL = this.srcL[slot.source]!;
-      const amount = clampUnit(p.values[slot.amountIndex]! + this.mods[slot.amountIndex]!) * slot.range;
-      const power = p.values[slot.powerIndex]! + this.mods[slot.powerIndex]!;
-      addSlot(slot, srcL, d.L, first ? amount : this.slotAmountL[si]!, amount, power, n);
+      const amount = this.slotAmount[si]!;
+      addSlot(slot, srcL, d.L, first ? amount : this.slotAmountL[si]!, amount, this.slotPower[si]!, n);
       this.slotAmountL[si] = amount;
-      if (stereo) {
-        const sign = slot.stereo ? -1 : 1;
-        const amountR =
-          sign * clampUnit(p.values[slot.amountIndex]! + this.modsR[slot.amountIndex]!) * slot.range;
-        const powerR = p.values[slot.powerIndex]! + this.modsR[slot.powerIndex]!;
+      if (!stereo) continue;
+      const amountR = this.slotAmountNextR[si]!;
+      if (d.split) {
         const srcR = this.srcR[slot.source] ?? srcL;
-        addSlot(slot, srcR, d.R, first ? amountR : this.slotAmountR[si]!, amountR, powerR, n);
-        this.slotAmountR[si] = amountR;
+        const from = first ? amountR : this.slotAmountR[si]!;
+        addSlot(slot, srcR, d.R, from, amountR, this.slotPowerR[si]!, n);
       }
+      this.slotAmountR[si] = amountR;
     }
     for (const d of this.perSampleDests) {
       this.mods[d.param] = d.L[n - 1]!;
-      if (stereo) this.modsR[d.param] = d.R[n - 1]!;
+      if (stereo) this.modsR[d.param] = d.right[n - 1]!;
     }
   }
 
@@ -1462,7 +1502,7 @@ export class Voice {
       const fromPanR = st.started ? st.panR : panR;
       const dPanL = (panL - fromPanL) / n;
       const dPanR = (panR - fromPanR) / n;
-      const mR = this.stereo ? levelMod.R : levelMod.L;
+      const mR = levelMod.right;
       for (let i = 0; i < n; i++) {
         const k = i + 1;
         const a = Math.max(0, base + levelMod.L[i]!);
@@ -1610,19 +1650,21 @@ export class Voice {
     const v = this.program.values;
     const stereo = this.stereo;
     let flags = LANES_ON;
-    let split = false;
+    // a right lane is computed only when its inputs differ from the left lane's
+    let pitchSplit = false;
     if (tr !== null || tu !== null) {
       flags |= LANES_PITCH;
       const q = this.transposeQuantize[o]!;
       const table = this.snapTables[o]!;
       const trBase = v[ids.transpose]!;
       const tuBase = v[ids.tune]!;
-      const lanes = stereo ? 2 : 1;
-      for (let lane = 0; lane < lanes; lane++) {
+      pitchSplit =
+        stereo && (this.laneInputsDiffer(tr, ids.transpose) || this.laneInputsDiffer(tu, ids.tune));
+      for (let lane = 0; lane < (pitchSplit ? 2 : 1); lane++) {
         const mods = lane === 0 ? this.mods : this.modsR;
         const out = lane === 0 ? this.incMultL : this.incMultR;
-        const trBuf = tr === null ? null : lane === 0 ? tr.L : tr.R;
-        const tuBuf = tu === null ? null : lane === 0 ? tu.L : tu.R;
+        const trBuf = tr === null ? null : lane === 0 ? tr.L : tr.right;
+        const tuBuf = tu === null ? null : lane === 0 ? tu.L : tu.right;
         const trFixed = trBase + mods[ids.transpose]!;
         const tuFixed = tuBase + mods[ids.tune]!;
         for (let i = 0; i < n; i++) {
@@ -1631,21 +1673,31 @@ export class Voice {
           out[i] = exp2Fast((snappedPitch(midi, t, q, table) + c - pitchEnd) / 12);
         }
       }
-      if (stereo) split = !sameSignal64(this.incMultL, this.incMultR, n);
+      pitchSplit = pitchSplit && !sameSignal64(this.incMultL, this.incMultR, n);
     }
     const offL = this.phaseOffL;
     const offR = this.phaseOffR;
+    let phaseSplit = false;
     if (phase !== null) {
       const base = v[ids.phase]! - 0.5;
-      for (let i = 0; i < n; i++) {
-        offL[i] = base + phase.L[i]!;
-        offR[i] = base + phase.R[i]!;
+      for (let i = 0; i < n; i++) offL[i] = base + phase.L[i]!;
+      if (phase.split) {
+        for (let i = 0; i < n; i++) offR[i] = base + phase.R[i]!;
+        phaseSplit = !sameSignal64(offL, offR, n);
       }
-      if (stereo) split = split || !sameSignal64(offL, offR, n);
     } else {
-      for (let i = 0; i < n; i++) offL[i] = offR[i] = offStart + offStep * (i + 1);
+      for (let i = 0; i < n; i++) offL[i] = offStart + offStep * (i + 1);
     }
+    const split = pitchSplit || phaseSplit;
+    // split lanes read both lanes' buffers; a lane that was not computed apart equals the left one
+    if (split && !pitchSplit && (flags & LANES_PITCH) !== 0) this.incMultR.set(this.incMultL);
+    if (split && !phaseSplit) offR.set(offL);
     return split ? flags | LANES_SPLIT : flags;
+  }
+
+  /** Whether a per-sample destination (or, without one, the parameter's block value) differs by lane. */
+  private laneInputsDiffer(d: PerSampleDestination | null, param: number): boolean {
+    return d === null ? this.modsR[param] !== this.mods[param] : d.split;
   }
 
   /**
