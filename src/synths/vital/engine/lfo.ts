@@ -409,7 +409,11 @@ export class RandomLfo {
     // the control value is the state after the block's first step (Vital reads the first sample)
     this.value = lorenzSteps(L, samples, t, this.audioL);
     this.valueR = stereo ? lorenzSteps(R, samples, t, this.audioR) : this.value;
-    if (!stereo && this.audioR !== null) this.audioR.set(this.audioL!.subarray(0, samples));
+    if (!stereo && this.audioR !== null) {
+      const L = this.audioL!;
+      const R = this.audioR;
+      for (let i = 0; i < samples; i++) R[i] = L[i]!;
+    }
   }
 }
 

@@ -77,10 +77,7 @@ const M = {
 } as const;
 const SLOT_BYTES = Math.ceil((CYCLE_LENGTH * 4) / 16) * 16;
 const SLOTS_START = M.silent + SLOT_BYTES;
-/** Cycle slots per oscillator: each voice's cycle and the one it fades from, all distinct at worst. */
-const SLOTS = 2 * 16;
 const OSCILLATORS = 3;
-const MEMORY_BYTES = SLOTS_START + OSCILLATORS * SLOTS * SLOT_BYTES;
 
 const k4 = (x: number) => f32x4.const(x, x, x, x);
 
@@ -201,7 +198,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     v128.store(G0, L(fade), G.fade),
     v128.store(G0, L(carry), G.carry),
   );
-  return assemble([{ name: "run", fn, body }], Math.ceil(MEMORY_BYTES / 65536));
+  return assemble([{ name: "run", fn, body }], 1);
 }
 
 function rep4(x: number): [number, number, number, number] {
@@ -213,14 +210,17 @@ export const unisonKernelModule = lazyModule(moduleBytes);
 
 /**
  * One voice's instance of the kernel: the oscillators' cycles live in its memory (a pool of slots per
- * oscillator, each cycle copied once while voices use it). Per block, per oscillator: `setVoice` for each
- * voice, the lanes' buffers, `run`, then read back `phaseOf` / `fadeOf`.
+ * oscillator, each cycle copied once while voices use it). Per block, per oscillator: each voice's values in
+ * the per-voice arrays (`phase` … `right`), the lanes' buffers, `run`, then the voices' `phase` and `fade` are
+ * the ones at the block's end. (Arrays rather than arguments: no number is boxed per voice and block.)
  */
 export class UnisonKernel {
   private readonly run_: (g: number, n: number, fading: number) => void;
   private readonly f: Float32Array;
   private readonly i: Int32Array;
   private readonly u: Uint32Array;
+  /** Per oscillator: its first slot and its slot count (twice its unison voices; 0 when it never runs here). */
+  private readonly slotBase: number[] = [];
   /** The cycle each slot holds, per oscillator. */
   private readonly slotCycle: (Float32Array | null)[][] = [];
   /** Stamp of the last `resolve` that needed the slot. */
@@ -241,11 +241,35 @@ export class UnisonKernel {
   /** The raw output of the last `run`. */
   readonly accL: Float32Array;
   readonly accR: Float32Array;
-  private voices = 0;
+  /** Per voice: phase in cycles (at the block's start; after `run`, at its end). */
+  readonly phase = new Float64Array(MAX_VOICES);
+  /** Per voice: the increment at sample 0 and its per-sample step (cycles per sample). */
+  readonly incFrom = new Float64Array(MAX_VOICES);
+  readonly incStep = new Float64Array(MAX_VOICES);
+  /** Per voice: cross-fade position (at the block's start; after `run`, at its end). */
+  readonly fade = new Float64Array(MAX_VOICES);
+  readonly gainL = new Float64Array(MAX_VOICES);
+  readonly gainR = new Float64Array(MAX_VOICES);
+  /** Per voice: byte addresses of its cycle and the one it fades from (from `resolve`). */
+  readonly cycle = new Int32Array(MAX_VOICES);
+  readonly prev = new Int32Array(MAX_VOICES);
+  /** Per voice: 1 when it reads the right lane's multipliers and offsets. */
+  readonly right = new Uint8Array(MAX_VOICES);
   private fading = false;
 
-  constructor(mod: WebAssembly.Module) {
-    const k = instantiate(mod, MEMORY_BYTES);
+  /** `voices[o]`: oscillator o's unison count when it runs in the kernel, else 0 (sizes the cycle slots). */
+  constructor(mod: WebAssembly.Module, voices: readonly number[]) {
+    let slots = 0;
+    for (let o = 0; o < OSCILLATORS; o++) {
+      const count = 2 * Math.min(16, voices[o] ?? 0);
+      this.slotBase.push(slots);
+      slots += count;
+      this.slotCycle.push(new Array<Float32Array | null>(count).fill(null));
+      this.slotStamp.push(new Int32Array(count).fill(-1));
+      this.lastCycles.push(new Array<Float32Array | null>(2 * MAX_VOICES).fill(null));
+      this.lastAddr.push(new Int32Array(2 * MAX_VOICES));
+    }
+    const k = instantiate(mod, SLOTS_START + slots * SLOT_BYTES);
     this.run_ = (k as unknown as { run: (g: number, n: number, fading: number) => void }).run;
     this.f = k.f;
     this.i = k.i;
@@ -258,12 +282,6 @@ export class UnisonKernel {
     this.offR = u32(M.offR);
     this.accL = f32(M.accL);
     this.accR = f32(M.accR);
-    for (let o = 0; o < OSCILLATORS; o++) {
-      this.slotCycle.push(new Array<Float32Array | null>(SLOTS).fill(null));
-      this.slotStamp.push(new Int32Array(SLOTS).fill(-1));
-      this.lastCycles.push(new Array<Float32Array | null>(2 * MAX_VOICES).fill(null));
-      this.lastAddr.push(new Int32Array(2 * MAX_VOICES));
-    }
   }
 
   /**
@@ -272,15 +290,18 @@ export class UnisonKernel {
    */
   resolve(o: number, cycles: Float32Array[], count: number, addr: Int32Array): void {
     const last = this.lastCycles[o]!;
+    const lastAddr = this.lastAddr[o]!;
     let same = count === this.lastCount[o];
     for (let c = 0; same && c < count; c++) same = cycles[c] === last[c];
     if (same) {
-      addr.set(this.lastAddr[o]!.subarray(0, count));
+      for (let c = 0; c < count; c++) addr[c] = lastAddr[c]!;
       return;
     }
     this.resolveSlots(o, cycles, count, addr);
-    for (let c = 0; c < count; c++) last[c] = cycles[c]!;
-    this.lastAddr[o]!.set(addr.subarray(0, count));
+    for (let c = 0; c < count; c++) {
+      last[c] = cycles[c]!;
+      lastAddr[c] = addr[c]!;
+    }
     this.lastCount[o] = count;
   }
 
@@ -305,6 +326,7 @@ export class UnisonKernel {
         continue;
       }
       while (stamps[free] === stamp) free++;
+      if (free >= held.length) throw new Error(`unison kernel: oscillator ${o + 1} has no free cycle slot`);
       held[free] = cycles[c]!;
       stamps[free] = stamp;
       const a = this.slotAddress(o, free);
@@ -322,7 +344,7 @@ export class UnisonKernel {
   }
 
   private slotAddress(o: number, slot: number): number {
-    return SLOTS_START + (o * SLOTS + slot) * SLOT_BYTES;
+    return SLOTS_START + (this.slotBase[o]! + slot) * SLOT_BYTES;
   }
 
   /** Start a block of one oscillator: the lanes' buffers (null: multipliers all 1, offsets all 0). */
@@ -336,70 +358,65 @@ export class UnisonKernel {
     this.f[w + 4] = fadeStep;
     this.accL.fill(0);
     this.accR.fill(0);
-    this.voices = 0;
-    this.fading = false;
   }
 
-  /**
-   * Add voice `v` (in order from 0): phase in cycles, increment at sample 0 and its step (cycles per sample),
-   * fade position, gains, cycle addresses (from `resolve`), and whether it reads the right lane.
-   */
-  setVoice(
-    v: number,
-    phase: number,
-    incFrom: number,
-    incStep: number,
-    fade: number,
-    gainL: number,
-    gainR: number,
-    cycle: number,
-    prev: number,
-    right: boolean,
-  ): void {
+  /** Render the block of voices 0 … voices − 1 (as staged in the per-voice arrays): their panned sum into accL / accR. */
+  run(n: number, voices: number): void {
+    this.fading = false;
+    for (let v = 0; v < voices; v++) this.stage(v);
+    for (let v = voices; v % LANES !== 0; v++) this.stageSilent(v);
+    const groups = Math.ceil(voices / LANES);
+    for (let g = 0; g < groups; g++) this.run_(M.groups + g * G.bytes, n, this.fading ? 1 : 0);
+    for (let v = 0; v < voices; v++) {
+      const base = (M.groups + Math.floor(v / LANES) * G.bytes) / 4 + (v % LANES);
+      const units = this.u[base + G.phase / 4]! + this.f[base + G.carry / 4]!;
+      this.phase[v] =
+        units >= PHASE_SCALE
+          ? units / PHASE_SCALE - 1
+          : units < 0
+            ? units / PHASE_SCALE + 1
+            : units / PHASE_SCALE;
+      this.fade[v] = this.f[base + G.fade / 4]!;
+    }
+  }
+
+  /** Voice v's values into its lane of the memory. */
+  private stage(v: number): void {
     const base = (M.groups + Math.floor(v / LANES) * G.bytes) / 4 + (v % LANES);
-    const units = phase * PHASE_SCALE;
+    const units = this.phase[v]! * PHASE_SCALE;
     const unit = Math.floor(units);
     this.u[base + G.phase / 4] = unit;
     this.f[base + G.carry / 4] = units - unit;
-    const from = incFrom * PHASE_SCALE;
+    const from = this.incFrom[v]! * PHASE_SCALE;
     const whole = Math.round(from);
     this.u[base + G.incWhole / 4] = whole;
     this.f[base + G.incRest / 4] = from - whole;
     this.f[base + G.incFrom / 4] = from;
-    this.f[base + G.incStep / 4] = incStep * PHASE_SCALE;
+    this.f[base + G.incStep / 4] = this.incStep[v]! * PHASE_SCALE;
+    const fade = this.fade[v]!;
     this.f[base + G.fade / 4] = fade;
-    this.f[base + G.gainL / 4] = gainL;
-    this.f[base + G.gainR / 4] = gainR;
-    this.i[base + G.cycle / 4] = cycle;
-    this.i[base + G.prev / 4] = fade < 1 ? prev : cycle;
-    this.i[base + G.right / 4] = right ? -1 : 0;
+    this.f[base + G.gainL / 4] = this.gainL[v]!;
+    this.f[base + G.gainR / 4] = this.gainR[v]!;
+    this.i[base + G.cycle / 4] = this.cycle[v]!;
+    this.i[base + G.prev / 4] = fade < 1 ? this.prev[v]! : this.cycle[v]!;
+    this.i[base + G.right / 4] = this.right[v] === 1 ? -1 : 0;
     if (fade < 1) this.fading = true;
-    this.voices = v + 1;
   }
 
-  /** Render the block: the voices' panned sum into accL / accR. */
-  run(n: number): void {
-    for (let v = this.voices; v % LANES !== 0; v++) {
-      this.setVoice(v, 0, 0, 0, 1, 0, 0, M.silent, M.silent, false);
-    }
-    const groups = Math.ceil(this.voices / LANES);
-    for (let g = 0; g < groups; g++) this.run_(M.groups + g * G.bytes, n, this.fading ? 1 : 0);
-  }
-
-  /** Voice v's phase (cycles) after the last `run`. */
-  phaseOf(v: number): number {
+  /** A silent voice filling the last group (phase 0, no increment, gain 0, reading the silent cycle). */
+  private stageSilent(v: number): void {
     const base = (M.groups + Math.floor(v / LANES) * G.bytes) / 4 + (v % LANES);
-    const units = this.u[base + G.phase / 4]! + this.f[base + G.carry / 4]!;
-    return units >= PHASE_SCALE
-      ? units / PHASE_SCALE - 1
-      : units < 0
-        ? units / PHASE_SCALE + 1
-        : units / PHASE_SCALE;
-  }
-
-  /** Voice v's fade position after the last `run`. */
-  fadeOf(v: number): number {
-    const base = (M.groups + Math.floor(v / LANES) * G.bytes) / 4 + (v % LANES);
-    return this.f[base + G.fade / 4]!;
+    this.u[base + G.phase / 4] = 0;
+    this.f[base + G.carry / 4] = 0;
+    this.u[base + G.incWhole / 4] = 0;
+    this.f[base + G.incRest / 4] = 0;
+    this.f[base + G.incFrom / 4] = 0;
+    this.f[base + G.incStep / 4] = 0;
+    this.f[base + G.fade / 4] = 1;
+    this.f[base + G.gainL / 4] = 0;
+    this.f[base + G.gainR / 4] = 0;
+    this.i[base + G.right / 4] = 0;
+    this.i[base + G.cycle / 4] = M.silent;
+    this.i[base + G.prev / 4] = M.silent;
   }
 }

@@ -313,6 +313,11 @@ function toPhaseUnits(off: Float64Array, out: Uint32Array, n: number): void {
   }
 }
 
+/** dst[0 … n) = src[0 … n), by loop: `set(subarray())` would allocate a view per block. */
+function copyInto(dst: Float32Array, src: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) dst[i] = src[i]!;
+}
+
 function rampInto(out: Float32Array, from: number, to: number, n: number): void {
   const step = (to - from) / n;
   for (let i = 0; i < n; i++) out[i] = from + step * (i + 1);
@@ -504,10 +509,8 @@ export class Voice {
   /** Per oscillator: its spectral morph state (spectral-morph.ts), null without a morph. */
   private readonly morphs: (OscMorph | null)[];
   private readonly ctx: VoiceContext;
-  /** The SIMD unison kernel (made on first use; null: not available or not wanted), and its staging. */
-  private unison: UnisonKernel | null | undefined;
-  private readonly kernelFrom = new Float64Array(MAX_UNISON);
-  private readonly kernelStep = new Float64Array(MAX_UNISON);
+  /** The SIMD unison kernel (null: not needed, not available or not wanted), and its staging. */
+  private readonly unison: UnisonKernel | null;
   private readonly kernelCycles: Float32Array[] = [];
   private readonly kernelAddr = new Int32Array(2 * MAX_UNISON);
 
@@ -523,6 +526,7 @@ export class Voice {
       return type >= 1 && type <= 11 ? new OscMorph(type, this.sr, program.wavetables[o]!) : null;
     });
     this.distTypes = OSC.map((ids) => Math.round(program.values[ids.distortionType]!));
+    this.unison = this.makeUnisonKernel();
     this.transposeQuantize = OSC.map((ids) => Math.round(program.values[ids.transposeQuantize]!));
     this.snapTables = this.transposeQuantize.map((q) => (isTransposeSnapping(q) ? snapTable(q) : null));
     this.oscOrder = processingOrder(this.distTypes);
@@ -999,7 +1003,7 @@ export class Voice {
     this.envs[0]!.render(amp, n, this.envTimes[0]!);
     if (this.perSampleDests.length > 0) {
       const env1 = this.srcL[SRC_ENV]!;
-      if (env1 !== null) env1.set(amp.subarray(0, n));
+      if (env1 !== null) copyInto(env1, amp, n);
       this.renderPerSample(n);
     }
     const track = this.v(G.velocityTrack);
@@ -1190,8 +1194,8 @@ export class Voice {
     const dl = this.dryL;
     const dr = this.dryR;
     if (mix < 1 || mixR < 1) {
-      dl.set(L.subarray(0, n));
-      dr.set(R.subarray(0, n));
+      copyInto(dl, L, n);
+      copyInto(dr, R, n);
     }
     const fl = this.filters[k]![0]!;
     const fr = this.filters[k]![1]!;
@@ -1199,7 +1203,7 @@ export class Voice {
     // the left one's, copied over as soon as the channels differ.
     if (!this.stereo && sameSignal(L, R, n)) {
       fl.process(L, n, s);
-      R.set(L.subarray(0, n));
+      copyInto(R, L, n);
       this.filterMirrored[k] = true;
     } else {
       if (this.filterMirrored[k]) {
@@ -1343,7 +1347,7 @@ export class Voice {
     accL.fill(0, 0, n);
     accR.fill(0, 0, n);
     const lanes = this.perSampleLanes(o, n, midi + pitchBase, pitch, offStart, offStep);
-    const kernel = distType === 0 && count >= KERNEL_MIN_VOICES ? this.unisonKernel() : null;
+    const kernel = distType === 0 && count >= KERNEL_MIN_VOICES ? this.unison : null;
     for (let u = 0; u < count; u++) {
       let mult = st.ratio[u]! * Math.pow(2, st.cents[u]! / 1200);
       if (morph !== null) mult *= morph.pitchMult(u);
@@ -1390,11 +1394,11 @@ export class Voice {
           const base = baseHz / sr;
           const prevMult = st.started ? st.mult[u]! : mult;
           st.mult[u] = mult;
-          this.kernelFrom[u] = base * prevMult;
-          this.kernelStep[u] = (base * mult - base * prevMult) / n;
+          kernel.incFrom[u] = base * prevMult;
+          kernel.incStep[u] = (base * mult - base * prevMult) / n;
         } else {
-          this.kernelFrom[u] = prevInc;
-          this.kernelStep[u] = dInc;
+          kernel.incFrom[u] = prevInc;
+          kernel.incStep[u] = dInc;
         }
         continue;
       }
@@ -1524,12 +1528,20 @@ export class Voice {
     st.started = true;
   }
 
-  private unisonKernel(): UnisonKernel | null {
-    if (this.unison === undefined) {
-      const mod = this.ctx.scalarOscillators ? null : unisonKernelModule();
-      this.unison = mod === null ? null : new UnisonKernel(mod);
-    }
-    return this.unison;
+  /**
+   * The SIMD unison kernel when some oscillator runs in it (undistorted, from KERNEL_MIN_VOICES voices), made
+   * with the voice and sized to those oscillators' voices; null otherwise or where WebAssembly SIMD is missing.
+   */
+  private makeUnisonKernel(): UnisonKernel | null {
+    const voices = OSC.map((ids, o) => {
+      const v = this.program.values;
+      const count = Math.max(1, Math.min(MAX_UNISON, Math.round(v[ids.voices]!)));
+      const on = v[ids.on]! >= 0.5 && this.distTypes[o] === 0 && count >= KERNEL_MIN_VOICES;
+      return on ? count : 0;
+    });
+    if (voices.every((c) => c === 0)) return null;
+    const mod = this.ctx.scalarOscillators ? null : unisonKernelModule();
+    return mod === null ? null : new UnisonKernel(mod, voices);
   }
 
   /**
@@ -1586,47 +1598,34 @@ export class Voice {
         gl = g * cs;
         gr = g * sn;
       }
-      const from = this.kernelFrom[u]!;
-      const step = this.kernelStep[u]!;
-      kernel.setVoice(
-        u,
-        st.phase[u]!,
-        from,
-        step,
-        st.fade[u]!,
-        gl,
-        gr,
-        addr[2 * u]!,
-        addr[2 * u + 1]!,
-        right,
-      );
+      kernel.phase[u] = st.phase[u]!;
+      kernel.fade[u] = st.fade[u]!;
+      kernel.gainL[u] = gl;
+      kernel.gainR[u] = gr;
+      kernel.cycle[u] = addr[2 * u]!;
+      kernel.prev[u] = addr[2 * u + 1]!;
+      kernel.right[u] = right ? 1 : 0;
     }
     if (centreSplit) {
       const g = st.gainL[0]! / (cs + sn);
-      const from = this.kernelFrom[0]!;
-      const step = this.kernelStep[0]!;
-      kernel.setVoice(
-        count,
-        st.phase[CENTRE_R]!,
-        from,
-        step,
-        st.fade[0]!,
-        g * sn,
-        g * cs,
-        addr[0]!,
-        addr[1]!,
-        true,
-      );
+      kernel.phase[count] = st.phase[CENTRE_R]!;
+      kernel.incFrom[count] = kernel.incFrom[0]!;
+      kernel.incStep[count] = kernel.incStep[0]!;
+      kernel.fade[count] = st.fade[0]!;
+      kernel.gainL[count] = g * sn;
+      kernel.gainR[count] = g * cs;
+      kernel.cycle[count] = addr[0]!;
+      kernel.prev[count] = addr[1]!;
+      kernel.right[count] = 1;
     }
-    kernel.run(n);
+    kernel.run(n, centreSplit ? count + 1 : count);
     for (let u = 0; u < count; u++) {
-      st.phase[u] = kernel.phaseOf(u);
-      st.fade[u] = kernel.fadeOf(u);
+      st.phase[u] = kernel.phase[u]!;
+      st.fade[u] = kernel.fade[u]!;
     }
-    if (!even && lanes !== LANES_NONE)
-      st.phase[CENTRE_R] = centreSplit ? kernel.phaseOf(count) : st.phase[0]!;
-    this.oscRawL[o]!.set(kernel.accL.subarray(0, n));
-    this.oscRawR[o]!.set(kernel.accR.subarray(0, n));
+    if (!even && lanes !== LANES_NONE) st.phase[CENTRE_R] = centreSplit ? kernel.phase[count]! : st.phase[0]!;
+    copyInto(this.oscRawL[o]!, kernel.accL, n);
+    copyInto(this.oscRawR[o]!, kernel.accR, n);
   }
 
   /**
