@@ -110,6 +110,15 @@ describe("Vital effect kernels (WebAssembly SIMD) match the JavaScript loops", (
     });
   }
 
+  it("reverb at its smallest size with the deepest, fastest chorus (the shortest line reads) in blocks of 128", () => {
+    const small = { ...reverb, reverb_size: 0, reverb_chorus_amount: 1, reverb_chorus_frequency: 4 };
+    const a = render(makeReverb, small, false, 44100, 128);
+    const b = render(makeReverb, small, true, 44100, 128);
+    const { diff, peak, tail } = compare(a, b);
+    expect(tail).toBeGreaterThan(1e-4);
+    expect(diff).toBeLessThan(2e-5 * Math.max(1, peak));
+  });
+
   it("reverb with its size, decay, shelves, pre-delay and mix moving between blocks", () => {
     const change = (v: Float64Array, b: number) => {
       const s = Math.sin(b * 0.05);

@@ -66,9 +66,10 @@ export function flush(x: number): number {
   return x > 1e-20 || x < -1e-20 ? x : 0;
 }
 
-/** dst[0 … n) = src[0 … n) (a loop: no subarray view allocated per block). */
+/** dst[0 … n) = src[0 … n) (no subarray view allocated per block; a whole source at once, else a loop). */
 export function copyBlock(dst: Float32Array, src: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) dst[i] = src[i]!;
+  if (n === src.length) dst.set(src);
+  else for (let i = 0; i < n; i++) dst[i] = src[i]!;
 }
 
 export function clamp(x: number, lo: number, hi: number): number {

@@ -1,8 +1,15 @@
 // The reverb's feedback network (reverb.ts) as a WebAssembly SIMD kernel: the 16 lines as 4 groups × 4 lanes
-// (f32x4), the same arithmetic as the JavaScript loop in single precision. Per sample: the band-limited input,
-// the chorus phasors, Catmull-Rom reads of the 16 lines (one 4-sample load per line, transposed), the all-pass
-// diffusers (each reading its stereo neighbour), the Householder ⊗ Householder mix, the shelves, the decays and
-// the feed-forward; it writes the network's stereo output (before the pre-delay) for reverb.ts to finish.
+// (f32x4), the same arithmetic as the JavaScript loop in single precision. No line or all-pass read reaches a
+// sample written in the same block (their delays are ≥ 340 samples, a block ≤ 128), so within a block only the
+// one-pole filters are recursive; the block runs as short passes over the samples, each handing its results to
+// the next through a per-sample scratch record (few values live at once: no register spills):
+//   1. the band-limited input and the chorus phasors;
+//   2. per group: Catmull-Rom reads of its 4 lines (one 4-sample load per line, transposed) and the all-pass
+//      diffusers (each reading its stereo neighbour's memory);
+//   3. the Householder ⊗ Householder mix;
+//   4. per group: the shelves, the decay and the line writes;
+//   5. the feed-forward of the stored values through the same mix, and the network's stereo output;
+//   6. the pre-delay and the dry/wet mix.
 // Structure and constants are facts from Vital (GPL-3.0, Matt Tytel); see reverb.ts.
 
 import {
@@ -10,6 +17,7 @@ import {
   block,
   br,
   brIf,
+  cat,
   instantiate,
   lazyModule,
   F32,
@@ -43,8 +51,8 @@ export const CTL = {
   preCoef: 272, // [low, low, high, high] pre-filter coefficients before the first sample
   preStep: 288, // their per-sample steps
   pos: 304, // i32: [line write position, all-pass write position, line mask, all-pass mask]
-  io: 320, // i32: [bytes per line (without guard), block buffers address, bytes per block buffer, 0]: the buffers
-  // are input L, input R, output L, output R in that order
+  io: 320, // i32: [bytes per line (without guard), block buffers address, bytes per block buffer, scratch address]:
+  // the buffers are input L, input R, output L, output R in that order
   lineBase: 336, // 4 × i32x4: byte address of each line
   apDelay: 400, // 4 × i32x4: all-pass delay read by each lane (its neighbour's)
   apLane: 464, // 4 × i32x4: group buffer address + neighbour lane byte offset
@@ -60,6 +68,26 @@ export const CTL = {
   bytes: 800,
 } as const;
 
+/** The longest block: below the shortest line or all-pass delay (≥ 340 samples at any size and rate). */
+const MAX_BLOCK = 256;
+
+/**
+ * The scratch, one region (an f32x4 per sample) per value a pass hands to the next: byte offsets of the
+ * regions, `REGION` apart (not a multiple of 4 KiB, so that a load from one region and a store to another at the
+ * same sample do not alias in the cache's eyes).
+ */
+const REGION = MAX_BLOCK * 16 + 64;
+const SCRATCH = {
+  input: 0, // the band-limited input [L, R, L, R] · ¼
+  chorusCos: REGION, // chorus offsets (cos · depth, sin · depth) per lane
+  chorusSin: 2 * REGION,
+  x: 3 * REGION, // 4 groups: the diffusers' outputs, then the mixed values, then the shelved values
+  store: 7 * REGION, // 4 groups: the values written to the lines
+  decay: 11 * REGION, // 4 groups: the decays at this sample
+  net: 15 * REGION, // the network's stereo output [L + R sums in lanes 0, 1]
+  bytes: 16 * REGION,
+} as const;
+
 const ALLPASS_GAIN = 0.6;
 const LINES = 16;
 /** Values below this are flushed to zero where they enter the delay memories (no subnormals in long tails). */
@@ -71,42 +99,22 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const v = () => fn.local(V128);
   const vs = (count: number) => Array.from({ length: count }, v);
   const s = () => fn.local(I32);
-  const i = s();
-  const fbW = s();
-  const apW = s();
-  const fbMask = s();
-  const apMask = s();
-  const lineBytes = s();
-  const inL = s();
-  const inR = s();
-  const out = s();
-  const outR = s();
-  const ringPos = s();
-  const ringMask = s();
-  const ringBase = s();
-  const rd = s();
+  const [i, rec, scratch, fbW, apW, fbMask, apMask, lineBytes, inL, inR, out, outR] = Array.from(
+    { length: 12 },
+    s,
+  );
+  const [ringPos, ringMask, ringBase, rd, pdInt, apGroup] = Array.from({ length: 6 }, s);
   const pd = fn.local(F32);
-  const pdInt = s();
   const pdStep = fn.local(F32);
-  const lineDelay = [v(), v(), v(), v()];
-  const lineInt = [v(), v(), v(), v()];
-  const decay = [v(), v(), v(), v()];
-  const decayStep = [v(), v(), v(), v()];
-  const lineBase = [v(), v(), v(), v()];
-  const apDelay = [v(), v(), v(), v()];
-  const apLane = [v(), v(), v(), v()];
-  const hs = [v(), v(), v(), v()];
-  const ls = [v(), v(), v(), v()];
-  const x = [v(), v(), v(), v()];
-  const st = [v(), v(), v(), v()];
-  const a = [v(), v(), v(), v()];
-  const t = [v(), v(), v(), v()];
-  const yv = [v(), v(), v(), v()]; // y3, y2, y1, y0
-  const [cos, sin, amount, rot, lc, la, hc, hcStep, ha, haStep, pc, pcStep, pre, apGroup] = vs(14);
-  const [mask, apMaskV, readBase, apPosV, writeOff, flushV] = [v(), v(), v(), v(), v(), v()];
-  const [tmp, inVec, chorusC, chorusS, delay, f, idx, fbRead, apRead, apIn, w] = vs(11);
-  const [rows, cols, total, common, ysum, ff, outV, yk, dd, hl, ll, k1, k2, k3] = vs(14);
-  const [xin, wetV, wetStep, dryV, dryStep, frac] = [v(), v(), v(), v(), v(), v()];
+  const a = vs(4);
+  const t = vs(4);
+  const yv = vs(4); // y3, y2, y1, y0
+  const g = vs(4); // the four groups' values of one sample
+  const [lineDelay, lineInt, lineBase, apDelay, apLane, decay, decayStep, hs, ls] = vs(9);
+  const [cos, sin, rc, rs, amount, lc, la, hc, hcStep, ha, haStep, pc, pcStep, pre] = vs(14);
+  const [mask, apMaskV, flushV, absMask, tmp, delay, f, idx, fbRead, apRead, apIn] = vs(11);
+  const [rows, cols, total, common, sum, ff, outV, yk, dd, hl, ll, k1, k2, k3] = vs(14);
+  const [xin, wetV, wetStep, dryV, dryStep, frac, intBias] = vs(7);
 
   const c = get(ctl);
   const ld = (off: number) => v128.load(c, off);
@@ -116,11 +124,30 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const mul = f32x4.mul;
   const k4 = (x: number) => f32x4.const(x, x, x, x);
   const lane = (vec: Local, l: number) => v128.shuffle32(L(vec), L(vec), [l, l, l, l]);
-  const flushed = (val: Code) => v128.and(val, f32x4.gt(f32x4.abs(val), L(flushV)));
+  const flushed = (val: Code) => v128.and(val, f32x4.gt(v128.and(val, L(absMask)), L(flushV)));
+  const recLoad = (off: number) => v128.load(L(rec), off);
+  const recStore = (off: number, val: Code) => v128.store(L(rec), val, off);
+  /** `start + i`, splatted. */
+  const plusI = (start: Local) => i32x4.splat(i32.add(L(start), L(i)));
+  const i4 = i32.shl(L(i), i32.const(2));
+  /** A loop over the block's samples: `i` counts them, `rec` points at sample i's f32x4 in the first region. */
+  const eachSample = (...body: Code[]): Code =>
+    cat(
+      set(i, i32.const(0)),
+      set(rec, L(scratch)),
+      block(
+        loop(
+          brIf(1, i32.geS(L(i), L(n))),
+          ...body,
+          set(i, i32.add(L(i), i32.const(1))),
+          set(rec, i32.add(L(rec), i32.const(16))),
+          br(0),
+        ),
+      ),
+    );
   const code: Code[] = [];
   const emit = (...parts: Code[]) => code.push(...parts);
 
-  // ---- load the block's constants and states
   emit(
     set(fbW, i32.load(c, CTL.pos)),
     set(apW, i32.load(c, CTL.pos + 4)),
@@ -131,145 +158,116 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(inR, i32.add(L(inL), i32.load(c, CTL.io + 8))),
     set(out, i32.add(L(inR), i32.load(c, CTL.io + 8))),
     set(outR, i32.add(L(out), i32.load(c, CTL.io + 8))),
-  );
-  for (let k = 0; k < 4; k++) {
-    emit(
-      set(lineDelay[k]!, ld(CTL.lineDelay + 16 * k)),
-      set(lineInt[k]!, ld(CTL.lineInt + 16 * k)),
-      set(decay[k]!, ld(CTL.decay + 16 * k)),
-      set(decayStep[k]!, ld(CTL.decayStep + 16 * k)),
-      set(lineBase[k]!, ld(CTL.lineBase + 16 * k)),
-      set(apDelay[k]!, ld(CTL.apDelay + 16 * k)),
-      set(apLane[k]!, ld(CTL.apLane + 16 * k)),
-      set(hs[k]!, ld(CTL.highState + 16 * k)),
-      set(ls[k]!, ld(CTL.lowState + 16 * k)),
-    );
-  }
-  emit(
-    set(cos, ld(CTL.cos)),
-    set(sin, ld(CTL.sin)),
-    set(amount, ld(CTL.amount)),
-    set(rot, ld(CTL.rotLow)),
-    set(lc, lane(rot, 2)),
-    set(la, lane(rot, 3)),
-    set(tmp, ld(CTL.high)),
-    set(hc, lane(tmp, 0)),
-    set(hcStep, lane(tmp, 1)),
-    set(ha, lane(tmp, 2)),
-    set(haStep, lane(tmp, 3)),
-    set(pc, ld(CTL.preCoef)),
-    set(pcStep, ld(CTL.preStep)),
-    set(pre, ld(CTL.preState)),
-    set(apGroup, ld(CTL.apGroup)),
+    set(scratch, i32.load(c, CTL.io + 12)),
     set(mask, i32x4.splat(L(fbMask))),
     set(apMaskV, i32x4.splat(L(apMask))),
     set(flushV, k4(FLUSH)),
-    set(pd, f32.load(c, CTL.mix)),
-    set(pdStep, f32.load(c, CTL.mix + 4)),
-    set(pdInt, i32.load(c, CTL.ring + 12)),
-    set(wetV, f32x4.splat(f32.load(c, CTL.mix + 8))),
-    set(wetStep, f32x4.splat(f32.load(c, CTL.mix + 12))),
-    set(dryV, f32x4.splat(f32.load(c, CTL.mixDry))),
-    set(dryStep, f32x4.splat(f32.load(c, CTL.mixDry + 4))),
-    set(ringPos, i32.load(c, CTL.ring)),
-    set(ringMask, i32.load(c, CTL.ring + 4)),
-    set(ringBase, i32.load(c, CTL.ring + 8)),
-    set(i, i32.const(0)),
+    set(intBias, k4(1.5 * 2 ** 23)),
+    set(absMask, i32x4.const(0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff)),
   );
   // the guard samples after each line mirror its first four, so that 4-sample reads never wrap: once per block
-  // (as Vital), since no read reaches a sample written in the same block (lines are ≥ 340 samples long)
+  // (as Vital), since no read reaches a sample written in the same block
   for (let line = 0; line < LINES; line++) {
     const base = i32.load(c, CTL.lineBase + 4 * line);
     emit(v128.store(i32.add(base, L(lineBytes)), v128.load(base)));
   }
 
-  const body: Code[] = [];
-  const b = (...parts: Code[]) => body.push(...parts);
-  b(brIf(1, i32.geS(L(i), L(n))));
-  // per-sample ramps (the value at sample i is the block's start plus (i + 1) steps)
-  b(set(pc, add(L(pc), L(pcStep))), set(hc, add(L(hc), L(hcStep))), set(ha, add(L(ha), L(haStep))));
-  for (let k = 0; k < 4; k++) b(set(decay[k]!, add(L(decay[k]!), L(decayStep[k]!))));
-  // input band-limiting: [low L, low R, high L, high R] one-pole low-passes, (low − high)·¼
-  const i4 = i32.shl(L(i), i32.const(2));
-  b(
-    set(
-      xin,
-      v128.shuffle32(
-        f32x4.splat(f32.load(i32.add(L(inL), i4))),
-        f32x4.splat(f32.load(i32.add(L(inR), i4))),
-        [0, 4, 0, 4],
+  // ---- 1. input band-limiting: [low L, low R, high L, high R] one-pole low-passes, (low − high)·¼; the chorus
+  // phasors (per-sample ramps: the value at sample i is the block's start plus (i + 1) steps)
+  emit(
+    set(pc, ld(CTL.preCoef)),
+    set(pcStep, ld(CTL.preStep)),
+    set(pre, ld(CTL.preState)),
+    set(cos, ld(CTL.cos)),
+    set(sin, ld(CTL.sin)),
+    set(amount, ld(CTL.amount)),
+    set(tmp, ld(CTL.rotLow)),
+    set(rc, lane(tmp, 0)),
+    set(rs, lane(tmp, 1)),
+    eachSample(
+      set(pc, add(L(pc), L(pcStep))),
+      set(
+        xin,
+        v128.shuffle32(
+          f32x4.splat(f32.load(i32.add(L(inL), i4))),
+          f32x4.splat(f32.load(i32.add(L(inR), i4))),
+          [0, 4, 0, 4],
+        ),
       ),
+      set(dd, mul(L(pc), sub(L(xin), L(pre)))),
+      set(tmp, add(L(pre), L(dd))),
+      set(pre, add(L(tmp), L(dd))),
+      set(tmp, mul(sub(L(tmp), v128.shuffle32(L(tmp), L(tmp), [2, 3, 0, 1])), k4(0.25))),
+      recStore(SCRATCH.input, v128.shuffle32(L(tmp), L(tmp), [0, 1, 0, 1])),
+      // groups 0/1 move by ±cos·depth, 2/3 by ±sin·depth
+      set(tmp, sub(mul(L(cos), L(rc)), mul(L(sin), L(rs)))),
+      set(sin, add(mul(L(sin), L(rc)), mul(L(cos), L(rs)))),
+      set(cos, L(tmp)),
+      recStore(SCRATCH.chorusCos, mul(L(cos), L(amount))),
+      recStore(SCRATCH.chorusSin, mul(L(sin), L(amount))),
     ),
-    set(dd, mul(L(pc), sub(L(xin), L(pre)))),
-    set(tmp, add(L(pre), L(dd))),
-    set(pre, add(L(tmp), L(dd))),
-    set(tmp, mul(sub(L(tmp), v128.shuffle32(L(tmp), L(tmp), [2, 3, 0, 1])), k4(0.25))),
-    set(inVec, v128.shuffle32(L(tmp), L(tmp), [0, 1, 0, 1])),
+    v128.store(c, L(pre), CTL.preState),
   );
-  // chorus phasors: groups 0/1 move by ±cos·depth, 2/3 by ±sin·depth
-  b(
-    set(tmp, sub(mul(L(cos), lane(rot, 0)), mul(L(sin), lane(rot, 1)))),
-    set(sin, add(mul(L(sin), lane(rot, 0)), mul(L(cos), lane(rot, 1)))),
-    set(cos, L(tmp)),
-    set(chorusC, mul(L(cos), L(amount))),
-    set(chorusS, mul(L(sin), L(amount))),
-    set(readBase, i32x4.splat(i32.sub(L(fbW), i32.const(2)))),
-    set(apPosV, i32x4.splat(L(apW))),
-  );
+
+  // ---- 2. per group: the line reads and the diffusers
   for (let k = 0; k < 4; k++) {
-    const m = k < 2 ? chorusC : chorusS;
-    b(
-      set(delay, (k & 1) === 0 ? add(L(lineDelay[k]!), L(m)) : sub(L(lineDelay[k]!), L(m))),
-      set(f, f32x4.floor(L(delay))),
-      set(idx, i32x4.add(L(lineInt[k]!), i32x4.truncSatF32x4S(L(f)))),
-      set(f, sub(L(delay), L(f))),
-      // four consecutive samples of each line (oldest first), from (write − 2 − ⌊delay⌋) & mask
-      set(
-        idx,
-        i32x4.add(
-          i32x4.shl(v128.and(i32x4.sub(L(readBase), L(idx)), L(mask)), i32.const(2)),
-          L(lineBase[k]!),
-        ),
-      ),
-    );
-    for (let j = 0; j < 4; j++) b(set(a[j]!, v128.load(i32x4.extractLane(L(idx), j))));
-    // transpose: yv[0] = oldest (y3) … yv[3] = newest (y0), lanes = lines
-    b(
-      set(t[0]!, v128.shuffle32(L(a[0]!), L(a[1]!), [0, 4, 1, 5])),
-      set(t[1]!, v128.shuffle32(L(a[2]!), L(a[3]!), [0, 4, 1, 5])),
-      set(t[2]!, v128.shuffle32(L(a[0]!), L(a[1]!), [2, 6, 3, 7])),
-      set(t[3]!, v128.shuffle32(L(a[2]!), L(a[3]!), [2, 6, 3, 7])),
-      set(yv[0]!, v128.shuffle32(L(t[0]!), L(t[1]!), [0, 1, 4, 5])),
-      set(yv[1]!, v128.shuffle32(L(t[0]!), L(t[1]!), [2, 3, 6, 7])),
-      set(yv[2]!, v128.shuffle32(L(t[2]!), L(t[3]!), [0, 1, 4, 5])),
-      set(yv[3]!, v128.shuffle32(L(t[2]!), L(t[3]!), [2, 3, 6, 7])),
-    );
+    const chorus = k < 2 ? SCRATCH.chorusCos : SCRATCH.chorusSin;
     const lineRead = catmullRom(yv, f, [k1, k2, k3]);
-    b(lineRead.setup, set(fbRead, lineRead.value));
-    // the diffusers: each lane reads its stereo neighbour's all-pass memory
-    b(
-      set(
-        idx,
-        i32x4.add(
-          i32x4.shl(v128.and(i32x4.sub(L(apPosV), L(apDelay[k]!)), L(apMaskV)), i32.const(4)),
-          L(apLane[k]!),
-        ),
-      ),
-    );
     let gather: Code = k4(0);
     for (let j = 0; j < 4; j++) gather = v128.load32Lane(i32x4.extractLane(L(idx), j), gather, j);
-    b(
-      set(apRead, gather),
-      set(apIn, sub(L(fbRead), mul(L(apRead), k4(ALLPASS_GAIN)))),
-      set(w, add(L(inVec), L(apIn))),
-      v128.store(i32.add(i32x4.extractLane(L(apGroup), k), i32.shl(L(apW), i32.const(4))), flushed(L(w))),
-      set(x[k]!, add(L(apRead), mul(L(apIn), k4(ALLPASS_GAIN)))),
+    emit(
+      set(lineDelay, ld(CTL.lineDelay + 16 * k)),
+      // what the read position subtracts besides ⌊delay⌋: the integer part of the length, the 2 newer samples of the
+      // interpolation, less the bits of 1.5·2^23 (⌊delay⌋ + 1.5·2^23 holds ⌊delay⌋ (|⌊delay⌋| < 2^22) in its
+      // mantissa: an exact conversion)
+      set(lineInt, i32x4.sub(i32x4.add(ld(CTL.lineInt + 16 * k), i32x4.splat(i32.const(2))), L(intBias))),
+      set(lineBase, ld(CTL.lineBase + 16 * k)),
+      set(apDelay, ld(CTL.apDelay + 16 * k)),
+      set(apLane, ld(CTL.apLane + 16 * k)),
+      set(apGroup, i32.load(c, CTL.apGroup + 4 * k)),
+      eachSample(
+        set(delay, ((k & 1) === 0 ? add : sub)(L(lineDelay), recLoad(chorus))),
+        set(f, f32x4.floor(L(delay))),
+        set(idx, i32x4.add(L(lineInt), add(L(f), L(intBias)))),
+        set(f, sub(L(delay), L(f))),
+        // four consecutive samples of each line (oldest first), from (write − 2 − ⌊delay⌋) & mask
+        set(
+          idx,
+          i32x4.add(i32x4.shl(v128.and(i32x4.sub(plusI(fbW), L(idx)), L(mask)), i32.const(2)), L(lineBase)),
+        ),
+        ...a.map((aj, j) => set(aj, v128.load(i32x4.extractLane(L(idx), j)))),
+        // transpose: yv[0] = oldest (y3) … yv[3] = newest (y0), lanes = lines
+        set(t[0]!, v128.shuffle32(L(a[0]!), L(a[1]!), [0, 4, 1, 5])),
+        set(t[1]!, v128.shuffle32(L(a[2]!), L(a[3]!), [0, 4, 1, 5])),
+        set(t[2]!, v128.shuffle32(L(a[0]!), L(a[1]!), [2, 6, 3, 7])),
+        set(t[3]!, v128.shuffle32(L(a[2]!), L(a[3]!), [2, 6, 3, 7])),
+        set(yv[0]!, v128.shuffle32(L(t[0]!), L(t[1]!), [0, 1, 4, 5])),
+        set(yv[1]!, v128.shuffle32(L(t[0]!), L(t[1]!), [2, 3, 6, 7])),
+        set(yv[2]!, v128.shuffle32(L(t[2]!), L(t[3]!), [0, 1, 4, 5])),
+        set(yv[3]!, v128.shuffle32(L(t[2]!), L(t[3]!), [2, 3, 6, 7])),
+        lineRead.setup,
+        set(fbRead, lineRead.value),
+        // the diffusers: each lane reads its stereo neighbour's all-pass memory
+        set(
+          idx,
+          i32x4.add(
+            i32x4.shl(v128.and(i32x4.sub(plusI(apW), L(apDelay)), L(apMaskV)), i32.const(4)),
+            L(apLane),
+          ),
+        ),
+        set(apRead, gather),
+        set(apIn, sub(L(fbRead), mul(L(apRead), k4(ALLPASS_GAIN)))),
+        v128.store(
+          i32.add(L(apGroup), i32.shl(i32.and(i32.add(L(apW), L(i)), L(apMask)), i32.const(4))),
+          flushed(add(recLoad(SCRATCH.input), L(apIn))),
+        ),
+        recStore(SCRATCH.x + REGION * k, add(L(apRead), mul(L(apIn), k4(ALLPASS_GAIN)))),
+      ),
     );
   }
-  b(set(apW, i32.and(i32.add(L(apW), i32.const(1)), L(apMask))));
 
-  /** Householder ⊗ Householder mix of four group vectors: returns code setting rows (½·row sums) and common. */
-  const householder = (g: Local[]): Code[] => [
+  /** Householder ⊗ Householder mix of the four groups' vectors `g`: code setting rows (½·row sums) and common. */
+  const householder = (): Code[] => [
     set(
       t[0]!,
       add(v128.shuffle32(L(g[0]!), L(g[1]!), [0, 4, 1, 5]), v128.shuffle32(L(g[0]!), L(g[1]!), [2, 6, 3, 7])),
@@ -288,74 +286,129 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(common, sub(mul(k4(0.25), L(total)), mul(k4(0.5), L(cols)))),
     set(rows, mul(k4(0.5), L(rows))),
   ];
+  /** Group k's value mixed: g[k] − ½·its row sum − ½·its column sum + ¼·total. */
+  const mixed = (k: number) => sub(add(L(g[k]!), L(common)), lane(rows, k));
+  const loadGroups = (off: number) => g.map((gk, k) => set(gk, recLoad(off + REGION * k)));
 
-  b(...householder(x), set(ysum, k4(0)), set(writeOff, i32x4.splat(i32.shl(L(fbW), i32.const(2)))));
-  for (let k = 0; k < 4; k++) {
-    b(
-      set(yk, sub(add(L(x[k]!), L(common)), lane(rows, k))),
-      // high shelf, then low shelf (one-pole low-passes)
-      set(dd, mul(L(hc), sub(L(yk), L(hs[k]!)))),
-      set(hl, add(L(hs[k]!), L(dd))),
-      set(hs[k]!, add(L(hl), L(dd))),
-      set(yk, add(L(hl), mul(L(ha), sub(L(yk), L(hl))))),
-      set(dd, mul(L(lc), sub(L(yk), L(ls[k]!)))),
-      set(ll, add(L(ls[k]!), L(dd))),
-      set(ls[k]!, add(L(ll), L(dd))),
-      set(yk, sub(L(yk), mul(L(ll), L(la)))),
-      set(ysum, add(L(ysum), L(yk))),
-      set(st[k]!, flushed(mul(L(decay[k]!), L(yk)))),
-      set(idx, i32x4.add(L(lineBase[k]!), L(writeOff))),
-    );
-    for (let j = 0; j < 4; j++) b(v128.store32Lane(i32x4.extractLane(L(idx), j), L(st[k]!), j));
-  }
-  // feed-forward of the stored values through the same mix, weighted by the decays, ⅛
-  b(...householder(st), set(ff, k4(0)));
-  for (let k = 0; k < 4; k++)
-    b(set(ff, add(L(ff), mul(sub(add(L(st[k]!), L(common)), lane(rows, k)), L(decay[k]!)))));
-  b(
-    set(outV, add(L(ysum), mul(L(ff), k4(0.125)))),
-    set(outV, add(L(outV), v128.shuffle32(L(outV), L(outV), [2, 3, 0, 1]))),
+  // ---- 3. the mix of the diffusers' outputs
+  emit(
+    eachSample(
+      ...loadGroups(SCRATCH.x),
+      ...householder(),
+      ...g.map((_, k) => recStore(SCRATCH.x + REGION * k, mixed(k))),
+    ),
   );
-  // the pre-delay: read (Catmull-Rom, lanes L and R) at the ramped delay, then write the network's output
+
+  // ---- 4. per group: high shelf, then low shelf (one-pole low-passes), the decay, the line writes
+  emit(set(tmp, ld(CTL.rotLow)), set(lc, lane(tmp, 2)), set(la, lane(tmp, 3)));
+  for (let k = 0; k < 4; k++) {
+    emit(
+      set(tmp, ld(CTL.high)),
+      set(hc, lane(tmp, 0)),
+      set(hcStep, lane(tmp, 1)),
+      set(ha, lane(tmp, 2)),
+      set(haStep, lane(tmp, 3)),
+      set(decay, ld(CTL.decay + 16 * k)),
+      set(decayStep, ld(CTL.decayStep + 16 * k)),
+      set(hs, ld(CTL.highState + 16 * k)),
+      set(ls, ld(CTL.lowState + 16 * k)),
+      set(lineBase, ld(CTL.lineBase + 16 * k)),
+      eachSample(
+        set(hc, add(L(hc), L(hcStep))),
+        set(ha, add(L(ha), L(haStep))),
+        set(decay, add(L(decay), L(decayStep))),
+        set(yk, recLoad(SCRATCH.x + REGION * k)),
+        set(dd, mul(L(hc), sub(L(yk), L(hs)))),
+        set(hl, add(L(hs), L(dd))),
+        set(hs, add(L(hl), L(dd))),
+        set(yk, add(L(hl), mul(L(ha), sub(L(yk), L(hl))))),
+        set(dd, mul(L(lc), sub(L(yk), L(ls)))),
+        set(ll, add(L(ls), L(dd))),
+        set(ls, add(L(ll), L(dd))),
+        set(yk, sub(L(yk), mul(L(ll), L(la)))),
+        recStore(SCRATCH.x + REGION * k, L(yk)),
+        set(tmp, flushed(mul(L(decay), L(yk)))),
+        recStore(SCRATCH.store + REGION * k, L(tmp)),
+        recStore(SCRATCH.decay + REGION * k, L(decay)),
+        set(idx, i32x4.add(L(lineBase), i32x4.shl(v128.and(plusI(fbW), L(mask)), i32.const(2)))),
+        ...[0, 1, 2, 3].map((j) => v128.store32Lane(i32x4.extractLane(L(idx), j), L(tmp), j)),
+      ),
+      v128.store(c, L(hs), CTL.highState + 16 * k),
+      v128.store(c, L(ls), CTL.lowState + 16 * k),
+    );
+  }
+
+  // ---- 5. feed-forward of the stored values through the same mix, weighted by the decays, ⅛; the network's
+  // output: left = lanes 0 + 2, right = 1 + 3, summed over the groups
+  let shelvedSum: Code = recLoad(SCRATCH.x);
+  for (let k = 1; k < 4; k++) shelvedSum = add(shelvedSum, recLoad(SCRATCH.x + REGION * k));
+  let feedForward: Code = mul(mixed(0), recLoad(SCRATCH.decay));
+  for (let k = 1; k < 4; k++)
+    feedForward = add(feedForward, mul(mixed(k), recLoad(SCRATCH.decay + REGION * k)));
+  emit(
+    eachSample(
+      set(sum, shelvedSum),
+      ...loadGroups(SCRATCH.store),
+      ...householder(),
+      set(ff, feedForward),
+      set(outV, add(L(sum), mul(L(ff), k4(0.125)))),
+      recStore(SCRATCH.net, add(L(outV), v128.shuffle32(L(outV), L(outV), [2, 3, 0, 1]))),
+    ),
+  );
+
+  // ---- 6. the pre-delay: read (Catmull-Rom, lanes L and R) at the ramped delay, then write the network's
+  // output; the dry/wet mix
   const at = (back: number) =>
     v128.load64Zero(
       i32.add(L(ringBase), i32.shl(i32.and(i32.sub(L(rd), i32.const(back)), L(ringMask)), i32.const(3))),
     );
-  b(
-    set(rd, i32.truncF32S(f32.floor(L(pd)))),
-    set(frac, f32x4.splat(f32.sub(L(pd), f32.convertI32S(L(rd))))),
-    set(rd, i32.sub(i32.sub(i32.add(L(ringPos), i32.const(1)), L(pdInt)), L(rd))),
-    set(yv[3]!, at(-1)),
-    set(yv[2]!, at(0)),
-    set(yv[1]!, at(1)),
-    set(yv[0]!, at(2)),
-  );
   const delayRead = catmullRom(yv, frac, [k1, k2, k3]);
-  b(delayRead.setup, set(tmp, delayRead.value));
-  b(
-    set(ringPos, i32.and(i32.add(L(ringPos), i32.const(1)), L(ringMask))),
-    v128.store64Lane(i32.add(L(ringBase), i32.shl(L(ringPos), i32.const(3))), L(outV), 0),
-    set(pd, f32.add(L(pd), L(pdStep))),
-    set(wetV, add(L(wetV), L(wetStep))),
-    set(dryV, add(L(dryV), L(dryStep))),
-    set(outV, add(mul(L(wetV), L(tmp)), mul(L(dryV), L(xin)))),
-    v128.store32Lane(i32.add(L(out), i4), L(outV), 0),
-    v128.store32Lane(i32.add(L(outR), i4), L(outV), 1),
-    set(fbW, i32.and(i32.add(L(fbW), i32.const(1)), L(fbMask))),
-    set(i, i32.add(L(i), i32.const(1))),
-    br(0),
-  );
-  emit(block(loop(...body)));
-
-  // ---- store the states back
   emit(
-    i32.store(c, L(fbW), CTL.pos),
-    i32.store(c, L(apW), CTL.pos + 4),
-    i32.store(c, L(ringPos), CTL.ring),
-    v128.store(c, L(pre), CTL.preState),
+    set(pd, f32.load(c, CTL.mix)),
+    set(pdStep, f32.load(c, CTL.mix + 4)),
+    set(pdInt, i32.load(c, CTL.ring + 12)),
+    set(wetV, f32x4.splat(f32.load(c, CTL.mix + 8))),
+    set(wetStep, f32x4.splat(f32.load(c, CTL.mix + 12))),
+    set(dryV, f32x4.splat(f32.load(c, CTL.mixDry))),
+    set(dryStep, f32x4.splat(f32.load(c, CTL.mixDry + 4))),
+    set(ringPos, i32.load(c, CTL.ring)),
+    set(ringMask, i32.load(c, CTL.ring + 4)),
+    set(ringBase, i32.load(c, CTL.ring + 8)),
+    eachSample(
+      set(rd, i32.truncF32S(f32.floor(L(pd)))),
+      set(frac, f32x4.splat(f32.sub(L(pd), f32.convertI32S(L(rd))))),
+      set(rd, i32.sub(i32.sub(i32.add(L(ringPos), i32.const(1)), L(pdInt)), L(rd))),
+      set(yv[3]!, at(-1)),
+      set(yv[2]!, at(0)),
+      set(yv[1]!, at(1)),
+      set(yv[0]!, at(2)),
+      delayRead.setup,
+      set(tmp, delayRead.value),
+      set(ringPos, i32.and(i32.add(L(ringPos), i32.const(1)), L(ringMask))),
+      v128.store64Lane(i32.add(L(ringBase), i32.shl(L(ringPos), i32.const(3))), recLoad(SCRATCH.net), 0),
+      set(pd, f32.add(L(pd), L(pdStep))),
+      set(wetV, add(L(wetV), L(wetStep))),
+      set(dryV, add(L(dryV), L(dryStep))),
+      set(
+        xin,
+        v128.shuffle32(
+          f32x4.splat(f32.load(i32.add(L(inL), i4))),
+          f32x4.splat(f32.load(i32.add(L(inR), i4))),
+          [0, 4, 0, 4],
+        ),
+      ),
+      set(outV, add(mul(L(wetV), L(tmp)), mul(L(dryV), L(xin)))),
+      v128.store32Lane(i32.add(L(out), i4), L(outV), 0),
+      v128.store32Lane(i32.add(L(outR), i4), L(outV), 1),
+    ),
   );
-  for (let k = 0; k < 4; k++)
-    emit(v128.store(c, L(hs[k]!), CTL.highState + 16 * k), v128.store(c, L(ls[k]!), CTL.lowState + 16 * k));
+
+  // ---- the write positions move on by the block
+  emit(
+    i32.store(c, i32.and(i32.add(L(fbW), L(n)), L(fbMask)), CTL.pos),
+    i32.store(c, i32.and(i32.add(L(apW), L(n)), L(apMask)), CTL.pos + 4),
+    i32.store(c, L(ringPos), CTL.ring),
+  );
   return assemble([{ name: "run", fn, body: ([] as number[]).concat(...code) }], 1);
 }
 
@@ -398,10 +451,13 @@ export class ReverbKernel {
     ringSize: number,
     apDelay: Int32Array,
   ) {
+    // the passes rely on no read reaching a sample written in the same block
+    if (maxBlock > MAX_BLOCK) throw new RangeError(`reverb kernel: blocks of at most ${MAX_BLOCK} samples`);
     this.maxBlock = maxBlock;
     const blockBytes = maxBlock * 4;
     this.ioBase = CTL.bytes;
-    const apBase = this.ioBase + 4 * blockBytes;
+    const scratch = this.ioBase + 4 * blockBytes;
+    const apBase = scratch + SCRATCH.bytes;
     const apGroupBytes = apSize * 16;
     const fbBase = apBase + 4 * apGroupBytes;
     const lineStride = (lineSize + GUARD) * 4;
@@ -418,6 +474,7 @@ export class ReverbKernel {
     I[c + CTL.io / 4] = this.lineBytes;
     I[c + CTL.io / 4 + 1] = this.ioBase;
     I[c + CTL.io / 4 + 2] = blockBytes;
+    I[c + CTL.io / 4 + 3] = scratch;
     I[c + CTL.ring / 4 + 1] = ringSize - 1;
     I[c + CTL.ring / 4 + 2] = ringBase;
     for (let k = 0; k < 4; k++) {

@@ -95,6 +95,8 @@ export class Reverb implements Effect {
   private linesSize = NaN;
   private linesDecay = NaN;
   private linesChorus = NaN;
+  /** The per-block values derived from one parameter each (cut-off coefficients, gains, chorus rate). */
+  private readonly memo = new Memo(9);
 
   /** The WebAssembly SIMD network (reverb-kernel.ts), when available and wanted; else the loop below. */
   private readonly kernel: ReverbKernel | undefined;
@@ -151,15 +153,15 @@ export class Reverb implements Effect {
   process(L: Float32Array, R: Float32Array, n: number, ctx: BlockContext): void {
     const v = this.program.values;
     const sr = this.sampleRate;
-    const mix = clamp(v[P.mix]!, 0, 1);
-    const wet = wetGain(mix);
-    const dry = dryGain(mix);
-    const preLowCoef = coefficient(v[P.preLow]!, sr);
-    const preHighCoef = coefficient(v[P.preHigh]!, sr);
-    const lowCoef = coefficient(v[P.lowCutoff]!, sr);
-    const highCoef = coefficient(v[P.highCutoff]!, sr);
-    const lowAmp = 1 - Math.pow(10, clamp(v[P.lowGain]!, -24, 0) / 20);
-    const highAmp = Math.pow(10, clamp(v[P.highGain]!, -24, 0) / 20);
+    const memo = this.memo;
+    const wet = memo.get(0, v[P.mix]!, wetGain);
+    const dry = memo.get(1, v[P.mix]!, dryGain);
+    const preLowCoef = memo.get(2, v[P.preLow]!, coefficient, sr);
+    const preHighCoef = memo.get(3, v[P.preHigh]!, coefficient, sr);
+    const lowCoef = memo.get(4, v[P.lowCutoff]!, coefficient, sr);
+    const highCoef = memo.get(5, v[P.highCutoff]!, coefficient, sr);
+    const lowAmp = memo.get(6, v[P.lowGain]!, lowShelfAmount);
+    const highAmp = memo.get(7, v[P.highGain]!, highShelfAmplitude);
     // line decays, lengths and chorus depths depend on three values only: recomputed when one changes
     const sizeValue = v[P.size]!;
     const decayValue = v[P.decay]!;
@@ -183,7 +185,7 @@ export class Reverb implements Effect {
         this.chorusAmount[j] = Math.max(0, a) * sizeMult;
       }
     }
-    const chorusHz = clamp(Math.pow(2, v[P.chorusFrequency]!), 0, MAX_CHORUS_HZ);
+    const chorusHz = memo.get(8, v[P.chorusFrequency]!, chorusFrequency);
     const predelay = clamp(v[P.delay]! * sr, 3, this.maxPredelay);
     if (!this.started) {
       this.wet = wet;
@@ -381,6 +383,38 @@ export class Reverb implements Effect {
       lowState[li] = flush(lowState[li]!);
     }
   }
+}
+
+/** Values computed from one number, recomputed only when that number changes. */
+class Memo {
+  private readonly from: Float64Array;
+  private readonly value: Float64Array;
+
+  constructor(slots: number) {
+    this.from = new Float64Array(slots).fill(NaN);
+    this.value = new Float64Array(slots);
+  }
+
+  /** `f(x, arg)`, from slot `slot` when x is the number it was last computed from. */
+  get(slot: number, x: number, f: (x: number, arg: number) => number, arg = 0): number {
+    if (x !== this.from[slot]) {
+      this.from[slot] = x;
+      this.value[slot] = f(x, arg);
+    }
+    return this.value[slot]!;
+  }
+}
+
+function lowShelfAmount(db: number): number {
+  return 1 - Math.pow(10, clamp(db, -24, 0) / 20);
+}
+
+function highShelfAmplitude(db: number): number {
+  return Math.pow(10, clamp(db, -24, 0) / 20);
+}
+
+function chorusFrequency(value: number): number {
+  return clamp(Math.pow(2, value), 0, MAX_CHORUS_HZ);
 }
 
 /** Line-length multiplier of `reverb_size`: 2^(4·size − 3). */
