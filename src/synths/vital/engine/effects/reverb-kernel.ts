@@ -27,6 +27,7 @@ import {
   get,
   I32,
   i32,
+  ifThen,
   i32x4,
   loop,
   set,
@@ -104,6 +105,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     s,
   );
   const [ringPos, ringMask, ringBase, rd, pdInt, apGroup] = Array.from({ length: 6 }, s);
+  const lb = Array.from({ length: 4 }, s); // one group's line addresses
   const pd = fn.local(F32);
   const pdStep = fn.local(F32);
   const a = vs(4);
@@ -124,27 +126,41 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const mul = f32x4.mul;
   const k4 = (x: number) => f32x4.const(x, x, x, x);
   const lane = (vec: Local, l: number) => v128.shuffle32(L(vec), L(vec), [l, l, l, l]);
-  const flushed = (val: Code) => v128.and(val, f32x4.gt(v128.and(val, L(absMask)), L(flushV)));
+  const flushed = (x: Local) => v128.and(L(x), f32x4.gt(v128.and(L(x), L(absMask)), L(flushV)));
   const recLoad = (off: number) => v128.load(L(rec), off);
   const recStore = (off: number, val: Code) => v128.store(L(rec), val, off);
   /** `start + i`, splatted. */
   const plusI = (start: Local) => i32x4.splat(i32.add(L(start), L(i)));
   const i4 = i32.shl(L(i), i32.const(2));
-  /** A loop over the block's samples: `i` counts them, `rec` points at sample i's f32x4 in the first region. */
-  const eachSample = (...body: Code[]): Code =>
-    cat(
-      set(i, i32.const(0)),
-      set(rec, L(scratch)),
-      block(
-        loop(
-          brIf(1, i32.geS(L(i), L(n))),
-          ...body,
-          set(i, i32.add(L(i), i32.const(1))),
-          set(rec, i32.add(L(rec), i32.const(16))),
-          br(0),
-        ),
-      ),
+  /**
+   * A loop over the samples from `first` (code) on, `step` at a time while a whole step fits in the block (steps
+   * of one unrolled by two): `i` counts the samples, `rec` points at sample i's f32x4 in the first region.
+   */
+  const samplesFrom = (first: Code, step: number, ...body: Code[]): Code => {
+    const next = [
+      set(i, i32.add(L(i), i32.const(step))),
+      set(rec, i32.add(L(rec), i32.const(16 * step))),
+      brIf(1, i32.gtS(i32.add(L(i), i32.const(step)), L(n))),
+    ];
+    const rounds = step === 1 ? [...body, ...next, ...body, ...next] : [...body, ...next];
+    return cat(
+      set(i, first),
+      set(rec, i32.add(L(scratch), i32.shl(L(i), i32.const(4)))),
+      block(loop(brIf(1, i32.gtS(i32.add(L(i), i32.const(step)), L(n))), ...rounds, br(0))),
     );
+  };
+  const eachSample = (...body: Code[]): Code => samplesFrom(i32.const(0), 1, ...body);
+  /** Transpose 4 × 4 (rows `a` → columns `out`), through `t`. */
+  const transpose = (rows: Local[], out: Local[]): Code[] => [
+    set(t[0]!, v128.shuffle32(L(rows[0]!), L(rows[1]!), [0, 4, 1, 5])),
+    set(t[1]!, v128.shuffle32(L(rows[2]!), L(rows[3]!), [0, 4, 1, 5])),
+    set(t[2]!, v128.shuffle32(L(rows[0]!), L(rows[1]!), [2, 6, 3, 7])),
+    set(t[3]!, v128.shuffle32(L(rows[2]!), L(rows[3]!), [2, 6, 3, 7])),
+    set(out[0]!, v128.shuffle32(L(t[0]!), L(t[1]!), [0, 1, 4, 5])),
+    set(out[1]!, v128.shuffle32(L(t[0]!), L(t[1]!), [2, 3, 6, 7])),
+    set(out[2]!, v128.shuffle32(L(t[2]!), L(t[3]!), [0, 1, 4, 5])),
+    set(out[3]!, v128.shuffle32(L(t[2]!), L(t[3]!), [2, 3, 6, 7])),
+  ];
   const code: Code[] = [];
   const emit = (...parts: Code[]) => code.push(...parts);
 
@@ -236,15 +252,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
           i32x4.add(i32x4.shl(v128.and(i32x4.sub(plusI(fbW), L(idx)), L(mask)), i32.const(2)), L(lineBase)),
         ),
         ...a.map((aj, j) => set(aj, v128.load(i32x4.extractLane(L(idx), j)))),
-        // transpose: yv[0] = oldest (y3) … yv[3] = newest (y0), lanes = lines
-        set(t[0]!, v128.shuffle32(L(a[0]!), L(a[1]!), [0, 4, 1, 5])),
-        set(t[1]!, v128.shuffle32(L(a[2]!), L(a[3]!), [0, 4, 1, 5])),
-        set(t[2]!, v128.shuffle32(L(a[0]!), L(a[1]!), [2, 6, 3, 7])),
-        set(t[3]!, v128.shuffle32(L(a[2]!), L(a[3]!), [2, 6, 3, 7])),
-        set(yv[0]!, v128.shuffle32(L(t[0]!), L(t[1]!), [0, 1, 4, 5])),
-        set(yv[1]!, v128.shuffle32(L(t[0]!), L(t[1]!), [2, 3, 6, 7])),
-        set(yv[2]!, v128.shuffle32(L(t[2]!), L(t[3]!), [0, 1, 4, 5])),
-        set(yv[3]!, v128.shuffle32(L(t[2]!), L(t[3]!), [2, 3, 6, 7])),
+        // yv[0] = oldest (y3) … yv[3] = newest (y0), lanes = lines
+        ...transpose(a, yv),
         lineRead.setup,
         set(fbRead, lineRead.value),
         // the diffusers: each lane reads its stereo neighbour's all-pass memory
@@ -257,9 +266,10 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         ),
         set(apRead, gather),
         set(apIn, sub(L(fbRead), mul(L(apRead), k4(ALLPASS_GAIN)))),
+        set(tmp, add(recLoad(SCRATCH.input), L(apIn))),
         v128.store(
           i32.add(L(apGroup), i32.shl(i32.and(i32.add(L(apW), L(i)), L(apMask)), i32.const(4))),
-          flushed(add(recLoad(SCRATCH.input), L(apIn))),
+          flushed(tmp),
         ),
         recStore(SCRATCH.x + REGION * k, add(L(apRead), mul(L(apIn), k4(ALLPASS_GAIN)))),
       ),
@@ -299,7 +309,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     ),
   );
 
-  // ---- 4. per group: high shelf, then low shelf (one-pole low-passes), the decay, the line writes
+  // ---- 4. per group: high shelf, then low shelf (one-pole low-passes), the decay
   emit(set(tmp, ld(CTL.rotLow)), set(lc, lane(tmp, 2)), set(la, lane(tmp, 3)));
   for (let k = 0; k < 4; k++) {
     emit(
@@ -312,7 +322,6 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       set(decayStep, ld(CTL.decayStep + 16 * k)),
       set(hs, ld(CTL.highState + 16 * k)),
       set(ls, ld(CTL.lowState + 16 * k)),
-      set(lineBase, ld(CTL.lineBase + 16 * k)),
       eachSample(
         set(hc, add(L(hc), L(hcStep))),
         set(ha, add(L(ha), L(haStep))),
@@ -327,14 +336,42 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         set(ls, add(L(ll), L(dd))),
         set(yk, sub(L(yk), mul(L(ll), L(la)))),
         recStore(SCRATCH.x + REGION * k, L(yk)),
-        set(tmp, flushed(mul(L(decay), L(yk)))),
+        set(tmp, mul(L(decay), L(yk))),
+        set(tmp, flushed(tmp)),
         recStore(SCRATCH.store + REGION * k, L(tmp)),
         recStore(SCRATCH.decay + REGION * k, L(decay)),
-        set(idx, i32x4.add(L(lineBase), i32x4.shl(v128.and(plusI(fbW), L(mask)), i32.const(2)))),
-        ...[0, 1, 2, 3].map((j) => v128.store32Lane(i32x4.extractLane(L(idx), j), L(tmp), j)),
       ),
       v128.store(c, L(hs), CTL.highState + 16 * k),
       v128.store(c, L(ls), CTL.lowState + 16 * k),
+    );
+  }
+
+  // ---- the line writes, per group: four samples at a time transposed into one store per line (all lines share
+  // the write position); a store running past a line's end lands in its guard, whence it moves to the line's
+  // start (the guard's other samples mirror the start's: the reads are done); the last n mod 4 samples lane by lane
+  const crossing = i32.gtU(i32.and(i32.add(L(fbW), L(i)), L(fbMask)), i32.sub(L(fbMask), i32.const(3)));
+  const lineAt = (j: number) =>
+    i32.add(L(lb[j]!), i32.shl(i32.and(i32.add(L(fbW), L(i)), L(fbMask)), i32.const(2)));
+  for (let k = 0; k < 4; k++) {
+    const region = SCRATCH.store + REGION * k;
+    emit(
+      ...lb.map((b, j) => set(b, i32.load(c, CTL.lineBase + 16 * k + 4 * j))),
+      samplesFrom(
+        i32.const(0),
+        4,
+        ...a.map((aq, q) => set(aq, recLoad(region + 16 * q))),
+        ...transpose(a, yv),
+        ...yv.map((line, j) => v128.store(lineAt(j), L(line))),
+        ifThen(crossing, cat(...lb.map((b) => v128.store(L(b), v128.load(i32.add(L(b), L(lineBytes))))))),
+      ),
+      set(lineBase, ld(CTL.lineBase + 16 * k)),
+      samplesFrom(
+        i32.and(L(n), i32.const(-4)),
+        1,
+        set(tmp, recLoad(region)),
+        set(idx, i32x4.add(L(lineBase), i32x4.shl(v128.and(plusI(fbW), L(mask)), i32.const(2)))),
+        ...[0, 1, 2, 3].map((j) => v128.store32Lane(i32x4.extractLane(L(idx), j), L(tmp), j)),
+      ),
     );
   }
 

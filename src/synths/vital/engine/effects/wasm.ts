@@ -64,6 +64,7 @@ export const i32 = {
   ltS: bin(0x48),
   ltU: bin(0x49),
   gtS: bin(0x4a),
+  gtU: bin(0x4b),
   geS: bin(0x4e),
   geU: bin(0x4f),
   add: bin(0x6a),
