@@ -51,13 +51,13 @@ export const CTL = {
   high: 256, // [high-shelf coefficient, its step, high-shelf amplitude, its step]
   preCoef: 272, // [low, low, high, high] pre-filter coefficients before the first sample
   preStep: 288, // their per-sample steps
-  pos: 304, // i32: [line write position, all-pass write position, line mask, all-pass mask]
+  pos: 304, // i32: [line write position, all-pass write position, line mask, all-pass mask] (all lines and all-pass
+  // memories share their write positions)
   io: 320, // i32: [bytes per line (without guard), block buffers address, bytes per block buffer, scratch address]:
   // the buffers are input L, input R, output L, output R in that order
   lineBase: 336, // 4 × i32x4: byte address of each line
   apDelay: 400, // 4 × i32x4: all-pass delay read by each lane (its neighbour's)
-  apLane: 464, // 4 × i32x4: group buffer address + neighbour lane byte offset
-  apGroup: 528, // i32x4: all-pass group buffer addresses
+  apRead: 464, // 4 × i32x4: address of the all-pass memory each lane reads (its neighbour's)
   highState: 544, // 4 × f32x4 (state)
   lowState: 608, // 4 × f32x4 (state)
   preState: 672, // f32x4: [low L, low R, high L, high R] (state)
@@ -66,7 +66,9 @@ export const CTL = {
   mixDry: 704, // [dry gain before the first sample, its step, 0, 0]
   ring: 720, // i32: [pre-delay write position (state), its mask, its address (stereo pairs), pre-delay integer part]
   lineInt: 736, // 4 × i32x4: integer part of line length − 1 (positions stay exact in single precision)
-  bytes: 800,
+  apWrite: 800, // 4 × i32x4: address of each lane's all-pass memory
+  apBytes: 864, // i32: bytes per all-pass memory (without guard)
+  bytes: 880,
 } as const;
 
 /** The longest block: below the shortest line or all-pass delay (≥ 340 samples at any size and rate). */
@@ -86,7 +88,9 @@ const SCRATCH = {
   store: 7 * REGION, // 4 groups: the values written to the lines
   decay: 11 * REGION, // 4 groups: the decays at this sample
   net: 15 * REGION, // the network's stereo output [L + R sums in lanes 0, 1]
-  bytes: 16 * REGION,
+  apRead: 16 * REGION, // 4 groups: the all-pass memories read (each lane its neighbour's)
+  apWrite: 20 * REGION, // 4 groups: the values written to the all-pass memories
+  bytes: 24 * REGION,
 } as const;
 
 const ALLPASS_GAIN = 0.6;
@@ -104,17 +108,18 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     { length: 12 },
     s,
   );
-  const [ringPos, ringMask, ringBase, rd, pdInt, apGroup] = Array.from({ length: 6 }, s);
-  const lb = Array.from({ length: 4 }, s); // one group's line addresses
+  const [ringPos, ringMask, ringBase, rd, pdInt, apBytes] = Array.from({ length: 6 }, s);
+  const lb = Array.from({ length: 4 }, s); // the addresses of the 4 memories a lane-wise read or write goes to
+  const from = Array.from({ length: 4 }, s); // a lane-wise read's start positions
   const pd = fn.local(F32);
   const pdStep = fn.local(F32);
   const a = vs(4);
   const t = vs(4);
   const yv = vs(4); // y3, y2, y1, y0
   const g = vs(4); // the four groups' values of one sample
-  const [lineDelay, lineInt, lineBase, apDelay, apLane, decay, decayStep, hs, ls] = vs(9);
+  const [lineDelay, lineInt, lineBase, decay, decayStep, hs, ls] = vs(7);
   const [cos, sin, rc, rs, amount, lc, la, hc, hcStep, ha, haStep, pc, pcStep, pre] = vs(14);
-  const [mask, apMaskV, flushV, absMask, tmp, delay, f, idx, fbRead, apRead, apIn] = vs(11);
+  const [mask, flushV, absMask, tmp, delay, f, idx, fbRead, apRead, apIn] = vs(10);
   const [rows, cols, total, common, sum, ff, outV, yk, dd, hl, ll, k1, k2, k3] = vs(14);
   const [xin, wetV, wetStep, dryV, dryStep, frac, intBias] = vs(7);
 
@@ -161,6 +166,59 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(out[2]!, v128.shuffle32(L(t[2]!), L(t[3]!), [0, 1, 4, 5])),
     set(out[3]!, v128.shuffle32(L(t[2]!), L(t[3]!), [2, 3, 6, 7])),
   ];
+  /** Byte address of sample (start + i) & m of the memory at `base`. */
+  const sampleAt = (base: Local, start: Local, m: Local) =>
+    i32.add(L(base), i32.shl(i32.and(i32.add(L(start), L(i)), L(m)), i32.const(2)));
+  /**
+   * Lane-wise reads into scratch `region`: lane j from the memory at lb[j], at (from[j] + i) & m; four samples at a
+   * time (one load per lane, transposed), the last n mod 4 lane by lane.
+   */
+  const readLanes = (region: number, m: Local): Code =>
+    cat(
+      samplesFrom(
+        i32.const(0),
+        4,
+        ...a.map((aj, j) => set(aj, v128.load(sampleAt(lb[j]!, from[j]!, m)))),
+        ...transpose(a, yv),
+        ...yv.map((sample, q) => recStore(region + 16 * q, L(sample))),
+      ),
+      samplesFrom(
+        i32.and(L(n), i32.const(-4)),
+        1,
+        recStore(
+          region,
+          lb.reduce<Code>((vec, _, j) => v128.load32Lane(sampleAt(lb[j]!, from[j]!, m), vec, j), k4(0)),
+        ),
+      ),
+    );
+  /**
+   * Lane-wise writes from scratch `region`: lane j to the memory at lb[j] (`bytes` long, a guard after it), at
+   * (w + i) & m; four samples at a time transposed into one store per memory (a store running past a memory's end
+   * lands in its guard, whence it moves to the start: the guard's other samples mirror the start's, the reads being
+   * done), the last n mod 4 lane by lane.
+   */
+  const writeLanes = (region: number, w: Local, m: Local, bytes: Local): Code =>
+    cat(
+      samplesFrom(
+        i32.const(0),
+        4,
+        ...a.map((aq, q) => set(aq, recLoad(region + 16 * q))),
+        ...transpose(a, yv),
+        ...yv.map((line, j) => v128.store(sampleAt(lb[j]!, w, m), L(line))),
+        ifThen(
+          i32.gtU(i32.and(i32.add(L(w), L(i)), L(m)), i32.sub(L(m), i32.const(3))),
+          cat(...lb.map((b) => v128.store(L(b), v128.load(i32.add(L(b), L(bytes)))))),
+        ),
+      ),
+      samplesFrom(
+        i32.and(L(n), i32.const(-4)),
+        1,
+        set(tmp, recLoad(region)),
+        ...lb.map((b, j) => v128.store32Lane(sampleAt(b, w, m), L(tmp), j)),
+      ),
+    );
+  /** lb[j] = the i32 at `offset` + 4·j of the control block. */
+  const laneAddresses = (offset: number) => lb.map((b, j) => set(b, i32.load(c, offset + 4 * j)));
   const code: Code[] = [];
   const emit = (...parts: Code[]) => code.push(...parts);
 
@@ -176,16 +234,20 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(outR, i32.add(L(out), i32.load(c, CTL.io + 8))),
     set(scratch, i32.load(c, CTL.io + 12)),
     set(mask, i32x4.splat(L(fbMask))),
-    set(apMaskV, i32x4.splat(L(apMask))),
+    set(apBytes, i32.load(c, CTL.apBytes)),
     set(flushV, k4(FLUSH)),
     set(intBias, k4(1.5 * 2 ** 23)),
     set(absMask, i32x4.const(0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff)),
   );
-  // the guard samples after each line mirror its first four, so that 4-sample reads never wrap: once per block
-  // (as Vital), since no read reaches a sample written in the same block
+  // the guard samples after each line and all-pass memory mirror its first four, so that 4-sample reads never
+  // wrap: once per block (as Vital for its lines), since no read reaches a sample written in the same block
   for (let line = 0; line < LINES; line++) {
     const base = i32.load(c, CTL.lineBase + 4 * line);
-    emit(v128.store(i32.add(base, L(lineBytes)), v128.load(base)));
+    const ap = i32.load(c, CTL.apWrite + 4 * line);
+    emit(
+      v128.store(i32.add(base, L(lineBytes)), v128.load(base)),
+      v128.store(i32.add(ap, L(apBytes)), v128.load(ap)),
+    );
   }
 
   // ---- 1. input band-limiting: [low L, low R, high L, high R] one-pole low-passes, (low − high)·¼; the chorus
@@ -225,22 +287,20 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     v128.store(c, L(pre), CTL.preState),
   );
 
-  // ---- 2. per group: the line reads and the diffusers
+  // ---- 2. per group: the line reads and the diffusers (each lane reads its stereo neighbour's all-pass memory)
   for (let k = 0; k < 4; k++) {
     const chorus = k < 2 ? SCRATCH.chorusCos : SCRATCH.chorusSin;
     const lineRead = catmullRom(yv, f, [k1, k2, k3]);
-    let gather: Code = k4(0);
-    for (let j = 0; j < 4; j++) gather = v128.load32Lane(i32x4.extractLane(L(idx), j), gather, j);
     emit(
+      ...laneAddresses(CTL.apRead + 16 * k),
+      ...from.map((fj, j) => set(fj, i32.sub(L(apW), i32.load(c, CTL.apDelay + 16 * k + 4 * j)))),
+      readLanes(SCRATCH.apRead + REGION * k, apMask),
       set(lineDelay, ld(CTL.lineDelay + 16 * k)),
       // what the read position subtracts besides ⌊delay⌋: the integer part of the length, the 2 newer samples of the
       // interpolation, less the bits of 1.5·2^23 (⌊delay⌋ + 1.5·2^23 holds ⌊delay⌋ (|⌊delay⌋| < 2^22) in its
       // mantissa: an exact conversion)
       set(lineInt, i32x4.sub(i32x4.add(ld(CTL.lineInt + 16 * k), i32x4.splat(i32.const(2))), L(intBias))),
       set(lineBase, ld(CTL.lineBase + 16 * k)),
-      set(apDelay, ld(CTL.apDelay + 16 * k)),
-      set(apLane, ld(CTL.apLane + 16 * k)),
-      set(apGroup, i32.load(c, CTL.apGroup + 4 * k)),
       eachSample(
         set(delay, ((k & 1) === 0 ? add : sub)(L(lineDelay), recLoad(chorus))),
         set(f, f32x4.floor(L(delay))),
@@ -256,23 +316,14 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         ...transpose(a, yv),
         lineRead.setup,
         set(fbRead, lineRead.value),
-        // the diffusers: each lane reads its stereo neighbour's all-pass memory
-        set(
-          idx,
-          i32x4.add(
-            i32x4.shl(v128.and(i32x4.sub(plusI(apW), L(apDelay)), L(apMaskV)), i32.const(4)),
-            L(apLane),
-          ),
-        ),
-        set(apRead, gather),
+        set(apRead, recLoad(SCRATCH.apRead + REGION * k)),
         set(apIn, sub(L(fbRead), mul(L(apRead), k4(ALLPASS_GAIN)))),
         set(tmp, add(recLoad(SCRATCH.input), L(apIn))),
-        v128.store(
-          i32.add(L(apGroup), i32.shl(i32.and(i32.add(L(apW), L(i)), L(apMask)), i32.const(4))),
-          flushed(tmp),
-        ),
+        recStore(SCRATCH.apWrite + REGION * k, flushed(tmp)),
         recStore(SCRATCH.x + REGION * k, add(L(apRead), mul(L(apIn), k4(ALLPASS_GAIN)))),
       ),
+      ...laneAddresses(CTL.apWrite + 16 * k),
+      writeLanes(SCRATCH.apWrite + REGION * k, apW, apMask, apBytes),
     );
   }
 
@@ -346,34 +397,12 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     );
   }
 
-  // ---- the line writes, per group: four samples at a time transposed into one store per line (all lines share
-  // the write position); a store running past a line's end lands in its guard, whence it moves to the line's
-  // start (the guard's other samples mirror the start's: the reads are done); the last n mod 4 samples lane by lane
-  const crossing = i32.gtU(i32.and(i32.add(L(fbW), L(i)), L(fbMask)), i32.sub(L(fbMask), i32.const(3)));
-  const lineAt = (j: number) =>
-    i32.add(L(lb[j]!), i32.shl(i32.and(i32.add(L(fbW), L(i)), L(fbMask)), i32.const(2)));
-  for (let k = 0; k < 4; k++) {
-    const region = SCRATCH.store + REGION * k;
+  // ---- the line writes
+  for (let k = 0; k < 4; k++)
     emit(
-      ...lb.map((b, j) => set(b, i32.load(c, CTL.lineBase + 16 * k + 4 * j))),
-      samplesFrom(
-        i32.const(0),
-        4,
-        ...a.map((aq, q) => set(aq, recLoad(region + 16 * q))),
-        ...transpose(a, yv),
-        ...yv.map((line, j) => v128.store(lineAt(j), L(line))),
-        ifThen(crossing, cat(...lb.map((b) => v128.store(L(b), v128.load(i32.add(L(b), L(lineBytes))))))),
-      ),
-      set(lineBase, ld(CTL.lineBase + 16 * k)),
-      samplesFrom(
-        i32.and(L(n), i32.const(-4)),
-        1,
-        set(tmp, recLoad(region)),
-        set(idx, i32x4.add(L(lineBase), i32x4.shl(v128.and(plusI(fbW), L(mask)), i32.const(2)))),
-        ...[0, 1, 2, 3].map((j) => v128.store32Lane(i32x4.extractLane(L(idx), j), L(tmp), j)),
-      ),
+      ...laneAddresses(CTL.lineBase + 16 * k),
+      writeLanes(SCRATCH.store + REGION * k, fbW, fbMask, lineBytes),
     );
-  }
 
   // ---- 5. feed-forward of the stored values through the same mix, weighted by the decays, ⅛; the network's
   // output: left = lanes 0 + 2, right = 1 + 3, summed over the groups
@@ -495,8 +524,8 @@ export class ReverbKernel {
     this.ioBase = CTL.bytes;
     const scratch = this.ioBase + 4 * blockBytes;
     const apBase = scratch + SCRATCH.bytes;
-    const apGroupBytes = apSize * 16;
-    const fbBase = apBase + 4 * apGroupBytes;
+    const apStride = (apSize + GUARD) * 4;
+    const fbBase = apBase + LINES * apStride;
     const lineStride = (lineSize + GUARD) * 4;
     const ringBase = fbBase + LINES * lineStride;
     const total = ringBase + ringSize * 8;
@@ -514,14 +543,13 @@ export class ReverbKernel {
     I[c + CTL.io / 4 + 3] = scratch;
     I[c + CTL.ring / 4 + 1] = ringSize - 1;
     I[c + CTL.ring / 4 + 2] = ringBase;
-    for (let k = 0; k < 4; k++) {
-      I[c + CTL.apGroup / 4 + k] = apBase + k * apGroupBytes;
-      for (let j = 0; j < 4; j++) {
-        const nb = j ^ 1; // the stereo neighbour's lane
-        I[c + CTL.lineBase / 4 + 4 * k + j] = fbBase + (4 * k + j) * lineStride;
-        I[c + CTL.apDelay / 4 + 4 * k + j] = apDelay[4 * k + nb]!;
-        I[c + CTL.apLane / 4 + 4 * k + j] = apBase + k * apGroupBytes + nb * 4;
-      }
+    I[c + CTL.apBytes / 4] = apSize * 4;
+    for (let line = 0; line < LINES; line++) {
+      const neighbour = line ^ 1; // the stereo neighbour's lane
+      I[c + CTL.lineBase / 4 + line] = fbBase + line * lineStride;
+      I[c + CTL.apWrite / 4 + line] = apBase + line * apStride;
+      I[c + CTL.apRead / 4 + line] = apBase + neighbour * apStride;
+      I[c + CTL.apDelay / 4 + line] = apDelay[neighbour]!;
     }
     const f0 = this.ioBase / 4;
     this.inL = this.f.subarray(f0, f0 + maxBlock);
