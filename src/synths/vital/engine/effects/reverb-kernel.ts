@@ -95,7 +95,10 @@ const SCRATCH = {
 
 const ALLPASS_GAIN = 0.6;
 const LINES = 16;
-/** Values below this are flushed to zero where they enter the delay memories (no subnormals in long tails). */
+/**
+ * Values below this are flushed to zero where they enter the delay memories and in the filter states kept between
+ * blocks (no slow subnormals in long tails or states decaying in silence).
+ */
 const FLUSH = 1e-20;
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
@@ -284,7 +287,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       recStore(SCRATCH.chorusCos, mul(L(cos), L(amount))),
       recStore(SCRATCH.chorusSin, mul(L(sin), L(amount))),
     ),
-    v128.store(c, L(pre), CTL.preState),
+    v128.store(c, flushed(pre), CTL.preState),
   );
 
   // ---- 2. per group: the line reads and the diffusers (each lane reads its stereo neighbour's all-pass memory)
@@ -392,8 +395,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         recStore(SCRATCH.store + REGION * k, L(tmp)),
         recStore(SCRATCH.decay + REGION * k, L(decay)),
       ),
-      v128.store(c, L(hs), CTL.highState + 16 * k),
-      v128.store(c, L(ls), CTL.lowState + 16 * k),
+      v128.store(c, flushed(hs), CTL.highState + 16 * k),
+      v128.store(c, flushed(ls), CTL.lowState + 16 * k),
     );
   }
 
@@ -591,34 +594,38 @@ export class ReverbKernel {
     F[c + CTL.mixDry / 4 + 1] = (dry1 - dry0) * inv;
   }
 
-  /** Line lengths, decays (from `decay0` to `decay1` over the block) and the chorus phasors and depths. */
-  setBlock(
-    n: number,
-    lineDelay: Float64Array,
-    decay0: Float64Array,
-    decay1: Float64Array,
-    cos: Float64Array,
-    sin: Float64Array,
-    amount: Float64Array,
-    rotCos: number,
-    rotSin: number,
-  ): void {
+  /** Line lengths (samples) and chorus depths per lane. */
+  setLines(lineDelay: Float64Array, amount: Float64Array): void {
     const F = this.f;
-    const c = this.ctl / 4;
-    const inv = 1 / n;
     const I = this.i;
+    const c = this.ctl / 4;
     for (let li = 0; li < LINES; li++) {
       const d = lineDelay[li]! - 1;
       const di = Math.floor(d);
       I[c + CTL.lineInt / 4 + li] = di;
       F[c + CTL.lineDelay / 4 + li] = d - di;
+    }
+    for (let j = 0; j < 4; j++) F[c + CTL.amount / 4 + j] = amount[j]!;
+  }
+
+  /** Line decays, from `decay0` to `decay1` over the block. */
+  setDecays(n: number, decay0: Float64Array, decay1: Float64Array): void {
+    const F = this.f;
+    const c = this.ctl / 4;
+    const inv = 1 / n;
+    for (let li = 0; li < LINES; li++) {
       F[c + CTL.decay / 4 + li] = decay0[li]!;
       F[c + CTL.decayStep / 4 + li] = (decay1[li]! - decay0[li]!) * inv;
     }
+  }
+
+  /** The chorus phasors per lane before the block's first sample, and their per-sample rotation. */
+  setChorus(cos: Float64Array, sin: Float64Array, rotCos: number, rotSin: number): void {
+    const F = this.f;
+    const c = this.ctl / 4;
     for (let j = 0; j < 4; j++) {
       F[c + CTL.cos / 4 + j] = cos[j]!;
       F[c + CTL.sin / 4 + j] = sin[j]!;
-      F[c + CTL.amount / 4 + j] = amount[j]!;
     }
     F[c + CTL.rotLow / 4] = rotCos;
     F[c + CTL.rotLow / 4 + 1] = rotSin;
@@ -661,12 +668,5 @@ export class ReverbKernel {
     this.run_(this.ctl, n);
     copyBlock(L, this.outL, n);
     copyBlock(R, this.outR, n);
-    // states decaying in silence would otherwise reach slow subnormals
-    const F = this.f;
-    const c = this.ctl / 4;
-    for (let q = c + CTL.highState / 4; q < c + CTL.preState / 4 + 4; q++) {
-      const x = F[q]!;
-      if (x < 1e-20 && x > -1e-20) F[q] = 0;
-    }
   }
 }

@@ -96,7 +96,10 @@ export class Reverb implements Effect {
   private linesDecay = NaN;
   private linesChorus = NaN;
   /** The per-block values derived from one parameter each (cut-off coefficients, gains, chorus rate). */
-  private readonly memo = new Memo(9);
+  private readonly memo = new Memo(11);
+  /** Whether the kernel holds the current line lengths and chorus depths, and the decays with no ramp. */
+  private kernelLines = false;
+  private kernelDecays = false;
 
   /** The WebAssembly SIMD network (reverb-kernel.ts), when available and wanted; else the loop below. */
   private readonly kernel: ReverbKernel | undefined;
@@ -166,7 +169,9 @@ export class Reverb implements Effect {
     const sizeValue = v[P.size]!;
     const decayValue = v[P.decay]!;
     const ca = v[P.chorusAmount]!;
-    if (sizeValue !== this.linesSize || decayValue !== this.linesDecay || ca !== this.linesChorus) {
+    const linesChange =
+      sizeValue !== this.linesSize || decayValue !== this.linesDecay || ca !== this.linesChorus;
+    if (linesChange) {
       this.linesSize = sizeValue;
       this.linesDecay = decayValue;
       this.linesChorus = ca;
@@ -203,8 +208,8 @@ export class Reverb implements Effect {
     const phase0 = chorusHz * (ctx.timeSeconds + this.startSeconds);
     const dPhase = (2 * Math.PI * chorusHz) / sr;
     const base0 = 2 * Math.PI * (phase0 - Math.floor(phase0));
-    const rc = Math.cos(dPhase);
-    const rs = Math.sin(dPhase);
+    const rc = memo.get(9, dPhase, Math.cos);
+    const rs = memo.get(10, dPhase, Math.sin);
     const cosv = this.cosv;
     const sinv = this.sinv;
     for (let j = 0; j < 4; j++) {
@@ -213,7 +218,12 @@ export class Reverb implements Effect {
     }
     if (this.kernel) {
       const k = this.kernel;
-      k.setBlock(n, this.lineDelay, this.prevDecay, this.decay, cosv, sinv, this.chorusAmount, rc, rs);
+      if (linesChange || !this.kernelLines) k.setLines(this.lineDelay, this.chorusAmount);
+      this.kernelLines = true;
+      // the decays ramp over a block where they change (and are set still for the next one)
+      if (linesChange || !this.kernelDecays) k.setDecays(n, this.prevDecay, this.decay);
+      this.kernelDecays = !linesChange;
+      k.setChorus(cosv, sinv, rc, rs);
       k.setFilters(n, this.lowCoef, this.lowAmp, this.highCoef, highCoef, this.highAmp, highAmp);
       k.setPreFilters(n, this.preLowCoef, preLowCoef, this.preHighCoef, preHighCoef);
       k.setMix(n, this.predelay, predelay, this.wet, wet, this.dry, dry);
@@ -228,7 +238,7 @@ export class Reverb implements Effect {
     this.preLowCoef = preLowCoef;
     this.preHighCoef = preHighCoef;
     this.predelay = predelay;
-    this.prevDecay.set(this.decay);
+    if (linesChange) this.prevDecay.set(this.decay);
   }
 
   /** The network in JavaScript (double precision; where the WebAssembly kernel is unavailable or unwanted). */
