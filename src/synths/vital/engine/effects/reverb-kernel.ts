@@ -140,6 +140,12 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   /** `start + i`, splatted. */
   const plusI = (start: Local) => i32x4.splat(i32.add(L(start), L(i)));
   const i4 = i32.shl(L(i), i32.const(2));
+  /** Sample i of the input, [L, R, L, R]. */
+  const inputLR = v128.shuffle32(
+    f32x4.splat(f32.load(i32.add(L(inL), i4))),
+    f32x4.splat(f32.load(i32.add(L(inR), i4))),
+    [0, 4, 0, 4],
+  );
   /**
    * A loop over the samples from `first` (code) on, `step` at a time while a whole step fits in the block (steps
    * of one unrolled by two): `i` counts the samples, `rec` points at sample i's f32x4 in the first region.
@@ -267,14 +273,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(rs, lane(tmp, 1)),
     eachSample(
       set(pc, add(L(pc), L(pcStep))),
-      set(
-        xin,
-        v128.shuffle32(
-          f32x4.splat(f32.load(i32.add(L(inL), i4))),
-          f32x4.splat(f32.load(i32.add(L(inR), i4))),
-          [0, 4, 0, 4],
-        ),
-      ),
+      set(xin, inputLR),
       set(dd, mul(L(pc), sub(L(xin), L(pre)))),
       set(tmp, add(L(pre), L(dd))),
       set(pre, add(L(tmp), L(dd))),
@@ -458,14 +457,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       set(pd, f32.add(L(pd), L(pdStep))),
       set(wetV, add(L(wetV), L(wetStep))),
       set(dryV, add(L(dryV), L(dryStep))),
-      set(
-        xin,
-        v128.shuffle32(
-          f32x4.splat(f32.load(i32.add(L(inL), i4))),
-          f32x4.splat(f32.load(i32.add(L(inR), i4))),
-          [0, 4, 0, 4],
-        ),
-      ),
+      set(xin, inputLR),
       set(outV, add(mul(L(wetV), L(tmp)), mul(L(dryV), L(xin)))),
       v128.store32Lane(i32.add(L(out), i4), L(outV), 0),
       v128.store32Lane(i32.add(L(outR), i4), L(outV), 1),
