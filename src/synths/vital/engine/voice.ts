@@ -595,7 +595,10 @@ export class Voice {
         const src = slot.source;
         if (this.srcL[src] === null) {
           this.srcL[src] = new Float32Array(MAX_BLOCK);
-          if (this.stereo && src >= SRC_LFO) this.srcR[src] = new Float32Array(MAX_BLOCK);
+          // a mono random LFO gives both lanes the same values: its left buffer serves both
+          const monoRandom =
+            src >= SRC_RANDOM_LFO && program.values[RANDOM_LFO[src - SRC_RANDOM_LFO]!.stereo]! < 0.5;
+          if (this.stereo && src >= SRC_LFO && !monoRandom) this.srcR[src] = new Float32Array(MAX_BLOCK);
         }
       } else if (this.stereo && LANE_DESTINATION.test(name) && this.slotDiffersByChannel(slot)) {
         perSampleDest(slot.dest);
