@@ -253,6 +253,12 @@ class OscState {
   readonly gainR = new Float64Array(MAX_UNISON);
   readonly ratio = new Float64Array(MAX_UNISON);
   readonly cents = new Float64Array(MAX_UNISON);
+  /** 2^(cents/1200) of each voice, and the cents it was computed for (detune is rarely modulated). */
+  readonly detune = new Float64Array(MAX_UNISON).fill(1);
+  readonly detunedCents = new Float64Array(MAX_UNISON);
+  /** Each unison pair's detune curve value P(t, power), for `curvePower` (NaN: none yet). */
+  readonly curve = new Float64Array(MAX_UNISON);
+  curvePower = NaN;
   /** Per-sample path: the voice's increment relative to the oscillator's base (stack ratio · detune). */
   readonly mult = new Float64Array(MAX_UNISON);
   readonly cycle: (Float32Array | null)[] = new Array(MAX_UNISON).fill(null);
@@ -737,6 +743,7 @@ export class Voice {
     if (this.program.values[ids.on]! < 0.5) return;
     const n = Math.max(1, Math.min(MAX_UNISON, Math.round(this.program.values[ids.voices]!)));
     st.count = n;
+    st.curvePower = NaN;
     if (resetPhase) {
       // a modulated phase is added while reading (below); otherwise it is folded into the start phase
       const phase = this.phaseModulated[o] ? 0 : this.v(ids.phase) - 0.5;
@@ -1265,10 +1272,15 @@ export class Voice {
     const theta = ((1 - this.v(ids.spread)) * Math.PI) / 4;
     const cs = Math.cos(theta);
     const sn = Math.sin(theta);
+    if (power !== st.curvePower) {
+      // each pair's place on the detune curve (count is fixed for the note, the power rarely modulated)
+      st.curvePower = power;
+      for (let pIdx = 0; pIdx < pairs; pIdx++)
+        st.curve[pIdx] = powerCurve((2 * pIdx + (even ? 1 : 0)) / Math.max(1, count - 1), power);
+    }
     let v = 0;
     for (let pIdx = 0; pIdx < pairs; pIdx++) {
-      const t = (2 * pIdx + (even ? 1 : 0)) / Math.max(1, count - 1);
-      const cents = powerCurve(t, power) * maxCents;
+      const cents = st.curve[pIdx]! * maxCents;
       const ratio = stack[pIdx % 8]!;
       const g = count > 2 ? (pIdx === 0 ? centreGain : detunedGain) : 1;
       if (!even && pIdx === 0) {
@@ -1359,7 +1371,11 @@ export class Voice {
     const lanes = this.perSampleLanes(o, n, midi + pitchBase, pitch, offStart, offStep);
     const kernel = distType === 0 && count >= KERNEL_MIN_VOICES ? this.unison : null;
     for (let u = 0; u < count; u++) {
-      let mult = st.ratio[u]! * Math.pow(2, st.cents[u]! / 1200);
+      if (st.cents[u] !== st.detunedCents[u]) {
+        st.detunedCents[u] = st.cents[u]!;
+        st.detune[u] = Math.pow(2, st.cents[u]! / 1200);
+      }
+      let mult = st.ratio[u]! * st.detune[u]!;
       if (morph !== null) mult *= morph.pitchMult(u);
       const hz = baseHz * mult;
       // beyond the internal Nyquist the pitch folds; keep the increment below one cycle per sample
