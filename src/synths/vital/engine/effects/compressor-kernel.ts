@@ -1,12 +1,14 @@
-// The compressor (compressor.ts) as a WebAssembly SIMD kernel. First the band split (Crossover.splitBlock): the
-// Linkwitz-Riley biquads in double precision with the two channels as the lanes of f64x2 — the same IEEE
-// arithmetic in the same order as the JavaScript loop, so the same values. Then the gain computers
-// (BandCompressor.tick): the six band × channel followers as lanes of two f32x4 ([low L, low R, band L, band R] and [high L, high R, –, –]),
-// in single precision. Per sample: the attack/release mean-square followers clamped at the thresholds, and
-// the gain (U/h)^ur · (L/l)^lr = exp(ur·ln(U/h) + lr·ln(L/l)), clamped to [0, 32], applied to the band
-// signal in place. ln and exp are computed here to single precision: ln(m) = 2·atanh((m − 1)/(m + 1)) to the
-// 9th power on the mantissa m ∈ [√½, √2) plus the exponent, exp by 2^n · e^r (|r| ≤ ½ ln 2) to the 7th power.
-// Structure and constants of the compressor are facts from Vital (GPL-3.0, Matt Tytel); see compressor.ts.
+// The compressor (compressor.ts) as a WebAssembly SIMD kernel, the whole effect per block in three passes.
+// The band split (Crossover.split): per crossover, both sides' Linkwitz-Riley sections at once as the lanes
+// of an f32x4 (the trapezoidal SVF keeps single precision accurate at the 120 Hz split). The gain computers
+// (BandCompressor.tick): the band × channel followers as lanes of f32x4 ([low L, low R, band L, band R] and
+// [high L, high R], the second only with three bands), in single precision. Per sample: the attack/release
+// mean-square followers clamped at the thresholds, and the gain (U/h)^ur · (L/l)^lr =
+// exp(ur·(ln U − ln h) + lr·(ln L − ln l)), clamped to [0, 32], applied to the band signal. ln and exp are
+// computed here to single precision: ln(m) = 2·atanh((m − 1)/(m + 1)) to the 9th power on the mantissa
+// m ∈ [√½, √2) plus the exponent, exp by 2^n · e^r (|r| ≤ ½ ln 2) to the 7th power. The output: the bands
+// times their ramped gains, summed, and the ramped dry/wet mix. Structure and constants of the compressor are
+// facts from Vital (GPL-3.0, Matt Tytel); see compressor.ts.
 
 import {
   assemble,
@@ -15,10 +17,7 @@ import {
   brIf,
   instantiate,
   lazyModule,
-  f32,
   f32x4,
-  f64,
-  f64x2,
   FunctionBuilder,
   get,
   I32,
@@ -33,14 +32,13 @@ import {
   type Code,
   type Local,
 } from "./wasm.ts";
-import { flush } from "./common.ts";
+import { copyBlock, flush } from "./common.ts";
 
 /**
- * Per crossover: low-pass then high-pass coefficients (c0 … c4, f64), then the states: 4 biquads × [x1, x2,
- * y1, y2], each an f64x2 [left, right].
+ * Per crossover: [a1, a2, g, –] (f32), then the states: the two sections' ic1 and ic2, each an f32x4 [low
+ * left, low right, high left, high right].
  */
-const COEF_BYTES = 10 * 8;
-const CROSSOVER_BYTES = COEF_BYTES + 16 * 16;
+const CROSSOVER_BYTES = 16 + 4 * 16;
 
 /** Byte offsets in the control block: per vector g (0: lanes low/band, 1: high), slots at +16·g. */
 export const CTL = {
@@ -56,8 +54,12 @@ export const CTL = {
   low: 288, // lower follower (state)
   io: 320, // i32: [band buffer address (per sample: vector 0 then vector 1, 32 bytes), 0, 0, 0]
   split: 336, // i32: [split mode (SPLIT_*), input L address, input R address, 0]
-  crossover: 352, // 2 crossovers (the first splits the input, the second the first's high side): CROSSOVER_BYTES
-  bytes: 352 + 2 * CROSSOVER_BYTES,
+  // the output ramps, per vector: [low, low, band, band] gains and [high, high, mix, mix], at the block's
+  // start and their steps per sample
+  ramp: 352,
+  rampStep: 384,
+  crossover: 416, // 2 crossovers (the first splits the input, the second the first's high side): CROSSOVER_BYTES
+  bytes: 416 + 2 * CROSSOVER_BYTES,
 } as const;
 
 export const SPLIT_TWO = 0;
@@ -67,46 +69,25 @@ export const SPLIT_NONE = 2;
 const MAX_EXPAND = 32;
 const LN2 = Math.LN2;
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const fn = new FunctionBuilder([I32, I32]);
-  const [ctl, n] = fn.params as [Local, Local];
-  const v = () => fn.local(V128);
-  const vs = (count: number) => Array.from({ length: count }, v);
-  const addr = fn.local(I32);
-  const end = fn.local(I32);
-  const [aS, aK, rS, rK, U, Lo, ur, lr, h, l] = [
-    vs(2),
-    vs(2),
-    vs(2),
-    vs(2),
-    vs(2),
-    vs(2),
-    vs(2),
-    vs(2),
-    vs(2),
-    vs(2),
-  ];
-  const [x, sq, hv, lv, e, z, z2, m, ex, g, tmp] = vs(11);
-  const C = get(ctl);
-  const L = get;
-  const add = f32x4.add;
-  const sub = f32x4.sub;
-  const mul = f32x4.mul;
-  const k4 = (c: number) => f32x4.const(c, c, c, c);
-  const i4 = (c: number) => i32x4.const(c, c, c, c);
-  const code: Code[] = [];
-  const emit = (...parts: Code[]) => code.push(...parts);
-  /** c0 + zz·(c1 + zz·(c2 + …)) */
-  const poly = (zz: Local, cs: number[]): Code =>
-    cs.slice(0, -1).reduceRight((acc: Code, c) => add(k4(c), mul(L(zz), acc)), k4(cs[cs.length - 1]!));
+const k4 = (c: number) => f32x4.const(c, c, c, c);
+const i4 = (c: number) => i32x4.const(c, c, c, c);
+const { add, sub, mul } = f32x4;
+const L = get;
 
-  /** Code setting `out` to ln(value) for value > 0 (value in local `src`). */
-  const ln = (out: Local, src: Local): Code[] => [
-    // exponent and mantissa in [√½, √2)
-    set(ex, i32x4.sub(i32x4.shrU(L(src), i32.const(23)), i4(127))),
-    set(m, v128.or(v128.and(L(src), i4(0x007fffff)), i4(0x3f800000))),
+/** c0 + zz·(c1 + zz·(c2 + …)) */
+const poly = (zz: Local, cs: number[]): Code =>
+  cs.slice(0, -1).reduceRight((acc: Code, c) => add(k4(c), mul(L(zz), acc)), k4(cs[cs.length - 1]!));
+
+/** ln and exp to single precision on f32x4 lanes, with the scratch vectors they need. */
+function transcendentals(fn: FunctionBuilder) {
+  const [m, z, z2, ex, tmp] = Array.from({ length: 5 }, () => fn.local(V128));
+  /** Code setting `out` to ln(value) for value > 0: 2·atanh((m − 1)/(m + 1)) on the mantissa m ∈ [√½, √2). */
+  const ln = (out: Local, value: Code): Code[] => [
+    set(out, value),
+    set(ex, i32x4.sub(i32x4.shrU(L(out), i32.const(23)), i4(127))),
+    set(m, v128.or(v128.and(L(out), i4(0x007fffff)), i4(0x3f800000))),
     set(tmp, f32x4.gt(L(m), k4(Math.SQRT2))),
-    set(m, f32x4.mul(L(m), v128.bitselect(k4(0.5), k4(1), L(tmp)))),
+    set(m, mul(L(m), v128.bitselect(k4(0.5), k4(1), L(tmp)))),
     set(ex, i32x4.sub(L(ex), L(tmp))), // a true mask is −1: exponent + 1
     set(z, f32x4.div(sub(L(m), k4(1)), add(L(m), k4(1)))),
     set(z2, mul(L(z), L(z))),
@@ -118,7 +99,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       ),
     ),
   ];
-  /** Code setting `out` to e^x for x in local `src` (clamped to [−80, 8]). */
+  /** Code setting `out` to e^x for x in local `src` (clamped to [−80, 8]): 2^n · e^r, |r| ≤ ½ ln 2. */
   const exp = (out: Local, src: Local): Code[] => [
     set(z, f32x4.pmax(f32x4.pmin(L(src), k4(8)), k4(-80))),
     set(tmp, f32x4.nearest(mul(L(z), k4(1 / LN2)))),
@@ -126,150 +107,187 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(ex, i32x4.shl(i32x4.add(i32x4.truncSatF32x4S(L(tmp)), i4(127)), i32.const(23))),
     set(out, mul(poly(z, [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040]), L(ex))),
   ];
-
-  emit(...splitPass(fn, ctl, n));
-  for (let q = 0; q < 2; q++) {
-    emit(
-      set(aS[q]!, v128.load(C, CTL.attackSamples + 16 * q)),
-      set(aK[q]!, v128.load(C, CTL.attackScale + 16 * q)),
-      set(rS[q]!, v128.load(C, CTL.releaseSamples + 16 * q)),
-      set(rK[q]!, v128.load(C, CTL.releaseScale + 16 * q)),
-      set(U[q]!, v128.load(C, CTL.upper + 16 * q)),
-      set(Lo[q]!, v128.load(C, CTL.lower + 16 * q)),
-      set(ur[q]!, v128.load(C, CTL.upperRatio + 16 * q)),
-      set(lr[q]!, v128.load(C, CTL.lowerRatio + 16 * q)),
-      set(h[q]!, v128.load(C, CTL.high + 16 * q)),
-      set(l[q]!, v128.load(C, CTL.low + 16 * q)),
-    );
-  }
-  emit(set(addr, i32.load(C, CTL.io)), set(end, i32.add(L(addr), i32.shl(L(n), i32.const(5)))));
-  const body: Code[] = [];
-  const b = (...parts: Code[]) => body.push(...parts);
-  b(brIf(1, i32.geU(L(addr), L(end))));
-  for (let q = 0; q < 2; q++) {
-    b(
-      set(x, v128.load(L(addr), 16 * q)),
-      set(sq, mul(L(x), L(x))),
-      // followers: attack while the square is above, release below; clamped at the thresholds
-      set(
-        hv,
-        v128.bitselect(
-          mul(add(L(sq), mul(L(h[q]!), L(aS[q]!))), L(aK[q]!)),
-          mul(add(L(sq), mul(L(h[q]!), L(rS[q]!))), L(rK[q]!)),
-          f32x4.gt(L(sq), L(h[q]!)),
-        ),
-      ),
-      set(hv, f32x4.pmax(L(hv), L(U[q]!))),
-      set(h[q]!, L(hv)),
-      set(
-        lv,
-        v128.bitselect(
-          mul(add(L(sq), mul(L(l[q]!), L(aS[q]!))), L(aK[q]!)),
-          mul(add(L(sq), mul(L(l[q]!), L(rS[q]!))), L(rK[q]!)),
-          f32x4.gt(L(sq), L(l[q]!)),
-        ),
-      ),
-      set(lv, f32x4.pmin(L(lv), L(Lo[q]!))),
-      set(l[q]!, L(lv)),
-      // e = ur·ln(U/h) + lr·ln(L/l) (l = 0 gives +∞ from the division: handled below)
-      set(tmp, f32x4.div(L(U[q]!), L(hv))),
-      ...ln(e, tmp),
-      set(e, mul(L(e), L(ur[q]!))),
-      set(g, f32x4.div(L(Lo[q]!), f32x4.pmax(L(lv), k4(1e-37)))),
-      ...ln(z2, g),
-      set(e, add(L(e), mul(L(z2), L(lr[q]!)))),
-      ...exp(g, e),
-      // silence below the lower threshold: full expansion for a positive lower ratio, none for a negative one
-      set(
-        g,
-        v128.bitselect(
-          v128.bitselect(k4(MAX_EXPAND), k4(0), f32x4.gt(L(lr[q]!), k4(0))),
-          L(g),
-          v128.and(f32x4.le(L(lv), k4(0)), f32x4.ne(L(lr[q]!), k4(0))),
-        ),
-      ),
-      set(g, f32x4.pmin(f32x4.pmax(L(g), k4(0)), k4(MAX_EXPAND))),
-      v128.store(L(addr), mul(L(x), L(g)), 16 * q),
-    );
-  }
-  b(set(addr, i32.add(L(addr), i32.const(32))), br(0));
-  emit(block(loop(...body)));
-  for (let q = 0; q < 2; q++)
-    emit(v128.store(C, L(h[q]!), CTL.high + 16 * q), v128.store(C, L(l[q]!), CTL.low + 16 * q));
-  return assemble([{ name: "run", fn, body: ([] as number[]).concat(...code) }], 1);
+  return { ln, exp };
 }
 
 /**
- * The band split into the band records: per sample, [left, right] through the first crossover (low, high), and
- * in SPLIT_TWO its high side through the second; records [low, band | high, –] as f32 (SPLIT_ONE: [low, high],
- * SPLIT_NONE: the input as the one band).
+ * The gain computers of vector q (four band × channel lanes) over the block's band records, in place: per
+ * sample the mean-square followers (attack while the square is above, release below) clamped at the
+ * thresholds, and the gain (U/h)^ur · (L/l)^lr = exp(ur·(ln U − ln h) + lr·(ln L − ln l)) clamped to [0, 32].
  */
-function splitPass(fn: FunctionBuilder, ctl: Local, n: Local): Code[] {
-  const L = get;
+function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] {
   const C = get(ctl);
   const v = () => fn.local(V128);
-  const mode = fn.local(I32);
-  const i = fn.local(I32);
-  const rec = fn.local(I32);
-  const inL = fn.local(I32);
-  const inR = fn.local(I32);
-  const [x, lo, hi, band, high, tmp] = [v(), v(), v(), v(), v(), v()];
-  const { add, mul } = f64x2;
+  const [aS, aK, rS, rK, U, Lo, ur, lr, h, l, lnU, lnLo] = Array.from({ length: 12 }, v);
+  const [x, sq, att, e, g, lnv] = Array.from({ length: 6 }, v);
+  const addr = fn.local(I32);
+  const end = fn.local(I32);
+  const { ln, exp } = transcendentals(fn);
+  const at = (slot: number) => v128.load(C, slot + 16 * q);
+  /** The follower `f` after one step with the square `sq`, clamped by `bound` (pmax: from below). */
+  const follow = (f: Local, bound: Local, clamp: typeof f32x4.pmax): Code[] => [
+    set(att, f32x4.gt(L(sq), L(f))),
+    set(
+      f,
+      mul(add(L(sq), mul(L(f), v128.bitselect(L(aS), L(rS), L(att)))), v128.bitselect(L(aK), L(rK), L(att))),
+    ),
+    set(f, clamp(L(f), L(bound))),
+  ];
+  const body = [
+    brIf(1, i32.geU(L(addr), L(end))),
+    set(x, v128.load(L(addr), 16 * q)),
+    set(sq, mul(L(x), L(x))),
+    ...follow(h, U, f32x4.pmax),
+    ...follow(l, Lo, f32x4.pmin),
+    ...ln(lnv, L(h)),
+    set(e, mul(sub(L(lnU), L(lnv)), L(ur))),
+    // (l = 0 gives an infinite ln L − ln l: handled below)
+    ...ln(lnv, f32x4.pmax(L(l), k4(1e-37))),
+    set(e, add(L(e), mul(sub(L(lnLo), L(lnv)), L(lr)))),
+    ...exp(g, e),
+    // silence below the lower threshold: full expansion for a positive lower ratio, none for a negative one
+    set(
+      g,
+      v128.bitselect(
+        v128.bitselect(k4(MAX_EXPAND), k4(0), f32x4.gt(L(lr), k4(0))),
+        L(g),
+        v128.and(f32x4.le(L(l), k4(0)), f32x4.ne(L(lr), k4(0))),
+      ),
+    ),
+    set(g, f32x4.pmin(f32x4.pmax(L(g), k4(0)), k4(MAX_EXPAND))),
+    // (vector 1's lanes 2–3 hold the input for the mix: only its high lanes are written)
+    q === 0 ? v128.store(L(addr), mul(L(x), L(g))) : v128.store64Lane(L(addr), mul(L(x), L(g)), 0, 16),
+    set(addr, i32.add(L(addr), i32.const(32))),
+    br(0),
+  ];
+  return [
+    set(aS, at(CTL.attackSamples)),
+    set(aK, at(CTL.attackScale)),
+    set(rS, at(CTL.releaseSamples)),
+    set(rK, at(CTL.releaseScale)),
+    set(U, at(CTL.upper)),
+    set(Lo, at(CTL.lower)),
+    set(ur, at(CTL.upperRatio)),
+    set(lr, at(CTL.lowerRatio)),
+    set(h, at(CTL.high)),
+    set(l, at(CTL.low)),
+    ...ln(lnU, L(U)),
+    ...ln(lnLo, L(Lo)),
+    set(addr, i32.load(C, CTL.io)),
+    set(end, i32.add(L(addr), i32.shl(L(n), i32.const(5)))),
+    block(loop(...body)),
+    v128.store(C, L(h), CTL.high + 16 * q),
+    v128.store(C, L(l), CTL.low + 16 * q),
+  ];
+}
+
+/**
+ * The output: the compressed bands times their (ramped) gains, summed per channel, mixed with the input
+ * (ramped), written over the input buffers.
+ */
+function mixPass(fn: FunctionBuilder, ctl: Local, n: Local): Code[] {
+  const C = get(ctl);
+  const v = () => fn.local(V128);
+  const [r0, r1, d0, d1, count, b0, b1, g1, y, dry] = Array.from({ length: 10 }, v);
+  const [i, rec, inL, inR] = Array.from({ length: 4 }, () => fn.local(I32));
+  const at = (i4: Code) => i32.shl(i4, i32.const(2));
+  return [
+    set(r0, v128.load(C, CTL.ramp)),
+    set(r1, v128.load(C, CTL.ramp + 16)),
+    set(d0, v128.load(C, CTL.rampStep)),
+    set(d1, v128.load(C, CTL.rampStep + 16)),
+    set(count, k4(0)),
+    set(rec, i32.load(C, CTL.io)),
+    set(inL, i32.load(C, CTL.split + 4)),
+    set(inR, i32.load(C, CTL.split + 8)),
+    set(i, i32.const(0)),
+    block(
+      loop(
+        brIf(1, i32.geS(L(i), L(n))),
+        set(count, add(L(count), k4(1))),
+        // [low, low, band, band] and [high, high, input, input] lanes times their gains, the mix in lanes 2–3
+        set(b0, mul(v128.load(L(rec)), add(L(r0), mul(L(d0), L(count))))),
+        set(b1, v128.load(L(rec), 16)),
+        set(dry, v128.shuffle32(L(b1), L(b1), [2, 3, 2, 3])),
+        set(g1, add(L(r1), mul(L(d1), L(count)))),
+        set(y, add(add(L(b0), v128.shuffle32(L(b0), L(b0), [2, 3, 2, 3])), mul(L(b1), L(g1)))),
+        set(y, add(L(dry), mul(sub(L(y), L(dry)), v128.shuffle32(L(g1), L(g1), [2, 3, 2, 3])))),
+        v128.store32Lane(i32.add(L(inL), at(L(i))), L(y), 0),
+        v128.store32Lane(i32.add(L(inR), at(L(i))), L(y), 1),
+        set(rec, i32.add(L(rec), i32.const(32))),
+        set(i, i32.add(L(i), i32.const(1))),
+        br(0),
+      ),
+    ),
+  ];
+}
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const fn = new FunctionBuilder([I32, I32]);
+  const [ctl, n] = fn.params as [Local, Local];
+  const code = [
+    ...splitPass(fn, ctl, n),
+    ...gainPass(fn, ctl, n, 0),
+    // the high band's lanes only when there are three bands
+    ifThen(i32.eq(i32.load(get(ctl), CTL.split), i32.const(SPLIT_TWO)), cat(...gainPass(fn, ctl, n, 1))),
+    ...mixPass(fn, ctl, n),
+  ];
+  return assemble([{ name: "run", fn, body: cat(...code) }], 1);
+}
+
+/**
+ * The band split into the band records. A crossover runs on [left, right, left, right]: lanes 0–1 its low
+ * side, lanes 2–3 its high side, each two trapezoidal SVF sections (Crossover.section) whose output takes the
+ * low-pass (v2) or the high-pass (x − √2·v1 − v2) per lane. Records per sample: [low, band | high, input]
+ * (SPLIT_TWO: the first crossover's high side through the second), [low, high | –, input] (SPLIT_ONE),
+ * [input, – | –, input] (SPLIT_NONE).
+ */
+function splitPass(fn: FunctionBuilder, ctl: Local, n: Local): Code[] {
+  const C = get(ctl);
+  const v = () => fn.local(V128);
+  const [mode, i, rec, inL, inR] = Array.from({ length: 5 }, () => fn.local(I32));
+  const [x, y, y2, mid, v1, v2] = Array.from({ length: 6 }, v);
+  // per lane: output = c0·x + c1·v1 + c2·v2 (low-pass on lanes 0–1, high-pass on 2–3)
+  const c0 = f32x4.const(0, 0, 1, 1);
+  const c1 = f32x4.const(0, 0, -Math.SQRT2, -Math.SQRT2);
+  const c2 = f32x4.const(1, 1, -1, -1);
   /** A crossover's coefficients and states as locals, loaded from and stored back to the control block. */
   const crossover = (k: number) => {
     const base = CTL.crossover + k * CROSSOVER_BYTES;
-    const coef = Array.from({ length: 10 }, v);
-    const state = Array.from({ length: 16 }, v);
+    const [a1, a2, g] = Array.from({ length: 3 }, v);
+    const state = Array.from({ length: 4 }, v);
     const load = [
-      ...coef.map((c, j) => set(c, f64x2.splat(f64.load(C, base + 8 * j)))),
-      ...state.map((st, j) => set(st, v128.load(C, base + COEF_BYTES + 16 * j))),
+      ...[a1, a2, g].map((c, j) => set(c, v128.load32Splat(C, base + 4 * j))),
+      ...state.map((st, j) => set(st, v128.load(C, base + 16 * (j + 1)))),
     ];
-    const store = state.map((st, j) => v128.store(C, L(st), base + COEF_BYTES + 16 * j));
-    /** One biquad (coefficients c0 … c4 from `co`, states from `so`): out = c0·x + c1·x1 + c2·x2 + c3·y1 + c4·y2. */
-    const biquad = (out: Local, input: Local, co: number, so: number): Code[] => {
-      const [x1, x2, y1, y2] = state.slice(so, so + 4) as [Local, Local, Local, Local];
-      const c = coef.slice(co, co + 5);
-      return [
-        set(
-          out,
-          add(
-            add(
-              add(add(mul(L(c[0]!), L(input)), mul(L(c[1]!), L(x1))), mul(L(c[2]!), L(x2))),
-              mul(L(c[3]!), L(y1)),
-            ),
-            mul(L(c[4]!), L(y2)),
-          ),
-        ),
-        set(x2, L(x1)),
-        set(x1, L(input)),
-        set(y2, L(y1)),
-        set(y1, L(out)),
-      ];
-    };
-    /** Code splitting `input` into `low` and `high` (two cascaded biquads each). */
-    const split = (input: Local, low: Local, highOut: Local): Code[] => [
-      ...biquad(tmp, input, 0, 0),
-      ...biquad(low, tmp, 0, 4),
-      ...biquad(tmp, input, 5, 8),
-      ...biquad(highOut, tmp, 5, 12),
+    const store = state.map((st, j) => v128.store(C, L(st), base + 16 * (j + 1)));
+    /** One section step with states ic1, ic2 from `input` into `out`. */
+    const section = (out: Local, input: Local, [ic1, ic2]: Local[]): Code[] => [
+      set(v1, add(mul(L(a1), L(ic1!)), mul(L(a2), sub(L(input), L(ic2!))))),
+      set(v2, add(L(ic2!), mul(L(g), L(v1)))),
+      set(ic1!, sub(mul(k4(2), L(v1)), L(ic1!))),
+      set(ic2!, sub(mul(k4(2), L(v2)), L(ic2!))),
+      set(out, add(add(mul(c0, L(input)), mul(c1, L(v1))), mul(c2, L(v2)))),
+    ];
+    const split = (out: Local, input: Local): Code[] => [
+      ...section(mid, input, state.slice(0, 2)),
+      ...section(out, mid, state.slice(2, 4)),
     ];
     return { load, store, split };
   };
   const first = crossover(0);
   const second = crossover(1);
-  const demote = (val: Local) => f64x2.demoteToF32x4(L(val));
+  const zero = k4(0);
   const loopOver = (body: Code[]): Code =>
     block(
       loop(
         brIf(1, i32.geS(L(i), L(n))),
         set(
           x,
-          f64x2.promoteLowF32x4(
-            f32x4.replaceLane(
-              f32x4.splat(f32.load(i32.add(L(inL), i32.shl(L(i), i32.const(2))))),
-              1,
-              f32.load(i32.add(L(inR), i32.shl(L(i), i32.const(2)))),
-            ),
+          v128.shuffle32(
+            v128.load32Splat(i32.add(L(inL), i32.shl(L(i), i32.const(2)))),
+            v128.load32Splat(i32.add(L(inR), i32.shl(L(i), i32.const(2)))),
+            [0, 4, 0, 4],
           ),
         ),
         ...body,
@@ -278,19 +296,22 @@ function splitPass(fn: FunctionBuilder, ctl: Local, n: Local): Code[] {
         br(0),
       ),
     );
-  const zero = f32x4.const(0, 0, 0, 0);
   const two = loopOver([
-    ...first.split(x, lo, hi),
-    ...second.split(hi, band, high),
-    v128.store(L(rec), v128.shuffle32(demote(lo), demote(band), [0, 1, 4, 5])),
-    v128.store(L(rec), demote(high), 16),
+    ...first.split(y, x),
+    set(mid, v128.shuffle32(L(y), L(y), [2, 3, 2, 3])),
+    ...second.split(y2, mid),
+    v128.store(L(rec), v128.shuffle32(L(y), L(y2), [0, 1, 4, 5])),
+    v128.store(L(rec), v128.shuffle32(L(y2), L(x), [2, 3, 4, 5]), 16),
   ]);
   const one = loopOver([
-    ...first.split(x, lo, hi),
-    v128.store(L(rec), v128.shuffle32(demote(lo), demote(hi), [0, 1, 4, 5])),
-    v128.store(L(rec), zero, 16),
+    ...first.split(y, x),
+    v128.store(L(rec), L(y)),
+    v128.store(L(rec), v128.shuffle32(zero, L(x), [0, 1, 4, 5]), 16),
   ]);
-  const none = loopOver([v128.store(L(rec), demote(x)), v128.store(L(rec), zero, 16)]);
+  const none = loopOver([
+    v128.store(L(rec), v128.shuffle32(L(x), zero, [0, 1, 4, 5])),
+    v128.store(L(rec), v128.shuffle32(zero, L(x), [0, 1, 4, 5]), 16),
+  ]);
   return [
     set(mode, i32.load(C, CTL.split)),
     set(inL, i32.load(C, CTL.split + 4)),
@@ -322,16 +343,13 @@ export interface BandSettings {
   lowerRatio: number;
 }
 
-/** One compressor's kernel instance. `bands` holds 8 floats per sample (see laneOf) for the block. */
+/** One compressor's kernel instance: control block, band records, the block's input and output. */
 export class CompressorKernel {
   private readonly run_: (ctl: number, n: number) => void;
   private readonly f: Float32Array;
-  private readonly d: Float64Array;
   private readonly i: Int32Array;
-  readonly bands: Float32Array;
-  /** The block's input (left, right), split by run(). */
-  readonly inL: Float32Array;
-  readonly inR: Float32Array;
+  private readonly bufL: Float32Array;
+  private readonly bufR: Float32Array;
 
   constructor(mod: WebAssembly.Module, maxBlock: number) {
     const inputs = CTL.bytes + maxBlock * 32;
@@ -339,37 +357,86 @@ export class CompressorKernel {
     const kernel = instantiate(mod, total);
     this.run_ = kernel.run;
     this.f = kernel.f;
-    this.d = new Float64Array(kernel.f.buffer);
     this.i = kernel.i;
     kernel.i[CTL.io / 4] = CTL.bytes;
     kernel.i[CTL.split / 4 + 1] = inputs;
     kernel.i[CTL.split / 4 + 2] = inputs + maxBlock * 4;
-    this.bands = this.f.subarray(CTL.bytes / 4, CTL.bytes / 4 + maxBlock * 8);
-    this.inL = this.f.subarray(inputs / 4, inputs / 4 + maxBlock);
-    this.inR = this.f.subarray(inputs / 4 + maxBlock, inputs / 4 + 2 * maxBlock);
+    this.bufL = this.f.subarray(inputs / 4, inputs / 4 + maxBlock);
+    this.bufR = this.f.subarray(inputs / 4 + maxBlock, inputs / 4 + 2 * maxBlock);
+    // vector 1's lanes 2–3 carry the input past the gain computers: settings that keep them finite there
+    for (const k of [6, 7]) {
+      this.setLane(k, {
+        attackSamples: 5,
+        attackScale: 1 / 6,
+        releaseSamples: 5,
+        releaseScale: 1 / 6,
+        upper: 1,
+        lower: 1,
+        upperRatio: 0,
+        lowerRatio: 0,
+      });
+    }
   }
 
   reset(): void {
     this.f.fill(0, CTL.high / 4, CTL.io / 4);
-    for (let k = 0; k < 2; k++) this.d.fill(0, ...this.stateRange(k));
+    for (let k = 0; k < 2; k++) this.f.fill(0, ...this.stateRange(k));
   }
 
   /**
    * How run() splits the input: SPLIT_TWO through `first` then its high side through `second`, SPLIT_ONE
-   * through `first`, SPLIT_NONE not at all; each crossover as its low-pass and high-pass coefficients.
+   * through `first`, SPLIT_NONE not at all; each crossover as its sections' [a1, a2, g].
    */
-  setSplit(mode: number, first?: readonly Float64Array[], second?: readonly Float64Array[]): void {
+  setSplit(mode: number, first?: Float64Array, second?: Float64Array): void {
     this.i[CTL.split / 4] = mode;
     [first, second].forEach((c, k) => {
-      if (!c) return;
-      const o = (CTL.crossover + k * CROSSOVER_BYTES) / 8;
-      this.d.set(c[0]!, o);
-      this.d.set(c[1]!, o + 5);
+      if (c) this.f.set(c, (CTL.crossover + k * CROSSOVER_BYTES) / 4);
     });
   }
 
+  /** The gain computer settings of band `band` (0 low, 1 band, 2 high) on channel `channel`. */
   set(band: number, channel: number, s: BandSettings): void {
-    const k = laneOf(band, channel);
+    this.setLane(laneOf(band, channel), s);
+  }
+
+  /**
+   * This block's output ramps: band b's gain from `from[b]` to `to[b]`, the mix from `mixFrom` to `mixTo`
+   * (reached at the block's last sample).
+   */
+  setRamps(n: number, from: Float64Array, to: Float64Array, mixFrom: number, mixTo: number): void {
+    const F = this.f;
+    const r = CTL.ramp / 4;
+    const d = CTL.rampStep / 4;
+    for (let b = 0; b < 3; b++) {
+      for (let c = 0; c < 2; c++) {
+        F[r + laneOf(b, c)] = from[b]!;
+        F[d + laneOf(b, c)] = (to[b]! - from[b]!) / n;
+      }
+    }
+    F[r + 6] = F[r + 7] = mixFrom;
+    F[d + 6] = F[d + 7] = (mixTo - mixFrom) / n;
+  }
+
+  /** Compress n ≤ maxBlock samples of L/R in place. */
+  run(L: Float32Array, R: Float32Array, n: number): void {
+    copyBlock(this.bufL, L, n);
+    copyBlock(this.bufR, R, n);
+    this.run_(0, n);
+    copyBlock(L, this.bufL, n);
+    copyBlock(R, this.bufR, n);
+    const F = this.f;
+    for (let q = CTL.high / 4; q < CTL.io / 4; q++) {
+      const y = F[q]!;
+      if (y < 1e-30 && y > -1e-30) F[q] = 0;
+    }
+    // the crossovers' states, as Crossover.flushState
+    for (let k = 0; k < 2; k++) {
+      const [from, to] = this.stateRange(k);
+      for (let q = from; q < to; q++) F[q] = flush(F[q]!);
+    }
+  }
+
+  private setLane(k: number, s: BandSettings): void {
     const F = this.f;
     F[CTL.attackSamples / 4 + k] = s.attackSamples;
     F[CTL.attackScale / 4 + k] = s.attackScale;
@@ -381,25 +448,9 @@ export class CompressorKernel {
     F[CTL.lowerRatio / 4 + k] = s.lowerRatio;
   }
 
-  /** Split the n samples of inL/inR into `bands` and apply the gain computers there. */
-  run(n: number): void {
-    this.run_(0, n);
-    const F = this.f;
-    for (let q = CTL.high / 4; q < CTL.io / 4; q++) {
-      const y = F[q]!;
-      if (y < 1e-30 && y > -1e-30) F[q] = 0;
-    }
-    // the crossovers' states, as Crossover.flushState
-    const D = this.d;
-    for (let k = 0; k < 2; k++) {
-      const [from, to] = this.stateRange(k);
-      for (let q = from; q < to; q++) D[q] = flush(D[q]!);
-    }
-  }
-
-  /** Float64 indices of crossover k's states. */
+  /** Float32 indices of crossover k's states. */
   private stateRange(k: number): [number, number] {
-    const from = (CTL.crossover + k * CROSSOVER_BYTES + COEF_BYTES) / 8;
-    return [from, from + 32];
+    const from = (CTL.crossover + k * CROSSOVER_BYTES + 16) / 4;
+    return [from, from + 16];
   }
 }

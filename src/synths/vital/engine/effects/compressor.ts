@@ -6,11 +6,10 @@
 // 2 rest + high (split at 2500 Hz), 3 one band (the band settings).
 
 import { pid, type VitalProgram } from "../program.ts";
-import { clamp, copyBlock, flush, type BlockContext, type Effect } from "./common.ts";
+import { clamp, flush, type BlockContext, type Effect } from "./common.ts";
 import {
   CompressorKernel,
   compressorKernelModule,
-  laneOf,
   SPLIT_NONE,
   SPLIT_ONE,
   SPLIT_TWO,
@@ -33,27 +32,28 @@ const LOW = bandIds("low");
 const BAND = bandIds("band");
 const HIGH = bandIds("high");
 const BAND_IDS = [LOW, BAND, HIGH];
+/** The parameters the gain computers' settings depend on (besides the band mode and the sample rate). */
+const SETTINGS = [P.attack, P.release, ...[LOW, BAND, HIGH].flatMap((ids) => ids.slice(0, 4))];
 
 const ATTACK_MS = [2.8, 1.4, 0.7];
 const RELEASE_MS = [40, 28, 15];
 const MAX_EXPAND = 32;
 
-/** Linkwitz-Riley 4th-order low/high split (two cascaded Butterworth biquads each). */
+/**
+ * Linkwitz-Riley 4th-order low/high split: two cascaded Butterworth sections each, as trapezoidal
+ * state-variable filters (the bilinear transform of the same analog response as Vital's biquads, better
+ * conditioned at low cutoffs). The first sections of both sides see the same input: they are one filter.
+ */
 class Crossover {
-  /** Low-pass and high-pass biquad coefficients: c0, c1, c2 (inputs), c3, c4 (outputs). */
-  readonly a = new Float64Array(5);
-  readonly h = new Float64Array(5);
-  /** low a, low b, high a, high b: x1, x2, y1, y2 each */
-  private readonly s = new Float64Array(16);
+  /** a1, a2 and g of the sections (k = √2): v1 = a1·ic1 + a2·(x − ic2), v2 = ic2 + g·v1. */
+  readonly coefficients: Float64Array;
+  /** ic1, ic2 of the shared first section, the low side's second, the high side's second */
+  private readonly s = new Float64Array(6);
 
   constructor(hz: number, sampleRate: number) {
-    const w = 1 / Math.tan((Math.PI * hz) / sampleRate);
-    const w2 = w * w;
-    const m = 1 / (1 + Math.SQRT2 * w + w2);
-    const o1 = -2 * (1 - w2) * m;
-    const o2 = -(1 - Math.SQRT2 * w + w2) * m;
-    this.a.set([m, 2 * m, m, o1, o2]);
-    this.h.set([w2 * m, -2 * w2 * m, w2 * m, o1, o2]);
+    const g = Math.tan((Math.PI * hz) / sampleRate);
+    const a1 = 1 / (1 + g * (g + Math.SQRT2));
+    this.coefficients = Float64Array.of(a1, g * a1, g);
   }
 
   reset(): void {
@@ -61,23 +61,33 @@ class Crossover {
   }
 
   flushState(): void {
-    for (let i = 0; i < 16; i++) this.s[i] = flush(this.s[i]!);
+    for (let i = 0; i < 6; i++) this.s[i] = flush(this.s[i]!);
   }
 
   /** Split one sample; writes [low, high] into `out`. */
   split(x: number, out: Float64Array): void {
-    out[0] = this.biquad(this.biquad(x, this.a, 0), this.a, 4);
-    out[1] = this.biquad(this.biquad(x, this.h, 8), this.h, 12);
+    const low = this.section(x, 0);
+    const high = x - Math.SQRT2 * this.band - low;
+    out[0] = this.section(low, 2);
+    const low2 = this.section(high, 4);
+    out[1] = high - Math.SQRT2 * this.band - low2;
   }
 
-  private biquad(x: number, c: Float64Array, o: number): number {
+  /** The last section's band-pass output. */
+  private band = 0;
+
+  /** One section's step on x (states at `o`): returns its low-pass output, keeps its band-pass in `band`. */
+  private section(x: number, o: number): number {
     const s = this.s;
-    const y = c[0]! * x + c[1]! * s[o]! + c[2]! * s[o + 1]! + c[3]! * s[o + 2]! + c[4]! * s[o + 3]!;
-    s[o + 1] = s[o]!;
-    s[o] = x;
-    s[o + 3] = s[o + 2]!;
-    s[o + 2] = y;
-    return y;
+    const c = this.coefficients;
+    const ic1 = s[o]!;
+    const ic2 = s[o + 1]!;
+    const v1 = c[0]! * ic1 + c[1]! * (x - ic2);
+    const v2 = ic2 + c[2]! * v1;
+    s[o] = 2 * v1 - ic1;
+    s[o + 1] = 2 * v2 - ic2;
+    this.band = v1;
+    return v2;
   }
 }
 
@@ -146,6 +156,8 @@ export class Compressor implements Effect {
   private mix = -1;
   private readonly gains = new Float64Array(3);
   private readonly prevGains = new Float64Array(3);
+  /** The sample rate, band mode and SETTINGS values the gain computers were last set up for. */
+  private readonly settingsKey = new Float64Array(2 + SETTINGS.length).fill(NaN);
 
   /** The gain computers in WebAssembly SIMD (compressor-kernel.ts), when available and wanted. */
   private readonly kernel: CompressorKernel | undefined;
@@ -169,6 +181,7 @@ export class Compressor implements Effect {
     this.kernel?.reset();
     this.mix = -1;
     this.lastBands = -1;
+    this.settingsKey.fill(NaN);
   }
 
   process(L: Float32Array, R: Float32Array, n: number, ctx: BlockContext): void {
@@ -178,7 +191,8 @@ export class Compressor implements Effect {
       if (this.lastBands >= 0) this.reset();
       this.lastBands = bands;
       this.prevGains.fill(-1);
-      const [low, high] = [this.splitLow[0]!, this.splitHigh[0]!].map((c) => [c.a, c.h]);
+      const low = this.splitLow[0]!.coefficients;
+      const high = this.splitHigh[0]!.coefficients;
       if (bands === 0) this.kernel?.setSplit(SPLIT_TWO, low, high);
       else if (bands === 3) this.kernel?.setSplit(SPLIT_NONE);
       else this.kernel?.setSplit(SPLIT_ONE, bands === 1 ? low : high);
@@ -186,11 +200,23 @@ export class Compressor implements Effect {
     const attack = v[P.attack]!;
     const release = v[P.release]!;
     const sr = ctx.sampleRate;
+    // the gain computers' settings, recomputed when a parameter they read moved (blocks mostly repeat them)
+    const key = this.settingsKey;
+    let changed = key[0] !== sr || key[1] !== bands;
+    for (let k = 0; k < SETTINGS.length; k++) {
+      const x = v[SETTINGS[k]!]!;
+      if (key[k + 2] !== x) {
+        key[k + 2] = x;
+        changed = true;
+      }
+    }
+    key[0] = sr;
+    key[1] = bands;
     // which settings drive the two (or three) compressors: [first, second] bands of the split
     for (let b = 0; b < 3; b++) {
       const src = bands === 2 ? (b === 0 ? BAND : HIGH) : bands === 3 ? BAND : BAND_IDS[b]!;
       const speed = bands === 2 ? (b === 0 ? 1 : 2) : bands === 3 ? 1 : b;
-      for (const ch of this.comps) ch[b]!.setup(v, src, attack, release, speed, sr);
+      if (changed) for (const ch of this.comps) ch[b]!.setup(v, src, attack, release, speed, sr);
       this.gains[b] = Math.pow(10, clamp(v[src[4]!]!, -30, 30) / 20);
     }
     const mix = clamp(v[P.mix]!, 0, 1);
@@ -200,7 +226,10 @@ export class Compressor implements Effect {
     if (g0[0]! < 0) g0.set(this.gains);
     const t = this.tmp;
     if (this.kernel) {
-      this.processKernel(this.kernel, L, R, n, bands, m0, dm);
+      if (changed)
+        for (let c = 0; c < 2; c++) for (let b = 0; b < 3; b++) this.kernel.set(b, c, this.comps[c]![b]!);
+      this.kernel.setRamps(n, g0, this.gains, m0, mix);
+      this.kernel.run(L, R, n);
       g0.set(this.gains);
       this.mix = mix;
       return;
@@ -240,42 +269,6 @@ export class Compressor implements Effect {
     for (let c = 0; c < 2; c++) {
       this.splitLow[c]!.flushState();
       this.splitHigh[c]!.flushState();
-    }
-  }
-
-  /** The band splits and the gain computers in the kernel, then the band gains and the mix here. */
-  private processKernel(
-    kernel: CompressorKernel,
-    L: Float32Array,
-    R: Float32Array,
-    n: number,
-    bands: number,
-    m0: number,
-    dm: number,
-  ): void {
-    const rec = kernel.bands;
-    const active = bands === 0 ? 3 : bands === 3 ? 1 : 2;
-    for (let c = 0; c < 2; c++) for (let b = 0; b < 3; b++) kernel.set(b, c, this.comps[c]![b]!);
-    copyBlock(kernel.inL, L, n);
-    copyBlock(kernel.inR, R, n);
-    kernel.run(n);
-    const g0 = this.prevGains;
-    const g = this.gains;
-    for (let c = 0; c < 2; c++) {
-      const buf = c === 0 ? L : R;
-      const l0 = laneOf(0, c);
-      const l1 = laneOf(1, c);
-      const l2 = laneOf(2, c);
-      for (let i = 0; i < n; i++) {
-        const k = (i + 1) / n;
-        const x = buf[i]!;
-        const o = 8 * i;
-        let y = rec[o + l0]! * (g0[0]! + (g[0]! - g0[0]!) * k);
-        if (active > 1) y += rec[o + l1]! * (g0[1]! + (g[1]! - g0[1]!) * k);
-        if (active > 2) y += rec[o + l2]! * (g0[2]! + (g[2]! - g0[2]!) * k);
-        const m = m0 + dm * (i + 1);
-        buf[i] = x + (y - x) * m;
-      }
     }
   }
 }

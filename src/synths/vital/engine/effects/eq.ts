@@ -24,11 +24,29 @@ function square(x: number): number {
   return x > 0 ? x * x : 0;
 }
 
+/** Per band: its mode and gain parameters (a shelf or bell at 0 dB is the identity). */
+const IDENTITY_WHEN = [
+  [P.lowMode, P.lowGain],
+  [P.bandMode, P.bandGain],
+  [P.highMode, P.highGain],
+];
+
 export class Eq implements Effect {
   private readonly bands: BasicSvf[][] = [0, 1, 2].map(() => [new BasicSvf(), new BasicSvf()]);
   private readonly modes = [-1, -1, -1];
+  /** Bands that pass their input unchanged for the whole render (shelf or bell at 0 dB, unmodulated): skipped. */
+  private readonly identity: boolean[];
 
-  constructor(private readonly program: VitalProgram) {}
+  constructor(private readonly program: VitalProgram) {
+    const v = program.values;
+    this.identity = IDENTITY_WHEN.map(
+      ([mode, gain]) =>
+        v[mode!]! < 0.5 &&
+        v[gain!]! === 0 &&
+        !program.modulated.includes(mode!) &&
+        !program.modulated.includes(gain!),
+    );
+  }
 
   reset(): void {
     for (const b of this.bands) for (const f of b) f.reset();
@@ -43,6 +61,7 @@ export class Eq implements Effect {
     this.band(1, notch ? SVF_NOTCH : SVF_SHELF, 1, square(v[P.bandRes]!), v[P.bandGain]!);
     this.band(2, highPass ? SVF_PASS : SVF_SHELF, highPass ? 0 : 2, square(v[P.highRes]!), v[P.highGain]!);
     for (let b = 0; b < 3; b++) {
+      if (this.identity[b]) continue;
       const cutoff = v[b === 0 ? P.lowCutoff : b === 1 ? P.bandCutoff : P.highCutoff]!;
       this.bands[b]![0]!.processPair(L, R, n, cutoff, cutoff, ctx.sampleRate, this.bands[b]![1]!);
     }

@@ -95,15 +95,25 @@ export class BasicSvf {
     let ic2 = this.ic2;
     let jc1 = r.ic1;
     let jc2 = r.ic2;
+    // a steady cutoff keeps the coefficients for the whole block (the same values the ramp would give)
+    const ramp = dgL !== 0 || dgR !== 0;
+    let a1 = 1 / (1 + gL * (gL + kL));
+    let b1 = 1 / (1 + gR * (gR + kR));
+    let a2 = gL * a1;
+    let b2 = gR * b1;
+    let a3 = gL * a2;
+    let b3 = gR * b2;
     for (let i = 0; i < n; i++) {
-      const g = gL + dgL * (i + 1);
-      const h = gR + dgR * (i + 1);
-      const a1 = 1 / (1 + g * (g + kL));
-      const b1 = 1 / (1 + h * (h + kR));
-      const a2 = g * a1;
-      const b2 = h * b1;
-      const a3 = g * a2;
-      const b3 = h * b2;
+      if (ramp) {
+        const g = gL + dgL * (i + 1);
+        const h = gR + dgR * (i + 1);
+        a1 = 1 / (1 + g * (g + kL));
+        b1 = 1 / (1 + h * (h + kR));
+        a2 = g * a1;
+        b2 = h * b1;
+        a3 = g * a2;
+        b3 = h * b2;
+      }
       const x = bufL[i]!;
       const y = bufR[i]!;
       const v3 = x - ic2;
