@@ -52,7 +52,7 @@ export const CTL = {
   lowerRatio: 224,
   high: 256, // upper follower (state)
   low: 288, // lower follower (state)
-  io: 320, // i32: [band buffer address (per sample: vector 0 then vector 1, 32 bytes), 0, 0, 0]
+  io: 320, // i32: [band records address (per sample: vector 0 then vector 1, 32 bytes), followers' scratch, 0, 0]
   split: 336, // i32: [split mode (SPLIT_*), input L address, input R address, 0]
   // the output ramps, per vector: [low, low, band, band] gains and [high, high, mix, mix], at the block's
   // start and their steps per sample
@@ -111,17 +111,18 @@ function transcendentals(fn: FunctionBuilder) {
 }
 
 /**
- * The gain computers of vector q (four band × channel lanes) over the block's band records, in place: per
- * sample the mean-square followers (attack while the square is above, release below) clamped at the
- * thresholds, and the gain (U/h)^ur · (L/l)^lr = exp(ur·(ln U − ln h) + lr·(ln L − ln l)) clamped to [0, 32].
+ * The gain computers of vector q (four band × channel lanes) over the block's band records, in place, in two
+ * loops: the mean-square followers (attack while the square is above, release below) clamped at the
+ * thresholds, the only recursion, into the scratch; then per sample independently (so the samples' long ln
+ * and exp chains overlap) the gain (U/h)^ur · (L/l)^lr = exp(ur·(ln U − ln h) + lr·(ln L − ln l)) clamped to
+ * [0, 32].
  */
 function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] {
   const C = get(ctl);
   const v = () => fn.local(V128);
   const [aS, aK, rS, rK, U, Lo, ur, lr, h, l, lnU, lnLo] = Array.from({ length: 12 }, v);
-  const [x, sq, att, e, g, lnv] = Array.from({ length: 6 }, v);
-  const addr = fn.local(I32);
-  const end = fn.local(I32);
+  const [x, sq, att, e, g, lnv, hv, lv] = Array.from({ length: 8 }, v);
+  const [addr, end, followers] = Array.from({ length: 3 }, () => fn.local(I32));
   const { ln, exp } = transcendentals(fn);
   const at = (slot: number) => v128.load(C, slot + 16 * q);
   /** The follower `f` after one step with the square `sq`, clamped by `bound` (pmax: from below). */
@@ -133,16 +134,36 @@ function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] 
     ),
     set(f, clamp(L(f), L(bound))),
   ];
-  const body = [
-    brIf(1, i32.geU(L(addr), L(end))),
+  /** A loop over the block's records (`addr`) and the followers' scratch (`followers`, 32 bytes a sample). */
+  const overBlock = (...body: Code[]): Code[] => [
+    set(addr, i32.load(C, CTL.io)),
+    set(followers, i32.load(C, CTL.io + 4)),
+    block(
+      loop(
+        brIf(1, i32.geU(L(addr), L(end))),
+        ...body,
+        set(addr, i32.add(L(addr), i32.const(32))),
+        set(followers, i32.add(L(followers), i32.const(32))),
+        br(0),
+      ),
+    ),
+  ];
+  const followersLoop = overBlock(
     set(x, v128.load(L(addr), 16 * q)),
     set(sq, mul(L(x), L(x))),
     ...follow(h, U, f32x4.pmax),
     ...follow(l, Lo, f32x4.pmin),
-    ...ln(lnv, L(h)),
+    v128.store(L(followers), L(h)),
+    v128.store(L(followers), L(l), 16),
+  );
+  const gainLoop = overBlock(
+    set(x, v128.load(L(addr), 16 * q)),
+    set(hv, v128.load(L(followers))),
+    set(lv, v128.load(L(followers), 16)),
+    ...ln(lnv, L(hv)),
     set(e, mul(sub(L(lnU), L(lnv)), L(ur))),
     // (l = 0 gives an infinite ln L − ln l: handled below)
-    ...ln(lnv, f32x4.pmax(L(l), k4(1e-37))),
+    ...ln(lnv, f32x4.pmax(L(lv), k4(1e-37))),
     set(e, add(L(e), mul(sub(L(lnLo), L(lnv)), L(lr)))),
     ...exp(g, e),
     // silence below the lower threshold: full expansion for a positive lower ratio, none for a negative one
@@ -151,15 +172,13 @@ function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] 
       v128.bitselect(
         v128.bitselect(k4(MAX_EXPAND), k4(0), f32x4.gt(L(lr), k4(0))),
         L(g),
-        v128.and(f32x4.le(L(l), k4(0)), f32x4.ne(L(lr), k4(0))),
+        v128.and(f32x4.le(L(lv), k4(0)), f32x4.ne(L(lr), k4(0))),
       ),
     ),
     set(g, f32x4.pmin(f32x4.pmax(L(g), k4(0)), k4(MAX_EXPAND))),
     // (vector 1's lanes 2–3 hold the input for the mix: only its high lanes are written)
     q === 0 ? v128.store(L(addr), mul(L(x), L(g))) : v128.store64Lane(L(addr), mul(L(x), L(g)), 0, 16),
-    set(addr, i32.add(L(addr), i32.const(32))),
-    br(0),
-  ];
+  );
   return [
     set(aS, at(CTL.attackSamples)),
     set(aK, at(CTL.attackScale)),
@@ -173,11 +192,11 @@ function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] 
     set(l, at(CTL.low)),
     ...ln(lnU, L(U)),
     ...ln(lnLo, L(Lo)),
-    set(addr, i32.load(C, CTL.io)),
-    set(end, i32.add(L(addr), i32.shl(L(n), i32.const(5)))),
-    block(loop(...body)),
+    set(end, i32.add(i32.load(C, CTL.io), i32.shl(L(n), i32.const(5)))),
+    ...followersLoop,
     v128.store(C, L(h), CTL.high + 16 * q),
     v128.store(C, L(l), CTL.low + 16 * q),
+    ...gainLoop,
   ];
 }
 
@@ -353,12 +372,14 @@ export class CompressorKernel {
 
   constructor(mod: WebAssembly.Module, maxBlock: number) {
     const inputs = CTL.bytes + maxBlock * 32;
-    const total = inputs + maxBlock * 8;
+    const scratch = inputs + maxBlock * 8;
+    const total = scratch + maxBlock * 32;
     const kernel = instantiate(mod, total);
     this.run_ = kernel.run;
     this.f = kernel.f;
     this.i = kernel.i;
     kernel.i[CTL.io / 4] = CTL.bytes;
+    kernel.i[CTL.io / 4 + 1] = scratch;
     kernel.i[CTL.split / 4 + 1] = inputs;
     kernel.i[CTL.split / 4 + 2] = inputs + maxBlock * 4;
     this.bufL = this.f.subarray(inputs / 4, inputs / 4 + maxBlock);
