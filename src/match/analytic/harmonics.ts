@@ -178,6 +178,8 @@ export function analyseHarmonics(x: Float32Array, opt: HarmonicOptions): Harmoni
 
 /** Hann window length of the comb analysis: the metrics' STFT frame (DESIGN §5). */
 export const COMB_WINDOW = 2048;
+/** Spacing (samples) of the windows an averaged comb analysis takes on either side of each time. */
+const AVERAGE_HOP = 256;
 
 /**
  * The short-time power spectrum as the lines of a comb (for sounds without a usable harmonic structure:
@@ -189,7 +191,7 @@ export const COMB_WINDOW = 2048;
  */
 export function analyseComb(
   x: Float32Array,
-  opt: { times: ArrayLike<number>; combHz: number; maxLines: number },
+  opt: { times: ArrayLike<number>; combHz: number; maxLines: number; average?: number },
 ): HarmonicAnalysis {
   const n = COMB_WINDOW;
   const fft = realFft(n);
@@ -206,22 +208,30 @@ export function analyseComb(
   }
   const power = new Float64Array(n / 2 + 1);
   const frames: HarmonicFrame[] = [];
+  const reach = opt.average ?? 0;
+  const windows = 2 * reach + 1;
   for (let k = 0; k < opt.times.length; k++) {
-    const start = windowStart(opt.times[k]!, n, x.length);
+    // The power spectrum at this time, or its mean over windows AVERAGE_HOP apart on either side.
+    power.fill(0);
     let wsq = 0;
-    for (let i = 0; i < n; i++) {
-      const j = start + i;
-      const inside = j >= 0 && j < x.length;
-      buf[i] = inside ? x[j]! * win[i]! : 0;
-      if (inside) wsq += win[i]! * win[i]!;
+    for (let o = -reach; o <= reach; o++) {
+      const start = windowStart(opt.times[k]! + (o * AVERAGE_HOP) / SR, n, x.length);
+      for (let i = 0; i < n; i++) {
+        const j = start + i;
+        const inside = j >= 0 && j < x.length;
+        buf[i] = inside ? x[j]! * win[i]! : 0;
+        if (inside) wsq += (win[i]! * win[i]!) / windows;
+      }
+      fft.forward(buf, spec);
+      for (let b = 1; b < n / 2; b++) power[b] += (spec[2 * b]! ** 2 + spec[2 * b + 1]! ** 2) / windows;
     }
-    fft.forward(buf, spec);
     const cell = new Float64Array(lines);
-    for (let b = 0; b <= n / 2; b++)
-      power[b] = b === 0 || b === n / 2 ? 0 : spec[2 * b]! ** 2 + spec[2 * b + 1]! ** 2;
     for (let b = 1; b < n / 2; b++) {
       // A bin goes to the line nearest its peak (up to 2 bins uphill, the Hann main lobe): a partial's lobe
-      // stays one line instead of a cluster of lines beating against each other.
+      // stays one line instead of a cluster of lines beating against each other. A bin whose walk has not
+      // reached a peak within those 2 bins is on a slope between partials, not in a lobe, and keeps its own
+      // line: moved, it emptied the valleys between harmonics (best start's mel-LSD on 16 CC BY targets,
+      // median 2.19 → 2.08 dB; the lowest mel bands are one or two bins wide).
       let peak = b;
       for (let step = 0; step < 2; step++) {
         const up =
@@ -229,6 +239,7 @@ export function analyseComb(
         if (up === peak || up < 1 || up >= n / 2) break;
         peak = up;
       }
+      if (power[peak + 1]! > power[peak]! || power[peak - 1]! > power[peak]!) peak = b;
       const h = Math.round((peak * binHz) / opt.combHz);
       if (h < 1 || h > lines) continue;
       cell[h - 1]! += power[b]!;

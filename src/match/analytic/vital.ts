@@ -54,6 +54,13 @@ const COMB_KEYFRAMES = 256;
  */
 const COMB_POWER = -1;
 const COMB_HZ = 44100 / FRAME_SIZE;
+/**
+ * A further comb whose keyframes hold the power spectrum averaged over 2·COMB_AVERAGE + 1 windows 256
+ * samples apart: a target's noise, unison and chorus fluctuate from frame to frame in a way a render does
+ * not reproduce (its own fluctuation is independent of the target's), and the mean spectrum is nearer to
+ * either on average than one realisation is.
+ */
+const COMB_AVERAGE = 1;
 /** A comb finer than COMB_HZ must still reach this high (its 1023 lines end at 1023 × spacing). */
 const MIN_COMB_TOP_HZ = 16000;
 /** Curve of the sweep (the LFO ramp's segment power): concave, so early (fast-changing) times get more frames. */
@@ -109,7 +116,7 @@ export function vitalAnalyticStarts(
   // The short-time spectrum as a comb of lines at ~21.5 Hz (one STFT bin each), for noise and inharmonic
   // partials that one f0's harmonics cannot hold: oscillator 1 plays a wavetable of 2048-sample cycles (the
   // lowest pitch its transpose reaches when the note is high), swept like the harmonic resynthesis.
-  const combStart = (k: number, aligned = false): StartPoint[] => {
+  const combStart = (k: number, aligned = false, average = 0): StartPoint[] => {
     const noteHz = 440 * 2 ** ((target.note - 69) / 12);
     const semitones = target.pitched
       ? target.fineTuneCents / 100 - 12 * Math.log2(k)
@@ -124,7 +131,8 @@ export function vitalAnalyticStarts(
       combPower,
     );
     const combHeard = heardTimes(combTimes);
-    const want = analyseComb(target.samples, { times: combHeard, combHz, maxLines: FRAME_SIZE / 2 - 1 });
+    const combOpts = { times: combHeard, combHz, maxLines: FRAME_SIZE / 2 - 1, average };
+    const want = analyseComb(target.samples, combOpts);
     const gain = windowedEnvelope(envelope, target, combHeard, COMB_WINDOW);
     const top = Math.max(...gain);
     const amps = want.frames.map((f, j) => {
@@ -141,14 +149,12 @@ export function vitalAnalyticStarts(
         sweepPower: combPower,
       });
     const first = combPatch();
-    const got = analyseComb(renderMono(synth, first, target), {
-      times: combHeard,
-      combHz,
-      maxLines: FRAME_SIZE / 2 - 1,
-    });
+    const got = analyseComb(renderMono(synth, first, target), combOpts);
     correctCombFrames(amps, want, got);
     const label =
-      (target.pitched ? `spectral comb f0/${k}` : "spectral comb") + (aligned ? " on frames" : "");
+      (target.pitched ? `spectral comb f0/${k}` : "spectral comb") +
+      (aligned ? " on frames" : "") +
+      (average > 0 ? " averaged" : "");
     return [
       { patch: first, source: name(label) },
       { patch: combPatch(), source: name(`${label}, corrected`) },
@@ -165,7 +171,12 @@ export function vitalAnalyticStarts(
       Math.min(16, 2 * kMin, Math.floor(((FRAME_SIZE / 2 - 1) * target.f0Hz) / MIN_COMB_TOP_HZ)),
     );
     const kFit = bestCombDivisor(target.samples, { f0Hz: target.f0Hz, times: loudTimes(target), kMin, kMax });
-    return [...combStart(kMin), ...(kFit !== kMin ? combStart(kFit) : []), ...combStart(kFit, true)];
+    return [
+      ...combStart(kMin),
+      ...(kFit !== kMin ? combStart(kFit) : []),
+      ...combStart(kFit, true),
+      ...combStart(kMin, false, COMB_AVERAGE),
+    ];
   };
   if (!target.pitched) {
     return [
