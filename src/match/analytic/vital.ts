@@ -36,6 +36,7 @@ import {
 import { analysePitchDrop, MIN_DROP, type PitchDrop } from "./pitch-drop.ts";
 import { fitNoiseFilter, type NoiseFilter } from "./vital-noise.ts";
 import { bestCombDivisor } from "./comb-divisor.ts";
+import { contentEdgeHz } from "./content-edge.ts";
 
 const FRAME_SIZE = 2048;
 /** Keyframes of the resynthesised table, and the positions between them (filled by Vital's interpolation). */
@@ -61,6 +62,15 @@ const COMB_HZ = 44100 / FRAME_SIZE;
  * either on average than one realisation is.
  */
 const COMB_AVERAGE = 1;
+/**
+ * The comb starts get a steep low-pass (filter 1, digital, 24 dB) this far above the target's content edge
+ * (content-edge.ts) when the edge lies below LOW_PASS_BELOW_HZ: the render's faint residue above the edge
+ * is cut where the target is the metrics' floor; the correction pass absorbs the filter's slope below it.
+ */
+const LOW_PASS_ABOVE_EDGE = 2 ** (5 / 12);
+const LOW_PASS_BELOW_HZ = 8000;
+/** Vital's cutoffs are MIDI notes: Hz = NOTE0_HZ · 2^(note/12). */
+const NOTE0_HZ = 8.1757989156;
 /** A comb finer than COMB_HZ must still reach this high (its 1023 lines end at 1023 × spacing). */
 const MIN_COMB_TOP_HZ = 16000;
 /** Curve of the sweep (the LFO ramp's segment power): concave, so early (fast-changing) times get more frames. */
@@ -116,6 +126,11 @@ export function vitalAnalyticStarts(
   // The short-time spectrum as a comb of lines at ~21.5 Hz (one STFT bin each), for noise and inharmonic
   // partials that one f0's harmonics cannot hold: oscillator 1 plays a wavetable of 2048-sample cycles (the
   // lowest pitch its transpose reaches when the note is high), swept like the harmonic resynthesis.
+  const edgeHz = contentEdgeHz(target);
+  const lowPass =
+    edgeHz < LOW_PASS_BELOW_HZ
+      ? Math.max(8, Math.min(136, 12 * Math.log2((edgeHz * LOW_PASS_ABOVE_EDGE) / NOTE0_HZ)))
+      : undefined;
   const combStart = (k: number, aligned = false, average = 0): StartPoint[] => {
     const noteHz = 440 * 2 ** ((target.note - 69) / 12);
     const semitones = target.pitched
@@ -147,6 +162,7 @@ export function vitalAnalyticStarts(
         sweep: combSweep,
         semitones,
         sweepPower: combPower,
+        lowPass,
       });
     const first = combPatch();
     const got = analyseComb(renderMono(synth, first, target), combOpts);
@@ -489,6 +505,8 @@ interface StartParts {
    * fractions `x` through lfo_2 → sample_level (an LFO cycle in envelope mode, like the sweep).
    */
   noise?: { filter: NoiseFilter; level: number; shape?: { x: Float64Array; gain: Float64Array } };
+  /** Cutoff (MIDI note) of a 24 dB digital low-pass on oscillator 1 (filter 1). */
+  lowPass?: number;
 }
 
 function resynthesisTable(frames: Float32Array[], spacing = KEYFRAME_SPACING): Wavetable {
@@ -595,6 +613,15 @@ function buildPatch(p: VitalPatch, target: MatchTarget, parts: StartParts): Vita
     set("osc_1_on", 0);
   }
 
+  if (parts.lowPass !== undefined) {
+    set("filter_1_on", 1);
+    set("filter_1_model", 3);
+    set("filter_1_style", 1);
+    set("filter_1_blend", 0);
+    set("filter_1_cutoff", parts.lowPass);
+    set("filter_1_resonance", 0);
+    set("filter_1_keytrack", 0);
+  }
   if (parts.noise) {
     const f = parts.noise.filter;
     set("sample_on", 1);
