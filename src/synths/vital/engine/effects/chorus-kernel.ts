@@ -1,8 +1,9 @@
 // The chorus's delay loops (chorus.ts) as a WebAssembly SIMD kernel: each unit's four taps (tap 1 left and
 // right, tap 2 left and right) are the four lanes of an f32x4, the same arithmetic as the JavaScript loop in
-// single precision. Per sample and unit: Catmull-Rom reads of the four lines at their ramped periods (one
-// 4-sample load per line, transposed), the saturated feedback, the loop's band-pass, the write; then the wet
-// sum and the equal-power dry/wet. Structure and constants are facts from Vital (GPL-3.0, Matt Tytel).
+// single precision. Unit by unit over the block (few live vectors, so few spills): per sample, Catmull-Rom
+// reads of the four lines at their ramped periods (one 4-sample load per line, transposed), the saturated
+// feedback, the loop's band-pass, the write, the reads added to the block's wet sums; then the wet sum and
+// the equal-power dry/wet. Structure and constants are facts from Vital (GPL-3.0, Matt Tytel).
 
 import {
   assemble,
@@ -10,7 +11,7 @@ import {
   br,
   brIf,
   lazyModule,
-  f32,
+  cat,
   f32x4,
   FunctionBuilder,
   get,
@@ -40,7 +41,7 @@ export const CTL = {
   loopParams: 384, // [feedback, band-pass gain, low-pass coefficient, high-pass coefficient]
   mix: 400, // [wet before the first sample, its step, dry before the first sample, its step]
   pos: 416, // i32: [write position (state), mask, bytes per line (without guard), active units]
-  io: 432, // i32: [block buffers address (L, then R), bytes per block buffer, 0, 0]
+  io: 432, // i32: [block buffers address (L, then R), bytes per block buffer, wet sums address, 0]
   bytes: 448,
 } as const;
 
@@ -50,13 +51,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const v = () => fn.local(V128);
   const vs = (count: number) => Array.from({ length: count }, v);
   const s = () => fn.local(I32);
-  const [i, pos, wpos, mask, lineBytes, units, bufL, bufR] = Array.from({ length: 8 }, s) as Local[];
-  const pInt = vs(UNITS);
-  const pFrac = vs(UNITS);
-  const pStep = vs(UNITS);
-  const low = vs(UNITS);
-  const high = vs(UNITS);
-  const lineBase = vs(UNITS);
+  const [i, u, unit, pos, wpos, mask, lineBytes, units, bufL, bufR, wetAt] = Array.from({ length: 11 }, s);
+  const [pInt, pFrac, pStep, low, high, lineBase] = vs(6);
   const a = vs(4);
   const t = vs(4);
   const yv = vs(4);
@@ -70,131 +66,128 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const mul = f32x4.mul;
   const k4 = (x: number) => f32x4.const(x, x, x, x);
   const lane = (vec: Local, l: number) => v128.shuffle32(L(vec), L(vec), [l, l, l, l]);
-  const code: Code[] = [];
-  const emit = (...parts: Code[]) => code.push(...parts);
+  const i4 = i32.shl(L(i), i32.const(2));
+  const wetSlot = i32.add(L(wetAt), i32.shl(L(i), i32.const(4)));
+  /** [left, right, left, right] of the block's sample i */
+  const input = v128.shuffle32(
+    v128.load32Splat(i32.add(L(bufL), i4)),
+    v128.load32Splat(i32.add(L(bufR), i4)),
+    [0, 4, 0, 4],
+  );
+  /** A loop over the block's samples. */
+  const overBlock = (...body: Code[]): Code =>
+    cat(
+      set(i, i32.const(0)),
+      block(loop(brIf(1, i32.geS(L(i), L(n))), ...body, set(i, i32.add(L(i), i32.const(1))), br(0))),
+    );
+  const at = (slot: number) => v128.load(L(unit), slot);
 
-  emit(
-    set(pos, i32.load(C, CTL.pos)),
+  // one unit's sample: its four taps read, saturated, filtered and written; their reads added to the wet sum
+  const sample: Code[] = [];
+  const e = (...parts: Code[]) => sample.push(...parts);
+  e(
+    set(xin, input),
+    set(wpos, i32.and(i32.add(L(pos), i32.const(1)), L(mask))),
+    // the read window starts 2 samples before base = pos + 1 − ⌊delay⌋
+    set(readBase, i32x4.splat(i32.sub(L(pos), i32.const(1)))),
+    set(writeOff, i32x4.splat(i32.shl(L(wpos), i32.const(2)))),
+    set(fl, f32x4.floor(L(pFrac))),
+    set(idx, i32x4.add(L(pInt), i32x4.truncSatF32x4S(L(fl)))),
+    set(f, sub(L(pFrac), L(fl))),
+    set(pFrac, add(L(pFrac), L(pStep))),
+    set(
+      idx,
+      i32x4.add(i32x4.shl(v128.and(i32x4.sub(L(readBase), L(idx)), L(maskV)), i32.const(2)), L(lineBase)),
+    ),
+  );
+  for (let j = 0; j < 4; j++) e(set(a[j]!, v128.load(i32x4.extractLane(L(idx), j))));
+  e(
+    set(t[0]!, v128.shuffle32(L(a[0]!), L(a[1]!), [0, 4, 1, 5])),
+    set(t[1]!, v128.shuffle32(L(a[2]!), L(a[3]!), [0, 4, 1, 5])),
+    set(t[2]!, v128.shuffle32(L(a[0]!), L(a[1]!), [2, 6, 3, 7])),
+    set(t[3]!, v128.shuffle32(L(a[2]!), L(a[3]!), [2, 6, 3, 7])),
+    set(yv[0]!, v128.shuffle32(L(t[0]!), L(t[1]!), [0, 1, 4, 5])),
+    set(yv[1]!, v128.shuffle32(L(t[0]!), L(t[1]!), [2, 3, 6, 7])),
+    set(yv[2]!, v128.shuffle32(L(t[2]!), L(t[3]!), [0, 1, 4, 5])),
+    set(yv[3]!, v128.shuffle32(L(t[2]!), L(t[3]!), [2, 3, 6, 7])),
+  );
+  const interp = catmullRom(yv, f, [k1, k2, k3]);
+  e(
+    interp.setup,
+    set(rd, interp.value),
+    v128.store(wetSlot, add(v128.load(wetSlot), L(rd))),
+    // w = 8·hardTanh((input + read·feedback)/8)
+    set(w, mul(add(L(xin), mul(L(rd), L(fb))), k4(0.125))),
+    hardTanhInPlace(w, c, r, tmp),
+    set(w, mul(L(w), k4(8))),
+    // the loop's band-pass: a low-pass, minus a lower low-pass of it
+    set(delta, mul(L(lc), sub(mul(L(w), L(gain)), L(low)))),
+    set(lp, add(L(low), L(delta))),
+    set(low, add(L(lp), L(delta))),
+    set(delta, mul(L(hc), sub(L(lp), L(high)))),
+    set(hp, add(L(high), L(delta))),
+    set(high, add(L(hp), L(delta))),
+    set(w, sub(L(lp), L(hp))),
+    set(idx, i32x4.add(L(lineBase), L(writeOff))),
+  );
+  for (let j = 0; j < 4; j++) e(v128.store32Lane(i32x4.extractLane(L(idx), j), L(w), j));
+  const guard: Code[] = [];
+  for (let j = 0; j < 4; j++)
+    guard.push(v128.store32Lane(i32.add(i32x4.extractLane(L(idx), j), L(lineBytes)), L(w), j));
+  e(ifThen(i32.ltU(L(wpos), i32.const(3)), cat(...guard)), set(pos, L(wpos)));
+
+  const code = [
     set(mask, i32.load(C, CTL.pos + 4)),
     set(lineBytes, i32.load(C, CTL.pos + 8)),
     set(units, i32.load(C, CTL.pos + 12)),
     set(bufL, i32.load(C, CTL.io)),
     set(bufR, i32.add(L(bufL), i32.load(C, CTL.io + 4))),
+    set(wetAt, i32.load(C, CTL.io + 8)),
     set(params, v128.load(C, CTL.loopParams)),
     set(fb, lane(params, 0)),
     set(gain, lane(params, 1)),
     set(lc, lane(params, 2)),
     set(hc, lane(params, 3)),
+    set(maskV, i32x4.splat(L(mask))),
+    overBlock(v128.store(wetSlot, k4(0))),
+    // the units one after another, each over the whole block (their lines all start at the same position)
+    set(u, i32.const(0)),
+    block(
+      loop(
+        brIf(1, i32.geS(L(u), L(units))),
+        set(unit, i32.add(L(ctl), i32.shl(L(u), i32.const(4)))),
+        set(pInt, at(CTL.periodInt)),
+        set(pFrac, at(CTL.periodFrac)),
+        set(pStep, at(CTL.periodStep)),
+        set(low, at(CTL.low)),
+        set(high, at(CTL.high)),
+        set(lineBase, at(CTL.lineBase)),
+        set(pos, i32.load(C, CTL.pos)),
+        overBlock(...sample),
+        v128.store(L(unit), L(low), CTL.low),
+        v128.store(L(unit), L(high), CTL.high),
+        set(u, i32.add(L(u), i32.const(1))),
+        br(0),
+      ),
+    ),
+    i32.store(C, L(pos), CTL.pos),
+    // the wet sum (tap 1 + tap 2 per side, halved) and the equal-power dry/wet
     set(tmp, v128.load(C, CTL.mix)),
     set(wet, lane(tmp, 0)),
     set(wetStep, lane(tmp, 1)),
     set(dry, lane(tmp, 2)),
     set(dryStep, lane(tmp, 3)),
-    set(maskV, i32x4.splat(L(mask))),
-    set(i, i32.const(0)),
-  );
-  for (let u = 0; u < UNITS; u++) {
-    emit(
-      set(pInt[u]!, v128.load(C, CTL.periodInt + 16 * u)),
-      set(pFrac[u]!, v128.load(C, CTL.periodFrac + 16 * u)),
-      set(pStep[u]!, v128.load(C, CTL.periodStep + 16 * u)),
-      set(low[u]!, v128.load(C, CTL.low + 16 * u)),
-      set(high[u]!, v128.load(C, CTL.high + 16 * u)),
-      set(lineBase[u]!, v128.load(C, CTL.lineBase + 16 * u)),
-    );
-  }
-
-  const body: Code[] = [];
-  const b = (...parts: Code[]) => body.push(...parts);
-  const i4 = i32.shl(L(i), i32.const(2));
-  b(
-    brIf(1, i32.geS(L(i), L(n))),
-    set(
-      xin,
-      v128.shuffle32(
-        f32x4.splat(f32.load(i32.add(L(bufL), i4))),
-        f32x4.splat(f32.load(i32.add(L(bufR), i4))),
-        [0, 4, 0, 4],
-      ),
+    overBlock(
+      set(sum, v128.load(wetSlot)),
+      set(sum, add(L(sum), v128.shuffle32(L(sum), L(sum), [2, 3, 0, 1]))),
+      set(wet, add(L(wet), L(wetStep))),
+      set(dry, add(L(dry), L(dryStep))),
+      set(sum, add(mul(L(dry), input), mul(mul(L(wet), k4(0.5)), L(sum)))),
+      v128.store32Lane(i32.add(L(bufL), i4), L(sum), 0),
+      v128.store32Lane(i32.add(L(bufR), i4), L(sum), 1),
     ),
-    set(sum, k4(0)),
-    set(wpos, i32.and(i32.add(L(pos), i32.const(1)), L(mask))),
-    // the read window starts 2 samples before base = pos + 1 − ⌊delay⌋
-    set(readBase, i32x4.splat(i32.sub(L(pos), i32.const(1)))),
-    set(writeOff, i32x4.splat(i32.shl(L(wpos), i32.const(2)))),
-  );
-  for (let u = 0; u < UNITS; u++) {
-    const unit: Code[] = [];
-    const e = (...parts: Code[]) => unit.push(...parts);
-    e(
-      set(fl, f32x4.floor(L(pFrac[u]!))),
-      set(idx, i32x4.add(L(pInt[u]!), i32x4.truncSatF32x4S(L(fl)))),
-      set(f, sub(L(pFrac[u]!), L(fl))),
-      set(pFrac[u]!, add(L(pFrac[u]!), L(pStep[u]!))),
-      set(
-        idx,
-        i32x4.add(
-          i32x4.shl(v128.and(i32x4.sub(L(readBase), L(idx)), L(maskV)), i32.const(2)),
-          L(lineBase[u]!),
-        ),
-      ),
-    );
-    for (let j = 0; j < 4; j++) e(set(a[j]!, v128.load(i32x4.extractLane(L(idx), j))));
-    e(
-      set(t[0]!, v128.shuffle32(L(a[0]!), L(a[1]!), [0, 4, 1, 5])),
-      set(t[1]!, v128.shuffle32(L(a[2]!), L(a[3]!), [0, 4, 1, 5])),
-      set(t[2]!, v128.shuffle32(L(a[0]!), L(a[1]!), [2, 6, 3, 7])),
-      set(t[3]!, v128.shuffle32(L(a[2]!), L(a[3]!), [2, 6, 3, 7])),
-      set(yv[0]!, v128.shuffle32(L(t[0]!), L(t[1]!), [0, 1, 4, 5])),
-      set(yv[1]!, v128.shuffle32(L(t[0]!), L(t[1]!), [2, 3, 6, 7])),
-      set(yv[2]!, v128.shuffle32(L(t[2]!), L(t[3]!), [0, 1, 4, 5])),
-      set(yv[3]!, v128.shuffle32(L(t[2]!), L(t[3]!), [2, 3, 6, 7])),
-    );
-    const interp = catmullRom(yv, f, [k1, k2, k3]);
-    e(
-      interp.setup,
-      set(rd, interp.value),
-      set(sum, add(L(sum), L(rd))),
-      // w = 8·hardTanh((input + read·feedback)/8)
-      set(w, mul(add(L(xin), mul(L(rd), L(fb))), k4(0.125))),
-      hardTanhInPlace(w, c, r, tmp),
-      set(w, mul(L(w), k4(8))),
-      // the loop's band-pass: a low-pass, minus a lower low-pass of it
-      set(delta, mul(L(lc), sub(mul(L(w), L(gain)), L(low[u]!)))),
-      set(lp, add(L(low[u]!), L(delta))),
-      set(low[u]!, add(L(lp), L(delta))),
-      set(delta, mul(L(hc), sub(L(lp), L(high[u]!)))),
-      set(hp, add(L(high[u]!), L(delta))),
-      set(high[u]!, add(L(hp), L(delta))),
-      set(w, sub(L(lp), L(hp))),
-      set(idx, i32x4.add(L(lineBase[u]!), L(writeOff))),
-    );
-    for (let j = 0; j < 4; j++) e(v128.store32Lane(i32x4.extractLane(L(idx), j), L(w), j));
-    const guard: Code[] = [];
-    for (let j = 0; j < 4; j++)
-      guard.push(v128.store32Lane(i32.add(i32x4.extractLane(L(idx), j), L(lineBytes)), L(w), j));
-    e(ifThen(i32.ltU(L(wpos), i32.const(3)), ([] as number[]).concat(...guard)));
-    b(
-      u === 0
-        ? ([] as number[]).concat(...unit)
-        : ifThen(i32.gtS(L(units), i32.const(u)), ([] as number[]).concat(...unit)),
-    );
-  }
-  b(
-    set(pos, L(wpos)),
-    set(sum, add(L(sum), v128.shuffle32(L(sum), L(sum), [2, 3, 0, 1]))),
-    set(wet, add(L(wet), L(wetStep))),
-    set(dry, add(L(dry), L(dryStep))),
-    set(sum, add(mul(L(dry), L(xin)), mul(mul(L(wet), k4(0.5)), L(sum)))),
-    v128.store32Lane(i32.add(L(bufL), i4), L(sum), 0),
-    v128.store32Lane(i32.add(L(bufR), i4), L(sum), 1),
-    set(i, i32.add(L(i), i32.const(1))),
-    br(0),
-  );
-  emit(block(loop(...body)), i32.store(C, L(pos), CTL.pos));
-  for (let u = 0; u < UNITS; u++)
-    emit(v128.store(C, L(low[u]!), CTL.low + 16 * u), v128.store(C, L(high[u]!), CTL.high + 16 * u));
-  return assemble([{ name: "run", fn, body: ([] as number[]).concat(...code) }], 1);
+  ];
+  return assemble([{ name: "run", fn, body: cat(...code) }], 1);
 }
 
 /** The compiled kernel module (once per process; immutable), or null without WebAssembly SIMD. */
@@ -206,10 +199,12 @@ export class ChorusKernel extends StereoLoopKernel {
   private readonly lineStart: number;
 
   constructor(mod: WebAssembly.Module, maxBlock: number, lineSize: number) {
-    super(mod, CTL.bytes, CTL.io, maxBlock, UNITS * 4, lineSize);
+    // the wet sums (an f32x4 per sample) between the control block and the block buffers
+    super(mod, CTL.bytes + maxBlock * 16, CTL.io, maxBlock, UNITS * 4, lineSize);
     this.lineFloats = lineSize + GUARD;
     this.lineStart = this.lineBase / 4;
     const I = this.i;
+    I[CTL.io / 4 + 2] = CTL.bytes;
     I[CTL.pos / 4 + 1] = lineSize - 1;
     I[CTL.pos / 4 + 2] = lineSize * 4;
     for (let l = 0; l < UNITS * 4; l++) I[CTL.lineBase / 4 + l] = this.lineBase + l * this.stride;
