@@ -160,11 +160,17 @@ function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] 
     set(x, v128.load(L(addr), 16 * q)),
     set(hv, v128.load(L(followers))),
     set(lv, v128.load(L(followers), 16)),
-    ...ln(lnv, L(hv)),
-    set(e, mul(sub(L(lnU), L(lnv)), L(ur))),
+    // each term only when a lane's follower is off its threshold (at it the term is exactly 0)
+    set(e, k4(0)),
+    ifThen(
+      v128.anyTrue(f32x4.ne(L(hv), L(U))),
+      cat(...ln(lnv, L(hv)), set(e, mul(sub(L(lnU), L(lnv)), L(ur)))),
+    ),
     // (l = 0 gives an infinite ln L − ln l: handled below)
-    ...ln(lnv, f32x4.pmax(L(lv), k4(1e-37))),
-    set(e, add(L(e), mul(sub(L(lnLo), L(lnv)), L(lr)))),
+    ifThen(
+      v128.anyTrue(f32x4.ne(L(lv), L(Lo))),
+      cat(...ln(lnv, f32x4.pmax(L(lv), k4(1e-37))), set(e, add(L(e), mul(sub(L(lnLo), L(lnv)), L(lr))))),
+    ),
     ...exp(g, e),
     // silence below the lower threshold: full expansion for a positive lower ratio, none for a negative one
     set(
@@ -259,7 +265,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
  * side, lanes 2–3 its high side, each two trapezoidal SVF sections (Crossover.section) whose output takes the
  * low-pass (v2) or the high-pass (x − √2·v1 − v2) per lane. Records per sample: [low, band | high, input]
  * (SPLIT_TWO: the first crossover's high side through the second), [low, high | –, input] (SPLIT_ONE),
- * [input, – | –, input] (SPLIT_NONE).
+ * [input, input | –, input] (SPLIT_NONE: the copy follows the same settings, its gain is 0).
  */
 function splitPass(fn: FunctionBuilder, ctl: Local, n: Local): Code[] {
   const C = get(ctl);
@@ -328,7 +334,7 @@ function splitPass(fn: FunctionBuilder, ctl: Local, n: Local): Code[] {
     v128.store(L(rec), v128.shuffle32(zero, L(x), [0, 1, 4, 5]), 16),
   ]);
   const none = loopOver([
-    v128.store(L(rec), v128.shuffle32(L(x), zero, [0, 1, 4, 5])),
+    v128.store(L(rec), L(x)),
     v128.store(L(rec), v128.shuffle32(zero, L(x), [0, 1, 4, 5]), 16),
   ]);
   return [
@@ -384,7 +390,8 @@ export class CompressorKernel {
     kernel.i[CTL.split / 4 + 2] = inputs + maxBlock * 4;
     this.bufL = this.f.subarray(inputs / 4, inputs / 4 + maxBlock);
     this.bufR = this.f.subarray(inputs / 4 + maxBlock, inputs / 4 + 2 * maxBlock);
-    // vector 1's lanes 2–3 carry the input past the gain computers: settings that keep them finite there
+    // vector 1's lanes 2–3 carry the input past the gain computers: settings that keep them finite and their
+    // followers at the thresholds there
     for (const k of [6, 7]) {
       this.setLane(k, {
         attackSamples: 5,
@@ -392,7 +399,7 @@ export class CompressorKernel {
         releaseSamples: 5,
         releaseScale: 1 / 6,
         upper: 1,
-        lower: 1,
+        lower: 0,
         upperRatio: 0,
         lowerRatio: 0,
       });

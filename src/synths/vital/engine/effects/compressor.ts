@@ -213,11 +213,13 @@ export class Compressor implements Effect {
     key[0] = sr;
     key[1] = bands;
     // which settings drive the two (or three) compressors: [first, second] bands of the split
+    const active = bands === 0 ? 3 : bands === 3 ? 1 : 2;
     for (let b = 0; b < 3; b++) {
       const src = bands === 2 ? (b === 0 ? BAND : HIGH) : bands === 3 ? BAND : BAND_IDS[b]!;
       const speed = bands === 2 ? (b === 0 ? 1 : 2) : bands === 3 ? 1 : b;
       if (changed) for (const ch of this.comps) ch[b]!.setup(v, src, attack, release, speed, sr);
-      this.gains[b] = Math.pow(10, clamp(v[src[4]!]!, -30, 30) / 20);
+      // (a band the mode does not split off has no output)
+      this.gains[b] = b < active ? Math.pow(10, clamp(v[src[4]!]!, -30, 30) / 20) : 0;
     }
     const mix = clamp(v[P.mix]!, 0, 1);
     const m0 = this.mix < 0 ? mix : this.mix;
