@@ -88,9 +88,9 @@ const SCRATCH = {
   store: 7 * REGION, // 4 groups: the values written to the lines
   decay: 11 * REGION, // 4 groups: the decays at this sample
   net: 15 * REGION, // the network's stereo output [L + R sums in lanes 0, 1]
-  apRead: 16 * REGION, // 4 groups: the all-pass memories read (each lane its neighbour's)
-  apWrite: 20 * REGION, // 4 groups: the values written to the all-pass memories
-  bytes: 24 * REGION,
+  apRead: 16 * REGION, // the all-pass memories read (each lane its neighbour's), one group at a time
+  apWrite: 17 * REGION, // the values written to the all-pass memories, one group at a time
+  bytes: 18 * REGION,
 } as const;
 
 const ALLPASS_GAIN = 0.6;
@@ -115,6 +115,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const lb = Array.from({ length: 4 }, s); // the addresses of the 4 memories a lane-wise read or write goes to
   const from = Array.from({ length: 4 }, s); // a lane-wise read's start positions
   const pd = fn.local(F32);
+  const pdFloor = fn.local(F32);
   const pdStep = fn.local(F32);
   const a = vs(4);
   const t = vs(4);
@@ -296,7 +297,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     emit(
       ...laneAddresses(CTL.apRead + 16 * k),
       ...from.map((fj, j) => set(fj, i32.sub(L(apW), i32.load(c, CTL.apDelay + 16 * k + 4 * j)))),
-      readLanes(SCRATCH.apRead + REGION * k, apMask),
+      readLanes(SCRATCH.apRead, apMask),
       set(lineDelay, ld(CTL.lineDelay + 16 * k)),
       // what the read position subtracts besides ⌊delay⌋: the integer part of the length, the 2 newer samples of the
       // interpolation, less the bits of 1.5·2^23 (⌊delay⌋ + 1.5·2^23 holds ⌊delay⌋ (|⌊delay⌋| < 2^22) in its
@@ -318,14 +319,14 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         ...transpose(a, yv),
         lineRead.setup,
         set(fbRead, lineRead.value),
-        set(apRead, recLoad(SCRATCH.apRead + REGION * k)),
+        set(apRead, recLoad(SCRATCH.apRead)),
         set(apIn, sub(L(fbRead), mul(L(apRead), k4(ALLPASS_GAIN)))),
         set(tmp, add(recLoad(SCRATCH.input), L(apIn))),
-        recStore(SCRATCH.apWrite + REGION * k, flushed(tmp)),
+        recStore(SCRATCH.apWrite, flushed(tmp)),
         recStore(SCRATCH.x + REGION * k, add(L(apRead), mul(L(apIn), k4(ALLPASS_GAIN)))),
       ),
       ...laneAddresses(CTL.apWrite + 16 * k),
-      writeLanes(SCRATCH.apWrite + REGION * k, apW, apMask, apBytes),
+      writeLanes(SCRATCH.apWrite, apW, apMask, apBytes),
     );
   }
 
@@ -443,8 +444,13 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(ringMask, i32.load(c, CTL.ring + 4)),
     set(ringBase, i32.load(c, CTL.ring + 8)),
     eachSample(
-      set(rd, i32.truncF32S(f32.floor(L(pd)))),
-      set(frac, f32x4.splat(f32.sub(L(pd), f32.convertI32S(L(rd))))),
+      // ⌊pd⌋ as an integer by the bits of ⌊pd⌋ + 1.5·2^23, as the line reads do
+      set(pdFloor, f32.floor(L(pd))),
+      set(
+        rd,
+        i32.sub(i32.reinterpretF32(f32.add(L(pdFloor), f32.const(1.5 * 2 ** 23))), i32.const(0x4b400000)),
+      ),
+      set(frac, f32x4.splat(f32.sub(L(pd), L(pdFloor)))),
       set(rd, i32.sub(i32.sub(i32.add(L(ringPos), i32.const(1)), L(pdInt)), L(rd))),
       set(yv[3]!, at(-1)),
       set(yv[2]!, at(0)),

@@ -75,6 +75,8 @@ export const i32 = {
   shl: bin(0x74),
   shrS: bin(0x75),
   truncF32S: un(0xa8),
+  /** The bits of an f32. */
+  reinterpretF32: un(0xbc),
 };
 
 function f32Bytes(x: number): Code {
