@@ -205,14 +205,15 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
    * Lane-wise writes from scratch `region`: lane j to the memory at lb[j] (`bytes` long, a guard after it), at
    * (w + i) & m; four samples at a time transposed into one store per memory (a store running past a memory's end
    * lands in its guard, whence it moves to the start: the guard's other samples mirror the start's, the reads being
-   * done), the last n mod 4 lane by lane.
+   * done), the last n mod 4 lane by lane; `flush`: the values flushed on the way.
    */
-  const writeLanes = (region: number, w: Local, m: Local, bytes: Local): Code =>
+  const writeLanes = (region: number, w: Local, m: Local, bytes: Local, flush = false): Code =>
     cat(
       samplesFrom(
         i32.const(0),
         4,
         ...a.map((aq, q) => set(aq, recLoad(region + 16 * q))),
+        ...(flush ? a.map((aq) => set(aq, flushed(aq))) : []),
         ...transpose(a, yv),
         ...yv.map((line, j) => v128.store(sampleAt(lb[j]!, w, m), L(line))),
         ifThen(
@@ -224,6 +225,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         i32.and(L(n), i32.const(-4)),
         1,
         set(tmp, recLoad(region)),
+        ...(flush ? [set(tmp, flushed(tmp))] : []),
         ...lb.map((b, j) => v128.store32Lane(sampleAt(b, w, m), L(tmp), j)),
       ),
     );
@@ -321,12 +323,11 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         set(fbRead, lineRead.value),
         set(apRead, recLoad(SCRATCH.apRead)),
         set(apIn, sub(L(fbRead), mul(L(apRead), k4(ALLPASS_GAIN)))),
-        set(tmp, add(recLoad(SCRATCH.input), L(apIn))),
-        recStore(SCRATCH.apWrite, flushed(tmp)),
+        recStore(SCRATCH.apWrite, add(recLoad(SCRATCH.input), L(apIn))),
         recStore(SCRATCH.x + REGION * k, add(L(apRead), mul(L(apIn), k4(ALLPASS_GAIN)))),
       ),
       ...laneAddresses(CTL.apWrite + 16 * k),
-      writeLanes(SCRATCH.apWrite, apW, apMask, apBytes),
+      writeLanes(SCRATCH.apWrite, apW, apMask, apBytes, true),
     );
   }
 
