@@ -58,8 +58,12 @@ export const CTL = {
   // start and their steps per sample
   ramp: 352,
   rampStep: 384,
-  crossover: 416, // 2 crossovers (the first splits the input, the second the first's high side): CROSSOVER_BYTES
-  bytes: 416 + 2 * CROSSOVER_BYTES,
+  // ln of the thresholds, per vector (computed by the kernel; read from here in the loop: TurboFan would
+  // otherwise recompute them beside each follower's ln there)
+  lnUpper: 416,
+  lnLower: 448,
+  crossover: 480, // 2 crossovers (the first splits the input, the second the first's high side): CROSSOVER_BYTES
+  bytes: 480 + 2 * CROSSOVER_BYTES,
 } as const;
 
 export const SPLIT_TWO = 0;
@@ -120,7 +124,7 @@ function transcendentals(fn: FunctionBuilder) {
 function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] {
   const C = get(ctl);
   const v = () => fn.local(V128);
-  const [aS, aK, rS, rK, U, Lo, ur, lr, h, l, lnU, lnLo] = Array.from({ length: 12 }, v);
+  const [aS, aK, rS, rK, U, Lo, ur, lr, h, l] = Array.from({ length: 10 }, v);
   const [x, sq, att, e, g, lnv, hv, lv] = Array.from({ length: 8 }, v);
   const [addr, end, followers] = Array.from({ length: 3 }, () => fn.local(I32));
   const { ln, exp } = transcendentals(fn);
@@ -164,12 +168,15 @@ function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] 
     set(e, k4(0)),
     ifThen(
       v128.anyTrue(f32x4.ne(L(hv), L(U))),
-      cat(...ln(lnv, L(hv)), set(e, mul(sub(L(lnU), L(lnv)), L(ur)))),
+      cat(...ln(lnv, L(hv)), set(e, mul(sub(at(CTL.lnUpper), L(lnv)), L(ur)))),
     ),
     // (l = 0 gives an infinite ln L − ln l: handled below)
     ifThen(
       v128.anyTrue(f32x4.ne(L(lv), L(Lo))),
-      cat(...ln(lnv, f32x4.pmax(L(lv), k4(1e-37))), set(e, add(L(e), mul(sub(L(lnLo), L(lnv)), L(lr))))),
+      cat(
+        ...ln(lnv, f32x4.pmax(L(lv), k4(1e-37))),
+        set(e, add(L(e), mul(sub(at(CTL.lnLower), L(lnv)), L(lr)))),
+      ),
     ),
     ...exp(g, e),
     // silence below the lower threshold: full expansion for a positive lower ratio, none for a negative one
@@ -196,8 +203,10 @@ function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] 
     set(lr, at(CTL.lowerRatio)),
     set(h, at(CTL.high)),
     set(l, at(CTL.low)),
-    ...ln(lnU, L(U)),
-    ...ln(lnLo, L(Lo)),
+    ...ln(lnv, L(U)),
+    v128.store(C, L(lnv), CTL.lnUpper + 16 * q),
+    ...ln(lnv, L(Lo)),
+    v128.store(C, L(lnv), CTL.lnLower + 16 * q),
     set(end, i32.add(i32.load(C, CTL.io), i32.shl(L(n), i32.const(5)))),
     ...followersLoop,
     v128.store(C, L(h), CTL.high + 16 * q),
