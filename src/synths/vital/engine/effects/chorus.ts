@@ -11,8 +11,7 @@ import {
   dryGain,
   flush,
   hardTanh,
-  midiToHz,
-  onePoleCoefficient,
+  LoopBandPass,
   syncedHz,
   transportPhase,
   wetGain,
@@ -53,6 +52,7 @@ export class Chorus implements Effect {
   /** The WebAssembly SIMD delay loops (chorus-kernel.ts), when available and wanted; else runTap below. */
   private readonly kernel: ChorusKernel | undefined;
   private readonly maxDelay: number;
+  private readonly bandPass = new LoopBandPass();
 
   /** `useKernel`: run the delay loops in the WebAssembly kernel where available (false: JavaScript). */
   constructor(
@@ -97,13 +97,9 @@ export class Chorus implements Effect {
     const d2 = Math.pow(2, v[P.delay2]!);
     const avg = 0.5 * (d1 + d2);
     const fb = clamp(v[P.feedback]!, -1, 1);
-    const radius = Math.max(0, v[P.spread]! * 96);
-    const cutoff = v[P.cutoff]!;
-    const lowHz = clamp(midiToHz(cutoff + radius), 1, 0.45351473923 * sr);
-    const highHz = clamp(midiToHz(cutoff - radius), 1, 0.45351473923 * sr);
-    const lc = onePoleCoefficient(lowHz, sr);
-    const hc = onePoleCoefficient(highHz, sr);
-    const gain = highHz / lowHz + 1;
+    const bandPass = this.bandPass;
+    bandPass.update(v[P.cutoff]!, v[P.spread]!, sr);
+    const { lowCoef: lc, highCoef: hc, gain } = bandPass;
     const decay = Math.pow(0.5, n / (HALF_LIFE * sr));
     const first = !this.started;
     const kernel = this.kernel;

@@ -47,6 +47,32 @@ export function onePoleCoefficient(hz: number, sampleRate: number): number {
   return Math.tan(s / (s + 1));
 }
 
+/**
+ * The band-pass in the chorus's and the delay's feedback loops (`*_cutoff` as a MIDI note, `*_spread` its
+ * radius ×96 semitones): the one-pole low-pass and high-pass coefficients and the pass-band gain, recomputed
+ * only when the cutoff, spread or rate moved (blocks mostly repeat them; the coefficients need pow and tan).
+ */
+export class LoopBandPass {
+  lowCoef = 0;
+  highCoef = 0;
+  gain = 1;
+  private readonly key = [NaN, NaN, NaN];
+
+  update(cutoff: number, spread: number, sampleRate: number): void {
+    const key = this.key;
+    if (key[0] === cutoff && key[1] === spread && key[2] === sampleRate) return;
+    key[0] = cutoff;
+    key[1] = spread;
+    key[2] = sampleRate;
+    const radius = Math.max(0, spread * 96);
+    const lowHz = clamp(midiToHz(cutoff + radius), 1, 0.45351473923 * sampleRate);
+    const highHz = clamp(midiToHz(cutoff - radius), 1, 0.45351473923 * sampleRate);
+    this.lowCoef = onePoleCoefficient(lowHz, sampleRate);
+    this.highCoef = onePoleCoefficient(highHz, sampleRate);
+    this.gain = highHz / lowHz + 1;
+  }
+}
+
 /** Equal-power cross-fade gains for a mix in [0, 1]: wet = sin(π/2·mix), dry = cos(π/2·mix). */
 export function wetGain(mix: number): number {
   return Math.sin((Math.PI / 2) * Math.min(1, Math.max(0, mix)));

@@ -10,8 +10,7 @@ import {
   dryGain,
   flush,
   hardTanh,
-  midiToHz,
-  onePoleCoefficient,
+  LoopBandPass,
   syncedHz,
   wetGain,
   type BlockContext,
@@ -65,6 +64,7 @@ function historyNeeded(program: VitalProgram, sampleRate: number, beatsPerSecond
 
 export class Delay implements Effect {
   private readonly lanes: DelayLoop[];
+  private readonly bandPass = new LoopBandPass();
   private started = false;
   private wet = 0;
   private dry = 1;
@@ -133,13 +133,9 @@ export class Delay implements Effect {
     const fb = clamp(v[P.feedback]!, -1, 1);
     const fbL = fb;
     const fbR = style === STYLE_PING_PONG ? 1 : fb;
-    const cutoff = v[P.cutoff]!;
-    const radius = Math.max(0, v[P.spread]! * 96);
-    const lowHz = clamp(midiToHz(cutoff + radius), 1, 0.45351473923 * sr);
-    const highHz = clamp(midiToHz(cutoff - radius), 1, 0.45351473923 * sr);
-    const lowCoef = onePoleCoefficient(lowHz, sr);
-    const highCoef = onePoleCoefficient(highHz, sr);
-    const gain = highHz / lowHz + 1;
+    const bandPass = this.bandPass;
+    bandPass.update(v[P.cutoff]!, v[P.spread]!, sr);
+    const { lowCoef, highCoef, gain } = bandPass;
     if (first) {
       this.wet = wet;
       this.dry = dry;
