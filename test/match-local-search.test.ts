@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { SearchSpace } from "../src/match/evaluate.ts";
 import type { Evaluator } from "../src/match/evaluator.ts";
 import { refineLocally, type LocalSearchOptions, type StructuralMoves } from "../src/match/local-search.ts";
-import { structuralMoves } from "../src/match/profile.ts";
+import { defaultFreeParams, isMovesOnly, structuralMoves } from "../src/match/profile.ts";
 import { carriersOf } from "../src/synths/dx7/describe.ts";
 import { loadSynths } from "../src/synths/index.ts";
 import { denormalise, getSynth, normalise, type AnySynth, type ParamSpec } from "../src/synths/synth.ts";
@@ -39,7 +39,10 @@ function objective(p: ArrayLike<number>): number {
   return d + (r === 7 ? 0 : 10 + Math.abs(r - 2));
 }
 
-function run(budget: number, opts: { moves?: StructuralMoves; seed?: number } = {}) {
+function run(
+  budget: number,
+  opts: { moves?: StructuralMoves; seed?: number; movesOnly?: (index: number) => boolean } = {},
+) {
   let renders = 0;
   const scored: number[] = [];
   const evaluator: Evaluator = {
@@ -53,6 +56,7 @@ function run(budget: number, opts: { moves?: StructuralMoves; seed?: number } = 
     seed: opts.seed ?? 1,
     moves: opts.moves,
     structural: (index) => params[index]!.name === "ratio",
+    movesOnly: opts.movesOnly,
     record: (_s, _p, loss) => scored.push(loss),
     progress: () => renders / budget,
     take: (wanted) => {
@@ -98,6 +102,19 @@ describe("local search", () => {
     expect(withMoves.loss).toBeLessThanOrEqual(r.loss);
   });
 
+  it("leaves a moves-only parameter to the structural moves (no coordinate moves, no kicks)", async () => {
+    const r = await run(1500, { moves: ratioJumps, movesOnly: (index) => index === 0 });
+    // Every start has p0 at its shift (0, 50 or 90); only the moves could change it, and they do not touch it.
+    expect([0, 50, 90]).toContain(r.values[0]);
+    expect(r.values.slice(1, N)).toEqual(target.slice(1));
+    expect(r.values[N]).toBe(7);
+    const jump: StructuralMoves = (value) => [
+      { changes: [[0, value(0) === 17 ? 16 : 17]], label: "p0 to 17" },
+    ];
+    const moved = await run(1500, { moves: jump, movesOnly: (index) => index === 0 });
+    expect(moved.values[0]).toBe(17);
+  });
+
   it("is deterministic for a seed and stays within its budget", async () => {
     const a = await run(300, { moves: ratioJumps, seed: 3 });
     const b = await run(300, { moves: ratioJumps, seed: 3 });
@@ -135,5 +152,52 @@ describe("DX7 structural moves", async () => {
         expect(v).toBeGreaterThanOrEqual(p.min);
         expect(v).toBeLessThanOrEqual(p.max);
       }
+  });
+});
+
+describe("Vital structural moves", async () => {
+  await loadSynths();
+  const vital = getSynth("vital");
+  it.skipIf(!vital)("change only searched parameters, within range, and fix a random phase", () => {
+    const synth = vital!;
+    const idx = (name: string) => synth.params.findIndex((p) => p.name === name);
+    const free = new Set(defaultFreeParams(synth));
+    const vector = synth.toVector(synth.defaultPatch());
+    // The local search's values: continuous parameters normalised, integers and choices plain.
+    const values = synth.params.map((p, i) =>
+      p.kind === "continuous" ? vector[i]! : Math.round(denormalise(p, vector[i]!)),
+    );
+    const check = (moves: ReturnType<StructuralMoves>) => {
+      expect(moves.length).toBeGreaterThan(20);
+      for (const m of moves)
+        for (const [i, v] of m.changes) {
+          expect(free.has(i)).toBe(true);
+          const p = synth.params[i]!;
+          expect(v).toBeGreaterThanOrEqual(p.kind === "continuous" ? 0 : p.min);
+          expect(v).toBeLessThanOrEqual(p.kind === "continuous" ? 1 : p.max);
+        }
+    };
+    expect(values[idx("osc_1_random_phase")]).toBeGreaterThan(0);
+    const moves = structuralMoves(synth)!((i) => values[i]!);
+    check(moves);
+    const phase = moves.filter((m) => m.changes.some(([i]) => i === idx("osc_1_phase")));
+    expect(phase.length).toBeGreaterThan(1);
+    for (const m of phase) expect(m.changes).toContainEqual([idx("osc_1_random_phase"), 0]);
+    // Once fixed, the phase is shifted (wrapping around the cycle) and stays fixed.
+    values[idx("osc_1_random_phase")] = 0;
+    values[idx("osc_1_phase")] = 0.99;
+    values[idx("eq_on")] = 1;
+    values[idx("filter_1_on")] = 1;
+    const fixed = structuralMoves(synth)!((i) => values[i]!);
+    check(fixed);
+    const shifts = fixed.filter((m) => m.changes.some(([i]) => i === idx("osc_1_phase")));
+    expect(shifts.length).toBeGreaterThan(1);
+    for (const m of shifts) expect(m.changes.map(([i]) => i)).toEqual([idx("osc_1_phase")]);
+    expect(fixed.map((m) => m.label)).toContain("EQ off");
+    expect(fixed.map((m) => m.label)).toContain("filter 1 off");
+    // Phase and its randomisation are never stepped as coordinates.
+    expect(isMovesOnly(synth, idx("osc_1_phase"))).toBe(true);
+    expect(isMovesOnly(synth, idx("osc_1_random_phase"))).toBe(true);
+    expect(isMovesOnly(synth, idx("osc_1_level"))).toBe(false);
   });
 });

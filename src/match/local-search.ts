@@ -48,6 +48,8 @@ export interface LocalSearchOptions {
   moves?: StructuralMoves;
   /** Parameters (schema indices) whose coordinate step stays one level: their jumps are structural moves. */
   structural?: (index: number) => boolean;
+  /** Parameters (schema indices) changed by structural moves only (no coordinate moves, no kicks). */
+  movesOnly?: (index: number) => boolean;
   /** Every scored point goes here (the pipeline's archive). */
   record: (space: SearchSpace, point: Float64Array, loss: number, source: string) => void;
   /** How far through its budget the search is, 0–1 (renders or time, whichever is further). */
@@ -89,6 +91,8 @@ interface Coordinate {
   minStep: number;
   maxStep: number;
   exhausted: boolean;
+  /** Changed by structural moves only: always exhausted. */
+  movesOnly?: boolean;
   /** Results of this round: 1 per failed direction (a coordinate is shrunk when both fail). */
   failures: number;
 }
@@ -128,19 +132,9 @@ export class Climber {
       if (index === undefined) return continuousCoordinate(-1);
       this.coordOf.set(index, i);
       const spec = synth.params[index]!;
-      if (spec.kind === "continuous") return continuousCoordinate(index, spec);
-      const range = Math.round(spec.max - spec.min);
-      const fixed = spec.kind === "choice" || opts.structural?.(index) === true;
-      const maxStep = fixed ? 1 : Math.max(1, Math.floor(range * MAX_STEP));
-      return {
-        spec,
-        index,
-        step: fixed ? 1 : Math.max(1, Math.round(range * INITIAL_STEP)),
-        minStep: 1,
-        maxStep,
-        exhausted: spec.kind === "choice" && range + 1 > MAX_RANDOM_CHOICE_LEVELS,
-        failures: 0,
-      };
+      const coordinate = coordinateOf(index, spec, opts.structural?.(index) === true);
+      if (opts.movesOnly?.(index)) Object.assign(coordinate, { exhausted: true, movesOnly: true });
+      return coordinate;
     });
   }
 
@@ -243,6 +237,7 @@ export class Climber {
     if (open.length === 0 && this.improvedSinceReset) {
       this.improvedSinceReset = false;
       for (const c of this.coords) {
+        if (c.movesOnly) continue;
         if (c.spec?.kind === "choice" && Math.round(c.spec.max - c.spec.min) + 1 > MAX_RANDOM_CHOICE_LEVELS)
           continue;
         c.exhausted = false;
@@ -345,6 +340,7 @@ export class Climber {
       }
       const i = this.rng.int(this.coords.length);
       const c = this.coords[i]!;
+      if (c.movesOnly) continue;
       const span = c.spec ? Math.max(1, Math.round((c.spec.max - c.spec.min) * MAX_STEP)) : MAX_STEP;
       const delta =
         (this.rng.next() < 0.5 ? -1 : 1) * (c.spec ? 1 + this.rng.int(span) : this.rng.next() * span);
@@ -356,6 +352,7 @@ export class Climber {
       changed.push(i);
     }
     for (const c of this.coords) {
+      if (c.movesOnly) continue;
       if (c.spec?.kind === "choice" && Math.round(c.spec.max - c.spec.min) + 1 > MAX_RANDOM_CHOICE_LEVELS)
         continue;
       c.exhausted = false;
@@ -372,6 +369,22 @@ export class Climber {
     this.loss = Infinity;
     return [{ point, coords: changed, direction: 0, label: "kick" }];
   }
+}
+
+/** A parameter's coordinate: continuous ones in normalised units, integers and choices in plain levels. */
+function coordinateOf(index: number, spec: ParamSpec, structural: boolean): Coordinate {
+  if (spec.kind === "continuous") return continuousCoordinate(index, spec);
+  const range = Math.round(spec.max - spec.min);
+  const fixed = spec.kind === "choice" || structural;
+  return {
+    spec,
+    index,
+    step: fixed ? 1 : Math.max(1, Math.round(range * INITIAL_STEP)),
+    minStep: 1,
+    maxStep: fixed ? 1 : Math.max(1, Math.floor(range * MAX_STEP)),
+    exhausted: spec.kind === "choice" && range + 1 > MAX_RANDOM_CHOICE_LEVELS,
+    failures: 0,
+  };
 }
 
 function continuousCoordinate(index: number, spec?: ParamSpec): Coordinate {

@@ -20,6 +20,7 @@ import { refineLocally } from "./local-search.ts";
 import {
   defaultFreeParams,
   initialStepScale,
+  isMovesOnly,
   isStructural,
   recombinationProfile,
   refinementOf,
@@ -481,6 +482,7 @@ export async function match(opts: MatchOptions): Promise<MatchResult> {
         seed,
         moves: structuralMoves(synth),
         structural: (index) => isStructural(synth, index),
+        movesOnly: (index) => isMovesOnly(synth, index),
         record: (space, point, loss, source) => archive.add(space, point, loss, source),
         progress: () =>
           Math.max(

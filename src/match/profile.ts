@@ -28,7 +28,7 @@ const FIXED_BY_SYNTH: Record<string, RegExp> = {
  */
 const SEARCHED_BY_SYNTH: Record<string, RegExp> = {
   vital:
-    /^osc_1_(on|level|wave_frame|tune|unison_voices|unison_detune)$|^osc_2_(on|level|transpose|tune)$|^env_1_(attack|decay|sustain|release|attack_power|decay_power|release_power)$|^lfo_1_frequency$|^modulation_1_amount$|^filter_1_(on|cutoff|resonance|keytrack)$|^filter_2_(cutoff|resonance|blend)$|^sample_(on|level)$/,
+    /^osc_1_(on|level|wave_frame|tune|unison_voices|unison_detune|phase|random_phase)$|^osc_2_(on|level|transpose|tune)$|^env_1_(attack|decay|sustain|release|attack_power|decay_power|release_power)$|^lfo_1_frequency$|^modulation_1_amount$|^filter_1_(on|cutoff|resonance|keytrack)$|^filter_2_(cutoff|resonance|blend)$|^sample_(on|level)$|^eq_(on|low_mode|low_cutoff|low_gain|band_cutoff|band_gain|high_cutoff|high_gain)$/,
 };
 
 /** Schema indices searched by default for a synth (all parameters for synths without a profile). */
@@ -124,10 +124,23 @@ export function searchBlocks(synth: AnySynth, free: number[]): number[][] {
  * src/match/local-search.ts (DX7: every parameter discrete, ~100 of them, where CMA-ES never improved on a
  * good start, docs/matcher.md) — or CMA-ES (the default; also whenever the caller fixes the space).
  */
-const REFINEMENT_BY_SYNTH: Record<string, "local" | "cmaes"> = { dx7: "local" };
+const REFINEMENT_BY_SYNTH: Record<string, "local" | "cmaes"> = { dx7: "local", vital: "local" };
 
 export function refinementOf(synth: AnySynth): "local" | "cmaes" {
   return REFINEMENT_BY_SYNTH[synth.id] ?? "cmaes";
+}
+
+/**
+ * Parameters the local search changes by structural moves only. Vital: oscillator 1's phase and its
+ * randomisation — a random phase is drawn from the render's seed, so a coordinate step on either would fit
+ * one seed's draw (Vital draws anew at every note); the moves fix the phase (randomisation 0) and then shift it.
+ */
+const MOVES_ONLY_BY_SYNTH: Record<string, RegExp> = {
+  vital: /^osc_1_(phase|random_phase)$/,
+};
+
+export function isMovesOnly(synth: AnySynth, index: number): boolean {
+  return MOVES_ONLY_BY_SYNTH[synth.id]?.test(synth.params[index]!.name) ?? false;
 }
 
 /** Whether a parameter (schema index) is structural (see STRUCTURAL_BY_SYNTH). */
@@ -137,7 +150,9 @@ export function isStructural(synth: AnySynth, index: number): boolean {
 
 /** The structural moves of the local search for a synth (undefined: coordinate moves only). */
 export function structuralMoves(synth: AnySynth): StructuralMoves | undefined {
-  return synth.id === "dx7" ? dx7Moves(synth) : undefined;
+  if (synth.id === "dx7") return dx7Moves(synth);
+  if (synth.id === "vital") return vitalMoves(synth);
+  return undefined;
 }
 
 /** Coarse ratios a DX7 operator jumps to (0 plays ½). */
@@ -234,6 +249,183 @@ function dx7Moves(synth: AnySynth): StructuralMoves {
     for (let a = 1; a <= 32; a++) {
       if (a - 1 !== value(algorithm) && carriersOf(a).join() === key)
         moves.push({ changes: [[algorithm, a - 1]], label: `algorithm ${a}` });
+    }
+    return moves;
+  };
+}
+
+/** Time scales of the Vital moves that stretch a sound's course (envelope stage times, the wavetable sweep). */
+const VITAL_TIME_SCALES = [0.8, 0.9, 1.1, 1.25];
+/** Filter 1 cutoffs (MIDI note) it is switched on at, and its cutoff's jumps (semitones). */
+const VITAL_FILTER_CUTOFFS = [64, 84, 100, 116];
+const VITAL_CUTOFF_JUMPS = [-24, -12, 12, 24];
+/** Unison voice counts tried, and a second oscillator's levels and transpositions (semitones). */
+const VITAL_UNISON_VOICES = [1, 2, 3, 5];
+const VITAL_LAYER_LEVELS = [0.25, 0.5];
+const VITAL_LAYER_TRANSPOSES = [-12, 0, 12];
+const VITAL_TRANSPOSE_JUMPS = [-12, -7, 7, 12];
+/**
+ * Oscillator 1's fixed phases tried (the wavetable cycle's start: with a comb's closely spaced lines it sets
+ * where their beats fall in the metrics' frames), and its shifts once fixed.
+ */
+const VITAL_PHASES = 8;
+const VITAL_PHASE_SHIFTS = [-1 / 8, -1 / 32, -1 / 128, 1 / 128, 1 / 32, 1 / 8];
+/** The EQ's high-pass cutoffs (MIDI note) and its gain steps (dB). */
+const VITAL_HIGH_PASS_NOTES = [24, 36, 48];
+const VITAL_EQ_STEPS_DB = [-4, 4];
+/** Level ratios of the noise layer's and the oscillators' moves. */
+const VITAL_LEVEL_RATIOS = [0.7, 1.4];
+
+/**
+ * Vital moves (the local search's values: continuous parameters normalised to [0, 1], integers and choices
+ * plain). Each changes what one coordinate step cannot, or only through a valley: the note's time course
+ * stretched (env_1's attack, decay and release together — a stage lasts raw⁴ s, so its raw value scales by
+ * the fourth root — alone or with the wavetable sweep's rate, lfo_1, which sets when each keyframe plays);
+ * filter 1 switched on at a few cutoffs or off, its cutoff by octaves; unison voices to a few counts;
+ * oscillator 2 brought in as a layer (levels, octaves) or out, its transpose by fifths and octaves; the
+ * noise layer in or out, and its level and the oscillators' scaled.
+ */
+function vitalMoves(synth: AnySynth): StructuralMoves {
+  const at = (name: string) => {
+    const i = synth.params.findIndex((p) => p.name === name);
+    if (i < 0) throw new Error(`vital profile: no parameter ${name}`);
+    return i;
+  };
+  const envTimes = ["attack", "decay", "release"].map((s) => at(`env_1_${s}`));
+  const lfoRate = at("lfo_1_frequency");
+  const lfoSpec = synth.params[lfoRate]!;
+  const filterOn = at("filter_1_on");
+  const cutoff = at("filter_1_cutoff");
+  const cutoffSpec = synth.params[cutoff]!;
+  const voices = at("osc_1_unison_voices");
+  const osc1Level = at("osc_1_level");
+  const osc2 = { on: at("osc_2_on"), level: at("osc_2_level"), transpose: at("osc_2_transpose") };
+  const sample = { on: at("sample_on"), level: at("sample_level") };
+  const eq = {
+    on: at("eq_on"),
+    lowMode: at("eq_low_mode"),
+    bands: (["low", "band", "high"] as const).map((b) => ({
+      name: b,
+      cutoff: at(`eq_${b}_cutoff`),
+      gain: at(`eq_${b}_gain`),
+    })),
+  };
+  const gainSpec = synth.params[eq.bands[0]!.gain]!;
+  const eqCutoffSpec = synth.params[eq.bands[0]!.cutoff]!;
+  const phase = at("osc_1_phase");
+  const randomPhase = at("osc_1_random_phase");
+  const unit = (v: number) => Math.min(1, Math.max(0, v));
+  const phaseMoves = (value: (index: number) => number): StructuralMove[] => {
+    if (value(randomPhase) > 0)
+      return Array.from({ length: VITAL_PHASES }, (_, k) => ({
+        changes: [
+          [randomPhase, 0],
+          [phase, k / VITAL_PHASES],
+        ],
+        label: `oscillator 1 phase fixed at ${k}/${VITAL_PHASES}`,
+      }));
+    return VITAL_PHASE_SHIFTS.map((d) => ({
+      changes: [[phase, (((value(phase) + d) % 1) + 1) % 1]],
+      label: `oscillator 1 phase ${d > 0 ? "+" : ""}${d}`,
+    }));
+  };
+  const eqMoves = (value: (index: number) => number): StructuralMove[] => {
+    const out: StructuralMove[] = [];
+    const dbUnit = (db: number) => db / (gainSpec.max - gainSpec.min);
+    const noteUnit = (note: number) => (note - eqCutoffSpec.min) / (eqCutoffSpec.max - eqCutoffSpec.min);
+    if (value(eq.on) === 0) {
+      for (const note of VITAL_HIGH_PASS_NOTES)
+        out.push({
+          changes: [
+            [eq.on, 1],
+            [eq.lowMode, 1],
+            [eq.bands[0]!.cutoff, unit(noteUnit(note))],
+          ],
+          label: `EQ high-pass at ${note}`,
+        });
+      for (const b of eq.bands)
+        for (const db of VITAL_EQ_STEPS_DB)
+          out.push({
+            changes: [
+              [eq.on, 1],
+              [b.gain, unit(value(b.gain) + dbUnit(db))],
+            ],
+            label: `EQ on, ${b.name} ${db > 0 ? "+" : ""}${db} dB`,
+          });
+      return out;
+    }
+    out.push({ changes: [[eq.on, 0]], label: "EQ off" });
+    out.push({ changes: [[eq.lowMode, 1 - value(eq.lowMode)]], label: "EQ low mode" });
+    for (const b of eq.bands) {
+      for (const db of VITAL_EQ_STEPS_DB)
+        out.push({
+          changes: [[b.gain, unit(value(b.gain) + dbUnit(db))]],
+          label: `EQ ${b.name} ${db > 0 ? "+" : ""}${db} dB`,
+        });
+      for (const d of VITAL_CUTOFF_JUMPS)
+        out.push({
+          changes: [[b.cutoff, unit(value(b.cutoff) + d / (eqCutoffSpec.max - eqCutoffSpec.min))]],
+          label: `EQ ${b.name} cutoff ${d > 0 ? "+" : ""}${d}`,
+        });
+    }
+    return out;
+  };
+  const cutoffUnit = (note: number) => unit((note - cutoffSpec.min) / (cutoffSpec.max - cutoffSpec.min));
+  const octaveUnit = 1 / (lfoSpec.max - lfoSpec.min);
+  return (value) => {
+    const moves: StructuralMove[] = [];
+    for (const f of VITAL_TIME_SCALES) {
+      const times = envTimes.map((i): [number, number] => [i, unit(value(i) * f ** 0.25)]);
+      moves.push({ changes: times, label: `envelope times ×${f}` });
+      moves.push({
+        changes: [...times, [lfoRate, unit(value(lfoRate) - Math.log2(f) * octaveUnit)]],
+        label: `time course ×${f}`,
+      });
+    }
+    if (value(filterOn) === 0) {
+      for (const c of VITAL_FILTER_CUTOFFS)
+        moves.push({
+          changes: [
+            [filterOn, 1],
+            [cutoff, cutoffUnit(c)],
+          ],
+          label: `filter 1 on at ${c}`,
+        });
+    } else {
+      moves.push({ changes: [[filterOn, 0]], label: "filter 1 off" });
+      for (const d of VITAL_CUTOFF_JUMPS)
+        moves.push({
+          changes: [[cutoff, unit(value(cutoff) + d / (cutoffSpec.max - cutoffSpec.min))]],
+          label: `filter 1 cutoff ${d > 0 ? "+" : ""}${d}`,
+        });
+    }
+    for (const n of VITAL_UNISON_VOICES)
+      if (n !== value(voices)) moves.push({ changes: [[voices, n]], label: `unison ${n} voices` });
+    if (value(osc2.on) === 0) {
+      for (const l of VITAL_LAYER_LEVELS)
+        for (const t of VITAL_LAYER_TRANSPOSES)
+          moves.push({
+            changes: [
+              [osc2.on, 1],
+              [osc2.level, l],
+              [osc2.transpose, t],
+            ],
+            label: `oscillator 2 in at ${l}, ${t}`,
+          });
+    } else {
+      moves.push({ changes: [[osc2.on, 0]], label: "oscillator 2 out" });
+      for (const d of VITAL_TRANSPOSE_JUMPS)
+        moves.push({
+          changes: [[osc2.transpose, Math.min(48, Math.max(-48, value(osc2.transpose) + d))]],
+          label: `oscillator 2 transpose ${d > 0 ? "+" : ""}${d}`,
+        });
+    }
+    moves.push(...eqMoves(value), ...phaseMoves(value));
+    moves.push({ changes: [[sample.on, value(sample.on) === 0 ? 1 : 0]], label: "noise layer in/out" });
+    for (const r of VITAL_LEVEL_RATIOS) {
+      if (value(sample.on) === 1)
+        moves.push({ changes: [[sample.level, unit(value(sample.level) * r)]], label: `noise level ×${r}` });
+      moves.push({ changes: [[osc1Level, unit(value(osc1Level) * r)]], label: `oscillator 1 level ×${r}` });
     }
     return moves;
   };
