@@ -1,13 +1,14 @@
 // The reverb's feedback network (reverb.ts) as a WebAssembly SIMD kernel: the 16 lines as 4 groups × 4 lanes
 // (f32x4), the same arithmetic as the JavaScript loop in single precision. No line or all-pass read reaches a
 // sample written in the same block (their delays are ≥ 340 samples, a block ≤ 128), so within a block only the
-// one-pole filters are recursive; the block runs as short passes over the samples, each handing its results to
-// the next through a per-sample scratch record (few values live at once: no register spills):
-//   1. the band-limited input and the chorus phasors;
-//   2. per group: Catmull-Rom reads of its 4 lines (one 4-sample load per line, transposed) and the all-pass
-//      diffusers (each reading its stereo neighbour's memory);
+// one-pole filters are recursive; the block runs as short loops over its samples, each handing its results to the
+// next through a scratch (one f32x4 region per value; few values live at once, so few register spills):
+//   1. the band-limited input and the chorus offsets;
+//   2. per group: the all-pass reads (each lane its stereo neighbour's memory; four samples at a time, one load
+//      per lane, transposed), Catmull-Rom reads of the group's 4 lines (one 4-sample load per line, transposed),
+//      the diffusers, the all-pass writes;
 //   3. the Householder ⊗ Householder mix;
-//   4. per group: the shelves, the decay and the line writes;
+//   4. per group: the shelves and the decay; then the line writes (four samples at a time, transposed);
 //   5. the feed-forward of the stored values through the same mix, and the network's stereo output;
 //   6. the pre-delay and the dry/wet mix.
 // Structure and constants are facts from Vital (GPL-3.0, Matt Tytel); see reverb.ts.
