@@ -26,7 +26,7 @@ import {
   type Code,
   type Local,
 } from "./wasm.ts";
-import { catmullRom, hardTanhInPlace } from "./kernel-math.ts";
+import { catmullRom, hardTanhInPlace, loopBandPassInPlace } from "./kernel-math.ts";
 import { GUARD, StereoLoopKernel } from "./stereo-kernel.ts";
 
 const UNITS = 4;
@@ -120,14 +120,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(w, mul(add(L(xin), mul(L(rd), L(fb))), k4(0.125))),
     hardTanhInPlace(w, c, r, tmp),
     set(w, mul(L(w), k4(8))),
-    // the loop's band-pass: a low-pass, minus a lower low-pass of it
-    set(delta, mul(L(lc), sub(mul(L(w), L(gain)), L(low)))),
-    set(lp, add(L(low), L(delta))),
-    set(low, add(L(lp), L(delta))),
-    set(delta, mul(L(hc), sub(L(lp), L(high)))),
-    set(hp, add(L(high), L(delta))),
-    set(high, add(L(hp), L(delta))),
-    set(w, sub(L(lp), L(hp))),
+    loopBandPassInPlace(w, [gain, lc, hc], [low, high], [delta, lp, hp]),
     set(idx, i32x4.add(L(lineBase), L(writeOff))),
   );
   for (let j = 0; j < 4; j++) e(v128.store32Lane(i32x4.extractLane(L(idx), j), L(w), j));

@@ -25,7 +25,7 @@ import {
   type Code,
   type Local,
 } from "./wasm.ts";
-import { catmullRom, hardTanhInPlace } from "./kernel-math.ts";
+import { catmullRom, hardTanhInPlace, loopBandPassInPlace } from "./kernel-math.ts";
 import { GUARD, StereoLoopKernel } from "./stereo-kernel.ts";
 
 /** Byte offsets in the control block (16-byte slots; lanes 0 and 1 = left and right loop). */
@@ -162,14 +162,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     hardTanhInPlace(w, c, r, s),
     set(w, mul(L(w), k4(8))),
     ifThen(i32.and(L(style), i32.const(SWAP)), set(w, v128.shuffle32(L(w), L(w), [1, 0, 3, 2]))),
-    // the loop's band-pass: a low-pass, minus a lower low-pass of it
-    set(delta, mul(L(lc), sub(mul(L(w), L(g)), L(low)))),
-    set(lp, add(L(low), L(delta))),
-    set(low, add(L(lp), L(delta))),
-    set(delta, mul(L(hc), sub(L(lp), L(high)))),
-    set(hp, add(L(high), L(delta))),
-    set(high, add(L(hp), L(delta))),
-    set(w, sub(L(lp), L(hp))),
+    loopBandPassInPlace(w, [g, lc, hc], [low, high], [delta, lp, hp]),
     set(pos, i32.and(i32.add(L(pos), i32.const(1)), L(mask))),
     v128.store32Lane(i32.add(L(lineL), i32.shl(L(pos), i32.const(2))), L(w), 0),
     v128.store32Lane(i32.add(L(lineR), i32.shl(L(pos), i32.const(2))), L(w), 1),

@@ -56,3 +56,26 @@ export function hardTanhInPlace(w: Local, c: Local, r: Local, a: Local): Code {
     ),
   );
 }
+
+/**
+ * Code replacing `w` by the chorus's and the delay's loop band-pass of it (LoopBandPass, lane-wise): a
+ * one-pole low-pass of w·gain (coefficient `lc`, state `low`) minus a lower one-pole low-pass of that (`hc`,
+ * state `high`); `delta`, `lp`, `hp`: scratch vectors.
+ */
+export function loopBandPassInPlace(
+  w: Local,
+  [gain, lc, hc]: readonly Local[],
+  [low, high]: readonly Local[],
+  [delta, lp, hp]: readonly Local[],
+): Code {
+  const { add, sub, mul } = f32x4;
+  return cat(
+    set(delta!, mul(L(lc!), sub(mul(L(w), L(gain!)), L(low!)))),
+    set(lp!, add(L(low!), L(delta!))),
+    set(low!, add(L(lp!), L(delta!))),
+    set(delta!, mul(L(hc!), sub(L(lp!), L(high!)))),
+    set(hp!, add(L(high!), L(delta!))),
+    set(high!, add(L(hp!), L(delta!))),
+    set(w, sub(L(lp!), L(hp!))),
+  );
+}
