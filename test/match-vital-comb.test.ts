@@ -22,7 +22,7 @@ describe("spectral comb analysis", () => {
       [13, 0.02],
       [14, 0.01],
     ]);
-    const { frames } = analyseComb(x, { times: [0.25], combHz: BIN_HZ, maxLines: 100 });
+    const { frames } = analyseComb(x, { times: [0.25], combHz: BIN_HZ, maxLines: 100, keepSlopes: true });
     const a = frames[0]!.amplitudes;
     // Line h (index h − 1) is bin h. Bins 11 and 12 are the lobe (their walk reaches bin 10); bins 13–15
     // keep their power on their own lines instead of moving 2 bins towards bin 10 (lines 11–13).

@@ -148,7 +148,13 @@ export function vitalAnalyticStarts(
       combPower,
     );
     const combHeard = heardTimes(combTimes);
-    const combOpts = { times: combHeard, combHz, maxLines: FRAME_SIZE / 2 - 1, average };
+    const combOpts = {
+      times: combHeard,
+      combHz,
+      maxLines: FRAME_SIZE / 2 - 1,
+      average,
+      keepSlopes: target.pitched,
+    };
     const want = analyseComb(target.samples, combOpts);
     const gain = windowedEnvelope(envelope, target, combHeard, COMB_WINDOW);
     const top = Math.max(...gain);
