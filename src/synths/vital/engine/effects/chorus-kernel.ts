@@ -26,7 +26,7 @@ import {
   type Code,
   type Local,
 } from "./wasm.ts";
-import { catmullRom, hardTanhInPlace, loopBandPassInPlace } from "./kernel-math.ts";
+import { catmullRom, hardTanhInPlace, loopBandPassInPlace, splitPeriod, transpose4 } from "./kernel-math.ts";
 import { GUARD, StereoLoopKernel } from "./stereo-kernel.ts";
 
 const UNITS = 4;
@@ -62,7 +62,6 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const C = get(ctl);
   const L = get;
   const add = f32x4.add;
-  const sub = f32x4.sub;
   const mul = f32x4.mul;
   const k4 = (x: number) => f32x4.const(x, x, x, x);
   const lane = (vec: Local, l: number) => v128.shuffle32(L(vec), L(vec), [l, l, l, l]);
@@ -91,26 +90,14 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     // the read window starts 2 samples before base = pos + 1 − ⌊delay⌋
     set(readBase, i32x4.splat(i32.sub(L(pos), i32.const(1)))),
     set(writeOff, i32x4.splat(i32.shl(L(wpos), i32.const(2)))),
-    set(fl, f32x4.floor(L(pFrac))),
-    set(idx, i32x4.add(L(pInt), i32x4.truncSatF32x4S(L(fl)))),
-    set(f, sub(L(pFrac), L(fl))),
-    set(pFrac, add(L(pFrac), L(pStep))),
+    splitPeriod({ int: pInt, frac: pFrac, step: pStep }, { idx, f, fl }),
     set(
       idx,
       i32x4.add(i32x4.shl(v128.and(i32x4.sub(L(readBase), L(idx)), L(maskV)), i32.const(2)), L(lineBase)),
     ),
   );
   for (let j = 0; j < 4; j++) e(set(a[j]!, v128.load(i32x4.extractLane(L(idx), j))));
-  e(
-    set(t[0]!, v128.shuffle32(L(a[0]!), L(a[1]!), [0, 4, 1, 5])),
-    set(t[1]!, v128.shuffle32(L(a[2]!), L(a[3]!), [0, 4, 1, 5])),
-    set(t[2]!, v128.shuffle32(L(a[0]!), L(a[1]!), [2, 6, 3, 7])),
-    set(t[3]!, v128.shuffle32(L(a[2]!), L(a[3]!), [2, 6, 3, 7])),
-    set(yv[0]!, v128.shuffle32(L(t[0]!), L(t[1]!), [0, 1, 4, 5])),
-    set(yv[1]!, v128.shuffle32(L(t[0]!), L(t[1]!), [2, 3, 6, 7])),
-    set(yv[2]!, v128.shuffle32(L(t[2]!), L(t[3]!), [0, 1, 4, 5])),
-    set(yv[3]!, v128.shuffle32(L(t[2]!), L(t[3]!), [2, 3, 6, 7])),
-  );
+  e(transpose4(a, yv, t));
   const interp = catmullRom(yv, f, [k1, k2, k3]);
   e(
     interp.setup,

@@ -25,7 +25,7 @@ import {
   type Code,
   type Local,
 } from "./wasm.ts";
-import { catmullRom, hardTanhInPlace, loopBandPassInPlace } from "./kernel-math.ts";
+import { catmullRom, hardTanhInPlace, loopBandPassInPlace, splitPeriod } from "./kernel-math.ts";
 import { GUARD, StereoLoopKernel } from "./stereo-kernel.ts";
 
 /** Byte offsets in the control block (16-byte slots; lanes 0 and 1 = left and right loop). */
@@ -69,7 +69,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     vs(25);
 
   const C = L(ctl);
-  const { add, sub, mul } = f32x4;
+  const { add, mul } = f32x4;
   const k4 = (v: number) => f32x4.const(v, v, v, v);
   const lane = (vec: Local, l: number) => v128.shuffle32(L(vec), L(vec), [l, l, l, l]);
   const code: Code[] = [];
@@ -124,10 +124,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       ),
     ),
     // four consecutive samples of each line (oldest first) from (pos − 1 − ⌊delay⌋) & mask
-    set(fl, f32x4.floor(L(pFrac))),
-    set(idx, i32x4.add(L(pInt), i32x4.truncSatF32x4S(L(fl)))),
-    set(f, sub(L(pFrac), L(fl))),
-    set(pFrac, add(L(pFrac), L(pStep))),
+    splitPeriod({ int: pInt, frac: pFrac, step: pStep }, { idx, f, fl }),
     set(
       idx,
       i32x4.shl(

@@ -2,9 +2,42 @@
 // and Vital's hardTanh (common.ts: the identity within ±0.66, a rational tanh knee beyond; the knee is skipped
 // when no lane leaves the linear range — the same output, the knee adds exactly 0 there).
 
-import { cat, f32x4, ifThen, set, v128, get as L, type Code, type Local } from "./wasm.ts";
+import { cat, f32x4, i32x4, ifThen, set, v128, get as L, type Code, type Local } from "./wasm.ts";
 
 const k4 = (x: number) => f32x4.const(x, x, x, x);
+
+/**
+ * Code splitting a ramped delay period (integer part `int` plus the fraction ramp `frac`, lane-wise) into whole
+ * samples `idx` and the fraction `f`, then stepping the ramp by `step`; `fl`: scratch.
+ */
+export function splitPeriod(
+  period: { int: Local; frac: Local; step: Local },
+  out: { idx: Local; f: Local; fl: Local },
+): Code {
+  const { fl, idx, f } = out;
+  return cat(
+    set(fl, f32x4.floor(L(period.frac))),
+    set(idx, i32x4.add(L(period.int), i32x4.truncSatF32x4S(L(fl)))),
+    set(f, f32x4.sub(L(period.frac), L(fl))),
+    set(period.frac, f32x4.add(L(period.frac), L(period.step))),
+  );
+}
+
+/** Code transposing 4 × 4 lanes, the vectors `rows` into the vectors `out`, through the scratch vectors `t`. */
+export function transpose4(rows: readonly Local[], out: readonly Local[], t: readonly Local[]): Code {
+  const pairs = (x: Local, y: Local, lanes: readonly [number, number, number, number]) =>
+    v128.shuffle32(L(x), L(y), lanes);
+  return cat(
+    set(t[0]!, pairs(rows[0]!, rows[1]!, [0, 4, 1, 5])),
+    set(t[1]!, pairs(rows[2]!, rows[3]!, [0, 4, 1, 5])),
+    set(t[2]!, pairs(rows[0]!, rows[1]!, [2, 6, 3, 7])),
+    set(t[3]!, pairs(rows[2]!, rows[3]!, [2, 6, 3, 7])),
+    set(out[0]!, pairs(t[0]!, t[1]!, [0, 1, 4, 5])),
+    set(out[1]!, pairs(t[0]!, t[1]!, [2, 3, 6, 7])),
+    set(out[2]!, pairs(t[2]!, t[3]!, [0, 1, 4, 5])),
+    set(out[3]!, pairs(t[2]!, t[3]!, [2, 3, 6, 7])),
+  );
+}
 
 /**
  * Catmull-Rom between y1 (f = 0) and y2 (f = 1), lane-wise (as DelayLine.read): code setting `k1` … `k3`, and

@@ -38,7 +38,7 @@ import {
   type Local,
 } from "./wasm.ts";
 import { copyBlock } from "./common.ts";
-import { catmullRom } from "./kernel-math.ts";
+import { catmullRom, transpose4 } from "./kernel-math.ts";
 
 /** Byte offsets in the control block (16-byte slots; see ReverbKernel for who writes what). */
 export const CTL = {
@@ -166,17 +166,6 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     );
   };
   const eachSample = (...body: Code[]): Code => samplesFrom(i32.const(0), 1, ...body);
-  /** Transpose 4 × 4 (rows `a` → columns `out`), through `t`. */
-  const transpose = (rows: Local[], out: Local[]): Code[] => [
-    set(t[0]!, v128.shuffle32(L(rows[0]!), L(rows[1]!), [0, 4, 1, 5])),
-    set(t[1]!, v128.shuffle32(L(rows[2]!), L(rows[3]!), [0, 4, 1, 5])),
-    set(t[2]!, v128.shuffle32(L(rows[0]!), L(rows[1]!), [2, 6, 3, 7])),
-    set(t[3]!, v128.shuffle32(L(rows[2]!), L(rows[3]!), [2, 6, 3, 7])),
-    set(out[0]!, v128.shuffle32(L(t[0]!), L(t[1]!), [0, 1, 4, 5])),
-    set(out[1]!, v128.shuffle32(L(t[0]!), L(t[1]!), [2, 3, 6, 7])),
-    set(out[2]!, v128.shuffle32(L(t[2]!), L(t[3]!), [0, 1, 4, 5])),
-    set(out[3]!, v128.shuffle32(L(t[2]!), L(t[3]!), [2, 3, 6, 7])),
-  ];
   /** Byte address of sample (start + i) & m of the memory at `base`. */
   const sampleAt = (base: Local, start: Local, m: Local) =>
     i32.add(L(base), i32.shl(i32.and(i32.add(L(start), L(i)), L(m)), i32.const(2)));
@@ -190,7 +179,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         i32.const(0),
         4,
         ...a.map((aj, j) => set(aj, v128.load(sampleAt(lb[j]!, from[j]!, m)))),
-        ...transpose(a, yv),
+        transpose4(a, yv, t),
         ...yv.map((sample, q) => recStore(region + 16 * q, L(sample))),
       ),
       samplesFrom(
@@ -215,7 +204,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         4,
         ...a.map((aq, q) => set(aq, recLoad(region + 16 * q))),
         ...(flush ? a.map((aq) => set(aq, flushed(aq))) : []),
-        ...transpose(a, yv),
+        transpose4(a, yv, t),
         ...yv.map((line, j) => v128.store(sampleAt(lb[j]!, w, m), L(line))),
         ifThen(
           i32.gtU(i32.and(i32.add(L(w), L(i)), L(m)), i32.sub(L(m), i32.const(3))),
@@ -319,7 +308,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         ),
         ...a.map((aj, j) => set(aj, v128.load(i32x4.extractLane(L(idx), j)))),
         // yv[0] = oldest (y3) … yv[3] = newest (y0), lanes = lines
-        ...transpose(a, yv),
+        transpose4(a, yv, t),
         lineRead.setup,
         set(fbRead, lineRead.value),
         set(apRead, recLoad(SCRATCH.apRead)),
