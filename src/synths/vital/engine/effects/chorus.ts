@@ -183,7 +183,7 @@ export class Chorus implements Effect {
       delta = hc * (lp - high);
       const hp = high + delta;
       high = hp + delta;
-      line.push(lp - hp);
+      line.push(flush(lp - hp)); // as the kernel: nothing tiny enters the line
       out[i] = out[i]! + read;
     }
     tap.low = flush(low);

@@ -256,9 +256,9 @@ export class Delay implements Effect {
       const hpR = highR + delta;
       highR = hpR + delta;
       posA = (posA + 1) & mA;
-      bufA[posA] = lpL - hpL;
+      bufA[posA] = flush(lpL - hpL); // as the kernel: nothing tiny enters the lines
       posB = (posB + 1) & mB;
-      bufB[posB] = lpR - hpR;
+      bufB[posB] = flush(lpR - hpR);
       L[i] = d * xl + w * readL;
       R[i] = d * xr + w * readR;
     }

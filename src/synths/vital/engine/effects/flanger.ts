@@ -7,6 +7,7 @@ import { pid, type VitalProgram } from "../program.ts";
 import {
   clamp,
   dryGain,
+  flush,
   hardTanh,
   midiToHz,
   syncedHz,
@@ -106,7 +107,7 @@ export class Flanger implements Effect {
         const t = i + 1;
         const x = buf[i]!;
         const read = line.readVital(p0 + dp * i);
-        line.push(hardTanh(x + read * (this.fb + dF * t)));
+        line.push(flush(hardTanh(x + read * (this.fb + dF * t)))); // nothing tiny enters the loop
         buf[i] = (this.dry + dD * t) * x + (this.wet + dW * t) * read;
       }
       this.period[c] = p1;

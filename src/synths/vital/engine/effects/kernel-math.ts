@@ -6,6 +6,19 @@ import { cat, f32x4, i32x4, ifThen, set, v128, get as L, type Code, type Local }
 
 const k4 = (x: number) => f32x4.const(x, x, x, x);
 
+/** Magnitudes below this (−400 dB) are flushed to zero in loops and states, as common.ts `flush`. */
+export const FLUSH = 1e-20;
+
+/**
+ * `x` with its lanes below FLUSH in magnitude zeroed, as an expression. Vital runs with flush-to-zero;
+ * WebAssembly cannot, and on x86 an operation on or producing a subnormal takes a slow microcode assist: a
+ * feedback loop decaying in silence has its memory pass through 1e-30 … 1e-38, where its products are
+ * subnormal, for most of a second. Zeroing at 1e-20 stops the decay long before.
+ */
+export function flushTiny(x: Local): Code {
+  return v128.and(L(x), f32x4.ge(f32x4.abs(L(x)), k4(FLUSH)));
+}
+
 /**
  * Code splitting a ramped delay period (integer part `int` plus the fraction ramp `frac`, lane-wise) into whole
  * samples `idx` and the fraction `f`, then stepping the ramp by `step`; `fl`: scratch.
@@ -93,7 +106,7 @@ export function hardTanhInPlace(w: Local, c: Local, r: Local, a: Local): Code {
 /**
  * Code replacing `w` by the chorus's and the delay's loop band-pass of it (LoopBandPass, lane-wise): a
  * one-pole low-pass of w·gain (coefficient `lc`, state `low`) minus a lower one-pole low-pass of that (`hc`,
- * state `high`); `delta`, `lp`, `hp`: scratch vectors.
+ * state `high`), flushed below FLUSH (it is what enters the loop's line); `delta`, `lp`, `hp`: scratch vectors.
  */
 export function loopBandPassInPlace(
   w: Local,
@@ -110,5 +123,6 @@ export function loopBandPassInPlace(
     set(hp!, add(L(high!), L(delta!))),
     set(high!, add(L(hp!), L(delta!))),
     set(w, sub(L(lp!), L(hp!))),
+    set(w, flushTiny(w)),
   );
 }
