@@ -197,6 +197,30 @@ describe("Vital effect kernels (WebAssembly SIMD) match the JavaScript loops", (
     });
   }
 
+  for (const [style, block] of [
+    [0, 37],
+    [1, 128],
+    [2, 64],
+    [3, 50],
+  ] as const) {
+    it(`delay (style ${style}) at fixed times (reads a block ahead of the writes) in blocks of ${block}, feedback, mix and filter moving`, () => {
+      const settings = { delay_on: 1, delay_style: style, delay_frequency: 4, delay_aux_frequency: 3.3 };
+      const change = (v: Float64Array, b: number) => {
+        const s = Math.sin(b * 0.06);
+        v[pid("delay_feedback")] = 0.95 * s;
+        v[pid("delay_dry_wet")] = 0.5 + 0.4 * s;
+        v[pid("delay_filter_cutoff")] = 60 + 20 * s;
+        v[pid("delay_filter_spread")] = 0.5 + 0.3 * s;
+      };
+      const a = render(makeDelay, settings, false, 88200, block, change, 9);
+      const b = render(makeDelay, settings, true, 88200, block, change, 9);
+      const { diff, peak, tail } = compare(a, b);
+      expect(peak).toBeGreaterThan(5.3);
+      expect(tail).toBeGreaterThan(1e-3);
+      expect(diff).toBeLessThan(2e-5 * Math.max(1, peak));
+    });
+  }
+
   it("delay with its lines wrapping around (1.5 s echoes read across the line's end after 6 s)", () => {
     const settings = { delay_on: 1, delay_dry_wet: 0.5, delay_feedback: 0.9, delay_frequency: -0.58 };
     const a = render(makeDelay, settings, false, 44100, 64, undefined, 1, 7.6);

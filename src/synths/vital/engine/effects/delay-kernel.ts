@@ -1,14 +1,21 @@
-// The delay effect's two feedback loops (delay.ts) as a WebAssembly SIMD kernel: the left and right loop are
-// lanes 0 and 1 of an f32x4, the same arithmetic as the JavaScript loop in single precision. Per sample: the
-// Catmull-Rom reads of both lines at their ramped periods (one 4-sample load per line), the saturated
-// feedback, the sides swapped for ping-pong, the loop's band-pass, the writes and the dry/wet. Structure and
-// constants are facts from Vital (GPL-3.0, Matt Tytel); see delay.ts.
+// The delay effect's two feedback loops (delay.ts) as a WebAssembly SIMD kernel, the same arithmetic as the
+// JavaScript loop in single precision. Two paths:
+// - per sample (the period moves, or is shorter than the block): the left and right loop are lanes 0 and 1 of
+//   an f32x4; per sample the Catmull-Rom reads of both lines at their ramped periods (one 4-sample load per
+//   line), the saturated feedback, the sides swapped for ping-pong, the loop's band-pass, the writes and the
+//   dry/wet;
+// - per block (BLOCK_READS: the period is constant and longer than the block, so every read of the block
+//   precedes its writes): the reads, the saturation and the dry/wet run four samples of one side at a time
+//   (the four reads of a sample are four consecutive loads); only the loop's band-pass, a recursion, runs
+//   sample by sample on the two sides' lanes.
+// Structure and constants are facts from Vital (GPL-3.0, Matt Tytel); see delay.ts.
 
 import {
   assemble,
   block,
   br,
   brIf,
+  cat,
   f32,
   f32x4,
   FunctionBuilder,
@@ -26,7 +33,7 @@ import {
   type Local,
 } from "./wasm.ts";
 import { catmullRom, hardTanhInPlace, loopBandPassInPlace, splitPeriod } from "./kernel-math.ts";
-import { GUARD, StereoLoopKernel } from "./stereo-kernel.ts";
+import { StereoLoopKernel } from "./stereo-kernel.ts";
 
 /** Byte offsets in the control block (16-byte slots; lanes 0 and 1 = left and right loop). */
 export const CTL = {
@@ -42,8 +49,11 @@ export const CTL = {
   high: 144, // f32x4: loop high-pass states (state)
   pos: 160, // i32: [write position (state), mask, bytes per line (without guard), style flags]
   io: 176, // i32: [block buffers address (L, then R), bytes per block buffer, left line, right line addresses]
-  bytes: 192,
+  bytes: 192, // then the per-block path's saturated loop inputs, [left, right] per sample
 } as const;
+
+/** Samples after each line mirroring its first ones: a 4-sample read of 4 samples in a row never wraps. */
+export const DELAY_GUARD = 8;
 
 /** What the JavaScript loops keep of one side's loop (delay-line.ts DelayLoop). */
 interface LoopState {
@@ -52,26 +62,32 @@ interface LoopState {
   high: number;
 }
 
-/** Style flags: the left input is the mono sum and the right input silent (ping-pong); the sides swap. */
+/**
+ * Style flags: the left input is the mono sum and the right input silent (ping-pong); the sides swap; the
+ * per-block path (the period constant and at least the block's length + 4).
+ */
 export const MONO_IN = 1;
 export const SWAP = 2;
+export const BLOCK_READS = 4;
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const fn = new FunctionBuilder([I32, I32]);
   const [ctl, n] = fn.params as [Local, Local];
   const vs = (count: number) => Array.from({ length: count }, () => fn.local(V128));
-  const [i, pos, mask, lineBytes, style, bufL, bufR, lineL, lineR, rdL, rdR] = Array.from(
-    { length: 11 },
+  const [i, pos, mask, lineBytes, style, bufL, bufR, lineL, lineR, rdL, rdR, at] = Array.from(
+    { length: 12 },
     () => fn.local(I32),
   ) as Local[];
   const [pInt, pFrac, pStep, fb, fbStep, coefs, coefStep, wet, wetStep, dry, dryStep, low, high] = vs(13);
   const [xin, x, fl, idx, f, a, b, y0, y1, y2, y3, rd, w, c, r, s, k1, k2, k3, g, lc, hc, delta, lp, hp] =
     vs(25);
+  const [t, fR, xR, rdR4, wR] = vs(5);
 
   const C = L(ctl);
   const { add, mul } = f32x4;
   const k4 = (v: number) => f32x4.const(v, v, v, v);
   const lane = (vec: Local, l: number) => v128.shuffle32(L(vec), L(vec), [l, l, l, l]);
+  const flag = (bit: number) => i32.and(L(style), i32.const(bit));
   const code: Code[] = [];
   const emit = (...parts: Code[]) => code.push(...parts);
 
@@ -101,20 +117,35 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(i, i32.const(0)),
   );
 
-  const interp = catmullRom([y3, y2, y1, y0], f, [k1, k2, k3]);
-  const body: Code[] = [];
-  const e = (...parts: Code[]) => body.push(...parts);
   const i4 = i32.shl(L(i), i32.const(2));
-  e(
-    brIf(1, i32.geS(L(i), L(n))),
-    // the ramps: the value at sample i is the block's start plus (i + 1) steps (the period: plus i steps)
-    set(fb, add(L(fb), L(fbStep))),
+  // the loop's band-pass of w (lanes: left, right loop) and the writes, the coefficients ramped per sample
+  const filterAndWrite = cat(
     set(coefs, add(L(coefs), L(coefStep))),
-    set(wet, add(L(wet), L(wetStep))),
-    set(dry, add(L(dry), L(dryStep))),
     set(g, lane(coefs, 0)),
     set(lc, lane(coefs, 1)),
     set(hc, lane(coefs, 2)),
+    loopBandPassInPlace(w, [g, lc, hc], [low, high], [delta, lp, hp]),
+    set(pos, i32.and(i32.add(L(pos), i32.const(1)), L(mask))),
+    v128.store32Lane(i32.add(L(lineL), i32.shl(L(pos), i32.const(2))), L(w), 0),
+    v128.store32Lane(i32.add(L(lineR), i32.shl(L(pos), i32.const(2))), L(w), 1),
+    // the guard samples after each line mirror its first ones
+    ifThen(
+      i32.ltU(L(pos), i32.const(DELAY_GUARD)),
+      cat(
+        v128.store32Lane(i32.add(i32.add(L(lineL), L(lineBytes)), i32.shl(L(pos), i32.const(2))), L(w), 0),
+        v128.store32Lane(i32.add(i32.add(L(lineR), L(lineBytes)), i32.shl(L(pos), i32.const(2))), L(w), 1),
+      ),
+    ),
+  );
+
+  // ---- per sample: both sides in lanes 0 and 1 ----
+  const interp = catmullRom([y3, y2, y1, y0], f, [k1, k2, k3]);
+  const perSample = loop(
+    brIf(1, i32.geS(L(i), L(n))),
+    // the ramps: the value at sample i is the block's start plus (i + 1) steps (the period: plus i steps)
+    set(fb, add(L(fb), L(fbStep))),
+    set(wet, add(L(wet), L(wetStep))),
+    set(dry, add(L(dry), L(dryStep))),
     set(
       x,
       v128.shuffle32(
@@ -145,7 +176,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     // ping-pong: the mono sum into the left loop only
     set(xin, L(x)),
     ifThen(
-      i32.and(L(style), i32.const(MONO_IN)),
+      flag(MONO_IN),
       set(
         xin,
         v128.and(
@@ -158,33 +189,102 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(w, mul(add(L(xin), mul(L(rd), L(fb))), k4(0.125))),
     hardTanhInPlace(w, c, r, s),
     set(w, mul(L(w), k4(8))),
-    ifThen(i32.and(L(style), i32.const(SWAP)), set(w, v128.shuffle32(L(w), L(w), [1, 0, 3, 2]))),
-    loopBandPassInPlace(w, [g, lc, hc], [low, high], [delta, lp, hp]),
-    set(pos, i32.and(i32.add(L(pos), i32.const(1)), L(mask))),
-    v128.store32Lane(i32.add(L(lineL), i32.shl(L(pos), i32.const(2))), L(w), 0),
-    v128.store32Lane(i32.add(L(lineR), i32.shl(L(pos), i32.const(2))), L(w), 1),
-    // the guard samples after each line mirror its first three (so 4-sample reads never wrap)
-    ifThen(
-      i32.ltU(L(pos), i32.const(3)),
-      v128.store32Lane(i32.add(i32.add(L(lineL), L(lineBytes)), i32.shl(L(pos), i32.const(2))), L(w), 0),
-    ),
-    ifThen(
-      i32.ltU(L(pos), i32.const(3)),
-      v128.store32Lane(i32.add(i32.add(L(lineR), L(lineBytes)), i32.shl(L(pos), i32.const(2))), L(w), 1),
-    ),
+    ifThen(flag(SWAP), set(w, v128.shuffle32(L(w), L(w), [1, 0, 3, 2]))),
+    filterAndWrite,
     set(s, add(mul(L(dry), L(x)), mul(L(wet), L(rd)))),
     v128.store32Lane(i32.add(L(bufL), i4), L(s), 0),
     v128.store32Lane(i32.add(L(bufR), i4), L(s), 1),
     set(i, i32.add(L(i), i32.const(1))),
     br(0),
   );
+
+  // ---- per block: samples i … i+3 of one side in the lanes ----
+  /** Samples i … i+3 read from a line at the constant period (lane `side` of the period's split). */
+  const readSide = (line: Local, side: number, frac: Local, out: Local): Code => {
+    const rd4 = catmullRom([y3, y2, y1, y0], frac, [k1, k2, k3]);
+    return cat(
+      set(frac, lane(pFrac, side)),
+      set(
+        at,
+        i32.add(
+          L(line),
+          i32.shl(
+            i32.and(
+              i32.sub(i32.add(L(pos), L(i)), i32.add(i32x4.extractLane(L(pInt), side), i32.const(1))),
+              L(mask),
+            ),
+            i32.const(2),
+          ),
+        ),
+      ),
+      set(y3, v128.load(L(at))),
+      set(y2, v128.load(L(at), 4)),
+      set(y1, v128.load(L(at), 8)),
+      set(y0, v128.load(L(at), 12)),
+      rd4.setup,
+      set(out, rd4.value),
+    );
+  };
+  /** w = 8·hardTanh((input + read·feedback)/8) for samples i … i+3 of one side (feedback lane `side`). */
+  const saturate = (input: Code, read: Local, side: number, out: Local): Code =>
+    cat(
+      set(out, mul(add(input, mul(L(read), add(lane(fb, side), mul(lane(fbStep, side), L(t))))), k4(0.125))),
+      hardTanhInPlace(out, c, r, s),
+      set(out, mul(L(out), k4(8))),
+    );
+  const ramped = (start: Local, step: Local) => add(L(start), mul(L(step), L(t)));
+  const scratch = (i32Offset: number) =>
+    i32.add(C, i32.add(i32.const(CTL.bytes + i32Offset), i32.shl(L(i), i32.const(3))));
+  const perBlock = cat(
+    set(t, f32x4.const(1, 2, 3, 4)),
+    block(
+      loop(
+        brIf(1, i32.geS(L(i), L(n))),
+        readSide(lineL, 0, f, rd),
+        readSide(lineR, 1, fR, rdR4),
+        set(x, v128.load(i32.add(L(bufL), i4))),
+        set(xR, v128.load(i32.add(L(bufR), i4))),
+        ifThen(
+          flag(MONO_IN),
+          cat(saturate(mul(add(L(x), L(xR)), k4(Math.SQRT1_2)), rd, 0, w), saturate(k4(0), rdR4, 1, wR)),
+          cat(saturate(L(x), rd, 0, w), saturate(L(xR), rdR4, 1, wR)),
+        ),
+        // the loops' inputs as [left, right] pairs (swapped for ping-pong)
+        ifThen(flag(SWAP), cat(set(a, L(wR)), set(wR, L(w)), set(w, L(a)))),
+        v128.store(scratch(0), v128.shuffle32(L(w), L(wR), [0, 4, 1, 5])),
+        v128.store(scratch(16), v128.shuffle32(L(w), L(wR), [2, 6, 3, 7])),
+        v128.store(
+          i32.add(L(bufL), i4),
+          add(mul(ramped(dry, dryStep), L(x)), mul(ramped(wet, wetStep), L(rd))),
+        ),
+        v128.store(
+          i32.add(L(bufR), i4),
+          add(mul(ramped(dry, dryStep), L(xR)), mul(ramped(wet, wetStep), L(rdR4))),
+        ),
+        set(t, add(L(t), k4(4))),
+        set(i, i32.add(L(i), i32.const(4))),
+        br(0),
+      ),
+    ),
+    set(i, i32.const(0)),
+    block(
+      loop(
+        brIf(1, i32.geS(L(i), L(n))),
+        set(w, v128.load64Zero(scratch(0))),
+        filterAndWrite,
+        set(i, i32.add(L(i), i32.const(1))),
+        br(0),
+      ),
+    ),
+  );
+
   emit(
-    block(loop(...body)),
+    ifThen(flag(BLOCK_READS), perBlock, block(perSample)),
     i32.store(C, L(pos), CTL.pos),
     v128.store(C, L(low), CTL.low),
     v128.store(C, L(high), CTL.high),
   );
-  return assemble([{ name: "run", fn, body: ([] as number[]).concat(...code) }], 1);
+  return assemble([{ name: "run", fn, body: cat(...code) }], 1);
 }
 
 /** The compiled kernel module (once per process; immutable), or null without WebAssembly SIMD. */
@@ -192,19 +292,21 @@ export const delayKernelModule = lazyModule(moduleBytes);
 
 /** One delay's kernel instance: control block, block buffers and the two lines (`lines`, for delay.ts too). */
 export class DelayKernel extends StereoLoopKernel {
-  /** The left and right lines (each `lineSize` + GUARD long), in the kernel's memory. */
+  /** The left and right lines (each `lineSize` + DELAY_GUARD long), in the kernel's memory. */
   readonly lines: [Float32Array, Float32Array];
 
   /** `lineSize`: a power of two. */
   constructor(mod: WebAssembly.Module, maxBlock: number, lineSize: number) {
-    super(mod, CTL.bytes, CTL.io, maxBlock, 2, lineSize);
+    // the per-block path runs whole groups of four samples: blocks padded to a multiple of 4
+    const block = Math.ceil(maxBlock / 4) * 4;
+    super(mod, CTL.bytes + block * 8, CTL.io, block, 2, lineSize, DELAY_GUARD);
     const I = this.i;
     I[CTL.pos / 4 + 1] = lineSize - 1;
     I[CTL.pos / 4 + 2] = lineSize * 4;
     I[CTL.io / 4 + 2] = this.lineBase;
     I[CTL.io / 4 + 3] = this.lineBase + this.stride;
     const l0 = this.lineBase / 4;
-    const s = lineSize + GUARD;
+    const s = lineSize + DELAY_GUARD;
     this.lines = [this.f.subarray(l0, l0 + s), this.f.subarray(l0 + s, l0 + 2 * s)];
   }
 
@@ -230,7 +332,7 @@ export class DelayKernel extends StereoLoopKernel {
 
   /** … and take them back (and the lines' first samples, which their guard samples mirror). */
   importState(left: LoopState, right: LoopState): void {
-    for (const line of this.lines) line.copyWithin(line.length - GUARD, 0, GUARD);
+    for (const line of this.lines) line.copyWithin(line.length - DELAY_GUARD, 0, DELAY_GUARD);
     this.i[CTL.pos / 4] = left.line.pos;
     this.f[CTL.low / 4] = left.low;
     this.f[CTL.high / 4] = left.high;
@@ -247,7 +349,7 @@ export class DelayKernel extends StereoLoopKernel {
     this.f[CTL.periodStep / 4 + side] = step;
   }
 
-  /** Ping-pong flags (MONO_IN, SWAP) for the next blocks. */
+  /** Style flags (MONO_IN, SWAP, BLOCK_READS) for the next blocks. */
   setStyle(flags: number): void {
     this.i[CTL.pos / 4 + 3] = flags;
   }

@@ -16,7 +16,7 @@ import {
   type BlockContext,
   type Effect,
 } from "./common.ts";
-import { DelayKernel, delayKernelModule, MONO_IN, SWAP } from "./delay-kernel.ts";
+import { BLOCK_READS, DelayKernel, delayKernelModule, MONO_IN, SWAP } from "./delay-kernel.ts";
 import { DelayLoop, lineSize } from "./delay-line.ts";
 
 const P = {
@@ -163,7 +163,9 @@ export class Delay implements Effect {
     if (kernel && Math.max(p0L, p1L, p0R, p1R) + 1 <= a.line.mask - 3) {
       kernel.setPeriod(0, p0L, dPL);
       kernel.setPeriod(1, p0R, dPR);
-      kernel.setStyle((monoIn ? MONO_IN : 0) | (swap ? SWAP : 0));
+      // a constant period longer than the block: all the block's reads precede its writes
+      const blockReads = dPL === 0 && dPR === 0 && Math.min(p0L, p0R) >= n + 4;
+      kernel.setStyle((monoIn ? MONO_IN : 0) | (swap ? SWAP : 0) | (blockReads ? BLOCK_READS : 0));
       kernel.setFeedback(n, this.fbL, fbL, this.fbR, fbR);
       kernel.setFilter(n, this.gain, gain, this.lowCoef, lowCoef, this.highCoef, highCoef);
       kernel.setMix(n, this.wet, wet, this.dry, dry);

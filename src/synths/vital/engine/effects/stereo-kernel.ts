@@ -19,7 +19,7 @@ export class StereoLoopKernel {
 
   /**
    * `ctlBytes`: the control block's size; `io`: its slot for [block buffers address, bytes per block buffer];
-   * `lines` lines of `lineSize` (a power of two) samples.
+   * `lines` lines of `lineSize` (a power of two) samples, each followed by `guard` samples.
    */
   constructor(
     mod: WebAssembly.Module,
@@ -28,10 +28,11 @@ export class StereoLoopKernel {
     maxBlock: number,
     lines: number,
     lineSize: number,
+    guard = GUARD,
   ) {
     const blockBytes = maxBlock * 4;
     this.lineBase = ctlBytes + 2 * blockBytes;
-    this.stride = (lineSize + GUARD) * 4;
+    this.stride = (lineSize + guard) * 4;
     ({ run: this.run_, f: this.f, i: this.i } = instantiate(mod, this.lineBase + lines * this.stride));
     this.i[io / 4] = ctlBytes;
     this.i[io / 4 + 1] = blockBytes;
