@@ -4,7 +4,9 @@
 // most of a second. The effects flush what enters their loops below 1e-20 (−400 dB) instead.
 import { describe, expect, it } from "vitest";
 import { defaultVitalPatch } from "../src/synths/vital/codec.ts";
+import { renderLine } from "../src/synths/vital/engine/curves.ts";
 import { EffectChain } from "../src/synths/vital/engine/effects/chain.ts";
+import { Lfo, SYNC_TRIGGER } from "../src/synths/vital/engine/lfo.ts";
 import { pid } from "../src/synths/vital/engine/program.ts";
 import { vitalProgram } from "../src/synths/vital/index.ts";
 
@@ -67,4 +69,38 @@ describe("Vital effects decaying in silence reach exact silence, never subnormal
         expect(subnormal).toBe(0);
         expect(lastSound).toBeLessThan(seconds - 1);
       });
+});
+
+describe("Vital's audio-rate LFO smoothed towards zero reaches zero, never subnormal", () => {
+  it("a smoothed pulse LFO (1 for a tenth of its cycle, then 0) over 2 s", () => {
+    // IceRain's LFO 1: its smoothing halves the value every ~0.2 ms through the zero part of the cycle
+    const lfo = new Lfo(
+      renderLine({ points: [0, 0, 0.1, 0, 0.1, 1, 1, 1], powers: [0, 0, 0], smooth: false }),
+    );
+    lfo.trigger();
+    const block = { hz: 1, syncType: SYNC_TRIGGER, phaseOffset: 0, fadeSeconds: 0, delaySeconds: 0 };
+    const b = {
+      ...block,
+      smooth: true,
+      smoothSeconds: 2 ** -9.93,
+      blockSeconds: BLOCK / SAMPLE_RATE,
+      released: false,
+    };
+    const out = new Float32Array(BLOCK);
+    let subnormal = 0;
+    let zeros = 0;
+    let peak = 0;
+    for (let p = 0; p < 2 * SAMPLE_RATE; p += BLOCK) {
+      lfo.renderAudio(out, BLOCK, b, 1 / SAMPLE_RATE);
+      for (const x of out) {
+        const a = Math.abs(x);
+        peak = Math.max(peak, a);
+        if (a > 0 && a < FLT_MIN) subnormal++;
+        if (a === 0) zeros++;
+      }
+    }
+    expect(peak).toBeGreaterThan(0.9);
+    expect(subnormal).toBe(0);
+    expect(zeros).toBeGreaterThan(SAMPLE_RATE); // most of each cycle's zero part is exact silence
+  });
 });

@@ -3,6 +3,7 @@
 // Tytel). Random LFOs draw from Vital's own generators (random.ts).
 
 import { readLine } from "./curves.ts";
+import { flush } from "./effects/common.ts";
 import type { VitalRandom } from "./random.ts";
 
 export const SYNC_TRIGGER = 0;
@@ -162,7 +163,7 @@ export class Lfo {
         }
       }
       const v = readLine(table, x);
-      value = v + (value - v) * smoothMult;
+      value = flush(v + (value - v) * smoothMult); // smoothed to 0, not into subnormal floats
       out[i] = amp * value;
       phase += dPhase;
     }

@@ -33,6 +33,7 @@ import {
   type Local,
 } from "./wasm.ts";
 import { copyBlock, flush } from "./common.ts";
+import { flushTiny, SQRT_FLT_MIN } from "./kernel-math.ts";
 
 /**
  * Per crossover: [a1, a2, g, –] (f32), then the states: the two sections' ic1 and ic2, each an f32x4 [low
@@ -154,6 +155,8 @@ function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] 
   ];
   const followersLoop = overBlock(
     set(x, v128.load(L(addr), 16 * q)),
+    // a square that would be subnormal is 0, as under Vital's flush-to-zero (and no slow subnormal product)
+    set(x, flushTiny(x, SQRT_FLT_MIN)),
     set(sq, mul(L(x), L(x))),
     ...follow(h, U, f32x4.pmax),
     ...follow(l, Lo, f32x4.pmin),

@@ -9,14 +9,17 @@ const k4 = (x: number) => f32x4.const(x, x, x, x);
 /** Magnitudes below this (−400 dB) are flushed to zero in loops and states, as common.ts `flush`. */
 export const FLUSH = 1e-20;
 
+/** Below this magnitude a float's square is subnormal: √(smallest normal float), √(2^−126) = 2^−63. */
+export const SQRT_FLT_MIN = 2 ** -63;
+
 /**
- * `x` with its lanes below FLUSH in magnitude zeroed, as an expression. Vital runs with flush-to-zero;
- * WebAssembly cannot, and on x86 an operation on or producing a subnormal takes a slow microcode assist: a
- * feedback loop decaying in silence has its memory pass through 1e-30 … 1e-38, where its products are
- * subnormal, for most of a second. Zeroing at 1e-20 stops the decay long before.
+ * `x` with its lanes below `threshold` (default FLUSH) in magnitude zeroed, as an expression. Vital runs with
+ * flush-to-zero; WebAssembly cannot, and on x86 an operation on or producing a subnormal takes a slow
+ * microcode assist: a feedback loop decaying in silence has its memory pass through 1e-30 … 1e-38, where its
+ * products are subnormal, for most of a second. Zeroing at 1e-20 stops the decay long before.
  */
-export function flushTiny(x: Local): Code {
-  return v128.and(L(x), f32x4.ge(f32x4.abs(L(x)), k4(FLUSH)));
+export function flushTiny(x: Local, threshold = FLUSH): Code {
+  return v128.and(L(x), f32x4.ge(f32x4.abs(L(x)), k4(threshold)));
 }
 
 /**
