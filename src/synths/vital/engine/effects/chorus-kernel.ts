@@ -26,7 +26,14 @@ import {
   type Code,
   type Local,
 } from "./wasm.ts";
-import { catmullRom, hardTanhInPlace, loopBandPassInPlace, splitPeriod, transpose4 } from "./kernel-math.ts";
+import {
+  catmullRom,
+  flushTiny,
+  hardTanhInPlace,
+  loopBandPassInPlace,
+  splitPeriod,
+  transpose4,
+} from "./kernel-math.ts";
 import { GUARD, StereoLoopKernel } from "./stereo-kernel.ts";
 
 const UNITS = 4;
@@ -35,7 +42,7 @@ export const CTL = {
   periodInt: 0, // 4 × i32x4: integer part of (period + 1) at the first sample, per tap
   periodFrac: 64, // 4 × f32x4: the rest
   periodStep: 128, // 4 × f32x4: per-sample step
-  low: 192, // 4 × f32x4: loop low-pass states (state)
+  low: 192, // 4 × f32x4: loop low-pass states (state, flushed at the block's end)
   high: 256, // 4 × f32x4: loop high-pass states (state)
   lineBase: 320, // 4 × i32x4: byte address of each tap's line
   loopParams: 384, // [feedback, band-pass gain, low-pass coefficient, high-pass coefficient]
@@ -144,8 +151,9 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         set(lineBase, at(CTL.lineBase)),
         set(pos, i32.load(C, CTL.pos)),
         overBlock(...sample),
-        v128.store(L(unit), L(low), CTL.low),
-        v128.store(L(unit), L(high), CTL.high),
+        // the states kept for the next block, flushed (no slow subnormals in states decaying in silence)
+        v128.store(L(unit), flushTiny(low), CTL.low),
+        v128.store(L(unit), flushTiny(high), CTL.high),
         set(u, i32.add(L(u), i32.const(1))),
         br(0),
       ),
@@ -222,11 +230,5 @@ export class ChorusKernel extends StereoLoopKernel {
     this.f[o + 1] = (wet1 - wet0) / n;
     this.f[o + 2] = dry0;
     this.f[o + 3] = (dry1 - dry0) / n;
-  }
-
-  /** Process n ≤ maxBlock samples of L/R in place. */
-  override run(L: Float32Array, R: Float32Array, n: number): void {
-    super.run(L, R, n);
-    this.flush(CTL.low / 4, CTL.lineBase / 4);
   }
 }
