@@ -319,6 +319,21 @@ function toPhaseUnits(off: Float64Array, out: Uint32Array, n: number): void {
   }
 }
 
+/** off[i] = base + mod[i] in cycles, and (when given) the same in the kernel's units, in one pass. */
+function phaseOffsets(
+  base: number,
+  mod: Float32Array,
+  off: Float64Array,
+  units: Uint32Array | null,
+  n: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const x = base + mod[i]!;
+    off[i] = x;
+    if (units !== null) units[i] = (x - Math.floor(x)) * PHASE_SCALE;
+  }
+}
+
 /** dst[0 … n) = src[0 … n), by loop: `set(subarray())` would allocate a view per block. */
 function copyInto(dst: Float32Array, src: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) dst[i] = src[i]!;
@@ -327,10 +342,6 @@ function copyInto(dst: Float32Array, src: Float32Array, n: number): void {
 function rampInto(out: Float32Array, from: number, to: number, n: number): void {
   const step = (to - from) / n;
   for (let i = 0; i < n; i++) out[i] = from + step * (i + 1);
-}
-
-function minusOne(x: Float64Array, out: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) out[i] = x[i]! - 1;
 }
 
 function quartic(x: number): number {
@@ -1025,10 +1036,6 @@ export class Voice {
     }
     const track = this.v(G.velocityTrack);
     const scale = (1 + (this.velocity - 1) * track) * this.v(G.voiceAmplitude);
-    for (let i = 0; i < n; i++) {
-      const a = amp[i]! * scale;
-      amp[i] = a * a;
-    }
 
     const f1On = this.program.values[FILTER[0]!.on]! >= 0.5;
     const f2On = this.program.values[FILTER[1]!.on]! >= 0.5;
@@ -1099,8 +1106,11 @@ export class Voice {
 
     const bL = this.busL;
     const bR = this.busR;
+    // the amplitude squared in the output pass (kept, single precision, for the Direct Out pass and lastAmp)
     for (let i = 0; i < n; i++) {
-      const a = amp[i]!;
+      const e = amp[i]! * scale;
+      const a = Math.fround(e * e);
+      amp[i] = a;
       outL[i] = outL[i]! + bL[i]! * a;
       outR[i] = outR[i]! + bR[i]! * a;
     }
@@ -1366,10 +1376,12 @@ export class Voice {
     st.phaseOffset = offTarget;
     const accL = this.oscRawL[o]!;
     const accR = this.oscRawR[o]!;
-    accL.fill(0, 0, n);
-    accR.fill(0, 0, n);
-    const lanes = this.perSampleLanes(o, n, midi + pitchBase, pitch, offStart, offStep);
     const kernel = distType === 0 && count >= KERNEL_MIN_VOICES ? this.unison : null;
+    if (kernel === null) {
+      accL.fill(0, 0, n);
+      accR.fill(0, 0, n);
+    }
+    const lanes = this.perSampleLanes(o, n, midi + pitchBase, pitch, offStart, offStep, kernel);
     for (let u = 0; u < count; u++) {
       if (st.cents[u] !== st.detunedCents[u]) {
         st.detunedCents[u] = st.cents[u]!;
@@ -1524,6 +1536,9 @@ export class Voice {
     }
     if (kernel !== null)
       this.runUnisonKernel(kernel, o, n, lanes, phaseMod, offStart, offStep, fadeStep, cs, sn);
+    // the kernel's output is read where it lies and kept as the raw output in the same pass
+    const rawL = kernel !== null ? kernel.accL : accL;
+    const rawR = kernel !== null ? kernel.accR : accR;
     const levelMod = this.perSample[ids.level]!;
     if (levelMod !== null) {
       // level per sample (squared, floored at 0), pan ramped per block
@@ -1537,14 +1552,22 @@ export class Voice {
         const k = i + 1;
         const a = Math.max(0, base + levelMod.L[i]!);
         const b = Math.max(0, base + mR[i]!);
-        outL[i] = outL[i]! + accL[i]! * a * a * (fromPanL + dPanL * k);
-        outR[i] = outR[i]! + accR[i]! * b * b * (fromPanR + dPanR * k);
+        const l = rawL[i]!;
+        const r = rawR[i]!;
+        accL[i] = l;
+        accR[i] = r;
+        outL[i] = outL[i]! + l * a * a * (fromPanL + dPanL * k);
+        outR[i] = outR[i]! + r * b * b * (fromPanR + dPanR * k);
       }
     } else {
       for (let i = 0; i < n; i++) {
         const k = i + 1;
-        outL[i] = outL[i]! + accL[i]! * (startL + stepL * k);
-        outR[i] = outR[i]! + accR[i]! * (startR + stepR * k);
+        const l = rawL[i]!;
+        const r = rawR[i]!;
+        accL[i] = l;
+        accR[i] = r;
+        outL[i] = outL[i]! + l * (startL + stepL * k);
+        outR[i] = outR[i]! + r * (startR + stepR * k);
       }
     }
     st.lastL = targetL;
@@ -1602,14 +1625,8 @@ export class Voice {
     kernel.resolve(o, cycles, 2 * count, addr);
     const offsets = lanes !== LANES_NONE || phaseMod;
     kernel.begin(pitched, offsets, split, fadeStep);
-    if (pitched) {
-      minusOne(this.incMultL, kernel.incL, n);
-      if (split) minusOne(this.incMultR, kernel.incR, n);
-    }
-    if (lanes !== LANES_NONE) {
-      toPhaseUnits(this.phaseOffL, kernel.offL, n);
-      if (split) toPhaseUnits(this.phaseOffR, kernel.offR, n);
-    } else if (phaseMod) {
+    // on the per-sample path perSampleLanes has filled the kernel's multipliers and offsets
+    if (lanes === LANES_NONE && phaseMod) {
       const off = this.phaseOffL;
       for (let i = 0; i < n; i++) off[i] = offStart + offStep * (i + 1);
       toPhaseUnits(off, kernel.offL, n);
@@ -1650,14 +1667,14 @@ export class Voice {
       st.fade[u] = kernel.fade[u]!;
     }
     if (!even && lanes !== LANES_NONE) st.phase[CENTRE_R] = centreSplit ? kernel.phase[count]! : st.phase[0]!;
-    copyInto(this.oscRawL[o]!, kernel.accL, n);
-    copyInto(this.oscRawR[o]!, kernel.accR, n);
   }
 
   /**
    * Fills the per-sample increment multipliers (relative to `pitchEnd`, the block's last pitch) and phase
    * offsets of oscillator `o` for both lanes when its transpose, tune or phase is modulated per sample or apart
-   * per channel; returns LANES_* flags (LANES_NONE: the block-rate path serves).
+   * per channel — also in the unison kernel's units when `kernel` renders the oscillator (multipliers minus 1
+   * in single precision, 32-bit phases), in the same pass; returns LANES_* flags (LANES_NONE: the block-rate
+   * path serves).
    */
   private perSampleLanes(
     o: number,
@@ -1666,6 +1683,7 @@ export class Voice {
     pitchEnd: number,
     offStart: number,
     offStep: number,
+    kernel: UnisonKernel | null,
   ): number {
     const ids = OSC[o]!;
     const tr = this.perSample[ids.transpose]!;
@@ -1688,6 +1706,7 @@ export class Voice {
       for (let lane = 0; lane < (pitchSplit ? 2 : 1); lane++) {
         const mods = lane === 0 ? this.mods : this.modsR;
         const out = lane === 0 ? this.incMultL : this.incMultR;
+        const outKernel = kernel === null ? null : lane === 0 ? kernel.incL : kernel.incR;
         const trBuf = tr === null ? null : lane === 0 ? tr.L : tr.right;
         const tuBuf = tu === null ? null : lane === 0 ? tu.L : tu.right;
         const trFixed = trBase + mods[ids.transpose]!;
@@ -1695,28 +1714,41 @@ export class Voice {
         for (let i = 0; i < n; i++) {
           const t = trBuf === null ? trFixed : trBase + trBuf[i]!;
           const c = tuBuf === null ? tuFixed : tuBase + tuBuf[i]!;
-          out[i] = exp2Fast((snappedPitch(midi, t, q, table) + c - pitchEnd) / 12);
+          const mult = exp2Fast((snappedPitch(midi, t, q, table) + c - pitchEnd) / 12);
+          out[i] = mult;
+          if (outKernel !== null) outKernel[i] = mult - 1;
         }
       }
       pitchSplit = pitchSplit && !sameSignal64(this.incMultL, this.incMultR, n);
     }
     const offL = this.phaseOffL;
     const offR = this.phaseOffR;
+    const unitsL = kernel === null ? null : kernel.offL;
     let phaseSplit = false;
     if (phase !== null) {
       const base = v[ids.phase]! - 0.5;
-      for (let i = 0; i < n; i++) offL[i] = base + phase.L[i]!;
+      phaseOffsets(base, phase.L, offL, unitsL, n);
       if (phase.split) {
-        for (let i = 0; i < n; i++) offR[i] = base + phase.R[i]!;
+        phaseOffsets(base, phase.R, offR, kernel === null ? null : kernel.offR, n);
         phaseSplit = !sameSignal64(offL, offR, n);
       }
     } else {
-      for (let i = 0; i < n; i++) offL[i] = offStart + offStep * (i + 1);
+      for (let i = 0; i < n; i++) {
+        const x = offStart + offStep * (i + 1);
+        offL[i] = x;
+        if (unitsL !== null) unitsL[i] = (x - Math.floor(x)) * PHASE_SCALE;
+      }
     }
     const split = pitchSplit || phaseSplit;
     // split lanes read both lanes' buffers; a lane that was not computed apart equals the left one
-    if (split && !pitchSplit && (flags & LANES_PITCH) !== 0) this.incMultR.set(this.incMultL);
-    if (split && !phaseSplit) offR.set(offL);
+    if (split && !pitchSplit && (flags & LANES_PITCH) !== 0) {
+      this.incMultR.set(this.incMultL);
+      if (kernel !== null) kernel.incR.set(kernel.incL);
+    }
+    if (split && !phaseSplit) {
+      offR.set(offL);
+      if (kernel !== null) kernel.offR.set(kernel.offL);
+    }
     return split ? flags | LANES_SPLIT : flags;
   }
 
