@@ -81,6 +81,18 @@ const OSCILLATORS = 3;
 
 const k4 = (x: number) => f32x4.const(x, x, x, x);
 
+/**
+ * The run's flags, one loop per combination (a lane buffer the block does not use is not read, and unsplit
+ * lanes are read once for all four voices; the same arithmetic otherwise).
+ */
+const FADING = 1;
+/** The voices' increments follow the lanes' per-sample pitch multipliers (offsets are then read too). */
+const PITCHED = 2;
+/** The lanes' phase offsets are added. */
+const OFFSETS = 4;
+/** Left and right lanes differ: each voice reads its own lane's buffers. */
+const SPLIT = 8;
+
 /** y = x1 + ½f(x2 − x0 + f(2x0 − 5x1 + 4x2 − x3 + f(3(x1 − x2) + x3 − x0))), lane-wise (voice.ts's read). */
 function cubic([x0, x1, x2, x3]: readonly Local[], f: Local): Code {
   const { add, sub, mul } = f32x4;
@@ -94,7 +106,7 @@ function cubic([x0, x1, x2, x3]: readonly Local[], f: Local): Code {
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const fn = new FunctionBuilder([I32, I32, I32]);
-  const [g, n, fading] = fn.params as [Local, Local, Local];
+  const [g, n, flags] = fn.params as [Local, Local, Local];
   const v = () => fn.local(V128);
   const s = () => fn.local(I32);
   const [i4, end, incL, incR, offL, offR] = Array.from({ length: 6 }, s) as Local[];
@@ -123,18 +135,23 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       set(x[3]!, v128.shuffle32(hi1, hi2, [2, 3, 6, 7])),
     );
   };
-  /** A lane-wise pick between the left lane's and the right lane's value of this sample. */
-  const laneValue = (left: Local, rightAddr: Local): Code =>
-    v128.bitselect(
-      v128.load32Splat(i32.add(L(rightAddr), L(i4))),
-      v128.load32Splat(i32.add(L(left), L(i4))),
-      L(right),
-    );
-
-  const sample = (withFade: boolean): Code => {
+  const sample = (mode: number): Code => {
+    const withFade = (mode & FADING) !== 0;
+    /** This sample's value of a lane buffer: a lane-wise pick between the left and right lanes' when split. */
+    const laneValue = (left: Local, rightAddr: Local): Code =>
+      (mode & SPLIT) === 0
+        ? v128.load32Splat(i32.add(L(left), L(i4)))
+        : v128.bitselect(
+            v128.load32Splat(i32.add(L(rightAddr), L(i4))),
+            v128.load32Splat(i32.add(L(left), L(i4))),
+            L(right),
+          );
     // increment = (from + step·k)·multiplier as a whole part exact in 32 bits plus a small rest in float,
     // rest + step·k + (from + step·k)·(multiplier − 1); the rest goes through the carry (no drift)
-    const rest = add(add(L(incRest), L(ramp)), mul(add(L(incFrom), L(ramp)), laneValue(incL, incR)));
+    const rest =
+      (mode & PITCHED) === 0
+        ? add(L(incRest), L(ramp))
+        : add(add(L(incRest), L(ramp)), mul(add(L(incFrom), L(ramp)), laneValue(incL, incR)));
     const fraction = f32x4.convertI32x4S(v128.and(L(q), i32x4.const(...rep4((1 << FRACTION_BITS) - 1))));
     const crossFade = withFade
       ? cat(
@@ -158,7 +175,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       set(whole, f32x4.nearest(L(carry))),
       set(carry, sub(L(carry), L(whole))),
       set(phase, i32x4.add(L(phase), i32x4.add(L(incWhole), i32x4.truncSatF32x4S(L(whole))))),
-      set(q, i32x4.add(L(phase), laneValue(offL, offR))),
+      set(q, (mode & (OFFSETS | PITCHED)) === 0 ? L(phase) : i32x4.add(L(phase), laneValue(offL, offR))),
       set(fr, mul(fraction, k4(Math.pow(2, -FRACTION_BITS)))),
       set(idx4, i32x4.shl(i32x4.shrU(L(q), i32.const(FRACTION_BITS)), i32.const(2))),
       read(cycle),
@@ -170,6 +187,15 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       set(i4, i32.add(L(i4), i32.const(4))),
       brIf(0, i32.ltS(L(i4), L(end))),
     );
+  };
+
+  /** One loop per combination of the flags from `bit` up (PITCHED implies OFFSETS, SPLIT implies either). */
+  const byFlags = (bit: number, mode: number): Code => {
+    if (bit > SPLIT) return sample(mode);
+    if (bit === OFFSETS && (mode & PITCHED) !== 0) return byFlags(SPLIT, mode | OFFSETS);
+    if (bit === SPLIT && (mode & (PITCHED | OFFSETS)) === 0) return sample(mode);
+    const on = i32.and(L(flags), i32.const(bit));
+    return ifThen(on, byFlags(bit * 2, mode | bit), byFlags(bit * 2, mode));
   };
 
   const body = cat(
@@ -193,7 +219,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(k, k4(0)),
     set(i4, i32.const(0)),
     set(end, i32.shl(L(n), i32.const(2))),
-    block(brIf(0, i32.eqz(L(n))), ifThen(L(fading), sample(true), sample(false))),
+    block(brIf(0, i32.eqz(L(n))), byFlags(FADING, 0)),
     v128.store(G0, L(phase), G.phase),
     v128.store(G0, L(fade), G.fade),
     v128.store(G0, L(carry), G.carry),
@@ -215,7 +241,7 @@ export const unisonKernelModule = lazyModule(moduleBytes);
  * the ones at the block's end. (Arrays rather than arguments: no number is boxed per voice and block.)
  */
 export class UnisonKernel {
-  private readonly run_: (g: number, n: number, fading: number) => void;
+  private readonly run_: (g: number, n: number, flags: number) => void;
   private readonly f: Float32Array;
   private readonly i: Int32Array;
   private readonly u: Uint32Array;
@@ -256,6 +282,8 @@ export class UnisonKernel {
   /** Per voice: 1 when it reads the right lane's multipliers and offsets. */
   readonly right = new Uint8Array(MAX_VOICES);
   private fading = false;
+  /** The block's lane flags (PITCHED, OFFSETS, SPLIT), from `begin`. */
+  private lanes = 0;
 
   /** `voices[o]`: oscillator o's unison count when it runs in the kernel, else 0 (sizes the cycle slots). */
   constructor(mod: WebAssembly.Module, voices: readonly number[]) {
@@ -270,7 +298,7 @@ export class UnisonKernel {
       this.lastAddr.push(new Int32Array(2 * MAX_VOICES));
     }
     const k = instantiate(mod, SLOTS_START + slots * SLOT_BYTES);
-    this.run_ = (k as unknown as { run: (g: number, n: number, fading: number) => void }).run;
+    this.run_ = (k as unknown as { run: (g: number, n: number, flags: number) => void }).run;
     this.f = k.f;
     this.i = k.i;
     this.u = new Uint32Array(k.f.buffer);
@@ -356,6 +384,7 @@ export class UnisonKernel {
     I[w + 2] = offsets ? M.offL : M.zeros;
     I[w + 3] = offsets ? (split ? M.offR : M.offL) : M.zeros;
     this.f[w + 4] = fadeStep;
+    this.lanes = (pitched ? PITCHED : 0) | (offsets ? OFFSETS : 0) | (split ? SPLIT : 0);
     this.accL.fill(0);
     this.accR.fill(0);
   }
@@ -366,7 +395,8 @@ export class UnisonKernel {
     for (let v = 0; v < voices; v++) this.stage(v);
     for (let v = voices; v % LANES !== 0; v++) this.stageSilent(v);
     const groups = Math.ceil(voices / LANES);
-    for (let g = 0; g < groups; g++) this.run_(M.groups + g * G.bytes, n, this.fading ? 1 : 0);
+    const flags = this.lanes | (this.fading ? FADING : 0);
+    for (let g = 0; g < groups; g++) this.run_(M.groups + g * G.bytes, n, flags);
     for (let v = 0; v < voices; v++) {
       const base = (M.groups + Math.floor(v / LANES) * G.bytes) / 4 + (v % LANES);
       const units = this.u[base + G.phase / 4]! + this.f[base + G.carry / 4]!;
