@@ -105,8 +105,8 @@ function cubic([x0, x1, x2, x3]: readonly Local[], f: Local): Code {
 }
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const fn = new FunctionBuilder([I32, I32, I32]);
-  const [g, n, flags] = fn.params as [Local, Local, Local];
+  const fn = new FunctionBuilder([I32, I32, I32, I32]);
+  const [g, groups, n, flags] = fn.params as [Local, Local, Local, Local];
   const v = () => fn.local(V128);
   const s = () => fn.local(I32);
   const [i4, end, incL, incR, offL, offR] = Array.from({ length: 6 }, s) as Local[];
@@ -198,7 +198,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     return ifThen(on, byFlags(bit * 2, mode | bit), byFlags(bit * 2, mode));
   };
 
-  const body = cat(
+  const group = cat(
     set(phase, v128.load(G0, G.phase)),
     set(incWhole, v128.load(G0, G.incWhole)),
     set(incRest, v128.load(G0, G.incRest)),
@@ -224,6 +224,16 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     v128.store(G0, L(fade), G.fade),
     v128.store(G0, L(carry), G.carry),
   );
+  // the groups one after another in one call (a call from JavaScript costs more than a group's setup)
+  const body = block(
+    brIf(0, i32.eqz(L(groups))),
+    loop(
+      group,
+      set(g, i32.add(L(g), i32.const(G.bytes))),
+      set(groups, i32.sub(L(groups), i32.const(1))),
+      brIf(0, i32.gtS(L(groups), i32.const(0))),
+    ),
+  );
   return assemble([{ name: "run", fn, body }], 1);
 }
 
@@ -241,7 +251,7 @@ export const unisonKernelModule = lazyModule(moduleBytes);
  * the ones at the block's end. (Arrays rather than arguments: no number is boxed per voice and block.)
  */
 export class UnisonKernel {
-  private readonly run_: (g: number, n: number, flags: number) => void;
+  private readonly run_: (g: number, groups: number, n: number, flags: number) => void;
   private readonly f: Float32Array;
   private readonly i: Int32Array;
   private readonly u: Uint32Array;
@@ -298,7 +308,7 @@ export class UnisonKernel {
       this.lastAddr.push(new Int32Array(2 * MAX_VOICES));
     }
     const k = instantiate(mod, SLOTS_START + slots * SLOT_BYTES);
-    this.run_ = (k as unknown as { run: (g: number, n: number, flags: number) => void }).run;
+    this.run_ = (k as unknown as { run: (g: number, groups: number, n: number, flags: number) => void }).run;
     this.f = k.f;
     this.i = k.i;
     this.u = new Uint32Array(k.f.buffer);
@@ -396,7 +406,7 @@ export class UnisonKernel {
     for (let v = voices; v % LANES !== 0; v++) this.stageSilent(v);
     const groups = Math.ceil(voices / LANES);
     const flags = this.lanes | (this.fading ? FADING : 0);
-    for (let g = 0; g < groups; g++) this.run_(M.groups + g * G.bytes, n, flags);
+    this.run_(M.groups, groups, n, flags);
     for (let v = 0; v < voices; v++) {
       const base = (M.groups + Math.floor(v / LANES) * G.bytes) / 4 + (v % LANES);
       const units = this.u[base + G.phase / 4]! + this.f[base + G.carry / 4]!;
