@@ -5,6 +5,7 @@
 import { cat, f32x4, i32x4, ifThen, set, v128, get as L, type Code, type Local } from "./wasm.ts";
 
 const k4 = (x: number) => f32x4.const(x, x, x, x);
+const constant = k4;
 
 /** Magnitudes below this (−400 dB) are flushed to zero in loops and states, as common.ts `flush`. */
 export const FLUSH = 1e-20;
@@ -57,12 +58,13 @@ export function transpose4(rows: readonly Local[], out: readonly Local[], t: rea
 
 /**
  * Catmull-Rom between y1 (f = 0) and y2 (f = 1), lane-wise (as DelayLine.read): code setting `k1` … `k3`, and
- * the interpolated value as an expression.
+ * the interpolated value as an expression; `k4(x)`: the code of x in all four lanes (by default a constant).
  */
 export function catmullRom(
   [y3, y2, y1, y0]: readonly Local[],
   f: Local,
   [k1, k2, k3]: readonly Local[],
+  k4: (x: number) => Code = constant,
 ): { setup: Code; value: Code } {
   const { add, sub, mul } = f32x4;
   return {

@@ -1,15 +1,16 @@
-// The reverb's feedback network (reverb.ts) as a WebAssembly SIMD kernel: the 16 lines as 4 groups × 4 lanes
-// (f32x4), the same arithmetic as the JavaScript loop in single precision. No line or all-pass read reaches a
-// sample written in the same block (their delays are ≥ 340 samples, a block ≤ 128), so within a block only the
-// one-pole filters are recursive; the block runs as short loops over its samples, each handing its results to the
-// next through a scratch (one f32x4 region per value; few values live at once, so few register spills):
-//   1. the band-limited input and the chorus offsets;
-//   2. per group: the all-pass reads (each lane its stereo neighbour's memory; four samples at a time, one load
-//      per lane, transposed), Catmull-Rom reads of the group's 4 lines (one 4-sample load per line, transposed),
-//      the diffusers, the all-pass writes;
-//   3. the Householder ⊗ Householder mix;
-//   4. per group: the shelves and the decay; then the line writes (four samples at a time, transposed);
-//   5. the feed-forward of the stored values through the same mix, and the network's stereo output;
+// The reverb's feedback network (reverb.ts) as a WebAssembly SIMD kernel, the same arithmetic as the JavaScript
+// loop in single precision. No line or all-pass read reaches a sample written in the same block (their delays are
+// ≥ 340 samples, a block ≤ 128), so within a block only the one-pole filters are recursive; the block runs as short
+// loops, each handing its results to the next through a scratch. Two forms of f32x4: lane form (the 4 lines of a
+// group at one sample) and time form (4 consecutive samples of one line or lane):
+//   1. the band-limited input and the chorus offsets (lane form), then transposed into time form;
+//   2. line by line, in time form: the Catmull-Rom read (four overlapping loads while ⌊delay⌋ holds for the four
+//      samples, as it does but for one chunk in hundreds; else one load per sample, transposed) and the diffuser
+//      (its neighbour's all-pass memory read and its own written with one load and one store);
+//   3. the Householder ⊗ Householder mix in time form, transposed into lane form;
+//   4. per sample, the shelves and the decay (lane form; the four groups in one loop when nothing ramps);
+//   5. the feed-forward of the stored values through the same mix, and the network's stereo output; the line
+//      writes (four samples at a time, transposed);
 //   6. the pre-delay and the dry/wet mix.
 // Structure and constants are facts from Vital (GPL-3.0, Matt Tytel); see reverb.ts.
 
@@ -69,8 +70,24 @@ export const CTL = {
   lineInt: 736, // 4 × i32x4: integer part of line length − 1 (positions stay exact in single precision)
   apWrite: 800, // 4 × i32x4: address of each lane's all-pass memory
   apBytes: 864, // i32: bytes per all-pass memory (without guard)
-  bytes: 880,
+  flags: 880, // i32: FLAG_STEADY | FLAG_LOW_SHELF
+  // per line (i32 × 16 each), for the line-by-line pass: the address of the chorus offsets it follows (time form),
+  // the sign bit of its offset (groups 1 and 3 move against 0 and 2), of its input (time form, L or R), of its
+  // diffuser's output (time form)
+  chorusAt: 896,
+  chorusSign: 960,
+  inputAt: 1024,
+  xAt: 1088,
+  pool: 1152, // 16 × v128: the kernel's vector constants (written by the kernel)
+  lineV: 1408, // 3 × v128: the current line's values splatted, for the line-by-line pass (written by the kernel)
+  maskV: 1472, // i32x4: the line mask splatted (written by the kernel)
+  bytes: 1488,
 } as const;
+
+/** No ramp in this block (shelves and decays fixed): the shelves pass's steady form. */
+export const FLAG_STEADY = 1;
+/** The low shelf runs (else its amount is 0 and stays 0: the filter is left out). */
+export const FLAG_LOW_SHELF = 2;
 
 /** The longest block: below the shortest line or all-pass delay (≥ 340 samples at any size and rate). */
 const MAX_BLOCK = 256;
@@ -89,9 +106,19 @@ const SCRATCH = {
   store: 7 * REGION, // 4 groups: the values written to the lines
   decay: 11 * REGION, // 4 groups: the decays at this sample
   net: 15 * REGION, // the network's stereo output [L + R sums in lanes 0, 1]
-  apRead: 16 * REGION, // the all-pass memories read (each lane its neighbour's), one group at a time
-  apWrite: 17 * REGION, // the values written to the all-pass memories, one group at a time
-  bytes: 18 * REGION,
+  bytes: 16 * REGION,
+} as const;
+/**
+ * The time-form scratch after it (four consecutive samples of one lane per f32x4, a region per lane): the chorus
+ * offsets (cos, then sin, per lane), the band-limited input (L, R) and the diffusers' outputs (per line).
+ */
+const REGION_T = MAX_BLOCK * 4 + 64;
+const SCRATCH_T = {
+  cos: SCRATCH.bytes,
+  sin: SCRATCH.bytes + 4 * REGION_T,
+  input: SCRATCH.bytes + 8 * REGION_T,
+  x: SCRATCH.bytes + 10 * REGION_T,
+  bytes: SCRATCH.bytes + 26 * REGION_T,
 } as const;
 
 const ALLPASS_GAIN = 0.6;
@@ -113,8 +140,11 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     s,
   );
   const [ringPos, ringMask, ringBase, rd, pdInt, apBytes] = Array.from({ length: 6 }, s);
-  const lb = Array.from({ length: 4 }, s); // the addresses of the 4 memories a lane-wise read or write goes to
-  const from = Array.from({ length: 4 }, s); // a lane-wise read's start positions
+  const lb = Array.from({ length: 4 }, s); // the addresses of the 4 memories a lane-wise write goes to
+  const [q, lineOff, lineAddr, chorusAt, inputAt, xAt, apFrom, apNb, apOwn, at0] = Array.from(
+    { length: 10 },
+    s,
+  );
   const pd = fn.local(F32);
   const pdFloor = fn.local(F32);
   const pdStep = fn.local(F32);
@@ -122,11 +152,13 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const t = vs(4);
   const yv = vs(4); // y3, y2, y1, y0
   const g = vs(4); // the four groups' values of one sample
-  const [lineDelay, lineInt, lineBase, decay, decayStep, hs, ls] = vs(7);
+  const [fl, decay, decayStep, hs, ls] = vs(5);
+  const rowSums = vs(4);
+  const colCommon = vs(4);
   const [cos, sin, rc, rs, amount, lc, la, hc, hcStep, ha, haStep, pc, pcStep, pre] = vs(14);
-  const [mask, flushV, absMask, tmp, delay, f, idx, fbRead, apRead, apIn] = vs(10);
+  const [tmp, delay, f, idx, fbRead, apRead, apIn] = vs(7);
   const [rows, cols, total, common, sum, ff, outV, yk, dd, hl, ll, k1, k2, k3] = vs(14);
-  const [xin, wetV, wetStep, dryV, dryStep, frac, intBias] = vs(7);
+  const [xin, wetV, wetStep, dryV, dryStep, frac] = vs(6);
 
   const c = get(ctl);
   const ld = (off: number) => v128.load(c, off);
@@ -134,9 +166,24 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const add = f32x4.add;
   const sub = f32x4.sub;
   const mul = f32x4.mul;
-  const k4 = (x: number) => f32x4.const(x, x, x, x);
+  // vector constants as loads from the control block (an inline v128 constant costs V8 three instructions at every
+  // use): stored there at the start of each run
+  const poolKeys: string[] = [];
+  const poolValues: Code[] = [];
+  const pooled = (value: Code): Code => {
+    let at = poolKeys.indexOf(value.join());
+    if (at < 0) {
+      at = poolKeys.push(value.join()) - 1;
+      poolValues.push(value);
+    }
+    if (at >= 16) throw new RangeError("reverb kernel: more than 16 pooled constants");
+    return ld(CTL.pool + 16 * at);
+  };
+  const k4 = (x: number) => pooled(f32x4.const(x, x, x, x));
   const lane = (vec: Local, l: number) => v128.shuffle32(L(vec), L(vec), [l, l, l, l]);
-  const flushed = (x: Local) => v128.and(L(x), f32x4.gt(v128.and(L(x), L(absMask)), L(flushV)));
+  const absMask = pooled(i32x4.const(0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff));
+  const intBias = k4(1.5 * 2 ** 23);
+  const flushed = (x: Local) => v128.and(L(x), f32x4.gt(v128.and(L(x), absMask), k4(FLUSH)));
   const recLoad = (off: number) => v128.load(L(rec), off);
   const recStore = (off: number, val: Code) => v128.store(L(rec), val, off);
   /** `start + i`, splatted. */
@@ -170,40 +217,41 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const sampleAt = (base: Local, start: Local, m: Local) =>
     i32.add(L(base), i32.shl(i32.and(i32.add(L(start), L(i)), L(m)), i32.const(2)));
   /**
-   * Lane-wise reads into scratch `region`: lane j from the memory at lb[j], at (from[j] + i) & m; four samples at a
-   * time (one load per lane, transposed), the last n mod 4 lane by lane.
+   * A loop over the block's samples four at a time, a last partial chunk included (its extra lanes compute values
+   * that nothing keeps): `i` counts the samples, `q` = 4·i is the chunk's byte offset in a time-form region, `rec`
+   * points at sample i's f32x4 in the first lane-form region.
    */
-  const readLanes = (region: number, m: Local): Code =>
+  const eachChunk = (...body: Code[]): Code =>
     cat(
-      samplesFrom(
-        i32.const(0),
-        4,
-        ...a.map((aj, j) => set(aj, v128.load(sampleAt(lb[j]!, from[j]!, m)))),
-        transpose4(a, yv, t),
-        ...yv.map((sample, q) => recStore(region + 16 * q, L(sample))),
-      ),
-      samplesFrom(
-        i32.and(L(n), i32.const(-4)),
-        1,
-        recStore(
-          region,
-          lb.reduce<Code>((vec, _, j) => v128.load32Lane(sampleAt(lb[j]!, from[j]!, m), vec, j), k4(0)),
+      set(i, i32.const(0)),
+      set(q, i32.const(0)),
+      set(rec, L(scratch)),
+      block(
+        loop(
+          brIf(1, i32.geS(L(i), L(n))),
+          ...body,
+          set(i, i32.add(L(i), i32.const(4))),
+          set(q, i32.add(L(q), i32.const(16))),
+          set(rec, i32.add(L(rec), i32.const(64))),
+          br(0),
         ),
       ),
     );
+  /** The chunk's vector in the time-form region at `offset` of the scratch. */
+  const timeLoad = (offset: number) => v128.load(i32.add(L(scratch), L(q)), offset);
+  const timeStore = (offset: number, val: Code) => v128.store(i32.add(L(scratch), L(q)), val, offset);
   /**
    * Lane-wise writes from scratch `region`: lane j to the memory at lb[j] (`bytes` long, a guard after it), at
    * (w + i) & m; four samples at a time transposed into one store per memory (a store running past a memory's end
    * lands in its guard, whence it moves to the start: the guard's other samples mirror the start's, the reads being
-   * done), the last n mod 4 lane by lane; `flush`: the values flushed on the way.
+   * done), the last n mod 4 lane by lane.
    */
-  const writeLanes = (region: number, w: Local, m: Local, bytes: Local, flush = false): Code =>
+  const writeLanes = (region: number, w: Local, m: Local, bytes: Local): Code =>
     cat(
       samplesFrom(
         i32.const(0),
         4,
         ...a.map((aq, q) => set(aq, recLoad(region + 16 * q))),
-        ...(flush ? a.map((aq) => set(aq, flushed(aq))) : []),
         transpose4(a, yv, t),
         ...yv.map((line, j) => v128.store(sampleAt(lb[j]!, w, m), L(line))),
         ifThen(
@@ -215,7 +263,6 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         i32.and(L(n), i32.const(-4)),
         1,
         set(tmp, recLoad(region)),
-        ...(flush ? [set(tmp, flushed(tmp))] : []),
         ...lb.map((b, j) => v128.store32Lane(sampleAt(b, w, m), L(tmp), j)),
       ),
     );
@@ -235,19 +282,18 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(out, i32.add(L(inR), i32.load(c, CTL.io + 8))),
     set(outR, i32.add(L(out), i32.load(c, CTL.io + 8))),
     set(scratch, i32.load(c, CTL.io + 12)),
-    set(mask, i32x4.splat(L(fbMask))),
+    v128.store(c, i32x4.splat(L(fbMask)), CTL.maskV),
     set(apBytes, i32.load(c, CTL.apBytes)),
-    set(flushV, k4(FLUSH)),
-    set(intBias, k4(1.5 * 2 ** 23)),
-    set(absMask, i32x4.const(0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff)),
   );
-  // the guard samples after each line and all-pass memory mirror its first four, so that 4-sample reads never
-  // wrap: once per block (as Vital for its lines), since no read reaches a sample written in the same block
+  // the guard samples after each line mirror its first eight (after each all-pass memory, its first four), so that
+  // reads of 4 samples (lines: of 7, four overlapping loads) never wrap: once per block (as Vital for its lines),
+  // since no read reaches a sample written in the same block
   for (let line = 0; line < LINES; line++) {
     const base = i32.load(c, CTL.lineBase + 4 * line);
     const ap = i32.load(c, CTL.apWrite + 4 * line);
     emit(
       v128.store(i32.add(base, L(lineBytes)), v128.load(base)),
+      v128.store(i32.add(base, L(lineBytes)), v128.load(base, 16), 16),
       v128.store(i32.add(ap, L(apBytes)), v128.load(ap)),
     );
   }
@@ -282,44 +328,101 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     v128.store(c, flushed(pre), CTL.preState),
   );
 
-  // ---- 2. per group: the line reads and the diffusers (each lane reads its stereo neighbour's all-pass memory)
-  for (let k = 0; k < 4; k++) {
-    const chorus = k < 2 ? SCRATCH.chorusCos : SCRATCH.chorusSin;
-    const lineRead = catmullRom(yv, f, [k1, k2, k3]);
-    emit(
-      ...laneAddresses(CTL.apRead + 16 * k),
-      ...from.map((fj, j) => set(fj, i32.sub(L(apW), i32.load(c, CTL.apDelay + 16 * k + 4 * j)))),
-      readLanes(SCRATCH.apRead, apMask),
-      set(lineDelay, ld(CTL.lineDelay + 16 * k)),
+  // ---- the chorus offsets and the input in time form (four consecutive samples of one lane per vector)
+  emit(
+    eachChunk(
+      ...[
+        [SCRATCH.chorusCos, SCRATCH_T.cos],
+        [SCRATCH.chorusSin, SCRATCH_T.sin],
+        [SCRATCH.input, SCRATCH_T.input],
+      ].flatMap(([from, to]) => [
+        ...a.map((aq, q) => set(aq, recLoad(from! + 16 * q))),
+        transpose4(a, yv, t),
+        ...yv
+          .slice(0, to === SCRATCH_T.input ? 2 : 4)
+          .map((lane, j) => timeStore(to! + REGION_T * j, L(lane))),
+      ]),
+    ),
+  );
+
+  // ---- 2. line by line, four samples per vector: the line read and the diffuser (which reads its stereo
+  // neighbour's all-pass memory)
+  const lineAt = (offset: number) => i32.load(i32.add(c, L(lineOff)), offset);
+  const lineRead = catmullRom(yv, f, [k1, k2, k3], k4);
+  const steps = pooled(i32x4.const(0, 1, 2, 3));
+  const LINE_V = { int: CTL.lineV, delay: CTL.lineV + 16, sign: CTL.lineV + 32 };
+  emit(
+    set(lineOff, i32.const(0)),
+    loop(
       // what the read position subtracts besides ⌊delay⌋: the integer part of the length, the 2 newer samples of the
       // interpolation, less the bits of 1.5·2^23 (⌊delay⌋ + 1.5·2^23 holds ⌊delay⌋ (|⌊delay⌋| < 2^22) in its
       // mantissa: an exact conversion)
-      set(lineInt, i32x4.sub(i32x4.add(ld(CTL.lineInt + 16 * k), i32x4.splat(i32.const(2))), L(intBias))),
-      set(lineBase, ld(CTL.lineBase + 16 * k)),
-      eachSample(
-        set(delay, ((k & 1) === 0 ? add : sub)(L(lineDelay), recLoad(chorus))),
-        set(f, f32x4.floor(L(delay))),
-        set(idx, i32x4.add(L(lineInt), add(L(f), L(intBias)))),
-        set(f, sub(L(delay), L(f))),
-        // four consecutive samples of each line (oldest first), from (write − 2 − ⌊delay⌋) & mask
-        set(
-          idx,
-          i32x4.add(i32x4.shl(v128.and(i32x4.sub(plusI(fbW), L(idx)), L(mask)), i32.const(2)), L(lineBase)),
+      v128.store(c, i32x4.sub(i32x4.splat(i32.add(lineAt(CTL.lineInt), i32.const(2))), intBias), LINE_V.int),
+      v128.store(c, f32x4.splat(f32.load(i32.add(c, L(lineOff)), CTL.lineDelay)), LINE_V.delay),
+      v128.store(c, i32x4.splat(lineAt(CTL.chorusSign)), LINE_V.sign),
+      set(lineAddr, lineAt(CTL.lineBase)),
+      set(chorusAt, lineAt(CTL.chorusAt)),
+      set(inputAt, lineAt(CTL.inputAt)),
+      set(xAt, lineAt(CTL.xAt)),
+      set(apFrom, i32.sub(L(apW), lineAt(CTL.apDelay))),
+      set(apNb, lineAt(CTL.apRead)),
+      set(apOwn, lineAt(CTL.apWrite)),
+      eachChunk(
+        set(delay, add(ld(LINE_V.delay), v128.xor(v128.load(i32.add(L(chorusAt), L(q))), ld(LINE_V.sign)))),
+        set(fl, f32x4.floor(L(delay))),
+        set(idx, i32x4.add(ld(LINE_V.int), add(L(fl), intBias))),
+        set(f, sub(L(delay), L(fl))),
+        // yv[0] = oldest (y3) … yv[3] = newest (y0), lanes = samples; each read interpolates the four samples from
+        // (write + i − 2 − ⌊delay⌋) & mask on. With one ⌊delay⌋ for the four samples, four overlapping loads (the guard
+        // mirrors the line's start); else one load per sample, transposed
+        ifThen(
+          i32.eq(i32x4.bitmask(f32x4.eq(L(fl), v128.shuffle32(L(fl), L(fl), [0, 0, 0, 0]))), i32.const(15)),
+          cat(
+            set(
+              at0,
+              i32.add(
+                L(lineAddr),
+                i32.shl(
+                  i32.and(i32.sub(i32.add(L(fbW), L(i)), i32x4.extractLane(L(idx), 0)), L(fbMask)),
+                  i32.const(2),
+                ),
+              ),
+            ),
+            ...yv.map((y, back) => set(y, v128.load(L(at0), 4 * back))),
+          ),
+          cat(
+            set(
+              idx,
+              i32x4.add(
+                i32x4.shl(
+                  v128.and(i32x4.sub(i32x4.add(plusI(fbW), steps), L(idx)), ld(CTL.maskV)),
+                  i32.const(2),
+                ),
+                i32x4.splat(L(lineAddr)),
+              ),
+            ),
+            ...a.map((aq, lane) => set(aq, v128.load(i32x4.extractLane(L(idx), lane)))),
+            transpose4(a, yv, t),
+          ),
         ),
-        ...a.map((aj, j) => set(aj, v128.load(i32x4.extractLane(L(idx), j)))),
-        // yv[0] = oldest (y3) … yv[3] = newest (y0), lanes = lines
-        transpose4(a, yv, t),
         lineRead.setup,
         set(fbRead, lineRead.value),
-        set(apRead, recLoad(SCRATCH.apRead)),
+        set(apRead, v128.load(sampleAt(apNb, apFrom, apMask))),
         set(apIn, sub(L(fbRead), mul(L(apRead), k4(ALLPASS_GAIN)))),
-        recStore(SCRATCH.apWrite, add(recLoad(SCRATCH.input), L(apIn))),
-        recStore(SCRATCH.x + REGION * k, add(L(apRead), mul(L(apIn), k4(ALLPASS_GAIN)))),
+        set(tmp, add(v128.load(i32.add(L(inputAt), L(q))), L(apIn))),
+        set(at0, i32.and(i32.add(L(apW), L(i)), L(apMask))),
+        v128.store(i32.add(L(apOwn), i32.shl(L(at0), i32.const(2))), flushed(tmp)),
+        // a store past the memory's end lands in its guard, whence it moves to the start
+        ifThen(
+          i32.gtU(L(at0), i32.sub(L(apMask), i32.const(3))),
+          v128.store(L(apOwn), v128.load(i32.add(L(apOwn), L(apBytes)))),
+        ),
+        v128.store(i32.add(L(xAt), L(q)), add(L(apRead), mul(L(apIn), k4(ALLPASS_GAIN)))),
       ),
-      ...laneAddresses(CTL.apWrite + 16 * k),
-      writeLanes(SCRATCH.apWrite, apW, apMask, apBytes, true),
-    );
-  }
+      set(lineOff, i32.add(L(lineOff), i32.const(4))),
+      brIf(0, i32.ltU(L(lineOff), i32.const(4 * LINES))),
+    ),
+  );
 
   /** Householder ⊗ Householder mix of the four groups' vectors `g`: code setting rows (½·row sums) and common. */
   const householder = (): Code[] => [
@@ -345,24 +448,92 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const mixed = (k: number) => sub(add(L(g[k]!), L(common)), lane(rows, k));
   const loadGroups = (off: number) => g.map((gk, k) => set(gk, recLoad(off + REGION * k)));
 
-  // ---- 3. the mix of the diffusers' outputs
+  // ---- 3. the mix of the diffusers' outputs, in time form (each line's four samples a vector): x − ½·row sum −
+  // ½·column sum + ¼·total, then transposed into the groups' lane-form vectors per sample
+  const xOf = (k: number, j: number) => timeLoad(SCRATCH_T.x + REGION_T * (4 * k + j));
   emit(
-    eachSample(
-      ...loadGroups(SCRATCH.x),
-      ...householder(),
-      ...g.map((_, k) => recStore(SCRATCH.x + REGION * k, mixed(k))),
+    eachChunk(
+      ...rowSums.map((r, k) => set(r, add(add(xOf(k, 0), xOf(k, 2)), add(xOf(k, 1), xOf(k, 3))))),
+      set(total, add(add(L(rowSums[0]!), L(rowSums[2]!)), add(L(rowSums[1]!), L(rowSums[3]!)))),
+      set(total, mul(k4(0.25), L(total))),
+      ...colCommon.map((cj, j) =>
+        set(cj, sub(L(total), mul(k4(0.5), add(add(xOf(0, j), xOf(1, j)), add(xOf(2, j), xOf(3, j)))))),
+      ),
+      ...rowSums.flatMap((r, k) => [
+        set(r, mul(k4(0.5), L(r))),
+        ...a.map((aj, j) => set(aj, sub(add(xOf(k, j), L(colCommon[j]!)), L(r)))),
+        transpose4(a, yv, t),
+        ...yv.map((sample, q) => recStore(SCRATCH.x + REGION * k + 16 * q, L(sample))),
+      ]),
     ),
   );
 
-  // ---- 4. per group: high shelf, then low shelf (one-pole low-passes), the decay
-  emit(set(tmp, ld(CTL.rotLow)), set(lc, lane(tmp, 2)), set(la, lane(tmp, 3)));
+  /**
+   * Code replacing `y` by its high shelf (coefficient `hc`, amplitude `ha`, state `hs`), then, with `low`, its low
+   * shelf (`lc`, amount `la`, state `ls`): one-pole low-passes, as the JavaScript loop.
+   */
+  const shelved = (y: Local, hs: Local, ls: Local, low: boolean): Code =>
+    cat(
+      set(dd, mul(L(hc), sub(L(y), L(hs)))),
+      set(hl, add(L(hs), L(dd))),
+      set(hs, add(L(hl), L(dd))),
+      set(y, add(L(hl), mul(L(ha), sub(L(y), L(hl))))),
+      ...(low
+        ? [
+            set(dd, mul(L(lc), sub(L(y), L(ls)))),
+            set(ll, add(L(ls), L(dd))),
+            set(ls, add(L(ll), L(dd))),
+            set(y, sub(L(y), mul(L(ll), L(la)))),
+          ]
+        : []),
+    );
+
+  // ---- 5. feed-forward of the stored values through the same mix, weighted by the decays (`decayOf(k)`), ⅛; the
+  // network's output: left = lanes 0 + 2, right = 1 + 3, summed over the groups
+  const feedForwardPass = (decayOf: (k: number) => Code): Code => {
+    let shelvedSum: Code = recLoad(SCRATCH.x);
+    for (let k = 1; k < 4; k++) shelvedSum = add(shelvedSum, recLoad(SCRATCH.x + REGION * k));
+    let feedForward: Code = mul(mixed(0), decayOf(0));
+    for (let k = 1; k < 4; k++) feedForward = add(feedForward, mul(mixed(k), decayOf(k)));
+    return eachSample(
+      set(sum, shelvedSum),
+      ...loadGroups(SCRATCH.store),
+      ...householder(),
+      set(ff, feedForward),
+      set(outV, add(L(sum), mul(L(ff), k4(0.125)))),
+      recStore(SCRATCH.net, add(L(outV), v128.shuffle32(L(outV), L(outV), [2, 3, 0, 1]))),
+    );
+  };
+
+  // ---- 4. the shelves (high, then low) and the decays, with 5. feed-forward after them. Steady (no ramp in this
+  // block): the four groups in one loop (four independent recursions at once) with the decays fixed, the low shelf
+  // left out where it stays off (its amount fixed at 0); else group by group with every ramp
+  const hsk = vs(4);
+  const lsk = vs(4);
+  const steadyShelves = (low: boolean): Code =>
+    cat(
+      ...hsk.map((h, k) => set(h, ld(CTL.highState + 16 * k))),
+      ...(low ? lsk.map((l, k) => set(l, ld(CTL.lowState + 16 * k))) : []),
+      eachSample(
+        ...g.flatMap((yk, k) => [
+          set(yk, recLoad(SCRATCH.x + REGION * k)),
+          shelved(yk, hsk[k]!, lsk[k]!, low),
+          recStore(SCRATCH.x + REGION * k, L(yk)),
+          set(tmp, mul(ld(CTL.decay + 16 * k), L(yk))),
+          recStore(SCRATCH.store + REGION * k, flushed(tmp)),
+        ]),
+      ),
+      ...hsk.map((h, k) => v128.store(c, flushed(h), CTL.highState + 16 * k)),
+      ...(low ? lsk.map((l, k) => v128.store(c, flushed(l), CTL.lowState + 16 * k)) : []),
+    );
+  const rampedShelves: Code[] = [];
   for (let k = 0; k < 4; k++) {
-    emit(
+    rampedShelves.push(
       set(tmp, ld(CTL.high)),
-      set(hc, lane(tmp, 0)),
       set(hcStep, lane(tmp, 1)),
-      set(ha, lane(tmp, 2)),
       set(haStep, lane(tmp, 3)),
+      set(hc, lane(tmp, 0)),
+      set(ha, lane(tmp, 2)),
       set(decay, ld(CTL.decay + 16 * k)),
       set(decayStep, ld(CTL.decayStep + 16 * k)),
       set(hs, ld(CTL.highState + 16 * k)),
@@ -372,14 +543,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         set(ha, add(L(ha), L(haStep))),
         set(decay, add(L(decay), L(decayStep))),
         set(yk, recLoad(SCRATCH.x + REGION * k)),
-        set(dd, mul(L(hc), sub(L(yk), L(hs)))),
-        set(hl, add(L(hs), L(dd))),
-        set(hs, add(L(hl), L(dd))),
-        set(yk, add(L(hl), mul(L(ha), sub(L(yk), L(hl))))),
-        set(dd, mul(L(lc), sub(L(yk), L(ls)))),
-        set(ll, add(L(ls), L(dd))),
-        set(ls, add(L(ll), L(dd))),
-        set(yk, sub(L(yk), mul(L(ll), L(la)))),
+        shelved(yk, hs, ls, true),
         recStore(SCRATCH.x + REGION * k, L(yk)),
         set(tmp, mul(L(decay), L(yk))),
         set(tmp, flushed(tmp)),
@@ -390,6 +554,26 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       v128.store(c, flushed(ls), CTL.lowState + 16 * k),
     );
   }
+  const flag = (bit: number) => i32.and(i32.load(c, CTL.flags), i32.const(bit));
+  emit(
+    set(tmp, ld(CTL.rotLow)),
+    set(lc, lane(tmp, 2)),
+    set(la, lane(tmp, 3)),
+    set(tmp, ld(CTL.high)),
+    set(hc, lane(tmp, 0)),
+    set(ha, lane(tmp, 2)),
+    ifThen(
+      flag(FLAG_STEADY),
+      cat(
+        ifThen(flag(FLAG_LOW_SHELF), steadyShelves(true), steadyShelves(false)),
+        feedForwardPass((k) => ld(CTL.decay + 16 * k)),
+      ),
+      cat(
+        ...rampedShelves,
+        feedForwardPass((k) => recLoad(SCRATCH.decay + REGION * k)),
+      ),
+    ),
+  );
 
   // ---- the line writes
   for (let k = 0; k < 4; k++)
@@ -398,31 +582,13 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       writeLanes(SCRATCH.store + REGION * k, fbW, fbMask, lineBytes),
     );
 
-  // ---- 5. feed-forward of the stored values through the same mix, weighted by the decays, ⅛; the network's
-  // output: left = lanes 0 + 2, right = 1 + 3, summed over the groups
-  let shelvedSum: Code = recLoad(SCRATCH.x);
-  for (let k = 1; k < 4; k++) shelvedSum = add(shelvedSum, recLoad(SCRATCH.x + REGION * k));
-  let feedForward: Code = mul(mixed(0), recLoad(SCRATCH.decay));
-  for (let k = 1; k < 4; k++)
-    feedForward = add(feedForward, mul(mixed(k), recLoad(SCRATCH.decay + REGION * k)));
-  emit(
-    eachSample(
-      set(sum, shelvedSum),
-      ...loadGroups(SCRATCH.store),
-      ...householder(),
-      set(ff, feedForward),
-      set(outV, add(L(sum), mul(L(ff), k4(0.125)))),
-      recStore(SCRATCH.net, add(L(outV), v128.shuffle32(L(outV), L(outV), [2, 3, 0, 1]))),
-    ),
-  );
-
   // ---- 6. the pre-delay: read (Catmull-Rom, lanes L and R) at the ramped delay, then write the network's
   // output; the dry/wet mix
   const at = (back: number) =>
     v128.load64Zero(
       i32.add(L(ringBase), i32.shl(i32.and(i32.sub(L(rd), i32.const(back)), L(ringMask)), i32.const(3))),
     );
-  const delayRead = catmullRom(yv, frac, [k1, k2, k3]);
+  const delayRead = catmullRom(yv, frac, [k1, k2, k3], k4);
   emit(
     set(pd, f32.load(c, CTL.mix)),
     set(pdStep, f32.load(c, CTL.mix + 4)),
@@ -467,7 +633,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     i32.store(c, i32.and(i32.add(L(apW), L(n)), L(apMask)), CTL.pos + 4),
     i32.store(c, L(ringPos), CTL.ring),
   );
-  return assemble([{ name: "run", fn, body: ([] as number[]).concat(...code) }], 1);
+  const poolInit = poolValues.map((value, at) => v128.store(c, value, CTL.pool + 16 * at));
+  return assemble([{ name: "run", fn, body: ([] as number[]).concat(...poolInit, ...code) }], 1);
 }
 
 /** The compiled kernel module (once per process; immutable), or null without WebAssembly SIMD. */
@@ -478,8 +645,13 @@ export function reverbKernelBytes(): Uint8Array<ArrayBuffer> {
   return moduleBytes();
 }
 
-/** Guard samples after each line (copies of its first three) so that 4-sample reads never wrap. */
-const GUARD = 4;
+/** Guard samples after each all-pass memory (copies of its first samples; see moduleBytes). */
+const AP_GUARD = 4;
+/**
+ * The bytes between the end of one memory and the start of the next (see ReverbKernel), its guard among them (8
+ * samples after a line, 4 after an all-pass memory).
+ */
+const SKEW = 320;
 
 /** One reverb's kernel instance: its memory (control block, block buffers, all-pass and line memories). */
 export class ReverbKernel {
@@ -496,6 +668,10 @@ export class ReverbKernel {
   private readonly outR: Float32Array;
   private readonly inL: Float32Array;
   private readonly inR: Float32Array;
+  /** Whether the decays or the high shelf ramp in this block, and whether the low shelf runs. */
+  private decaysRamp = false;
+  private highRamp = false;
+  private lowShelf = true;
 
   /**
    * `lineSize`, `apSize`, `ringSize`: powers of two (line, all-pass and pre-delay memories); `apDelay`: the 16
@@ -515,10 +691,16 @@ export class ReverbKernel {
     const blockBytes = maxBlock * 4;
     this.ioBase = CTL.bytes;
     const scratch = this.ioBase + 4 * blockBytes;
-    const apBase = scratch + SCRATCH.bytes;
-    const apStride = (apSize + GUARD) * 4;
+    // the all-pass memories longer than their longest delay by a block: the line-by-line pass writes a line's
+    // memory for the whole block before its neighbour reads it, so no read may reach a sample written in the block
+    const longest = Math.max(...apDelay) + MAX_BLOCK + AP_GUARD;
+    while (apSize < longest) apSize *= 2;
+    const apBase = scratch + SCRATCH_T.bytes;
+    // memories a power of two long, one after the other, would put the 16 samples written at one position in
+    // the same cache set: each starts SKEW bytes further on (5 cache lines, so 16 memories fill 16 sets)
+    const apStride = apSize * 4 + SKEW;
     const fbBase = apBase + LINES * apStride;
-    const lineStride = (lineSize + GUARD) * 4;
+    const lineStride = lineSize * 4 + SKEW;
     const ringBase = fbBase + LINES * lineStride;
     const total = ringBase + ringSize * 8;
     ({ run: this.run_, f: this.f, i: this.i } = instantiate(mod, total));
@@ -542,6 +724,14 @@ export class ReverbKernel {
       I[c + CTL.apWrite / 4 + line] = apBase + line * apStride;
       I[c + CTL.apRead / 4 + line] = apBase + neighbour * apStride;
       I[c + CTL.apDelay / 4 + line] = apDelay[neighbour]!;
+      // groups 0/1 follow the cos offsets, 2/3 the sin; groups 1 and 3 move the other way
+      const group = line >> 2;
+      const lane = line & 3;
+      I[c + CTL.chorusAt / 4 + line] =
+        scratch + (group < 2 ? SCRATCH_T.cos : SCRATCH_T.sin) + REGION_T * lane;
+      I[c + CTL.chorusSign / 4 + line] = group & 1 ? 0x80000000 | 0 : 0;
+      I[c + CTL.inputAt / 4 + line] = scratch + SCRATCH_T.input + REGION_T * (lane & 1);
+      I[c + CTL.xAt / 4 + line] = scratch + SCRATCH_T.x + REGION_T * line;
     }
     const f0 = this.ioBase / 4;
     this.inL = this.f.subarray(f0, f0 + maxBlock);
@@ -602,9 +792,11 @@ export class ReverbKernel {
     const F = this.f;
     const c = this.ctl / 4;
     const inv = 1 / n;
+    this.decaysRamp = false;
     for (let li = 0; li < LINES; li++) {
       F[c + CTL.decay / 4 + li] = decay0[li]!;
       F[c + CTL.decayStep / 4 + li] = (decay1[li]! - decay0[li]!) * inv;
+      if (F[c + CTL.decayStep / 4 + li] !== 0) this.decaysRamp = true;
     }
   }
 
@@ -620,7 +812,10 @@ export class ReverbKernel {
     F[c + CTL.rotLow / 4 + 1] = rotSin;
   }
 
-  /** The shelves: the low one fixed for the block (as Vital), the high one ramped. */
+  /**
+   * The shelves: the low one fixed for the block (as Vital), the high one ramped. `lowShelf` false: the low shelf's
+   * amount is 0 and stays 0 (its filter is left out; its state would never be heard).
+   */
   setFilters(
     n: number,
     lowCoef: number,
@@ -629,6 +824,7 @@ export class ReverbKernel {
     high1: number,
     amp0: number,
     amp1: number,
+    lowShelf: boolean,
   ): void {
     const F = this.f;
     const c = this.ctl / 4;
@@ -638,6 +834,8 @@ export class ReverbKernel {
     F[c + CTL.high / 4 + 1] = (high1 - high0) / n;
     F[c + CTL.high / 4 + 2] = amp0;
     F[c + CTL.high / 4 + 3] = (amp1 - amp0) / n;
+    this.highRamp = F[c + CTL.high / 4 + 1] !== 0 || F[c + CTL.high / 4 + 3] !== 0;
+    this.lowShelf = lowShelf;
   }
 
   setPreFilters(n: number, low0: number, low1: number, high0: number, high1: number): void {
@@ -654,6 +852,8 @@ export class ReverbKernel {
   run(L: Float32Array, R: Float32Array, n: number): void {
     copyBlock(this.inL, L, n);
     copyBlock(this.inR, R, n);
+    const steady = !this.decaysRamp && !this.highRamp;
+    this.i[this.ctl / 4 + CTL.flags / 4] = (steady ? FLAG_STEADY : 0) | (this.lowShelf ? FLAG_LOW_SHELF : 0);
     this.run_(this.ctl, n);
     copyBlock(L, this.outL, n);
     copyBlock(R, this.outR, n);

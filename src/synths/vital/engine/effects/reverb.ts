@@ -101,6 +101,9 @@ export class Reverb implements Effect {
   private kernelLines = false;
   private kernelDecays = false;
 
+  /** Whether the low shelf's gain is modulated (else it keeps the patch's value). */
+  private readonly lowGainModulated: boolean;
+
   /** The WebAssembly SIMD network (reverb-kernel.ts), when available and wanted; else the loop below. */
   private readonly kernel: ReverbKernel | undefined;
 
@@ -121,6 +124,7 @@ export class Reverb implements Effect {
     // the memories hold what the patch's room can read (a smaller memory: fewer pages to fault in and clear)
     const v = program.values;
     const fixed = (id: number) => !program.modulated.includes(id);
+    this.lowGainModulated = !fixed(P.lowGain);
     const sizeMult = fixed(P.size) ? sizeMultiplier(v[P.size]!) : sizeMultiplier(1);
     const maxLine = Math.ceil((LONGEST_LINE + MAX_CHORUS_DRIFT) * sizeMult * this.rateRatio) + 16;
     let size = 4;
@@ -224,7 +228,8 @@ export class Reverb implements Effect {
       if (linesChange || !this.kernelDecays) k.setDecays(n, this.prevDecay, this.decay);
       this.kernelDecays = !linesChange;
       k.setChorus(cosv, sinv, rc, rs);
-      k.setFilters(n, this.lowCoef, this.lowAmp, this.highCoef, highCoef, this.highAmp, highAmp);
+      const lowShelf = this.lowAmp !== 0 || this.lowGainModulated;
+      k.setFilters(n, this.lowCoef, this.lowAmp, this.highCoef, highCoef, this.highAmp, highAmp, lowShelf);
       k.setPreFilters(n, this.preLowCoef, preLowCoef, this.preHighCoef, preHighCoef);
       k.setMix(n, this.predelay, predelay, this.wet, wet, this.dry, dry);
       k.run(L, R, n);

@@ -200,6 +200,8 @@ export const i32x4 = {
   sub: vbin(0xb1),
   mul: vbin(0xb5),
   truncSatF32x4S: vun(0xf8),
+  /** The lanes' sign bits as the low 4 bits of an i32. */
+  bitmask: vun(0xa4),
 };
 
 /** Two 64-bit float lanes (the same IEEE operations as JS numbers, lane by lane). */
