@@ -5,7 +5,7 @@
 // group at one sample) and time form (4 consecutive samples of one line or lane):
 //   1. the band-limited input and the chorus offsets (lane form), then transposed into time form;
 //   2. line by line, in time form: the Catmull-Rom read (four overlapping loads while ⌊delay⌋ holds for the four
-//      samples, as it does but for one chunk in hundreds; else one load per sample, transposed) and the diffuser
+//      samples, as for nearly every chunk at slow chorus rates; else one load per sample, transposed) and the diffuser
 //      (its neighbour's all-pass memory read and its own written with one load and one store);
 //   3. the Householder ⊗ Householder mix in time form, transposed into lane form;
 //   4. per sample, the shelves and the decay (lane form; the four groups in one loop when nothing ramps);
