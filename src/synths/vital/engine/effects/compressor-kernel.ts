@@ -79,13 +79,35 @@ const i4 = (c: number) => i32x4.const(c, c, c, c);
 const { add, sub, mul } = f32x4;
 const L = get;
 
-/** c0 + zz·(c1 + zz·(c2 + …)) */
-const poly = (zz: Local, cs: number[]): Code =>
-  cs.slice(0, -1).reduceRight((acc: Code, c) => add(k4(c), mul(L(zz), acc)), k4(cs[cs.length - 1]!));
+/**
+ * c0 + c1·x + c2·x² + … by Estrin's scheme: pairs c_k + c_(k+1)·x, then pairs of those with x², x⁴, … (short
+ * dependency chains: the gain loop is bound by the latency of its ln and exp). `powers`: locals that `setup`
+ * sets to x², x⁴, … as needed.
+ */
+function estrin(x: Local, cs: number[], powers: Local[]): { setup: Code[]; value: Code } {
+  const setup: Code[] = [];
+  let terms: Code[] = [];
+  for (let k = 0; k < cs.length; k += 2)
+    terms.push(k + 1 < cs.length ? add(k4(cs[k]!), mul(k4(cs[k + 1]!), L(x))) : k4(cs[k]!));
+  let power = x;
+  for (let level = 0; terms.length > 1; level++) {
+    const next = powers[level]!;
+    setup.push(set(next, mul(L(power), L(power))));
+    power = next;
+    const pairs: Code[] = [];
+    for (let k = 0; k < terms.length; k += 2)
+      pairs.push(k + 1 < terms.length ? add(terms[k]!, mul(terms[k + 1]!, L(power))) : terms[k]!);
+    terms = pairs;
+  }
+  return { setup, value: terms[0]! };
+}
 
 /** ln and exp to single precision on f32x4 lanes, with the scratch vectors they need. */
 function transcendentals(fn: FunctionBuilder) {
   const [m, z, z2, ex, tmp] = Array.from({ length: 5 }, () => fn.local(V128));
+  const powers = [fn.local(V128), fn.local(V128), fn.local(V128)];
+  const lnSeries = estrin(z2, [1, 1 / 3, 1 / 5, 1 / 7, 1 / 9], powers);
+  const expSeries = estrin(z, [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040], powers);
   /** Code setting `out` to ln(value) for value > 0: 2·atanh((m − 1)/(m + 1)) on the mantissa m ∈ [√½, √2). */
   const ln = (out: Local, value: Code): Code[] => [
     set(out, value),
@@ -96,13 +118,8 @@ function transcendentals(fn: FunctionBuilder) {
     set(ex, i32x4.sub(L(ex), L(tmp))), // a true mask is −1: exponent + 1
     set(z, f32x4.div(sub(L(m), k4(1)), add(L(m), k4(1)))),
     set(z2, mul(L(z), L(z))),
-    set(
-      out,
-      add(
-        mul(mul(k4(2), L(z)), poly(z2, [1, 1 / 3, 1 / 5, 1 / 7, 1 / 9])),
-        mul(f32x4.convertI32x4S(L(ex)), k4(LN2)),
-      ),
-    ),
+    ...lnSeries.setup,
+    set(out, add(mul(mul(k4(2), L(z)), lnSeries.value), mul(f32x4.convertI32x4S(L(ex)), k4(LN2)))),
   ];
   /** Code setting `out` to e^x for x in local `src` (clamped to [−80, 8]): 2^n · e^r, |r| ≤ ½ ln 2. */
   const exp = (out: Local, src: Local): Code[] => [
@@ -110,7 +127,8 @@ function transcendentals(fn: FunctionBuilder) {
     set(tmp, f32x4.nearest(mul(L(z), k4(1 / LN2)))),
     set(z, sub(sub(L(z), mul(L(tmp), k4(0.693145751953125))), mul(L(tmp), k4(1.428606820309417e-6)))),
     set(ex, i32x4.shl(i32x4.add(i32x4.truncSatF32x4S(L(tmp)), i4(127)), i32.const(23))),
-    set(out, mul(poly(z, [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040]), L(ex))),
+    ...expSeries.setup,
+    set(out, mul(expSeries.value, L(ex))),
   ];
   return { ln, exp };
 }
