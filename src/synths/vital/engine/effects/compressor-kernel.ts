@@ -33,7 +33,7 @@ import {
   type Local,
 } from "./wasm.ts";
 import { copyBlock, flush } from "./common.ts";
-import { flushTiny, SQRT_FLT_MIN } from "./kernel-math.ts";
+import { flushTiny, SQRT_FLT_MIN, transpose4 } from "./kernel-math.ts";
 
 /**
  * Per crossover: [a1, a2, g, –] (f32), then the states: the two sections' ic1 and ic2, each an f32x4 [low
@@ -53,7 +53,9 @@ export const CTL = {
   lowerRatio: 224,
   high: 256, // upper follower (state)
   low: 288, // lower follower (state)
-  io: 320, // i32: [band records address (per sample: vector 0 then vector 1, 32 bytes), followers' scratch, 0, 0]
+  // i32: [band records address (per sample: vector 0 then vector 1, 32 bytes), followers' scratch, compressed
+  // bands (a row of the block per lane, laneOf), bytes per row]
+  io: 320,
   split: 336, // i32: [split mode (SPLIT_*), input L address, input R address, 0]
   // the output ramps, per vector: [low, low, band, band] gains and [high, high, mix, mix], at the block's
   // start and their steps per sample
@@ -134,18 +136,22 @@ function transcendentals(fn: FunctionBuilder) {
 }
 
 /**
- * The gain computers of vector q (four band × channel lanes) over the block's band records, in place, in two
- * loops: the mean-square followers (attack while the square is above, release below) clamped at the
- * thresholds, the only recursion, into the scratch; then per sample independently (so the samples' long ln
- * and exp chains overlap) the gain (U/h)^ur · (L/l)^lr = exp(ur·(ln U − ln h) + lr·(ln L − ln l)) clamped to
- * [0, 32].
+ * The gain computers of vector q (four band × channel lanes) over the block's band records, in two loops: the
+ * mean-square followers (attack while the square is above, release below) clamped at the thresholds, the only
+ * recursion, per sample into the scratch; then, four samples of one lane at a time (the records transposed),
+ * the gain (U/h)^ur · (L/l)^lr = exp(ur·(ln U − ln h) + lr·(ln L − ln l)) clamped to [0, 32] times the band
+ * signal, into the lane's row of the compressed bands (so no lane computes for nothing: vector 1's lanes 2–3
+ * carry the input, and with one band vector 0's lanes 2–3 a copy; and a lane's follower mostly stays on or off
+ * its threshold over four samples, where a term is skipped).
  */
 function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] {
   const C = get(ctl);
   const v = () => fn.local(V128);
-  const [aS, aK, rS, rK, U, Lo, ur, lr, h, l] = Array.from({ length: 10 }, v);
-  const [x, sq, att, e, g, lnv, hv, lv] = Array.from({ length: 8 }, v);
-  const [addr, end, followers] = Array.from({ length: 3 }, () => fn.local(I32));
+  const [aS, aK, rS, rK, U, Lo, h, l] = Array.from({ length: 8 }, v);
+  const [x, sq, att, e, g, lnv] = Array.from({ length: 6 }, v);
+  const [rows, t] = [Array.from({ length: 4 }, v), Array.from({ length: 4 }, v)];
+  const [xs, hs, ls] = [0, 1, 2].map(() => Array.from({ length: 4 }, v)) as [Local[], Local[], Local[]];
+  const [addr, end, followers, row] = Array.from({ length: 4 }, () => fn.local(I32));
   const { ln, exp } = transcendentals(fn);
   const at = (slot: number) => v128.load(C, slot + 16 * q);
   /** The follower `f` after one step with the square `sq`, clamped by `bound` (pmax: from below). */
@@ -157,21 +163,24 @@ function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] 
     ),
     set(f, clamp(L(f), L(bound))),
   ];
-  /** A loop over the block's records (`addr`) and the followers' scratch (`followers`, 32 bytes a sample). */
-  const overBlock = (...body: Code[]): Code[] => [
+  /** A loop over the block's records (`addr`) and the followers' scratch (`followers`), `samples` at a time. */
+  const overBlock = (samples: number, ...body: Code[]): Code[] => [
     set(addr, i32.load(C, CTL.io)),
     set(followers, i32.load(C, CTL.io + 4)),
+    set(row, i32.add(i32.load(C, CTL.io + 8), i32.mul(i32.const(4 * q), i32.load(C, CTL.io + 12)))),
     block(
       loop(
         brIf(1, i32.geU(L(addr), L(end))),
         ...body,
-        set(addr, i32.add(L(addr), i32.const(32))),
-        set(followers, i32.add(L(followers), i32.const(32))),
+        set(addr, i32.add(L(addr), i32.const(32 * samples))),
+        set(followers, i32.add(L(followers), i32.const(32 * samples))),
+        set(row, i32.add(L(row), i32.const(4 * samples))),
         br(0),
       ),
     ),
   ];
   const followersLoop = overBlock(
+    1,
     set(x, v128.load(L(addr), 16 * q)),
     // a square that would be subnormal is 0, as under Vital's flush-to-zero (and no slow subnormal product)
     set(x, flushTiny(x, SQRT_FLT_MIN)),
@@ -181,37 +190,52 @@ function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] 
     v128.store(L(followers), L(h)),
     v128.store(L(followers), L(l), 16),
   );
+  /** Four samples' values at `offset` of 32-byte records from `base`, transposed into one vector per lane. */
+  const lanes = (base: Local, offset: number, out: Local[]): Code =>
+    cat(...rows.map((r, k) => set(r, v128.load(L(base), 32 * k + offset))), transpose4(rows, out, t));
+  /** Lane j's gain over the four samples, times its band signal, into its row of the compressed bands. */
+  const laneGain = (j: number): Code => {
+    const param = (slot: number) => v128.load32Splat(C, slot + 16 * q + 4 * j);
+    const [hv, lv] = [hs[j]!, ls[j]!];
+    return cat(
+      // each term only when the follower is off its threshold (at it the term is exactly 0)
+      set(e, k4(0)),
+      ifThen(
+        v128.anyTrue(f32x4.ne(L(hv), param(CTL.upper))),
+        cat(...ln(lnv, L(hv)), set(e, mul(sub(param(CTL.lnUpper), L(lnv)), param(CTL.upperRatio)))),
+      ),
+      // (l = 0 gives an infinite ln L − ln l: handled below)
+      ifThen(
+        v128.anyTrue(f32x4.ne(L(lv), param(CTL.lower))),
+        cat(
+          ...ln(lnv, f32x4.pmax(L(lv), k4(1e-37))),
+          set(e, add(L(e), mul(sub(param(CTL.lnLower), L(lnv)), param(CTL.lowerRatio)))),
+        ),
+      ),
+      ...exp(g, e),
+      // silence below the lower threshold: full expansion for a positive lower ratio, none for a negative one
+      set(
+        g,
+        v128.bitselect(
+          v128.bitselect(k4(MAX_EXPAND), k4(0), f32x4.gt(param(CTL.lowerRatio), k4(0))),
+          L(g),
+          v128.and(f32x4.le(L(lv), k4(0)), f32x4.ne(param(CTL.lowerRatio), k4(0))),
+        ),
+      ),
+      set(g, f32x4.pmin(f32x4.pmax(L(g), k4(0)), k4(MAX_EXPAND))),
+      v128.store(i32.add(L(row), i32.mul(i32.const(j), i32.load(C, CTL.io + 12))), mul(L(xs[j]!), L(g))),
+    );
+  };
+  const oneBand = i32.eq(i32.load(C, CTL.split), i32.const(SPLIT_NONE));
   const gainLoop = overBlock(
-    set(x, v128.load(L(addr), 16 * q)),
-    set(hv, v128.load(L(followers))),
-    set(lv, v128.load(L(followers), 16)),
-    // each term only when a lane's follower is off its threshold (at it the term is exactly 0)
-    set(e, k4(0)),
-    ifThen(
-      v128.anyTrue(f32x4.ne(L(hv), L(U))),
-      cat(...ln(lnv, L(hv)), set(e, mul(sub(at(CTL.lnUpper), L(lnv)), L(ur)))),
-    ),
-    // (l = 0 gives an infinite ln L − ln l: handled below)
-    ifThen(
-      v128.anyTrue(f32x4.ne(L(lv), L(Lo))),
-      cat(
-        ...ln(lnv, f32x4.pmax(L(lv), k4(1e-37))),
-        set(e, add(L(e), mul(sub(at(CTL.lnLower), L(lnv)), L(lr)))),
-      ),
-    ),
-    ...exp(g, e),
-    // silence below the lower threshold: full expansion for a positive lower ratio, none for a negative one
-    set(
-      g,
-      v128.bitselect(
-        v128.bitselect(k4(MAX_EXPAND), k4(0), f32x4.gt(L(lr), k4(0))),
-        L(g),
-        v128.and(f32x4.le(L(lv), k4(0)), f32x4.ne(L(lr), k4(0))),
-      ),
-    ),
-    set(g, f32x4.pmin(f32x4.pmax(L(g), k4(0)), k4(MAX_EXPAND))),
-    // (vector 1's lanes 2–3 hold the input for the mix: only its high lanes are written)
-    q === 0 ? v128.store(L(addr), mul(L(x), L(g))) : v128.store64Lane(L(addr), mul(L(x), L(g)), 0, 16),
+    4,
+    lanes(addr, 16 * q, xs),
+    lanes(followers, 0, hs),
+    lanes(followers, 16, ls),
+    laneGain(0),
+    laneGain(1),
+    // vector 1's lanes 2–3 carry the input; with one band, vector 0's lanes 2–3 are a copy (its gain is 0)
+    q === 0 ? ifThen(i32.eqz(oneBand), cat(laneGain(2), laneGain(3))) : [],
   );
   return [
     set(aS, at(CTL.attackSamples)),
@@ -220,8 +244,6 @@ function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] 
     set(rK, at(CTL.releaseScale)),
     set(U, at(CTL.upper)),
     set(Lo, at(CTL.lower)),
-    set(ur, at(CTL.upperRatio)),
-    set(lr, at(CTL.lowerRatio)),
     set(h, at(CTL.high)),
     set(l, at(CTL.low)),
     ...ln(lnv, L(U)),
@@ -232,47 +254,76 @@ function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] 
     ...followersLoop,
     v128.store(C, L(h), CTL.high + 16 * q),
     v128.store(C, L(l), CTL.low + 16 * q),
+    // (whole groups of four: the records and followers beyond n are stale, their results unused)
+    set(
+      end,
+      i32.add(
+        i32.load(C, CTL.io),
+        i32.shl(i32.and(i32.add(L(n), i32.const(3)), i32.const(-4)), i32.const(5)),
+      ),
+    ),
     ...gainLoop,
   ];
 }
 
 /**
- * The output: the compressed bands times their (ramped) gains, summed per channel, mixed with the input
- * (ramped), written over the input buffers.
+ * The output, four samples of a channel at a time: the compressed bands times their (ramped) gains, summed,
+ * mixed with the input (ramped), written over the input buffers.
  */
 function mixPass(fn: FunctionBuilder, ctl: Local, n: Local): Code[] {
   const C = get(ctl);
-  const v = () => fn.local(V128);
-  const [r0, r1, d0, d1, count, b0, b1, g1, y, dry] = Array.from({ length: 10 }, v);
-  const [i, rec, inL, inR] = Array.from({ length: 4 }, () => fn.local(I32));
-  const at = (i4: Code) => i32.shl(i4, i32.const(2));
-  return [
-    set(r0, v128.load(C, CTL.ramp)),
-    set(r1, v128.load(C, CTL.ramp + 16)),
-    set(d0, v128.load(C, CTL.rampStep)),
-    set(d1, v128.load(C, CTL.rampStep + 16)),
-    set(count, k4(0)),
-    set(rec, i32.load(C, CTL.io)),
-    set(inL, i32.load(C, CTL.split + 4)),
-    set(inR, i32.load(C, CTL.split + 8)),
-    set(i, i32.const(0)),
+  const [t, dry, y] = Array.from({ length: 3 }, () => fn.local(V128));
+  const [i, mode, inL, inR, bands, stride] = Array.from({ length: 6 }, () => fn.local(I32));
+  /** A ramp (lane `k` of the ramps: start + step·t) at the four samples. */
+  const ramp = (k: number) =>
+    add(v128.load32Splat(C, CTL.ramp + 4 * k), mul(v128.load32Splat(C, CTL.rampStep + 4 * k), L(t)));
+  /** Band b of channel c at the four samples times its gain. */
+  const band = (b: number, c: number) => {
+    const k = laneOf(b, c);
+    return mul(
+      v128.load(i32.add(L(bands), i32.add(i32.mul(i32.const(k), L(stride)), i32.shl(L(i), i32.const(2))))),
+      ramp(k),
+    );
+  };
+  // the bands a mode splits off (the others add nothing: their gain is 0)
+  const sum = (c: number, count: number) =>
+    count === 3
+      ? add(add(band(0, c), band(1, c)), band(2, c))
+      : count === 2
+        ? add(band(0, c), band(1, c))
+        : band(0, c);
+  const channel = (c: number, input: Local, count: number): Code =>
+    cat(
+      set(dry, v128.load(i32.add(L(input), i32.shl(L(i), i32.const(2))))),
+      set(y, sum(c, count)),
+      v128.store(
+        i32.add(L(input), i32.shl(L(i), i32.const(2))),
+        add(L(dry), mul(sub(L(y), L(dry)), ramp(6))),
+      ),
+    );
+  const loopOver = (count: number): Code =>
     block(
       loop(
         brIf(1, i32.geS(L(i), L(n))),
-        set(count, add(L(count), k4(1))),
-        // [low, low, band, band] and [high, high, input, input] lanes times their gains, the mix in lanes 2–3
-        set(b0, mul(v128.load(L(rec)), add(L(r0), mul(L(d0), L(count))))),
-        set(b1, v128.load(L(rec), 16)),
-        set(dry, v128.shuffle32(L(b1), L(b1), [2, 3, 2, 3])),
-        set(g1, add(L(r1), mul(L(d1), L(count)))),
-        set(y, add(add(L(b0), v128.shuffle32(L(b0), L(b0), [2, 3, 2, 3])), mul(L(b1), L(g1)))),
-        set(y, add(L(dry), mul(sub(L(y), L(dry)), v128.shuffle32(L(g1), L(g1), [2, 3, 2, 3])))),
-        v128.store32Lane(i32.add(L(inL), at(L(i))), L(y), 0),
-        v128.store32Lane(i32.add(L(inR), at(L(i))), L(y), 1),
-        set(rec, i32.add(L(rec), i32.const(32))),
-        set(i, i32.add(L(i), i32.const(1))),
+        channel(0, inL, count),
+        channel(1, inR, count),
+        set(t, add(L(t), k4(4))),
+        set(i, i32.add(L(i), i32.const(4))),
         br(0),
       ),
+    );
+  return [
+    set(t, f32x4.const(1, 2, 3, 4)),
+    set(mode, i32.load(C, CTL.split)),
+    set(inL, i32.load(C, CTL.split + 4)),
+    set(inR, i32.load(C, CTL.split + 8)),
+    set(bands, i32.load(C, CTL.io + 8)),
+    set(stride, i32.load(C, CTL.io + 12)),
+    set(i, i32.const(0)),
+    ifThen(
+      i32.eq(L(mode), i32.const(SPLIT_TWO)),
+      loopOver(3),
+      ifThen(i32.eq(L(mode), i32.const(SPLIT_ONE)), loopOver(2), loopOver(1)),
     ),
   ];
 }
@@ -407,15 +458,20 @@ export class CompressorKernel {
   private readonly bufR: Float32Array;
 
   constructor(mod: WebAssembly.Module, maxBlock: number) {
+    // the gain and mix loops run whole groups of four samples: blocks padded to a multiple of 4
+    maxBlock = Math.ceil(maxBlock / 4) * 4;
     const inputs = CTL.bytes + maxBlock * 32;
     const scratch = inputs + maxBlock * 8;
-    const total = scratch + maxBlock * 32;
+    const bands = scratch + maxBlock * 32;
+    const total = bands + maxBlock * 24;
     const kernel = instantiate(mod, total);
     this.run_ = kernel.run;
     this.f = kernel.f;
     this.i = kernel.i;
     kernel.i[CTL.io / 4] = CTL.bytes;
     kernel.i[CTL.io / 4 + 1] = scratch;
+    kernel.i[CTL.io / 4 + 2] = bands;
+    kernel.i[CTL.io / 4 + 3] = maxBlock * 4;
     kernel.i[CTL.split / 4 + 1] = inputs;
     kernel.i[CTL.split / 4 + 2] = inputs + maxBlock * 4;
     this.bufL = this.f.subarray(inputs / 4, inputs / 4 + maxBlock);
