@@ -135,23 +135,33 @@ function transcendentals(fn: FunctionBuilder) {
   return { ln, exp };
 }
 
+/** Bytes per sample of the followers' scratch: [upper, lower] of vector 0, then of vector 1. */
+const FOLLOWER_BYTES = 64;
+
 /**
- * The gain computers of vector q (four band × channel lanes) over the block's band records, in two loops: the
- * mean-square followers (attack while the square is above, release below) clamped at the thresholds, the only
- * recursion, per sample into the scratch; then, four samples of one lane at a time (the records transposed),
+ * The gain computers of vector q (four band × channel lanes) over the block's band records: `step`, one step
+ * of the mean-square followers (attack while the square is above, release below) clamped at the thresholds,
+ * the only recursion, for the sample at `addr` into the scratch at `followers` (the loop: followersLoop, both
+ * vectors' recursions side by side); then `gainLoop`, four samples of one lane at a time (records transposed),
  * the gain (U/h)^ur · (L/l)^lr = exp(ur·(ln U − ln h) + lr·(ln L − ln l)) clamped to [0, 32] times the band
  * signal, into the lane's row of the compressed bands (so no lane computes for nothing: vector 1's lanes 2–3
  * carry the input, and with one band vector 0's lanes 2–3 a copy; and a lane's follower mostly stays on or off
  * its threshold over four samples, where a term is skipped).
  */
-function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] {
+function gainPass(
+  fn: FunctionBuilder,
+  ctl: Local,
+  n: Local,
+  q: number,
+  [addr, followers]: Local[],
+): { setup: Code[]; step: Code[]; finish: Code[]; gainLoop: Code[] } {
   const C = get(ctl);
   const v = () => fn.local(V128);
   const [aS, aK, rS, rK, U, Lo, h, l] = Array.from({ length: 8 }, v);
   const [x, sq, att, e, g, lnv] = Array.from({ length: 6 }, v);
   const [rows, t] = [Array.from({ length: 4 }, v), Array.from({ length: 4 }, v)];
   const [xs, hs, ls] = [0, 1, 2].map(() => Array.from({ length: 4 }, v)) as [Local[], Local[], Local[]];
-  const [addr, end, followers, row] = Array.from({ length: 4 }, () => fn.local(I32));
+  const [end, row] = Array.from({ length: 2 }, () => fn.local(I32));
   const { ln, exp } = transcendentals(fn);
   const at = (slot: number) => v128.load(C, slot + 16 * q);
   /** The follower `f` after one step with the square `sq`, clamped by `bound` (pmax: from below). */
@@ -163,8 +173,8 @@ function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] 
     ),
     set(f, clamp(L(f), L(bound))),
   ];
-  /** A loop over the block's records (`addr`) and the followers' scratch (`followers`), `samples` at a time. */
-  const overBlock = (samples: number, ...body: Code[]): Code[] => [
+  /** A loop over the block's records (`addr`) and the followers' scratch (`followers`), four samples at a time. */
+  const overBlock = (...body: Code[]): Code[] => [
     set(addr, i32.load(C, CTL.io)),
     set(followers, i32.load(C, CTL.io + 4)),
     set(row, i32.add(i32.load(C, CTL.io + 8), i32.mul(i32.const(4 * q), i32.load(C, CTL.io + 12)))),
@@ -172,27 +182,26 @@ function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] 
       loop(
         brIf(1, i32.geU(L(addr), L(end))),
         ...body,
-        set(addr, i32.add(L(addr), i32.const(32 * samples))),
-        set(followers, i32.add(L(followers), i32.const(32 * samples))),
-        set(row, i32.add(L(row), i32.const(4 * samples))),
+        set(addr, i32.add(L(addr), i32.const(32 * 4))),
+        set(followers, i32.add(L(followers), i32.const(FOLLOWER_BYTES * 4))),
+        set(row, i32.add(L(row), i32.const(4 * 4))),
         br(0),
       ),
     ),
   ];
-  const followersLoop = overBlock(
-    1,
+  const step = [
     set(x, v128.load(L(addr), 16 * q)),
     // a square that would be subnormal is 0, as under Vital's flush-to-zero (and no slow subnormal product)
     set(x, flushTiny(x, SQRT_FLT_MIN)),
     set(sq, mul(L(x), L(x))),
     ...follow(h, U, f32x4.pmax),
     ...follow(l, Lo, f32x4.pmin),
-    v128.store(L(followers), L(h)),
-    v128.store(L(followers), L(l), 16),
-  );
-  /** Four samples' values at `offset` of 32-byte records from `base`, transposed into one vector per lane. */
-  const lanes = (base: Local, offset: number, out: Local[]): Code =>
-    cat(...rows.map((r, k) => set(r, v128.load(L(base), 32 * k + offset))), transpose4(rows, out, t));
+    v128.store(L(followers), L(h), 32 * q),
+    v128.store(L(followers), L(l), 32 * q + 16),
+  ];
+  /** Four samples' values at `offset` of records `bytes` apart from `base`, transposed: one vector per lane. */
+  const lanes = (base: Local, bytes: number, offset: number, out: Local[]): Code =>
+    cat(...rows.map((r, k) => set(r, v128.load(L(base), bytes * k + offset))), transpose4(rows, out, t));
   /** Lane j's gain over the four samples, times its band signal, into its row of the compressed bands. */
   const laneGain = (j: number): Code => {
     const param = (slot: number) => v128.load32Splat(C, slot + 16 * q + 4 * j);
@@ -228,16 +237,15 @@ function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] 
   };
   const oneBand = i32.eq(i32.load(C, CTL.split), i32.const(SPLIT_NONE));
   const gainLoop = overBlock(
-    4,
-    lanes(addr, 16 * q, xs),
-    lanes(followers, 0, hs),
-    lanes(followers, 16, ls),
+    lanes(addr, 32, 16 * q, xs),
+    lanes(followers, FOLLOWER_BYTES, 32 * q, hs),
+    lanes(followers, FOLLOWER_BYTES, 32 * q + 16, ls),
     laneGain(0),
     laneGain(1),
     // vector 1's lanes 2–3 carry the input; with one band, vector 0's lanes 2–3 are a copy (its gain is 0)
     q === 0 ? ifThen(i32.eqz(oneBand), cat(laneGain(2), laneGain(3))) : [],
   );
-  return [
+  const setup = [
     set(aS, at(CTL.attackSamples)),
     set(aK, at(CTL.attackScale)),
     set(rS, at(CTL.releaseSamples)),
@@ -250,19 +258,41 @@ function gainPass(fn: FunctionBuilder, ctl: Local, n: Local, q: number): Code[] 
     v128.store(C, L(lnv), CTL.lnUpper + 16 * q),
     ...ln(lnv, L(Lo)),
     v128.store(C, L(lnv), CTL.lnLower + 16 * q),
-    set(end, i32.add(i32.load(C, CTL.io), i32.shl(L(n), i32.const(5)))),
-    ...followersLoop,
-    v128.store(C, L(h), CTL.high + 16 * q),
-    v128.store(C, L(l), CTL.low + 16 * q),
-    // (whole groups of four: the records and followers beyond n are stale, their results unused)
-    set(
-      end,
-      i32.add(
-        i32.load(C, CTL.io),
-        i32.shl(i32.and(i32.add(L(n), i32.const(3)), i32.const(-4)), i32.const(5)),
+  ];
+  const finish = [v128.store(C, L(h), CTL.high + 16 * q), v128.store(C, L(l), CTL.low + 16 * q)];
+  return {
+    setup,
+    step,
+    finish,
+    gainLoop: [
+      // (whole groups of four: the records and followers beyond n are stale, their results unused)
+      set(
+        end,
+        i32.add(
+          i32.load(C, CTL.io),
+          i32.shl(i32.and(i32.add(L(n), i32.const(3)), i32.const(-4)), i32.const(5)),
+        ),
+      ),
+      ...gainLoop,
+    ],
+  };
+}
+
+/** The followers' loop over the block's records: the given vectors' steps in one body (side by side). */
+function followersLoop(ctl: Local, n: Local, [addr, followers]: Local[], steps: Code[][]): Code[] {
+  const C = get(ctl);
+  return [
+    set(addr, i32.load(C, CTL.io)),
+    set(followers, i32.load(C, CTL.io + 4)),
+    block(
+      loop(
+        brIf(1, i32.geU(L(addr), i32.add(i32.load(C, CTL.io), i32.shl(L(n), i32.const(5))))),
+        ...steps.flat(),
+        set(addr, i32.add(L(addr), i32.const(32))),
+        set(followers, i32.add(L(followers), i32.const(FOLLOWER_BYTES))),
+        br(0),
       ),
     ),
-    ...gainLoop,
   ];
 }
 
@@ -331,11 +361,27 @@ function mixPass(fn: FunctionBuilder, ctl: Local, n: Local): Code[] {
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const fn = new FunctionBuilder([I32, I32]);
   const [ctl, n] = fn.params as [Local, Local];
+  const pointers = [fn.local(I32), fn.local(I32)];
+  const [v0, v1] = [0, 1].map((q) => gainPass(fn, ctl, n, q, pointers)) as [
+    ReturnType<typeof gainPass>,
+    ReturnType<typeof gainPass>,
+  ];
   const code = [
     ...splitPass(fn, ctl, n),
-    ...gainPass(fn, ctl, n, 0),
     // the high band's lanes only when there are three bands
-    ifThen(i32.eq(i32.load(get(ctl), CTL.split), i32.const(SPLIT_TWO)), cat(...gainPass(fn, ctl, n, 1))),
+    ifThen(
+      i32.eq(i32.load(get(ctl), CTL.split), i32.const(SPLIT_TWO)),
+      cat(
+        ...v0.setup,
+        ...v1.setup,
+        ...followersLoop(ctl, n, pointers, [v0.step, v1.step]),
+        ...v0.finish,
+        ...v1.finish,
+        ...v0.gainLoop,
+        ...v1.gainLoop,
+      ),
+      cat(...v0.setup, ...followersLoop(ctl, n, pointers, [v0.step]), ...v0.finish, ...v0.gainLoop),
+    ),
     ...mixPass(fn, ctl, n),
   ];
   return assemble([{ name: "run", fn, body: cat(...code) }], 1);
@@ -462,7 +508,7 @@ export class CompressorKernel {
     maxBlock = Math.ceil(maxBlock / 4) * 4;
     const inputs = CTL.bytes + maxBlock * 32;
     const scratch = inputs + maxBlock * 8;
-    const bands = scratch + maxBlock * 32;
+    const bands = scratch + maxBlock * FOLLOWER_BYTES;
     const total = bands + maxBlock * 24;
     const kernel = instantiate(mod, total);
     this.run_ = kernel.run;
