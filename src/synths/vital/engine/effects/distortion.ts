@@ -48,37 +48,36 @@ export function sinTurns(r: number): number {
   );
 }
 
-const softClip = (x: number, drive: number): number => tanhApprox(x * drive);
-const hardClip = (x: number, drive: number): number => clamp(x * drive, -1, 1);
-function linearFold(x: number, drive: number): number {
-  const a = x * drive * 0.25 + 0.75;
-  const r = a - Math.floor(a);
-  return Math.abs(r * -4 + 2) - 1;
-}
-function sineFold(x: number, drive: number): number {
-  const a = x * drive * -0.25 + 0.5;
-  return sinTurns(a - Math.floor(a));
-}
-/** (drive: the crusher's step) */
-const bitCrush = (x: number, drive: number): number => Math.round(x / drive) * drive;
-
-/** One sample through shaper `type` with the drive already converted (gain, or step for the crusher). */
-export function shape(type: number, x: number, drive: number): number {
-  switch (type) {
-    case 0:
-      return softClip(x, drive);
-    case 1:
-      return hardClip(x, drive);
-    case 2:
-      return linearFold(x, drive);
-    case 3:
-      return sineFold(x, drive);
-    case 4:
-      return bitCrush(x, drive);
-    default:
-      return x;
-  }
-}
+/**
+ * The shapers (`distortion_type` 0–4: soft clip, hard clip, linear fold, sine fold, bit crush) over
+ * x[0 … n) in place, with the drive already converted (gain, or step for the crusher). A loop each: called
+ * per block, each loop's shaper inlined (one loop dispatching per sample goes polymorphic once several
+ * types have run in a process).
+ */
+const SHAPERS: ((x: Float32Array, n: number, drive: number) => void)[] = [
+  (x, n, drive) => {
+    for (let i = 0; i < n; i++) x[i] = tanhApprox(x[i]! * drive);
+  },
+  (x, n, drive) => {
+    for (let i = 0; i < n; i++) x[i] = clamp(x[i]! * drive, -1, 1);
+  },
+  (x, n, drive) => {
+    for (let i = 0; i < n; i++) {
+      const a = x[i]! * drive * 0.25 + 0.75;
+      const r = a - Math.floor(a);
+      x[i] = Math.abs(r * -4 + 2) - 1;
+    }
+  },
+  (x, n, drive) => {
+    for (let i = 0; i < n; i++) {
+      const a = x[i]! * drive * -0.25 + 0.5;
+      x[i] = sinTurns(a - Math.floor(a));
+    }
+  },
+  (x, n, step) => {
+    for (let i = 0; i < n; i++) x[i] = Math.round(x[i]! / step) * step;
+  },
+];
 
 export class Distortion implements Effect {
   private readonly filters = [new BasicSvf(), new BasicSvf()];
@@ -177,32 +176,7 @@ export class Distortion implements Effect {
     }
     if (type < 0 || type > 4) return;
     const drive = type === 4 ? crushStep(db) : Math.pow(10, clamp(db, -30, 30) / 20);
-    // one loop per shaper (as `shape`): no per-sample dispatch, each loop's shaper inlined
-    if (type === 0) {
-      for (let i = 0; i < n; i++) {
-        L[i] = softClip(L[i]!, drive);
-        R[i] = softClip(R[i]!, drive);
-      }
-    } else if (type === 1) {
-      for (let i = 0; i < n; i++) {
-        L[i] = hardClip(L[i]!, drive);
-        R[i] = hardClip(R[i]!, drive);
-      }
-    } else if (type === 2) {
-      for (let i = 0; i < n; i++) {
-        L[i] = linearFold(L[i]!, drive);
-        R[i] = linearFold(R[i]!, drive);
-      }
-    } else if (type === 3) {
-      for (let i = 0; i < n; i++) {
-        L[i] = sineFold(L[i]!, drive);
-        R[i] = sineFold(R[i]!, drive);
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        L[i] = bitCrush(L[i]!, drive);
-        R[i] = bitCrush(R[i]!, drive);
-      }
-    }
+    SHAPERS[type]!(L, n, drive);
+    SHAPERS[type]!(R, n, drive);
   }
 }
