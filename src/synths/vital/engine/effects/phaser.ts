@@ -82,26 +82,7 @@ export class Phaser implements Effect {
       this.mix = mix;
       this.started = true;
     }
-    const centre = v[P.center]!;
-    for (let k = 0; k < 2; k++) {
-      const sign = k === 0 ? 1 : -1;
-      this.runChannel(
-        this.ch[k]!,
-        k === 0 ? L : R,
-        n,
-        sr,
-        phase,
-        sign,
-        centre,
-        depth,
-        offset,
-        res,
-        p1,
-        p3,
-        p5,
-        mix,
-      );
-    }
+    this.runChannels(L, R, n, sr, phase, v[P.center]!, depth, offset, res, p1, p3, p5, mix);
     this.depth = depth;
     this.offset = offset;
     this.res = res;
@@ -111,13 +92,30 @@ export class Phaser implements Effect {
     this.mix = mix;
   }
 
-  private runChannel(
-    st: PhaserChannel,
-    buf: Float32Array,
-    n: number,
+  /** The sweep's all-pass coefficient for the channel at `sign` (±1: ± half the phase offset). */
+  private coefficientAt(
     sr: number,
     phase: number,
     sign: number,
+    centre: number,
+    depth: number,
+    offset: number,
+  ) {
+    let ph = phase + (sign * offset) / 2;
+    ph -= Math.floor(ph);
+    return coefficient(centre + (ph < 0.5 ? 4 * ph - 1 : 3 - 4 * ph) * depth, sr);
+  }
+
+  /**
+   * Both channels sample by sample side by side: each is a long serial chain (feedback, then twelve
+   * all-pass stages), and the two chains overlap in the processor only when their steps interleave.
+   */
+  private runChannels(
+    L: Float32Array,
+    R: Float32Array,
+    n: number,
+    sr: number,
+    phase: number,
     centre: number,
     depth: number,
     offset: number,
@@ -128,27 +126,30 @@ export class Phaser implements Effect {
     mix: number,
   ): void {
     const inv = 1 / n;
-    const stages = st.stages;
+    const [cl, cr] = this.ch as [PhaserChannel, PhaserChannel];
+    const sl = cl.stages;
+    const sr2 = cr.stages;
     // the sweep's phase is fixed within a block, so unless depth or spread move the cutoff is constant
     const still = offset === this.offset && depth === this.depth;
-    let gStill = 0;
+    let gl = 0;
+    let gr = 0;
     if (still) {
-      let ph = phase + (sign * offset) / 2;
-      ph -= Math.floor(ph);
-      gStill = coefficient(centre + (ph < 0.5 ? 4 * ph - 1 : 3 - 4 * ph) * depth, sr);
+      gl = this.coefficientAt(sr, phase, 1, centre, depth, offset);
+      gr = this.coefficientAt(sr, phase, -1, centre, depth, offset);
     }
-    let lows = st.lows;
-    let highs = st.highs;
-    let allpass = st.allpass;
+    let lowsL = cl.lows;
+    let highsL = cl.highs;
+    let allpassL = cl.allpass;
+    let lowsR = cr.lows;
+    let highsR = cr.highs;
+    let allpassR = cr.allpass;
     for (let i = 0; i < n; i++) {
       const t = (i + 1) * inv;
-      let g = gStill;
       if (!still) {
         const off = this.offset + (offset - this.offset) * t;
         const dep = this.depth + (depth - this.depth) * t;
-        let ph = phase + (sign * off) / 2;
-        ph -= Math.floor(ph);
-        g = coefficient(centre + (ph < 0.5 ? 4 * ph - 1 : 3 - 4 * ph) * dep, sr);
+        gl = this.coefficientAt(sr, phase, 1, centre, dep, off);
+        gr = this.coefficientAt(sr, phase, -1, centre, dep, off);
       }
       const r = this.res + (res - this.res) * t;
       const drive = r * 0.5 + 1;
@@ -156,34 +157,60 @@ export class Phaser implements Effect {
       const a3 = this.p3 + (p3 - this.p3) * t;
       const a5 = this.p5 + (p5 - this.p5) * t;
       const m = this.mix + (mix - this.mix) * t;
-      const x = buf[i]!;
+      const xl = L[i]!;
+      const xr = R[i]!;
       // band-limited, saturated feedback of the last all-pass output
-      const gl = Math.min(g * CLEAR_RATIO, 0.9);
-      let delta = gl * (allpass - lows);
-      const lo = lows + delta;
-      lows = lo + delta;
-      delta = (g / CLEAR_RATIO) * (lo - highs);
-      const hi = highs + delta;
-      highs = hi + delta;
-      let y = drive * x + tanhApprox(r * (lo - hi));
-      let out1 = 0;
-      let out3 = 0;
+      let delta = Math.min(gl * CLEAR_RATIO, 0.9) * (allpassL - lowsL);
+      const loL = lowsL + delta;
+      lowsL = loL + delta;
+      delta = (gl / CLEAR_RATIO) * (loL - highsL);
+      const hiL = highsL + delta;
+      highsL = hiL + delta;
+      delta = Math.min(gr * CLEAR_RATIO, 0.9) * (allpassR - lowsR);
+      const loR = lowsR + delta;
+      lowsR = loR + delta;
+      delta = (gr / CLEAR_RATIO) * (loR - highsR);
+      const hiR = highsR + delta;
+      highsR = hiR + delta;
+      let yl = drive * xl + tanhApprox(r * (loL - hiL));
+      let yr = drive * xr + tanhApprox(r * (loR - hiR));
+      let out1L = 0;
+      let out1R = 0;
+      let out3L = 0;
+      let out3R = 0;
       for (let s = 0; s < STAGES; s++) {
-        const z = stages[s]!;
-        const d = g * (y - z);
-        const lp = z + d;
-        stages[s] = lp + d;
-        y = y - 2 * lp;
-        if (s === 3) out1 = y;
-        else if (s === 7) out3 = y;
+        const zl = sl[s]!;
+        const dl = gl * (yl - zl);
+        const lpl = zl + dl;
+        sl[s] = lpl + dl;
+        yl = yl - 2 * lpl;
+        const zr = sr2[s]!;
+        const dr = gr * (yr - zr);
+        const lpr = zr + dr;
+        sr2[s] = lpr + dr;
+        yr = yr - 2 * lpr;
+        if (s === 3) {
+          out1L = yl;
+          out1R = yr;
+        } else if (s === 7) {
+          out3L = yl;
+          out3R = yr;
+        }
       }
-      allpass = a1 * out1 + a3 * out3 + a5 * y;
-      const wet = (x + allpass) * 0.5;
-      buf[i] = x + (wet - x) * m;
+      allpassL = a1 * out1L + a3 * out3L + a5 * yl;
+      allpassR = a1 * out1R + a3 * out3R + a5 * yr;
+      L[i] = xl + ((xl + allpassL) * 0.5 - xl) * m;
+      R[i] = xr + ((xr + allpassR) * 0.5 - xr) * m;
     }
-    st.lows = flush(lows);
-    st.highs = flush(highs);
-    st.allpass = flush(allpass);
-    for (let s = 0; s < STAGES; s++) stages[s] = flush(stages[s]!);
+    cl.lows = flush(lowsL);
+    cl.highs = flush(highsL);
+    cl.allpass = flush(allpassL);
+    cr.lows = flush(lowsR);
+    cr.highs = flush(highsR);
+    cr.allpass = flush(allpassR);
+    for (let s = 0; s < STAGES; s++) {
+      sl[s] = flush(sl[s]!);
+      sr2[s] = flush(sr2[s]!);
+    }
   }
 }
