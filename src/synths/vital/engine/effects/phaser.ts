@@ -172,6 +172,10 @@ export class Phaser implements Effect {
       delta = (gr / CLEAR_RATIO) * (loR - highsR);
       const hiR = highsR + delta;
       highsR = hiR + delta;
+      const al = 1 - 2 * gl;
+      const bl = 2 * gl - 2;
+      const ar = 1 - 2 * gr;
+      const br = 2 * gr - 2;
       let yl = drive * xl + tanhApprox(r * (loL - hiL));
       let yr = drive * xr + tanhApprox(r * (loR - hiR));
       let out1L = 0;
@@ -179,16 +183,15 @@ export class Phaser implements Effect {
       let out3L = 0;
       let out3R = 0;
       for (let s = 0; s < STAGES; s++) {
+        // y − 2·(z + g·(y − z)) as (1 − 2g)·y + (2g − 2)·z: two steps on the chain through y instead of five
         const zl = sl[s]!;
         const dl = gl * (yl - zl);
-        const lpl = zl + dl;
-        sl[s] = lpl + dl;
-        yl = yl - 2 * lpl;
+        sl[s] = zl + dl + dl;
+        yl = al * yl + bl * zl;
         const zr = sr2[s]!;
         const dr = gr * (yr - zr);
-        const lpr = zr + dr;
-        sr2[s] = lpr + dr;
-        yr = yr - 2 * lpr;
+        sr2[s] = zr + dr + dr;
+        yr = ar * yr + br * zr;
         if (s === 3) {
           out1L = yl;
           out1R = yr;
