@@ -161,7 +161,7 @@ function gainPass(
   const [x, sq, att, e, g, lnv] = Array.from({ length: 6 }, v);
   const [rows, t] = [Array.from({ length: 4 }, v), Array.from({ length: 4 }, v)];
   const [xs, hs, ls] = [0, 1, 2].map(() => Array.from({ length: 4 }, v)) as [Local[], Local[], Local[]];
-  const [end, row] = Array.from({ length: 2 }, () => fn.local(I32));
+  const [end, row, terms] = Array.from({ length: 3 }, () => fn.local(I32));
   const { ln, exp } = transcendentals(fn);
   const at = (slot: number) => v128.load(C, slot + 16 * q);
   /** The follower `f` after one step with the square `sq`, clamped by `bound` (pmax: from below). */
@@ -207,11 +207,17 @@ function gainPass(
     const param = (slot: number) => v128.load32Splat(C, slot + 16 * q + 4 * j);
     const [hv, lv] = [hs[j]!, ls[j]!];
     return cat(
-      // each term only when the follower is off its threshold (at it the term is exactly 0)
+      // each term only when the follower is off its threshold (at it the term is exactly 0); with neither,
+      // the gain is exactly exp(0) = 1
       set(e, k4(0)),
+      set(terms, i32.const(0)),
       ifThen(
         v128.anyTrue(f32x4.ne(L(hv), param(CTL.upper))),
-        cat(...ln(lnv, L(hv)), set(e, mul(sub(param(CTL.lnUpper), L(lnv)), param(CTL.upperRatio)))),
+        cat(
+          ...ln(lnv, L(hv)),
+          set(e, mul(sub(param(CTL.lnUpper), L(lnv)), param(CTL.upperRatio))),
+          set(terms, i32.const(1)),
+        ),
       ),
       // (l = 0 gives an infinite ln L − ln l: handled below)
       ifThen(
@@ -219,19 +225,26 @@ function gainPass(
         cat(
           ...ln(lnv, f32x4.pmax(L(lv), k4(1e-37))),
           set(e, add(L(e), mul(sub(param(CTL.lnLower), L(lnv)), param(CTL.lowerRatio)))),
+          set(terms, i32.const(1)),
         ),
       ),
-      ...exp(g, e),
-      // silence below the lower threshold: full expansion for a positive lower ratio, none for a negative one
-      set(
-        g,
-        v128.bitselect(
-          v128.bitselect(k4(MAX_EXPAND), k4(0), f32x4.gt(param(CTL.lowerRatio), k4(0))),
-          L(g),
-          v128.and(f32x4.le(L(lv), k4(0)), f32x4.ne(param(CTL.lowerRatio), k4(0))),
+      set(g, k4(1)),
+      ifThen(
+        L(terms),
+        cat(
+          ...exp(g, e),
+          // silence below the lower threshold: full expansion for a positive lower ratio, none for a negative one
+          set(
+            g,
+            v128.bitselect(
+              v128.bitselect(k4(MAX_EXPAND), k4(0), f32x4.gt(param(CTL.lowerRatio), k4(0))),
+              L(g),
+              v128.and(f32x4.le(L(lv), k4(0)), f32x4.ne(param(CTL.lowerRatio), k4(0))),
+            ),
+          ),
+          set(g, f32x4.pmin(f32x4.pmax(L(g), k4(0)), k4(MAX_EXPAND))),
         ),
       ),
-      set(g, f32x4.pmin(f32x4.pmax(L(g), k4(0)), k4(MAX_EXPAND))),
       v128.store(i32.add(L(row), i32.mul(i32.const(j), i32.load(C, CTL.io + 12))), mul(L(xs[j]!), L(g))),
     );
   };
