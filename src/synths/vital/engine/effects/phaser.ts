@@ -159,19 +159,19 @@ export class Phaser implements Effect {
       const m = this.mix + (mix - this.mix) * t;
       const xl = L[i]!;
       const xr = R[i]!;
-      // band-limited, saturated feedback of the last all-pass output
-      let delta = Math.min(gl * CLEAR_RATIO, 0.9) * (allpassL - lowsL);
-      const loL = lowsL + delta;
-      lowsL = loL + delta;
-      delta = (gl / CLEAR_RATIO) * (loL - highsL);
-      const hiL = highsL + delta;
-      highsL = hiL + delta;
-      delta = Math.min(gr * CLEAR_RATIO, 0.9) * (allpassR - lowsR);
-      const loR = lowsR + delta;
-      lowsR = loR + delta;
-      delta = (gr / CLEAR_RATIO) * (loR - highsR);
-      const hiR = highsR + delta;
-      highsR = hiR + delta;
+      // band-limited, saturated feedback of the last all-pass output (left and right interleaved)
+      let dL = Math.min(gl * CLEAR_RATIO, 0.9) * (allpassL - lowsL);
+      let dR = Math.min(gr * CLEAR_RATIO, 0.9) * (allpassR - lowsR);
+      const loL = lowsL + dL;
+      const loR = lowsR + dR;
+      lowsL = loL + dL;
+      lowsR = loR + dR;
+      dL = (gl / CLEAR_RATIO) * (loL - highsL);
+      dR = (gr / CLEAR_RATIO) * (loR - highsR);
+      const hiL = highsL + dL;
+      const hiR = highsR + dR;
+      highsL = hiL + dL;
+      highsR = hiR + dR;
       const al = 1 - 2 * gl;
       const bl = 2 * gl - 2;
       const ar = 1 - 2 * gr;
