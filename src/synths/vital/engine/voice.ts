@@ -83,6 +83,14 @@ class PerSampleDestination {
   ctrlR = 0;
   /** This block's right lane differs from the left (else `R` is stale and `right` is `L`). */
   split = false;
+  /** This block's control-rate ramp of each lane (from, to), written by the lane's first slot or on its own. */
+  fromL = 0;
+  toL = 0;
+  fromR = 0;
+  toR = 0;
+  /** The lane's ramp is not written yet. */
+  pendingL = false;
+  pendingR = false;
   constructor(readonly param: number) {}
   get right(): Float32Array {
     return this.split ? this.R : this.L;
@@ -357,6 +365,8 @@ function clampUnit(x: number): number {
 /**
  * Adds one per-sample slot into `out`: the source shaped as `Voice.modulate` does (remap, power, bipolar)
  * times the amount ramped from `from` to `to` (amount × destination range, right lane negated for a stereo slot).
+ * With `fresh`, `out` holds nothing yet: the slot is added to the destination's ramp from `base` to `baseTo`
+ * (rampInto's values) in the same pass.
  */
 function addSlot(
   slot: ModSlot,
@@ -366,7 +376,11 @@ function addSlot(
   to: number,
   power: number,
   n: number,
+  fresh: boolean,
+  base: number,
+  baseTo: number,
 ): void {
+  const baseStep = (baseTo - base) / n;
   const step = (to - from) / n;
   const mapping = slot.mapping;
   const bipolar = slot.bipolar;
@@ -377,10 +391,18 @@ function addSlot(
   if (!mapping && !curved) {
     // the common case, its branches taken out of the loop (the same arithmetic)
     if (bipolar)
-      for (let i = 0; i < n; i++) out[i] = out[i]! + (2 * src[i]! - 1) * 0.5 * (from + step * (i + 1));
-    else for (let i = 0; i < n; i++) out[i] = out[i]! + src[i]! * (from + step * (i + 1));
+      for (let i = 0; i < n; i++) {
+        const prior = fresh ? Math.fround(base + baseStep * (i + 1)) : out[i]!;
+        out[i] = prior + (2 * src[i]! - 1) * 0.5 * (from + step * (i + 1));
+      }
+    else
+      for (let i = 0; i < n; i++) {
+        const prior = fresh ? Math.fround(base + baseStep * (i + 1)) : out[i]!;
+        out[i] = prior + src[i]! * (from + step * (i + 1));
+      }
     return;
   }
+  if (fresh) rampInto(out, base, baseTo, n);
   for (let i = 0; i < n; i++) {
     let s = src[i]!;
     if (mapping) s = readLine(mapping, s);
@@ -906,13 +928,17 @@ export class Voice {
         (!first && this.slotAmountR[si] !== this.slotAmountL[si]) ||
         (srcR !== null && !sameSignal(this.srcL[slot.source]!, srcR, n));
     }
+    // each lane starts at its control-rate ramp, written by its first slot in the same pass
     for (const d of this.perSampleDests) {
       const cL = this.mods[d.param]!;
-      const fromL = first ? cL : d.ctrlL;
-      rampInto(d.L, fromL, cL, n);
+      d.fromL = first ? cL : d.ctrlL;
+      d.toL = cL;
+      d.pendingL = true;
       d.ctrlL = cL;
       const cR = stereo ? this.modsR[d.param]! : cL;
-      if (d.split) rampInto(d.R, first ? cR : d.ctrlR, cR, n);
+      d.fromR = first ? cR : d.ctrlR;
+      d.toR = cR;
+      d.pendingR = d.split;
       d.ctrlR = cR;
     }
     for (let k = 0; k < slots.length; k++) {
@@ -921,18 +947,23 @@ export class Voice {
       const d = this.perSample[slot.dest]!;
       const srcL = this.srcL[slot.source]!;
       const amount = this.slotAmount[si]!;
-      addSlot(slot, srcL, d.L, first ? amount : this.slotAmountL[si]!, amount, this.slotPower[si]!, n);
+      const fromL = first ? amount : this.slotAmountL[si]!;
+      addSlot(slot, srcL, d.L, fromL, amount, this.slotPower[si]!, n, d.pendingL, d.fromL, d.toL);
+      d.pendingL = false;
       this.slotAmountL[si] = amount;
       if (!stereo) continue;
       const amountR = this.slotAmountNextR[si]!;
       if (d.split) {
         const srcR = this.srcR[slot.source] ?? srcL;
         const from = first ? amountR : this.slotAmountR[si]!;
-        addSlot(slot, srcR, d.R, from, amountR, this.slotPowerR[si]!, n);
+        addSlot(slot, srcR, d.R, from, amountR, this.slotPowerR[si]!, n, d.pendingR, d.fromR, d.toR);
+        d.pendingR = false;
       }
       this.slotAmountR[si] = amountR;
     }
     for (const d of this.perSampleDests) {
+      if (d.pendingL) rampInto(d.L, d.fromL, d.toL, n);
+      if (d.pendingR) rampInto(d.R, d.fromR, d.toR, n);
       this.mods[d.param] = d.L[n - 1]!;
       if (stereo) this.modsR[d.param] = d.right[n - 1]!;
     }
