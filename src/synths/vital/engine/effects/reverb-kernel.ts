@@ -53,9 +53,9 @@ export const CTL = {
   high: 256, // [high-shelf coefficient, its step, high-shelf amplitude, its step]
   preCoef: 272, // [low, low, high, high] pre-filter coefficients before the first sample
   preStep: 288, // their per-sample steps
-  pos: 304, // i32: [line write position, all-pass write position, line mask, all-pass mask] (all lines and all-pass
+  pos: 304, // i32: [line write position, all-pass write position, longest line's mask, all-pass mask] (all lines and all-pass
   // memories share their write positions)
-  io: 320, // i32: [bytes per line (without guard), block buffers address, bytes per block buffer, scratch address]:
+  io: 320, // i32: [unused, block buffers address, bytes per block buffer, scratch address]:
   // the buffers are input L, input R, output L, output R in that order
   lineBase: 336, // 4 × i32x4: byte address of each line
   apDelay: 400, // 4 × i32x4: all-pass delay read by each lane (its neighbour's)
@@ -80,8 +80,9 @@ export const CTL = {
   xAt: 1088,
   pool: 1152, // 16 × v128: the kernel's vector constants (written by the kernel)
   lineV: 1408, // 3 × v128: the current line's values splatted, for the line-by-line pass (written by the kernel)
-  maskV: 1472, // i32x4: the line mask splatted (written by the kernel)
-  bytes: 1488,
+  lineMask: 1472, // i32 × 16: each line's mask (its length − 1; a power of two each, the longest's in pos)
+  lineBytes: 1536, // i32 × 16: each line's length in bytes (without guard)
+  bytes: 1600,
 } as const;
 
 /** No ramp in this block (shelves and decays fixed): the shelves pass's steady form. */
@@ -135,12 +136,14 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const v = () => fn.local(V128);
   const vs = (count: number) => Array.from({ length: count }, v);
   const s = () => fn.local(I32);
-  const [i, rec, scratch, fbW, apW, fbMask, apMask, lineBytes, inL, inR, out, outR] = Array.from(
+  const [i, rec, scratch, fbW, apW, fbMask, apMask, lineMask, inL, inR, out, outR] = Array.from(
     { length: 12 },
     s,
   );
   const [ringPos, ringMask, ringBase, rd, pdInt, apBytes] = Array.from({ length: 6 }, s);
   const lb = Array.from({ length: 4 }, s); // the addresses of the 4 memories a lane-wise write goes to
+  const lm = Array.from({ length: 4 }, s); // their masks
+  const lbytes = Array.from({ length: 4 }, s); // their lengths in bytes
   const [q, lineOff, lineAddr, chorusAt, inputAt, xAt, apFrom, apNb, apOwn, at0] = Array.from(
     { length: 10 },
     s,
@@ -241,33 +244,41 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const timeLoad = (offset: number) => v128.load(i32.add(L(scratch), L(q)), offset);
   const timeStore = (offset: number, val: Code) => v128.store(i32.add(L(scratch), L(q)), val, offset);
   /**
-   * Lane-wise writes from scratch `region`: lane j to the memory at lb[j] (`bytes` long, a guard after it), at
-   * (w + i) & m; four samples at a time transposed into one store per memory (a store running past a memory's end
-   * lands in its guard, whence it moves to the start: the guard's other samples mirror the start's, the reads being
-   * done), the last n mod 4 lane by lane.
+   * Lane-wise writes from scratch `region`: lane j to the memory at lb[j] (lbytes[j] long, mask lm[j], a guard
+   * after it), at (w + i) & lm[j]; four samples at a time transposed into one store per memory (a store running past
+   * a memory's end lands in its guard, whence it moves to the start: the guard's other samples mirror the start's,
+   * the reads being done), the last n mod 4 lane by lane.
    */
-  const writeLanes = (region: number, w: Local, m: Local, bytes: Local): Code =>
+  const writeLanes = (region: number, w: Local): Code =>
     cat(
       samplesFrom(
         i32.const(0),
         4,
         ...a.map((aq, q) => set(aq, recLoad(region + 16 * q))),
         transpose4(a, yv, t),
-        ...yv.map((line, j) => v128.store(sampleAt(lb[j]!, w, m), L(line))),
-        ifThen(
-          i32.gtU(i32.and(i32.add(L(w), L(i)), L(m)), i32.sub(L(m), i32.const(3))),
-          cat(...lb.map((b) => v128.store(L(b), v128.load(i32.add(L(b), L(bytes)))))),
+        ...yv.map((line, j) => v128.store(sampleAt(lb[j]!, w, lm[j]!), L(line))),
+        ...lb.map((b, j) =>
+          ifThen(
+            i32.gtU(i32.and(i32.add(L(w), L(i)), L(lm[j]!)), i32.sub(L(lm[j]!), i32.const(3))),
+            v128.store(L(b), v128.load(i32.add(L(b), L(lbytes[j]!)))),
+          ),
         ),
       ),
       samplesFrom(
         i32.and(L(n), i32.const(-4)),
         1,
         set(tmp, recLoad(region)),
-        ...lb.map((b, j) => v128.store32Lane(sampleAt(b, w, m), L(tmp), j)),
+        ...lb.map((b, j) => v128.store32Lane(sampleAt(b, w, lm[j]!), L(tmp), j)),
       ),
     );
   /** lb[j] = the i32 at `offset` + 4·j of the control block. */
   const laneAddresses = (offset: number) => lb.map((b, j) => set(b, i32.load(c, offset + 4 * j)));
+  /** The same for the 4 lines of group k: lb, lm and lbytes. */
+  const groupLines = (k: number) => [
+    ...laneAddresses(CTL.lineBase + 16 * k),
+    ...lm.map((m, j) => set(m, i32.load(c, CTL.lineMask + 16 * k + 4 * j))),
+    ...lbytes.map((b, j) => set(b, i32.load(c, CTL.lineBytes + 16 * k + 4 * j))),
+  ];
   const code: Code[] = [];
   const emit = (...parts: Code[]) => code.push(...parts);
 
@@ -276,13 +287,11 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(apW, i32.load(c, CTL.pos + 4)),
     set(fbMask, i32.load(c, CTL.pos + 8)),
     set(apMask, i32.load(c, CTL.pos + 12)),
-    set(lineBytes, i32.load(c, CTL.io)),
     set(inL, i32.load(c, CTL.io + 4)),
     set(inR, i32.add(L(inL), i32.load(c, CTL.io + 8))),
     set(out, i32.add(L(inR), i32.load(c, CTL.io + 8))),
     set(outR, i32.add(L(out), i32.load(c, CTL.io + 8))),
     set(scratch, i32.load(c, CTL.io + 12)),
-    v128.store(c, i32x4.splat(L(fbMask)), CTL.maskV),
     set(apBytes, i32.load(c, CTL.apBytes)),
   );
   // the guard samples after each line mirror its first eight (after each all-pass memory, its first four), so that
@@ -290,10 +299,11 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   // since no read reaches a sample written in the same block
   for (let line = 0; line < LINES; line++) {
     const base = i32.load(c, CTL.lineBase + 4 * line);
+    const end = i32.add(base, i32.load(c, CTL.lineBytes + 4 * line));
     const ap = i32.load(c, CTL.apWrite + 4 * line);
     emit(
-      v128.store(i32.add(base, L(lineBytes)), v128.load(base)),
-      v128.store(i32.add(base, L(lineBytes)), v128.load(base, 16), 16),
+      v128.store(end, v128.load(base)),
+      v128.store(end, v128.load(base, 16), 16),
       v128.store(i32.add(ap, L(apBytes)), v128.load(ap)),
     );
   }
@@ -361,6 +371,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       v128.store(c, f32x4.splat(f32.load(i32.add(c, L(lineOff)), CTL.lineDelay)), LINE_V.delay),
       v128.store(c, i32x4.splat(lineAt(CTL.chorusSign)), LINE_V.sign),
       set(lineAddr, lineAt(CTL.lineBase)),
+      set(lineMask, lineAt(CTL.lineMask)),
       set(chorusAt, lineAt(CTL.chorusAt)),
       set(inputAt, lineAt(CTL.inputAt)),
       set(xAt, lineAt(CTL.xAt)),
@@ -383,7 +394,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
               i32.add(
                 L(lineAddr),
                 i32.shl(
-                  i32.and(i32.sub(i32.add(L(fbW), L(i)), i32x4.extractLane(L(idx), 0)), L(fbMask)),
+                  i32.and(i32.sub(i32.add(L(fbW), L(i)), i32x4.extractLane(L(idx), 0)), L(lineMask)),
                   i32.const(2),
                 ),
               ),
@@ -395,7 +406,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
               idx,
               i32x4.add(
                 i32x4.shl(
-                  v128.and(i32x4.sub(i32x4.add(plusI(fbW), steps), L(idx)), ld(CTL.maskV)),
+                  v128.and(i32x4.sub(i32x4.add(plusI(fbW), steps), L(idx)), i32x4.splat(L(lineMask))),
                   i32.const(2),
                 ),
                 i32x4.splat(L(lineAddr)),
@@ -576,11 +587,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   );
 
   // ---- the line writes
-  for (let k = 0; k < 4; k++)
-    emit(
-      ...laneAddresses(CTL.lineBase + 16 * k),
-      writeLanes(SCRATCH.store + REGION * k, fbW, fbMask, lineBytes),
-    );
+  for (let k = 0; k < 4; k++) emit(...groupLines(k), writeLanes(SCRATCH.store + REGION * k, fbW));
 
   // ---- 6. the pre-delay: read (Catmull-Rom, lanes L and R) at the ramped delay, then write the network's
   // output; the dry/wet mix
@@ -659,7 +666,6 @@ export class ReverbKernel {
   private readonly f: Float32Array;
   private readonly i: Int32Array;
   private readonly ctl = 0;
-  private readonly lineBytes: number;
   private readonly ioBase: number;
   private readonly maxBlock: number;
   private readonly memStart: number;
@@ -674,13 +680,13 @@ export class ReverbKernel {
   private lowShelf = true;
 
   /**
-   * `lineSize`, `apSize`, `ringSize`: powers of two (line, all-pass and pre-delay memories); `apDelay`: the 16
-   * all-pass lengths (samples).
+   * `lineSizes` (per line), `apSize`, `ringSize`: powers of two (line, all-pass and pre-delay memories); `apDelay`:
+   * the 16 all-pass lengths (samples).
    */
   constructor(
     mod: WebAssembly.Module,
     maxBlock: number,
-    lineSize: number,
+    lineSizes: readonly number[],
     apSize: number,
     ringSize: number,
     apDelay: Int32Array,
@@ -700,18 +706,23 @@ export class ReverbKernel {
     // the same cache set: each starts SKEW bytes further on (5 cache lines, so 16 memories fill 16 sets)
     const apStride = apSize * 4 + SKEW;
     const fbBase = apBase + LINES * apStride;
-    const lineStride = lineSize * 4 + SKEW;
-    const ringBase = fbBase + LINES * lineStride;
+    // each line as long as it needs (a power of two; they share the write position, modulo the longest): half the
+    // memory of one length for all, so more of it stays in the cache between a sample's write and its reads
+    const lineBase: number[] = [];
+    let end = fbBase;
+    for (const size of lineSizes) {
+      lineBase.push(end);
+      end += size * 4 + SKEW;
+    }
+    const ringBase = end;
     const total = ringBase + ringSize * 8;
     ({ run: this.run_, f: this.f, i: this.i } = instantiate(mod, total));
-    this.lineBytes = lineSize * 4;
     this.memStart = apBase;
     this.memEnd = total;
     const I = this.i;
     const c = this.ctl / 4;
-    I[c + CTL.pos / 4 + 2] = lineSize - 1;
+    I[c + CTL.pos / 4 + 2] = Math.max(...lineSizes) - 1;
     I[c + CTL.pos / 4 + 3] = apSize - 1;
-    I[c + CTL.io / 4] = this.lineBytes;
     I[c + CTL.io / 4 + 1] = this.ioBase;
     I[c + CTL.io / 4 + 2] = blockBytes;
     I[c + CTL.io / 4 + 3] = scratch;
@@ -720,7 +731,9 @@ export class ReverbKernel {
     I[c + CTL.apBytes / 4] = apSize * 4;
     for (let line = 0; line < LINES; line++) {
       const neighbour = line ^ 1; // the stereo neighbour's lane
-      I[c + CTL.lineBase / 4 + line] = fbBase + line * lineStride;
+      I[c + CTL.lineBase / 4 + line] = lineBase[line]!;
+      I[c + CTL.lineMask / 4 + line] = lineSizes[line]! - 1;
+      I[c + CTL.lineBytes / 4 + line] = lineSizes[line]! * 4;
       I[c + CTL.apWrite / 4 + line] = apBase + line * apStride;
       I[c + CTL.apRead / 4 + line] = apBase + neighbour * apStride;
       I[c + CTL.apDelay / 4 + line] = apDelay[neighbour]!;

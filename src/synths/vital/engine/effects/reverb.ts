@@ -126,9 +126,9 @@ export class Reverb implements Effect {
     const fixed = (id: number) => !program.modulated.includes(id);
     this.lowGainModulated = !fixed(P.lowGain);
     const sizeMult = fixed(P.size) ? sizeMultiplier(v[P.size]!) : sizeMultiplier(1);
-    const maxLine = Math.ceil((LONGEST_LINE + MAX_CHORUS_DRIFT) * sizeMult * this.rateRatio) + 16;
-    let size = 4;
-    while (size < maxLine) size <<= 1;
+    const drift = fixed(P.chorusAmount) ? chorusDrift(v[P.chorusAmount]!) : MAX_CHORUS_DRIFT;
+    const lineSizes = FEEDBACK.map((length) => memorySize(length, drift, sizeMult, this.rateRatio));
+    const size = memorySize(LONGEST_LINE, MAX_CHORUS_DRIFT, sizeMult, this.rateRatio);
     this.lineSize = size;
     this.lineMask = size - 1;
     const mod = useKernel ? reverbKernelModule() : null;
@@ -143,7 +143,8 @@ export class Reverb implements Effect {
     const predelay = fixed(P.delay) ? clamp(v[P.delay]! * sampleRate, 3, this.maxPredelay) : this.maxPredelay;
     this.out = [new DelayLine(Math.ceil(predelay) + 8), new DelayLine(Math.ceil(predelay) + 8)];
     // the JavaScript loop's memories (fb, ap) are empty when the kernel runs the network
-    if (mod) this.kernel = new ReverbKernel(mod, maxBlock, size, apSize, this.out[0]!.size, this.apDelay);
+    if (mod)
+      this.kernel = new ReverbKernel(mod, maxBlock, lineSizes, apSize, this.out[0]!.size, this.apDelay);
   }
 
   reset(): void {
@@ -187,7 +188,7 @@ export class Reverb implements Effect {
         this.lineDelay[i] = sizeMult * FEEDBACK[i]! * this.rateRatio;
       }
       // chorus depth per lane (samples), limited by the shortest line of that lane
-      const amount = clamp(ca * ca, 0, 1) * MAX_CHORUS_DRIFT * this.rateRatio;
+      const amount = chorusDrift(ca) * this.rateRatio;
       for (let j = 0; j < 4; j++) {
         let a = amount;
         for (let k = 0; k < 4; k++) a = Math.min(a, this.lineDelay[k * 4 + j]! - 32);
@@ -426,6 +427,22 @@ function lowShelfAmount(db: number): number {
 
 function highShelfAmplitude(db: number): number {
   return Math.pow(10, clamp(db, -24, 0) / 20);
+}
+
+/** The chorus's largest line-length offset at `reverb_chorus_amount` (samples at 44.1 kHz, before the size). */
+function chorusDrift(amount: number): number {
+  return clamp(amount * amount, 0, 1) * MAX_CHORUS_DRIFT;
+}
+
+/**
+ * A power of two above the longest delay a line of base length `length` reads (its chorus drift included, at the
+ * size multiplier and rate ratio given), with room for the interpolation and a block's reads.
+ */
+function memorySize(length: number, drift: number, sizeMult: number, rateRatio: number): number {
+  const longest = Math.ceil((length + drift) * sizeMult * rateRatio) + 16;
+  let size = 4;
+  while (size < longest) size <<= 1;
+  return size;
 }
 
 function chorusFrequency(value: number): number {
