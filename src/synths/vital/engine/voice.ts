@@ -1070,10 +1070,15 @@ export class Voice {
 
     const f1On = this.program.values[FILTER[0]!.on]! >= 0.5;
     const f2On = this.program.values[FILTER[1]!.on]! >= 0.5;
-    this.f1L.fill(0, 0, n);
-    this.f1R.fill(0, 0, n);
-    this.f2L.fill(0, 0, n);
-    this.f2R.fill(0, 0, n);
+    // a filter's input buffers are written and read only while it is on
+    if (f1On) {
+      this.f1L.fill(0, 0, n);
+      this.f1R.fill(0, 0, n);
+    }
+    if (f2On) {
+      this.f2L.fill(0, 0, n);
+      this.f2R.fill(0, 0, n);
+    }
     this.busL.fill(0, 0, n);
     this.busR.fill(0, 0, n);
     if (this.directUsed) {
