@@ -51,4 +51,22 @@ describe("Decimator2", () => {
     expect(Array.from(decimate(x, [74, 2, 128, 6000, 30], false))).toEqual(Array.from(kernel));
     expect(Array.from(decimate(x, [74, 2, 128, 6000, 30], true))).toEqual(Array.from(kernel));
   });
+
+  it("runs the two channels of a stereo pair on one kernel instance without either disturbing the other", () => {
+    const left = new Float32Array(6000);
+    const right = new Float32Array(6000);
+    for (let i = 0; i < left.length; i++) {
+      left[i] = Math.sin(i * 0.031);
+      right[i] = 0.5 * Math.sin(i * 0.47 + 1);
+    }
+    const [dl, dr] = Decimator2.stereo();
+    const outL = new Float32Array(left.length / 2);
+    const outR = new Float32Array(right.length / 2);
+    for (let pos = 0, w = 0; pos < left.length; pos += 128) {
+      dl.process(left.subarray(pos, pos + 128), 128, outL, w);
+      w += dr.process(right.subarray(pos, pos + 128), 128, outR, w);
+    }
+    expect(Array.from(outL)).toEqual(Array.from(decimate(left, [128], true)));
+    expect(Array.from(outR)).toEqual(Array.from(decimate(right, [128], true)));
+  });
 });

@@ -1,6 +1,7 @@
 // The 2:1 decimator's half-band FIR as a WebAssembly SIMD kernel: two consecutive outputs per step, one per
 // 64-bit lane, with the same operations in the same order as the scalar loop in decimator.ts (so the same
-// output bits). Memory: the even-indexed inputs (f64), the odd-indexed inputs (f64), then the outputs (f32).
+// output bits). Memory, per channel (one instance serves both channels of a stereo pair): the even-indexed
+// inputs (f64), the odd-indexed inputs (f64), then the outputs (f32).
 
 import {
   assemble,
@@ -20,6 +21,7 @@ import {
   v128,
   V128,
   type Code,
+  type Local,
 } from "./effects/wasm.ts";
 
 /** Outputs one call produces at most (inputs: twice as many). */
@@ -45,14 +47,17 @@ export interface DecimatorKernel {
 /** `history` (odd) inputs of each parity precede the block; output j is centred on odd[j + (history − 1)/2]. */
 function layout(history: number) {
   const slots = history + KERNEL_OUTPUTS + 2;
-  return { slots, even: 0, odd: slots * 8, out: slots * 16, bytes: slots * 16 + (KERNEL_OUTPUTS + 2) * 4 };
+  const bytes = slots * 16 + (KERNEL_OUTPUTS + 2) * 4;
+  /** Bytes from one channel's block to the next (16-byte aligned). */
+  const stride = Math.ceil(bytes / 16) * 16;
+  return { slots, even: 0, odd: slots * 8, out: slots * 16, bytes, stride };
 }
 
 export function decimatorModuleBytes(taps: HalfBandTaps, history: number): Uint8Array<ArrayBuffer> {
   const mem = layout(history);
   const mid = (history - 1) / 2;
   const fn = new FunctionBuilder([I32, I32]);
-  const count = fn.params[1]!;
+  const [channel, count] = fn.params as [Local, Local]; // channel: byte address of the channel's block
   const w = fn.local(I32); // 8·j: output j's byte offset into even/odd
   const o = fn.local(I32); // 4·j: its byte offset into out
   const end = fn.local(I32);
@@ -68,9 +73,9 @@ export function decimatorModuleBytes(taps: HalfBandTaps, history: number): Uint8
   const body = cat(
     set(centre, f64x2.splat(f64.const(taps.centre))),
     ...taps.pairs.map((c, k) => set(pairTaps[k]!, f64x2.splat(f64.const(c)))),
-    set(end, i32.shl(get(count), i32.const(2))),
-    set(w, i32.const(0)),
-    set(o, i32.const(0)),
+    set(end, i32.add(get(channel), i32.shl(get(count), i32.const(2)))),
+    set(w, get(channel)),
+    set(o, get(channel)),
     block(
       loop(
         brIf(1, i32.geS(get(o), get(end))),
@@ -81,17 +86,24 @@ export function decimatorModuleBytes(taps: HalfBandTaps, history: number): Uint8
       ),
     ),
   );
-  return assemble([{ name: "run", fn, body }], Math.ceil(mem.bytes / 65536));
+  return assemble([{ name: "run", fn, body }], 1);
 }
 
-/** An instance of a module from `decimatorModuleBytes(…, history)`. */
-export function decimatorKernel(mod: WebAssembly.Module, history: number): DecimatorKernel {
+/** `channels` decimator kernels sharing one instance of a module from `decimatorModuleBytes(…, history)`. */
+export function decimatorKernels(
+  mod: WebAssembly.Module,
+  history: number,
+  channels: number,
+): DecimatorKernel[] {
   const mem = layout(history);
-  const { run, f } = instantiate(mod, mem.bytes);
-  return {
-    even: new Float64Array(f.buffer, mem.even, mem.slots),
-    odd: new Float64Array(f.buffer, mem.odd, mem.slots),
-    out: new Float32Array(f.buffer, mem.out, KERNEL_OUTPUTS + 2),
-    run: (outputs) => run(0, outputs),
-  };
+  const { run, f } = instantiate(mod, mem.stride * channels);
+  return Array.from({ length: channels }, (_, c) => {
+    const base = c * mem.stride;
+    return {
+      even: new Float64Array(f.buffer, base + mem.even, mem.slots),
+      odd: new Float64Array(f.buffer, base + mem.odd, mem.slots),
+      out: new Float32Array(f.buffer, base + mem.out, KERNEL_OUTPUTS + 2),
+      run: (outputs: number) => run(base, outputs),
+    };
+  });
 }

@@ -2,7 +2,7 @@
 // host rate. Its latency is trimmed so the total output delay matches Vital's measured ≈1.5 host samples.
 
 import {
-  decimatorKernel,
+  decimatorKernels,
   decimatorModuleBytes,
   KERNEL_OUTPUTS,
   type DecimatorKernel,
@@ -69,9 +69,23 @@ export class Decimator2 {
   /** The WebAssembly kernel (made at first use; null where WebAssembly SIMD is missing: the scalar loop runs). */
   private kernel: DecimatorKernel | null | undefined;
   /** HISTORY earlier even-indexed inputs, then the block's (in the kernel's memory once there is one). */
-  private even: Float64Array = new Float64Array(HISTORY + KERNEL_OUTPUTS + 2);
+  private even: Float64Array;
   /** The same for the odd-indexed inputs. */
-  private odd: Float64Array = new Float64Array(HISTORY + KERNEL_OUTPUTS + 2);
+  private odd: Float64Array;
+
+  /** `kernel`: the kernel to run on (null: the scalar loop); by default one is made at the first block. */
+  constructor(kernel?: DecimatorKernel | null) {
+    this.kernel = kernel;
+    this.even = kernel ? kernel.even : new Float64Array(HISTORY + KERNEL_OUTPUTS + 2);
+    this.odd = kernel ? kernel.odd : new Float64Array(HISTORY + KERNEL_OUTPUTS + 2);
+  }
+
+  /** A left/right pair with its kernels made now, sharing one WebAssembly instance. */
+  static stereo(): [Decimator2, Decimator2] {
+    const mod = kernelModule();
+    const [l, r] = mod ? decimatorKernels(mod, HISTORY, 2) : [null, null];
+    return [new Decimator2(l), new Decimator2(r)];
+  }
 
   /** Whether this decimator's state equals `o`'s (so identical input gives identical output). */
   mirrors(o: Decimator2): boolean {
@@ -121,7 +135,7 @@ export class Decimator2 {
   /** Make the kernel (once) and move the state into its memory. */
   private startKernel(): void {
     const mod = kernelModule();
-    const kernel = mod ? decimatorKernel(mod, HISTORY) : null;
+    const kernel = mod ? decimatorKernels(mod, HISTORY, 1)[0]! : null;
     if (kernel) {
       kernel.even.set(this.even.subarray(0, HISTORY));
       kernel.odd.set(this.odd.subarray(0, HISTORY));

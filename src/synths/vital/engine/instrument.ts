@@ -60,8 +60,8 @@ export class VitalInstrument {
   private readonly directOut: boolean;
   private readonly directL = new Float32Array(MAX_BLOCK);
   private readonly directR = new Float32Array(MAX_BLOCK);
-  private readonly decL = new Decimator2();
-  private readonly decR = new Decimator2();
+  private readonly decL: Decimator2;
+  private readonly decR: Decimator2;
   private readonly volumeGain: number;
   /** Some slot modulates `volume`: the gain follows the newest voice's modulation (held when none sounds). */
   private readonly volumeModulated: boolean;
@@ -82,6 +82,8 @@ export class VitalInstrument {
     this.program = program;
     this.sampleRate = opts.sampleRate;
     this.factor = oversamplingFactor(program, opts.sampleRate);
+    // made with the instrument (as Vital allocates everything up front), not at the first block
+    [this.decL, this.decR] = this.factor === 2 ? Decimator2.stereo() : [new Decimator2(), new Decimator2()];
     const internal = opts.sampleRate * this.factor;
     const bps = opts.beatsPerSecond ?? program.values[BPM]!;
     this.polyphony = Math.max(1, Math.min(32, Math.round(program.values[POLYPHONY]!)));
@@ -308,9 +310,12 @@ export function prepareProgramNote(
   const sr = opts.sampleRate;
   const total = Math.max(0, Math.round(perf.durationSeconds * sr));
   const drop = inst.latencySamples;
+  const L = new Float32Array(total);
+  const R = new Float32Array(total);
+  // the first `drop` outputs (the decimator's extra latency) go to a scratch block, not into the result
+  const headL = new Float32Array(HOST_BLOCK);
+  const headR = new Float32Array(HOST_BLOCK);
   const len = total + drop;
-  const L = new Float32Array(len);
-  const R = new Float32Array(len);
   const off = Math.max(0, Math.min(len, Math.round(perf.noteOffSeconds * sr)));
   return {
     instrument: inst,
@@ -322,10 +327,17 @@ export function prepareProgramNote(
         let n = Math.min(HOST_BLOCK - (pos % HOST_BLOCK), len - pos);
         if (pos < off && pos + n > off) n = off - pos;
         if (pos === off) inst.noteOff(perf.note);
-        inst.process(L, R, pos, n);
+        if (pos >= drop) inst.process(L, R, pos - drop, n);
+        else {
+          inst.process(headL, headR, 0, n);
+          for (let i = drop - pos; i < n; i++) {
+            L[pos + i - drop] = headL[i]!;
+            R[pos + i - drop] = headR[i]!;
+          }
+        }
         pos += n;
       }
-      return drop === 0 ? [L, R] : [L.slice(drop), R.slice(drop)];
+      return [L, R];
     },
   };
 }
