@@ -46,23 +46,29 @@ export class DelayLine {
 
   /** The value pushed `delay` samples before the next push (delay ≥ 1, fractional allowed). */
   read(delay: number): number {
-    const d = delay < 1 ? 1 : delay > this.mask - 3 ? this.mask - 3 : delay;
-    const i = Math.floor(d);
-    const t = d - i;
-    const b = this.buf;
-    const m = this.mask;
-    // samples at delays i−1, i, i+1, i+2 (newest pushed is delay 1)
-    const base = this.pos + 1 - i;
-    const y0 = b[(base + 1) & m]!;
-    const y1 = b[base & m]!;
-    const y2 = b[(base - 1) & m]!;
-    const y3 = b[(base - 2) & m]!;
-    // Catmull-Rom between y1 (t = 0) and y2 (t = 1)
-    const c1 = 0.5 * (y2 - y0);
-    const c2 = y0 - 2.5 * y1 + 2 * y2 - 0.5 * y3;
-    const c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
-    return ((c3 * t + c2) * t + c1) * t + y1;
+    return readLine(this.buf, this.mask, this.pos, delay);
   }
+}
+
+/**
+ * DelayLine.read over a line's buffer, mask and write position: for loops that keep several lines' shared
+ * position in a local.
+ */
+export function readLine(b: Float32Array, m: number, pos: number, delay: number): number {
+  const d = delay < 1 ? 1 : delay > m - 3 ? m - 3 : delay;
+  const i = Math.floor(d);
+  const t = d - i;
+  // samples at delays i−1, i, i+1, i+2 (newest pushed is delay 1)
+  const base = pos + 1 - i;
+  const y0 = b[(base + 1) & m]!;
+  const y1 = b[base & m]!;
+  const y2 = b[(base - 1) & m]!;
+  const y3 = b[(base - 2) & m]!;
+  // Catmull-Rom between y1 (t = 0) and y2 (t = 1)
+  const c1 = 0.5 * (y2 - y0);
+  const c2 = y0 - 2.5 * y1 + 2 * y2 - 0.5 * y3;
+  const c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
+  return ((c3 * t + c2) * t + c1) * t + y1;
 }
 
 /** The power-of-two length of a line holding at least `maxSamples` of history. */

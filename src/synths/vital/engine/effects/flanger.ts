@@ -16,7 +16,7 @@ import {
   type BlockContext,
   type Effect,
 } from "./common.ts";
-import { DelayLine } from "./delay-line.ts";
+import { DelayLine, readLine } from "./delay-line.ts";
 
 const P = {
   frequency: pid("flanger_frequency"),
@@ -38,10 +38,17 @@ function triangle(t: number): number {
   return Math.abs(2 * r - 1);
 }
 
+/** The identity within ±0.66 (most samples) without a call, else hardTanh. */
+function saturate(x: number): number {
+  return x <= 0.66 && x >= -0.66 ? x : hardTanh(x);
+}
+
 export class Flanger implements Effect {
   private readonly lines: DelayLine[];
   private readonly hz = [0, 0];
   private readonly period = [0, 0];
+  /** This block's periods at its first sample (the ramp's start; `period` is its end). */
+  private readonly ramp = [0, 0];
   private started = false;
   private wet = 0;
   private dry = 1;
@@ -91,27 +98,48 @@ export class Flanger implements Effect {
     const dW = (wet - this.wet) / n;
     const dD = (dry - this.dry) / n;
     const dF = (fb - this.fb) / n;
+    const lines = this.lines;
     for (let c = 0; c < 2; c++) {
       const ph = phase - offset / 2 + (c === 1 ? offset : 0);
       const m = depth * (triangle(ph) * 2 - 1) + 1;
       const seconds = (base - BUFFER_SECONDS) * m + BUFFER_SECONDS;
       const target = 1 / Math.max(seconds, 1 / MAX_HZ);
       this.hz[c] = first ? target : target + (this.hz[c]! - target) * decay;
-      const line = this.lines[c]!;
-      const p = clamp(sr / this.hz[c]!, 3, line.maxDelay);
+      const p = clamp(sr / this.hz[c]!, 3, lines[c]!.maxDelay);
       const p0 = first ? p : this.period[c]!;
-      const p1 = 0.5 * (p0 + p);
-      const dp = (p1 - p0) / n;
-      const buf = c === 0 ? L : R;
-      for (let i = 0; i < n; i++) {
-        const t = i + 1;
-        const x = buf[i]!;
-        const read = line.readVital(p0 + dp * i);
-        line.push(flush(hardTanh(x + read * (this.fb + dF * t)))); // nothing tiny enters the loop
-        buf[i] = (this.dry + dD * t) * x + (this.wet + dW * t) * read;
-      }
-      this.period[c] = p1;
+      this.ramp[c] = p0;
+      this.period[c] = 0.5 * (p0 + p);
     }
+    // both channels in one loop: their lines are pushed together, so they share the write position
+    const lineL = lines[0]!.buf;
+    const lineR = lines[1]!.buf;
+    const mask = lines[0]!.mask;
+    let pos = lines[0]!.pos;
+    const pL = this.ramp[0]!;
+    const pR = this.ramp[1]!;
+    const dL = (this.period[0]! - pL) / n;
+    const dR = (this.period[1]! - pR) / n;
+    const fb0 = this.fb;
+    const dry0 = this.dry;
+    const wet0 = this.wet;
+    for (let i = 0; i < n; i++) {
+      const t = i + 1;
+      const x = L[i]!;
+      const y = R[i]!;
+      // Vital's reads of period p: p + 1 samples back before the push (DelayLine.readVital)
+      const readL = readLine(lineL, mask, pos, pL + dL * i + 1);
+      const readR = readLine(lineR, mask, pos, pR + dR * i + 1);
+      const g = fb0 + dF * t;
+      pos = (pos + 1) & mask;
+      lineL[pos] = flush(saturate(x + readL * g)); // nothing tiny enters the loop
+      lineR[pos] = flush(saturate(y + readR * g));
+      const d = dry0 + dD * t;
+      const w = wet0 + dW * t;
+      L[i] = d * x + w * readL;
+      R[i] = d * y + w * readR;
+    }
+    lines[0]!.pos = pos;
+    lines[1]!.pos = pos;
     this.started = true;
     this.wet = wet;
     this.dry = dry;
