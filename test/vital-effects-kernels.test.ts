@@ -9,6 +9,8 @@ import type { Effect } from "../src/synths/vital/engine/effects/common.ts";
 import { Compressor } from "../src/synths/vital/engine/effects/compressor.ts";
 import { Delay } from "../src/synths/vital/engine/effects/delay.ts";
 import { delayKernelModule } from "../src/synths/vital/engine/effects/delay-kernel.ts";
+import { Flanger } from "../src/synths/vital/engine/effects/flanger.ts";
+import { flangerKernelModule } from "../src/synths/vital/engine/effects/flanger-kernel.ts";
 import { compressorKernelModule } from "../src/synths/vital/engine/effects/compressor-kernel.ts";
 import { Reverb } from "../src/synths/vital/engine/effects/reverb.ts";
 import { reverbKernelModule } from "../src/synths/vital/engine/effects/reverb-kernel.ts";
@@ -92,6 +94,7 @@ describe("Vital effect kernels (WebAssembly SIMD) match the JavaScript loops", (
     expect(chorusKernelModule()).not.toBeNull();
     expect(compressorKernelModule()).not.toBeNull();
     expect(delayKernelModule()).not.toBeNull();
+    expect(flangerKernelModule()).not.toBeNull();
   });
 
   const reverb = { reverb_on: 1, reverb_dry_wet: 0.5, reverb_decay_time: 0.5, reverb_chorus_amount: 0.4 };
@@ -165,6 +168,37 @@ describe("Vital effect kernels (WebAssembly SIMD) match the JavaScript loops", (
     const b = render(makeChorus, chorus, true, 88200, 64, change, 9);
     const { diff, peak } = compare(a, b);
     expect(peak).toBeGreaterThan(5.3);
+    expect(diff).toBeLessThan(2e-5 * Math.max(1, peak));
+  });
+
+  const makeFlanger: Make = (prog, sr, k) => new Flanger(prog, sr, 128, k);
+  const flanger = { flanger_on: 1, flanger_dry_wet: 0.5, flanger_feedback: 0.6, flanger_mod_depth: 0.8 };
+  for (const [sampleRate, block] of [
+    [88200, 64],
+    [44100, 37],
+  ] as const) {
+    it(`flanger at ${sampleRate} Hz in blocks of ${block}`, () => {
+      const a = render(makeFlanger, flanger, false, sampleRate, block);
+      const b = render(makeFlanger, flanger, true, sampleRate, block);
+      const { diff, peak } = compare(a, b);
+      expect(peak).toBeGreaterThan(0.1);
+      expect(diff).toBeLessThan(2e-5 * Math.max(1, peak));
+    });
+  }
+
+  it("flanger with saturating, sign-changing feedback and a moving centre, depth and mix", () => {
+    const change = (v: Float64Array, b: number) => {
+      const s = Math.sin(b * 0.07);
+      v[pid("flanger_feedback")] = 0.95 * s;
+      v[pid("flanger_center")] = 64 + 40 * s;
+      v[pid("flanger_mod_depth")] = 0.5 + 0.5 * s;
+      v[pid("flanger_dry_wet")] = 0.25 + 0.25 * s;
+    };
+    // input up to ±2.7: the loop's saturation (beyond ±0.66) is reached
+    const a = render(makeFlanger, flanger, false, 88200, 64, change, 3);
+    const b = render(makeFlanger, flanger, true, 88200, 64, change, 3);
+    const { diff, peak } = compare(a, b);
+    expect(peak).toBeGreaterThan(1);
     expect(diff).toBeLessThan(2e-5 * Math.max(1, peak));
   });
 

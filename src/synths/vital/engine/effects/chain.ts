@@ -195,7 +195,7 @@ export class EffectChain {
       case "filter_fx":
         return new FilterFx(p, sampleRate, maxBlock);
       case "flanger":
-        return new Flanger(p, sampleRate);
+        return new Flanger(p, sampleRate, maxBlock, this.opts.kernels !== "js");
       case "phaser":
         return new Phaser(p);
       default:

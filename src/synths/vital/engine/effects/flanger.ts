@@ -17,6 +17,7 @@ import {
   type Effect,
 } from "./common.ts";
 import { DelayLine, readLine } from "./delay-line.ts";
+import { FlangerKernel, flangerKernelModule } from "./flanger-kernel.ts";
 
 const P = {
   frequency: pid("flanger_frequency"),
@@ -54,9 +55,15 @@ export class Flanger implements Effect {
   private dry = 1;
   private fb = 0;
 
+  /** The WebAssembly SIMD loop (flanger-kernel.ts), when available and wanted; else the JavaScript loop. */
+  private readonly kernel: FlangerKernel | undefined;
+
+  /** `useKernel`: run the loop in the WebAssembly kernel where available (false: JavaScript). */
   constructor(
     private readonly program: VitalProgram,
     sampleRate: number,
+    maxBlock: number,
+    useKernel = true,
   ) {
     // Vital keeps 40000 samples; enough for the lowest centre at full depth at 88.2 kHz. With the centre and
     // depth fixed, the lines hold the longest period they can reach (the same reads; a memory that stays in cache)
@@ -67,11 +74,15 @@ export class Flanger implements Effect {
       const longest = Math.abs(base - BUFFER_SECONDS) * (1 + Math.abs(v[P.depth]!)) + BUFFER_SECONDS;
       max = Math.min(max, Math.ceil(longest * sampleRate) + 8);
     }
-    this.lines = [new DelayLine(max), new DelayLine(max)];
+    const mod = useKernel ? flangerKernelModule() : null;
+    // with the kernel the lines live in its memory; these only give their size
+    this.lines = mod ? [new DelayLine(max, new Float32Array(0))] : [new DelayLine(max), new DelayLine(max)];
+    if (mod) this.kernel = new FlangerKernel(mod, maxBlock, this.lines[0]!.size);
   }
 
   reset(): void {
     for (const l of this.lines) l.clear();
+    this.kernel?.clear();
     this.started = false;
   }
 
@@ -105,11 +116,25 @@ export class Flanger implements Effect {
       const seconds = (base - BUFFER_SECONDS) * m + BUFFER_SECONDS;
       const target = 1 / Math.max(seconds, 1 / MAX_HZ);
       this.hz[c] = first ? target : target + (this.hz[c]! - target) * decay;
-      const p = clamp(sr / this.hz[c]!, 3, lines[c]!.maxDelay);
+      const p = clamp(sr / this.hz[c]!, 3, lines[0]!.maxDelay);
       const p0 = first ? p : this.period[c]!;
       this.ramp[c] = p0;
       this.period[c] = 0.5 * (p0 + p);
     }
+    const kernel = this.kernel;
+    if (kernel) {
+      for (let c = 0; c < 2; c++) kernel.setPeriod(c, this.ramp[c]!, (this.period[c]! - this.ramp[c]!) / n);
+      kernel.setGains(n, this.fb, fb, this.wet, wet, this.dry, dry);
+      kernel.run(L, R, n);
+    } else this.runLoop(L, R, n, dF, dW, dD);
+    this.started = true;
+    this.wet = wet;
+    this.dry = dry;
+    this.fb = fb;
+  }
+
+  private runLoop(L: Float32Array, R: Float32Array, n: number, dF: number, dW: number, dD: number): void {
+    const lines = this.lines;
     // both channels in one loop: their lines are pushed together, so they share the write position
     const lineL = lines[0]!.buf;
     const lineR = lines[1]!.buf;
@@ -140,9 +165,5 @@ export class Flanger implements Effect {
     }
     lines[0]!.pos = pos;
     lines[1]!.pos = pos;
-    this.started = true;
-    this.wet = wet;
-    this.dry = dry;
-    this.fb = fb;
   }
 }
