@@ -128,44 +128,60 @@ export class Lfo {
     let value = this.aSmooth;
     let offset = Math.max(0, this.aOffset);
     const held = !b.released;
-    for (let i = 0; i < n; i++) {
-      passed += tick;
-      const past = passed >= delay;
-      if (past) amp = amp + fadeInc > 1 ? 1 : amp + fadeInc;
-      const step = past ? delta : 0;
-      let x: number;
-      switch (type) {
-        case SYNC_ENVELOPE:
-          x = Math.min(offset + phase, 1);
-          offset = Math.min(offset + step, 1);
-          break;
-        case SYNC_SUSTAIN_ENVELOPE:
-          x = offset;
-          offset = Math.min(offset + step, held ? phase : 1);
-          break;
-        case SYNC_LOOP_POINT:
-          offset += step;
-          if (offset >= 1) offset = offset - 1 + phase;
-          offset = Math.min(offset, 1);
-          x = offset;
-          break;
-        case SYNC_LOOP_HOLD:
-          offset += step;
-          if (held && offset >= phase) offset -= phase;
-          offset = Math.min(offset, 1);
-          x = offset;
-          break;
-        default: {
-          const p = offset + phase;
-          x = p - Math.floor(p);
-          offset += step;
-          offset -= Math.floor(offset);
-        }
+    if (!delaying && amp === 1 && (type === SYNC_TRIGGER || type === SYNC_SYNC)) {
+      // a free-running LFO past its delay and fade: the loop below without its per-sample branches
+      // (the same arithmetic, so the same values)
+      for (let i = 0; i < n; i++) {
+        passed += tick;
+        const p = offset + phase;
+        const x = p - Math.floor(p);
+        offset += delta;
+        offset -= Math.floor(offset);
+        const v = readLine(table, x);
+        value = flush(v + (value - v) * smoothMult);
+        out[i] = value;
+        phase += dPhase;
       }
-      const v = readLine(table, x);
-      value = flush(v + (value - v) * smoothMult); // smoothed to 0, not into subnormal floats
-      out[i] = amp * value;
-      phase += dPhase;
+    } else {
+      for (let i = 0; i < n; i++) {
+        passed += tick;
+        const past = passed >= delay;
+        if (past) amp = amp + fadeInc > 1 ? 1 : amp + fadeInc;
+        const step = past ? delta : 0;
+        let x: number;
+        switch (type) {
+          case SYNC_ENVELOPE:
+            x = Math.min(offset + phase, 1);
+            offset = Math.min(offset + step, 1);
+            break;
+          case SYNC_SUSTAIN_ENVELOPE:
+            x = offset;
+            offset = Math.min(offset + step, held ? phase : 1);
+            break;
+          case SYNC_LOOP_POINT:
+            offset += step;
+            if (offset >= 1) offset = offset - 1 + phase;
+            offset = Math.min(offset, 1);
+            x = offset;
+            break;
+          case SYNC_LOOP_HOLD:
+            offset += step;
+            if (held && offset >= phase) offset -= phase;
+            offset = Math.min(offset, 1);
+            x = offset;
+            break;
+          default: {
+            const p = offset + phase;
+            x = p - Math.floor(p);
+            offset += step;
+            offset -= Math.floor(offset);
+          }
+        }
+        const v = readLine(table, x);
+        value = flush(v + (value - v) * smoothMult); // smoothed to 0, not into subnormal floats
+        out[i] = amp * value;
+        phase += dPhase;
+      }
     }
     this.aSmooth = value;
     this.aFade = amp;
