@@ -319,6 +319,31 @@ export function exp2Fast(x: number): number {
   return EXP2_WHOLE[whole + EXP2_RANGE]! * (t * (t * cubic + 16970 / 24483) + 1);
 }
 
+/**
+ * perSampleLanes' loop for a per-sample transpose with a block-rate tune and no transpose snapping (the same
+ * arithmetic as snappedPitch without a table): increment multipliers relative to `pitchEnd`, and minus 1 for
+ * the unison kernel when given.
+ */
+function transposeMultipliers(
+  midi: number,
+  trBase: number,
+  tr: Float32Array,
+  tune: number,
+  pitchEnd: number,
+  out: Float64Array,
+  outKernel: Float32Array | null,
+  n: number,
+): void {
+  if (outKernel === null)
+    for (let i = 0; i < n; i++) out[i] = exp2Fast((midi + (trBase + tr[i]!) + tune - pitchEnd) / 12);
+  else
+    for (let i = 0; i < n; i++) {
+      const mult = exp2Fast((midi + (trBase + tr[i]!) + tune - pitchEnd) / 12);
+      out[i] = mult;
+      outKernel[i] = mult - 1;
+    }
+}
+
 /** Phase offsets in cycles as 32-bit phases (the kernel's units), wrapped into one cycle. */
 function toPhaseUnits(off: Float64Array, out: Uint32Array, n: number): void {
   for (let i = 0; i < n; i++) {
@@ -390,16 +415,15 @@ function addSlot(
   const denominator = Math.exp(k) - 1;
   if (!mapping && !curved) {
     // the common case, its branches taken out of the loop (the same arithmetic)
-    if (bipolar)
-      for (let i = 0; i < n; i++) {
-        const prior = fresh ? Math.fround(base + baseStep * (i + 1)) : out[i]!;
-        out[i] = prior + (2 * src[i]! - 1) * 0.5 * (from + step * (i + 1));
-      }
-    else
-      for (let i = 0; i < n; i++) {
-        const prior = fresh ? Math.fround(base + baseStep * (i + 1)) : out[i]!;
-        out[i] = prior + src[i]! * (from + step * (i + 1));
-      }
+    if (bipolar && fresh)
+      for (let i = 0; i < n; i++)
+        out[i] = Math.fround(base + baseStep * (i + 1)) + (2 * src[i]! - 1) * 0.5 * (from + step * (i + 1));
+    else if (bipolar)
+      for (let i = 0; i < n; i++) out[i] = out[i]! + (2 * src[i]! - 1) * 0.5 * (from + step * (i + 1));
+    else if (fresh)
+      for (let i = 0; i < n; i++)
+        out[i] = Math.fround(base + baseStep * (i + 1)) + src[i]! * (from + step * (i + 1));
+    else for (let i = 0; i < n; i++) out[i] = out[i]! + src[i]! * (from + step * (i + 1));
     return;
   }
   if (fresh) rampInto(out, base, baseTo, n);
@@ -1747,6 +1771,10 @@ export class Voice {
         const tuBuf = tu === null ? null : lane === 0 ? tu.L : tu.right;
         const trFixed = trBase + mods[ids.transpose]!;
         const tuFixed = tuBase + mods[ids.tune]!;
+        if (trBuf !== null && tuBuf === null && table === null) {
+          transposeMultipliers(midi, trBase, trBuf, tuFixed, pitchEnd, out, outKernel, n);
+          continue;
+        }
         for (let i = 0; i < n; i++) {
           const t = trBuf === null ? trFixed : trBase + trBuf[i]!;
           const c = tuBuf === null ? tuFixed : tuBase + tuBuf[i]!;
