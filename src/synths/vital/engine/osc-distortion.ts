@@ -186,6 +186,48 @@ export class OscDistortionState extends DistortionLane {
  * positions and window gains), then the cubic read of the band-limited cycle (cross-faded from the previous
  * one), as voice.ts reads an undistorted oscillator.
  */
+/** The cubic read of a frame between samples idx + 1 and idx + 2, `fr` of the way. */
+function cubicAt(frame: Float32Array, idx: number, fr: number): number {
+  const x0 = frame[idx]!;
+  const x1 = frame[idx + 1]!;
+  const x2 = frame[idx + 2]!;
+  const x3 = frame[idx + 3]!;
+  return x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+}
+
+/**
+ * readPlain's loop once the frame crossfade has ended, with per-sample increment multipliers: the same
+ * arithmetic without the per-sample branches. Returns the end phase.
+ */
+function readSettled(
+  cyc: Float32Array,
+  frameSize: number,
+  ph: number,
+  curInc: number,
+  dInc: number,
+  incMult: Float64Array,
+  off: Float64Array,
+  n: number,
+  gl: number,
+  gr: number,
+  accL: Float32Array,
+  accR: Float32Array,
+): number {
+  for (let i = 0; i < n; i++) {
+    curInc += dInc;
+    ph += curInc * incMult[i]!;
+    if (ph >= 1) ph -= Math.floor(ph);
+    let q = ph + off[i]!;
+    q -= Math.floor(q);
+    const pos = q * frameSize;
+    const idx = pos | 0;
+    const y = cubicAt(cyc, idx, pos - idx);
+    accL[i] = accL[i]! + y * gl;
+    accR[i] = accR[i]! + y * gr;
+  }
+  return ph;
+}
+
 export class DistortedVoiceReader {
   private readonly q: Float64Array;
   private readonly pos: Float64Array;
@@ -261,6 +303,10 @@ export class DistortedVoiceReader {
     accL: Float32Array,
     accR: Float32Array,
   ): number {
+    if (fade >= 1 && incMult !== null) {
+      this.fadeOut = fade;
+      return readSettled(cyc, frameSize, ph, curInc, dInc, incMult, off, n, gl, gr, accL, accR);
+    }
     for (let i = 0; i < n; i++) {
       curInc += dInc;
       ph += incMult === null ? curInc : curInc * incMult[i]!;
@@ -270,19 +316,9 @@ export class DistortedVoiceReader {
       const pos = q * frameSize;
       const idx = pos | 0;
       const fr = pos - idx;
-      let x0 = cyc[idx]!;
-      let x1 = cyc[idx + 1]!;
-      let x2 = cyc[idx + 2]!;
-      let x3 = cyc[idx + 3]!;
-      let y =
-        x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+      let y = cubicAt(cyc, idx, fr);
       if (fade < 1) {
-        x0 = prev[idx]!;
-        x1 = prev[idx + 1]!;
-        x2 = prev[idx + 2]!;
-        x3 = prev[idx + 3]!;
-        const yOld =
-          x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+        const yOld = cubicAt(prev, idx, fr);
         fade = fade + fadeStep < 1 ? fade + fadeStep : 1;
         y = yOld + (y - yOld) * fade;
       }
@@ -428,19 +464,9 @@ export class DistortedVoiceReader {
       const pos = f * frameSize;
       const idx = pos | 0;
       const fr = pos - idx;
-      let x0 = cyc[idx]!;
-      let x1 = cyc[idx + 1]!;
-      let x2 = cyc[idx + 2]!;
-      let x3 = cyc[idx + 3]!;
-      let y =
-        x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+      let y = cubicAt(cyc, idx, fr);
       if (fade < 1) {
-        x0 = prev[idx]!;
-        x1 = prev[idx + 1]!;
-        x2 = prev[idx + 2]!;
-        x3 = prev[idx + 3]!;
-        const yOld =
-          x1 + 0.5 * fr * (x2 - x0 + fr * (2 * x0 - 5 * x1 + 4 * x2 - x3 + fr * (3 * (x1 - x2) + x3 - x0)));
+        const yOld = cubicAt(prev, idx, fr);
         fade = fade + fadeStep < 1 ? fade + fadeStep : 1;
         y = yOld + (y - yOld) * fade;
       }
