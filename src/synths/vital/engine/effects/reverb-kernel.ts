@@ -89,6 +89,8 @@ export const CTL = {
 export const FLAG_STEADY = 1;
 /** The low shelf runs (else its amount is 0 and stays 0: the filter is left out). */
 export const FLAG_LOW_SHELF = 2;
+/** The pre-delay and the dry/wet gains hold for the block, and the pre-delay reads ≥ 2 samples back. */
+export const FLAG_PREDELAY_STEADY = 4;
 
 /** The longest block: below the shortest line or all-pass delay (≥ 340 samples at any size and rate). */
 const MAX_BLOCK = 256;
@@ -590,12 +592,67 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   for (let k = 0; k < 4; k++) emit(...groupLines(k), writeLanes(SCRATCH.store + REGION * k, fbW));
 
   // ---- 6. the pre-delay: read (Catmull-Rom, lanes L and R) at the ramped delay, then write the network's
-  // output; the dry/wet mix
-  const at = (back: number) =>
-    v128.load64Zero(
-      i32.add(L(ringBase), i32.shl(i32.and(i32.sub(L(rd), i32.const(back)), L(ringMask)), i32.const(3))),
-    );
+  // output at the next position; the dry/wet mix. Sample i writes position ringPos + i + 1 and reads from ⌊delay⌋ ≥ 2
+  // back, so with the delay and gains steady the block's output is written to the ring first and read four samples
+  // at a time (stereo pairs: one load holds a tap's two consecutive samples; the guard after the ring mirrors its
+  // first six pairs so that a chunk's seven pairs never wrap)
+  const ringAt = (pos: Code) => i32.add(L(ringBase), i32.shl(i32.and(pos, L(ringMask)), i32.const(3)));
+  const writeRing = v128.store64Lane(
+    ringAt(i32.add(L(ringPos), i32.add(L(i), i32.const(1)))),
+    recLoad(SCRATCH.net),
+    0,
+  );
   const delayRead = catmullRom(yv, frac, [k1, k2, k3], k4);
+  const wetDry = (wet: Code, dry: Code) => add(mul(L(wetV), wet), mul(L(dryV), dry));
+  /** Sample i: the read at pd (stepped), the dry/wet mix (stepped), with `write` the ring's write. */
+  const sampleOut = (write: boolean) =>
+    cat(
+      // ⌊pd⌋ as an integer by the bits of ⌊pd⌋ + 1.5·2^23, as the line reads do
+      set(pdFloor, f32.floor(L(pd))),
+      set(
+        rd,
+        i32.sub(i32.reinterpretF32(f32.add(L(pdFloor), f32.const(1.5 * 2 ** 23))), i32.const(0x4b400000)),
+      ),
+      set(frac, f32x4.splat(f32.sub(L(pd), L(pdFloor)))),
+      set(rd, i32.sub(i32.sub(i32.add(L(ringPos), i32.add(L(i), i32.const(1))), L(pdInt)), L(rd))),
+      ...yv.map((y, k) => set(y, v128.load64Zero(ringAt(i32.sub(L(rd), i32.const(2 - k)))))),
+      delayRead.setup,
+      set(tmp, delayRead.value),
+      write ? writeRing : cat(),
+      set(pd, f32.add(L(pd), L(pdStep))),
+      set(wetV, add(L(wetV), L(wetStep))),
+      set(dryV, add(L(dryV), L(dryStep))),
+      set(outV, wetDry(L(tmp), inputLR)),
+      v128.store32Lane(i32.add(L(out), i4), L(outV), 0),
+      v128.store32Lane(i32.add(L(outR), i4), L(outV), 1),
+    );
+  /** Pair `pair` (0: samples i, i + 1; 1: i + 2, i + 3) of the chunk from the ring at `at0`, interpolated. */
+  const pairRead = (pair: number) =>
+    cat(...yv.map((y, k) => set(y, v128.load(L(at0), 16 * pair + 8 * k))), delayRead.setup, delayRead.value);
+  const ringEnd = i32.add(L(ringBase), i32.shl(i32.add(L(ringMask), i32.const(1)), i32.const(3)));
+  const steadyPredelay = cat(
+    eachSample(writeRing),
+    ...[0, 16, 32].map((off) => v128.store(ringEnd, v128.load(L(ringBase), off), off)),
+    set(frac, f32x4.splat(L(pd))),
+    set(wetV, add(L(wetV), L(wetStep))),
+    set(dryV, add(L(dryV), L(dryStep))),
+    samplesFrom(
+      i32.const(0),
+      4,
+      set(at0, ringAt(i32.sub(i32.add(L(ringPos), L(i)), i32.add(L(pdInt), i32.const(1))))),
+      set(a[0]!, pairRead(0)),
+      set(a[1]!, pairRead(1)),
+      v128.store(
+        i32.add(L(out), i4),
+        wetDry(v128.shuffle32(L(a[0]!), L(a[1]!), [0, 2, 4, 6]), v128.load(i32.add(L(inL), i4))),
+      ),
+      v128.store(
+        i32.add(L(outR), i4),
+        wetDry(v128.shuffle32(L(a[0]!), L(a[1]!), [1, 3, 5, 7]), v128.load(i32.add(L(inR), i4))),
+      ),
+    ),
+    samplesFrom(i32.and(L(n), i32.const(-4)), 1, sampleOut(false)),
+  );
   emit(
     set(pd, f32.load(c, CTL.mix)),
     set(pdStep, f32.load(c, CTL.mix + 4)),
@@ -607,31 +664,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(ringPos, i32.load(c, CTL.ring)),
     set(ringMask, i32.load(c, CTL.ring + 4)),
     set(ringBase, i32.load(c, CTL.ring + 8)),
-    eachSample(
-      // ⌊pd⌋ as an integer by the bits of ⌊pd⌋ + 1.5·2^23, as the line reads do
-      set(pdFloor, f32.floor(L(pd))),
-      set(
-        rd,
-        i32.sub(i32.reinterpretF32(f32.add(L(pdFloor), f32.const(1.5 * 2 ** 23))), i32.const(0x4b400000)),
-      ),
-      set(frac, f32x4.splat(f32.sub(L(pd), L(pdFloor)))),
-      set(rd, i32.sub(i32.sub(i32.add(L(ringPos), i32.const(1)), L(pdInt)), L(rd))),
-      set(yv[3]!, at(-1)),
-      set(yv[2]!, at(0)),
-      set(yv[1]!, at(1)),
-      set(yv[0]!, at(2)),
-      delayRead.setup,
-      set(tmp, delayRead.value),
-      set(ringPos, i32.and(i32.add(L(ringPos), i32.const(1)), L(ringMask))),
-      v128.store64Lane(i32.add(L(ringBase), i32.shl(L(ringPos), i32.const(3))), recLoad(SCRATCH.net), 0),
-      set(pd, f32.add(L(pd), L(pdStep))),
-      set(wetV, add(L(wetV), L(wetStep))),
-      set(dryV, add(L(dryV), L(dryStep))),
-      set(xin, inputLR),
-      set(outV, add(mul(L(wetV), L(tmp)), mul(L(dryV), L(xin)))),
-      v128.store32Lane(i32.add(L(out), i4), L(outV), 0),
-      v128.store32Lane(i32.add(L(outR), i4), L(outV), 1),
-    ),
+    ifThen(flag(FLAG_PREDELAY_STEADY), steadyPredelay, eachSample(sampleOut(true))),
+    set(ringPos, i32.and(i32.add(L(ringPos), L(n)), L(ringMask))),
   );
 
   // ---- the write positions move on by the block
@@ -654,6 +688,8 @@ export function reverbKernelBytes(): Uint8Array<ArrayBuffer> {
 
 /** Guard samples after each all-pass memory (copies of its first samples; see moduleBytes). */
 const AP_GUARD = 4;
+/** Bytes after the pre-delay ring: its first six stereo pairs mirrored (see moduleBytes). */
+const RING_GUARD = 48;
 /**
  * The bytes between the end of one memory and the start of the next (see ReverbKernel), its guard among them (8
  * samples after a line, 4 after an all-pass memory).
@@ -678,6 +714,8 @@ export class ReverbKernel {
   private decaysRamp = false;
   private highRamp = false;
   private lowShelf = true;
+  private predelaySteady = false;
+  private readonly ringSize: number;
 
   /**
    * `lineSizes` (per line), `apSize`, `ringSize`: powers of two (line, all-pass and pre-delay memories); `apDelay`:
@@ -688,12 +726,17 @@ export class ReverbKernel {
     maxBlock: number,
     lineSizes: readonly number[],
     apSize: number,
-    ringSize: number,
+    requestedRing: number,
     apDelay: Int32Array,
   ) {
+    let ringSize = requestedRing;
     // the passes rely on no read reaching a sample written in the same block
     if (maxBlock > MAX_BLOCK) throw new RangeError(`reverb kernel: blocks of at most ${MAX_BLOCK} samples`);
     this.maxBlock = maxBlock;
+    // the steady pre-delay writes the block's output before its reads: a block more than the longest read, so
+    // that no read reaches a sample written in the block
+    while (ringSize < requestedRing + maxBlock) ringSize *= 2;
+    this.ringSize = ringSize;
     const blockBytes = maxBlock * 4;
     this.ioBase = CTL.bytes;
     const scratch = this.ioBase + 4 * blockBytes;
@@ -715,7 +758,7 @@ export class ReverbKernel {
       end += size * 4 + SKEW;
     }
     const ringBase = end;
-    const total = ringBase + ringSize * 8;
+    const total = ringBase + ringSize * 8 + RING_GUARD;
     ({ run: this.run_, f: this.f, i: this.i } = instantiate(mod, total));
     this.memStart = apBase;
     this.memEnd = total;
@@ -784,6 +827,13 @@ export class ReverbKernel {
     F[c + CTL.mix / 4 + 3] = (wet1 - wet0) * inv;
     F[c + CTL.mixDry / 4] = dry0;
     F[c + CTL.mixDry / 4 + 1] = (dry1 - dry0) * inv;
+    this.predelaySteady =
+      delay1 === delay0 &&
+      wet1 === wet0 &&
+      dry1 === dry0 &&
+      di >= 2 &&
+      di + 2 + n <= this.ringSize &&
+      F[c + CTL.mix / 4]! < 1;
   }
 
   /** Line lengths (samples) and chorus depths per lane. */
@@ -866,7 +916,10 @@ export class ReverbKernel {
     copyBlock(this.inL, L, n);
     copyBlock(this.inR, R, n);
     const steady = !this.decaysRamp && !this.highRamp;
-    this.i[this.ctl / 4 + CTL.flags / 4] = (steady ? FLAG_STEADY : 0) | (this.lowShelf ? FLAG_LOW_SHELF : 0);
+    this.i[this.ctl / 4 + CTL.flags / 4] =
+      (steady ? FLAG_STEADY : 0) |
+      (this.lowShelf ? FLAG_LOW_SHELF : 0) |
+      (this.predelaySteady ? FLAG_PREDELAY_STEADY : 0);
     this.run_(this.ctl, n);
     copyBlock(L, this.outL, n);
     copyBlock(R, this.outR, n);
