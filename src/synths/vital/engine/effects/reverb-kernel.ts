@@ -11,7 +11,8 @@
 //   4. per sample, the shelves and the decay (lane form; the four groups in one loop when nothing ramps);
 //   5. the feed-forward of the stored values through the same mix, and the network's stereo output; the line
 //      writes (four samples at a time, transposed);
-//   6. the pre-delay and the dry/wet mix.
+//   6. the pre-delay and the dry/wet mix (with both steady: the block's output written to the ring first, then read
+//      four samples at a time).
 // Structure and constants are facts from Vital (GPL-3.0, Matt Tytel); see reverb.ts.
 
 import {
