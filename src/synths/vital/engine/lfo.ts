@@ -130,18 +130,10 @@ export class Lfo {
     const held = !b.released;
     if (!delaying && amp === 1 && (type === SYNC_TRIGGER || type === SYNC_SYNC)) {
       // a free-running LFO past its delay and fade: the loop below without its per-sample branches
-      // (the same arithmetic, so the same values)
-      for (let i = 0; i < n; i++) {
-        passed += tick;
-        const p = offset + phase;
-        const x = p - Math.floor(p);
-        offset += delta;
-        offset -= Math.floor(offset);
-        const v = readLine(table, x);
-        value = flush(v + (value - v) * smoothMult);
-        out[i] = value;
-        phase += dPhase;
-      }
+      // (the same arithmetic, so the same values), in a function of its own
+      this.renderFreeRunning(out, n, tick, delta, offset, phase, dPhase, smoothMult, value, passed);
+      value = this.aSmooth;
+      passed = this.aDelayPassed;
     } else {
       for (let i = 0; i < n; i++) {
         passed += tick;
@@ -194,6 +186,35 @@ export class Lfo {
     } else if (type === SYNC_ENVELOPE) offset = Math.min(offset, 1);
     else if (type === SYNC_SUSTAIN_ENVELOPE) offset = Math.min(offset, held ? phase : 1);
     this.aOffset = offset;
+  }
+
+  /** renderAudio's loop for a free-running LFO; leaves the smoothed value and the time passed in the state. */
+  private renderFreeRunning(
+    out: Float32Array,
+    n: number,
+    tick: number,
+    delta: number,
+    offset: number,
+    phase: number,
+    dPhase: number,
+    smoothMult: number,
+    value: number,
+    passed: number,
+  ): void {
+    const table = this.table;
+    for (let i = 0; i < n; i++) {
+      passed += tick;
+      const p = offset + phase;
+      const x = p - Math.floor(p);
+      offset += delta;
+      offset -= Math.floor(offset);
+      const v = readLine(table, x);
+      value = flush(v + (value - v) * smoothMult);
+      out[i] = value;
+      phase += dPhase;
+    }
+    this.aSmooth = value;
+    this.aDelayPassed = passed;
   }
 
   /** Advance one control block; the value is read at the block's starting phase, as Vital does. */

@@ -367,6 +367,23 @@ function phaseOffsets(
   }
 }
 
+/** A block-rate phase offset ramped per sample (from `start`, `step` per sample), as phaseOffsets writes it. */
+function rampOffsets(
+  start: number,
+  step: number,
+  off: Float64Array,
+  units: Uint32Array | null,
+  n: number,
+): void {
+  if (units === null) for (let i = 0; i < n; i++) off[i] = start + step * (i + 1);
+  else
+    for (let i = 0; i < n; i++) {
+      const x = start + step * (i + 1);
+      off[i] = x;
+      units[i] = (x - Math.floor(x)) * PHASE_SCALE;
+    }
+}
+
 /** dst[0 … n) = src[0 … n), by loop: `set(subarray())` would allocate a view per block. */
 function copyInto(dst: Float32Array, src: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) dst[i] = src[i]!;
@@ -1796,13 +1813,7 @@ export class Voice {
         phaseOffsets(base, phase.R, offR, kernel === null ? null : kernel.offR, n);
         phaseSplit = !sameSignal64(offL, offR, n);
       }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const x = offStart + offStep * (i + 1);
-        offL[i] = x;
-        if (unitsL !== null) unitsL[i] = (x - Math.floor(x)) * PHASE_SCALE;
-      }
-    }
+    } else rampOffsets(offStart, offStep, offL, unitsL, n);
     const split = pitchSplit || phaseSplit;
     // split lanes read both lanes' buffers; a lane that was not computed apart equals the left one
     if (split && !pitchSplit && (flags & LANES_PITCH) !== 0) {
