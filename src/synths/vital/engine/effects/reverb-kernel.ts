@@ -9,8 +9,8 @@
 //      (its neighbour's all-pass memory read and its own written with one load and one store);
 //   3. the Householder ⊗ Householder mix in time form, transposed into lane form;
 //   4. per sample, the shelves and the decay (lane form; the four groups in one loop when nothing ramps);
-//   5. the feed-forward of the stored values through the same mix, and the network's stereo output; the line
-//      writes (four samples at a time, transposed);
+//   5. the feed-forward of the stored values through the same mix, and the network's stereo output, with the line
+//      writes in the same loop (four samples at a time, transposed);
 //   6. the pre-delay and the dry/wet mix (with both steady: the block's output written to the ring first, then read
 //      four samples at a time).
 // Structure and constants are facts from Vital (GPL-3.0, Matt Tytel); see reverb.ts.
@@ -144,9 +144,6 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     s,
   );
   const [ringPos, ringMask, ringBase, rd, pdInt, apBytes] = Array.from({ length: 6 }, s);
-  const lb = Array.from({ length: 4 }, s); // the addresses of the 4 memories a lane-wise write goes to
-  const lm = Array.from({ length: 4 }, s); // their masks
-  const lbytes = Array.from({ length: 4 }, s); // their lengths in bytes
   const [q, lineOff, lineAddr, chorusAt, inputAt, xAt, apFrom, apNb, apOwn, at0] = Array.from(
     { length: 10 },
     s,
@@ -246,42 +243,6 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   /** The chunk's vector in the time-form region at `offset` of the scratch. */
   const timeLoad = (offset: number) => v128.load(i32.add(L(scratch), L(q)), offset);
   const timeStore = (offset: number, val: Code) => v128.store(i32.add(L(scratch), L(q)), val, offset);
-  /**
-   * Lane-wise writes from scratch `region`: lane j to the memory at lb[j] (lbytes[j] long, mask lm[j], a guard
-   * after it), at (w + i) & lm[j]; four samples at a time transposed into one store per memory (a store running past
-   * a memory's end lands in its guard, whence it moves to the start: the guard's other samples mirror the start's,
-   * the reads being done), the last n mod 4 lane by lane.
-   */
-  const writeLanes = (region: number, w: Local): Code =>
-    cat(
-      samplesFrom(
-        i32.const(0),
-        4,
-        ...a.map((aq, q) => set(aq, recLoad(region + 16 * q))),
-        transpose4(a, yv, t),
-        ...yv.map((line, j) => v128.store(sampleAt(lb[j]!, w, lm[j]!), L(line))),
-        ...lb.map((b, j) =>
-          ifThen(
-            i32.gtU(i32.and(i32.add(L(w), L(i)), L(lm[j]!)), i32.sub(L(lm[j]!), i32.const(3))),
-            v128.store(L(b), v128.load(i32.add(L(b), L(lbytes[j]!)))),
-          ),
-        ),
-      ),
-      samplesFrom(
-        i32.and(L(n), i32.const(-4)),
-        1,
-        set(tmp, recLoad(region)),
-        ...lb.map((b, j) => v128.store32Lane(sampleAt(b, w, lm[j]!), L(tmp), j)),
-      ),
-    );
-  /** lb[j] = the i32 at `offset` + 4·j of the control block. */
-  const laneAddresses = (offset: number) => lb.map((b, j) => set(b, i32.load(c, offset + 4 * j)));
-  /** The same for the 4 lines of group k: lb, lm and lbytes. */
-  const groupLines = (k: number) => [
-    ...laneAddresses(CTL.lineBase + 16 * k),
-    ...lm.map((m, j) => set(m, i32.load(c, CTL.lineMask + 16 * k + 4 * j))),
-    ...lbytes.map((b, j) => set(b, i32.load(c, CTL.lineBytes + 16 * k + 4 * j))),
-  ];
   const code: Code[] = [];
   const emit = (...parts: Code[]) => code.push(...parts);
 
@@ -502,22 +463,74 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         : []),
     );
 
-  // ---- 5. feed-forward of the stored values through the same mix, weighted by the decays (`decayOf(k)`), ⅛; the
-  // network's output: left = lanes 0 + 2, right = 1 + 3, summed over the groups
-  const feedForwardPass = (decayOf: (k: number) => Code): Code => {
-    let shelvedSum: Code = recLoad(SCRATCH.x);
-    for (let k = 1; k < 4; k++) shelvedSum = add(shelvedSum, recLoad(SCRATCH.x + REGION * k));
-    let feedForward: Code = mul(mixed(0), decayOf(0));
-    for (let k = 1; k < 4; k++) feedForward = add(feedForward, mul(mixed(k), decayOf(k)));
-    return eachSample(
+  // ---- 5. feed-forward of the stored values through the same mix, weighted by the decays (`decayOf(k, offset)`),
+  // ⅛; the network's output: left = lanes 0 + 2, right = 1 + 3, summed over the groups. Sample i + offset/16
+  const feedForward = (decayOf: (k: number, offset: number) => Code, offset: number): Code => {
+    let shelvedSum: Code = recLoad(SCRATCH.x + offset);
+    for (let k = 1; k < 4; k++) shelvedSum = add(shelvedSum, recLoad(SCRATCH.x + REGION * k + offset));
+    let weighted: Code = mul(mixed(0), decayOf(0, offset));
+    for (let k = 1; k < 4; k++) weighted = add(weighted, mul(mixed(k), decayOf(k, offset)));
+    return cat(
       set(sum, shelvedSum),
-      ...loadGroups(SCRATCH.store),
+      ...loadGroups(SCRATCH.store + offset),
       ...householder(),
-      set(ff, feedForward),
+      set(ff, weighted),
       set(outV, add(L(sum), mul(L(ff), k4(0.125)))),
-      recStore(SCRATCH.net, add(L(outV), v128.shuffle32(L(outV), L(outV), [2, 3, 0, 1]))),
+      recStore(SCRATCH.net + offset, add(L(outV), v128.shuffle32(L(outV), L(outV), [2, 3, 0, 1]))),
     );
   };
+  /** Line j of group k's base address, mask or length in bytes (`field`), from the control block. */
+  const lineField = (field: number, k: number, j: number) => i32.load(c, field + 16 * k + 4 * j);
+  /**
+   * Code storing `value` (samples i … i + 3 of line j of group k) at (fbW + i) & its mask: a store past the line's
+   * end lands in its guard, whence it moves to the start (the guard's other samples mirror the start's, the line's
+   * reads being done).
+   */
+  const writeLine = (k: number, j: number, value: Code) =>
+    cat(
+      set(at0, i32.and(i32.add(L(fbW), L(i)), lineField(CTL.lineMask, k, j))),
+      set(lineAddr, lineField(CTL.lineBase, k, j)),
+      v128.store(i32.add(L(lineAddr), i32.shl(L(at0), i32.const(2))), value),
+      ifThen(
+        i32.gtU(L(at0), i32.sub(lineField(CTL.lineMask, k, j), i32.const(3))),
+        v128.store(L(lineAddr), v128.load(i32.add(L(lineAddr), lineField(CTL.lineBytes, k, j)))),
+      ),
+    );
+  /**
+   * 5. and the line writes in one pass: four samples at a time, their feed-forward, then each group's stored
+   * values transposed into one store per line; the last n mod 4 samples one by one, lane by lane.
+   */
+  const feedForwardPass = (decayOf: (k: number, offset: number) => Code): Code =>
+    cat(
+      samplesFrom(
+        i32.const(0),
+        4,
+        ...[0, 1, 2, 3].map((q) => feedForward(decayOf, 16 * q)),
+        ...[0, 1, 2, 3].flatMap((k) => [
+          ...a.map((aq, q) => set(aq, recLoad(SCRATCH.store + REGION * k + 16 * q))),
+          transpose4(a, yv, t),
+          ...yv.map((line, j) => writeLine(k, j, L(line))),
+        ]),
+      ),
+      samplesFrom(
+        i32.and(L(n), i32.const(-4)),
+        1,
+        feedForward(decayOf, 0),
+        ...[0, 1, 2, 3].flatMap((k) => [
+          set(tmp, recLoad(SCRATCH.store + REGION * k)),
+          ...[0, 1, 2, 3].map((j) =>
+            v128.store32Lane(
+              i32.add(
+                lineField(CTL.lineBase, k, j),
+                i32.shl(i32.and(i32.add(L(fbW), L(i)), lineField(CTL.lineMask, k, j)), i32.const(2)),
+              ),
+              L(tmp),
+              j,
+            ),
+          ),
+        ]),
+      ),
+    );
 
   // ---- 4. the shelves (high, then low) and the decays, with 5. feed-forward after them. Steady (no ramp in this
   // block): the four groups in one loop (four independent recursions at once) with the decays fixed, the low shelf
@@ -584,13 +597,10 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       ),
       cat(
         ...rampedShelves,
-        feedForwardPass((k) => recLoad(SCRATCH.decay + REGION * k)),
+        feedForwardPass((k, offset) => recLoad(SCRATCH.decay + REGION * k + offset)),
       ),
     ),
   );
-
-  // ---- the line writes
-  for (let k = 0; k < 4; k++) emit(...groupLines(k), writeLanes(SCRATCH.store + REGION * k, fbW));
 
   // ---- 6. the pre-delay: read (Catmull-Rom, lanes L and R) at the ramped delay, then write the network's
   // output at the next position; the dry/wet mix. Sample i writes position ringPos + i + 1 and reads from ⌊delay⌋ ≥ 2
