@@ -384,6 +384,28 @@ function rampOffsets(
     }
 }
 
+/**
+ * The voice's output pass: the bus times the amplitude squared (A = amp · scale), added into the output; `amp`
+ * keeps A², single precision, for the Direct Out pass and lastAmp.
+ */
+function addAmplified(
+  amp: Float32Array,
+  scale: number,
+  busL: Float32Array,
+  busR: Float32Array,
+  outL: Float32Array,
+  outR: Float32Array,
+  n: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const e = amp[i]! * scale;
+    const a = Math.fround(e * e);
+    amp[i] = a;
+    outL[i] = outL[i]! + busL[i]! * a;
+    outR[i] = outR[i]! + busR[i]! * a;
+  }
+}
+
 /** dst[0 … n) = src[0 … n), by loop: `set(subarray())` would allocate a view per block. */
 function copyInto(dst: Float32Array, src: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) dst[i] = src[i]!;
@@ -1181,16 +1203,7 @@ export class Voice {
       }
     }
 
-    const bL = this.busL;
-    const bR = this.busR;
-    // the amplitude squared in the output pass (kept, single precision, for the Direct Out pass and lastAmp)
-    for (let i = 0; i < n; i++) {
-      const e = amp[i]! * scale;
-      const a = Math.fround(e * e);
-      amp[i] = a;
-      outL[i] = outL[i]! + bL[i]! * a;
-      outR[i] = outR[i]! + bR[i]! * a;
-    }
+    addAmplified(amp, scale, this.busL, this.busR, outL, outR, n);
     if (this.directUsed && directL && directR) {
       const dL = this.directL;
       const dR = this.directR;
