@@ -17,7 +17,7 @@ import {
   type Effect,
 } from "./common.ts";
 import { BLOCK_READS, DelayKernel, delayKernelModule, MONO_IN, SWAP } from "./delay-kernel.ts";
-import { DelayLoop, lineSize } from "./delay-line.ts";
+import { DelayLoop, lineSize, readLine } from "./delay-line.ts";
 
 const P = {
   on: pid("delay_on"),
@@ -186,7 +186,6 @@ export class Delay implements Effect {
     const mB = b.line.mask;
     let posA = a.line.pos;
     let posB = b.line.pos;
-    const lim = mA - 3;
     for (let i = 0; i < n; i++) {
       const t = i + 1;
       const w = this.wet + dWet * t;
@@ -196,38 +195,9 @@ export class Delay implements Effect {
       const hc = this.highCoef + dHigh * t;
       const xl = L[i]!;
       const xr = R[i]!;
-      let readL: number;
-      let readR: number;
-      {
-        let dl = p0L + dPL * i + 1;
-        dl = dl < 1 ? 1 : dl > lim ? lim : dl;
-        const il = Math.floor(dl);
-        const tl = dl - il;
-        const base = posA + 1 - il;
-        const y0 = bufA[(base + 1) & mA]!;
-        const y1 = bufA[base & mA]!;
-        const y2 = bufA[(base - 1) & mA]!;
-        const y3 = bufA[(base - 2) & mA]!;
-        const c1 = 0.5 * (y2 - y0);
-        const c2 = y0 - 2.5 * y1 + 2 * y2 - 0.5 * y3;
-        const c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
-        readL = ((c3 * tl + c2) * tl + c1) * tl + y1;
-      }
-      {
-        let dr = p0R + dPR * i + 1;
-        dr = dr < 1 ? 1 : dr > lim ? lim : dr;
-        const ir = Math.floor(dr);
-        const tr = dr - ir;
-        const base = posB + 1 - ir;
-        const y0 = bufB[(base + 1) & mB]!;
-        const y1 = bufB[base & mB]!;
-        const y2 = bufB[(base - 1) & mB]!;
-        const y3 = bufB[(base - 2) & mB]!;
-        const c1 = 0.5 * (y2 - y0);
-        const c2 = y0 - 2.5 * y1 + 2 * y2 - 0.5 * y3;
-        const c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
-        readR = ((c3 * tr + c2) * tr + c1) * tr + y1;
-      }
+      // DelayLine.read's arithmetic (the two lines have the same length: each read clamped to [1, mask − 3])
+      const readL = readLine(bufA, mA, posA, p0L + dPL * i + 1);
+      const readR = readLine(bufB, mB, posB, p0R + dPR * i + 1);
       let inL = xl;
       let inR = xr;
       if (monoIn) {
