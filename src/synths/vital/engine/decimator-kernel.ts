@@ -15,7 +15,7 @@ import {
   get,
   I32,
   i32,
-  instantiate,
+  leaseInstance,
   loop,
   set,
   v128,
@@ -96,7 +96,7 @@ export function decimatorKernels(
   channels: number,
 ): DecimatorKernel[] {
   const mem = layout(history);
-  const { run, f } = instantiate(mod, mem.stride * channels);
+  const { run, f } = leaseInstance(mod, mem.stride * channels);
   return Array.from({ length: channels }, (_, c) => {
     const base = c * mem.stride;
     return {

@@ -16,7 +16,7 @@ import {
   get,
   I32,
   i32,
-  instantiate,
+  leaseInstance,
   loop,
   set,
   v128,
@@ -82,7 +82,7 @@ export class PairKernel {
   private readonly run_: (ctl: number, n: number) => void;
 
   constructor(mod: WebAssembly.Module) {
-    const { run, f } = instantiate(mod, BYTES);
+    const { run, f } = leaseInstance(mod, BYTES);
     this.run_ = run;
     this.ctl = new Float64Array(f.buffer, 0, SLOTS * 2);
     this.left = new Float32Array(f.buffer, BUF_L, KERNEL_BLOCK);

@@ -4,6 +4,7 @@
 
 import { Decimator2, OFFLINE_DROP } from "./decimator.ts";
 import { EffectChain } from "./effects/chain.ts";
+import { KernelScope } from "./effects/wasm.ts";
 import { PARAM_MAX, pid, type VitalProgram } from "./program.ts";
 import { VoicePairRandom } from "./random.ts";
 import { MAX_BLOCK, Voice, volumeGain, type VoiceContext } from "./voice.ts";
@@ -283,7 +284,10 @@ export interface NotePerformance {
 /** An offline one-note render that is set up (instrument built, output allocated) but not yet run. */
 export interface PreparedNote {
   readonly instrument: VitalInstrument;
-  /** Run the note (note-on at sample 0, note-off at noteOffSeconds); stereo [L, R]. Call once. */
+  /**
+   * Run the note (note-on at sample 0, note-off at noteOffSeconds); stereo [L, R]. Call once: afterwards the
+   * instrument's kernels belong to later renders, so it must not be processed any more.
+   */
   run(): Float32Array[];
 }
 
@@ -301,42 +305,53 @@ export function prepareProgramNote(
   // whole 64-sample blocks from transport time −1 s, so the note-on falls a fraction of a block after time 0.
   const preroll = opts.prerollSeconds ?? 1;
   const prerollBlocks = Math.ceil((preroll * opts.sampleRate) / HOST_BLOCK);
-  const inst = new VitalInstrument(program, {
-    ...opts,
-    prerollSeconds: preroll,
-    transportSeconds: opts.transportSeconds ?? (prerollBlocks * HOST_BLOCK) / opts.sampleRate - preroll,
+  // the instrument's WebAssembly kernels are leased for this render and given back when it ends (reused by the
+  // next render in this thread: no fresh memories to map and account for per render)
+  const kernels = new KernelScope();
+  const inst = kernels.run(() => {
+    const instrument = new VitalInstrument(program, {
+      ...opts,
+      prerollSeconds: preroll,
+      transportSeconds: opts.transportSeconds ?? (prerollBlocks * HOST_BLOCK) / opts.sampleRate - preroll,
+    });
+    instrument.reserveVoices(1); // the voice the note takes: Vital's voices exist before the note too
+    return instrument;
   });
-  inst.reserveVoices(1); // the voice the note takes: Vital's voices exist before the note too
   const sr = opts.sampleRate;
   const total = Math.max(0, Math.round(perf.durationSeconds * sr));
   const drop = inst.latencySamples;
-  const L = new Float32Array(total);
-  const R = new Float32Array(total);
+  // written now, so that their pages are mapped before the note runs (as Vital's buffers exist before its note)
+  const L = new Float32Array(total).fill(0);
+  const R = new Float32Array(total).fill(0);
   // the first `drop` outputs (the decimator's extra latency) go to a scratch block, not into the result
   const headL = new Float32Array(HOST_BLOCK);
   const headR = new Float32Array(HOST_BLOCK);
   const len = total + drop;
   const off = Math.max(0, Math.min(len, Math.round(perf.noteOffSeconds * sr)));
+  const play = (): void => {
+    inst.noteOn(perf.note, perf.velocity);
+    let pos = 0;
+    // blocks run on a fixed 64-sample grid; the note-off splits the block it falls into
+    while (pos < len) {
+      let n = Math.min(HOST_BLOCK - (pos % HOST_BLOCK), len - pos);
+      if (pos < off && pos + n > off) n = off - pos;
+      if (pos === off) inst.noteOff(perf.note);
+      if (pos >= drop) inst.process(L, R, pos - drop, n);
+      else {
+        inst.process(headL, headR, 0, n);
+        for (let i = drop - pos; i < n; i++) {
+          L[pos + i - drop] = headL[i]!;
+          R[pos + i - drop] = headR[i]!;
+        }
+      }
+      pos += n;
+    }
+  };
   return {
     instrument: inst,
     run() {
-      inst.noteOn(perf.note, perf.velocity);
-      let pos = 0;
-      // blocks run on a fixed 64-sample grid; the note-off splits the block it falls into
-      while (pos < len) {
-        let n = Math.min(HOST_BLOCK - (pos % HOST_BLOCK), len - pos);
-        if (pos < off && pos + n > off) n = off - pos;
-        if (pos === off) inst.noteOff(perf.note);
-        if (pos >= drop) inst.process(L, R, pos - drop, n);
-        else {
-          inst.process(headL, headR, 0, n);
-          for (let i = drop - pos; i < n; i++) {
-            L[pos + i - drop] = headL[i]!;
-            R[pos + i - drop] = headR[i]!;
-          }
-        }
-        pos += n;
-      }
+      kernels.run(play); // throws if run twice: the kernels are given back below
+      kernels.release();
       return [L, R];
     },
   };

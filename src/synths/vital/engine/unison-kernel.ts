@@ -20,7 +20,7 @@ import {
   i32,
   i32x4,
   ifThen,
-  instantiate,
+  leaseInstance,
   lazyModule,
   loop,
   set,
@@ -307,7 +307,7 @@ export class UnisonKernel {
       this.lastCycles.push(new Array<Float32Array | null>(2 * MAX_VOICES).fill(null));
       this.lastAddr.push(new Int32Array(2 * MAX_VOICES));
     }
-    const k = instantiate(mod, SLOTS_START + slots * SLOT_BYTES);
+    const k = leaseInstance(mod, SLOTS_START + slots * SLOT_BYTES);
     this.run_ = (k as unknown as { run: (g: number, groups: number, n: number, flags: number) => void }).run;
     this.f = k.f;
     this.i = k.i;

@@ -15,7 +15,7 @@ import {
   block,
   br,
   brIf,
-  instantiate,
+  leaseInstance,
   lazyModule,
   f32x4,
   FunctionBuilder,
@@ -523,7 +523,7 @@ export class CompressorKernel {
     const scratch = inputs + maxBlock * 8;
     const bands = scratch + maxBlock * FOLLOWER_BYTES;
     const total = bands + maxBlock * 24;
-    const kernel = instantiate(mod, total);
+    const kernel = leaseInstance(mod, total);
     this.run_ = kernel.run;
     this.f = kernel.f;
     this.i = kernel.i;

@@ -21,7 +21,7 @@ import {
   br,
   brIf,
   cat,
-  instantiate,
+  leaseInstance,
   lazyModule,
   F32,
   f32,
@@ -770,7 +770,7 @@ export class ReverbKernel {
     }
     const ringBase = end;
     const total = ringBase + ringSize * 8 + RING_GUARD;
-    ({ run: this.run_, f: this.f, i: this.i } = instantiate(mod, total));
+    ({ run: this.run_, f: this.f, i: this.i } = leaseInstance(mod, total));
     this.memStart = apBase;
     this.memEnd = total;
     const I = this.i;

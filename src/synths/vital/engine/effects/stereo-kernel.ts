@@ -3,7 +3,7 @@
 // its first three, so that 4-sample reads never wrap).
 
 import { copyBlock } from "./common.ts";
-import { instantiate } from "./wasm.ts";
+import { leaseInstance } from "./wasm.ts";
 
 export const GUARD = 4;
 
@@ -33,7 +33,7 @@ export class StereoLoopKernel {
     const blockBytes = maxBlock * 4;
     this.lineBase = ctlBytes + 2 * blockBytes;
     this.stride = (lineSize + guard) * 4;
-    ({ run: this.run_, f: this.f, i: this.i } = instantiate(mod, this.lineBase + lines * this.stride));
+    ({ run: this.run_, f: this.f, i: this.i } = leaseInstance(mod, this.lineBase + lines * this.stride));
     this.i[io / 4] = ctlBytes;
     this.i[io / 4 + 1] = blockBytes;
     this.bufL = this.f.subarray(ctlBytes / 4, ctlBytes / 4 + maxBlock);

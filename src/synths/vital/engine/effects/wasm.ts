@@ -318,11 +318,15 @@ export function lazyModule(bytes: () => Uint8Array<ArrayBuffer>): () => WebAssem
   };
 }
 
-/** A kernel's instance with at least `bytes` of memory: its `run(ctl, n)` export and views of its memory. */
-export function instantiate(
-  mod: WebAssembly.Module,
-  bytes: number,
-): { run: (ctl: number, n: number) => void; f: Float32Array; i: Int32Array } {
+/** A kernel's instance: its `run(ctl, n)` export and views of its whole memory. */
+export interface KernelInstance {
+  run: (ctl: number, n: number) => void;
+  f: Float32Array;
+  i: Int32Array;
+}
+
+/** A fresh instance of `mod` with at least `bytes` of memory (all zero: a new instance has no other state). */
+export function instantiate(mod: WebAssembly.Module, bytes: number): KernelInstance {
   const instance = new WebAssembly.Instance(mod, {});
   const mem = instance.exports.mem as WebAssembly.Memory;
   const pages = Math.ceil(bytes / 65536);
@@ -332,4 +336,74 @@ export function instantiate(
     f: new Float32Array(mem.buffer),
     i: new Int32Array(mem.buffer),
   };
+}
+
+/**
+ * Instances given back by finished renders, per module, for the next render to reuse: a reused instance's memory
+ * is already mapped (no page faults while it runs), no new memory counts against V8's external-memory budget (which
+ * otherwise starts a full garbage collection every few renders), and its `run` export is the same function as
+ * before. At most POOLED are kept per module (the latest given back).
+ */
+const free = new WeakMap<WebAssembly.Module, KernelInstance[]>();
+const POOLED = 8;
+/** The scope instances are leased to now (see KernelScope.run); null: leases are fresh instances, never pooled. */
+const active: { scope: KernelScope | null } = { scope: null };
+
+/**
+ * The kernel instances of one owner (an offline render's instrument), given back together when it is done. The
+ * instances it leases are indistinguishable from fresh ones: no globals or tables, only memory, zeroed on lease.
+ */
+export class KernelScope {
+  private readonly held: { mod: WebAssembly.Module; instance: KernelInstance }[] = [];
+  private released = false;
+
+  /** Run `fn` with this scope active: the instances leased inside (leaseInstance) belong to this scope. */
+  run<T>(fn: () => T): T {
+    if (this.released) throw new Error("kernel scope: used after release");
+    const outer = active.scope;
+    active.scope = this;
+    try {
+      return fn();
+    } finally {
+      active.scope = outer;
+    }
+  }
+
+  /** Give every instance back for reuse; the owner must not run them afterwards. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const { mod, instance } of this.held) {
+      let list = free.get(mod);
+      if (!list) free.set(mod, (list = []));
+      if (list.length === POOLED) list.shift(); // the oldest goes
+      list.push(instance);
+    }
+    this.held.length = 0;
+  }
+
+  /** A free instance of `mod` with at least `bytes` of memory, zeroed, else a fresh one; held by this scope. */
+  lease(mod: WebAssembly.Module, bytes: number): KernelInstance {
+    const list = free.get(mod);
+    let instance: KernelInstance | undefined;
+    if (list) {
+      for (let k = list.length - 1; k >= 0; k--) {
+        if (list[k]!.f.byteLength < bytes) continue;
+        instance = list.splice(k, 1)[0]!;
+        instance.i.fill(0);
+        break;
+      }
+    }
+    instance ??= instantiate(mod, bytes);
+    this.held.push({ mod, instance });
+    return instance;
+  }
+}
+
+/**
+ * An instance of `mod` with at least `bytes` of zeroed memory for a kernel owned by an instrument: leased from the
+ * active KernelScope (reused after an earlier render released it), or fresh outside any scope.
+ */
+export function leaseInstance(mod: WebAssembly.Module, bytes: number): KernelInstance {
+  return active.scope === null ? instantiate(mod, bytes) : active.scope.lease(mod, bytes);
 }
