@@ -29,6 +29,7 @@ import {
   type Code,
   type Local,
 } from "./effects/wasm.ts";
+import { lanePairFunctions, PAIR } from "./lane-pair-kernel.ts";
 import { CYCLE_LENGTH, FRAME_SIZE } from "./wavetable.ts";
 
 const MAX_BLOCK = 128;
@@ -76,7 +77,9 @@ const M = {
   silent: 1024 + 28 * MAX_BLOCK,
 } as const;
 const SLOT_BYTES = Math.ceil((CYCLE_LENGTH * 4) / 16) * 16;
-const SLOTS_START = M.silent + SLOT_BYTES;
+/** The lane-pair kernel's region (lane-pair-kernel.ts: one- and two-voice oscillators on the per-sample path). */
+const PAIR_START = M.silent + SLOT_BYTES;
+const SLOTS_START = PAIR_START + PAIR.bytes;
 const OSCILLATORS = 3;
 
 const k4 = (x: number) => f32x4.const(x, x, x, x);
@@ -234,7 +237,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       brIf(0, i32.gtS(L(groups), i32.const(0))),
     ),
   );
-  return assemble([{ name: "run", fn, body }], 1);
+  return assemble([{ name: "run", fn, body }, ...lanePairFunctions(PAIR_START, M.accL, M.accR)], 1);
 }
 
 function rep4(x: number): [number, number, number, number] {
@@ -295,6 +298,15 @@ export class UnisonKernel {
   /** The block's lane flags (PITCHED, OFFSETS, SPLIT), from `begin`. */
   private lanes = 0;
 
+  /** The lane-pair kernel's region as doubles and as 32-bit integers (PAIR offsets / 8, / 4). */
+  private readonly pair64: Float64Array;
+  private readonly pair32: Int32Array;
+  private readonly multipliers_: (n: number) => number;
+  private readonly read_: (n: number, flags: number) => void;
+  /** The left and right lanes' per-sample transposes for `pairMultipliers` (views of the memory). */
+  readonly trL: Float32Array;
+  readonly trR: Float32Array;
+
   /** `voices[o]`: oscillator o's unison count when it runs in the kernel, else 0 (sizes the cycle slots). */
   constructor(mod: WebAssembly.Module, voices: readonly number[]) {
     let slots = 0;
@@ -320,6 +332,84 @@ export class UnisonKernel {
     this.offR = u32(M.offR);
     this.accL = f32(M.accL);
     this.accR = f32(M.accR);
+    this.pair64 = new Float64Array(k.f.buffer, PAIR_START, PAIR.bytes / 8);
+    this.pair32 = new Int32Array(k.f.buffer, PAIR_START, PAIR.bytes / 4);
+    this.trL = f32(PAIR_START + PAIR.trBufL);
+    this.trR = f32(PAIR_START + PAIR.trBufR);
+    this.multipliers_ = k.exports.multipliers as (n: number) => number;
+    this.read_ = k.exports.read as (n: number, flags: number) => void;
+  }
+
+  /**
+   * The lane-pair kernel's increment multipliers for n samples from the transposes in `trL` / `trR` (right
+   * false: the right lane reads `trL`), as voice.ts's transposeMultipliers per lane. Returns MULT_* bits.
+   */
+  pairMultipliers(
+    n: number,
+    midi: number,
+    trBase: number,
+    tuneL: number,
+    tuneR: number,
+    pitchEnd: number,
+    right: boolean,
+  ): number {
+    const d = this.pair64;
+    d[PAIR.midi / 8] = midi;
+    d[PAIR.trBase / 8] = trBase;
+    d[PAIR.pitchEnd / 8] = pitchEnd;
+    d[PAIR.tune / 8] = tuneL;
+    d[PAIR.tune / 8 + 1] = tuneR;
+    this.pair32[PAIR.trL / 4] = PAIR_START + PAIR.trBufL;
+    this.pair32[PAIR.trR / 4] = PAIR_START + (right ? PAIR.trBufR : PAIR.trBufL);
+    return this.multipliers_(n);
+  }
+
+  /** Stage voice lane `lane` (0 or 1) of the lane-pair read; `cycle` / `prev`: addresses from `resolve`. */
+  pairVoice(
+    lane: number,
+    phase: number,
+    inc: number,
+    incStep: number,
+    fade: number,
+    gainL: number,
+    gainR: number,
+    cycle: number,
+    prev: number,
+  ): void {
+    const d = this.pair64;
+    d[PAIR.phase / 8 + lane] = phase;
+    d[PAIR.inc / 8 + lane] = inc;
+    d[PAIR.incStep / 8 + lane] = incStep;
+    d[PAIR.fade / 8 + lane] = fade;
+    d[PAIR.gainL / 8 + lane] = gainL;
+    d[PAIR.gainR / 8 + lane] = gainR;
+    this.pair32[PAIR.cycle0 / 4 + lane] = cycle;
+    this.pair32[PAIR.prev0 / 4 + lane] = prev;
+  }
+
+  /**
+   * The staged voice lanes over n samples, their output into accL / accR (READ_* flags; the phase offset
+   * ramps from offStart by offStep per sample); then `pairPhase` / `pairFade` hold the lanes' end values.
+   */
+  pairRead(n: number, offStart: number, offStep: number, fadeStep: number, flags: number): void {
+    const d = this.pair64;
+    d[PAIR.offStart / 8] = offStart;
+    d[PAIR.offStep / 8] = offStep;
+    d[PAIR.fadeStep / 8] = fadeStep;
+    this.read_(n, flags);
+  }
+
+  /** Lane `lane`'s increment multiplier at sample i from the last `pairMultipliers`. */
+  pairMultiplier(i: number, lane: number): number {
+    return this.pair64[PAIR.mults / 8 + 2 * i + lane]!;
+  }
+
+  pairPhase(lane: number): number {
+    return this.pair64[PAIR.phase / 8 + lane]!;
+  }
+
+  pairFade(lane: number): number {
+    return this.pair64[PAIR.fade / 8 + lane]!;
   }
 
   /**

@@ -49,6 +49,13 @@ import { vitalRandomPhase, type VoicePairRandom } from "./random.ts";
 import { sampleLevelIndex } from "./sample-levels.ts";
 import { OscMorph, unisonFrameIndex } from "./spectral-morph.ts";
 import { isTransposeSnapping, snappedPitch, snapTable } from "./transpose-snap.ts";
+import {
+  MULT_LANES_DIFFER,
+  MULT_OUT_OF_RANGE,
+  READ_FADING,
+  READ_OFFSETS,
+  READ_SINGLE,
+} from "./lane-pair-kernel.ts";
 import { PHASE_SCALE, UnisonKernel, unisonKernelModule } from "./unison-kernel.ts";
 import { FRAME_SIZE, Wavetable } from "./wavetable.ts";
 
@@ -620,6 +627,11 @@ export class Voice {
   private readonly ctx: VoiceContext;
   /** The SIMD unison kernel (null: not needed, not available or not wanted), and its staging. */
   private readonly unison: UnisonKernel | null;
+  /**
+   * Per oscillator: one or two undistorted voices whose pitch is modulated per sample by transpose alone run
+   * in the unison kernel's lane-pair functions (lane-pair-kernel.ts) when the kernel exists.
+   */
+  private readonly pairOsc: boolean[];
   private readonly kernelCycles: Float32Array[] = [];
   private readonly kernelAddr = new Int32Array(2 * MAX_UNISON);
 
@@ -635,7 +647,6 @@ export class Voice {
       return type >= 1 && type <= 11 ? new OscMorph(type, this.sr, program.wavetables[o]!) : null;
     });
     this.distTypes = OSC.map((ids) => Math.round(program.values[ids.distortionType]!));
-    this.unison = this.makeUnisonKernel();
     this.transposeQuantize = OSC.map((ids) => Math.round(program.values[ids.transposeQuantize]!));
     this.snapTables = this.transposeQuantize.map((q) => (isTransposeSnapping(q) ? snapTable(q) : null));
     this.oscOrder = processingOrder(this.distTypes);
@@ -710,6 +721,19 @@ export class Voice {
       this.randomLfos[i]!.audioL = this.srcL[SRC_RANDOM_LFO + i];
       this.randomLfos[i]!.audioR = this.srcR[SRC_RANDOM_LFO + i];
     }
+    this.pairOsc = OSC.map((ids, o) => {
+      const count = Math.round(program.values[ids.voices]!);
+      return (
+        program.values[ids.on]! >= 0.5 &&
+        this.distTypes[o] === 0 &&
+        count < KERNEL_MIN_VOICES &&
+        this.perSample[ids.transpose] !== null &&
+        this.perSample[ids.tune] === null &&
+        this.perSample[ids.phase] === null &&
+        this.snapTables[o] === null
+      );
+    });
+    this.unison = this.makeUnisonKernel();
   }
 
   /** Whether a slot can give the left and right channel different values (stereo slot or stereo source). */
@@ -1467,11 +1491,17 @@ export class Voice {
     const accL = this.oscRawL[o]!;
     const accR = this.oscRawR[o]!;
     const kernel = distType === 0 && count >= KERNEL_MIN_VOICES ? this.unison : null;
-    if (kernel === null) {
+    /** The kernel holding copies of this oscillator's cycles (a morph's rewrite drops them). */
+    const copies = kernel ?? (this.pairOsc[o]! ? this.unison : null);
+    let pair = this.pairOsc[o]! ? this.unison : null;
+    let lanes = pair === null ? LANES_NONE : this.lanePairMultipliers(o, n, midi + pitchBase, pitch, pair);
+    // beyond the kernel's exp2 range (never in practice) the JavaScript loops take the block
+    if (lanes === LANES_NONE) pair = null;
+    if (kernel === null && pair === null) {
       accL.fill(0, 0, n);
       accR.fill(0, 0, n);
     }
-    const lanes = this.perSampleLanes(o, n, midi + pitchBase, pitch, offStart, offStep, kernel);
+    if (pair === null) lanes = this.perSampleLanes(o, n, midi + pitchBase, pitch, offStart, offStep, kernel);
     for (let u = 0; u < count; u++) {
       if (st.cents[u] !== st.detunedCents[u]) {
         st.detunedCents[u] = st.cents[u]!;
@@ -1492,7 +1522,7 @@ export class Voice {
             ? table.cycle(f, limit)
             : morph.cycle(u, table, inc * syncMult, limit);
         // a morph rewrites its cycles in place: the kernel's copy of a cycle new to this voice may be stale
-        if (kernel !== null && morph !== null && next !== cyc) kernel.forget(o, next);
+        if (copies !== null && morph !== null && next !== cyc) copies.forget(o, next);
         if (!st.started || cyc === null) {
           prev = next;
           st.fade[u] = 1;
@@ -1505,7 +1535,7 @@ export class Voice {
         st.prev[u] = prev;
         if (morph !== null && morph.handOver(u, st.phase, st.inc, st.prev)) {
           prev = st.prev[u]!;
-          if (kernel !== null) kernel.forget(o, prev);
+          if (copies !== null) copies.forget(o, prev);
         }
       }
       const prevInc = st.started ? st.inc[u]! : inc;
@@ -1528,6 +1558,15 @@ export class Voice {
           kernel.incFrom[u] = prevInc;
           kernel.incStep[u] = dInc;
         }
+        continue;
+      }
+      if (pair !== null) {
+        // as the per-sample path below, staged and rendered together after the loop
+        const base = baseHz / sr;
+        const prevMult = st.started ? st.mult[u]! : mult;
+        st.mult[u] = mult;
+        pair.incFrom[u] = base * prevMult;
+        pair.incStep[u] = (base * mult - base * prevMult) / n;
         continue;
       }
       if (lanes !== LANES_NONE) {
@@ -1626,9 +1665,11 @@ export class Voice {
     }
     if (kernel !== null)
       this.runUnisonKernel(kernel, o, n, lanes, phaseMod, offStart, offStep, fadeStep, cs, sn);
+    if (pair !== null) this.runLanePair(pair, o, n, lanes, offStart, offStep, fadeStep, cs, sn);
     // the kernel's output is read where it lies and kept as the raw output in the same pass
-    const rawL = kernel !== null ? kernel.accL : accL;
-    const rawR = kernel !== null ? kernel.accR : accR;
+    const simd = kernel ?? pair;
+    const rawL = simd !== null ? simd.accL : accL;
+    const rawR = simd !== null ? simd.accR : accR;
     const levelMod = this.perSample[ids.level]!;
     if (levelMod !== null) {
       // level per sample (squared, floored at 0), pan ramped per block
@@ -1676,7 +1717,7 @@ export class Voice {
       const v = this.program.values;
       const count = Math.max(1, Math.min(MAX_UNISON, Math.round(v[ids.voices]!)));
       const on = v[ids.on]! >= 0.5 && this.distTypes[o] === 0 && count >= KERNEL_MIN_VOICES;
-      return on ? count : 0;
+      return on || this.pairOsc[o] ? count : 0;
     });
     if (voices.every((c) => c === 0)) return null;
     const mod = this.ctx.scalarOscillators ? null : unisonKernelModule();
@@ -1757,6 +1798,91 @@ export class Voice {
       st.fade[u] = kernel.fade[u]!;
     }
     if (!even && lanes !== LANES_NONE) st.phase[CENTRE_R] = centreSplit ? kernel.phase[count]! : st.phase[0]!;
+  }
+
+  /**
+   * perSampleLanes for a lane-pair oscillator (pairOsc): the lanes' transposes into the kernel, their
+   * increment multipliers computed there; LANES_NONE when a pitch is beyond the kernel's exp2 range.
+   */
+  private lanePairMultipliers(
+    o: number,
+    n: number,
+    midi: number,
+    pitchEnd: number,
+    pair: UnisonKernel,
+  ): number {
+    const ids = OSC[o]!;
+    const tr = this.perSample[ids.transpose]!;
+    const v = this.program.values;
+    const tuneL = v[ids.tune]! + this.mods[ids.tune]!;
+    const tuneR = this.stereo ? v[ids.tune]! + this.modsR[ids.tune]! : tuneL;
+    copyInto(pair.trL, tr.L, n);
+    if (tr.split) copyInto(pair.trR, tr.R, n);
+    const bits = pair.pairMultipliers(n, midi, v[ids.transpose]!, tuneL, tuneR, pitchEnd, tr.split);
+    if ((bits & MULT_OUT_OF_RANGE) !== 0) return LANES_NONE;
+    return LANES_ON | LANES_PITCH | ((bits & MULT_LANES_DIFFER) !== 0 ? LANES_SPLIT : 0);
+  }
+
+  /**
+   * Oscillator o's one or two voices, staged by renderOsc, in the lane-pair kernel: the voices renderLaneVoice
+   * renders, as the kernel's two lanes — two voices side by side, or one voice's left and right lanes (apart:
+   * each panned by its share of the centre's gain, the right lane from CENTRE_R's phase), or one voice alone.
+   */
+  private runLanePair(
+    pair: UnisonKernel,
+    o: number,
+    n: number,
+    lanes: number,
+    offStart: number,
+    offStep: number,
+    fadeStep: number,
+    cs: number,
+    sn: number,
+  ): void {
+    const st = this.osc[o]!;
+    const count = st.count;
+    const cycles = this.kernelCycles;
+    for (let u = 0; u < count; u++) {
+      cycles[2 * u] = st.cycle[u]!;
+      cycles[2 * u + 1] = st.prev[u]!;
+    }
+    const addr = this.kernelAddr;
+    pair.resolve(o, cycles, 2 * count, addr);
+    let flags = offStart !== 0 || offStep !== 0 ? READ_OFFSETS : 0;
+    if (count === 2) {
+      for (let u = 0; u < 2; u++) {
+        const fade = st.fade[u]!;
+        if (fade < 1) flags |= READ_FADING;
+        const from = pair.incFrom[u]!;
+        const step = pair.incStep[u]!;
+        const gl = st.gainL[u]!;
+        const gr = st.gainR[u]!;
+        pair.pairVoice(u, st.phase[u]!, from, step, fade, gl, gr, addr[2 * u]!, addr[2 * u + 1]!);
+      }
+    } else {
+      const fade = st.fade[0]!;
+      if (fade < 1) flags |= READ_FADING;
+      const split = (lanes & LANES_SPLIT) !== 0;
+      const g = st.gainL[0]! / (cs + sn);
+      const from = pair.incFrom[0]!;
+      const step = pair.incStep[0]!;
+      const c = addr[0]!;
+      const p = addr[1]!;
+      if (split) {
+        pair.pairVoice(0, st.phase[0]!, from, step, fade, g * cs, g * sn, c, p);
+        pair.pairVoice(1, st.phase[CENTRE_R]!, from, step, fade, g * sn, g * cs, c, p);
+      } else {
+        pair.pairVoice(0, st.phase[0]!, from, step, fade, st.gainL[0]!, st.gainR[0]!, c, p);
+        pair.pairVoice(1, st.phase[0]!, from, step, fade, 0, 0, c, p);
+        flags |= READ_SINGLE;
+      }
+    }
+    pair.pairRead(n, offStart, offStep, fadeStep, flags);
+    for (let u = 0; u < count; u++) {
+      st.phase[u] = pair.pairPhase(u);
+      st.fade[u] = pair.pairFade(u);
+    }
+    if (count === 1) st.phase[CENTRE_R] = pair.pairPhase((flags & READ_SINGLE) !== 0 ? 0 : 1);
   }
 
   /**

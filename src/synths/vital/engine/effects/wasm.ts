@@ -202,11 +202,29 @@ export const i32x4 = {
   truncSatF32x4S: vun(0xf8),
   /** The lanes' sign bits as the low 4 bits of an i32. */
   bitmask: vun(0xa4),
+  /** Both f64 lanes truncated to i32 (saturating) in lanes 0–1; 2–3 zero. */
+  truncSatF64x2SZero: vun(0xfc),
+};
+
+/** Two 64-bit integer lanes. */
+export const i64x2 = {
+  /** Lanes 0–1 of an i32x4, sign-extended. */
+  extendLowI32x4S: vun(0xc7),
+  shl: (v: Code, bits: Code): Code => cat(v, bits, simd(0xcb)),
+  add: vbin(0xce),
 };
 
 /** Two 64-bit float lanes (the same IEEE operations as JS numbers, lane by lane). */
 export const f64x2 = {
+  const: (a: number, b: number): Code => cat(simd(0x0c), f64Bytes(a), f64Bytes(b)),
   splat: vun(0x14),
+  extractLane: (v: Code, lane: number): Code => cat(v, simd(0x21), [lane]),
+  ne: vbin(0x48),
+  lt: vbin(0x49),
+  gt: vbin(0x4a),
+  ge: vbin(0x4c),
+  ceil: vun(0x74),
+  floor: vun(0x75),
   replaceLane: (v: Code, lane: number, x: Code): Code => cat(v, x, simd(0x22), [lane]),
   abs: vun(0xec),
   neg: vun(0xed),
@@ -220,6 +238,8 @@ export const f64x2 = {
   demoteToF32x4: vun(0x5e),
   /** Lanes 0–1 of an f32x4 as doubles (exact). */
   promoteLowF32x4: vun(0x5f),
+  /** Lanes 0–1 of an i32x4 as doubles (exact). */
+  convertLowI32x4S: vun(0xfe),
 };
 
 // ---- functions and modules -------------------------------------------------------------------------------
@@ -318,9 +338,10 @@ export function lazyModule(bytes: () => Uint8Array<ArrayBuffer>): () => WebAssem
   };
 }
 
-/** A kernel's instance: its `run(ctl, n)` export and views of its whole memory. */
+/** A kernel's instance: its `run(ctl, n)` export, all its exports, and views of its whole memory. */
 export interface KernelInstance {
   run: (ctl: number, n: number) => void;
+  exports: WebAssembly.Exports;
   f: Float32Array;
   i: Int32Array;
 }
@@ -333,6 +354,7 @@ export function instantiate(mod: WebAssembly.Module, bytes: number): KernelInsta
   if (pages > 1) mem.grow(pages - 1);
   return {
     run: instance.exports.run as (ctl: number, n: number) => void,
+    exports: instance.exports,
     f: new Float32Array(mem.buffer),
     i: new Int32Array(mem.buffer),
   };
