@@ -2,7 +2,6 @@
 // sample, Vital's left and right lanes side by side in double precision) against the JavaScript loops it
 // replaces: the same bits, function by function (exp2Fast, readPlain) and in whole renders.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { cloneVitalPatch, defaultVitalPatch } from "../src/synths/vital/codec.ts";
 import { renderProgramNote } from "../src/synths/vital/engine/instrument.ts";
 import {
   MULT_LANES_DIFFER,
@@ -17,6 +16,7 @@ import { exp2Fast } from "../src/synths/vital/engine/voice.ts";
 import { CYCLE_LENGTH, FRAME_SIZE } from "../src/synths/vital/engine/wavetable.ts";
 import { vitalProgram } from "../src/synths/vital/index.ts";
 import type { VitalPatch } from "../src/synths/vital/types.ts";
+import { vitalPatchWith } from "./helpers.ts";
 
 const mod = unisonKernelModule();
 
@@ -137,14 +137,7 @@ describe.skipIf(mod === null)("lane-pair kernel", () => {
   });
 });
 
-function patch(settings: Record<string, number>, modulations: [string, string][]): VitalPatch {
-  const p = cloneVitalPatch(defaultVitalPatch());
-  Object.assign(p.settings, settings);
-  modulations.forEach(([source, destination], i) => {
-    p.modulations[i] = { source, destination, lineMapping: null, extra: {} };
-  });
-  return p;
-}
+const patch = vitalPatchWith;
 
 function render(p: VitalPatch, scalarOscillators: boolean): Float32Array[] {
   return renderProgramNote(

@@ -2,20 +2,13 @@
 // render to single-precision rounding (the kernel's 32-bit phase with a carry, float arithmetic), for unison counts odd
 // and even, per-sample pitch and phase modulation, left and right lanes apart, cycle cross-fades and morphs.
 import { describe, expect, it } from "vitest";
-import { cloneVitalPatch, defaultVitalPatch } from "../src/synths/vital/codec.ts";
 import { renderProgramNote } from "../src/synths/vital/engine/instrument.ts";
 import { unisonKernelModule } from "../src/synths/vital/engine/unison-kernel.ts";
 import { vitalProgram } from "../src/synths/vital/index.ts";
 import type { VitalPatch } from "../src/synths/vital/types.ts";
+import { vitalPatchWith } from "./helpers.ts";
 
-function patch(settings: Record<string, number>, modulations: [string, string][] = []): VitalPatch {
-  const p = cloneVitalPatch(defaultVitalPatch());
-  Object.assign(p.settings, settings);
-  modulations.forEach(([source, destination], i) => {
-    p.modulations[i] = { source, destination, lineMapping: null, extra: {} };
-  });
-  return p;
-}
+const patch = vitalPatchWith;
 
 function render(p: VitalPatch, scalarOscillators: boolean): Float32Array[] {
   return renderProgramNote(

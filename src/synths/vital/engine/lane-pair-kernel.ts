@@ -158,16 +158,32 @@ function multipliersFunction(base: number): ModuleFunction {
   return { name: "multipliers", fn, body };
 }
 
-/** x1 + ½f(x2 − x0 + f(2x0 − 5x1 + 4x2 − x3 + f(3(x1 − x2) + x3 − x0))), grouped as osc-distortion.ts's cubicAt. */
-function cubic([x0, x1, x2, x3]: readonly Local[], f: Local): Code {
-  const { add, sub, mul } = f64x2;
-  const inner = sub(add(mul(k2(3), sub(L(x1!), L(x2!))), L(x3!)), L(x0!));
+/** A vector type's lane-wise arithmetic and its constant in every lane. */
+export interface VectorOps {
+  add: (a: Code, b: Code) => Code;
+  sub: (a: Code, b: Code) => Code;
+  mul: (a: Code, b: Code) => Code;
+  k: (x: number) => Code;
+}
+
+/**
+ * The cubic read between x1 and x2, `f` of the way, lane-wise: x1 + ½f(x2 − x0 + f(2x0 − 5x1 + 4x2 − x3 +
+ * f(3(x1 − x2) + x3 − x0))), grouped as osc-distortion.ts's cubicAt (and voice.ts's loops).
+ */
+export function cubicRead(
+  { add, sub, mul, k }: VectorOps,
+  [x0, x1, x2, x3]: readonly Local[],
+  f: Local,
+): Code {
+  const inner = sub(add(mul(k(3), sub(L(x1!), L(x2!))), L(x3!)), L(x0!));
   const middle = add(
-    sub(add(sub(mul(k2(2), L(x0!)), mul(k2(5), L(x1!))), mul(k2(4), L(x2!))), L(x3!)),
+    sub(add(sub(mul(k(2), L(x0!)), mul(k(5), L(x1!))), mul(k(4), L(x2!))), L(x3!)),
     mul(L(f), inner),
   );
-  return add(L(x1!), mul(mul(k2(0.5), L(f)), add(sub(L(x2!), L(x0!)), mul(L(f), middle))));
+  return add(L(x1!), mul(mul(k(0.5), L(f)), add(sub(L(x2!), L(x0!)), mul(L(f), middle))));
 }
+const F64X2: VectorOps = { add: f64x2.add, sub: f64x2.sub, mul: f64x2.mul, k: k2 };
+const cubic = (x: readonly Local[], f: Local): Code => cubicRead(F64X2, x, f);
 
 /**
  * read(n, flags): the two voice lanes over n samples, as readPlain per lane: the increment ramps, the phase

@@ -29,7 +29,7 @@ import {
   type Code,
   type Local,
 } from "./effects/wasm.ts";
-import { lanePairFunctions, PAIR } from "./lane-pair-kernel.ts";
+import { cubicRead, lanePairFunctions, PAIR, type VectorOps } from "./lane-pair-kernel.ts";
 import { CYCLE_LENGTH, FRAME_SIZE } from "./wavetable.ts";
 
 const MAX_BLOCK = 128;
@@ -96,16 +96,8 @@ const OFFSETS = 4;
 /** Left and right lanes differ: each voice reads its own lane's buffers. */
 const SPLIT = 8;
 
-/** y = x1 + ½f(x2 − x0 + f(2x0 − 5x1 + 4x2 − x3 + f(3(x1 − x2) + x3 − x0))), lane-wise (voice.ts's read). */
-function cubic([x0, x1, x2, x3]: readonly Local[], f: Local): Code {
-  const { add, sub, mul } = f32x4;
-  const inner = sub(add(mul(k4(3), sub(L(x1!), L(x2!))), L(x3!)), L(x0!));
-  const middle = add(
-    sub(add(sub(mul(k4(2), L(x0!)), mul(k4(5), L(x1!))), mul(k4(4), L(x2!))), L(x3!)),
-    mul(L(f), inner),
-  );
-  return add(L(x1!), mul(mul(k4(0.5), L(f)), add(sub(L(x2!), L(x0!)), mul(L(f), middle))));
-}
+const F32X4: VectorOps = { add: f32x4.add, sub: f32x4.sub, mul: f32x4.mul, k: k4 };
+const cubic = (x: readonly Local[], f: Local): Code => cubicRead(F32X4, x, f);
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const fn = new FunctionBuilder([I32, I32, I32, I32]);

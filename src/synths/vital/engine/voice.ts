@@ -1747,13 +1747,7 @@ export class Voice {
     const split = (lanes & LANES_SPLIT) !== 0;
     const pitched = (lanes & LANES_PITCH) !== 0;
     const centreSplit = !even && split;
-    const cycles = this.kernelCycles;
-    for (let u = 0; u < count; u++) {
-      cycles[2 * u] = st.cycle[u]!;
-      cycles[2 * u + 1] = st.prev[u]!;
-    }
-    const addr = this.kernelAddr;
-    kernel.resolve(o, cycles, 2 * count, addr);
+    const addr = this.resolveCycles(kernel, o);
     const offsets = lanes !== LANES_NONE || phaseMod;
     kernel.begin(pitched, offsets, split, fadeStep);
     // on the per-sample path perSampleLanes has filled the kernel's multipliers and offsets
@@ -1800,6 +1794,18 @@ export class Voice {
     if (!even && lanes !== LANES_NONE) st.phase[CENTRE_R] = centreSplit ? kernel.phase[count]! : st.phase[0]!;
   }
 
+  /** The kernel's addresses of oscillator o's voices' cycles: voice u's at 2u, the one it fades from at 2u + 1. */
+  private resolveCycles(kernel: UnisonKernel, o: number): Int32Array {
+    const st = this.osc[o]!;
+    const cycles = this.kernelCycles;
+    for (let u = 0; u < st.count; u++) {
+      cycles[2 * u] = st.cycle[u]!;
+      cycles[2 * u + 1] = st.prev[u]!;
+    }
+    kernel.resolve(o, cycles, 2 * st.count, this.kernelAddr);
+    return this.kernelAddr;
+  }
+
   /**
    * perSampleLanes for a lane-pair oscillator (pairOsc): the lanes' transposes into the kernel, their
    * increment multipliers computed there; LANES_NONE when a pitch is beyond the kernel's exp2 range.
@@ -1841,13 +1847,7 @@ export class Voice {
   ): void {
     const st = this.osc[o]!;
     const count = st.count;
-    const cycles = this.kernelCycles;
-    for (let u = 0; u < count; u++) {
-      cycles[2 * u] = st.cycle[u]!;
-      cycles[2 * u + 1] = st.prev[u]!;
-    }
-    const addr = this.kernelAddr;
-    pair.resolve(o, cycles, 2 * count, addr);
+    const addr = this.resolveCycles(pair, o);
     let flags = offStart !== 0 || offStep !== 0 ? READ_OFFSETS : 0;
     if (count === 2) {
       for (let u = 0; u < 2; u++) {
