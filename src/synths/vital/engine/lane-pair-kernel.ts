@@ -175,9 +175,11 @@ export function cubicRead(
   [x0, x1, x2, x3]: readonly Local[],
   f: Local,
 ): Code {
+  // 2x, 4x and 5x as sums (exact, or one rounding as the product's): three fewer constants held in registers
+  const twice = (x: Local) => add(L(x), L(x));
   const inner = sub(add(mul(k(3), sub(L(x1!), L(x2!))), L(x3!)), L(x0!));
   const middle = add(
-    sub(add(sub(mul(k(2), L(x0!)), mul(k(5), L(x1!))), mul(k(4), L(x2!))), L(x3!)),
+    sub(add(sub(twice(x0!), add(add(twice(x1!), twice(x1!)), L(x1!))), add(twice(x2!), twice(x2!))), L(x3!)),
     mul(L(f), inner),
   );
   return add(L(x1!), mul(mul(k(0.5), L(f)), add(sub(L(x2!), L(x0!)), mul(L(f), middle))));
@@ -202,7 +204,7 @@ function readFunction(base: number, accL: number, accR: number): ModuleFunction 
     v,
   );
   const [pos, idx, fr, y, yOld, fading, next, sum] = Array.from({ length: 8 }, v);
-  const [ra, rb] = [v(), v()];
+  const [ra, rb, lo, hi] = [v(), v(), v(), v()];
   const x = Array.from({ length: 4 }, v);
   const { add, sub, mul } = f64x2;
   const at = (offset: number) => i32.const(base + offset);
@@ -212,7 +214,15 @@ function readFunction(base: number, accL: number, accR: number): ModuleFunction 
     cat(
       set(ra, v128.load(i32.add(L(c0), i32.shl(i32x4.extractLane(L(idx), 0), i32.const(2))))),
       set(rb, v128.load(i32.add(L(c1), i32.shl(i32x4.extractLane(L(idx), 1), i32.const(2))))),
-      ...x.map((xi, j) => set(xi, f64x2.promoteLowF32x4(v128.shuffle32(L(ra), L(rb), [j, 4 + j, j, j])))),
+      // each lane's halves promoted ([a0, a1], [b0, b1], then [a2, a3], [b2, b3]) and paired lane by lane
+      set(lo, f64x2.promoteLowF32x4(L(ra))),
+      set(hi, f64x2.promoteLowF32x4(L(rb))),
+      set(x[0]!, pick64(L(lo), L(hi), 0, 2)),
+      set(x[1]!, pick64(L(lo), L(hi), 1, 3)),
+      set(lo, f64x2.promoteLowF32x4(v128.shuffle32(L(ra), L(ra), [2, 3, 2, 3]))),
+      set(hi, f64x2.promoteLowF32x4(v128.shuffle32(L(rb), L(rb), [2, 3, 2, 3]))),
+      set(x[2]!, pick64(L(lo), L(hi), 0, 2)),
+      set(x[3]!, pick64(L(lo), L(hi), 1, 3)),
     );
   const sample = (mode: number): Code => {
     const withFade = (mode & READ_FADING) !== 0;

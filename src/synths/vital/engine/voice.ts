@@ -1493,7 +1493,7 @@ export class Voice {
     const kernel = distType === 0 && count >= KERNEL_MIN_VOICES ? this.unison : null;
     /** The kernel holding copies of this oscillator's cycles (a morph's rewrite drops them). */
     const copies = kernel ?? (this.pairOsc[o]! ? this.unison : null);
-    let pair = this.pairOsc[o]! ? this.unison : null;
+    let pair = this.pairOsc[o]! && this.lanePairPays(o, count) ? this.unison : null;
     let lanes = pair === null ? LANES_NONE : this.lanePairMultipliers(o, n, midi + pitchBase, pitch, pair);
     // beyond the kernel's exp2 range (never in practice) the JavaScript loops take the block
     if (lanes === LANES_NONE) pair = null;
@@ -1804,6 +1804,18 @@ export class Voice {
     }
     kernel.resolve(o, cycles, 2 * st.count, this.kernelAddr);
     return this.kernelAddr;
+  }
+
+  /**
+   * Whether the lane-pair kernel beats the JavaScript loops this block: with two voices, or one voice whose
+   * lanes' inputs differ (one lane alone reads faster in JavaScript than in half a vector).
+   */
+  private lanePairPays(o: number, count: number): boolean {
+    if (count === 2) return true;
+    const ids = OSC[o]!;
+    return (
+      this.perSample[ids.transpose]!.split || (this.stereo && this.modsR[ids.tune] !== this.mods[ids.tune])
+    );
   }
 
   /**
