@@ -629,7 +629,8 @@ export class Voice {
   private readonly unison: UnisonKernel | null;
   /**
    * Per oscillator: one or two undistorted voices whose pitch is modulated per sample by transpose alone run
-   * in the unison kernel's lane-pair functions (lane-pair-kernel.ts) when the kernel exists.
+   * in the unison kernel's lane-pair functions (lane-pair-kernel.ts) when the kernel exists (one voice: in a
+   * patch that modulates in stereo, when its lanes differ).
    */
   private readonly pairOsc: boolean[];
   private readonly kernelCycles: Float32Array[] = [];
@@ -727,6 +728,7 @@ export class Voice {
         program.values[ids.on]! >= 0.5 &&
         this.distTypes[o] === 0 &&
         count < KERNEL_MIN_VOICES &&
+        (count === 2 || this.stereo) &&
         this.perSample[ids.transpose] !== null &&
         this.perSample[ids.tune] === null &&
         this.perSample[ids.phase] === null &&
