@@ -72,15 +72,7 @@ export const CTL = {
   apWrite: 800, // 4 × i32x4: address of each lane's all-pass memory
   apBytes: 864, // i32: bytes per all-pass memory (without guard)
   flags: 880, // i32: FLAG_STEADY | FLAG_LOW_SHELF
-  // per line (i32 × 16 each), for the line-by-line pass: the address of the chorus offsets it follows (time form),
-  // the sign bit of its offset (groups 1 and 3 move against 0 and 2), of its input (time form, L or R), of its
-  // diffuser's output (time form)
-  chorusAt: 896,
-  chorusSign: 960,
-  inputAt: 1024,
-  xAt: 1088,
   pool: 1152, // 16 × v128: the kernel's vector constants (written by the kernel)
-  lineV: 1408, // 3 × v128: the current line's values splatted, for the line-by-line pass (written by the kernel)
   lineMask: 1472, // i32 × 16: each line's mask (its length − 1; a power of two each, the longest's in pos)
   lineBytes: 1536, // i32 × 16: each line's length in bytes (without guard)
   bytes: 1600,
@@ -95,6 +87,13 @@ export const FLAG_PREDELAY_STEADY = 4;
 
 /** The longest block: below the shortest line or all-pass delay (≥ 340 samples at any size and rate). */
 const MAX_BLOCK = 256;
+/** Samples per chunk of the line pass (the all-pass memories are read and written this many at a time). */
+const CHUNK_SPAN = 4;
+/**
+ * Guard samples after each all-pass memory (its first samples mirrored for a read running past its end, or a
+ * write past its end before it moves to the start; see moduleBytes).
+ */
+const AP_GUARD = MAX_BLOCK + CHUNK_SPAN;
 
 /**
  * The scratch, one region (an f32x4 per sample) per value a pass hands to the next: byte offsets of the
@@ -124,6 +123,8 @@ const SCRATCH_T = {
   x: SCRATCH.bytes + 10 * REGION_T,
   bytes: SCRATCH.bytes + 26 * REGION_T,
 } as const;
+/** The scratch's address: after the control block and four block buffers of the longest block. */
+const SCRATCH_ABS = CTL.bytes + 16 * MAX_BLOCK;
 
 const ALLPASS_GAIN = 0.6;
 const LINES = 16;
@@ -135,7 +136,9 @@ const FLUSH = 1e-20;
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const fn = new FunctionBuilder([I32, I32]);
-  const [ctl, n] = fn.params as [Local, Local];
+  // the control block is at address 0 (ReverbKernel.ctl): addressed by constant offsets, which x64 code folds
+  // into its loads; the first parameter (that address) is not read
+  const n = fn.params[1]!;
   const v = () => fn.local(V128);
   const vs = (count: number) => Array.from({ length: count }, v);
   const s = () => fn.local(I32);
@@ -144,7 +147,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     s,
   );
   const [ringPos, ringMask, ringBase, rd, pdInt, apBytes] = Array.from({ length: 6 }, s);
-  const [q, lineOff, lineAddr, chorusAt, inputAt, xAt, apFrom, apNb, apOwn, at0] = Array.from(
+  const [q, lineAddr, readAt, apNb, apOwn, at0, k, span, past, nBytes] = Array.from(
     { length: 10 },
     s,
   );
@@ -159,11 +162,11 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const rowSums = vs(4);
   const colCommon = vs(4);
   const [cos, sin, rc, rs, amount, lc, la, hc, hcStep, ha, haStep, pc, pcStep, pre] = vs(14);
-  const [tmp, delay, f, idx, fbRead, apRead, apIn] = vs(7);
+  const [tmp, delay, f, idx, fbRead, apRead, apIn, lineDelay] = vs(8);
   const [rows, cols, total, common, sum, ff, outV, yk, dd, hl, ll, k1, k2, k3] = vs(14);
   const [xin, wetV, wetStep, dryV, dryStep, frac] = vs(6);
 
-  const c = get(ctl);
+  const c = i32.const(0);
   const ld = (off: number) => v128.load(c, off);
   const L = get;
   const add = f32x4.add;
@@ -189,8 +192,6 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const flushed = (x: Local) => v128.and(L(x), f32x4.gt(v128.and(L(x), absMask), k4(FLUSH)));
   const recLoad = (off: number) => v128.load(L(rec), off);
   const recStore = (off: number, val: Code) => v128.store(L(rec), val, off);
-  /** `start + i`, splatted. */
-  const plusI = (start: Local) => i32x4.splat(i32.add(L(start), L(i)));
   const i4 = i32.shl(L(i), i32.const(2));
   /** Sample i of the input, [L, R, L, R]. */
   const inputLR = v128.shuffle32(
@@ -216,9 +217,6 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     );
   };
   const eachSample = (...body: Code[]): Code => samplesFrom(i32.const(0), 1, ...body);
-  /** Byte address of sample (start + i) & m of the memory at `base`. */
-  const sampleAt = (base: Local, start: Local, m: Local) =>
-    i32.add(L(base), i32.shl(i32.and(i32.add(L(start), L(i)), L(m)), i32.const(2)));
   /**
    * A loop over the block's samples four at a time, a last partial chunk included (its extra lanes compute values
    * that nothing keeps): `i` counts the samples, `q` = 4·i is the chunk's byte offset in a time-form region, `rec`
@@ -245,6 +243,9 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const timeStore = (offset: number, val: Code) => v128.store(i32.add(L(scratch), L(q)), val, offset);
   const code: Code[] = [];
   const emit = (...parts: Code[]) => code.push(...parts);
+  /** The byte offset in its neighbour's all-pass memory where line `line` reads the block's first sample. */
+  const apReadStart = (line: number) =>
+    i32.shl(i32.and(i32.sub(L(apW), i32.load(c, CTL.apDelay + 4 * line)), L(apMask)), i32.const(2));
 
   emit(
     set(fbW, i32.load(c, CTL.pos)),
@@ -258,17 +259,36 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(scratch, i32.load(c, CTL.io + 12)),
     set(apBytes, i32.load(c, CTL.apBytes)),
   );
-  // the guard samples after each line mirror its first eight (after each all-pass memory, its first four), so that
-  // reads of 4 samples (lines: of 7, four overlapping loads) never wrap: once per block (as Vital for its lines),
-  // since no read reaches a sample written in the same block
+  // the guard samples after each line mirror its first eight, so that reads of 7 samples (four overlapping loads)
+  // never wrap: once per block (as Vital for its lines), since no read reaches a sample written in the same block
   for (let line = 0; line < LINES; line++) {
     const base = i32.load(c, CTL.lineBase + 4 * line);
     const end = i32.add(base, i32.load(c, CTL.lineBytes + 4 * line));
-    const ap = i32.load(c, CTL.apWrite + 4 * line);
+    emit(v128.store(end, v128.load(base)), v128.store(end, v128.load(base, 16), 16));
+  }
+  /** Code copying `bytes` (a multiple of 16, > 0) from `from` to `to`, 16 at a time. */
+  const copyVectors = (to: Local, from: Local, bytes: Code): Code =>
+    cat(
+      set(k, i32.const(0)),
+      loop(
+        v128.store(i32.add(L(to), L(k)), v128.load(i32.add(L(from), L(k)))),
+        set(k, i32.add(L(k), i32.const(16))),
+        brIf(0, i32.ltU(L(k), bytes)),
+      ),
+    );
+  // the all-pass memories are read and written linearly over the block, from the block's first position on, into
+  // their guards: a read that runs past a memory's end finds its start mirrored there (copied here, in the blocks
+  // where it does), a write there is moved to the start after the line pass. The chunks' extra lanes of a partial
+  // last chunk read and write up to CHUNK_SPAN samples from the block's first position
+  emit(set(span, i32.shl(i32.and(i32.add(L(n), i32.const(CHUNK_SPAN - 1)), i32.const(-CHUNK_SPAN)), i32.const(2))));
+  for (let line = 0; line < LINES; line++) {
     emit(
-      v128.store(end, v128.load(base)),
-      v128.store(end, v128.load(base, 16), 16),
-      v128.store(i32.add(ap, L(apBytes)), v128.load(ap)),
+      set(apNb, i32.load(c, CTL.apRead + 4 * line)),
+      set(past, i32.sub(i32.add(apReadStart(line), L(span)), L(apBytes))),
+      ifThen(
+        i32.gtS(L(past), i32.const(0)),
+        cat(set(apOwn, i32.add(L(apNb), L(apBytes))), copyVectors(apOwn, apNb, L(past))),
+      ),
     );
   }
 
@@ -320,36 +340,46 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   );
 
   // ---- 2. line by line, four samples per vector: the line read and the diffuser (which reads its stereo
-  // neighbour's all-pass memory)
-  const lineAt = (offset: number) => i32.load(i32.add(c, L(lineOff)), offset);
-  const lineRead = catmullRom(yv, f, [k1, k2, k3], k4);
+  // neighbour's all-pass memory). One loop per line, each with its own regions of the scratch as offsets.
+  // the chunk's constants loaded once where they are used more than once
+  const [half, gain] = vs(2);
+  const lineRead = catmullRom(yv, f, [k1, k2, k3], (x) => (x === 0.5 ? L(half) : k4(x)));
   const steps = pooled(i32x4.const(0, 1, 2, 3));
-  const LINE_V = { int: CTL.lineV, delay: CTL.lineV + 16, sign: CTL.lineV + 32 };
-  emit(
-    set(lineOff, i32.const(0)),
-    loop(
-      // what the read position subtracts besides ⌊delay⌋: the integer part of the length, the 2 newer samples of the
-      // interpolation, less the bits of 1.5·2^23 (⌊delay⌋ + 1.5·2^23 holds ⌊delay⌋ (|⌊delay⌋| < 2^22) in its
-      // mantissa: an exact conversion)
-      v128.store(c, i32x4.sub(i32x4.splat(i32.add(lineAt(CTL.lineInt), i32.const(2))), intBias), LINE_V.int),
-      v128.store(c, f32x4.splat(f32.load(i32.add(c, L(lineOff)), CTL.lineDelay)), LINE_V.delay),
-      v128.store(c, i32x4.splat(lineAt(CTL.chorusSign)), LINE_V.sign),
-      set(lineAddr, lineAt(CTL.lineBase)),
-      set(lineMask, lineAt(CTL.lineMask)),
-      set(chorusAt, lineAt(CTL.chorusAt)),
-      set(inputAt, lineAt(CTL.inputAt)),
-      set(xAt, lineAt(CTL.xAt)),
-      set(apFrom, i32.sub(L(apW), lineAt(CTL.apDelay))),
-      set(apNb, lineAt(CTL.apRead)),
-      set(apOwn, lineAt(CTL.apWrite)),
-      eachChunk(
-        set(delay, add(ld(LINE_V.delay), v128.xor(v128.load(i32.add(L(chorusAt), L(q))), ld(LINE_V.sign)))),
+  /** The bits of ⌊delay⌋ + 1.5·2^23 (⌊delay⌋ in the mantissa: |⌊delay⌋| < 2^22, an exact conversion). */
+  const floorBits = add(L(fl), intBias);
+  /**
+   * Line `line`'s loop over the block's chunks: `q` the chunk's byte offset in the time-form regions (its own at
+   * constant offsets), `readAt` the position its first sample reads from, less ⌊delay⌋ (see below), `apNb` and
+   * `apOwn` the all-pass addresses it reads and writes (moving pointers: TurboFan would recompute their sums with q
+   * inside the loop).
+   */
+  const lineLoop = (line: number): Code => {
+    const group = line >> 2;
+    const lane = line & 3;
+    const chorusAt = SCRATCH_ABS + (group < 2 ? SCRATCH_T.cos : SCRATCH_T.sin) + REGION_T * lane;
+    const inputAt = SCRATCH_ABS + SCRATCH_T.input + REGION_T * (lane & 1);
+    const xAt = SCRATCH_ABS + SCRATCH_T.x + REGION_T * line;
+    // groups 1 and 3 move against 0 and 2
+    const chorused = (group & 1 ? sub : add)(L(lineDelay), v128.load(L(q), chorusAt));
+    return cat(
+      set(lineAddr, i32.load(c, CTL.lineBase + 4 * line)),
+      set(lineMask, i32.load(c, CTL.lineMask + 4 * line)),
+      // sample i reads the four samples from (write + i − 2 − ⌊length − 1⌋ − ⌊delay⌋) & mask on; ⌊delay⌋ enters as
+      // the bits of ⌊delay⌋ + 1.5·2^23
+      set(
+        readAt,
+        i32.sub(i32.sub(L(fbW), i32.load(c, CTL.lineInt + 4 * line)), i32.const(2 - 0x4b400000)),
+      ),
+      set(lineDelay, v128.load32Splat(c, CTL.lineDelay + 4 * line)),
+      set(apNb, i32.add(i32.load(c, CTL.apRead + 4 * line), apReadStart(line))),
+      set(apOwn, i32.add(i32.load(c, CTL.apWrite + 4 * line), i32.shl(L(apW), i32.const(2)))),
+      set(q, i32.const(0)),
+      loop(
+        set(delay, chorused),
         set(fl, f32x4.floor(L(delay))),
-        set(idx, i32x4.add(ld(LINE_V.int), add(L(fl), intBias))),
         set(f, sub(L(delay), L(fl))),
-        // yv[0] = oldest (y3) … yv[3] = newest (y0), lanes = samples; each read interpolates the four samples from
-        // (write + i − 2 − ⌊delay⌋) & mask on. With one ⌊delay⌋ for the four samples, four overlapping loads (the guard
-        // mirrors the line's start); else one load per sample, transposed
+        // yv[0] = oldest (y3) … yv[3] = newest (y0), lanes = samples. With one ⌊delay⌋ for the four samples, four
+        // overlapping loads (the guard mirrors the line's start); else one load per sample, transposed
         ifThen(
           i32.eq(i32x4.bitmask(f32x4.eq(L(fl), v128.shuffle32(L(fl), L(fl), [0, 0, 0, 0]))), i32.const(15)),
           cat(
@@ -357,10 +387,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
               at0,
               i32.add(
                 L(lineAddr),
-                i32.shl(
-                  i32.and(i32.sub(i32.add(L(fbW), L(i)), i32x4.extractLane(L(idx), 0)), L(lineMask)),
-                  i32.const(2),
-                ),
+                i32.shl(i32.and(i32.sub(L(readAt), i32x4.extractLane(floorBits, 0)), L(lineMask)), i32.const(2)),
               ),
             ),
             ...yv.map((y, back) => set(y, v128.load(L(at0), 4 * back))),
@@ -370,7 +397,10 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
               idx,
               i32x4.add(
                 i32x4.shl(
-                  v128.and(i32x4.sub(i32x4.add(plusI(fbW), steps), L(idx)), i32x4.splat(L(lineMask))),
+                  v128.and(
+                    i32x4.sub(i32x4.add(i32x4.splat(L(readAt)), steps), floorBits),
+                    i32x4.splat(L(lineMask)),
+                  ),
                   i32.const(2),
                 ),
                 i32x4.splat(L(lineAddr)),
@@ -380,22 +410,41 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
             transpose4(a, yv, t),
           ),
         ),
+        set(half, k4(0.5)),
         lineRead.setup,
         set(fbRead, lineRead.value),
-        set(apRead, v128.load(sampleAt(apNb, apFrom, apMask))),
-        set(apIn, sub(L(fbRead), mul(L(apRead), k4(ALLPASS_GAIN)))),
-        set(tmp, add(v128.load(i32.add(L(inputAt), L(q))), L(apIn))),
-        set(at0, i32.and(i32.add(L(apW), L(i)), L(apMask))),
-        v128.store(i32.add(L(apOwn), i32.shl(L(at0), i32.const(2))), flushed(tmp)),
-        // a store past the memory's end lands in its guard, whence it moves to the start
-        ifThen(
-          i32.gtU(L(at0), i32.sub(L(apMask), i32.const(3))),
-          v128.store(L(apOwn), v128.load(i32.add(L(apOwn), L(apBytes)))),
-        ),
-        v128.store(i32.add(L(xAt), L(q)), add(L(apRead), mul(L(apIn), k4(ALLPASS_GAIN)))),
+        set(gain, k4(ALLPASS_GAIN)),
+        set(apRead, v128.load(L(apNb))),
+        set(apIn, sub(L(fbRead), mul(L(apRead), L(gain)))),
+        set(tmp, add(v128.load(L(q), inputAt), L(apIn))),
+        v128.store(L(apOwn), flushed(tmp)),
+        v128.store(L(q), add(L(apRead), mul(L(apIn), L(gain))), xAt),
+        set(q, i32.add(L(q), i32.const(16))),
+        set(readAt, i32.add(L(readAt), i32.const(4))),
+        set(apNb, i32.add(L(apNb), i32.const(16))),
+        set(apOwn, i32.add(L(apOwn), i32.const(16))),
+        brIf(0, i32.ltU(L(q), L(nBytes))),
       ),
-      set(lineOff, i32.add(L(lineOff), i32.const(4))),
-      brIf(0, i32.ltU(L(lineOff), i32.const(4 * LINES))),
+    );
+  };
+  emit(
+    set(nBytes, i32.shl(L(n), i32.const(2))),
+    ifThen(i32.gtS(L(n), i32.const(0)), cat(...Array.from({ length: LINES }, (_, line) => lineLoop(line)))),
+  );
+  // the all-pass writes past the memories' ends move from their guards to their starts
+  emit(
+    set(past, i32.sub(i32.add(i32.shl(L(apW), i32.const(2)), L(span)), L(apBytes))),
+    ifThen(
+      i32.gtS(L(past), i32.const(0)),
+      cat(
+        ...Array.from({ length: LINES }, (_, line) =>
+          cat(
+            set(apOwn, i32.load(c, CTL.apWrite + 4 * line)),
+            set(apNb, i32.add(L(apOwn), L(apBytes))),
+            copyVectors(apOwn, apNb, L(past)),
+          ),
+        ),
+      ),
     ),
   );
 
@@ -697,13 +746,11 @@ export function reverbKernelBytes(): Uint8Array<ArrayBuffer> {
   return moduleBytes();
 }
 
-/** Guard samples after each all-pass memory (copies of its first samples; see moduleBytes). */
-const AP_GUARD = 4;
 /** Bytes after the pre-delay ring: its first six stereo pairs mirrored (see moduleBytes). */
 const RING_GUARD = 48;
 /**
- * The bytes between the end of one memory and the start of the next (see ReverbKernel), its guard among them (8
- * samples after a line, 4 after an all-pass memory).
+ * The bytes between the end of one memory (with its guard) and the start of the next (see ReverbKernel); a
+ * line's guard (8 samples) among them.
  */
 const SKEW = 320;
 
@@ -750,15 +797,15 @@ export class ReverbKernel {
     this.ringSize = ringSize;
     const blockBytes = maxBlock * 4;
     this.ioBase = CTL.bytes;
-    const scratch = this.ioBase + 4 * blockBytes;
+    const scratch = SCRATCH_ABS;
     // the all-pass memories longer than their longest delay by a block: the line-by-line pass writes a line's
     // memory for the whole block before its neighbour reads it, so no read may reach a sample written in the block
-    const longest = Math.max(...apDelay) + MAX_BLOCK + AP_GUARD;
+    const longest = Math.max(...apDelay) + MAX_BLOCK + CHUNK_SPAN;
     while (apSize < longest) apSize *= 2;
     const apBase = scratch + SCRATCH_T.bytes;
     // memories a power of two long, one after the other, would put the 16 samples written at one position in
     // the same cache set: each starts SKEW bytes further on (5 cache lines, so 16 memories fill 16 sets)
-    const apStride = apSize * 4 + SKEW;
+    const apStride = (apSize + AP_GUARD) * 4 + SKEW;
     const fbBase = apBase + LINES * apStride;
     // each line as long as it needs (a power of two; they share the write position, modulo the longest): half the
     // memory of one length for all, so more of it stays in the cache between a sample's write and its reads
@@ -791,14 +838,6 @@ export class ReverbKernel {
       I[c + CTL.apWrite / 4 + line] = apBase + line * apStride;
       I[c + CTL.apRead / 4 + line] = apBase + neighbour * apStride;
       I[c + CTL.apDelay / 4 + line] = apDelay[neighbour]!;
-      // groups 0/1 follow the cos offsets, 2/3 the sin; groups 1 and 3 move the other way
-      const group = line >> 2;
-      const lane = line & 3;
-      I[c + CTL.chorusAt / 4 + line] =
-        scratch + (group < 2 ? SCRATCH_T.cos : SCRATCH_T.sin) + REGION_T * lane;
-      I[c + CTL.chorusSign / 4 + line] = group & 1 ? 0x80000000 | 0 : 0;
-      I[c + CTL.inputAt / 4 + line] = scratch + SCRATCH_T.input + REGION_T * (lane & 1);
-      I[c + CTL.xAt / 4 + line] = scratch + SCRATCH_T.x + REGION_T * line;
     }
     const f0 = this.ioBase / 4;
     this.inL = this.f.subarray(f0, f0 + maxBlock);
