@@ -88,7 +88,7 @@ export const FLAG_PREDELAY_STEADY = 4;
 /** The longest block: below the shortest line or all-pass delay (≥ 340 samples at any size and rate). */
 const MAX_BLOCK = 256;
 /** Samples per chunk of the line pass (the all-pass memories are read and written this many at a time). */
-const CHUNK_SPAN = 4;
+const CHUNK_SPAN = 8;
 /**
  * Guard samples after each all-pass memory (its first samples mirrored for a read running past its end, or a
  * write past its end before it moves to the start; see moduleBytes).
@@ -359,23 +359,11 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     const chorusAt = SCRATCH_ABS + (group < 2 ? SCRATCH_T.cos : SCRATCH_T.sin) + REGION_T * lane;
     const inputAt = SCRATCH_ABS + SCRATCH_T.input + REGION_T * (lane & 1);
     const xAt = SCRATCH_ABS + SCRATCH_T.x + REGION_T * line;
-    // groups 1 and 3 move against 0 and 2
-    const chorused = (group & 1 ? sub : add)(L(lineDelay), v128.load(L(q), chorusAt));
-    return cat(
-      set(lineAddr, i32.load(c, CTL.lineBase + 4 * line)),
-      set(lineMask, i32.load(c, CTL.lineMask + 4 * line)),
-      // sample i reads the four samples from (write + i − 2 − ⌊length − 1⌋ − ⌊delay⌋) & mask on; ⌊delay⌋ enters as
-      // the bits of ⌊delay⌋ + 1.5·2^23
-      set(
-        readAt,
-        i32.sub(i32.sub(L(fbW), i32.load(c, CTL.lineInt + 4 * line)), i32.const(2 - 0x4b400000)),
-      ),
-      set(lineDelay, v128.load32Splat(c, CTL.lineDelay + 4 * line)),
-      set(apNb, i32.add(i32.load(c, CTL.apRead + 4 * line), apReadStart(line))),
-      set(apOwn, i32.add(i32.load(c, CTL.apWrite + 4 * line), i32.shl(L(apW), i32.const(2)))),
-      set(q, i32.const(0)),
-      loop(
-        set(delay, chorused),
+    /** The chunk `at` bytes on from q (its first sample `at / 4` on from readAt). */
+    const chunk = (at: number): Code =>
+      cat(
+        // groups 1 and 3 move against 0 and 2
+        set(delay, (group & 1 ? sub : add)(L(lineDelay), v128.load(L(q), chorusAt + at))),
         set(fl, f32x4.floor(L(delay))),
         set(f, sub(L(delay), L(fl))),
         // yv[0] = oldest (y3) … yv[3] = newest (y0), lanes = samples. With one ⌊delay⌋ for the four samples, four
@@ -387,7 +375,13 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
               at0,
               i32.add(
                 L(lineAddr),
-                i32.shl(i32.and(i32.sub(L(readAt), i32x4.extractLane(floorBits, 0)), L(lineMask)), i32.const(2)),
+                i32.shl(
+                  i32.and(
+                    i32.sub(i32.add(L(readAt), i32.const(at / 4)), i32x4.extractLane(floorBits, 0)),
+                    L(lineMask),
+                  ),
+                  i32.const(2),
+                ),
               ),
             ),
             ...yv.map((y, back) => set(y, v128.load(L(at0), 4 * back))),
@@ -398,7 +392,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
               i32x4.add(
                 i32x4.shl(
                   v128.and(
-                    i32x4.sub(i32x4.add(i32x4.splat(L(readAt)), steps), floorBits),
+                    i32x4.sub(i32x4.add(i32x4.splat(i32.add(L(readAt), i32.const(at / 4))), steps), floorBits),
                     i32x4.splat(L(lineMask)),
                   ),
                   i32.const(2),
@@ -414,15 +408,31 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         lineRead.setup,
         set(fbRead, lineRead.value),
         set(gain, k4(ALLPASS_GAIN)),
-        set(apRead, v128.load(L(apNb))),
+        set(apRead, v128.load(L(apNb), at)),
         set(apIn, sub(L(fbRead), mul(L(apRead), L(gain)))),
-        set(tmp, add(v128.load(L(q), inputAt), L(apIn))),
-        v128.store(L(apOwn), flushed(tmp)),
-        v128.store(L(q), add(L(apRead), mul(L(apIn), L(gain))), xAt),
-        set(q, i32.add(L(q), i32.const(16))),
-        set(readAt, i32.add(L(readAt), i32.const(4))),
-        set(apNb, i32.add(L(apNb), i32.const(16))),
-        set(apOwn, i32.add(L(apOwn), i32.const(16))),
+        set(tmp, add(v128.load(L(q), inputAt + at), L(apIn))),
+        v128.store(L(apOwn), flushed(tmp), at),
+        v128.store(L(q), add(L(apRead), mul(L(apIn), L(gain))), xAt + at),
+      );
+    return cat(
+      set(lineAddr, i32.load(c, CTL.lineBase + 4 * line)),
+      set(lineMask, i32.load(c, CTL.lineMask + 4 * line)),
+      // sample i reads the four samples from (write + i − 2 − ⌊length − 1⌋ − ⌊delay⌋) & mask on; ⌊delay⌋ enters as
+      // the bits of ⌊delay⌋ + 1.5·2^23
+      set(
+        readAt,
+        i32.sub(i32.sub(L(fbW), i32.load(c, CTL.lineInt + 4 * line)), i32.const(2 - 0x4b400000)),
+      ),
+      set(lineDelay, v128.load32Splat(c, CTL.lineDelay + 4 * line)),
+      set(apNb, i32.add(i32.load(c, CTL.apRead + 4 * line), apReadStart(line))),
+      set(apOwn, i32.add(i32.load(c, CTL.apWrite + 4 * line), i32.shl(L(apW), i32.const(2)))),
+      set(q, i32.const(0)),
+      loop(
+        ...Array.from({ length: CHUNK_SPAN / 4 }, (_, k) => chunk(16 * k)),
+        set(q, i32.add(L(q), i32.const(4 * CHUNK_SPAN))),
+        set(readAt, i32.add(L(readAt), i32.const(CHUNK_SPAN))),
+        set(apNb, i32.add(L(apNb), i32.const(4 * CHUNK_SPAN))),
+        set(apOwn, i32.add(L(apOwn), i32.const(4 * CHUNK_SPAN))),
         brIf(0, i32.ltU(L(q), L(nBytes))),
       ),
     );
