@@ -75,7 +75,8 @@ export const CTL = {
   pool: 1152, // 16 × v128: the kernel's vector constants (written by the kernel)
   lineMask: 1472, // i32 × 16: each line's mask (its length − 1; a power of two each, the longest's in pos)
   lineBytes: 1536, // i32 × 16: each line's length in bytes (without guard)
-  bytes: 1600,
+  lineWrite: 1600, // i32 × 16: where the block's first sample is written in each line (written by the kernel)
+  bytes: 1664,
 } as const;
 
 /** No ramp in this block (shelves and decays fixed): the shelves pass's steady form. */
@@ -94,6 +95,11 @@ const CHUNK_SPAN = 8;
  * write past its end before it moves to the start; see moduleBytes).
  */
 const AP_GUARD = MAX_BLOCK + CHUNK_SPAN;
+/**
+ * Guard samples after each line: its first eight mirrored for the reads, and room for a block's writes past its
+ * end before they move to the start (see moduleBytes).
+ */
+const LINE_GUARD = MAX_BLOCK + 8;
 
 /**
  * The scratch, one region (an f32x4 per sample) per value a pass hands to the next: byte offsets of the
@@ -260,11 +266,21 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(apBytes, i32.load(c, CTL.apBytes)),
   );
   // the guard samples after each line mirror its first eight, so that reads of 7 samples (four overlapping loads)
-  // never wrap: once per block (as Vital for its lines), since no read reaches a sample written in the same block
+  // never wrap: once per block (as Vital for its lines), since no read reaches a sample written in the same block.
+  // The lines are written linearly over the block from its first position on, into their guards past their ends
+  // (moved to the starts after the writes)
   for (let line = 0; line < LINES; line++) {
     const base = i32.load(c, CTL.lineBase + 4 * line);
     const end = i32.add(base, i32.load(c, CTL.lineBytes + 4 * line));
-    emit(v128.store(end, v128.load(base)), v128.store(end, v128.load(base, 16), 16));
+    emit(
+      v128.store(end, v128.load(base)),
+      v128.store(end, v128.load(base, 16), 16),
+      i32.store(
+        c,
+        i32.add(base, i32.shl(i32.and(L(fbW), i32.load(c, CTL.lineMask + 4 * line)), i32.const(2))),
+        CTL.lineWrite + 4 * line,
+      ),
+    );
   }
   /** Code copying `bytes` (a multiple of 16, > 0) from `from` to `to`, 16 at a time. */
   const copyVectors = (to: Local, from: Local, bytes: Code): Code =>
@@ -538,23 +554,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       recStore(SCRATCH.net + offset, add(L(outV), v128.shuffle32(L(outV), L(outV), [2, 3, 0, 1]))),
     );
   };
-  /** Line j of group k's base address, mask or length in bytes (`field`), from the control block. */
-  const lineField = (field: number, k: number, j: number) => i32.load(c, field + 16 * k + 4 * j);
-  /**
-   * Code storing `value` (samples i … i + 3 of line j of group k) at (fbW + i) & its mask: a store past the line's
-   * end lands in its guard, whence it moves to the start (the guard's other samples mirror the start's, the line's
-   * reads being done).
-   */
-  const writeLine = (k: number, j: number, value: Code) =>
-    cat(
-      set(at0, i32.and(i32.add(L(fbW), L(i)), lineField(CTL.lineMask, k, j))),
-      set(lineAddr, lineField(CTL.lineBase, k, j)),
-      v128.store(i32.add(L(lineAddr), i32.shl(L(at0), i32.const(2))), value),
-      ifThen(
-        i32.gtU(L(at0), i32.sub(lineField(CTL.lineMask, k, j), i32.const(3))),
-        v128.store(L(lineAddr), v128.load(i32.add(L(lineAddr), lineField(CTL.lineBytes, k, j)))),
-      ),
-    );
+  /** The address of sample i of line j of group k (linear from the block's first write position). */
+  const lineSample = (k: number, j: number) => i32.add(i32.load(c, CTL.lineWrite + 16 * k + 4 * j), i4);
   /**
    * 5. and the line writes in one pass: four samples at a time, their feed-forward, then each group's stored
    * values transposed into one store per line; the last n mod 4 samples one by one, lane by lane.
@@ -568,7 +569,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         ...[0, 1, 2, 3].flatMap((k) => [
           ...a.map((aq, q) => set(aq, recLoad(SCRATCH.store + REGION * k + 16 * q))),
           transpose4(a, yv, t),
-          ...yv.map((line, j) => writeLine(k, j, L(line))),
+          ...yv.map((line, j) => v128.store(lineSample(k, j), L(line))),
         ]),
       ),
       samplesFrom(
@@ -578,14 +579,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         ...[0, 1, 2, 3].flatMap((k) => [
           set(tmp, recLoad(SCRATCH.store + REGION * k)),
           ...[0, 1, 2, 3].map((j) =>
-            v128.store32Lane(
-              i32.add(
-                lineField(CTL.lineBase, k, j),
-                i32.shl(i32.and(i32.add(L(fbW), L(i)), lineField(CTL.lineMask, k, j)), i32.const(2)),
-              ),
-              L(tmp),
-              j,
-            ),
+            v128.store32Lane(lineSample(k, j), L(tmp), j),
           ),
         ]),
       ),
@@ -660,6 +654,15 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       ),
     ),
   );
+  // the line writes past the lines' ends move from their guards to their starts
+  for (let line = 0; line < LINES; line++) {
+    emit(
+      set(lineAddr, i32.load(c, CTL.lineBase + 4 * line)),
+      set(at0, i32.add(L(lineAddr), i32.load(c, CTL.lineBytes + 4 * line))),
+      set(past, i32.sub(i32.add(i32.load(c, CTL.lineWrite + 4 * line), L(nBytes)), L(at0))),
+      ifThen(i32.gtS(L(past), i32.const(0)), copyVectors(lineAddr, at0, L(past))),
+    );
+  }
 
   // ---- 6. the pre-delay: read (Catmull-Rom, lanes L and R) at the ramped delay, then write the network's
   // output at the next position; the dry/wet mix. Sample i writes position ringPos + i + 1 and reads from ⌊delay⌋ ≥ 2
@@ -759,8 +762,7 @@ export function reverbKernelBytes(): Uint8Array<ArrayBuffer> {
 /** Bytes after the pre-delay ring: its first six stereo pairs mirrored (see moduleBytes). */
 const RING_GUARD = 48;
 /**
- * The bytes between the end of one memory (with its guard) and the start of the next (see ReverbKernel); a
- * line's guard (8 samples) among them.
+ * The bytes between the end of one memory (with its guard) and the start of the next (see ReverbKernel).
  */
 const SKEW = 320;
 
@@ -823,7 +825,7 @@ export class ReverbKernel {
     let end = fbBase;
     for (const size of lineSizes) {
       lineBase.push(end);
-      end += size * 4 + SKEW;
+      end += (size + LINE_GUARD) * 4 + SKEW;
     }
     const ringBase = end;
     const total = ringBase + ringSize * 8 + RING_GUARD;
