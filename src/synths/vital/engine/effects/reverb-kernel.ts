@@ -153,10 +153,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     s,
   );
   const [ringPos, ringMask, ringBase, rd, pdInt, apBytes] = Array.from({ length: 6 }, s);
-  const [q, lineAddr, readAt, apNb, apOwn, at0, k, span, past, nBytes] = Array.from(
-    { length: 10 },
-    s,
-  );
+  const [q, lineAddr, readAt, apNb, apOwn, at0, k, span, past, nBytes] = Array.from({ length: 10 }, s);
   const pd = fn.local(F32);
   const pdFloor = fn.local(F32);
   const pdStep = fn.local(F32);
@@ -296,7 +293,12 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   // their guards: a read that runs past a memory's end finds its start mirrored there (copied here, in the blocks
   // where it does), a write there is moved to the start after the line pass. The chunks' extra lanes of a partial
   // last chunk read and write up to CHUNK_SPAN samples from the block's first position
-  emit(set(span, i32.shl(i32.and(i32.add(L(n), i32.const(CHUNK_SPAN - 1)), i32.const(-CHUNK_SPAN)), i32.const(2))));
+  emit(
+    set(
+      span,
+      i32.shl(i32.and(i32.add(L(n), i32.const(CHUNK_SPAN - 1)), i32.const(-CHUNK_SPAN)), i32.const(2)),
+    ),
+  );
   for (let line = 0; line < LINES; line++) {
     emit(
       set(apNb, i32.load(c, CTL.apRead + 4 * line)),
@@ -408,7 +410,10 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
               i32x4.add(
                 i32x4.shl(
                   v128.and(
-                    i32x4.sub(i32x4.add(i32x4.splat(i32.add(L(readAt), i32.const(at / 4))), steps), floorBits),
+                    i32x4.sub(
+                      i32x4.add(i32x4.splat(i32.add(L(readAt), i32.const(at / 4))), steps),
+                      floorBits,
+                    ),
                     i32x4.splat(L(lineMask)),
                   ),
                   i32.const(2),
@@ -435,10 +440,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       set(lineMask, i32.load(c, CTL.lineMask + 4 * line)),
       // sample i reads the four samples from (write + i − 2 − ⌊length − 1⌋ − ⌊delay⌋) & mask on; ⌊delay⌋ enters as
       // the bits of ⌊delay⌋ + 1.5·2^23
-      set(
-        readAt,
-        i32.sub(i32.sub(L(fbW), i32.load(c, CTL.lineInt + 4 * line)), i32.const(2 - 0x4b400000)),
-      ),
+      set(readAt, i32.sub(i32.sub(L(fbW), i32.load(c, CTL.lineInt + 4 * line)), i32.const(2 - 0x4b400000))),
       set(lineDelay, v128.load32Splat(c, CTL.lineDelay + 4 * line)),
       set(apNb, i32.add(i32.load(c, CTL.apRead + 4 * line), apReadStart(line))),
       set(apOwn, i32.add(i32.load(c, CTL.apWrite + 4 * line), i32.shl(L(apW), i32.const(2)))),
@@ -578,9 +580,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         feedForward(decayOf, 0),
         ...[0, 1, 2, 3].flatMap((k) => [
           set(tmp, recLoad(SCRATCH.store + REGION * k)),
-          ...[0, 1, 2, 3].map((j) =>
-            v128.store32Lane(lineSample(k, j), L(tmp), j),
-          ),
+          ...[0, 1, 2, 3].map((j) => v128.store32Lane(lineSample(k, j), L(tmp), j)),
         ]),
       ),
     );
