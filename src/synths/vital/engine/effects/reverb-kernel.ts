@@ -1,16 +1,19 @@
 // The reverb's feedback network (reverb.ts) as a WebAssembly SIMD kernel, the same arithmetic as the JavaScript
 // loop in single precision. No line or all-pass read reaches a sample written in the same block (their delays are
 // ≥ 340 samples, a block ≤ 128), so within a block only the one-pole filters are recursive; the block runs as short
-// loops, each handing its results to the next through a scratch. Two forms of f32x4: lane form (the 4 lines of a
+// loops, each handing its results to the next through a scratch. The memories are read and written linearly over a
+// block, past their ends into guards (a memory's start mirrored there before reads that run past its end; writes
+// that land there moved to its start after the pass): only the line reads, at moving delays, are masked. Two forms of f32x4: lane form (the 4 lines of a
 // group at one sample) and time form (4 consecutive samples of one line or lane):
 //   1. the band-limited input and the chorus offsets (lane form), then transposed into time form;
-//   2. line by line, in time form: the Catmull-Rom read (four overlapping loads while ⌊delay⌋ holds for the four
-//      samples, as for nearly every chunk at slow chorus rates; else one load per sample, transposed) and the diffuser
-//      (its neighbour's all-pass memory read and its own written with one load and one store);
+//   2. line by line (a loop of its own for each line, eight samples per iteration), in time form: the Catmull-Rom
+//      read (four overlapping loads while ⌊delay⌋ holds for the four samples, as for nearly every chunk at slow
+//      chorus rates; else one load per sample, transposed) and the diffuser (its neighbour's all-pass memory read and
+//      its own written with one load and one store, through pointers that move linearly over the block);
 //   3. the Householder ⊗ Householder mix in time form, transposed into lane form;
 //   4. per sample, the shelves and the decay (lane form; the four groups in one loop when nothing ramps);
 //   5. the feed-forward of the stored values through the same mix, and the network's stereo output, with the line
-//      writes in the same loop (four samples at a time, transposed);
+//      writes in the same loop (four samples at a time, transposed; linear from each line's first write position);
 //   6. the pre-delay and the dry/wet mix (with both steady: the block's output written to the ring first, then read
 //      four samples at a time).
 // Structure and constants are facts from Vital (GPL-3.0, Matt Tytel); see reverb.ts.
