@@ -3,8 +3,9 @@
 // ≥ 340 samples, a block ≤ 128), so within a block only the one-pole filters are recursive; the block runs as short
 // loops, each handing its results to the next through a scratch. The memories are read and written linearly over a
 // block, past their ends into guards (a memory's start mirrored there before reads that run past its end; writes
-// that land there moved to its start after the pass): only the line reads, at moving delays, are masked. Two forms of f32x4: lane form (the 4 lines of a
-// group at one sample) and time form (4 consecutive samples of one line or lane):
+// that land there moved to its start after the pass): only the line reads, at moving delays, are masked. Two forms
+// of f32x4: lane form (the 4 lines of a group at one sample) and time form (4 consecutive samples of one line or
+// lane):
 //   1. the band-limited input and the chorus offsets (lane form), then transposed into time form;
 //   2. line by line (a loop of its own for each line, eight samples per iteration), in time form: the Catmull-Rom
 //      read (four overlapping loads while ⌊delay⌋ holds for the four samples, as for nearly every chunk at slow
