@@ -290,6 +290,27 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 /** The compiled kernel module (once per process; immutable), or null without WebAssembly SIMD. */
 export const delayKernelModule = lazyModule(moduleBytes);
 
+/** Slots of the per-block values `DelayKernel.setRamps` reads (delay.ts keeps each block's start and target). */
+export const RAMP = { wet: 0, dry: 1, fbL: 2, fbR: 3, gain: 4, low: 5, high: 6 } as const;
+export const RAMP_SLOTS = 7;
+/** Per RAMP slot: the float index of its value at the block's start in the control block, then of its step. */
+const RAMP_AT = Int32Array.of(
+  CTL.mix / 4, // wet
+  CTL.mix / 4 + 1,
+  CTL.mix / 4 + 2, // dry
+  CTL.mix / 4 + 3,
+  CTL.feedback / 4, // feedback, left
+  CTL.feedbackStep / 4,
+  CTL.feedback / 4 + 1, // feedback, right
+  CTL.feedbackStep / 4 + 1,
+  CTL.gain / 4, // band-pass gain
+  CTL.gainStep / 4,
+  CTL.gain / 4 + 1, // low-pass coefficient
+  CTL.gainStep / 4 + 1,
+  CTL.gain / 4 + 2, // high-pass coefficient
+  CTL.gainStep / 4 + 2,
+);
+
 /** One delay's kernel instance: control block, block buffers and the two lines (`lines`, for delay.ts too). */
 export class DelayKernel extends StereoLoopKernel {
   /** The left and right lines (each `lineSize` + DELAY_GUARD long), in the kernel's memory. */
@@ -354,34 +375,17 @@ export class DelayKernel extends StereoLoopKernel {
     this.i[CTL.pos / 4 + 3] = flags;
   }
 
-  /** The feedback of each side, from its first value to its second over the block. */
-  setFeedback(n: number, left0: number, left1: number, right0: number, right1: number): void {
-    this.ramp(n, CTL.feedback / 4, CTL.feedbackStep / 4, left0, left1);
-    this.ramp(n, CTL.feedback / 4 + 1, CTL.feedbackStep / 4 + 1, right0, right1);
-  }
-
-  /** The band-pass gain and its two coefficients, each from its first value to its second over the block. */
-  setFilter(
-    n: number,
-    gain0: number,
-    gain1: number,
-    low0: number,
-    low1: number,
-    high0: number,
-    high1: number,
-  ): void {
-    this.ramp(n, CTL.gain / 4, CTL.gainStep / 4, gain0, gain1);
-    this.ramp(n, CTL.gain / 4 + 1, CTL.gainStep / 4 + 1, low0, low1);
-    this.ramp(n, CTL.gain / 4 + 2, CTL.gainStep / 4 + 2, high0, high1);
-  }
-
-  setMix(n: number, wet0: number, wet1: number, dry0: number, dry1: number): void {
-    this.ramp(n, CTL.mix / 4, CTL.mix / 4 + 1, wet0, wet1);
-    this.ramp(n, CTL.mix / 4 + 2, CTL.mix / 4 + 3, dry0, dry1);
-  }
-
-  private ramp(n: number, at: number, step: number, first: number, last: number): void {
-    this.f[at] = first;
-    this.f[step] = (last - first) / n;
+  /**
+   * The block's ramps, each value from `from[slot]` to `to[slot]` over the block (slots: RAMP): the feedback of
+   * each side, the band-pass gain and its two coefficients, the dry/wet. Arrays rather than arguments: no number
+   * is boxed per block.
+   */
+  setRamps(n: number, from: Float64Array, to: Float64Array): void {
+    const F = this.f;
+    for (let k = 0; k < RAMP_SLOTS; k++) {
+      const first = from[k]!;
+      F[RAMP_AT[2 * k]!] = first;
+      F[RAMP_AT[2 * k + 1]!] = (to[k]! - first) / n;
+    }
   }
 }

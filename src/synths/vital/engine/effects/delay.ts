@@ -16,7 +16,15 @@ import {
   type BlockContext,
   type Effect,
 } from "./common.ts";
-import { BLOCK_READS, DelayKernel, delayKernelModule, MONO_IN, SWAP } from "./delay-kernel.ts";
+import {
+  BLOCK_READS,
+  DelayKernel,
+  delayKernelModule,
+  MONO_IN,
+  RAMP,
+  RAMP_SLOTS,
+  SWAP,
+} from "./delay-kernel.ts";
 import { DelayLoop, lineSize, readLine } from "./delay-line.ts";
 
 const P = {
@@ -66,13 +74,12 @@ export class Delay implements Effect {
   private readonly lanes: DelayLoop[];
   private readonly bandPass = new LoopBandPass();
   private started = false;
-  private wet = 0;
-  private dry = 1;
-  private fbL = 0;
-  private fbR = 0;
-  private gain = 1;
-  private lowCoef = 0;
-  private highCoef = 0;
+  /**
+   * The ramped values (slots: RAMP) at the block's start (the last block's targets) and this block's targets:
+   * typed arrays, so no number is boxed per block on the way into the kernel.
+   */
+  private readonly from = new Float64Array(RAMP_SLOTS);
+  private readonly to = new Float64Array(RAMP_SLOTS);
 
   /** The WebAssembly SIMD loops (delay-kernel.ts), when available and wanted; the lanes' lines live in it. */
   private readonly kernel: DelayKernel | undefined;
@@ -135,25 +142,19 @@ export class Delay implements Effect {
     const fbR = style === STYLE_PING_PONG ? 1 : fb;
     const bandPass = this.bandPass;
     bandPass.update(v[P.cutoff]!, v[P.spread]!, sr);
-    const { lowCoef, highCoef, gain } = bandPass;
+    const to = this.to;
+    to[RAMP.wet] = wet;
+    to[RAMP.dry] = dry;
+    to[RAMP.fbL] = fbL;
+    to[RAMP.fbR] = fbR;
+    to[RAMP.gain] = bandPass.gain;
+    to[RAMP.low] = bandPass.lowCoef;
+    to[RAMP.high] = bandPass.highCoef;
     if (first) {
-      this.wet = wet;
-      this.dry = dry;
-      this.fbL = fbL;
-      this.fbR = fbR;
-      this.gain = gain;
-      this.lowCoef = lowCoef;
-      this.highCoef = highCoef;
+      this.from.set(to);
       this.started = true;
     }
     const inv = 1 / n;
-    const dWet = (wet - this.wet) * inv;
-    const dDry = (dry - this.dry) * inv;
-    const dFbL = (fbL - this.fbL) * inv;
-    const dFbR = (fbR - this.fbR) * inv;
-    const dGain = (gain - this.gain) * inv;
-    const dLow = (lowCoef - this.lowCoef) * inv;
-    const dHigh = (highCoef - this.highCoef) * inv;
     const dPL = (p1L - p0L) * inv;
     const dPR = (p1R - p0R) * inv;
     const swap = style === STYLE_PING_PONG || style === STYLE_MID_PING_PONG;
@@ -166,14 +167,52 @@ export class Delay implements Effect {
       // a constant period longer than the block: all the block's reads precede its writes
       const blockReads = dPL === 0 && dPR === 0 && Math.min(p0L, p0R) >= n + 4;
       kernel.setStyle((monoIn ? MONO_IN : 0) | (swap ? SWAP : 0) | (blockReads ? BLOCK_READS : 0));
-      kernel.setFeedback(n, this.fbL, fbL, this.fbR, fbR);
-      kernel.setFilter(n, this.gain, gain, this.lowCoef, lowCoef, this.highCoef, highCoef);
-      kernel.setMix(n, this.wet, wet, this.dry, dry);
+      kernel.setRamps(n, this.from, to);
       kernel.run(L, R, n);
-      this.finish(p1L, p1R, wet, dry, fbL, fbR, gain, lowCoef, highCoef);
+      this.finish(p1L, p1R);
       return;
     }
     // (with the kernel, on its lines, states and write position)
+    this.processLoops(L, R, n, p0L, dPL, p0R, dPR, monoIn, swap);
+    this.finish(p1L, p1R);
+  }
+
+  /**
+   * The JavaScript loops, from the block's start values to its targets (`from`, `to`); a method of its own, so
+   * that `process` (every block) stays small.
+   */
+  private processLoops(
+    L: Float32Array,
+    R: Float32Array,
+    n: number,
+    p0L: number,
+    dPL: number,
+    p0R: number,
+    dPR: number,
+    monoIn: boolean,
+    swap: boolean,
+  ): void {
+    const kernel = this.kernel;
+    const a = this.lanes[0]!;
+    const b = this.lanes[1]!;
+    const from = this.from;
+    const to = this.to;
+    const inv = 1 / n;
+    const step = (slot: number) => (to[slot]! - from[slot]!) * inv;
+    const dWet = step(RAMP.wet);
+    const dDry = step(RAMP.dry);
+    const dFbL = step(RAMP.fbL);
+    const dFbR = step(RAMP.fbR);
+    const dGain = step(RAMP.gain);
+    const dLow = step(RAMP.low);
+    const dHigh = step(RAMP.high);
+    const wet0 = from[RAMP.wet]!;
+    const dry0 = from[RAMP.dry]!;
+    const fbL0 = from[RAMP.fbL]!;
+    const fbR0 = from[RAMP.fbR]!;
+    const gain0 = from[RAMP.gain]!;
+    const low0 = from[RAMP.low]!;
+    const high0 = from[RAMP.high]!;
     if (kernel) kernel.exportState(a, b);
     let lowL = a.low;
     let highL = a.high;
@@ -188,11 +227,11 @@ export class Delay implements Effect {
     let posB = b.line.pos;
     for (let i = 0; i < n; i++) {
       const t = i + 1;
-      const w = this.wet + dWet * t;
-      const d = this.dry + dDry * t;
-      const g = this.gain + dGain * t;
-      const lc = this.lowCoef + dLow * t;
-      const hc = this.highCoef + dHigh * t;
+      const w = wet0 + dWet * t;
+      const d = dry0 + dDry * t;
+      const g = gain0 + dGain * t;
+      const lc = low0 + dLow * t;
+      const hc = high0 + dHigh * t;
       const xl = L[i]!;
       const xr = R[i]!;
       // DelayLine.read's arithmetic (the two lines have the same length: each read clamped to [1, mask − 3])
@@ -205,8 +244,8 @@ export class Delay implements Effect {
         inR = 0;
       }
       // hardTanh is the identity within ±0.66 (checked here so the common case needs no call)
-      const ql = (inL + readL * (this.fbL + dFbL * t)) / 8;
-      const qr = (inR + readR * (this.fbR + dFbR * t)) / 8;
+      const ql = (inL + readL * (fbL0 + dFbL * t)) / 8;
+      const qr = (inR + readR * (fbR0 + dFbR * t)) / 8;
       let wl = 8 * (ql <= 0.66 && ql >= -0.66 ? ql : hardTanh(ql));
       let wr = 8 * (qr <= 0.66 && qr >= -0.66 ? qr : hardTanh(qr));
       if (swap) {
@@ -241,21 +280,10 @@ export class Delay implements Effect {
     b.low = lowR;
     b.high = highR;
     if (kernel) kernel.importState(a, b);
-    this.finish(p1L, p1R, wet, dry, fbL, fbR, gain, lowCoef, highCoef);
   }
 
   /** The block's end: filter states flushed, this block's values kept as the next block's start. */
-  private finish(
-    p1L: number,
-    p1R: number,
-    wet: number,
-    dry: number,
-    fbL: number,
-    fbR: number,
-    gain: number,
-    lowCoef: number,
-    highCoef: number,
-  ): void {
+  private finish(p1L: number, p1R: number): void {
     const a = this.lanes[0]!;
     const b = this.lanes[1]!;
     if (this.kernel) this.kernel.flushStates();
@@ -267,12 +295,6 @@ export class Delay implements Effect {
     }
     a.period = p1L;
     b.period = p1R;
-    this.wet = wet;
-    this.dry = dry;
-    this.fbL = fbL;
-    this.fbR = fbR;
-    this.gain = gain;
-    this.lowCoef = lowCoef;
-    this.highCoef = highCoef;
+    this.from.set(this.to);
   }
 }
