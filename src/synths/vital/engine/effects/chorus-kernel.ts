@@ -206,13 +206,18 @@ export class ChorusKernel extends StereoLoopKernel {
     this.f.fill(0, CTL.high / 4 + 4 * u, CTL.high / 4 + 4 * u + 4);
   }
 
-  /** Tap `tap` (unit·4 + k) reads `period0 + step·i` samples back at sample i (Vital's period convention). */
-  setTap(tap: number, period0: number, step: number): void {
-    const d = period0 + 1;
-    const di = Math.floor(d);
-    this.i[CTL.periodInt / 4 + tap] = di;
-    this.f[CTL.periodFrac / 4 + tap] = d - di;
-    this.f[CTL.periodStep / 4 + tap] = step;
+  /**
+   * Taps 0 … count − 1 (unit·4 + k): tap t reads `periods[2t] + periods[2t + 1]·i` samples back at sample i
+   * (Vital's period convention). An array rather than arguments: no number is boxed per tap and block.
+   */
+  setTaps(periods: Float64Array, count: number): void {
+    for (let tap = 0; tap < count; tap++) {
+      const d = periods[2 * tap]! + 1;
+      const di = Math.floor(d);
+      this.i[CTL.periodInt / 4 + tap] = di;
+      this.f[CTL.periodFrac / 4 + tap] = d - di;
+      this.f[CTL.periodStep / 4 + tap] = periods[2 * tap + 1]!;
+    }
   }
 
   setLoop(units: number, feedback: number, gain: number, lowCoef: number, highCoef: number): void {

@@ -53,6 +53,8 @@ export class Chorus implements Effect {
   private readonly kernel: ChorusKernel | undefined;
   private readonly maxDelay: number;
   private readonly bandPass = new LoopBandPass();
+  /** Per tap, the kernel's period at the block's start and its step per sample (see ChorusKernel.setTaps). */
+  private readonly periods = new Float64Array(2 * 4 * TAPS);
 
   /** `useKernel`: run the delay loops in the WebAssembly kernel where available (false: JavaScript). */
   constructor(
@@ -105,6 +107,7 @@ export class Chorus implements Effect {
     const kernel = this.kernel;
     const wl = this.wetL;
     const wr = this.wetR;
+    const periods = this.periods;
     if (!kernel) {
       wl.fill(0, 0, n);
       wr.fill(0, 0, n);
@@ -125,8 +128,10 @@ export class Chorus implements Effect {
         const p = clamp(sr / tap.hz, 3, this.maxDelay);
         const p0 = first || tap.period === 0 ? p : tap.period;
         const p1 = 0.5 * (p0 + p);
-        if (kernel) kernel.setTap(u * TAPS + k, p0, (p1 - p0) / n);
-        else this.runTap(tap, right ? R : L, right ? wr : wl, n, p0, p1, fb, gain, lc, hc);
+        if (kernel) {
+          periods[2 * (u * TAPS + k)] = p0;
+          periods[2 * (u * TAPS + k) + 1] = (p1 - p0) / n;
+        } else this.runTap(tap, right ? R : L, right ? wr : wl, n, p0, p1, fb, gain, lc, hc);
         tap.period = p1;
       }
     }
@@ -139,6 +144,7 @@ export class Chorus implements Effect {
       this.started = true;
     }
     if (kernel) {
+      kernel.setTaps(periods, voices * TAPS);
       kernel.setLoop(voices, fb, gain, lc, hc);
       kernel.setMix(n, this.wet, wet, this.dry, dry);
       kernel.run(L, R, n);
