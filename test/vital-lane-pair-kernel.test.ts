@@ -10,6 +10,7 @@ import {
   READ_OFFSETS,
   READ_SINGLE,
 } from "../src/synths/vital/engine/lane-pair-kernel.ts";
+import { AudioBlockStart, Lfo, type LfoBlock } from "../src/synths/vital/engine/lfo.ts";
 import { DistortedVoiceReader } from "../src/synths/vital/engine/osc-distortion.ts";
 import { UnisonKernel, unisonKernelModule } from "../src/synths/vital/engine/unison-kernel.ts";
 import { exp2Fast } from "../src/synths/vital/engine/voice.ts";
@@ -192,6 +193,54 @@ const CASES: [string, Record<string, number>, [string, string][], boolean][] = [
     true,
   ],
 ];
+
+describe.skipIf(mod === null)("lane-pair kernel: audio-rate LFO", () => {
+  it("runs a free-running LFO's two lanes as renderAudio does, block after block", () => {
+    const rand = sequence(5);
+    const table = new Float32Array(2049);
+    for (let i = 0; i < table.length; i++)
+      table[i] = Math.fround(Math.sin(i / 300) * 0.5 + 0.5 + rand() * 0.01);
+    const k = new UnisonKernel(mod!, [0, 0, 0], [null, null, table]);
+    const js = [new Lfo(table), new Lfo(table)];
+    const simd = [new Lfo(table), new Lfo(table)];
+    const starts = [new AudioBlockStart(), new AudioBlockStart()];
+    const out = [new Float32Array(128), new Float32Array(128)];
+    for (const l of [...js, ...simd]) l.trigger(0.3);
+    const block = (): LfoBlock => ({
+      hz: 0.5 + rand() * 200,
+      syncType: 1,
+      phaseOffset: rand(),
+      fadeSeconds: 0,
+      delaySeconds: 0,
+      smooth: rand() < 0.5,
+      smoothSeconds: rand() * 0.02,
+      blockSeconds: 128 / 88200,
+      released: false,
+    });
+    const tick = 1 / 88200;
+    let kernelBlocks = 0;
+    for (let blk = 0; blk < 60; blk++) {
+      const n = 1 + Math.floor(rand() * 128);
+      const b = [block(), block()];
+      for (let lane = 0; lane < 2; lane++) {
+        js[lane]!.renderAudio(out[lane]!, n, b[lane]!, tick);
+        simd[lane]!.audioStart(n, b[lane]!, tick, starts[lane]!);
+      }
+      if (starts[0]!.free && starts[1]!.free) {
+        kernelBlocks++;
+        k.lfoPair(2, n, tick, starts[0]!, starts[1]!);
+        for (let lane = 0; lane < 2; lane++) simd[lane]!.endFreeRunning(n, b[lane]!, starts[lane]!);
+      } else {
+        simd[0]!.renderAudio(k.lfoOutL[2]!, n, b[0]!, tick);
+        simd[1]!.renderAudio(k.lfoOutR[2]!, n, b[1]!, tick);
+      }
+      expect(Array.from(k.lfoOutL[2]!.subarray(0, n))).toEqual(Array.from(out[0]!.subarray(0, n)));
+      expect(Array.from(k.lfoOutR[2]!.subarray(0, n))).toEqual(Array.from(out[1]!.subarray(0, n)));
+    }
+    expect(kernelBlocks).toBeGreaterThan(50);
+    expect(k.lfoOutL[0]).toBeNull();
+  });
+});
 
 describe.skipIf(mod === null)("lane-pair kernel in renders", () => {
   afterEach(() => {

@@ -58,13 +58,36 @@ export const PAIR = {
   fade: 144,
   gainL: 160,
   gainR: 176,
+  // f64x2 per lane: a free-running audio-rate LFO's loop inputs (lfo.ts AudioBlockStart); value and time
+  // passed are its state (written back)
+  lfoOffset: 192,
+  lfoPhase: 208,
+  lfoDPhase: 224,
+  lfoDelta: 240,
+  lfoSmooth: 256,
+  lfoValue: 272,
+  lfoPassed: 288,
+  /** f64: seconds per sample, and the LFO table's last index. */
+  lfoTick: 304,
+  lfoSize: 312,
   /** The lanes' transposes when the caller copies them here (f32). */
-  trBufL: 192,
-  trBufR: 192 + 4 * MAX_BLOCK,
+  trBufL: 320,
+  trBufR: 320 + 4 * MAX_BLOCK,
   /** The increment multipliers, left and right interleaved (f64x2 per sample). */
-  mults: 192 + 8 * MAX_BLOCK,
-  bytes: 192 + 8 * MAX_BLOCK + 16 * MAX_BLOCK,
+  mults: 320 + 8 * MAX_BLOCK,
+  bytes: 320 + 8 * MAX_BLOCK + 16 * MAX_BLOCK,
 } as const;
+
+/** One lane of a free-running audio-rate LFO's block (lfo.ts AudioBlockStart): `value` and `passed` are state. */
+export interface FreeRunningLane {
+  offset: number;
+  phase: number;
+  dPhase: number;
+  delta: number;
+  smoothMult: number;
+  value: number;
+  passed: number;
+}
 
 /** `multipliers` result bits. */
 export const MULT_OUT_OF_RANGE = 1;
@@ -300,7 +323,74 @@ function readFunction(base: number, accL: number, accR: number): ModuleFunction 
   return { name: "read", fn, body };
 }
 
+/**
+ * lfo(table, outL, outR, n): both lanes of a free-running audio-rate LFO over n samples, as lfo.ts's
+ * renderFreeRunning per lane: the phase wraps, the table (f32, `lfoSize` + 1 points) is read with linear
+ * interpolation (curves.ts readLine), the value is smoothed and flushed below 1e-20 (common.ts flush), and
+ * each lane's output stored as f32.
+ */
+function lfoFunction(base: number): ModuleFunction {
+  const fn = new FunctionBuilder([I32, I32, I32, I32]);
+  const [table, outL, outR, n] = fn.params as [Local, Local, Local, Local];
+  const [i4, end] = [fn.local(I32), fn.local(I32)];
+  const v = () => fn.local(V128);
+  const [offset, phase, dPhase, delta, smooth, value, passed, tick, size, last] = Array.from(
+    { length: 10 },
+    v,
+  );
+  const [x, pos, idx, pair, t0, y] = Array.from({ length: 6 }, v);
+  const { add, sub, mul } = f64x2;
+  const at = (offset: number) => i32.const(base + offset);
+  const entry = (lane: number) => i32.add(L(table), i32.shl(i32x4.extractLane(L(idx), lane), i32.const(2)));
+  const body = cat(
+    set(offset, v128.load(at(PAIR.lfoOffset))),
+    set(phase, v128.load(at(PAIR.lfoPhase))),
+    set(dPhase, v128.load(at(PAIR.lfoDPhase))),
+    set(delta, v128.load(at(PAIR.lfoDelta))),
+    set(smooth, v128.load(at(PAIR.lfoSmooth))),
+    set(value, v128.load(at(PAIR.lfoValue))),
+    set(passed, v128.load(at(PAIR.lfoPassed))),
+    set(tick, f64x2.splat(f64.load(at(PAIR.lfoTick)))),
+    set(size, f64x2.splat(f64.load(at(PAIR.lfoSize)))),
+    set(last, f64x2.sub(L(size), k2(1))),
+    set(i4, i32.const(0)),
+    set(end, i32.shl(L(n), i32.const(2))),
+    block(
+      brIf(0, i32.eqz(L(n))),
+      loop(
+        set(passed, add(L(passed), L(tick))),
+        set(x, add(L(offset), L(phase))),
+        set(x, sub(L(x), f64x2.floor(L(x)))),
+        set(offset, add(L(offset), L(delta))),
+        set(offset, sub(L(offset), f64x2.floor(L(offset)))),
+        // readLine: position clamped to [0, 1], index below the last point, linear between two points
+        set(pos, mul(f64x2.min(k2(1), f64x2.max(k2(0), L(x))), L(size))),
+        set(y, f64x2.min(L(last), f64x2.floor(L(pos)))),
+        set(idx, i32x4.truncSatF64x2SZero(L(y))),
+        set(pair, v128.load64Lane(entry(1), v128.load64Zero(entry(0)), 1)),
+        set(t0, f64x2.promoteLowF32x4(v128.shuffle32(L(pair), L(pair), [0, 2, 0, 2]))),
+        set(x, sub(f64x2.promoteLowF32x4(v128.shuffle32(L(pair), L(pair), [1, 3, 1, 3])), L(t0))),
+        set(y, add(L(t0), mul(L(x), sub(L(pos), L(y))))),
+        set(value, add(L(y), mul(sub(L(value), L(y)), L(smooth)))),
+        set(
+          value,
+          v128.and(L(value), v128.or(f64x2.gt(L(value), k2(1e-20)), f64x2.lt(L(value), k2(-1e-20)))),
+        ),
+        set(y, f64x2.demoteToF32x4(L(value))),
+        v128.store32Lane(i32.add(L(outL), L(i4)), L(y), 0),
+        v128.store32Lane(i32.add(L(outR), L(i4)), L(y), 1),
+        set(phase, add(L(phase), L(dPhase))),
+        set(i4, i32.add(L(i4), i32.const(4))),
+        brIf(0, i32.ltS(L(i4), L(end))),
+      ),
+    ),
+    v128.store(at(PAIR.lfoValue), L(value)),
+    v128.store(at(PAIR.lfoPassed), L(passed)),
+  );
+  return { name: "lfo", fn, body };
+}
+
 /** The kernel's functions for a region at byte `base`, writing the raw output at `accL` / `accR` (f32). */
 export function lanePairFunctions(base: number, accL: number, accR: number): ModuleFunction[] {
-  return [multipliersFunction(base), readFunction(base, accL, accR)];
+  return [multipliersFunction(base), readFunction(base, accL, accR), lfoFunction(base)];
 }

@@ -53,6 +53,23 @@ export interface LfoBlock {
 const HALF_LIFE_RATIO = 0.2;
 const MIN_HALF_LIFE = 0.0002;
 
+/** renderAudio's block start (Lfo.audioStart): its loop's inputs, state at the block's start. */
+export class AudioBlockStart {
+  phase = 0;
+  dPhase = 0;
+  /** Cycles per sample. */
+  delta = 0;
+  smoothMult = 0;
+  value = 0;
+  offset = 0;
+  passed = 0;
+  amp = 0;
+  fadeInc = 0;
+  delaying = false;
+  /** Past its delay and fade, Trigger or Sync: the loop without per-sample branches. */
+  free = false;
+}
+
 export class Lfo {
   /** Cycles run since the trigger (before the phase offset), wrapped or clamped per sync type. */
   private offset = 0;
@@ -76,6 +93,7 @@ export class Lfo {
   private aFade = 0;
   private aSmooth = 0;
   private aTriggered = true;
+  private readonly start = new AudioBlockStart();
 
   constructor(table: Float32Array) {
     this.table = table;
@@ -100,80 +118,111 @@ export class Lfo {
   }
 
   /**
+   * The start of renderAudio's block without changing the state: its loop's inputs into `s`, and whether
+   * it runs free (past its delay and fade, Trigger or Sync) — then a kernel may run the loop instead
+   * (endFreeRunning takes its results).
+   */
+  audioStart(n: number, b: LfoBlock, tick: number, s: AudioBlockStart): void {
+    const type = b.syncType;
+    const target = b.phaseOffset;
+    s.phase = this.aTriggered ? (type === SYNC_SUSTAIN_ENVELOPE ? 0 : target) : this.aPhase;
+    s.dPhase = (target - s.phase) / n;
+    s.delta = b.hz * tick;
+    s.passed = this.aDelayPassed;
+    s.delaying = b.delaySeconds > s.passed;
+    s.amp = this.aFade;
+    s.fadeInc = tick / Math.max(tick, b.fadeSeconds);
+    s.smoothMult = 0;
+    if (b.smooth) {
+      const halfLife = b.smoothSeconds * HALF_LIFE_RATIO;
+      s.smoothMult = halfLife > MIN_HALF_LIFE ? Math.pow(2, -tick / halfLife) : 0;
+      s.amp = 1;
+    }
+    s.value = this.aSmooth;
+    s.offset = Math.max(0, this.aOffset);
+    s.free = !s.delaying && s.amp === 1 && (type === SYNC_TRIGGER || type === SYNC_SYNC);
+  }
+
+  /** The state at the end of a free-running block whose loop left its last value and time in `s`. */
+  endFreeRunning(n: number, b: LfoBlock, s: AudioBlockStart): void {
+    this.aTriggered = false;
+    this.aPhase = b.phaseOffset;
+    this.aSmooth = s.value;
+    this.aFade = s.amp;
+    this.aDelayPassed = s.passed;
+    const o = this.aOffset + s.delta * n;
+    this.aOffset = o - Math.floor(o);
+  }
+
+  /**
    * The per-sample output of one block (`b` as for `advance`, `tick` = 1 / sample rate) into `out`: the phase
    * offset ramps from the previous block's, the fade is an amplitude ramp and smoothing runs per sample, and
    * the value is not clamped — Vital's audio-rate LFO.
    */
   renderAudio(out: Float32Array, n: number, b: LfoBlock, tick: number): void {
+    const s = this.start;
+    this.audioStart(n, b, tick, s);
+    if (s.free) {
+      // the loop below without its per-sample branches (the same arithmetic, so the same values)
+      this.renderFreeRunning(out, n, tick, s);
+      this.endFreeRunning(n, b, s);
+      return;
+    }
     const table = this.table;
     const type = b.syncType;
-    let phase = this.aPhase;
     const target = b.phaseOffset;
-    if (this.aTriggered) phase = type === SYNC_SUSTAIN_ENVELOPE ? 0 : target;
     this.aTriggered = false;
     this.aPhase = target;
-    const dPhase = (target - phase) / n;
-    const delta = b.hz * tick;
+    let phase = s.phase;
+    const dPhase = s.dPhase;
+    const delta = s.delta;
     const delay = b.delaySeconds;
-    let passed = this.aDelayPassed;
-    const delaying = delay > passed;
-    let amp = this.aFade;
-    const fadeInc = tick / Math.max(tick, b.fadeSeconds);
-    let smoothMult = 0;
-    if (b.smooth) {
-      const halfLife = b.smoothSeconds * HALF_LIFE_RATIO;
-      smoothMult = halfLife > MIN_HALF_LIFE ? Math.pow(2, -tick / halfLife) : 0;
-      amp = 1;
-    }
-    let value = this.aSmooth;
-    let offset = Math.max(0, this.aOffset);
+    let passed = s.passed;
+    const delaying = s.delaying;
+    let amp = s.amp;
+    const fadeInc = s.fadeInc;
+    const smoothMult = s.smoothMult;
+    let value = s.value;
+    let offset = s.offset;
     const held = !b.released;
-    if (!delaying && amp === 1 && (type === SYNC_TRIGGER || type === SYNC_SYNC)) {
-      // a free-running LFO past its delay and fade: the loop below without its per-sample branches
-      // (the same arithmetic, so the same values), in a function of its own
-      this.renderFreeRunning(out, n, tick, delta, offset, phase, dPhase, smoothMult, value, passed);
-      value = this.aSmooth;
-      passed = this.aDelayPassed;
-    } else {
-      for (let i = 0; i < n; i++) {
-        passed += tick;
-        const past = passed >= delay;
-        if (past) amp = amp + fadeInc > 1 ? 1 : amp + fadeInc;
-        const step = past ? delta : 0;
-        let x: number;
-        switch (type) {
-          case SYNC_ENVELOPE:
-            x = Math.min(offset + phase, 1);
-            offset = Math.min(offset + step, 1);
-            break;
-          case SYNC_SUSTAIN_ENVELOPE:
-            x = offset;
-            offset = Math.min(offset + step, held ? phase : 1);
-            break;
-          case SYNC_LOOP_POINT:
-            offset += step;
-            if (offset >= 1) offset = offset - 1 + phase;
-            offset = Math.min(offset, 1);
-            x = offset;
-            break;
-          case SYNC_LOOP_HOLD:
-            offset += step;
-            if (held && offset >= phase) offset -= phase;
-            offset = Math.min(offset, 1);
-            x = offset;
-            break;
-          default: {
-            const p = offset + phase;
-            x = p - Math.floor(p);
-            offset += step;
-            offset -= Math.floor(offset);
-          }
+    for (let i = 0; i < n; i++) {
+      passed += tick;
+      const past = passed >= delay;
+      if (past) amp = amp + fadeInc > 1 ? 1 : amp + fadeInc;
+      const step = past ? delta : 0;
+      let x: number;
+      switch (type) {
+        case SYNC_ENVELOPE:
+          x = Math.min(offset + phase, 1);
+          offset = Math.min(offset + step, 1);
+          break;
+        case SYNC_SUSTAIN_ENVELOPE:
+          x = offset;
+          offset = Math.min(offset + step, held ? phase : 1);
+          break;
+        case SYNC_LOOP_POINT:
+          offset += step;
+          if (offset >= 1) offset = offset - 1 + phase;
+          offset = Math.min(offset, 1);
+          x = offset;
+          break;
+        case SYNC_LOOP_HOLD:
+          offset += step;
+          if (held && offset >= phase) offset -= phase;
+          offset = Math.min(offset, 1);
+          x = offset;
+          break;
+        default: {
+          const p = offset + phase;
+          x = p - Math.floor(p);
+          offset += step;
+          offset -= Math.floor(offset);
         }
-        const v = readLine(table, x);
-        value = flush(v + (value - v) * smoothMult); // smoothed to 0, not into subnormal floats
-        out[i] = amp * value;
-        phase += dPhase;
       }
+      const v = readLine(table, x);
+      value = flush(v + (value - v) * smoothMult); // smoothed to 0, not into subnormal floats
+      out[i] = amp * value;
+      phase += dPhase;
     }
     this.aSmooth = value;
     this.aFade = amp;
@@ -188,20 +237,16 @@ export class Lfo {
     this.aOffset = offset;
   }
 
-  /** renderAudio's loop for a free-running LFO; leaves the smoothed value and the time passed in the state. */
-  private renderFreeRunning(
-    out: Float32Array,
-    n: number,
-    tick: number,
-    delta: number,
-    offset: number,
-    phase: number,
-    dPhase: number,
-    smoothMult: number,
-    value: number,
-    passed: number,
-  ): void {
+  /** renderAudio's loop for a free-running LFO; leaves its last value and time passed in `s`. */
+  private renderFreeRunning(out: Float32Array, n: number, tick: number, s: AudioBlockStart): void {
     const table = this.table;
+    const delta = s.delta;
+    const dPhase = s.dPhase;
+    const smoothMult = s.smoothMult;
+    let offset = s.offset;
+    let phase = s.phase;
+    let value = s.value;
+    let passed = s.passed;
     for (let i = 0; i < n; i++) {
       passed += tick;
       const p = offset + phase;
@@ -213,8 +258,8 @@ export class Lfo {
       out[i] = value;
       phase += dPhase;
     }
-    this.aSmooth = value;
-    this.aDelayPassed = passed;
+    s.value = value;
+    s.passed = passed;
   }
 
   /** Advance one control block; the value is read at the block's starting phase, as Vital does. */

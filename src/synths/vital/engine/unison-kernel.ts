@@ -29,7 +29,13 @@ import {
   type Code,
   type Local,
 } from "./effects/wasm.ts";
-import { cubicRead, lanePairFunctions, PAIR, type VectorOps } from "./lane-pair-kernel.ts";
+import {
+  cubicRead,
+  lanePairFunctions,
+  PAIR,
+  type FreeRunningLane,
+  type VectorOps,
+} from "./lane-pair-kernel.ts";
 import { CYCLE_LENGTH, FRAME_SIZE } from "./wavetable.ts";
 
 const MAX_BLOCK = 128;
@@ -299,8 +305,23 @@ export class UnisonKernel {
   readonly trL: Float32Array;
   readonly trR: Float32Array;
 
-  /** `voices[o]`: oscillator o's unison count when it runs in the kernel, else 0 (sizes the cycle slots). */
-  constructor(mod: WebAssembly.Module, voices: readonly number[]) {
+  private readonly lfo_: (table: number, outL: number, outR: number, n: number) => void;
+  /** Per LFO run here: the byte address of its table copy (-1: not run here), its length, and its output. */
+  private readonly lfoTable: Int32Array;
+  private readonly lfoSize: Float64Array;
+  /** Per LFO run here: its per-sample output, left and right lane (views of the memory; null: not run here). */
+  readonly lfoOutL: (Float32Array | null)[];
+  readonly lfoOutR: (Float32Array | null)[];
+
+  /**
+   * `voices[o]`: oscillator o's unison count when it runs in the kernel, else 0 (sizes the cycle slots);
+   * `lfoTables[i]`: LFO i's table when the kernel runs it per sample in both lanes (`lfoPair`), else null.
+   */
+  constructor(
+    mod: WebAssembly.Module,
+    voices: readonly number[],
+    lfoTables: readonly (Float32Array | null)[] = [],
+  ) {
     let slots = 0;
     for (let o = 0; o < OSCILLATORS; o++) {
       const count = 2 * Math.min(16, voices[o] ?? 0);
@@ -311,7 +332,18 @@ export class UnisonKernel {
       this.lastCycles.push(new Array<Float32Array | null>(2 * MAX_VOICES).fill(null));
       this.lastAddr.push(new Int32Array(2 * MAX_VOICES));
     }
-    const k = leaseInstance(mod, SLOTS_START + slots * SLOT_BYTES);
+    // after the cycle slots, per LFO run here: its table, then its left and right output
+    const lfoStart = SLOTS_START + slots * SLOT_BYTES;
+    let bytes = lfoStart;
+    this.lfoTable = new Int32Array(lfoTables.length).fill(-1);
+    this.lfoSize = new Float64Array(lfoTables.length);
+    lfoTables.forEach((table, i) => {
+      if (table === null) return;
+      this.lfoTable[i] = bytes;
+      this.lfoSize[i] = table.length - 1;
+      bytes += Math.ceil((table.length * 4) / 16) * 16 + 8 * MAX_BLOCK;
+    });
+    const k = leaseInstance(mod, bytes);
     this.run_ = (k as unknown as { run: (g: number, groups: number, n: number, flags: number) => void }).run;
     this.f = k.f;
     this.i = k.i;
@@ -330,6 +362,45 @@ export class UnisonKernel {
     this.trR = f32(PAIR_START + PAIR.trBufR);
     this.multipliers_ = k.exports.multipliers as (n: number) => number;
     this.read_ = k.exports.read as (n: number, flags: number) => void;
+    this.lfo_ = k.exports.lfo as (table: number, outL: number, outR: number, n: number) => void;
+    this.lfoOutL = lfoTables.map((table, i) => (table === null ? null : f32(this.lfoOutAddress(i, 0))));
+    this.lfoOutR = lfoTables.map((table, i) => (table === null ? null : f32(this.lfoOutAddress(i, 1))));
+    lfoTables.forEach((table, i) => {
+      if (table !== null) this.f.set(table, this.lfoTable[i]! / 4);
+    });
+  }
+
+  /** An f64x2 of the lane-pair region: left lane `a`, right lane `b`. */
+  private putLanes(offset: number, a: number, b: number): void {
+    this.pair64[offset / 8] = a;
+    this.pair64[offset / 8 + 1] = b;
+  }
+
+  private lfoOutAddress(i: number, lane: number): number {
+    const tableBytes = Math.ceil(((this.lfoSize[i]! + 1) * 4) / 16) * 16;
+    return this.lfoTable[i]! + tableBytes + 4 * MAX_BLOCK * lane;
+  }
+
+  /**
+   * LFO i's free-running per-sample block in both lanes (each lane's loop inputs as lfo.ts's audioStart gives
+   * them) into lfoOutL / lfoOutR; the lanes' last value and time passed are written back into `l` and `r`.
+   */
+  lfoPair(i: number, n: number, tick: number, l: FreeRunningLane, r: FreeRunningLane): void {
+    const d = this.pair64;
+    this.putLanes(PAIR.lfoOffset, l.offset, r.offset);
+    this.putLanes(PAIR.lfoPhase, l.phase, r.phase);
+    this.putLanes(PAIR.lfoDPhase, l.dPhase, r.dPhase);
+    this.putLanes(PAIR.lfoDelta, l.delta, r.delta);
+    this.putLanes(PAIR.lfoSmooth, l.smoothMult, r.smoothMult);
+    this.putLanes(PAIR.lfoValue, l.value, r.value);
+    this.putLanes(PAIR.lfoPassed, l.passed, r.passed);
+    d[PAIR.lfoTick / 8] = tick;
+    d[PAIR.lfoSize / 8] = this.lfoSize[i]!;
+    this.lfo_(this.lfoTable[i]!, this.lfoOutAddress(i, 0), this.lfoOutAddress(i, 1), n);
+    l.value = d[PAIR.lfoValue / 8]!;
+    r.value = d[PAIR.lfoValue / 8 + 1]!;
+    l.passed = d[PAIR.lfoPassed / 8]!;
+    r.passed = d[PAIR.lfoPassed / 8 + 1]!;
   }
 
   /**

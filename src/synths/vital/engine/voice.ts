@@ -12,7 +12,15 @@ import {
   MODEL_ANALOG,
   MODEL_PHASER,
 } from "./filters.ts";
-import { Lfo, RandomLfo, rateHz, SYNC_SYNC, type LfoBlock, type RateSettings } from "./lfo.ts";
+import {
+  AudioBlockStart,
+  Lfo,
+  RandomLfo,
+  rateHz,
+  SYNC_SYNC,
+  type LfoBlock,
+  type RateSettings,
+} from "./lfo.ts";
 import {
   DistortedVoiceReader,
   frequencyMult,
@@ -413,6 +421,18 @@ function addAmplified(
   }
 }
 
+function copyLfoBlock(from: LfoBlock, to: LfoBlock): void {
+  to.hz = from.hz;
+  to.syncType = from.syncType;
+  to.phaseOffset = from.phaseOffset;
+  to.fadeSeconds = from.fadeSeconds;
+  to.delaySeconds = from.delaySeconds;
+  to.smooth = from.smooth;
+  to.smoothSeconds = from.smoothSeconds;
+  to.blockSeconds = from.blockSeconds;
+  to.released = from.released;
+}
+
 /** dst[0 … n) = src[0 … n), by loop: `set(subarray())` would allocate a view per block. */
 function copyInto(dst: Float32Array, src: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) dst[i] = src[i]!;
@@ -530,6 +550,10 @@ export class Voice {
     blockSeconds: 0,
     released: false,
   };
+  /** The right lane's LFO block values where both lanes render together (renderLfoPair). */
+  private readonly lfoBlockR: LfoBlock = { ...this.lfoBlock };
+  private readonly lfoStartL = new AudioBlockStart();
+  private readonly lfoStartR = new AudioBlockStart();
   private readonly rate: RateSettings = {
     frequency: 0,
     sync: 0,
@@ -1106,6 +1130,16 @@ export class Voice {
       b.blockSeconds = blockSeconds;
       b.released = released;
       this.lfos[i]!.advance(b);
+      const kernel = this.unison;
+      if (kernel !== null && kernel.lfoOutL[i] != null) {
+        const bR = this.lfoBlockR;
+        copyLfoBlock(b, bR);
+        bR.phaseOffset = b.phaseOffset - stereoPhase;
+        bR.hz = this.lfoHz(i, true);
+        this.lfosR[i]!.advance(bR);
+        this.renderLfoPair(kernel, i, n, b, bR);
+        continue;
+      }
       const audioL = this.srcL[SRC_LFO + i]!;
       if (audioL !== null) this.lfos[i]!.renderAudio(audioL, n, b, 1 / this.sr);
       if (this.stereo) {
@@ -1721,9 +1755,42 @@ export class Voice {
       const on = v[ids.on]! >= 0.5 && this.distTypes[o] === 0 && count >= KERNEL_MIN_VOICES;
       return on || this.pairOsc[o] ? count : 0;
     });
-    if (voices.every((c) => c === 0)) return null;
+    // an LFO running per sample in both lanes runs in the kernel too (its output buffers in its memory)
+    const lfoTables = LFO.map((_, i) =>
+      this.srcL[SRC_LFO + i] !== null && this.srcR[SRC_LFO + i] !== null ? this.program.lfoTables[i]! : null,
+    );
+    if (voices.every((c) => c === 0) && lfoTables.every((t) => t === null)) return null;
     const mod = this.ctx.scalarOscillators ? null : unisonKernelModule();
-    return mod === null ? null : new UnisonKernel(mod, voices);
+    if (mod === null) return null;
+    const kernel = new UnisonKernel(mod, voices, lfoTables);
+    for (let i = 0; i < LFO.length; i++) {
+      if (lfoTables[i] === null) continue;
+      this.srcL[SRC_LFO + i] = kernel.lfoOutL[i]!;
+      this.srcR[SRC_LFO + i] = kernel.lfoOutR[i]!;
+    }
+    return kernel;
+  }
+
+  /**
+   * LFO i's per-sample block in both lanes (`b`, `bR`: each lane's block values, after `advance`): in the
+   * kernel when both lanes run free, else lane by lane in JavaScript.
+   */
+  private renderLfoPair(kernel: UnisonKernel, i: number, n: number, b: LfoBlock, bR: LfoBlock): void {
+    const tick = 1 / this.sr;
+    const left = this.lfos[i]!;
+    const right = this.lfosR[i]!;
+    const sL = this.lfoStartL;
+    const sR = this.lfoStartR;
+    left.audioStart(n, b, tick, sL);
+    right.audioStart(n, bR, tick, sR);
+    if (sL.free && sR.free) {
+      kernel.lfoPair(i, n, tick, sL, sR);
+      left.endFreeRunning(n, b, sL);
+      right.endFreeRunning(n, bR, sR);
+    } else {
+      left.renderAudio(this.srcL[SRC_LFO + i]!, n, b, tick);
+      right.renderAudio(this.srcR[SRC_LFO + i]!, n, bR, tick);
+    }
   }
 
   /**

@@ -134,6 +134,9 @@ export const v128 = {
   /** Replace lane `lane` of `vec` with the 32-bit value at addr + offset. */
   load32Lane: (addr: Code, vec: Code, lane: number, offset = 0): Code =>
     cat(addr, vec, simd(0x56), memarg(0, offset), [lane]),
+  /** Replace 64-bit lane `lane` of `vec` with the 64 bits at addr + offset. */
+  load64Lane: (addr: Code, vec: Code, lane: number, offset = 0): Code =>
+    cat(addr, vec, simd(0x57), memarg(0, offset), [lane]),
   /** Store lane `lane` of `vec` (32 bits) at addr + offset. */
   store32Lane: (addr: Code, vec: Code, lane: number, offset = 0): Code =>
     cat(addr, vec, simd(0x5a), memarg(0, offset), [lane]),
@@ -221,6 +224,8 @@ export const f64x2 = {
   extractLane: (v: Code, lane: number): Code => cat(v, simd(0x21), [lane]),
   ne: vbin(0x48),
   lt: vbin(0x49),
+  /** Lane-wise IEEE minimum (NaN if either is NaN; −0 below +0). */
+  min: vbin(0xf4),
   gt: vbin(0x4a),
   ge: vbin(0x4c),
   ceil: vun(0x74),
