@@ -39,23 +39,24 @@ function cycle(rand: () => number): Float32Array {
 describe.skipIf(mod === null)("lane-pair kernel", () => {
   it("computes exp2Fast's increment multipliers bit for bit, and tells when the lanes differ", () => {
     const rand = sequence(7);
-    const k = new UnisonKernel(mod!, [1, 0, 0]);
+    const k = new UnisonKernel(mod!, [1, 0, 0], [], 2);
+    const [trL, trR] = k.blocks as [Float32Array, Float32Array];
     for (let trial = 0; trial < 40; trial++) {
       const n = 1 + Math.floor(rand() * 128);
       const apart = trial % 3 !== 0;
       // ties of Math.round (x/12 = k + 0.5) included
       for (let i = 0; i < n; i++) {
-        k.trL[i] = i % 17 === 0 ? 6 : Math.fround((rand() - 0.5) * 96);
-        k.trR[i] = apart ? Math.fround((rand() - 0.5) * 96) : k.trL[i]!;
+        trL[i] = i % 17 === 0 ? 6 : Math.fround((rand() - 0.5) * 96);
+        trR[i] = apart ? Math.fround((rand() - 0.5) * 96) : trL[i]!;
       }
       const [midi, trBase, tuneL, pitchEnd] = [30 + rand() * 60, (rand() - 0.5) * 48, rand() - 0.5, 60];
       const tuneR = apart ? tuneL + 0.25 : tuneL;
-      const bits = k.pairMultipliers(n, midi, trBase, tuneL, tuneR, pitchEnd, apart);
+      const bits = k.pairMultipliers(n, midi, trBase, tuneL, tuneR, pitchEnd, trL, apart ? trR : trL);
       expect(bits & MULT_OUT_OF_RANGE).toBe(0);
       expect((bits & MULT_LANES_DIFFER) !== 0).toBe(apart);
       for (let i = 0; i < n; i++) {
-        const l = exp2Fast((midi + (trBase + k.trL[i]!) + tuneL - pitchEnd) / 12);
-        const r = exp2Fast((midi + (trBase + (apart ? k.trR[i]! : k.trL[i]!)) + tuneR - pitchEnd) / 12);
+        const l = exp2Fast((midi + (trBase + trL[i]!) + tuneL - pitchEnd) / 12);
+        const r = exp2Fast((midi + (trBase + (apart ? trR[i]! : trL[i]!)) + tuneR - pitchEnd) / 12);
         expect(k.pairMultiplier(i, 0)).toBe(l);
         expect(k.pairMultiplier(i, 1)).toBe(r);
       }
@@ -63,15 +64,16 @@ describe.skipIf(mod === null)("lane-pair kernel", () => {
   });
 
   it("reports pitches beyond exp2Fast's table (the JavaScript loop takes them)", () => {
-    const k = new UnisonKernel(mod!, [1, 0, 0]);
-    k.trL.fill(0);
-    k.trL[5] = 900;
-    expect(k.pairMultipliers(16, 60, 0, 0, 0, 60, false) & MULT_OUT_OF_RANGE).not.toBe(0);
+    const k = new UnisonKernel(mod!, [1, 0, 0], [], 1);
+    const tr = k.blocks[0]!;
+    tr[5] = 900;
+    expect(k.pairMultipliers(16, 60, 0, 0, 0, 60, tr, tr) & MULT_OUT_OF_RANGE).not.toBe(0);
   });
 
   it("reads as readPlain does, lane by lane: phases, cross-fades, offsets and the summed output", () => {
     const rand = sequence(11);
-    const k = new UnisonKernel(mod!, [2, 0, 0]);
+    const k = new UnisonKernel(mod!, [2, 0, 0], [], 2);
+    const [trL, trR] = k.blocks as [Float32Array, Float32Array];
     const reader = new DistortedVoiceReader(128);
     const cycles = [cycle(rand), cycle(rand), cycle(rand), cycle(rand)];
     const addr = new Int32Array(4);
@@ -80,10 +82,10 @@ describe.skipIf(mod === null)("lane-pair kernel", () => {
       const n = 1 + Math.floor(rand() * 128);
       const single = trial % 4 === 0;
       for (let i = 0; i < n; i++) {
-        k.trL[i] = Math.fround((rand() - 0.5) * 24);
-        k.trR[i] = Math.fround((rand() - 0.5) * 24);
+        trL[i] = Math.fround((rand() - 0.5) * 24);
+        trR[i] = Math.fround((rand() - 0.5) * 24);
       }
-      k.pairMultipliers(n, 48, 10, 0, 0.1, 60, true);
+      k.pairMultipliers(n, 48, 10, 0, 0.1, 60, trL, trR);
       const mults = [0, 1].map((lane) =>
         Float64Array.from({ length: n }, (_, i) => k.pairMultiplier(i, lane)),
       );
@@ -192,6 +194,27 @@ const CASES: [string, Record<string, number>, [string, string][], boolean][] = [
     [["env_2", "osc_1_transpose"]],
     true,
   ],
+  [
+    "one voice, as SynthBubbles: envelope and bipolar stereo LFO to transpose, amount from a macro",
+    {
+      modulation_1_amount: -0.4,
+      modulation_2_bipolar: 1,
+      modulation_3_amount: 0.2,
+      lfo_1_stereo: 0.16,
+      lfo_1_frequency: 5.9,
+      lfo_1_sync: 0,
+      lfo_1_smooth_mode: 1,
+      lfo_1_smooth_time: -6,
+      macro_control_1: 0.8,
+      env_2_decay: -1,
+    },
+    [
+      ["env_2", "osc_1_transpose"],
+      ["lfo_1", "osc_1_transpose"],
+      ["macro_control_1", "modulation_2_amount"],
+    ],
+    true,
+  ],
 ];
 
 describe.skipIf(mod === null)("lane-pair kernel: audio-rate LFO", () => {
@@ -251,8 +274,10 @@ describe.skipIf(mod === null)("lane-pair kernel in renders", () => {
       const p = patch(settings, mods);
       const scalar = render(p, true);
       const read = vi.spyOn(UnisonKernel.prototype, "pairRead");
+      const slots = vi.spyOn(UnisonKernel.prototype, "slotSum");
       const kernel = render(p, false);
       expect(read.mock.calls.length > 0).toBe(used);
+      expect(slots.mock.calls.length > 0).toBe(used);
       let rms = 0;
       for (let i = 0; i < scalar[0]!.length; i++) rms += scalar[0]![i]! ** 2;
       expect(Math.sqrt(rms / scalar[0]!.length)).toBeGreaterThan(0.01);

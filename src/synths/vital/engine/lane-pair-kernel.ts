@@ -70,12 +70,15 @@ export const PAIR = {
   /** f64: seconds per sample, and the LFO table's last index. */
   lfoTick: 304,
   lfoSize: 312,
-  /** The lanes' transposes when the caller copies them here (f32). */
-  trBufL: 320,
-  trBufR: 320 + 4 * MAX_BLOCK,
+  // f64x2 per lane: a per-sample slot's amount ramp (from, step per sample) and its destination's control-rate
+  // ramp (from, step) when the slot is the destination's first
+  slotFrom: 320,
+  slotStep: 336,
+  slotBase: 352,
+  slotBaseStep: 368,
   /** The increment multipliers, left and right interleaved (f64x2 per sample). */
-  mults: 320 + 8 * MAX_BLOCK,
-  bytes: 320 + 8 * MAX_BLOCK + 16 * MAX_BLOCK,
+  mults: 384,
+  bytes: 384 + 16 * MAX_BLOCK,
 } as const;
 
 /** One lane of a free-running audio-rate LFO's block (lfo.ts AudioBlockStart): `value` and `passed` are state. */
@@ -88,6 +91,10 @@ export interface FreeRunningLane {
   value: number;
   passed: number;
 }
+
+/** `slot` flags: the source is bipolar; the destination holds nothing yet (its ramp is written too). */
+export const SLOT_BIPOLAR = 1;
+export const SLOT_FRESH = 2;
 
 /** `multipliers` result bits. */
 export const MULT_OUT_OF_RANGE = 1;
@@ -390,7 +397,59 @@ function lfoFunction(base: number): ModuleFunction {
   return { name: "lfo", fn, body };
 }
 
+/**
+ * slot(srcL, srcR, outL, outR, n, flags): one per-sample slot without remap or power curve added into its
+ * destination in both lanes, as voice.ts's addSlot per lane: the source (made bipolar and halved when
+ * bipolar) times the amount ramped across the block, onto the destination (SLOT_FRESH: onto its control-rate
+ * ramp, rounded to f32 as rampInto stores it); each sum stored as f32.
+ */
+function slotFunction(base: number): ModuleFunction {
+  const fn = new FunctionBuilder([I32, I32, I32, I32, I32, I32]);
+  const [srcL, srcR, outL, outR, n, flags] = fn.params as [Local, Local, Local, Local, Local, Local];
+  const [i4, end] = [fn.local(I32), fn.local(I32)];
+  const v = () => fn.local(V128);
+  const [from, step, rampFrom, rampStep, k, x, y] = Array.from({ length: 7 }, v);
+  const { add, sub, mul } = f64x2;
+  const at = (offset: number) => i32.const(base + offset);
+  const lanes = (left: Local, right: Local) =>
+    f64x2.promoteLowF32x4(
+      v128.load32Lane(i32.add(L(right), L(i4)), v128.load32Splat(i32.add(L(left), L(i4))), 1),
+    );
+  const sample = (mode: number): Code => {
+    const source = lanes(srcL, srcR);
+    const shaped = (mode & SLOT_BIPOLAR) !== 0 ? mul(sub(mul(k2(2), source), k2(1)), k2(0.5)) : source;
+    const onto =
+      (mode & SLOT_FRESH) !== 0
+        ? f64x2.promoteLowF32x4(f64x2.demoteToF32x4(add(L(rampFrom), mul(L(rampStep), L(k)))))
+        : lanes(outL, outR);
+    return loop(
+      set(k, add(L(k), k2(1))),
+      set(x, mul(shaped, add(L(from), mul(L(step), L(k))))),
+      set(y, f64x2.demoteToF32x4(add(onto, L(x)))),
+      v128.store32Lane(i32.add(L(outL), L(i4)), L(y), 0),
+      v128.store32Lane(i32.add(L(outR), L(i4)), L(y), 1),
+      set(i4, i32.add(L(i4), i32.const(4))),
+      brIf(0, i32.ltS(L(i4), L(end))),
+    );
+  };
+  const byFlags = (bit: number, mode: number): Code =>
+    bit > SLOT_FRESH
+      ? sample(mode)
+      : ifThen(i32.and(L(flags), i32.const(bit)), byFlags(bit * 2, mode | bit), byFlags(bit * 2, mode));
+  const body = cat(
+    set(from, v128.load(at(PAIR.slotFrom))),
+    set(step, v128.load(at(PAIR.slotStep))),
+    set(rampFrom, v128.load(at(PAIR.slotBase))),
+    set(rampStep, v128.load(at(PAIR.slotBaseStep))),
+    set(k, k2(0)),
+    set(i4, i32.const(0)),
+    set(end, i32.shl(L(n), i32.const(2))),
+    block(brIf(0, i32.eqz(L(n))), byFlags(SLOT_BIPOLAR, 0)),
+  );
+  return { name: "slot", fn, body };
+}
+
 /** The kernel's functions for a region at byte `base`, writing the raw output at `accL` / `accR` (f32). */
 export function lanePairFunctions(base: number, accL: number, accR: number): ModuleFunction[] {
-  return [multipliersFunction(base), readFunction(base, accL, accR), lfoFunction(base)];
+  return [multipliersFunction(base), readFunction(base, accL, accR), lfoFunction(base), slotFunction(base)];
 }

@@ -301,9 +301,6 @@ export class UnisonKernel {
   private readonly pair32: Int32Array;
   private readonly multipliers_: (n: number) => number;
   private readonly read_: (n: number, flags: number) => void;
-  /** The left and right lanes' per-sample transposes for `pairMultipliers` (views of the memory). */
-  readonly trL: Float32Array;
-  readonly trR: Float32Array;
 
   private readonly lfo_: (table: number, outL: number, outR: number, n: number) => void;
   /** Per LFO run here: the byte address of its table copy (-1: not run here), its length, and its output. */
@@ -313,14 +310,20 @@ export class UnisonKernel {
   readonly lfoOutL: (Float32Array | null)[];
   readonly lfoOutR: (Float32Array | null)[];
 
+  private readonly slot_: (sL: number, sR: number, oL: number, oR: number, n: number, flags: number) => void;
+  /** Block buffers (MAX_BLOCK floats each) in the memory, for the voice's per-sample signals (`slotSum`). */
+  readonly blocks: Float32Array[] = [];
+
   /**
    * `voices[o]`: oscillator o's unison count when it runs in the kernel, else 0 (sizes the cycle slots);
-   * `lfoTables[i]`: LFO i's table when the kernel runs it per sample in both lanes (`lfoPair`), else null.
+   * `lfoTables[i]`: LFO i's table when the kernel runs it per sample in both lanes (`lfoPair`), else null;
+   * `blockCount`: how many `blocks` to make.
    */
   constructor(
     mod: WebAssembly.Module,
     voices: readonly number[],
     lfoTables: readonly (Float32Array | null)[] = [],
+    blockCount = 0,
   ) {
     let slots = 0;
     for (let o = 0; o < OSCILLATORS; o++) {
@@ -343,6 +346,8 @@ export class UnisonKernel {
       this.lfoSize[i] = table.length - 1;
       bytes += Math.ceil((table.length * 4) / 16) * 16 + 8 * MAX_BLOCK;
     });
+    const blocksStart = bytes;
+    bytes += blockCount * 4 * MAX_BLOCK;
     const k = leaseInstance(mod, bytes);
     this.run_ = (k as unknown as { run: (g: number, groups: number, n: number, flags: number) => void }).run;
     this.f = k.f;
@@ -358,16 +363,45 @@ export class UnisonKernel {
     this.accR = f32(M.accR);
     this.pair64 = new Float64Array(k.f.buffer, PAIR_START, PAIR.bytes / 8);
     this.pair32 = new Int32Array(k.f.buffer, PAIR_START, PAIR.bytes / 4);
-    this.trL = f32(PAIR_START + PAIR.trBufL);
-    this.trR = f32(PAIR_START + PAIR.trBufR);
     this.multipliers_ = k.exports.multipliers as (n: number) => number;
     this.read_ = k.exports.read as (n: number, flags: number) => void;
     this.lfo_ = k.exports.lfo as (table: number, outL: number, outR: number, n: number) => void;
+    this.slot_ = k.exports.slot as typeof this.slot_;
+    for (let j = 0; j < blockCount; j++) this.blocks.push(f32(blocksStart + 4 * MAX_BLOCK * j));
     this.lfoOutL = lfoTables.map((table, i) => (table === null ? null : f32(this.lfoOutAddress(i, 0))));
     this.lfoOutR = lfoTables.map((table, i) => (table === null ? null : f32(this.lfoOutAddress(i, 1))));
     lfoTables.forEach((table, i) => {
       if (table !== null) this.f.set(table, this.lfoTable[i]! / 4);
     });
+  }
+
+  /** Whether `x` lies in this kernel's memory (one of its views), so that its functions can read it. */
+  holds(x: Float32Array): boolean {
+    return x.buffer === this.f.buffer;
+  }
+
+  /**
+   * A per-sample slot (no remap, no power curve) added into its destination in both lanes, as voice.ts's
+   * addSlot per lane (`flags`: SLOT_*; the amount ramps from `from` by `step` per sample, the destination's
+   * control-rate ramp from `base` by `baseStep` when SLOT_FRESH). All four buffers must be held here.
+   */
+  slotSum(
+    srcL: Float32Array,
+    srcR: Float32Array,
+    outL: Float32Array,
+    outR: Float32Array,
+    n: number,
+    flags: number,
+    from: Float64Array,
+    step: Float64Array,
+    base: Float64Array,
+    baseStep: Float64Array,
+  ): void {
+    this.putLanes(PAIR.slotFrom, from[0]!, from[1]!);
+    this.putLanes(PAIR.slotStep, step[0]!, step[1]!);
+    this.putLanes(PAIR.slotBase, base[0]!, base[1]!);
+    this.putLanes(PAIR.slotBaseStep, baseStep[0]!, baseStep[1]!);
+    this.slot_(srcL.byteOffset, srcR.byteOffset, outL.byteOffset, outR.byteOffset, n, flags);
   }
 
   /** An f64x2 of the lane-pair region: left lane `a`, right lane `b`. */
@@ -404,8 +438,8 @@ export class UnisonKernel {
   }
 
   /**
-   * The lane-pair kernel's increment multipliers for n samples from the transposes in `trL` / `trR` (right
-   * false: the right lane reads `trL`), as voice.ts's transposeMultipliers per lane. Returns MULT_* bits.
+   * The lane-pair kernel's increment multipliers for n samples from the lanes' transposes `trL` / `trR` (held
+   * here: `blocks`), as voice.ts's transposeMultipliers per lane. Returns MULT_* bits.
    */
   pairMultipliers(
     n: number,
@@ -414,7 +448,8 @@ export class UnisonKernel {
     tuneL: number,
     tuneR: number,
     pitchEnd: number,
-    right: boolean,
+    trL: Float32Array,
+    trR: Float32Array,
   ): number {
     const d = this.pair64;
     d[PAIR.midi / 8] = midi;
@@ -422,8 +457,8 @@ export class UnisonKernel {
     d[PAIR.pitchEnd / 8] = pitchEnd;
     d[PAIR.tune / 8] = tuneL;
     d[PAIR.tune / 8 + 1] = tuneR;
-    this.pair32[PAIR.trL / 4] = PAIR_START + PAIR.trBufL;
-    this.pair32[PAIR.trR / 4] = PAIR_START + (right ? PAIR.trBufR : PAIR.trBufL);
+    this.pair32[PAIR.trL / 4] = trL.byteOffset;
+    this.pair32[PAIR.trR / 4] = trR.byteOffset;
     return this.multipliers_(n);
   }
 

@@ -63,6 +63,8 @@ import {
   READ_FADING,
   READ_OFFSETS,
   READ_SINGLE,
+  SLOT_BIPOLAR,
+  SLOT_FRESH,
 } from "./lane-pair-kernel.ts";
 import { PHASE_SCALE, UnisonKernel, unisonKernelModule } from "./unison-kernel.ts";
 import { FRAME_SIZE, Wavetable } from "./wavetable.ts";
@@ -92,8 +94,9 @@ function isAudioRateSource(source: number): boolean {
  * the control-rate slots' sum ramped across the block, plus every per-sample slot.
  */
 class PerSampleDestination {
-  readonly L = new Float32Array(MAX_BLOCK);
-  readonly R = new Float32Array(MAX_BLOCK);
+  /** Per lane (in the voice's kernel memory when it has one: Voice.homeInKernel). */
+  L: Float32Array = new Float32Array(MAX_BLOCK);
+  R: Float32Array = new Float32Array(MAX_BLOCK);
   ctrlL = 0;
   ctrlR = 0;
   /** This block's right lane differs from the left (else `R` is stale and `right` is `L`). */
@@ -443,6 +446,11 @@ function rampInto(out: Float32Array, from: number, to: number, n: number): void 
   for (let i = 0; i < n; i++) out[i] = from + step * (i + 1);
 }
 
+/** Whether addSlot shapes a slot with this power by its curve (else linearly). */
+function isCurved(power: number): boolean {
+  return power !== 0 && Math.abs(-power) >= POWER_LINEAR;
+}
+
 function quartic(x: number): number {
   const y = x > 0 ? x : 0;
   const y2 = y * y;
@@ -553,6 +561,13 @@ export class Voice {
   /** The right lane's LFO block values where both lanes render together (renderLfoPair). */
   private readonly lfoBlockR: LfoBlock = { ...this.lfoBlock };
   private readonly lfoStartL = new AudioBlockStart();
+  /** slotSumInKernel's per-lane values (left, right). */
+  private readonly slotLanes = {
+    from: new Float64Array(2),
+    step: new Float64Array(2),
+    base: new Float64Array(2),
+    baseStep: new Float64Array(2),
+  };
   private readonly lfoStartR = new AudioBlockStart();
   private readonly rate: RateSettings = {
     frequency: 0,
@@ -742,10 +757,6 @@ export class Voice {
         perSampleDest(slot.dest);
       }
     });
-    for (let i = 0; i < 4; i++) {
-      this.randomLfos[i]!.audioL = this.srcL[SRC_RANDOM_LFO + i];
-      this.randomLfos[i]!.audioR = this.srcR[SRC_RANDOM_LFO + i];
-    }
     this.pairOsc = OSC.map((ids, o) => {
       const count = Math.round(program.values[ids.voices]!);
       return (
@@ -760,6 +771,10 @@ export class Voice {
       );
     });
     this.unison = this.makeUnisonKernel();
+    for (let i = 0; i < 4; i++) {
+      this.randomLfos[i]!.audioL = this.srcL[SRC_RANDOM_LFO + i];
+      this.randomLfos[i]!.audioR = this.srcR[SRC_RANDOM_LFO + i];
+    }
   }
 
   /** Whether a slot can give the left and right channel different values (stereo slot or stereo source). */
@@ -1054,6 +1069,7 @@ export class Voice {
       d.pendingR = d.split;
       d.ctrlR = cR;
     }
+    const kernel = this.unison;
     for (let k = 0; k < slots.length; k++) {
       const si = slots[k]!;
       const slot = p.slots[si]!;
@@ -1061,6 +1077,11 @@ export class Voice {
       const srcL = this.srcL[slot.source]!;
       const amount = this.slotAmount[si]!;
       const fromL = first ? amount : this.slotAmountL[si]!;
+      if (kernel !== null && this.slotSumInKernel(kernel, si, n, first)) {
+        this.slotAmountL[si] = amount;
+        if (stereo) this.slotAmountR[si] = this.slotAmountNextR[si]!;
+        continue;
+      }
       addSlot(slot, srcL, d.L, fromL, amount, this.slotPower[si]!, n, d.pendingL, d.fromL, d.toL);
       d.pendingL = false;
       this.slotAmountL[si] = amount;
@@ -1080,6 +1101,40 @@ export class Voice {
       this.mods[d.param] = d.L[n - 1]!;
       if (stereo) this.modsR[d.param] = d.right[n - 1]!;
     }
+  }
+
+  /**
+   * renderPerSample's step for slot si in the kernel, both lanes at once (a lane not apart gets the left
+   * lane's inputs): when it has no remap or power curve and its buffers lie in the kernel's memory. Returns
+   * whether it ran.
+   */
+  private slotSumInKernel(kernel: UnisonKernel, si: number, n: number, first: boolean): boolean {
+    const slot = this.program.slots[si]!;
+    const d = this.perSample[slot.dest]!;
+    const split = this.stereo && d.split;
+    if (slot.mapping || isCurved(this.slotPower[si]!) || (split && isCurved(this.slotPowerR[si]!)))
+      return false;
+    const srcL = this.srcL[slot.source]!;
+    const srcR = split ? (this.srcR[slot.source] ?? srcL) : srcL;
+    if (!kernel.holds(srcL) || !kernel.holds(srcR)) return false;
+    const amount = this.slotAmount[si]!;
+    const fromL = first ? amount : this.slotAmountL[si]!;
+    const amountR = split ? this.slotAmountNextR[si]! : amount;
+    const fromR = split ? (first ? amountR : this.slotAmountR[si]!) : fromL;
+    const { from, step, base, baseStep } = this.slotLanes;
+    from[0] = fromL;
+    step[0] = (amount - fromL) / n;
+    base[0] = d.fromL;
+    baseStep[0] = (d.toL - d.fromL) / n;
+    from[1] = fromR;
+    step[1] = (amountR - fromR) / n;
+    base[1] = split ? d.fromR : d.fromL;
+    baseStep[1] = split ? (d.toR - d.fromR) / n : baseStep[0];
+    const flags = (slot.bipolar ? SLOT_BIPOLAR : 0) | (d.pendingL ? SLOT_FRESH : 0);
+    kernel.slotSum(srcL, srcR, d.L, d.R, n, flags, from, step, base, baseStep);
+    d.pendingL = false;
+    if (split) d.pendingR = false;
+    return true;
   }
 
   /** Render `n` (≤ MAX_BLOCK) internal samples, adding the voice's output to outL/outR. */
@@ -1762,13 +1817,34 @@ export class Voice {
     if (voices.every((c) => c === 0) && lfoTables.every((t) => t === null)) return null;
     const mod = this.ctx.scalarOscillators ? null : unisonKernelModule();
     if (mod === null) return null;
-    const kernel = new UnisonKernel(mod, voices, lfoTables);
+    const homed = (buffers: (Float32Array | null)[]) =>
+      buffers.filter(
+        (b, src) => b !== null && !(src >= SRC_LFO && src < SRC_LFO + 8 && lfoTables[src - SRC_LFO]),
+      );
+    const blockCount = homed(this.srcL).length + homed(this.srcR).length + 2 * this.perSampleDests.length;
+    const kernel = new UnisonKernel(mod, voices, lfoTables, blockCount);
+    this.homeInKernel(kernel, lfoTables);
+    return kernel;
+  }
+
+  /**
+   * The per-sample signals moved into the kernel's memory, where its functions read and write them: the
+   * kernel-run LFOs' outputs, then every other per-sample source's buffers and each destination's lanes.
+   */
+  private homeInKernel(kernel: UnisonKernel, lfoTables: readonly (Float32Array | null)[]): void {
     for (let i = 0; i < LFO.length; i++) {
       if (lfoTables[i] === null) continue;
       this.srcL[SRC_LFO + i] = kernel.lfoOutL[i]!;
       this.srcR[SRC_LFO + i] = kernel.lfoOutR[i]!;
     }
-    return kernel;
+    let next = 0;
+    for (const buffers of [this.srcL, this.srcR])
+      for (let src = 0; src < buffers.length; src++)
+        if (buffers[src] !== null && !kernel.holds(buffers[src]!)) buffers[src] = kernel.blocks[next++]!;
+    for (const d of this.perSampleDests) {
+      d.L = kernel.blocks[next++]!;
+      d.R = kernel.blocks[next++]!;
+    }
   }
 
   /**
@@ -1903,9 +1979,8 @@ export class Voice {
     const v = this.program.values;
     const tuneL = v[ids.tune]! + this.mods[ids.tune]!;
     const tuneR = this.stereo ? v[ids.tune]! + this.modsR[ids.tune]! : tuneL;
-    copyInto(pair.trL, tr.L, n);
-    if (tr.split) copyInto(pair.trR, tr.R, n);
-    const bits = pair.pairMultipliers(n, midi, v[ids.transpose]!, tuneL, tuneR, pitchEnd, tr.split);
+    // the destination's lanes lie in the kernel's memory (homeInKernel)
+    const bits = pair.pairMultipliers(n, midi, v[ids.transpose]!, tuneL, tuneR, pitchEnd, tr.L, tr.right);
     if ((bits & MULT_OUT_OF_RANGE) !== 0) return LANES_NONE;
     return LANES_ON | LANES_PITCH | ((bits & MULT_LANES_DIFFER) !== 0 ? LANES_SPLIT : 0);
   }
