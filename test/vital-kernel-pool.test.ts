@@ -4,8 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { cloneVitalPatch, defaultVitalPatch } from "../src/synths/vital/codec.ts";
 import { prepareProgramNote, renderProgramNote } from "../src/synths/vital/engine/instrument.ts";
-import { KernelScope } from "../src/synths/vital/engine/effects/wasm.ts";
-import { reverbKernelModule } from "../src/synths/vital/engine/effects/reverb-kernel.ts";
+import { assemble, FunctionBuilder, I32, KernelScope } from "../src/synths/vital/engine/effects/wasm.ts";
 import { vitalProgram } from "../src/synths/vital/index.ts";
 import type { VitalPatch } from "../src/synths/vital/types.ts";
 
@@ -64,21 +63,26 @@ describe("kernel instances reused across renders", () => {
     expect(() => a.run()).toThrow(/after release/);
   });
 
-  it("leases a released instance again, zeroed", () => {
-    const mod = reverbKernelModule();
-    if (mod === null) return; // no WebAssembly SIMD here: nothing is pooled
-    const one = new KernelScope();
-    const first = one.lease(mod, 200_000);
-    first.f.fill(0.5, 1000, 40_000);
-    one.release();
-    const two = new KernelScope();
-    const again = two.lease(mod, 100_000);
-    expect(again.run).toBe(first.run);
+  it("leases a released instance again, zeroed, the smallest that fits", () => {
+    // a module of its own (an empty `run`), so that no render's instances are in its free list
+    const mod = new WebAssembly.Module(
+      assemble([{ name: "run", fn: new FunctionBuilder([I32, I32]), body: [] }], 1),
+    );
+    const scope = new KernelScope();
+    const small = scope.lease(mod, 100_000);
+    const large = scope.lease(mod, 300_000);
+    small.f.fill(0.5, 1000, 20_000);
+    large.f.fill(0.25);
+    scope.release();
+    const next = new KernelScope();
+    const again = next.lease(mod, 150_000);
+    expect(again.run).toBe(large.run);
     expect(again.f.some((x) => x !== 0)).toBe(false);
-    // an instance too small for the request is not reused
-    const bigger = two.lease(mod, first.f.byteLength + 1);
-    expect(bigger.run).not.toBe(first.run);
-    expect(bigger.f.byteLength).toBeGreaterThan(first.f.byteLength);
-    two.release();
+    const fits = next.lease(mod, 50_000);
+    expect(fits.run).toBe(small.run);
+    expect(fits.f.some((x) => x !== 0)).toBe(false);
+    // none left: a fresh instance
+    expect(next.lease(mod, 50_000).run).not.toBe(small.run);
+    next.release();
   });
 });

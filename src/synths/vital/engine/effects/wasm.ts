@@ -409,19 +409,22 @@ export class KernelScope {
     this.held.length = 0;
   }
 
-  /** A free instance of `mod` with at least `bytes` of memory, zeroed, else a fresh one; held by this scope. */
+  /**
+   * The smallest free instance of `mod` with at least `bytes` of memory (the least to zero), zeroed, else a fresh
+   * one; held by this scope.
+   */
   lease(mod: WebAssembly.Module, bytes: number): KernelInstance {
-    const list = free.get(mod);
-    let instance: KernelInstance | undefined;
-    if (list) {
-      for (let k = list.length - 1; k >= 0; k--) {
-        if (list[k]!.f.byteLength < bytes) continue;
-        instance = list.splice(k, 1)[0]!;
-        instance.i.fill(0);
-        break;
-      }
+    const list = free.get(mod) ?? [];
+    let pick = -1;
+    for (let k = 0; k < list.length; k++) {
+      const size = list[k]!.f.byteLength;
+      if (size >= bytes && (pick < 0 || size < list[pick]!.f.byteLength)) pick = k;
     }
-    instance ??= instantiate(mod, bytes);
+    let instance: KernelInstance;
+    if (pick >= 0) {
+      instance = list.splice(pick, 1)[0]!;
+      instance.i.fill(0);
+    } else instance = instantiate(mod, bytes);
     this.held.push({ mod, instance });
     return instance;
   }
