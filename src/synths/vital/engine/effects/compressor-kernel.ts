@@ -573,10 +573,10 @@ export class CompressorKernel {
   }
 
   /**
-   * This block's output ramps: band b's gain from `from[b]` to `to[b]`, the mix from `mixFrom` to `mixTo`
-   * (reached at the block's last sample).
+   * This block's output ramps: band b's gain from `from[b]` to `to[b]` (b < 3), the mix from `from[3]` to
+   * `to[3]` (reached at the block's last sample). Arrays rather than arguments: no number is boxed per block.
    */
-  setRamps(n: number, from: Float64Array, to: Float64Array, mixFrom: number, mixTo: number): void {
+  setRamps(n: number, from: Float64Array, to: Float64Array): void {
     const F = this.f;
     const r = CTL.ramp / 4;
     const d = CTL.rampStep / 4;
@@ -586,8 +586,8 @@ export class CompressorKernel {
         F[d + laneOf(b, c)] = (to[b]! - from[b]!) / n;
       }
     }
-    F[r + 6] = F[r + 7] = mixFrom;
-    F[d + 6] = F[d + 7] = (mixTo - mixFrom) / n;
+    F[r + 6] = F[r + 7] = from[3]!;
+    F[d + 6] = F[d + 7] = (to[3]! - from[3]!) / n;
   }
 
   /** Compress n ≤ maxBlock samples of L/R in place. */

@@ -154,8 +154,9 @@ export class Compressor implements Effect {
   private readonly tmp = new Float64Array(2);
   private lastBands = -1;
   private mix = -1;
-  private readonly gains = new Float64Array(3);
-  private readonly prevGains = new Float64Array(3);
+  /** The bands' output gains and the mix, this block's targets and the last block's (CompressorKernel.setRamps). */
+  private readonly gains = new Float64Array(4);
+  private readonly prevGains = new Float64Array(4);
   /** The sample rate, band mode and SETTINGS values the gain computers were last set up for. */
   private readonly settingsKey = new Float64Array(2 + SETTINGS.length).fill(NaN);
 
@@ -230,7 +231,9 @@ export class Compressor implements Effect {
     if (this.kernel) {
       if (changed)
         for (let c = 0; c < 2; c++) for (let b = 0; b < 3; b++) this.kernel.set(b, c, this.comps[c]![b]!);
-      this.kernel.setRamps(n, g0, this.gains, m0, mix);
+      g0[3] = m0;
+      this.gains[3] = mix;
+      this.kernel.setRamps(n, g0, this.gains);
       this.kernel.run(L, R, n);
       g0.set(this.gains);
       this.mix = mix;

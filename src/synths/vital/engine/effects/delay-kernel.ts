@@ -361,13 +361,18 @@ export class DelayKernel extends StereoLoopKernel {
     this.f[CTL.high / 4 + 1] = right.high;
   }
 
-  /** Side `side` reads `period0 + step·i` samples back at sample i (Vital's period convention). */
-  setPeriod(side: number, period0: number, step: number): void {
-    const d = period0 + 1;
-    const di = Math.floor(d);
-    this.i[CTL.periodInt / 4 + side] = di;
-    this.f[CTL.periodFrac / 4 + side] = d - di;
-    this.f[CTL.periodStep / 4 + side] = step;
+  /**
+   * Side s (0 left, 1 right) reads `periods[2s] + periods[2s + 1]·i` samples back at sample i (Vital's period
+   * convention). An array rather than arguments: no number is boxed per block.
+   */
+  setPeriods(periods: Float64Array): void {
+    for (let side = 0; side < 2; side++) {
+      const d = periods[2 * side]! + 1;
+      const di = Math.floor(d);
+      this.i[CTL.periodInt / 4 + side] = di;
+      this.f[CTL.periodFrac / 4 + side] = d - di;
+      this.f[CTL.periodStep / 4 + side] = periods[2 * side + 1]!;
+    }
   }
 
   /** Style flags (MONO_IN, SWAP, BLOCK_READS) for the next blocks. */

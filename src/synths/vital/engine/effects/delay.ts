@@ -80,6 +80,8 @@ export class Delay implements Effect {
    */
   private readonly from = new Float64Array(RAMP_SLOTS);
   private readonly to = new Float64Array(RAMP_SLOTS);
+  /** The kernel's read periods at the block's start and their steps: [left, step, right, step]. */
+  private readonly periods = new Float64Array(4);
 
   /** The WebAssembly SIMD loops (delay-kernel.ts), when available and wanted; the lanes' lines live in it. */
   private readonly kernel: DelayKernel | undefined;
@@ -162,8 +164,12 @@ export class Delay implements Effect {
     const kernel = this.kernel;
     // the kernel reads without clamping the read position: periods within the line (all but the longest)
     if (kernel && Math.max(p0L, p1L, p0R, p1R) + 1 <= a.line.mask - 3) {
-      kernel.setPeriod(0, p0L, dPL);
-      kernel.setPeriod(1, p0R, dPR);
+      const periods = this.periods;
+      periods[0] = p0L;
+      periods[1] = dPL;
+      periods[2] = p0R;
+      periods[3] = dPR;
+      kernel.setPeriods(periods);
       // a constant period longer than the block: all the block's reads precede its writes
       const blockReads = dPL === 0 && dPR === 0 && Math.min(p0L, p0R) >= n + 4;
       kernel.setStyle((monoIn ? MONO_IN : 0) | (swap ? SWAP : 0) | (blockReads ? BLOCK_READS : 0));
