@@ -208,18 +208,22 @@ export class LadderFilter {
     k.set(S.zs2, this.zs2, r.zs2);
     k.set(S.zs3, this.zs3, r.zs3);
     k.run(bufL, bufR, n);
-    const c = k.ctl;
-    for (const [f, ch] of [[this, 0] as const, [r, 1] as const]) {
-      f.z0 = c[2 * S.z0 + ch]!;
-      f.z1 = c[2 * S.z1 + ch]!;
-      f.z2 = c[2 * S.z2 + ch]!;
-      f.z3 = c[2 * S.z3 + ch]!;
-      f.zs0 = c[2 * S.zs0 + ch]!;
-      f.zs1 = c[2 * S.zs1 + ch]!;
-      f.zs2 = c[2 * S.zs2 + ch]!;
-      f.zs3 = c[2 * S.zs3 + ch]!;
-      f.flushStates();
-    }
+    this.takeStates(k.ctl, 0);
+    r.takeStates(k.ctl, 1);
+  }
+
+  /** The stage states the kernel left in lane `ch` of its control block (then flushed). */
+  private takeStates(c: Float64Array, ch: number): void {
+    const S = LADDER_SLOT;
+    this.z0 = c[2 * S.z0 + ch]!;
+    this.z1 = c[2 * S.z1 + ch]!;
+    this.z2 = c[2 * S.z2 + ch]!;
+    this.z3 = c[2 * S.z3 + ch]!;
+    this.zs0 = c[2 * S.zs0 + ch]!;
+    this.zs1 = c[2 * S.zs1 + ch]!;
+    this.zs2 = c[2 * S.zs2 + ch]!;
+    this.zs3 = c[2 * S.zs3 + ch]!;
+    this.flushStates();
   }
 
   /** One sample through the ladder with one-pole coefficient `g`. */
