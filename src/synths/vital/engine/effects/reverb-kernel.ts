@@ -363,12 +363,27 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 
   // ---- 2. line by line, four samples per vector: the line read and the diffuser (which reads its stereo
   // neighbour's all-pass memory). One loop per line, each with its own regions of the scratch as offsets.
-  // the chunk's constants loaded once where they are used more than once
-  const [half, gain] = vs(2);
-  const lineRead = catmullRom(yv, f, [k1, k2, k3], (x) => (x === 0.5 ? L(half) : k4(x)));
+  // the pass's vector constants, loaded before each line's loop (as loop invariants TurboFan keeps some in registers
+  // and reloads the others from its stack: fewer loads than from the pool at every use)
+  const [half, gain, bias, abs, least] = vs(5);
+  const [k25, k2x, k15] = vs(3);
+  const lineConstants = new Map([
+    [0.5, half],
+    [2.5, k25],
+    [2, k2x],
+    [1.5, k15],
+  ]);
+  const lineRead = catmullRom(yv, f, [k1, k2, k3], (x) => L(lineConstants.get(x)!));
+  const loadLineConstants = cat(
+    ...[...lineConstants].map(([x, local]) => set(local, k4(x))),
+    set(gain, k4(ALLPASS_GAIN)),
+    set(bias, intBias),
+    set(abs, absMask),
+    set(least, k4(FLUSH)),
+  );
   const steps = pooled(i32x4.const(0, 1, 2, 3));
   /** The bits of ⌊delay⌋ + 1.5·2^23 (⌊delay⌋ in the mantissa: |⌊delay⌋| < 2^22, an exact conversion). */
-  const floorBits = add(L(fl), intBias);
+  const floorBits = add(L(fl), L(bias));
   /**
    * Line `line`'s loop over the block's chunks: `q` the chunk's byte offset in the time-form regions (its own at
    * constant offsets), `readAt` the position its first sample reads from, less ⌊delay⌋ (see below), `apNb` and
@@ -429,14 +444,13 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
             transpose4(a, yv, t),
           ),
         ),
-        set(half, k4(0.5)),
         lineRead.setup,
         set(fbRead, lineRead.value),
-        set(gain, k4(ALLPASS_GAIN)),
         set(apRead, v128.load(L(apNb), at)),
         set(apIn, sub(L(fbRead), mul(L(apRead), L(gain)))),
         set(tmp, add(v128.load(L(q), inputAt + at), L(apIn))),
-        v128.store(L(apOwn), flushed(tmp), at),
+        // flushed below FLUSH
+        v128.store(L(apOwn), v128.and(L(tmp), f32x4.gt(v128.and(L(tmp), L(abs)), L(least))), at),
         v128.store(L(q), add(L(apRead), mul(L(apIn), L(gain))), xAt + at),
       );
     return cat(
@@ -449,6 +463,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       set(apNb, i32.add(i32.load(c, CTL.apRead + 4 * line), apReadStart(line))),
       set(apOwn, i32.add(i32.load(c, CTL.apWrite + 4 * line), i32.shl(L(apW), i32.const(2)))),
       set(q, i32.const(0)),
+      loadLineConstants,
       loop(
         ...Array.from({ length: CHUNK_SPAN / 4 }, (_, k) => chunk(16 * k)),
         set(q, i32.add(L(q), i32.const(4 * CHUNK_SPAN))),
