@@ -3,6 +3,7 @@
 // master volume (dB = √v − 80) and Vital's ±2.1 output clamp are applied at the host rate.
 
 import { Decimator2, OFFLINE_DROP } from "./decimator.ts";
+import { DOUBLE_ZERO } from "./double-field.ts";
 import { EffectChain } from "./effects/chain.ts";
 import { KernelScope } from "./effects/wasm.ts";
 import { PARAM_MAX, pid, type VitalProgram } from "./program.ts";
@@ -66,8 +67,8 @@ export class VitalInstrument {
   private readonly volumeGain: number;
   /** Some slot modulates `volume`: the gain follows the newest voice's modulation (held when none sounds). */
   private readonly volumeModulated: boolean;
-  private volumeModulation = 0;
-  private lastGain = 0;
+  private volumeModulation = DOUBLE_ZERO;
+  private lastGain = DOUBLE_ZERO;
   private gainStarted = false;
   /** The right decimator's state equals the left's (both channels have been identical so far). */
   private rMirrorsL = true;

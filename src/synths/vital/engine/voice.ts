@@ -4,6 +4,7 @@
 // GPL-3.0, Matt Tytel). Everything is preallocated in the constructor; `process` allocates nothing.
 
 import { POWER_LINEAR, powerCurve, readLine } from "./curves.ts";
+import { DOUBLE_ZERO } from "./double-field.ts";
 import { Envelope, type EnvelopeTimes } from "./envelope.ts";
 import {
   defaultFilterSettings,
@@ -547,15 +548,16 @@ export class Voice {
   private readonly envs: Envelope[] = [];
   private readonly envTimes: EnvelopeTimes[] = [];
   private readonly lfos: Lfo[] = [];
+  // settings records (this one, `rate`, `envTimes`), filled before each use
   private readonly lfoBlock: LfoBlock = {
-    hz: 1,
+    hz: DOUBLE_ZERO,
     syncType: 0,
-    phaseOffset: 0,
-    fadeSeconds: 0,
-    delaySeconds: 0,
+    phaseOffset: DOUBLE_ZERO,
+    fadeSeconds: DOUBLE_ZERO,
+    delaySeconds: DOUBLE_ZERO,
     smooth: false,
-    smoothSeconds: 0,
-    blockSeconds: 0,
+    smoothSeconds: DOUBLE_ZERO,
+    blockSeconds: DOUBLE_ZERO,
     released: false,
   };
   /** The right lane's LFO block values where both lanes render together (renderLfoPair). */
@@ -570,13 +572,13 @@ export class Voice {
   };
   private readonly lfoStartR = new AudioBlockStart();
   private readonly rate: RateSettings = {
-    frequency: 0,
+    frequency: DOUBLE_ZERO,
     sync: 0,
-    tempo: 0,
-    beatsPerSecond: 2,
-    keytrackTranspose: 0,
-    keytrackTune: 0,
-    note: 60,
+    tempo: DOUBLE_ZERO,
+    beatsPerSecond: DOUBLE_ZERO,
+    keytrackTranspose: DOUBLE_ZERO,
+    keytrackTune: DOUBLE_ZERO,
+    note: DOUBLE_ZERO,
   };
   private readonly randomLfos: RandomLfo[] = [];
   private readonly osc: OscState[] = [new OscState(), new OscState(), new OscState()];
@@ -632,10 +634,10 @@ export class Voice {
   private noteOnTransport = 0;
   /** Sample read position in level-0 (2× upsampled) samples: whole part, fraction, and the reversed half of a bounce. */
   private sampleIndex = 0;
-  private sampleFraction = 0;
+  private sampleFraction = DOUBLE_ZERO;
   private sampleBounced = false;
   /** Level-0 samples per voice sample at the end of the last block (0: none yet, take the first block's). */
-  private sampleInc = 0;
+  private sampleInc = DOUBLE_ZERO;
   private lastAmp = 0;
   held = false;
   age = 0;
@@ -694,15 +696,15 @@ export class Voice {
     for (let i = 0; i < 6; i++) {
       this.envs.push(new Envelope());
       this.envTimes.push({
-        delay: 0,
-        attack: 0,
-        hold: 0,
-        decay: 0,
-        release: 0,
-        sustain: 1,
-        attackPower: 0,
-        decayPower: 0,
-        releasePower: 0,
+        delay: DOUBLE_ZERO,
+        attack: DOUBLE_ZERO,
+        hold: DOUBLE_ZERO,
+        decay: DOUBLE_ZERO,
+        release: DOUBLE_ZERO,
+        sustain: DOUBLE_ZERO,
+        attackPower: DOUBLE_ZERO,
+        decayPower: DOUBLE_ZERO,
+        releasePower: DOUBLE_ZERO,
       });
     }
     for (let i = 0; i < 8; i++) this.lfos.push(new Lfo(program.lfoTables[i]!));
