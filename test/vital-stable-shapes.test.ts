@@ -38,23 +38,27 @@ function renderedObjects(p: VitalPatch): Record<string, object> {
   };
 }
 
+/** Fractions where the init patch has integers: volume, envelope delay and hold, LFO timing, the sample's tune. */
+const FRACTIONS = {
+  volume: 3000.5,
+  macro_control_1: 0.37,
+  modulation_1_amount: 0.21,
+  modulation_2_amount: 0.3,
+  env_1_hold: 0.13,
+  env_1_delay: 0.07,
+  lfo_1_delay_time: 0.031,
+  lfo_1_fade_time: 0.052,
+  lfo_1_phase: 0.3,
+  lfo_1_keytrack_transpose: 0.5,
+  lfo_1_keytrack_tune: 0.25,
+  sample_on: 1,
+  sample_tune: 0.37,
+};
+
+/** The init patch with FRACTIONS, its volume modulated by a macro and lfo_1 on osc 1's tune. */
 function busyPatch(): VitalPatch {
   const p = cloneVitalPatch(defaultVitalPatch());
-  Object.assign(p.settings, {
-    volume: 3000.5,
-    macro_control_1: 0.37,
-    modulation_1_amount: 0.21,
-    modulation_2_amount: 0.3,
-    env_1_hold: 0.13,
-    env_1_delay: 0.07,
-    lfo_1_delay_time: 0.031,
-    lfo_1_fade_time: 0.052,
-    lfo_1_phase: 0.3,
-    lfo_1_keytrack_transpose: 0.5,
-    lfo_1_keytrack_tune: 0.25,
-    sample_on: 1,
-    sample_tune: 0.37,
-  });
+  p.settings = { ...p.settings, ...FRACTIONS };
   p.modulations[0] = { source: "macro_control_1", destination: "volume", lineMapping: null, extra: {} };
   p.modulations[1] = { source: "lfo_1", destination: "osc_1_tune", lineMapping: null, extra: {} };
   return p;
