@@ -13,10 +13,10 @@
 //      its own written with one load and one store, through pointers that move linearly over the block);
 //   3. the Householder ⊗ Householder mix in time form, transposed into lane form;
 //   4. per sample, the shelves and the decay (lane form; the four groups in one loop when nothing ramps);
-//   5. the feed-forward of the stored values through the same mix, and the network's stereo output, with the line
-//      writes in the same loop (four samples at a time, transposed; linear from each line's first write position);
-//   6. the pre-delay and the dry/wet mix (with both steady: the block's output written to the ring first, then read
-//      four samples at a time).
+//   5. the feed-forward of the stored values through the same mix, and the network's stereo output (written to the
+//      pre-delay ring), with the line writes in the same loop (four samples at a time, transposed; linear from each
+//      line's first write position);
+//   6. the pre-delay's reads and the dry/wet mix (with both steady: four samples at a time).
 // Structure and constants are facts from Vital (GPL-3.0, Matt Tytel); see reverb.ts.
 
 import {
@@ -118,8 +118,7 @@ const SCRATCH = {
   x: 3 * REGION, // 4 groups: the diffusers' outputs, then the mixed values, then the shelved values
   store: 7 * REGION, // 4 groups: the values written to the lines
   decay: 11 * REGION, // 4 groups: the decays at this sample
-  net: 15 * REGION, // the network's stereo output [L + R sums in lanes 0, 1]
-  bytes: 16 * REGION,
+  bytes: 15 * REGION,
 } as const;
 /**
  * The time-form scratch after it (four consecutive samples of one lane per f32x4, a region per lane): the chorus
@@ -559,6 +558,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         : []),
     );
 
+  /** The address of pre-delay ring position `pos` (stereo pairs). */
+  const ringAt = (pos: Code) => i32.add(L(ringBase), i32.shl(i32.and(pos, L(ringMask)), i32.const(3)));
   // ---- 5. feed-forward of the stored values through the same mix, weighted by the decays (`decayOf(k, offset)`),
   // ⅛; the network's output: left = lanes 0 + 2, right = 1 + 3, summed over the groups. Sample i + offset/16
   const feedForward = (decayOf: (k: number, offset: number) => Code, offset: number): Code => {
@@ -572,7 +573,12 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       ...householder(),
       set(ff, weighted),
       set(outV, add(L(sum), mul(L(ff), k4(0.125)))),
-      recStore(SCRATCH.net + offset, add(L(outV), v128.shuffle32(L(outV), L(outV), [2, 3, 0, 1]))),
+      // into the pre-delay ring at the sample's write position
+      v128.store64Lane(
+        ringAt(i32.add(L(ringPos), i32.add(L(i), i32.const(offset / 16 + 1)))),
+        add(L(outV), v128.shuffle32(L(outV), L(outV), [2, 3, 0, 1])),
+        0,
+      ),
     );
   };
   /** The address of sample i of line j of group k (linear from the block's first write position). */
@@ -655,6 +661,9 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   }
   const flag = (bit: number) => i32.and(i32.load(c, CTL.flags), i32.const(bit));
   emit(
+    set(ringPos, i32.load(c, CTL.ring)),
+    set(ringMask, i32.load(c, CTL.ring + 4)),
+    set(ringBase, i32.load(c, CTL.ring + 8)),
     set(tmp, ld(CTL.rotLow)),
     set(lc, lane(tmp, 2)),
     set(la, lane(tmp, 3)),
@@ -683,47 +692,39 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     );
   }
 
-  // ---- 6. the pre-delay: read (Catmull-Rom, lanes L and R) at the ramped delay, then write the network's
-  // output at the next position; the dry/wet mix. Sample i writes position ringPos + i + 1 and reads from ⌊delay⌋ ≥ 2
-  // back, so with the delay and gains steady the block's output is written to the ring first and read four samples
-  // at a time (stereo pairs: one load holds a tap's two consecutive samples; the guard after the ring mirrors its
-  // first six pairs so that a chunk's seven pairs never wrap)
-  const ringAt = (pos: Code) => i32.add(L(ringBase), i32.shl(i32.and(pos, L(ringMask)), i32.const(3)));
-  const writeRing = v128.store64Lane(
-    ringAt(i32.add(L(ringPos), i32.add(L(i), i32.const(1)))),
-    recLoad(SCRATCH.net),
-    0,
-  );
+  // ---- 6. the pre-delay: read (Catmull-Rom, lanes L and R) at the ramped delay; the dry/wet mix. Sample i's
+  // network output is at ring position ringPos + i + 1, written by the feed-forward pass before any read: sample i
+  // reads from ⌊delay⌋ ≥ 2 back (the reverb's pre-delay is ≥ 3 samples), so no read reaches a sample written after
+  // its own. With the delay and gains steady, four samples at a time (stereo pairs: one load holds a tap's two
+  // consecutive samples; the guard after the ring mirrors its first six pairs so that a chunk's seven pairs never
+  // wrap)
   const delayRead = catmullRom(yv, frac, [k1, k2, k3], k4);
   const wetDry = (wet: Code, dry: Code) => add(mul(L(wetV), wet), mul(L(dryV), dry));
-  /** Sample i: the read at pd (stepped), the dry/wet mix (stepped), with `write` the ring's write. */
-  const sampleOut = (write: boolean) =>
-    cat(
-      // ⌊pd⌋ as an integer by the bits of ⌊pd⌋ + 1.5·2^23, as the line reads do
-      set(pdFloor, f32.floor(L(pd))),
-      set(
-        rd,
-        i32.sub(i32.reinterpretF32(f32.add(L(pdFloor), f32.const(1.5 * 2 ** 23))), i32.const(0x4b400000)),
-      ),
-      set(frac, f32x4.splat(f32.sub(L(pd), L(pdFloor)))),
-      set(rd, i32.sub(i32.sub(i32.add(L(ringPos), i32.add(L(i), i32.const(1))), L(pdInt)), L(rd))),
-      ...yv.map((y, k) => set(y, v128.load64Zero(ringAt(i32.sub(L(rd), i32.const(2 - k)))))),
-      delayRead.setup,
-      set(tmp, delayRead.value),
-      write ? writeRing : cat(),
-      set(pd, f32.add(L(pd), L(pdStep))),
-      set(wetV, add(L(wetV), L(wetStep))),
-      set(dryV, add(L(dryV), L(dryStep))),
-      set(outV, wetDry(L(tmp), inputLR)),
-      v128.store32Lane(i32.add(L(out), i4), L(outV), 0),
-      v128.store32Lane(i32.add(L(outR), i4), L(outV), 1),
-    );
+  /** Sample i: the read at pd (stepped), the dry/wet mix (stepped). */
+  const sampleOut = cat(
+    // ⌊pd⌋ as an integer by the bits of ⌊pd⌋ + 1.5·2^23, as the line reads do
+    set(pdFloor, f32.floor(L(pd))),
+    set(
+      rd,
+      i32.sub(i32.reinterpretF32(f32.add(L(pdFloor), f32.const(1.5 * 2 ** 23))), i32.const(0x4b400000)),
+    ),
+    set(frac, f32x4.splat(f32.sub(L(pd), L(pdFloor)))),
+    set(rd, i32.sub(i32.sub(i32.add(L(ringPos), i32.add(L(i), i32.const(1))), L(pdInt)), L(rd))),
+    ...yv.map((y, k) => set(y, v128.load64Zero(ringAt(i32.sub(L(rd), i32.const(2 - k)))))),
+    delayRead.setup,
+    set(tmp, delayRead.value),
+    set(pd, f32.add(L(pd), L(pdStep))),
+    set(wetV, add(L(wetV), L(wetStep))),
+    set(dryV, add(L(dryV), L(dryStep))),
+    set(outV, wetDry(L(tmp), inputLR)),
+    v128.store32Lane(i32.add(L(out), i4), L(outV), 0),
+    v128.store32Lane(i32.add(L(outR), i4), L(outV), 1),
+  );
   /** Pair `pair` (0: samples i, i + 1; 1: i + 2, i + 3) of the chunk from the ring at `at0`, interpolated. */
   const pairRead = (pair: number) =>
     cat(...yv.map((y, k) => set(y, v128.load(L(at0), 16 * pair + 8 * k))), delayRead.setup, delayRead.value);
   const ringEnd = i32.add(L(ringBase), i32.shl(i32.add(L(ringMask), i32.const(1)), i32.const(3)));
   const steadyPredelay = cat(
-    eachSample(writeRing),
     ...[0, 16, 32].map((off) => v128.store(ringEnd, v128.load(L(ringBase), off), off)),
     set(frac, f32x4.splat(L(pd))),
     set(wetV, add(L(wetV), L(wetStep))),
@@ -743,7 +744,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         wetDry(v128.shuffle32(L(a[0]!), L(a[1]!), [1, 3, 5, 7]), v128.load(i32.add(L(inR), i4))),
       ),
     ),
-    samplesFrom(i32.and(L(n), i32.const(-4)), 1, sampleOut(false)),
+    samplesFrom(i32.and(L(n), i32.const(-4)), 1, sampleOut),
   );
   emit(
     set(pd, f32.load(c, CTL.mix)),
@@ -753,10 +754,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     set(wetStep, f32x4.splat(f32.load(c, CTL.mix + 12))),
     set(dryV, f32x4.splat(f32.load(c, CTL.mixDry))),
     set(dryStep, f32x4.splat(f32.load(c, CTL.mixDry + 4))),
-    set(ringPos, i32.load(c, CTL.ring)),
-    set(ringMask, i32.load(c, CTL.ring + 4)),
-    set(ringBase, i32.load(c, CTL.ring + 8)),
-    ifThen(flag(FLAG_PREDELAY_STEADY), steadyPredelay, eachSample(sampleOut(true))),
+    ifThen(flag(FLAG_PREDELAY_STEADY), steadyPredelay, eachSample(sampleOut)),
     set(ringPos, i32.and(i32.add(L(ringPos), L(n)), L(ringMask))),
   );
 
