@@ -18,6 +18,7 @@ interface Internals {
     envTimes: object[];
     lfoBlock: object;
     rate: object;
+    filters: object[][];
   }[];
 }
 
@@ -35,10 +36,14 @@ function renderedObjects(p: VitalPatch): Record<string, object> {
     envTimes: voice.envTimes[0]!,
     lfoBlock: voice.lfoBlock,
     rate: voice.rate,
+    filter: voice.filters[0]![0]!,
   };
 }
 
-/** Fractions where the init patch has integers: volume, envelope delay and hold, LFO timing, the sample's tune. */
+/**
+ * Fractions where the init patch has integers (or nothing running): volume, envelope delay and hold, LFO timing, the
+ * sample's tune, filter 1.
+ */
 const FRACTIONS = {
   volume: 3000.5,
   macro_control_1: 0.37,
@@ -53,6 +58,9 @@ const FRACTIONS = {
   lfo_1_keytrack_tune: 0.25,
   sample_on: 1,
   sample_tune: 0.37,
+  filter_1_on: 1,
+  filter_1_drive: 7.3,
+  filter_1_resonance: 0.61,
 };
 
 /** The init patch with FRACTIONS, its volume modulated by a macro and lfo_1 on osc 1's tune. */

@@ -18,6 +18,7 @@ import {
   ladderPairKernelBytes,
   PairKernel,
 } from "./filter-pair-kernels.ts";
+import { DOUBLE_ZERO } from "./double-field.ts";
 import { lazyModule } from "./effects/wasm.ts";
 
 const analogPairModule = lazyModule(analogPairKernelBytes);
@@ -131,13 +132,13 @@ export function defaultFilterSettings(): FilterSettings {
 
 /** One channel of filter 1 or 2. */
 export class VoiceFilter {
-  // states
-  private a1 = 0;
-  private a2 = 0;
-  private b1 = 0;
-  private b2 = 0;
+  // states (number fields that hold fractions start as doubles: double-field.ts)
+  private a1 = DOUBLE_ZERO;
+  private a2 = DOUBLE_ZERO;
+  private b1 = DOUBLE_ZERO;
+  private b2 = DOUBLE_ZERO;
   // block-ramped coefficient (G for analog, g for digital) and its target
-  private coef = 0;
+  private coef = DOUBLE_ZERO;
   private readonly weights: MixWeights = { lp: 1, bp: 0, hp: 0, compensation: 1, compensationMult: 1 };
   private readonly gains: AnalogGains = { R: 0, D: 1, outGain: 1 };
   private readonly analogCoefs = new AnalogCoefficients();
@@ -146,9 +147,9 @@ export class VoiceFilter {
   private ladderKernel: PairKernel | null | undefined;
   private model = MODEL_ANALOG;
   private style = STYLE_12DB;
-  private res = 0;
-  private driveGain = 1;
-  private drivePct = 0;
+  private res = DOUBLE_ZERO;
+  private driveGain = DOUBLE_ZERO;
+  private drivePct = DOUBLE_ZERO;
   private started = false;
   private readonly sampleRate: number;
   private readonly ladder = new LadderFilter();
