@@ -33,6 +33,18 @@ const MAX_BLOCK = 128;
 /** Whole powers of two exp2Fast takes from its table; beyond them it calls Math.pow (the caller's loop). */
 export const EXP2_RANGE = 64;
 
+/**
+ * One copy of a loop per combination of the flag bits `first` … `last` (powers of two) set in `flags`, chosen
+ * at run time by nested ifs: `copy(mode)` builds the copy for the bits in `mode`, its branches taken out.
+ */
+function loopPerFlags(flags: Local, first: number, last: number, copy: (mode: number) => Code): Code {
+  const byFlags = (bit: number, mode: number): Code =>
+    bit > last
+      ? copy(mode)
+      : ifThen(i32.and(L(flags), i32.const(bit)), byFlags(bit * 2, mode | bit), byFlags(bit * 2, mode));
+  return byFlags(first, 0);
+}
+
 /** Byte offsets in the kernel's region (16-byte aligned where a vector is read). */
 export const PAIR = {
   // f64 scalars
@@ -300,11 +312,6 @@ function readFunction(base: number, accL: number, accR: number): ModuleFunction 
       brIf(0, i32.ltS(L(i4), L(end))),
     );
   };
-  /** One loop per combination of the flags from `bit` up. */
-  const byFlags = (bit: number, mode: number): Code =>
-    bit > READ_OFFSETS
-      ? sample(mode)
-      : ifThen(i32.and(L(flags), i32.const(bit)), byFlags(bit * 2, mode | bit), byFlags(bit * 2, mode));
   const body = cat(
     set(phase, v128.load(at(PAIR.phase))),
     set(inc, v128.load(at(PAIR.inc))),
@@ -323,7 +330,7 @@ function readFunction(base: number, accL: number, accR: number): ModuleFunction 
     set(i4, i32.const(0)),
     set(i16, i32.const(0)),
     set(end, i32.shl(L(n), i32.const(2))),
-    block(brIf(0, i32.eqz(L(n))), byFlags(READ_FADING, 0)),
+    block(brIf(0, i32.eqz(L(n))), loopPerFlags(flags, READ_FADING, READ_OFFSETS, sample)),
     v128.store(at(PAIR.phase), L(phase)),
     v128.store(at(PAIR.fade), L(fade)),
   );
@@ -432,10 +439,6 @@ function slotFunction(base: number): ModuleFunction {
       brIf(0, i32.ltS(L(i4), L(end))),
     );
   };
-  const byFlags = (bit: number, mode: number): Code =>
-    bit > SLOT_FRESH
-      ? sample(mode)
-      : ifThen(i32.and(L(flags), i32.const(bit)), byFlags(bit * 2, mode | bit), byFlags(bit * 2, mode));
   const body = cat(
     set(from, v128.load(at(PAIR.slotFrom))),
     set(step, v128.load(at(PAIR.slotStep))),
@@ -444,7 +447,7 @@ function slotFunction(base: number): ModuleFunction {
     set(k, k2(0)),
     set(i4, i32.const(0)),
     set(end, i32.shl(L(n), i32.const(2))),
-    block(brIf(0, i32.eqz(L(n))), byFlags(SLOT_BIPOLAR, 0)),
+    block(brIf(0, i32.eqz(L(n))), loopPerFlags(flags, SLOT_BIPOLAR, SLOT_FRESH, sample)),
   );
   return { name: "slot", fn, body };
 }
