@@ -32,12 +32,16 @@ function signal(): [Float32Array, Float32Array] {
   return [l, r];
 }
 
-/** Block-wise settings with a sweeping cutoff and resonance; the right channel is offset (stereo modulation). */
+/**
+ * Block-wise settings with a sweeping cutoff and resonance; the right channel is offset (stereo modulation). The
+ * cutoff then holds — the right channel's from block 8, the left's from block 12 — so the kernels' blocks with
+ * one lane ramping and with none (coefficients computed once per block) are compared too.
+ */
 function settings(model: number, style: number, b: number, right: boolean): FilterSettings {
   const s = defaultFilterSettings();
   s.model = model;
   s.style = style;
-  s.cutoffNote = 40 + b * 3 + (right ? 7 : 0);
+  s.cutoffNote = 40 + Math.min(b, right ? 8 : 12) * 3 + (right ? 7 : 0);
   s.resonance = Math.min(1, 0.2 + b * 0.035 + (right ? 0.1 : 0));
   s.driveDb = right ? 12 : 4;
   s.blend = (b % 5) * 0.5;

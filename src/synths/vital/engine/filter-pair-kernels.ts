@@ -1,7 +1,7 @@
 // Filter models on a stereo pair as WebAssembly SIMD kernels: the left channel in one 64-bit lane, the right in
 // the other, with the same operations in the same order as the scalar code in filters.ts and ladder.ts (so the
 // same output bits). The cutoff coefficient ramps linearly across the block, so what depends on it is
-// recomputed every sample. Memory: a control block of (left, right) f64 pairs (each model's slots), then the
+// recomputed every sample — unless it holds (a step of zero): then once per block. Memory: a control block of (left, right) f64 pairs (each model's slots), then the
 // left and right block buffers (f32).
 
 import {
@@ -15,6 +15,7 @@ import {
   FunctionBuilder,
   get,
   I32,
+  ifThen,
   i32,
   leaseInstance,
   loop,
@@ -77,16 +78,22 @@ const BYTES = BUF_R + KERNEL_BLOCK * 4;
 export class PairKernel {
   /** The control block as f64 (slot s: left at 2s, right at 2s + 1). */
   readonly ctl: Float64Array;
-  private readonly left: Float32Array;
-  private readonly right: Float32Array;
+  private readonly memory: ArrayBuffer;
   private readonly run_: (ctl: number, n: number) => void;
+  /** The block buffers, whole … */
+  private readonly fullLeft: Float32Array;
+  private readonly fullRight: Float32Array;
+  /** … and as long as the caller's buffers (remade when that length changes). */
+  private left: Float32Array;
+  private right: Float32Array;
 
   constructor(mod: WebAssembly.Module) {
     const { run, f } = leaseInstance(mod, BYTES);
     this.run_ = run;
-    this.ctl = new Float64Array(f.buffer, 0, SLOTS * 2);
-    this.left = new Float32Array(f.buffer, BUF_L, KERNEL_BLOCK);
-    this.right = new Float32Array(f.buffer, BUF_R, KERNEL_BLOCK);
+    this.memory = f.buffer as ArrayBuffer;
+    this.ctl = new Float64Array(this.memory, 0, SLOTS * 2);
+    this.fullLeft = this.left = new Float32Array(this.memory, BUF_L, KERNEL_BLOCK);
+    this.fullRight = this.right = new Float32Array(this.memory, BUF_R, KERNEL_BLOCK);
   }
 
   set(slot: number, left: number, right: number): void {
@@ -94,10 +101,31 @@ export class PairKernel {
     this.ctl[2 * slot + 1] = right;
   }
 
-  /** Filter `n` (≤ KERNEL_BLOCK) samples of bufL/bufR in place. */
+  /**
+   * Filter `n` (≤ KERNEL_BLOCK) samples of bufL/bufR in place. Whole buffers (up to KERNEL_BLOCK long) are
+   * copied in and out with `set` (a memory copy, where an element loop cost ~2 ns per sample): what lies past
+   * `n` goes out as it came in.
+   */
   run(bufL: Float32Array, bufR: Float32Array, n: number): void {
-    const kl = this.left;
-    const kr = this.right;
+    const m = bufL.length;
+    if (m !== bufR.length || m > KERNEL_BLOCK) {
+      this.runLoop(bufL, bufR, n);
+      return;
+    }
+    if (this.left.length !== m) {
+      this.left = new Float32Array(this.memory, BUF_L, m);
+      this.right = new Float32Array(this.memory, BUF_R, m);
+    }
+    this.left.set(bufL);
+    this.right.set(bufR);
+    this.run_(0, n);
+    bufL.set(this.left);
+    bufR.set(this.right);
+  }
+
+  private runLoop(bufL: Float32Array, bufR: Float32Array, n: number): void {
+    const kl = this.fullLeft;
+    const kr = this.fullRight;
     for (let i = 0; i < n; i++) {
       kl[i] = bufL[i]!;
       kr[i] = bufR[i]!;
@@ -115,6 +143,12 @@ interface LaneProgram {
   slots: Readonly<Record<string, number>>;
   /** Slots written back after the block (the states). */
   states: readonly string[];
+  /**
+   * What depends only on `t` (the ramped cutoff): computed every sample while the slot `ramp` (the cutoff's
+   * step) is non-zero in a lane, else once before the block — with `t` = 1, the same bits as every sample.
+   */
+  coefficients: (v: (name: string) => Local) => Code[];
+  ramp: string;
   /**
    * One sample: code using `x` (the input pair) and `t` (the sample's index + 1) that leaves the output pair
    * in `y`. `v(name)` is the lane-pair local of that name (a slot's value, or a temporary).
@@ -136,9 +170,14 @@ function pairKernelBytes(p: LaneProgram): Uint8Array<ArrayBuffer> {
   };
   const i4 = fn.local(I32); // 4·i: byte offset of sample i in the buffers
   const end = fn.local(I32);
+  const ramping = fn.local(I32);
   const slots = Object.entries(p.slots);
+  const coefficients = cat(...p.coefficients(v));
   const body = cat(
     ...slots.map(([name, slot]) => set(v(name), v128.load(i32.const(0), slot * 16))),
+    set(ramping, v128.anyTrue(f64x2.ne(get(v(p.ramp)), lanes(0)))),
+    set(v("t"), lanes(1)),
+    coefficients,
     set(v("t"), lanes(0)),
     set(end, i32.shl(get(n), i32.const(2))),
     set(i4, i32.const(0)),
@@ -146,6 +185,7 @@ function pairKernelBytes(p: LaneProgram): Uint8Array<ArrayBuffer> {
       loop(
         brIf(1, i32.geS(get(i4), get(end))),
         set(v("t"), f64x2.add(get(v("t")), lanes(1))),
+        ifThen(get(ramping), coefficients),
         // the sample pair (left, right) as f64 lanes
         set(
           v("x"),
@@ -201,7 +241,8 @@ export function analogPairKernelBytes(): Uint8Array<ArrayBuffer> {
   return pairKernelBytes({
     slots: ANALOG_SLOT,
     states: ["z1", "z2"],
-    sample: (v) => {
+    ramp: "dg",
+    coefficients: (v) => {
       const { g, let_, add, sub, mul, div, max, c } = ops(v);
       return [
         let_("G", add(g("g0"), mul(g("dg"), g("t")))),
@@ -216,6 +257,11 @@ export function analogPairKernelBytes(): Uint8Array<ArrayBuffer> {
         let_("dInv2", mul(g("d"), g("inv2"))),
         let_("fbZ2", mul(mul(g("reff"), g("inv2")), g("omg"))),
         let_("fbZ1", mul(g("fbZ2"), g("omg"))),
+      ];
+    },
+    sample: (v) => {
+      const { g, let_, add, sub, mul } = ops(v);
+      return [
         // u = tanh(D·inv2·x + (fbZ1·z1 − fbZ2·z2))
         ...tanhApprox(
           add(mul(g("dInv2"), g("x")), sub(mul(g("fbZ1"), g("z1")), mul(g("fbZ2"), g("z2")))),
@@ -247,6 +293,16 @@ export function ladderPairKernelBytes(): Uint8Array<ArrayBuffer> {
   return pairKernelBytes({
     slots: LADDER_SLOT,
     states: ["z0", "z1", "z2", "z3", "zs0", "zs1", "zs2", "zs3"],
+    ramp: "dg",
+    coefficients: (v) => {
+      const { g, let_, add, mul, c } = ops(v);
+      return [
+        let_("gc", add(g("g0"), mul(g("dg"), g("t")))),
+        let_("k1", mul(g("gc"), c(1.66))),
+        let_("k2", mul(g("k1"), g("k1"))),
+        let_("k3", mul(g("k1"), g("k2"))),
+      ];
+    },
     sample: (v) => {
       const { g, let_, add, sub, mul, div, c } = ops(v);
       // saturate(x) = x − 0.9·x·x²/(x² + 3)
@@ -262,10 +318,6 @@ export function ladderPairKernelBytes(): Uint8Array<ArrayBuffer> {
         ...saturate(`zs${s}`, `z${s}`),
       ];
       return [
-        let_("gc", add(g("g0"), mul(g("dg"), g("t")))),
-        let_("k1", mul(g("gc"), c(1.66))),
-        let_("k2", mul(g("k1"), g("k1"))),
-        let_("k3", mul(g("k1"), g("k2"))),
         let_(
           "fb",
           add(add(add(g("zs3"), mul(g("k1"), g("zs2"))), mul(g("k2"), g("zs1"))), mul(g("k3"), g("zs0"))),
