@@ -150,6 +150,10 @@ export class VoiceFilter {
   private res = DOUBLE_ZERO;
   private driveGain = DOUBLE_ZERO;
   private drivePct = DOUBLE_ZERO;
+  /** The last cutoff note and model `coefficient` ran for, and its result (a held cutoff skips the pow and tan). */
+  private coefNote = Number.NaN;
+  private coefModel = -1;
+  private coefTarget = DOUBLE_ZERO;
   private started = false;
   private readonly sampleRate: number;
   private readonly ladder = new LadderFilter();
@@ -323,7 +327,12 @@ export class VoiceFilter {
     this.driveGain = Math.pow(10, db / 20);
     this.drivePct = db / 36;
     styleWeights(this.style, s.blend, this.weights);
-    const target = this.coefficient(s.cutoffNote);
+    if (s.cutoffNote !== this.coefNote || model !== this.coefModel) {
+      this.coefTarget = this.coefficient(s.cutoffNote);
+      this.coefNote = s.cutoffNote;
+      this.coefModel = model;
+    }
+    const target = this.coefTarget;
     if (!this.started) {
       this.coef = target;
       this.started = true;
