@@ -52,8 +52,8 @@ function run(model: number, style: number, paired: boolean, scalar = false): [Fl
   const [l, r] = signal();
   const fl = new VoiceFilter(SR);
   const fr = new VoiceFilter(SR);
-  // the scalar pair loops, which run where WebAssembly SIMD is missing (analog 12 dB and ladder have kernels)
-  if (scalar) Object.assign(fl, { analogKernel: null, ladderKernel: null });
+  // the scalar pair loops, which run where WebAssembly SIMD is missing (the analog and ladder models have kernels)
+  if (scalar) Object.assign(fl, { analogKernels: [null, null, null], ladderKernel: null });
   for (let b = 0; b < BLOCKS; b++) {
     const bl = l.subarray(b * BLOCK, (b + 1) * BLOCK);
     const br = r.subarray(b * BLOCK, (b + 1) * BLOCK);
@@ -71,6 +71,10 @@ function run(model: number, style: number, paired: boolean, scalar = false): [Fl
 describe("VoiceFilter.processPair", () => {
   for (const [model, style] of [
     [MODEL_ANALOG, STYLE_12DB],
+    [MODEL_ANALOG, STYLE_24DB],
+    [MODEL_ANALOG, STYLE_NOTCH_BLEND],
+    [MODEL_ANALOG, STYLE_NOTCH_SPREAD],
+    [MODEL_ANALOG, STYLE_BPN],
     [MODEL_LADDER, STYLE_12DB],
     [MODEL_LADDER, STYLE_NOTCH_SPREAD],
   ] as const) {

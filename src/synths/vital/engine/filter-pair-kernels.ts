@@ -26,7 +26,7 @@ import {
   type Local,
 } from "./effects/wasm.ts";
 
-/** Control slots of the analog 12 dB kernel: lane pairs (left, right), 16 bytes each. */
+/** Control slots of the analog kernels: lane pairs (left, right), 16 bytes each. */
 export const ANALOG_SLOT = {
   /** Cutoff coefficient G before the block and its step per sample. */
   g0: 0,
@@ -38,10 +38,17 @@ export const ANALOG_SLOT = {
   bp: 5,
   hp: 6,
   outGain: 7,
-  /** Integrator states, read and written back. */
+  /** Integrator states, read and written back: the saturating stage's, then the first stage's (two-stage styles). */
   z1: 8,
   z2: 9,
+  y1: 10,
+  y2: 11,
 } as const;
+
+/** The analog model's kernels: 12 dB (one stage), the two-stage styles, notch spread (two stages, dual mix). */
+export const ANALOG_12DB = 0;
+export const ANALOG_TWO_STAGE = 1;
+export const ANALOG_DUAL = 2;
 
 /** Control slots of the ladder kernel. */
 export const LADDER_SLOT = {
@@ -236,11 +243,17 @@ function tanhApprox(x: Code, v: (name: string) => Local, prefix: string): Code[]
   ];
 }
 
-/** VoiceFilter.processAnalogPair's 12 dB style (AnalogCoefficients.set every sample, then the saturating stage). */
-export function analogPairKernelBytes(): Uint8Array<ArrayBuffer> {
+/**
+ * VoiceFilter.processAnalogPair (AnalogCoefficients.set, then for the two-stage styles the linear stage, then the
+ * saturating stage) for one of ANALOG_12DB, ANALOG_TWO_STAGE, ANALOG_DUAL.
+ */
+export function analogPairKernelBytes(variant: number): Uint8Array<ArrayBuffer> {
+  const twoStage = variant !== ANALOG_12DB;
+  const dual = variant === ANALOG_DUAL;
+  const { y1, y2, ...oneStageSlots } = ANALOG_SLOT;
   return pairKernelBytes({
-    slots: ANALOG_SLOT,
-    states: ["z1", "z2"],
+    slots: twoStage ? ANALOG_SLOT : oneStageSlots,
+    states: twoStage ? ["z1", "z2", "y1", "y2"] : ["z1", "z2"],
     ramp: "dg",
     coefficients: (v) => {
       const { g, let_, add, sub, mul, div, max, c } = ops(v);
@@ -254,14 +267,45 @@ export function analogPairKernelBytes(): Uint8Array<ArrayBuffer> {
         let_("g2", mul(c(2), g("G"))),
         let_("g2omg", mul(g("g2"), g("omg"))),
         let_("g2G", mul(g("g2"), g("G"))),
+        ...(twoStage
+          ? [
+              let_("inv1", div(c(1), add(c(1), g("GG")))),
+              let_("fbY2", mul(g("inv1"), g("omg"))),
+              let_("fbY1", mul(g("fbY2"), g("omg"))),
+            ]
+          : []),
         let_("dInv2", mul(g("d"), g("inv2"))),
         let_("fbZ2", mul(mul(g("reff"), g("inv2")), g("omg"))),
         let_("fbZ1", mul(g("fbZ2"), g("omg"))),
       ];
     },
     sample: (v) => {
-      const { g, let_, add, sub, mul } = ops(v);
+      const { g, let_, add, sub, mul, c } = ops(v);
+      // the linear first stage: x becomes its low/band/high mix
+      const firstStage = [
+        let_("v", add(mul(g("inv1"), g("x")), sub(mul(g("fbY1"), g("y1")), mul(g("fbY2"), g("y2"))))),
+        let_("p1", add(mul(g("omg"), g("y1")), mul(g("G"), g("v")))),
+        let_("p2", add(mul(g("omg"), g("y2")), mul(g("G"), g("p1")))),
+        let_("y2", add(add(mul(g("a"), g("y2")), mul(g("g2omg"), g("y1"))), mul(g("g2G"), g("v")))),
+        let_("y1", add(mul(g("a"), g("y1")), mul(g("g2"), g("v")))),
+        let_("pband", sub(g("p1"), g("p2"))),
+        let_(
+          "x",
+          add(
+            add(mul(g("lp"), g("p2")), dual ? c(0) : mul(g("bp"), g("pband"))),
+            mul(g("hp"), sub(sub(g("v"), g("p1")), g("pband"))),
+          ),
+        ),
+      ];
+      // the dual style's second stage swaps low and high
+      const mix = dual
+        ? add(mul(g("hp"), g("s2")), mul(g("lp"), add(sub(g("u"), mul(c(2), g("s1"))), g("s2"))))
+        : add(
+            add(mul(g("lp"), g("s2")), mul(g("bp"), g("band"))),
+            mul(g("hp"), sub(sub(g("u"), g("s1")), g("band"))),
+          );
       return [
+        ...(twoStage ? firstStage : []),
         // u = tanh(D·inv2·x + (fbZ1·z1 − fbZ2·z2))
         ...tanhApprox(
           add(mul(g("dInv2"), g("x")), sub(mul(g("fbZ1"), g("z1")), mul(g("fbZ2"), g("z2")))),
@@ -273,16 +317,7 @@ export function analogPairKernelBytes(): Uint8Array<ArrayBuffer> {
         let_("z2", add(add(mul(g("a"), g("z2")), mul(g("g2omg"), g("z1"))), mul(g("g2G"), g("u")))),
         let_("z1", add(mul(g("a"), g("z1")), mul(g("g2"), g("u")))),
         let_("band", sub(g("s1"), g("s2"))),
-        let_(
-          "y",
-          mul(
-            add(
-              add(mul(g("lp"), g("s2")), mul(g("bp"), g("band"))),
-              mul(g("hp"), sub(sub(g("u"), g("s1")), g("band"))),
-            ),
-            g("outGain"),
-          ),
-        ),
+        let_("y", mul(mix, g("outGain"))),
       ];
     },
   });

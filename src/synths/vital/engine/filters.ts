@@ -12,7 +12,10 @@ import { PhaserFilter, type PhaserFilterSettings } from "./phaser-filter.ts";
 import { CombFilter, type CombSettings } from "./comb.ts";
 import { FormantFilter, type FormantSettings } from "./formant.ts";
 import {
+  ANALOG_12DB,
+  ANALOG_DUAL,
   ANALOG_SLOT,
+  ANALOG_TWO_STAGE,
   analogPairKernelBytes,
   KERNEL_BLOCK,
   ladderPairKernelBytes,
@@ -21,7 +24,10 @@ import {
 import { DOUBLE_ZERO } from "./double-field.ts";
 import { lazyModule } from "./effects/wasm.ts";
 
-const analogPairModule = lazyModule(analogPairKernelBytes);
+/** The analog kernels' modules, by ANALOG_12DB, ANALOG_TWO_STAGE, ANALOG_DUAL. */
+const analogPairModules = [ANALOG_12DB, ANALOG_TWO_STAGE, ANALOG_DUAL].map((variant) =>
+  lazyModule(() => analogPairKernelBytes(variant)),
+);
 const ladderPairModule = lazyModule(ladderPairKernelBytes);
 
 /** A kernel instance of `mod` (null where WebAssembly SIMD is missing). */
@@ -142,8 +148,8 @@ export class VoiceFilter {
   private readonly weights: MixWeights = { lp: 1, bp: 0, hp: 0, compensation: 1, compensationMult: 1 };
   private readonly gains: AnalogGains = { R: 0, D: 1, outGain: 1 };
   private readonly analogCoefs = new AnalogCoefficients();
-  /** The stereo pair kernels (made at first use; null without WebAssembly SIMD): analog 12 dB, ladder. */
-  private analogKernel: PairKernel | null | undefined;
+  /** The stereo pair kernels (made at first use; null without WebAssembly SIMD): analog (by variant), ladder. */
+  private readonly analogKernels: (PairKernel | null | undefined)[] = [undefined, undefined, undefined];
   private ladderKernel: PairKernel | null | undefined;
   private model = MODEL_ANALOG;
   private style = STYLE_12DB;
@@ -517,8 +523,8 @@ export class VoiceFilter {
   }
 
   /**
-   * The 12 dB style of `processAnalogPair` in the WebAssembly kernel (gains already set). False where there is
-   * no kernel (WebAssembly SIMD missing): the caller runs the scalar loop.
+   * `processAnalogPair` in the WebAssembly kernel of this style (gains already set). False where there is no
+   * kernel (WebAssembly SIMD missing): the caller runs the scalar loop.
    */
   private runAnalogKernel(
     bufL: Float32Array,
@@ -528,8 +534,15 @@ export class VoiceFilter {
     r: VoiceFilter,
     targetR: number,
   ): boolean {
-    if (this.analogKernel === undefined) this.analogKernel = pairKernel(analogPairModule);
-    const k = this.analogKernel;
+    const variant =
+      this.style === STYLE_12DB
+        ? ANALOG_12DB
+        : this.style === STYLE_NOTCH_SPREAD
+          ? ANALOG_DUAL
+          : ANALOG_TWO_STAGE;
+    const kernels = this.analogKernels;
+    if (kernels[variant] === undefined) kernels[variant] = pairKernel(analogPairModules[variant]!);
+    const k = kernels[variant];
     if (!k) return false;
     const S = ANALOG_SLOT;
     k.set(S.g0, this.coef, r.coef);
@@ -542,16 +555,18 @@ export class VoiceFilter {
     k.set(S.outGain, this.gains.outGain, r.gains.outGain);
     k.set(S.z1, this.a1, r.a1);
     k.set(S.z2, this.a2, r.a2);
+    k.set(S.y1, this.b1, r.b1);
+    k.set(S.y2, this.b2, r.b2);
     k.run(bufL, bufR, n);
     const ctl = k.ctl;
     this.a1 = flush(ctl[2 * S.z1]!);
     this.a2 = flush(ctl[2 * S.z2]!);
     r.a1 = flush(ctl[2 * S.z1 + 1]!);
     r.a2 = flush(ctl[2 * S.z2 + 1]!);
-    this.b1 = flush(this.b1);
-    this.b2 = flush(this.b2);
-    r.b1 = flush(r.b1);
-    r.b2 = flush(r.b2);
+    this.b1 = flush(ctl[2 * S.y1]!);
+    this.b2 = flush(ctl[2 * S.y2]!);
+    r.b1 = flush(ctl[2 * S.y1 + 1]!);
+    r.b2 = flush(ctl[2 * S.y2 + 1]!);
     return true;
   }
 
@@ -568,12 +583,7 @@ export class VoiceFilter {
     const gainsR = r.gains;
     this.analogGains(gains);
     r.analogGains(gainsR);
-    if (
-      this.style === STYLE_12DB &&
-      n <= KERNEL_BLOCK &&
-      this.runAnalogKernel(bufL, bufR, n, target, r, targetR)
-    )
-      return;
+    if (n <= KERNEL_BLOCK && this.runAnalogKernel(bufL, bufR, n, target, r, targetR)) return;
     const { lp, bp, hp } = this.weights;
     const lpR = r.weights.lp;
     const bpR = r.weights.bp;
