@@ -250,7 +250,7 @@ function tanhApprox(x: Code, v: (name: string) => Local, prefix: string): Code[]
 export function analogPairKernelBytes(variant: number): Uint8Array<ArrayBuffer> {
   const twoStage = variant !== ANALOG_12DB;
   const dual = variant === ANALOG_DUAL;
-  const { y1, y2, ...oneStageSlots } = ANALOG_SLOT;
+  const { y1: _y1, y2: _y2, ...oneStageSlots } = ANALOG_SLOT;
   return pairKernelBytes({
     slots: twoStage ? ANALOG_SLOT : oneStageSlots,
     states: twoStage ? ["z1", "z2", "y1", "y2"] : ["z1", "z2"],
