@@ -442,6 +442,11 @@ function copyInto(dst: Float32Array, src: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) dst[i] = src[i]!;
 }
 
+/** out = dry + mix · (out − dry): a filter's dry/wet mix. */
+function mixDry(out: Float32Array, dry: Float32Array, mix: number, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = dry[i]! + mix * (out[i]! - dry[i]!);
+}
+
 function rampInto(out: Float32Array, from: number, to: number, n: number): void {
   const step = (to - from) / n;
   for (let i = 0; i < n; i++) out[i] = from + step * (i + 1);
@@ -1425,32 +1430,33 @@ export class Voice {
     }
     const mix = this.v(ids.mix);
     const mixR = this.vR(ids.mix);
+    const wet = mix < 1 || mixR < 1;
     const dl = this.dryL;
     const dr = this.dryR;
-    if (mix < 1 || mixR < 1) {
-      copyInto(dl, L, n);
-      copyInto(dr, R, n);
-    }
     const fl = this.filters[k]![0]!;
     const fr = this.filters[k]![1]!;
     // While both channels carry the same signal (centred patches) the right filter is not run: its state is
-    // the left one's, copied over as soon as the channels differ.
+    // the left one's, copied over as soon as the channels differ; the dry/wet mix then runs on the left only.
     if (!this.stereo && sameSignal(L, R, n)) {
+      if (wet) copyInto(dl, L, n);
       fl.process(L, n, s);
+      if (wet) mixDry(L, dl, mix, n);
       copyInto(R, L, n);
       this.filterMirrored[k] = true;
-    } else {
-      if (this.filterMirrored[k]) {
-        fr.copyStateFrom(fl);
-        this.filterMirrored[k] = false;
-      }
-      fl.processPair(L, R, n, s, sR, fr);
+      return;
     }
-    if (mix < 1 || mixR < 1) {
-      for (let i = 0; i < n; i++) {
-        L[i] = dl[i]! + mix * (L[i]! - dl[i]!);
-        R[i] = dr[i]! + mixR * (R[i]! - dr[i]!);
-      }
+    if (wet) {
+      copyInto(dl, L, n);
+      copyInto(dr, R, n);
+    }
+    if (this.filterMirrored[k]) {
+      fr.copyStateFrom(fl);
+      this.filterMirrored[k] = false;
+    }
+    fl.processPair(L, R, n, s, sR, fr);
+    if (wet) {
+      mixDry(L, dl, mix, n);
+      mixDry(R, dr, mixR, n);
     }
   }
 
