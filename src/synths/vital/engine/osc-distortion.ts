@@ -5,6 +5,8 @@
 // oscillator's phase after the phase offset (Vital's 32-bit phase / 2³²); a warp returns the position read from
 // the band-limited cycle, taken modulo 1. Nothing here allocates after construction.
 
+import { DOUBLE_ZERO } from "./double-field.ts";
+
 export const DIST_NONE = 0;
 export const DIST_SYNC = 1;
 export const DIST_FORMANT = 2;
@@ -233,6 +235,16 @@ export class DistortedVoiceReader {
   private readonly pos: Float64Array;
   private readonly win: Float32Array;
 
+  /**
+   * The sync warp is not written out: `warp` keeps its ramps here and the next `read` computes each position as
+   * it reads (one pass over the block less; its window is 1).
+   */
+  private syncPending = false;
+  private syncD = DOUBLE_ZERO;
+  private syncDStep = DOUBLE_ZERO;
+  private syncP = DOUBLE_ZERO;
+  private syncPStep = DOUBLE_ZERO;
+
   constructor(maxBlock: number) {
     this.q = new Float64Array(maxBlock);
     this.pos = new Float64Array(maxBlock);
@@ -332,7 +344,7 @@ export class DistortedVoiceReader {
   /**
    * Warps the phases of the last `advance` into read positions and window gains. The value ramps from `dFrom`
    * to `dTo` and the distortion phase from `pFrom` to `pTo` (the shorter way round) across the block; `mod`
-   * is the modulator's signal for FM/RM (null: silent modulator).
+   * is the modulator's signal for FM/RM (null: silent modulator). Sync only keeps its ramps for the next `read`.
    */
   warp(
     type: number,
@@ -350,19 +362,24 @@ export class DistortedVoiceReader {
     const pStep = signedPhase(pTo - pFrom) / n;
     let d = dFrom;
     let dp = pFrom;
+    this.syncPending = false;
     switch (type) {
       case DIST_SYNC:
-      case DIST_FORMANT: {
-        const formant = type === DIST_FORMANT;
+        this.syncPending = true;
+        this.syncD = d;
+        this.syncDStep = dStep;
+        this.syncP = dp;
+        this.syncPStep = pStep;
+        break;
+      case DIST_FORMANT:
         for (let i = 0; i < n; i++) {
           d += dStep;
           dp += pStep;
           const x = q[i]!;
           pos[i] = (x - 0.5) * d * MAX_SYNC + 0.5 + dp;
-          win[i] = formant ? fastSin(0.5 * x) : 1;
+          win[i] = fastSin(0.5 * x);
         }
         break;
-      }
       case DIST_QUANTIZE:
         for (let i = 0; i < n; i++) {
           d += dStep;
@@ -457,8 +474,20 @@ export class DistortedVoiceReader {
   ): number {
     const posBuf = this.pos;
     const win = this.win;
+    const q = this.q;
+    const sync = this.syncPending;
+    this.syncPending = false;
+    let d = this.syncD;
+    let dp = this.syncP;
+    const dStep = this.syncDStep;
+    const pStep = this.syncPStep;
     for (let i = 0; i < n; i++) {
-      const r = posBuf[i]!;
+      let r: number;
+      if (sync) {
+        d += dStep;
+        dp += pStep;
+        r = (q[i]! - 0.5) * d * MAX_SYNC + 0.5 + dp;
+      } else r = posBuf[i]!;
       let f = r - Math.floor(r);
       if (f >= 1) f = 0;
       const pos = f * frameSize;
@@ -470,7 +499,7 @@ export class DistortedVoiceReader {
         fade = fade + fadeStep < 1 ? fade + fadeStep : 1;
         y = yOld + (y - yOld) * fade;
       }
-      y *= win[i]!;
+      if (!sync) y *= win[i]!;
       accL[i] = accL[i]! + y * gl;
       accR[i] = accR[i]! + y * gr;
     }
