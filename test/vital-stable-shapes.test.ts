@@ -19,6 +19,7 @@ interface Internals {
     lfoBlock: object;
     rate: object;
     filters: object[][];
+    lfos: object[];
   }[];
 }
 
@@ -37,6 +38,7 @@ function renderedObjects(p: VitalPatch): Record<string, object> {
     lfoBlock: voice.lfoBlock,
     rate: voice.rate,
     filter: voice.filters[0]![0]!,
+    lfo: voice.lfos[0]!,
   };
 }
 

@@ -3,6 +3,7 @@
 // Tytel). Random LFOs draw from Vital's own generators (random.ts).
 
 import { readLine } from "./curves.ts";
+import { DOUBLE_ZERO } from "./double-field.ts";
 import { flush } from "./effects/common.ts";
 import type { VitalRandom } from "./random.ts";
 
@@ -71,27 +72,28 @@ export class AudioBlockStart {
 }
 
 export class Lfo {
+  // number fields start as doubles: a preset that first stores a fraction must not change the class (double-field.ts)
   /** Cycles run since the trigger (before the phase offset), wrapped or clamped per sync type. */
-  private offset = 0;
-  private delayPassed = 0;
-  private fade = 0;
-  private smoothValue = 0;
-  private smoothAhead = 0;
-  value = 0;
+  private offset = DOUBLE_ZERO;
+  private delayPassed = DOUBLE_ZERO;
+  private fade = DOUBLE_ZERO;
+  private smoothValue = DOUBLE_ZERO;
+  private smoothAhead = DOUBLE_ZERO;
+  value = DOUBLE_ZERO;
   /**
    * The value at the block's end phase. Vital runs an LFO that drives an audio-rate destination (oscillator
    * level, pitch and phase, sample level, filter cutoff and formant) per sample; such destinations ramp across
    * the block to this value instead of lagging one block behind.
    */
-  valueAhead = 0;
+  valueAhead = DOUBLE_ZERO;
   private table: Float32Array;
   // Per-sample state, run alongside the control-rate one when the LFO feeds a destination Vital modulates per
   // sample (its SynthLfo keeps the two apart; both restart at the trigger).
-  private aOffset = 0;
-  private aPhase = 0;
-  private aDelayPassed = 0;
-  private aFade = 0;
-  private aSmooth = 0;
+  private aOffset = DOUBLE_ZERO;
+  private aPhase = DOUBLE_ZERO;
+  private aDelayPassed = DOUBLE_ZERO;
+  private aFade = DOUBLE_ZERO;
+  private aSmooth = DOUBLE_ZERO;
   private aTriggered = true;
   private readonly start = new AudioBlockStart();
 

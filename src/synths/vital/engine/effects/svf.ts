@@ -2,6 +2,7 @@
 // the EQ bands and the distortion's filter; plus its shelving and notch styles (vital.md §5.1, §8).
 // Output y = c0·x + c1·band + c2·low; coefficients are set per block and the cutoff ramps across it.
 
+import { DOUBLE_ZERO } from "../double-field.ts";
 import { flush } from "./common.ts";
 
 export const SVF_PASS = 0;
@@ -9,13 +10,14 @@ export const SVF_NOTCH = 2;
 export const SVF_SHELF = 5;
 
 export class BasicSvf {
-  private ic1 = 0;
-  private ic2 = 0;
-  private g = -1;
-  private c0 = 0;
-  private c1 = 0;
-  private c2 = 0;
-  private k = 1;
+  // number fields start as doubles: a preset that first stores a fraction must not change the class (double-field.ts)
+  private ic1 = DOUBLE_ZERO;
+  private ic2 = DOUBLE_ZERO;
+  private g = -1.5; // below 0: no previous block's cutoff yet
+  private c0 = DOUBLE_ZERO;
+  private c1 = DOUBLE_ZERO;
+  private c2 = DOUBLE_ZERO;
+  private k = 1.5;
   // the last setup's arguments (blocks repeat them; the coefficients need pow and sqrt)
   private setupKey = [NaN, NaN, NaN, NaN];
 
