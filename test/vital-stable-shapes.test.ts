@@ -19,7 +19,7 @@ interface Internals {
     lfoBlock: object;
     rate: object;
     filters: object[][];
-    lfos: object[];
+    lfos: { start: object }[];
   }[];
 }
 
@@ -39,6 +39,7 @@ function renderedObjects(p: VitalPatch): Record<string, object> {
     rate: voice.rate,
     filter: voice.filters[0]![0]!,
     lfo: voice.lfos[0]!,
+    lfoBlockStart: voice.lfos[0]!.start,
   };
 }
 

@@ -56,16 +56,17 @@ const MIN_HALF_LIFE = 0.0002;
 
 /** renderAudio's block start (Lfo.audioStart): its loop's inputs, state at the block's start. */
 export class AudioBlockStart {
-  phase = 0;
-  dPhase = 0;
+  // written by audioStart before any read; doubles from the first object on (double-field.ts)
+  phase = DOUBLE_ZERO;
+  dPhase = DOUBLE_ZERO;
   /** Cycles per sample. */
-  delta = 0;
-  smoothMult = 0;
-  value = 0;
-  offset = 0;
-  passed = 0;
-  amp = 0;
-  fadeInc = 0;
+  delta = DOUBLE_ZERO;
+  smoothMult = DOUBLE_ZERO;
+  value = DOUBLE_ZERO;
+  offset = DOUBLE_ZERO;
+  passed = DOUBLE_ZERO;
+  amp = DOUBLE_ZERO;
+  fadeInc = DOUBLE_ZERO;
   delaying = false;
   /** Past its delay and fade, Trigger or Sync: the loop without per-sample branches. */
   free = false;
